@@ -1,0 +1,120 @@
+# bisheng — one non-recursive GNU Makefile.
+#   make demo     install missing packages, build, render the sample into out/
+#   make check    install missing packages, build, run every test
+# Variables: CC (gcc|clang), SANITIZE=1, BUILD=dir, PREFIX, DESTDIR, CFLAGS (added after ours).
+
+VERSION := $(shell sed -n 's/^\#define BS_VERSION_STRING "\(.*\)"/\1/p' include/bisheng/version.h)
+PREFIX ?= /usr/local
+CC ?= cc
+SHARED ?= ../shared
+CORPUS ?= $(SHARED)/corpus
+
+# Debian packages the project needs: libraries, fonts, tools used by tests and the demo.
+DEBS := build-essential pkg-config clang \
+        libzip-dev libxml2-dev libcairo2-dev libpango1.0-dev libharfbuzz-dev \
+        libfontconfig-dev libfreetype-dev libicu-dev libyaml-dev \
+        libcmark-gfm-dev libcmark-gfm-extensions-dev zlib1g-dev \
+        fonts-noto-cjk libcmocka-dev \
+        poppler-utils mupdf-tools qpdf epubcheck python3
+PKGS := libzip libxml-2.0 cairo pangocairo pangoft2 harfbuzz harfbuzz-subset fontconfig \
+        freetype2 icu-uc icu-i18n yaml-0.1 libcmark-gfm zlib
+
+ifeq ($(SANITIZE),1)
+VARIANT := sanitize
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+VARIANT := $(notdir $(CC))
+SANFLAGS :=
+endif
+BUILD ?= build/$(VARIANT)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wno-unused-parameter
+override CFLAGS := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE -fvisibility=hidden -Iinclude \
+        $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(SANFLAGS) -MMD -MP $(CFLAGS)
+LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmark-gfm-extensions -lm -lpthread
+override LDFLAGS := $(SANFLAGS) $(LDFLAGS)
+
+LIB_SRC := $(sort $(wildcard src/util/*.c src/doc/*.c src/read/*.c src/epub/*.c src/typeset/*.c))
+CLI_SRC := $(sort $(wildcard src/cli/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+LIB := $(BUILD)/libbisheng.a
+BIN := $(BUILD)/bisheng
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps demo check test install uninstall bench fuzz golden-update format clean
+all: $(BIN)
+
+deps:
+	@missing=""; for p in $(DEBS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  echo "installing:$$missing"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing) >/dev/null || exit 1; \
+	else \
+	  echo "bisheng needs these Debian packages; run:"; \
+	  echo "  sudo apt-get install$$missing"; exit 1; \
+	fi
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc $< -o $@ $(LDFLAGS) $(LIB) $(LDLIBS) $(shell pkg-config --libs cmocka 2>/dev/null)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@mkdir -p out
+	$(BIN) dump $(CORPUS)/seed-article.txt > out/sample-tree.json
+	@if $(BIN) $(CORPUS)/seed-article.txt -o out/sample-horizontal.epub 2>/dev/null; then \
+	  $(BIN) $(CORPUS)/seed-article.txt --direction vertical -o out/sample-vertical.epub; \
+	fi
+	@if $(BIN) $(CORPUS)/seed-article.txt --direction vertical -o out/sample-vertical.pdf 2>/dev/null; then \
+	  $(BIN) $(CORPUS)/seed-article.txt --direction horizontal -o out/sample-horizontal.pdf; \
+	fi
+	@echo "out/:"; ls -l out
+
+check: deps
+	@$(MAKE) --no-print-directory all tests-build
+	@BUILD=$(BUILD) BIN=$(BIN) CORPUS=$(CORPUS) SANITIZE=$(SANITIZE) sh tests/run-tests.sh
+
+.PHONY: tests-build
+tests-build: $(UNIT_BIN)
+
+test: check
+
+golden-update: all
+	@BIN=$(BIN) CORPUS=$(CORPUS) sh tests/golden/update.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/bisheng
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/bisheng
+	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libbisheng.a
+	install -m 644 include/bisheng/*.h $(DESTDIR)$(PREFIX)/include/bisheng/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' -e 's|@REQUIRES@|$(PKGS)|g' \
+	  src/bisheng.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/bisheng.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/bisheng $(DESTDIR)$(PREFIX)/lib/libbisheng.a \
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/bisheng.pc
+	rm -rf $(DESTDIR)$(PREFIX)/include/bisheng
+
+format:
+	clang-format -i --style=file include/bisheng/*.h src/*/*.[ch] tests/unit/*.c
+
+clean:
+	rm -rf build out
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

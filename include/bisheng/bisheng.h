@@ -1,0 +1,12 @@
+/* bisheng: articles into books. The umbrella header. */
+#ifndef BISHENG_H
+#define BISHENG_H
+
+#include "version.h"
+#include "error.h"
+#include "node.h"
+#include "read.h"
+#include "epub.h"
+#include "typeset.h"
+
+#endif

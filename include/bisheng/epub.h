@@ -1,0 +1,37 @@
+/* bisheng: the EPUB 3 writer. Takes a const tree (a document or a book) and writes one
+ * .epub file; knows nothing of readers. */
+#ifndef BISHENG_EPUB_H
+#define BISHENG_EPUB_H
+
+#include <stdbool.h>
+
+#include "error.h"
+#include "node.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct bs_epub_options {
+  bs_direction direction; /* DEFAULT: the tree's preference, else horizontal */
+  const char *css_path;   /* user stylesheet added after ours, or NULL */
+  const char *cover_path; /* overrides BS_META_COVER, or NULL */
+  const char *templates_dir; /* where base.css etc. live; NULL: built-in copies */
+  bool embed_fonts;       /* subset and embed the CJK fonts used */
+  bool keep_going;        /* image problems become warnings */
+  long long source_date;  /* SOURCE_DATE_EPOCH, or -1 for now */
+  bs_diag_fn diag;
+  void *diag_user;
+} bs_epub_options;
+
+BS_API void bs_epub_options_init(bs_epub_options *opts);
+
+/* Writes `root` (document or book) as EPUB to `path` ("-" for stdout). The file is written
+ * to a temporary beside `path` and renamed when complete. */
+BS_API bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts,
+                               const char *path, bs_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

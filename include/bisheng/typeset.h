@@ -1,0 +1,48 @@
+/* bisheng: the typesetter. Lays out a const tree (document or book) on a CJK page grid and
+ * draws it to PDF with Cairo; the same layout feeds a JSON dump for tests. */
+#ifndef BISHENG_TYPESET_H
+#define BISHENG_TYPESET_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "error.h"
+#include "node.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct bs_typeset_options {
+  bs_direction direction; /* DEFAULT: the tree's preference, else horizontal */
+  double paper_w_mm, paper_h_mm; /* 0: A5 */
+  double font_size_pt;    /* 0: 10.5 */
+  int grid_chars, grid_lines; /* 0: derived */
+  double margins_mm[4];   /* top, right, bottom, left; all 0: derived from the grid */
+  const char *font_family; /* overrides the serif CJK family, or NULL */
+  const char *fonts_dir;  /* fontconfig configuration folder (fonts/), or NULL */
+  double indent_em;       /* first-line indent; < 0: by language (2 zh, 1 ja) */
+  bool vnum_sideways;     /* --vnum sideways: 4+ digit runs rotated instead of upright */
+  bool emphasis_dots;     /* strong as emphasis dots instead of bold */
+  long long source_date;  /* SOURCE_DATE_EPOCH, or -1 for now */
+  bs_diag_fn diag;
+  void *diag_user;
+} bs_typeset_options;
+
+BS_API void bs_typeset_options_init(bs_typeset_options *opts);
+
+/* Paper names: A4 A5 B5 B6 32K Letter, or WxHmm. false if unknown. */
+BS_API bool bs_paper_size(const char *name, double *w_mm, double *h_mm);
+
+/* Typesets `root` to a PDF at `path` (temporary file + rename). */
+BS_API bs_status bs_pdf_write(const bs_node *root, const bs_typeset_options *opts,
+                              const char *path, bs_error *err);
+
+/* Typesets `root` and writes the layout as JSON (pages → lines → glyphs) to `out`. */
+BS_API bs_status bs_layout_dump(const bs_node *root, const bs_typeset_options *opts, FILE *out,
+                                bs_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

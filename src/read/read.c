@@ -1,0 +1,118 @@
+/* Reader dispatch: format detection, encoding checks common to all readers, file reading. */
+#include <string.h>
+#include <strings.h>
+#include <stdlib.h>
+
+#include "../util/util.h"
+#include "bisheng/read.h"
+
+void bs_read_options_init(bs_read_options *o)
+{
+  memset(o, 0, sizeof *o);
+  o->normalize = true;
+}
+
+bs_format bs_format_from_path(const char *path)
+{
+  const char *dot = path ? strrchr(path, '.') : NULL;
+  if (!dot || strchr(dot, '/'))
+    return BS_FORMAT_AUTO;
+  dot++;
+  if (!strcasecmp(dot, "txt") || !strcasecmp(dot, "text"))
+    return BS_FORMAT_TEXT;
+  if (!strcasecmp(dot, "md") || !strcasecmp(dot, "markdown"))
+    return BS_FORMAT_MARKDOWN;
+  if (!strcasecmp(dot, "html") || !strcasecmp(dot, "htm") || !strcasecmp(dot, "xhtml"))
+    return BS_FORMAT_HTML;
+  if (!strcasecmp(dot, "yaml") || !strcasecmp(dot, "yml"))
+    return BS_FORMAT_MANIFEST;
+  return BS_FORMAT_AUTO;
+}
+
+const char *bs_format_string(bs_format f)
+{
+  switch (f) {
+  case BS_FORMAT_TEXT: return "text";
+  case BS_FORMAT_MARKDOWN: return "markdown";
+  case BS_FORMAT_HTML: return "html";
+  case BS_FORMAT_MANIFEST: return "manifest";
+  default: return "auto";
+  }
+}
+
+bs_format bs_format_from_string(const char *n)
+{
+  if (!n)
+    return BS_FORMAT_AUTO;
+  if (!strcmp(n, "text") || !strcmp(n, "txt") || !strcmp(n, "plain"))
+    return BS_FORMAT_TEXT;
+  if (!strcmp(n, "markdown") || !strcmp(n, "md") || !strcmp(n, "gfm") || !strcmp(n, "commonmark"))
+    return BS_FORMAT_MARKDOWN;
+  if (!strcmp(n, "html") || !strcmp(n, "htm") || !strcmp(n, "xhtml"))
+    return BS_FORMAT_HTML;
+  if (!strcmp(n, "manifest") || !strcmp(n, "yaml"))
+    return BS_FORMAT_MANIFEST;
+  return BS_FORMAT_AUTO;
+}
+
+/* Sniffs a buffer with no usable extension: markup first, then Markdown signs, else text. */
+static bs_format sniff(const char *buf, size_t len)
+{
+  size_t i = 0;
+  if (len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3))
+    i = 3;
+  while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
+    i++;
+  size_t rest = len - i;
+  const char *p = buf + i;
+  if (rest >= 5 && (!strncasecmp(p, "<!doc", 5) || !strncasecmp(p, "<html", 5) ||
+                    !strncasecmp(p, "<?xml", 5)))
+    return BS_FORMAT_HTML;
+  if (rest >= 4 && !strncmp(p, "---\n", 4))
+    return BS_FORMAT_MARKDOWN;
+  if (rest >= 2 && p[0] == '#' && (p[1] == ' ' || p[1] == '#'))
+    return BS_FORMAT_MARKDOWN;
+  return BS_FORMAT_TEXT;
+}
+
+bs_status bs_read(const char *buf, size_t len, const bs_read_options *opts, bs_node **out,
+                  bs_error *err)
+{
+  bs_read_options def;
+  if (!opts) {
+    bs_read_options_init(&def);
+    opts = &def;
+  }
+  bs_format f = opts->format;
+  if (f == BS_FORMAT_AUTO)
+    f = bs_format_from_path(opts->path);
+  if (f == BS_FORMAT_AUTO)
+    f = sniff(buf, len);
+  switch (f) {
+  case BS_FORMAT_TEXT: return bs_read_text(buf, len, opts, out, err);
+  case BS_FORMAT_MARKDOWN: return bs_read_markdown(buf, len, opts, out, err);
+  case BS_FORMAT_HTML: return bs_read_html(buf, len, opts, out, err);
+  default:
+    return bs_error_set(err, BS_ERR_UNSUPPORTED, opts->path, 0, 0,
+                        "a manifest is a book, not an article: use 'bisheng build'");
+  }
+}
+
+bs_status bs_read_file(const char *path, const bs_read_options *opts, bs_node **out,
+                       bs_error *err)
+{
+  bs_read_options o;
+  if (opts)
+    o = *opts;
+  else
+    bs_read_options_init(&o);
+  o.path = path;
+  char *data = NULL;
+  size_t len = 0;
+  bs_status st = bs_read_all(path, &data, &len, err);
+  if (st != BS_OK)
+    return st;
+  st = bs_read(data, len, &o, out, err);
+  free(data);
+  return st;
+}

@@ -1,0 +1,71 @@
+/* Errors with positions (expat style) and their one-line form. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+void bs_error_clear(bs_error *err)
+{
+  if (!err)
+    return;
+  memset(err, 0, sizeof *err);
+  err->offset = -1;
+}
+
+bs_status bs_error_set(bs_error *err, bs_status code, const char *path, int line, int column,
+                       const char *fmt, ...)
+{
+  if (!err)
+    return code;
+  err->code = code;
+  snprintf(err->path, sizeof err->path, "%s", path ? path : "");
+  err->line = line;
+  err->column = column;
+  err->offset = -1;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err->message, sizeof err->message, fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+char *bs_error_format(const bs_error *err, char *out, size_t size)
+{
+  if (!size)
+    return out;
+  out[0] = '\0';
+  if (!err)
+    return out;
+  size_t n = 0;
+  if (err->path[0]) {
+    n += (size_t)snprintf(out + n, size - n, "%s:", err->path);
+    if (n < size && err->line > 0) {
+      n += (size_t)snprintf(out + n, size - n, "%d:", err->line);
+      if (n < size && err->column > 0)
+        n += (size_t)snprintf(out + n, size - n, "%d:", err->column);
+    }
+    if (n < size)
+      n += (size_t)snprintf(out + n, size - n, " ");
+  }
+  if (n < size)
+    snprintf(out + n, size - n, "%s", err->message[0] ? err->message : bs_status_string(err->code));
+  return out;
+}
+
+const char *bs_status_string(bs_status code)
+{
+  switch (code) {
+  case BS_OK: return "success";
+  case BS_ERR_IO: return "I/O error";
+  case BS_ERR_ENCODING: return "encoding error";
+  case BS_ERR_SYNTAX: return "syntax error";
+  case BS_ERR_UNSUPPORTED: return "unsupported";
+  case BS_ERR_LIMIT: return "limit exceeded";
+  case BS_ERR_FONT: return "font error";
+  case BS_ERR_IMAGE: return "image error";
+  case BS_ERR_LIBRARY: return "library error";
+  case BS_ERR_ARGUMENT: return "invalid argument";
+  }
+  return "unknown error";
+}

@@ -1,0 +1,69 @@
+/* Internal helpers shared by every stage: allocation that aborts on out of memory, a growable
+ * byte buffer, UTF-8 decoding and character classes. Not installed. */
+#ifndef BS_UTIL_H
+#define BS_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bisheng/error.h"
+
+/* Out of memory prints a message and aborts, as cmark and GLib do. */
+void *bs_xmalloc(size_t n);
+void *bs_xcalloc(size_t count, size_t n);
+void *bs_xrealloc(void *p, size_t n);
+char *bs_xstrdup(const char *s);
+char *bs_xstrndup(const char *s, size_t n);
+
+typedef struct bs_buf {
+  char *data; /* always NUL-terminated when not NULL */
+  size_t len;
+  size_t cap;
+} bs_buf;
+
+#define BS_BUF_INIT {NULL, 0, 0}
+void bs_buf_grow(bs_buf *b, size_t extra);
+void bs_buf_put(bs_buf *b, const char *s, size_t n);
+void bs_buf_puts(bs_buf *b, const char *s);
+void bs_buf_putc(bs_buf *b, char c);
+void bs_buf_put_utf8(bs_buf *b, uint32_t cp);
+void bs_buf_printf(bs_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void bs_buf_clear(bs_buf *b);
+/* Hands the data to the caller (free with free()); the buffer is left empty. */
+char *bs_buf_detach(bs_buf *b);
+void bs_buf_free(bs_buf *b);
+
+/* Decodes one UTF-8 character at s[0..len). Returns its length (1-4) and sets *cp, or 0 for an
+ * invalid or truncated sequence (overlongs, surrogates and > U+10FFFF are invalid). */
+size_t bs_utf8_decode(const char *s, size_t len, uint32_t *cp);
+/* Offset of the first invalid byte, or (size_t)-1 if `s` is valid UTF-8. */
+size_t bs_utf8_validate(const char *s, size_t len);
+/* Number of characters before byte `off` (for 1-based columns add one). */
+size_t bs_utf8_count(const char *s, size_t off);
+/* The code point that ends just before s[off] (0 at the start); *start gets its offset. */
+uint32_t bs_utf8_prev(const char *s, size_t off, size_t *start);
+
+/* Character classes for CJK processing. */
+bool bs_is_han(uint32_t cp);
+bool bs_is_kana(uint32_t cp);
+bool bs_is_hangul(uint32_t cp);
+bool bs_is_cjk_punct(uint32_t cp);  /* full-width CJK punctuation and brackets */
+bool bs_is_cjk(uint32_t cp);        /* Han, kana, bopomofo, Hangul or CJK punctuation */
+bool bs_is_cjk_space(uint32_t cp);  /* ASCII white space, NBSP, U+3000 and friends */
+
+/* Reads a whole file ("-" = stdin) into a new buffer (caller frees). */
+bs_status bs_read_all(const char *path, char **data, size_t *len, bs_error *err);
+
+/* Writes via a temporary file beside `path`, renamed over it on success. */
+typedef struct bs_atomic_file bs_atomic_file;
+bs_status bs_atomic_open(const char *path, bs_atomic_file **out, bs_error *err);
+/* The temporary's path (for libraries that want a file name) and stream. */
+const char *bs_atomic_tmp_path(const bs_atomic_file *f);
+void *bs_atomic_stream(bs_atomic_file *f); /* a FILE * */
+/* Closes and renames; on failure removes the temporary. Frees `f` in every case. */
+bs_status bs_atomic_commit(bs_atomic_file *f, bs_error *err);
+/* Removes the temporary and frees `f`. NULL is a no-op. */
+void bs_atomic_abort(bs_atomic_file *f);
+
+#endif
