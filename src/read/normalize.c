@@ -74,7 +74,8 @@ static int latin_words_before(const items *v, size_t i)
 {
   int words = 0;
   bool in_word = false;
-  while (i > 0) {
+  /* two words decide; the look-back is bounded so long Latin paragraphs stay linear */
+  for (size_t steps = 0; i > 0 && words < 2 && steps < 256; steps++) {
     const item *it = &v->a[--i];
     if (it->node < 0 || ctx_cjk(it->cp))
       break;
@@ -175,6 +176,12 @@ static void apply_n1(items *v, bool block_end_is_paragraph_end)
   protect_urls(v);
   size_t *stack = NULL, depth = 0;
   ptrdiff_t dq_open = -1, sq_open = -1;
+  size_t last_ink = v->n; /* the last item that is not a space: a final `.` may become 。 */
+  for (size_t k = v->n; k > 0; k--)
+    if (v->a[k - 1].node < 0 || !is_space(v->a[k - 1].cp)) {
+      last_ink = k - 1;
+      break;
+    }
   for (size_t i = 0; i < v->n; i++) {
     item *it = &v->a[i];
     if (it->node < 0 || it->protect)
@@ -252,16 +259,8 @@ static void apply_n1(items *v, bool block_end_is_paragraph_end)
         i = j - 1;
         break;
       }
-      if (j - i == 1 && block_end_is_paragraph_end && ctx_cjk(prev_ctx(v, i))) {
-        bool last = true;
-        for (size_t k = i + 1; k < v->n; k++)
-          if (v->a[k].node < 0 || !is_space(v->a[k].cp)) {
-            last = false;
-            break;
-          }
-        if (last)
-          convert(it, 0x3002);
-      }
+      if (j - i == 1 && block_end_is_paragraph_end && i == last_ink && ctx_cjk(prev_ctx(v, i)))
+        convert(it, 0x3002);
       i = j - 1;
       break;
     }

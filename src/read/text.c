@@ -611,10 +611,10 @@ static bs_status check_encoding(reader *r, const char *buf, size_t len, char **c
     }
     uint32_t cp;
     size_t n = c < 0x80 ? 1 : bs_utf8_decode(buf + i, len - i, &cp);
-    int col = (int)bs_utf8_count(buf + line_start, i - line_start) + 1;
+#define COL ((int)bs_utf8_count(buf + line_start, i - line_start) + 1) /* on error only */
     if (c == 0) {
       bs_buf_free(&out);
-      return bs_error_set(err, BS_ERR_ENCODING, r->path, lineno, col,
+      return bs_error_set(err, BS_ERR_ENCODING, r->path, lineno, COL,
                           "NUL byte at byte offset %zu: this looks like a binary file", i);
     }
     if (c < 0x20 && c != '\t' && c != '\r' && c != '\f') {
@@ -635,10 +635,10 @@ static bs_status check_encoding(reader *r, const char *buf, size_t len, char **c
       if (!r->opts->lossy) {
         bs_buf_free(&out);
         if (looks_like_sjis((const unsigned char *)buf, len))
-          return bs_error_set(err, BS_ERR_ENCODING, r->path, lineno, col,
+          return bs_error_set(err, BS_ERR_ENCODING, r->path, lineno, COL,
                               "invalid UTF-8 at byte offset %zu; the file looks like Shift_JIS: "
                               "convert it with 'iconv -f SHIFT_JIS -t UTF-8'", i);
-        return bs_error_set(err, BS_ERR_ENCODING, r->path, lineno, col,
+        return bs_error_set(err, BS_ERR_ENCODING, r->path, lineno, COL,
                             "invalid UTF-8 at byte offset %zu (use --lossy to replace it)", i);
       }
       if (!warned_utf8) {
@@ -653,6 +653,7 @@ static bs_status check_encoding(reader *r, const char *buf, size_t len, char **c
     }
     i += n;
   }
+#undef COL
   if (changed) {
     bs_buf_put(&out, buf + copied, len - copied);
     *clean_len = out.len;
