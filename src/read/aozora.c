@@ -548,7 +548,7 @@ bs_status bs_aozora_read_document(const char *buf, size_t len, const bs_read_opt
                        lang);
       bs_node *hd = bs_node_last_child(doc);
       if (bs_node_get_type(hd) == BS_NODE_HEADING)
-        bs_node_set_heading_level(hd, level + 1); /* the title is the level-1 heading */
+        bs_node_set_heading_level(hd, level); /* 大 1, 中 2, 小 3 */
       bs_buf_free(&h);
       continue;
     }
