@@ -411,9 +411,11 @@ static bs_node *attach(mdctx *c, bs_node *child)
 /* A container: attached when allowed and not too deep, else transparent. */
 static void open_container(mdctx *c, cmark_node *cm, bs_node *n)
 {
-  if (c->depth > 2 * BS_READ_MAX_DEPTH) {
+  /* block depth is bounded by cap_depth (list + item per marker); inline containers
+   * (emphasis in emphasis ...) are flattened past another BS_READ_MAX_DEPTH levels */
+  if (n && bs_node_is_inline(n) && c->depth > 3 * BS_READ_MAX_DEPTH) {
     bs_read_warn(&c->w, BS_WARN_DEPTH, cm ? cmark_node_get_start_line(cm) : 0, 0,
-                 "nesting deeper than %d levels flattened", 2 * BS_READ_MAX_DEPTH);
+                 "nesting deeper than %d levels flattened", BS_READ_MAX_DEPTH);
     bs_node_free(n);
     n = NULL;
   } else if (n) {
