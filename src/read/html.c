@@ -1065,7 +1065,7 @@ bs_status bs_read_html(const char *buf, size_t len, const bs_read_options *opts,
   hctx c = {.opts = opts, .w = {opts, {false}}};
   xmlDoc *xd = htmlReadMemory(buf, (int)len, NULL, "UTF-8",
                               HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
-                                  HTML_PARSE_RECOVER | HTML_PARSE_COMPACT);
+                                  HTML_PARSE_RECOVER | HTML_PARSE_COMPACT | XML_PARSE_HUGE);
   bs_node *doc = bs_node_new(BS_NODE_DOCUMENT);
   bs_node_set_input(doc, opts->path);
   if (opts->lang)
