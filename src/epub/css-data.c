@@ -2,9 +2,9 @@
 #include "epub-impl.h"
 
 const char bs_epub_css_base[] =
+  "@charset \"UTF-8\";\n"
   "/* bisheng base book style (cjk-typography.md §7.7, §11). Shared by horizontal and vertical\n"
   " * chapters; the direction sheets come after this one, a user --css after them. */\n"
-  "@charset \"UTF-8\";\n"
   "\n"
   "html { font-size: 100%; }\n"
   "body {\n"
@@ -120,8 +120,8 @@ const char bs_epub_css_base[] =
   ;
 
 const char bs_epub_css_horizontal[] =
-  "/* bisheng horizontal chapters: left to right, headings centred (§7.6). */\n"
   "@charset \"UTF-8\";\n"
+  "/* bisheng horizontal chapters: left to right, headings centred (§7.6). */\n"
   "\n"
   "html { writing-mode: horizontal-tb; -epub-writing-mode: horizontal-tb; -webkit-writing-mode: horizontal-tb; }\n"
   "body { margin: 0 0.5em; }\n"
@@ -133,8 +133,8 @@ const char bs_epub_css_horizontal[] =
   ;
 
 const char bs_epub_css_vertical[] =
-  "/* bisheng vertical chapters (§4, §11): columns right to left, pages turning right to left. */\n"
   "@charset \"UTF-8\";\n"
+  "/* bisheng vertical chapters (§4, §11): columns right to left, pages turning right to left. */\n"
   "\n"
   "html { writing-mode: vertical-rl; -epub-writing-mode: vertical-rl; -webkit-writing-mode: vertical-rl; }\n"
   "body { margin: 0.5em 0; text-orientation: mixed; -epub-text-orientation: mixed; -webkit-text-orientation: mixed; }\n"

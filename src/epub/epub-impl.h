@@ -41,6 +41,8 @@ typedef struct bs_epub_img {
   size_t entry; /* index into entries */
 } bs_epub_img;
 
+enum { BS_EPUB_NO_ENTRY = (size_t)-1, BS_EPUB_FACES = 5 };
+
 typedef struct bs_epub {
   const bs_epub_options *opts;
   const bs_node *root;
@@ -57,9 +59,10 @@ typedef struct bs_epub {
   int warned;               /* bit set of text kinds already warned about */
   size_t cover_entry;       /* (size_t)-1 when there is no cover image */
   char *first_chapter;      /* href of the first chapter, for landmarks */
+  bool use_fonts_css;       /* --embed-fonts: css/fonts.css is linked */
+  void *cps[BS_EPUB_FACES]; /* hb_set_t of the code points per CJK face (fonts.c) */
 } bs_epub;
 
-enum { BS_EPUB_NO_ENTRY = (size_t)-1 };
 
 /* epub.c */
 size_t bs_epub_add_entry(bs_epub *e, const char *href, const char *id, const char *media_type,
@@ -116,5 +119,11 @@ bs_epub_run bs_epub_classify_run(const char *s, size_t n);
 bs_status bs_epub_image(bs_epub *e, const char *src, const char *input, int line,
                         bool from_cli, size_t *entry, bs_error *err);
 const char *bs_epub_sniff_image(const unsigned char *d, size_t n, const char **ext);
+
+/* fonts.c (--embed-fonts): notes the characters of a page in `lang`, then packs the subsets
+ * and css/fonts.css (always, as the pages link it). Problems are warnings. */
+void bs_epub_fonts_note(bs_epub *e, const char *lang, const char *data, size_t len);
+void bs_epub_fonts_pack(bs_epub *e);
+void bs_epub_fonts_free(bs_epub *e);
 
 #endif

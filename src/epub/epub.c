@@ -127,6 +127,7 @@ static void free_epub(bs_epub *e)
     free(e->images[i].real);
   free(e->images);
   free(e->first_chapter);
+  bs_epub_fonts_free(e);
 }
 
 /* BCP 47 in its common shape (2–8 letter primary subtag, then alphanumeric subtags). */
@@ -558,6 +559,7 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
     bs_epub_add_entry(&e, "css/user.css", "css-user", "text/css", data, len, false, true);
     e.use_user_css = true;
   }
+  e.use_fonts_css = opts->embed_fonts;
 
   /* cover: --cover (a path of the user's) or the metadata's (inside the input folder) */
   const char *cover = opts->cover_path;
@@ -608,6 +610,12 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
   else
     content_uuid(&e, id);
   free(user_id);
+  if (opts->embed_fonts) {
+    /* the nav's labels count too; it is written again below with the same text */
+    size_t nl;
+    free(bs_epub_nav(&e, title, &nl));
+    bs_epub_fonts_pack(&e);
+  }
   time_t now = opts->source_date >= 0 ? (time_t)opts->source_date : time(NULL);
   size_t opf_len, nav_len, ncx_len, cont_len;
   nav = bs_epub_nav(&e, title, &nav_len);

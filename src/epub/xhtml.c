@@ -12,6 +12,8 @@
 #define OPS_NS BAD_CAST "http://www.idpf.org/2007/ops"
 
 typedef struct page {
+  bs_epub *e;
+  const char *lang;
   xmlDocPtr doc;
   xmlNsPtr ops;
   xmlNodePtr body;
@@ -21,6 +23,8 @@ typedef struct page {
 static void page_new(bs_epub *e, page *p, const char *title, const char *lang, int dir,
                      const char *up)
 {
+  p->e = e;
+  p->lang = lang;
   p->doc = xmlNewDoc(BAD_CAST "1.0");
   xmlCreateIntSubset(p->doc, BAD_CAST "html", NULL, NULL);
   xmlNodePtr html = xmlNewDocNode(p->doc, NULL, BAD_CAST "html", NULL);
@@ -33,14 +37,17 @@ static void page_new(bs_epub *e, page *p, const char *title, const char *lang, i
   xmlNodePtr meta = xmlNewChild(head, NULL, BAD_CAST "meta", NULL);
   xmlNewProp(meta, BAD_CAST "charset", BAD_CAST "utf-8");
   xmlNewTextChild(head, NULL, BAD_CAST "title", BAD_CAST title);
-  const char *sheets[4] = {"base.css", NULL, NULL, NULL};
+  const char *sheets[5] = {"base.css", NULL, NULL, NULL, NULL};
+  int ns = 1;
   if (dir == 1)
-    sheets[1] = "horizontal.css";
+    sheets[ns++] = "horizontal.css";
   else if (dir == 2)
-    sheets[1] = "vertical.css";
+    sheets[ns++] = "vertical.css";
+  if (e->use_fonts_css)
+    sheets[ns++] = "fonts.css";
   if (e->use_user_css)
-    sheets[sheets[1] ? 2 : 1] = "user.css";
-  for (int i = 0; i < 4 && sheets[i]; i++) {
+    sheets[ns++] = "user.css";
+  for (int i = 0; i < ns; i++) {
     char href[64];
     snprintf(href, sizeof href, "%scss/%s", up, sheets[i]);
     xmlNodePtr link = xmlNewChild(head, NULL, BAD_CAST "link", NULL);
@@ -78,6 +85,8 @@ static char *page_finish(page *p, size_t *len)
   newlines(root);
   xmlAddChild(root, xmlNewText(BAD_CAST "\n"));
   char *out = bs_epub_xml_dump(p->doc, 0, len);
+  if (p->e->opts->embed_fonts)
+    bs_epub_fonts_note(p->e, p->lang, out, *len);
   xmlFreeDoc(p->doc);
   p->doc = NULL;
   return out;

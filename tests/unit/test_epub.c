@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zip.h>
+#include <hb.h>
 
 #include "bisheng/epub.h"
 #include "bisheng/node.h"
@@ -511,6 +512,65 @@ static void test_good_image_and_cover(void **state)
   bs_node_free(book);
 }
 
+static unsigned first_gid(hb_face_t *face, const char *text, hb_direction_t dir)
+{
+  hb_font_t *font = hb_font_create(face);
+  hb_buffer_t *buf = hb_buffer_create();
+  hb_buffer_add_utf8(buf, text, -1, 0, -1);
+  hb_buffer_set_direction(buf, dir);
+  hb_buffer_set_script(buf, HB_SCRIPT_HAN);
+  hb_buffer_set_language(buf, hb_language_from_string("zh-Hant", -1));
+  hb_shape(font, buf, NULL, 0);
+  unsigned n;
+  hb_glyph_info_t *info = hb_buffer_get_glyph_infos(buf, &n);
+  unsigned gid = n ? info[0].codepoint : 0;
+  hb_buffer_destroy(buf);
+  hb_font_destroy(font);
+  return gid;
+}
+
+/* --embed-fonts: a subset of the TC face with the characters used, and its vertical forms
+ * (V2: 「 has a vertical glyph in TTB) kept. */
+static void test_embed_fonts(void **state)
+{
+  (void)state;
+  bs_node *d = rich_article(tmp("rich.txt"));
+  bs_epub_options o;
+  bs_epub_options_init(&o);
+  o.embed_fonts = true;
+  o.direction = BS_DIR_VERTICAL;
+  o.diag = count_warning;
+  nwarnings = 0;
+  last_warning[0] = 0;
+  bs_error err;
+  assert_int_equal(bs_epub_write(d, &o, tmp("f.epub"), &err), BS_OK);
+  bs_node_free(d);
+  if (strstr(last_warning, "not installed"))
+    skip();
+  size_t len = 0;
+  char *otf = unzip_entry(tmp("f.epub"), "EPUB/fonts/NotoSerifCJKtc-subset.otf", &len);
+  assert_non_null(otf);
+  assert_true(len > 1000 && len < 2000000); /* a subset, not the 20 MB collection */
+  assert_memory_equal(otf, "OTTO", 4);     /* CFF OpenType */
+  char *css = unzip_entry(tmp("f.epub"), "EPUB/css/fonts.css", NULL);
+  assert_non_null(strstr(css, "font-family: \"Noto Serif CJK TC\""));
+  assert_non_null(strstr(css, "url(\"../fonts/NotoSerifCJKtc-subset.otf\")"));
+  free(css);
+  char *x = unzip_entry(tmp("f.epub"), "EPUB/text/c0001.xhtml", NULL);
+  assert_non_null(strstr(x, "href=\"../css/fonts.css\""));
+  free(x);
+  hb_blob_t *blob = hb_blob_create(otf, (unsigned)len, HB_MEMORY_MODE_READONLY, NULL, NULL);
+  hb_face_t *face = hb_face_create(blob, 0);
+  unsigned h = first_gid(face, "「", HB_DIRECTION_LTR);
+  unsigned v = first_gid(face, "「", HB_DIRECTION_TTB);
+  assert_int_not_equal(h, 0); /* used, so present */
+  assert_int_not_equal(h, v); /* vert survived */
+  assert_int_equal(first_gid(face, "鑫", HB_DIRECTION_LTR), 0); /* unused, so absent */
+  hb_face_destroy(face);
+  hb_blob_destroy(blob);
+  free(otf);
+}
+
 /* ---- fixtures for epubcheck: corpus files through a tiny line reader ---- */
 
 static const char *lang_of_name(const char *name)
@@ -629,6 +689,18 @@ static int write_fixtures(const char *dir)
     if (write_epub(book, v ? BS_DIR_VERTICAL : BS_DIR_HORIZONTAL, 1700000000, out, &err))
       rc = 1;
   }
+  if (!rc) { /* and with embedded fonts */
+    bs_epub_options o;
+    bs_epub_options_init(&o);
+    o.embed_fonts = true;
+    o.direction = BS_DIR_VERTICAL;
+    o.source_date = 1700000000;
+    char out[1024];
+    bs_error err;
+    snprintf(out, sizeof out, "%s/rich-fonts.epub", dir);
+    if (bs_epub_write(rich, &o, out, &err))
+      rc = 1;
+  }
   bs_node_free(rich);
   bs_node_free(book);
   return rc;
@@ -643,7 +715,7 @@ int main(int argc, char **argv)
       cmocka_unit_test(test_runs),           cmocka_unit_test(test_sniff),
       cmocka_unit_test(test_rich_horizontal), cmocka_unit_test(test_rich_vertical),
       cmocka_unit_test(test_reproducible),   cmocka_unit_test(test_bad_images),
-      cmocka_unit_test(test_good_image_and_cover),
+      cmocka_unit_test(test_good_image_and_cover), cmocka_unit_test(test_embed_fonts),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   if (*tmpdir) {
