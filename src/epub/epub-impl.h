@@ -93,6 +93,7 @@ char *bs_epub_nav(bs_epub *e, const char *title, size_t *len);
 char *bs_epub_clean(bs_epub *e, const char *s, size_t len, const bs_node *where);
 bool bs_epub_lang_is_hant(const char *lang);
 bool bs_epub_lang_is_cjk(const char *lang);
+bool bs_epub_lang_ok(const char *lang);
 
 /* V3 quote plan: the corner bracket (or 0 for "leave") for each quotation mark in order. */
 typedef struct bs_epub_quotes {

@@ -50,7 +50,7 @@ void bs_epub_warn(bs_epub *e, bs_status code, const char *path, int line, const 
 const char *bs_epub_lang_of(const bs_epub *e, const bs_node *node)
 {
   const char *l = bs_node_get_inherited_lang(node);
-  return l && *l ? l : e->book_lang;
+  return l && *l && bs_epub_lang_ok(l) ? l : e->book_lang;
 }
 
 bool bs_epub_node_vertical(const bs_epub *e, const bs_node *doc)
@@ -128,24 +128,6 @@ static void free_epub(bs_epub *e)
   free(e->images);
   free(e->first_chapter);
   bs_epub_fonts_free(e);
-}
-
-/* BCP 47 in its common shape (2–8 letter primary subtag, then alphanumeric subtags). */
-static bool lang_ok(const char *l)
-{
-  size_t n = 0;
-  while (isalpha((unsigned char)l[n]))
-    n++;
-  if (n < 2 || n > 8)
-    return false;
-  while (l[n] == '-') {
-    size_t k = ++n;
-    while (isalnum((unsigned char)l[n]))
-      n++;
-    if (n == k || n - k > 8)
-      return false;
-  }
-  return l[n] == '\0';
 }
 
 /* W3CDTF (YYYY, YYYY-MM, YYYY-MM-DD, optionally with a time): only such dates go into
@@ -520,7 +502,7 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
   const char *lang = bs_node_get_inherited_lang(root);
   if (!lang || !*lang)
     lang = bs_node_get_inherited_lang(first);
-  if (lang && *lang && !lang_ok(lang)) {
+  if (lang && *lang && !bs_epub_lang_ok(lang)) {
     bs_epub_warn(&e, BS_ERR_SYNTAX, bs_node_get_input(root), 0,
                  "language '%s' is not a BCP 47 tag; the EPUB says 'und'", lang);
     lang = NULL;

@@ -1,4 +1,5 @@
 /* Text passes of the EPUB writer: XML-forbidden characters, V3 quotes, L1 run classes. */
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -210,4 +211,22 @@ bs_epub_run bs_epub_classify_run(const char *s, size_t n)
   if (n <= 3 && digits + upper + other_tcy == n && digits + other_tcy > 0 && s[0] != '.')
     return BS_EPUB_RUN_TCY; /* 3.0, A+, 2B */
   return BS_EPUB_RUN_NONE;
+}
+
+/* BCP 47 in its common shape (2–8 letter primary subtag, then alphanumeric subtags). */
+bool bs_epub_lang_ok(const char *l)
+{
+  size_t n = 0;
+  while (isalpha((unsigned char)l[n]))
+    n++;
+  if (n < 2 || n > 8)
+    return false;
+  while (l[n] == '-') {
+    size_t k = ++n;
+    while (isalnum((unsigned char)l[n]))
+      n++;
+    if (n == k || n - k > 8)
+      return false;
+  }
+  return l[n] == '\0';
 }

@@ -106,9 +106,11 @@ static void add_text(xmlNodePtr parent, const char *s, size_t len)
     xmlAddChild(parent, xmlNewTextLen(BAD_CAST s, (int)len));
 }
 
+/* A tag that is not BCP 47 would make the XHTML invalid; it is left out (the text then
+ * inherits its parent's language). */
 static void set_lang(xmlNodePtr n, const char *lang)
 {
-  if (lang && *lang) {
+  if (lang && *lang && bs_epub_lang_ok(lang)) {
     xmlNewProp(n, BAD_CAST "lang", BAD_CAST lang);
     xmlNodeSetLang(n, BAD_CAST lang);
   }
@@ -129,6 +131,7 @@ typedef struct chap {
   int nref, nheading;
   bs_epub_quotes q;
   bs_epub_quotes *qp;   /* the active V3 plan, or NULL */
+  int in_link;          /* inside <a>: no nested links */
 } chap;
 
 static bool v3_for(const chap *c, const bs_node *n)
@@ -420,6 +423,8 @@ static bs_status body(chap *c, xmlNodePtr root, bs_error *err)
         add_text(elem(cur, "rp", NULL), ")", 1);
       } else if (t == BS_NODE_PARAGRAPH || t == BS_NODE_HEADING || t == BS_NODE_TABLE_CELL) {
         end_quotes(c);
+      } else if (t == BS_NODE_LINK && !xmlStrcmp(cur->name, BAD_CAST "a")) {
+        c->in_link--;
       }
       cur = cur->parent;
       continue;
@@ -514,7 +519,8 @@ static bs_status body(chap *c, xmlNodePtr root, bs_error *err)
     case BS_NODE_RUBY: x = elem(cur, "ruby", NULL); break;
     case BS_NODE_LINK: {
       const char *href = bs_node_get_href(n);
-      if (safe_href(href)) {
+      if (safe_href(href) && !c->in_link) {
+        c->in_link++;
         x = elem(cur, "a", NULL);
         char *h = bs_epub_clean(e, href, strlen(href), n);
         xmlNewProp(x, BAD_CAST "href", BAD_CAST h);
@@ -538,9 +544,10 @@ static bs_status body(chap *c, xmlNodePtr root, bs_error *err)
     case BS_NODE_FOOTNOTE_REF: {
       const char *label = bs_node_get_label(n);
       long k = find_fn(c, label);
-      if (k < 0) {
-        bs_epub_warn(e, BS_OK, bs_node_get_input(n), bs_node_get_pos(n).line,
-                     "footnote '%s' has no definition", label ? label : "");
+      if (k < 0 || c->in_link) {
+        if (k < 0)
+          bs_epub_warn(e, BS_OK, bs_node_get_input(n), bs_node_get_pos(n).line,
+                       "footnote '%s' has no definition", label ? label : "");
         xmlNodePtr sup = elem(cur, "sup", NULL);
         if (label)
           emit_text(c, sup, label, strlen(label), n, true, NULL);

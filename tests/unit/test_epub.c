@@ -512,6 +512,63 @@ static void test_good_image_and_cover(void **state)
   bs_node_free(book);
 }
 
+/* What would make the XHTML invalid is left out: bad language tags, links in links. */
+static void test_invalid_markup_avoided(void **state)
+{
+  (void)state;
+  bs_node *d = bs_node_new(BS_NODE_DOCUMENT);
+  bs_node_set_meta(d, BS_META_LANG, "zh_TW!");
+  bs_node *p = para(d, "甲");
+  bs_node *span = wrap(p, BS_NODE_SPAN, "乙");
+  bs_node_set_lang(span, "not a tag");
+  bs_node *link = wrap(p, BS_NODE_LINK, "丙");
+  bs_node_set_href(link, "https://example.com/");
+  bs_node *inner = wrap(link, BS_NODE_LINK, "丁");
+  bs_node_set_href(inner, "https://example.org/");
+  bs_node *ref = add(link, bs_node_new(BS_NODE_FOOTNOTE_REF));
+  bs_node_set_label(ref, "a");
+  bs_node *fn = add(d, bs_node_new(BS_NODE_FOOTNOTE_DEF));
+  bs_node_set_label(fn, "a");
+  para(fn, "注");
+  bs_error err;
+  nwarnings = 0;
+  assert_int_equal(write_epub(d, BS_DIR_DEFAULT, 0, tmp("m.epub"), &err), BS_OK);
+  assert_true(nwarnings >= 1); /* the language */
+  char *x = unzip_entry(tmp("m.epub"), "EPUB/text/c0001.xhtml", NULL);
+  assert_non_null(strstr(x, "lang=\"und\""));
+  assert_null(strstr(x, "not a tag"));
+  assert_non_null(strstr(x, "<a href=\"https://example.com/\">丙<span class=\"link\">丁</span><sup>a</sup></a>"));
+  free(x);
+  bs_node_free(d);
+}
+
+/* templates_dir replaces the built-in stylesheets */
+static void test_templates_dir(void **state)
+{
+  (void)state;
+  make_tmpdir();
+  mkdir(tmp("tpl"), 0755);
+  static const char *names[] = {"tpl/base.css", "tpl/horizontal.css", "tpl/vertical.css"};
+  for (int i = 0; i < 3; i++) {
+    FILE *f = fopen(tmp(names[i]), "w");
+    fprintf(f, "/* mine %d */\n", i);
+    fclose(f);
+  }
+  bs_node *d = bs_node_new(BS_NODE_DOCUMENT);
+  para(d, "文");
+  bs_epub_options o;
+  bs_epub_options_init(&o);
+  o.templates_dir = tmp("tpl");
+  bs_error err;
+  assert_int_equal(bs_epub_write(d, &o, tmp("t.epub"), &err), BS_OK);
+  char *css = unzip_entry(tmp("t.epub"), "EPUB/css/base.css", NULL);
+  assert_string_equal(css, "/* mine 0 */\n");
+  free(css);
+  o.templates_dir = tmp("nowhere");
+  assert_int_equal(bs_epub_write(d, &o, tmp("t.epub"), &err), BS_ERR_IO);
+  bs_node_free(d);
+}
+
 static unsigned first_gid(hb_face_t *face, const char *text, hb_direction_t dir)
 {
   hb_font_t *font = hb_font_create(face);
@@ -716,6 +773,7 @@ int main(int argc, char **argv)
       cmocka_unit_test(test_rich_horizontal), cmocka_unit_test(test_rich_vertical),
       cmocka_unit_test(test_reproducible),   cmocka_unit_test(test_bad_images),
       cmocka_unit_test(test_good_image_and_cover), cmocka_unit_test(test_embed_fonts),
+      cmocka_unit_test(test_invalid_markup_avoided), cmocka_unit_test(test_templates_dir),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   if (*tmpdir) {
