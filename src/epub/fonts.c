@@ -75,16 +75,16 @@ void bs_epub_fonts_note(bs_epub *e, const char *lang, const char *data, size_t l
 
 /* The file and face index of `family` Regular, or NULL when fontconfig only offers a
  * substitute (finding 3 in §0: a wrong match is worse than none). */
-static char *find_face(const char *family, int *index)
+static char *find_face(FcConfig *cfg, const char *family, int *index)
 {
   char *path = NULL;
   FcPattern *pat = FcPatternCreate();
   FcPatternAddString(pat, FC_FAMILY, (const FcChar8 *)family);
   FcPatternAddInteger(pat, FC_WEIGHT, FC_WEIGHT_REGULAR);
-  FcConfigSubstitute(NULL, pat, FcMatchPattern);
+  FcConfigSubstitute(cfg, pat, FcMatchPattern);
   FcDefaultSubstitute(pat);
   FcResult r;
-  FcPattern *m = FcFontMatch(NULL, pat, &r);
+  FcPattern *m = FcFontMatch(cfg, pat, &r);
   FcChar8 *file = NULL, *fam = NULL;
   if (m && FcPatternGetString(m, FC_FAMILY, 0, &fam) == FcResultMatch &&
       !strcmp((const char *)fam, family) &&
@@ -135,11 +135,13 @@ void bs_epub_fonts_pack(bs_epub *e)
   bs_buf css = BS_BUF_INIT;
   bs_buf_puts(&css, "@charset \"UTF-8\";\n"
                     "/* Subsets of the fonts this book uses (bisheng --embed-fonts). */\n");
+  /* our own configuration, released at the end, leaves fontconfig's global one alone */
+  FcConfig *cfg = FcInitLoadConfigAndFonts();
   for (int f = 0; f < BS_EPUB_FACES; f++) {
     if (!e->cps[f])
       continue;
     int index = 0;
-    char *path = find_face(faces[f].family, &index);
+    char *path = cfg ? find_face(cfg, faces[f].family, &index) : NULL;
     size_t len = 0;
     char *data = path ? subset(path, index, e->cps[f], &len) : NULL;
     if (!data) {
@@ -157,6 +159,8 @@ void bs_epub_fonts_pack(bs_epub *e)
                   "  font-weight: normal;\n  src: url(\"../%s\") format(\"opentype\");\n}\n",
                   faces[f].family, faces[f].file);
   }
+  if (cfg)
+    FcConfigDestroy(cfg);
   bs_epub_add_entry(e, "css/fonts.css", "css-fonts", "text/css", bs_buf_detach(&css), 0, false,
                     true);
   e->entries[e->nentries - 1].len = strlen(e->entries[e->nentries - 1].data);
