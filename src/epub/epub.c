@@ -146,6 +146,26 @@ static bool w3cdtf(const char *s)
   return false;
 }
 
+/* Dates as CJK articles write them (2025年8月15日, 2025/8/15, 2025.8.15) in W3CDTF, or NULL. */
+static char *iso_date(const char *s)
+{
+  int y, m, d, n = 0;
+  char sep1[8] = {0}, sep2[8] = {0};
+  if (sscanf(s, "%4d年%2d月%2d日%n", &y, &m, &d, &n) == 3 && n > 0 && !s[n]) {
+    /* matched */
+  } else if (sscanf(s, "%4d%1[/.]%2d%1[/.]%2d%n", &y, sep1, &m, sep2, &d, &n) == 5 && !s[n] &&
+             sep1[0] == sep2[0]) {
+    /* matched */
+  } else {
+    return NULL;
+  }
+  if (y < 1000 || m < 1 || m > 12 || d < 1 || d > 31)
+    return NULL;
+  char buf[48];
+  snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+  return bs_xstrdup(buf);
+}
+
 /* Two FNV-1a 64 hashes over the content give the 128 bits of a stable urn:uuid. */
 static void content_uuid(const bs_epub *e, char out[64])
 {
@@ -249,7 +269,12 @@ static char *package_doc(bs_epub *e, const char *id, const char *title, time_t m
     char *v = meta(e, root, opt[i].key);
     if (!v && opt[i].key == BS_META_SOURCE)
       v = meta(e, root, BS_META_URL);
-    if (v && (opt[i].key != BS_META_DATE || w3cdtf(v)))
+    if (v && opt[i].key == BS_META_DATE && !w3cdtf(v)) {
+      char *iso = iso_date(v);
+      free(v);
+      v = iso;
+    }
+    if (v)
       text_child(md, dc, opt[i].name, v);
     free(v);
   }

@@ -128,6 +128,7 @@ typedef struct chap {
   const char **fn;      /* footnote labels in definition order */
   size_t nfn;
   bool *fn_done;        /* the definition already carries its id */
+  int *fn_ref;          /* the first reference's number, for the way back */
   int nref, nheading;
   bs_epub_quotes q;
   bs_epub_quotes *qp;   /* the active V3 plan, or NULL */
@@ -502,8 +503,18 @@ static bs_status body(chap *c, xmlNodePtr root, bs_error *err)
         xmlNewProp(x, BAD_CAST "id", BAD_CAST id);
       }
       const char *label = bs_node_get_label(n);
-      if (label && *label)
-        emit_text(c, elem(x, "span", "footnote-label"), label, strlen(label), n, true, NULL);
+      if (label && *label) {
+        xmlNodePtr l;
+        if (k >= 0 && c->fn_ref[k]) { /* back to where it was called */
+          char back[32];
+          snprintf(back, sizeof back, "#nr%d", c->fn_ref[k]);
+          l = elem(x, "a", "footnote-label");
+          xmlNewProp(l, BAD_CAST "href", BAD_CAST back);
+        } else {
+          l = elem(x, "span", "footnote-label");
+        }
+        emit_text(c, l, label, strlen(label), n, true, NULL);
+      }
       break;
     }
     case BS_NODE_TEXT:
@@ -559,6 +570,8 @@ static bs_status body(chap *c, xmlNodePtr root, bs_error *err)
       snprintf(buf, sizeof buf, "#fn%ld", k + 1);
       xmlNewProp(a, BAD_CAST "href", BAD_CAST buf);
       snprintf(buf, sizeof buf, "nr%d", ++c->nref);
+      if (!c->fn_ref[k])
+        c->fn_ref[k] = c->nref;
       xmlNewProp(a, BAD_CAST "id", BAD_CAST buf);
       emit_text(c, a, label, strlen(label), n, true, NULL);
       break;
@@ -630,6 +643,7 @@ bs_status bs_epub_chapter(bs_epub *e, const bs_node *doc, int number, bs_error *
   }
   bs_iter_free(it);
   c.fn_done = bs_xcalloc(c.nfn + 1, sizeof *c.fn_done);
+  c.fn_ref = bs_xcalloc(c.nfn + 1, sizeof *c.fn_ref);
 
   char *label = chapter_label(&c, number);
   bs_epub_add_toc(e, 0, label, c.href);
@@ -657,6 +671,7 @@ bs_status bs_epub_chapter(bs_epub *e, const bs_node *doc, int number, bs_error *
   free(label);
   free(c.fn);
   free(c.fn_done);
+  free(c.fn_ref);
   bs_epub_quotes_free(&c.q);
   bs_buf_free(&href);
   return st;

@@ -322,6 +322,7 @@ static void test_rich_horizontal(void **state)
                             "xml:lang=\"zh-Hant\">"));
   assert_non_null(strstr(x, "epub:type=\"noteref\" href=\"#fn1\""));
   assert_non_null(strstr(x, "epub:type=\"footnote\" id=\"fn1\""));
+  assert_non_null(strstr(x, "<a class=\"footnote-label\" href=\"#nr1\">1</a>"));
   assert_non_null(strstr(x, "<ruby>漢字<rp>(</rp><rt>かんじ</rt><rp>)</rp></ruby>"));
   assert_non_null(strstr(x, "<h2 id=\"h1\">一、概說</h2>")); /* bumped under the title */
   assert_non_null(strstr(x, "<h3 id=\"h2\">小節</h3>"));
@@ -530,9 +531,13 @@ static void test_invalid_markup_avoided(void **state)
   bs_node *fn = add(d, bs_node_new(BS_NODE_FOOTNOTE_DEF));
   bs_node_set_label(fn, "a");
   para(fn, "注");
+  bs_node_set_meta(d, BS_META_DATE, "2025年8月5日");
   bs_error err;
   nwarnings = 0;
   assert_int_equal(write_epub(d, BS_DIR_DEFAULT, 0, tmp("m.epub"), &err), BS_OK);
+  char *opf = unzip_entry(tmp("m.epub"), "EPUB/content.opf", NULL);
+  assert_non_null(strstr(opf, "<dc:date>2025-08-05</dc:date>"));
+  free(opf);
   assert_true(nwarnings >= 1); /* the language */
   char *x = unzip_entry(tmp("m.epub"), "EPUB/text/c0001.xhtml", NULL);
   assert_non_null(strstr(x, "lang=\"und\""));
