@@ -70,6 +70,21 @@ has "$tmp/r1.epub" EPUB/content.opf '<itemref idref="titlepage"/>'
 has "$tmp/r1.epub" EPUB/content.opf '<itemref idref="c0002"/>'
 has "$tmp/r1.epub" EPUB/nav.xhtml '<a href="text/c0002.xhtml">'
 
+# 1,000 articles make one book of 1,000 chapters
+mkdir "$tmp/many"
+i=1
+while [ $i -le 1000 ]; do
+  printf '第%d篇\n\n作者：某甲\n\n正文第%d篇，共12段。\n' $i $i > "$tmp/many/a$(printf %04d $i).txt"
+  i=$((i + 1))
+done
+"$BIN" -q "$tmp"/many/*.txt --direction vertical -o "$tmp/many.epub" || fail "1,000 articles"
+unzip -tq "$tmp/many.epub" > /dev/null || fail "1,000 articles: bad zip"
+[ "$(unzip -Z1 "$tmp/many.epub" | grep -c '^EPUB/text/c[0-9]*\.xhtml$')" = 1000 ] || fail "1,000 chapters"
+[ "$(unzip -p "$tmp/many.epub" EPUB/nav.xhtml | grep -c '<a href="text/c[0-9]*.xhtml">')" = 1000 ] ||
+  fail "1,000 nav entries"
+has "$tmp/many.epub" EPUB/text/c1000.xhtml '第1000篇'
+rm -rf "$tmp/many" "$tmp/many.epub"
+
 # options: --title --author --lang --css --cover
 printf 'p { color: black; }\n' > "$tmp/user.css"
 "$BIN" -q "$seed" --title 'Another Title' --author 'A. Author' --author '第二作者' --css "$tmp/user.css" \

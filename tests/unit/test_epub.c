@@ -547,6 +547,40 @@ static void test_invalid_markup_avoided(void **state)
   bs_node_free(d);
 }
 
+/* A vertical book with one horizontal (English) chapter: each chapter gets its sheet. */
+static void test_mixed_directions(void **state)
+{
+  (void)state;
+  bs_node *book = bs_node_new(BS_NODE_BOOK);
+  bs_node_set_meta(book, BS_META_DIRECTION, "vertical");
+  bs_node_set_meta(book, BS_META_LANG, "zh-Hant");
+  bs_node *a = add(book, bs_node_new(BS_NODE_DOCUMENT));
+  bs_node_set_meta(a, BS_META_TITLE, "甲");
+  para(a, "他說“好”，共12人。");
+  bs_node *b = add(book, bs_node_new(BS_NODE_DOCUMENT));
+  bs_node_set_meta(b, BS_META_TITLE, "English");
+  bs_node_set_meta(b, BS_META_LANG, "en");
+  bs_node_set_meta(b, BS_META_DIRECTION, "horizontal");
+  para(b, "He said “hello” to 12 people.");
+  bs_error err;
+  assert_int_equal(write_epub(book, BS_DIR_DEFAULT, 0, tmp("mix.epub"), &err), BS_OK);
+  char *x1 = unzip_entry(tmp("mix.epub"), "EPUB/text/c0001.xhtml", NULL);
+  char *x2 = unzip_entry(tmp("mix.epub"), "EPUB/text/c0002.xhtml", NULL);
+  char *opf = unzip_entry(tmp("mix.epub"), "EPUB/content.opf", NULL);
+  assert_non_null(strstr(x1, "vertical.css"));
+  assert_non_null(strstr(x1, "他說「好」，共<span class=\"tcy\">12</span>人。"));
+  assert_non_null(strstr(x2, "horizontal.css"));
+  assert_non_null(strstr(x2, "He said “hello” to 12 people."));
+  assert_non_null(strstr(x2, "lang=\"en\""));
+  assert_non_null(strstr(opf, "page-progression-direction=\"rtl\""));
+  assert_non_null(strstr(opf, "href=\"css/horizontal.css\""));
+  assert_non_null(strstr(opf, "href=\"css/vertical.css\""));
+  free(x1);
+  free(x2);
+  free(opf);
+  bs_node_free(book);
+}
+
 /* templates_dir replaces the built-in stylesheets */
 static void test_templates_dir(void **state)
 {
@@ -779,6 +813,7 @@ int main(int argc, char **argv)
       cmocka_unit_test(test_reproducible),   cmocka_unit_test(test_bad_images),
       cmocka_unit_test(test_good_image_and_cover), cmocka_unit_test(test_embed_fonts),
       cmocka_unit_test(test_invalid_markup_avoided), cmocka_unit_test(test_templates_dir),
+      cmocka_unit_test(test_mixed_directions),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   if (*tmpdir) {
