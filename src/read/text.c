@@ -22,6 +22,8 @@
  *   - `1. ` / `1、` / `（1）` lines → ordered list items; `- `, `・`, `• `, `* ` → unordered;
  *   - anything else → paragraph. `**…**` inside a line is strong.
  */
+#include <errno.h>
+#include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -570,22 +572,27 @@ static void parse_body(reader *r, bs_node *doc, size_t from, const char *lang)
 
 /* ---- encoding ---- */
 
-/* Shift_JIS lead bytes followed by valid trail bytes, with no valid UTF-8 around: worth a hint. */
-static bool looks_like_sjis(const unsigned char *s, size_t len)
+/* A hint, never a guess: a file is called Shift_JIS only when nothing before the first bad
+ * byte was multi-byte UTF-8 and the whole file converts cleanly from Shift_JIS (CP932). */
+static bool looks_like_sjis(const char *s, size_t len, size_t bad_at)
 {
-  size_t pairs = 0, bad = 0;
-  for (size_t i = 0; i + 1 < len && i < 4096; i++) {
-    unsigned c = s[i], d = s[i + 1];
-    if ((c >= 0x81 && c <= 0x9F) || (c >= 0xE0 && c <= 0xEF)) {
-      if ((d >= 0x40 && d <= 0x7E) || (d >= 0x80 && d <= 0xFC)) {
-        pairs++;
-        i++;
-      } else {
-        bad++;
-      }
-    }
+  for (size_t i = 0; i < bad_at; i++)
+    if ((unsigned char)s[i] >= 0x80)
+      return false;
+  iconv_t cd = iconv_open("UTF-8", "CP932");
+  if (cd == (iconv_t)-1)
+    return false;
+  char *in = (char *)s, out[4096];
+  size_t inl = len > 65536 ? 65536 : len;
+  bool ok = true;
+  while (inl > 0 && ok) {
+    char *o = out;
+    size_t ol = sizeof out;
+    if (iconv(cd, &in, &inl, &o, &ol) == (size_t)-1 && errno != E2BIG)
+      ok = errno == EINVAL && len > 65536; /* cut mid-character by our own limit */
   }
-  return pairs >= 2 && bad * 4 < pairs;
+  iconv_close(cd);
+  return ok;
 }
 
 /* Validates UTF-8 and control characters. On success *clean is the text to parse (a new
@@ -634,7 +641,7 @@ static bs_status check_encoding(reader *r, const char *buf, size_t len, char **c
     if (!n) {
       if (!r->opts->lossy) {
         bs_buf_free(&out);
-        if (looks_like_sjis((const unsigned char *)buf, len))
+        if (looks_like_sjis(buf, len, i))
           return bs_error_set(err, BS_ERR_ENCODING, r->path, lineno, COL,
                               "invalid UTF-8 at byte offset %zu; the file looks like Shift_JIS: "
                               "convert it with 'iconv -f SHIFT_JIS -t UTF-8'", i);
