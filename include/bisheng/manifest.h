@@ -50,6 +50,7 @@ typedef struct bs_manifest_output {
   int line;                 /* where the output is declared */
   bs_epub_options epub;     /* when format is EPUB */
   bs_typeset_options pdf;   /* when format is PDF */
+  bool force;               /* set on the copy: rebuild even when the sidecar matches */
 } bs_manifest_output;
 
 typedef struct bs_manifest bs_manifest;

@@ -1473,7 +1473,7 @@ bs_status bs_manifest_write(const bs_manifest *m, const bs_manifest_output *o,
     goto done;
   struct stat sb;
   /* the sidecar names the hash and size of what is there: skip the build when they agree */
-  FILE *sf = fopen(side, "r");
+  FILE *sf = o->force ? NULL : fopen(side, "r");
   if (sf) {
     char h[17] = "";
     long long bytes = -1;
