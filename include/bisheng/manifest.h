@@ -60,7 +60,8 @@ typedef struct bs_manifest_options {
    * NULL: only `err` is filled. */
   bs_diag_fn report;
   void *report_user;
-  /* Warnings (and, during bs_manifest_read_articles, the readers' warnings). */
+  /* Warnings (and, during bs_manifest_read_articles, the readers' warnings, delivered in
+   * article order on the calling thread whatever `jobs` is). */
   bs_diag_fn diag;
   void *diag_user;
   /* Reader settings for the articles (path and format are set per article). */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -203,6 +204,8 @@ static void draw(build *b, bool first)
 {
   enum { WIDTH = 24 };
   double t = now_ms();
+  struct winsize ws;
+  size_t cols = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20 ? ws.ws_col : 80;
   if (!first)
     fprintf(stderr, "\033[%zuA", b->njobs);
   int namew = 4;
@@ -232,9 +235,19 @@ static void draw(build *b, bool first)
         snprintf(extra + strlen(extra), sizeof extra - strlen(extra), ", %d pages",
                  j->res.pages);
     }
-    fprintf(stderr, "\033[2K %-*s [%s] %-9s %5.1fs  %s%s%s\n", namew, j->out.name, bar,
-            state_word(j->st), j->st == ST_WAITING ? 0.0 : ms / 1000, j->out.file,
-            extra[0] ? "  " : "", extra);
+    char line[1024];
+    snprintf(line, sizeof line, " %-*s [%s] %-9s %5.1fs  %s%s%s", namew, j->out.name, bar,
+             state_word(j->st), j->st == ST_WAITING ? 0.0 : ms / 1000, j->out.file,
+             extra[0] ? "  " : "", extra);
+    /* a wrapped line would break the cursor-up redraw: cut at the width (bytes >= columns) */
+    size_t len = strlen(line);
+    if (len >= cols) {
+      len = cols - 1;
+      while (len > 0 && ((unsigned char)line[len] & 0xC0) == 0x80)
+        len--;
+      line[len] = '\0';
+    }
+    fprintf(stderr, "\033[2K%s\n", line);
   }
   fflush(stderr);
 }

@@ -1124,7 +1124,22 @@ bs_status bs_manifest_load(const char *path, const bs_manifest_options *opts, bs
 
 /* ---- Reading the articles ---- */
 
+/* Warnings of one article, replayed in article order after the threads finish, so the
+ * caller's callback needs no lock and the order does not depend on -j. */
+typedef struct held {
+  bs_error *v;
+  size_t n;
+} held;
+
+static void hold_warning(void *user, const bs_error *w)
+{
+  held *h = user;
+  h->v = bs_xrealloc(h->v, (h->n + 1) * sizeof *h->v);
+  h->v[h->n++] = *w;
+}
+
 typedef struct job {
+  held *warn;
   bs_manifest *m;
   const bs_manifest_options *opts;
   entry **arts;
@@ -1142,8 +1157,8 @@ static void read_one(job *j, size_t i)
   ro.normalize = j->opts->normalize;
   ro.lossy = j->opts->lossy;
   ro.lang = j->arts[i]->ov.meta[BS_META_LANG];
-  ro.diag = j->opts->diag;
-  ro.diag_user = j->opts->diag_user;
+  ro.diag = hold_warning;
+  ro.diag_user = &j->warn[i];
   bs_error_clear(&j->errs[i]);
   j->sts[i] = bs_read_file(j->arts[i]->path, &ro, &j->docs[i], &j->errs[i]);
 }
@@ -1191,6 +1206,7 @@ bs_status bs_manifest_read_articles(bs_manifest *m, const bs_manifest_options *o
   j.docs = bs_xcalloc(j.n + 1, sizeof *j.docs);
   j.errs = bs_xcalloc(j.n + 1, sizeof *j.errs);
   j.sts = bs_xcalloc(j.n + 1, sizeof *j.sts);
+  j.warn = bs_xcalloc(j.n + 1, sizeof *j.warn);
   for (size_t k = 0, i = 0; k < m->nentries; k++)
     if (!m->entries[k].is_part)
       j.arts[i++] = &m->entries[k];
@@ -1214,9 +1230,15 @@ bs_status bs_manifest_read_articles(bs_manifest *m, const bs_manifest_options *o
     pthread_join(th[t], NULL);
   free(th);
   pthread_mutex_destroy(&j.lock);
-  for (size_t i = 0; i < j.n; i++)
+  for (size_t i = 0; i < j.n; i++) {
+    for (size_t w = 0; w < j.warn[i].n; w++)
+      if (opts->diag)
+        opts->diag(opts->diag_user, &j.warn[i].v[w]);
+    free(j.warn[i].v);
     if (j.sts[i] != BS_OK)
       report_error(&c, &j.errs[i]);
+  }
+  free(j.warn);
   if (c.nerr == 0) {
     size_t i = 0;
     for (size_t k = 0; k < m->nentries; k++) {
