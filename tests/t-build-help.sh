@@ -25,4 +25,10 @@ if command -v groff > /dev/null; then
   w=$(LC_ALL=C.UTF-8 groff -man -Tutf8 -ww -z "$MAN" 2>&1)
   [ -z "$w" ] || fail "groff: $w"
 fi
+# --version: ours first, then the libraries in use
+v=$("$BIN" --version) || fail "--version"
+echo "$v" | head -1 | grep -q '^bisheng [0-9][0-9.]*$' || fail "--version first line: $v"
+for lib in cairo pango harfbuzz fontconfig freetype icu libxml2 libzip zlib libyaml cmark-gfm; do
+  echo "$v" | grep -q " $lib [0-9]" || fail "--version lacks $lib"
+done
 echo "help and man page ok"

@@ -11,10 +11,48 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cairo.h>
+#include <cmark-gfm.h>
+#include <fontconfig/fontconfig.h>
+#include <ft2build.h>
+#include FT_FREETYPE_H
+#include <harfbuzz/hb.h>
+#include <libxml/parser.h>
+#include <pango/pango.h>
+#include <unicode/uversion.h>
+#include <yaml.h>
+#include <zip.h>
+#include <zlib.h>
+
 #include "bisheng/bisheng.h"
 
 int bisheng_cmd_build(int argc, char **argv);
 int bisheng_cmd_init(int argc, char **argv);
+void bisheng_print_version(void);
+
+/* `bisheng --version`: ours, then the version of each library as loaded at run time. */
+void bisheng_print_version(void)
+{
+  printf("bisheng %s\n", BS_VERSION_STRING);
+  int fc = FcGetVersion();
+  FT_Library ft;
+  FT_Int ftv[3] = {0, 0, 0};
+  if (FT_Init_FreeType(&ft) == 0) {
+    FT_Library_Version(ft, &ftv[0], &ftv[1], &ftv[2]);
+    FT_Done_FreeType(ft);
+  }
+  UVersionInfo uv;
+  char icu[U_MAX_VERSION_STRING_LENGTH];
+  u_getVersion(uv);
+  u_versionToString(uv, icu);
+  int xml = atoi(xmlParserVersion);
+  printf("  cairo %s, pango %s, harfbuzz %s, fontconfig %d.%d.%d, freetype %d.%d.%d\n",
+         cairo_version_string(), pango_version_string(), hb_version_string(), fc / 10000,
+         fc / 100 % 100, fc % 100, ftv[0], ftv[1], ftv[2]);
+  printf("  icu %s, libxml2 %d.%d.%d, libzip %s, zlib %s, libyaml %s, cmark-gfm %s\n", icu,
+         xml / 10000, xml / 100 % 100, xml % 100, zip_libzip_version(), zlibVersion(),
+         yaml_get_version_string(), cmark_version_string());
+}
 
 enum { EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
 

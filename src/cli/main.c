@@ -12,6 +12,7 @@ enum { EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
 
 int bisheng_cmd_build(int argc, char **argv); /* build.c */
 int bisheng_cmd_init(int argc, char **argv);
+void bisheng_print_version(void);
 
 static const char *prog = "bisheng";
 static int quiet;
@@ -460,7 +461,7 @@ int main(int argc, char **argv)
     return 0;
   }
   if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
-    printf("bisheng %s\n", BS_VERSION_STRING);
+    bisheng_print_version();
     return 0;
   }
   if (!strcmp(cmd, "dump"))
