@@ -1140,6 +1140,7 @@ static void hold_warning(void *user, const bs_error *w)
 
 typedef struct job {
   held *warn;
+  bool *done;
   bs_manifest *m;
   const bs_manifest_options *opts;
   entry **arts;
@@ -1172,7 +1173,8 @@ static void *worker(void *arg)
     pthread_mutex_unlock(&j->lock);
     if (i >= j->n)
       return NULL;
-    read_one(j, i);
+    if (!j->done[i])
+      read_one(j, i);
   }
 }
 
@@ -1207,6 +1209,7 @@ bs_status bs_manifest_read_articles(bs_manifest *m, const bs_manifest_options *o
   j.errs = bs_xcalloc(j.n + 1, sizeof *j.errs);
   j.sts = bs_xcalloc(j.n + 1, sizeof *j.sts);
   j.warn = bs_xcalloc(j.n + 1, sizeof *j.warn);
+  j.done = bs_xcalloc(j.n + 1, sizeof *j.done);
   for (size_t k = 0, i = 0; k < m->nentries; k++)
     if (!m->entries[k].is_part)
       j.arts[i++] = &m->entries[k];
@@ -1217,6 +1220,19 @@ bs_status bs_manifest_read_articles(bs_manifest *m, const bs_manifest_options *o
   size_t nthreads = opts->jobs > 1 ? (size_t)opts->jobs : 1;
   if (nthreads > j.n)
     nthreads = j.n;
+  if (nthreads > 1) {
+    /* one article of each format first, on this thread: a reader's one-time library set-up
+     * (cmark-gfm's extension registry, libxml2's globals) must not be raced */
+    bool seen[BS_FORMAT_MANIFEST + 1] = {false};
+    for (size_t i = 0; i < j.n; i++) {
+      bs_format f = bs_format_from_path(j.arts[i]->path);
+      if (f <= BS_FORMAT_MANIFEST && !seen[f]) {
+        seen[f] = true;
+        read_one(&j, i);
+        j.done[i] = true;
+      }
+    }
+  }
   pthread_mutex_init(&j.lock, NULL);
   pthread_t *th = bs_xcalloc(nthreads + 1, sizeof *th);
   size_t started = 0;
@@ -1239,6 +1255,7 @@ bs_status bs_manifest_read_articles(bs_manifest *m, const bs_manifest_options *o
       report_error(&c, &j.errs[i]);
   }
   free(j.warn);
+  free(j.done);
   if (c.nerr == 0) {
     size_t i = 0;
     for (size_t k = 0; k < m->nentries; k++) {
