@@ -149,5 +149,16 @@ expect 0 "bisheng: ok.yaml: 1 articles in 0 parts, outputs checked: 2" build --c
 expect 0 "bisheng: ok.yaml: 1 articles in 0 parts, outputs checked: 1" build --check --only=pdf ok.yaml
 expect 0 "" build --check -q ok.yaml
 
+# options that do not apply to an output's format are warnings, silenced by -q
+printf 'title: T\narticles: [a.txt]\noutputs:\n  - {name: e, file: o.epub, paper: A4}\n  - {name: p, file: o.pdf, css: a.txt}\n' > warn.yaml
+expect 0 "bisheng: warn.yaml:4: warning: 'paper' has no effect on an EPUB output
+bisheng: warn.yaml:5: warning: 'css' has no effect on a PDF output
+bisheng: warn.yaml: 1 articles in 0 parts, outputs checked: 2" build --check warn.yaml
+expect 0 "" build --check -q warn.yaml
+# a book without a title is only a warning
+printf 'articles: [a.txt]\noutputs: [{file: o.epub}]\n' > notitle.yaml
+expect 0 "bisheng: notitle.yaml:1: warning: the book has no 'title'
+bisheng: notitle.yaml: 1 articles in 0 parts, outputs checked: 1" build --check notitle.yaml
+
 [ $fails = 0 ] || { echo "$fails failures"; exit 1; }
 echo "all build error cases pass"

@@ -198,11 +198,13 @@ static void on_output_warning(void *user, const bs_error *e)
   pthread_mutex_unlock(&lock);
 }
 
-static void print_warnings(const build *b, const warnings *w, const char *prefix)
+/* Prints the warnings from `from` on (the book's are printed after loading and again, the
+ * new ones, after reading). */
+static void print_warnings(const build *b, const warnings *w, size_t from, const char *prefix)
 {
   if (b->quiet)
     return;
-  for (size_t i = 0; i < w->n; i++) {
+  for (size_t i = from; i < w->n; i++) {
     if (w->v[i].count > 1)
       fprintf(stderr, "%s%s (×%d)\n", prefix, w->v[i].text, w->v[i].count);
     else
@@ -624,6 +626,8 @@ int bisheng_cmd_build(int argc, char **argv)
     rc = exit_code(st);
     goto report;
   }
+  print_warnings(&b, &b.warn, 0, "bisheng: ");
+  size_t nloaded = b.warn.n;
   if ((rc = check_only(&b)) != 0)
     goto report;
   b.narticles = bs_manifest_article_count(b.m);
@@ -670,7 +674,7 @@ int bisheng_cmd_build(int argc, char **argv)
     rc = exit_code(st);
     goto report;
   }
-  print_warnings(&b, &b.warn, "bisheng: ");
+  print_warnings(&b, &b.warn, nloaded, "bisheng: ");
   size_t nthreads = b.jobs < 1 ? 1 : (size_t)b.jobs;
   if (nthreads > b.njobs)
     nthreads = b.njobs;
@@ -702,7 +706,7 @@ int bisheng_cmd_build(int argc, char **argv)
     job *j = &b.jobv[i];
     char prefix[128];
     snprintf(prefix, sizeof prefix, "bisheng: %s: ", j->out.name);
-    print_warnings(&b, &j->warn, prefix);
+    print_warnings(&b, &j->warn, 0, prefix);
     if (j->st == ST_FAILED) {
       on_error(&b, &j->err);
       if (exit_code(j->err.code) > rc)

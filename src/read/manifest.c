@@ -48,6 +48,7 @@ struct bs_manifest {
   bs_node *book;
   entry *entries;
   size_t nentries, narticles, nparts;
+  size_t *article_index; /* entries[] index of each article, made after parsing */
   bs_manifest_output *outputs;
   size_t noutputs;
   char **pool;       /* strings owned by the manifest */
@@ -80,6 +81,7 @@ void bs_manifest_free(bs_manifest *m)
     free(m->entries[i].ov.authors);
   }
   free(m->entries);
+  free(m->article_index);
   free(m->outputs);
   for (size_t i = 0; i < m->npool; i++)
     free(m->pool[i]);
@@ -97,10 +99,7 @@ size_t bs_manifest_output_count(const bs_manifest *m) { return m->noutputs; }
 
 static const entry *article_entry(const bs_manifest *m, size_t i)
 {
-  for (size_t k = 0; k < m->nentries; k++)
-    if (!m->entries[k].is_part && i-- == 0)
-      return &m->entries[k];
-  return NULL;
+  return i < m->narticles ? &m->entries[m->article_index[i]] : NULL;
 }
 
 const char *bs_manifest_article_path(const bs_manifest *m, size_t i)
@@ -893,6 +892,20 @@ static void parse_output(ctx *c, const yaml_node_t *n, const char *given_name,
            "cannot tell the format of '%s': add 'format: epub' or 'format: pdf'", file);
     return;
   }
+  for (yaml_node_pair_t *it = n->data.mapping.pairs.start; it < n->data.mapping.pairs.top;
+       it++) {
+    yaml_node_t *k = node_at(c, it->key);
+    const char *key = (const char *)k->data.scalar.value;
+    static const char *const pdf_only[] = {"paper", "papersize", "fontsize", "font-size",
+                                           "mainfont", "CJKmainfont", "font", "grid",
+                                           "margins", "indent", "vnum", "emphasis", NULL};
+    static const char *const epub_only[] = {"css", "cover-image", "cover", "embed-fonts", NULL};
+    const char *const *other = f == BS_OUTPUT_EPUB ? pdf_only : epub_only;
+    for (size_t i = 0; other[i]; i++)
+      if (!strcmp(other[i], key))
+        warn(c, line_of(k), "'%s' has no effect on a%s output", key,
+             f == BS_OUTPUT_EPUB ? "n EPUB" : " PDF");
+  }
   if (!name) {
     /* unnamed outputs are called by their file name */
     const char *slash = strrchr(file, '/');
@@ -1098,6 +1111,10 @@ bs_status bs_manifest_parse(const char *buf, size_t len, const char *path,
     bs_manifest_free(m);
     return c.first;
   }
+  m->article_index = bs_xcalloc(m->narticles + 1, sizeof *m->article_index);
+  for (size_t k = 0, i = 0; k < m->nentries; k++)
+    if (!m->entries[k].is_part)
+      m->article_index[i++] = k;
   *out = m;
   return BS_OK;
 }
