@@ -107,6 +107,7 @@ grep -q 'missing.png' "$tmp/err" || fail "missing cover: file not named"
 [ -z "$(ls -A "$tmp/bad")" ] || fail "missing cover: output or temporary left"
 "$BIN" -q "$seed" --cover "$tmp/missing.png" --keep-going -o "$tmp/bad/x.epub" 2> "$tmp/err" ||
   fail "--keep-going with a missing cover"
+rm -f "$tmp/bad/x.epub"
 # a figure in Markdown, once the Markdown reader reads it
 printf -- '# T\n\ntext\n\n![cap](no-such.png)\n' > "$tmp/fig.md"
 if "$BIN" dump "$tmp/fig.md" > /dev/null 2>&1; then
