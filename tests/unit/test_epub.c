@@ -105,6 +105,7 @@ static bs_node *rich_article(const char *input)
   bs_node *c2 = wrap(row, BS_NODE_TABLE_CELL, "數");
   bs_node_set_cell_align(c2, BS_ALIGN_RIGHT);
   add(d, bs_node_new(BS_NODE_PAGE_BREAK));
+  para(d, "　自帶縮排。");
   bs_node *ind = para(d, "低八字。");
   bs_node_set_indent(ind, 8);
   bs_node *fn = add(d, bs_node_new(BS_NODE_FOOTNOTE_DEF));
@@ -344,7 +345,8 @@ static void test_rich_horizontal(void **state)
   assert_non_null(strstr(x, "<p class=\"caption\">無圖之說明 <span class=\"credit\">© 某社</span></p>"));
   assert_non_null(strstr(x, "<th>年</th>"));
   assert_non_null(strstr(x, "<td class=\"align-right\">數</td>"));
-  assert_non_null(strstr(x, "style=\"margin-inline-start: 8em\""));
+  assert_non_null(strstr(x, "<p style=\"margin-inline-start: 8em\">低八字。</p>"));
+  assert_non_null(strstr(x, "<p class=\"indented\">　自帶縮排。</p>"));
   assert_non_null(strstr(x, "控制字元。")); /* forbidden characters gone */
   assert_non_null(strstr(x, "<p class=\"author\">王小明、李大華</p>"));
   assert_non_null(strstr(x, "<p class=\"affiliation\">華語研究所</p>"));
