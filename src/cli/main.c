@@ -4,10 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "bisheng/bisheng.h"
 
 enum { EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
+
+int bisheng_cmd_build(int argc, char **argv); /* build.c */
+int bisheng_cmd_init(int argc, char **argv);
+void bisheng_print_version(void);
 
 static const char *prog = "bisheng";
 static int quiet;
@@ -66,7 +71,11 @@ static int fail(const bs_error *err)
 {
   char line[BS_ERROR_MESSAGE_MAX + BS_ERROR_PATH_MAX + 64];
   flush_warnings();
-  fprintf(stderr, "%s: %s\n", prog, bs_error_format(err, line, sizeof line));
+  /* `file:line: what is wrong`, as compilers print it; the program name when there is no file */
+  if (err->path[0])
+    fprintf(stderr, "%s\n", bs_error_format(err, line, sizeof line));
+  else
+    fprintf(stderr, "%s: %s\n", prog, bs_error_format(err, line, sizeof line));
   switch (err->code) {
   case BS_ERR_LIBRARY: return EXIT_INTERNAL;
   case BS_ERR_ARGUMENT: return EXIT_USAGE;
@@ -88,6 +97,9 @@ static void help(void)
       "Usage: bisheng INPUT... -o OUTPUT [options]   convert articles into a book\n"
       "       bisheng dump INPUT                     print the document tree as JSON\n"
       "       bisheng layout INPUT [options]         print the page layout as JSON\n"
+      "       bisheng build [book.yaml] [--only NAME] [-j N] [--json] [--check] [--force] [-q]\n"
+      "                                              build every output a manifest names\n"
+      "       bisheng init [DIR]                     write a documented book.yaml + chapters\n"
       "\n"
       "Inputs are plain-text article exports (.txt), Markdown (.md) or HTML (.html); '-' reads\n"
       "standard input. Several inputs make one book, one chapter each. The output format comes\n"
@@ -117,6 +129,7 @@ static void help(void)
       "\n"
       "Example:\n"
       "  bisheng article.txt --direction vertical -o book.pdf\n"
+      "  bisheng build book.yaml --only epub -j 4     (see 'bisheng build --help')\n"
       "\n"
       "Exit status: 0 success, 1 bad input, 2 usage error, 3 internal failure.\n");
 }
@@ -371,6 +384,17 @@ static int cmd_layout(int argc, char **argv)
   return rc;
 }
 
+/* Never overwrite an input: same name, or the same file under another name. */
+static bool same_file(const char *in, const char *out)
+{
+  if (!strcmp(out, "-") || !strcmp(in, "-"))
+    return false;
+  if (!strcmp(in, out))
+    return true;
+  struct stat a, b;
+  return stat(in, &a) == 0 && stat(out, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 static int cmd_convert(int argc, char **argv)
 {
   cli c = {0};
@@ -379,6 +403,9 @@ static int cmd_convert(int argc, char **argv)
     rc = usage_error("%s", "no input given");
   if (!rc && !c.output)
     rc = usage_error("%s", "no output given (-o FILE.epub or -o FILE.pdf)");
+  for (int i = 0; !rc && i < c.ninputs; i++)
+    if (same_file(c.inputs[i], c.output))
+      rc = usage_error("the output '%s' is also an input", c.output);
   const char *fmt = c.to;
   if (!rc && !fmt) {
     const char *dot = strrchr(c.output, '.');
@@ -388,9 +415,6 @@ static int cmd_convert(int argc, char **argv)
   }
   if (!rc && strcasecmp(fmt, "epub") && strcasecmp(fmt, "pdf"))
     rc = usage_error("unknown output format '%s' (epub or pdf)", fmt);
-  for (int i = 0; !rc && i < c.ninputs; i++)
-    if (strcmp(c.output, "-") && !strcmp(c.inputs[i], c.output))
-      rc = usage_error("the output '%s' is also an input", c.output);
   bs_typeset_options to;
   if (!rc && !strcasecmp(fmt, "pdf"))
     rc = typeset_options(&c, &to);
@@ -437,12 +461,16 @@ int main(int argc, char **argv)
     return 0;
   }
   if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
-    printf("bisheng %s\n", BS_VERSION_STRING);
+    bisheng_print_version();
     return 0;
   }
   if (!strcmp(cmd, "dump"))
     return cmd_dump(argc, argv);
   if (!strcmp(cmd, "layout"))
     return cmd_layout(argc, argv);
+  if (!strcmp(cmd, "build"))
+    return bisheng_cmd_build(argc, argv);
+  if (!strcmp(cmd, "init"))
+    return bisheng_cmd_init(argc, argv);
   return cmd_convert(argc, argv);
 }
