@@ -1080,14 +1080,19 @@ bs_status bs_read_html(const char *buf, size_t len, const bs_read_options *opts,
         body = k;
     if (!body)
       body = root_el;
-    /* scripts anywhere are dropped; say so once */
-    for (const xmlNode *n = root_el; n; n = next_node(n, root_el, true))
-      if (is(n, "script")) {
-        bs_read_warn(&c.w, BS_WARN_SCRIPT, (int)xmlGetLineNo((xmlNode *)n), 0,
-                     "scripts, styles and event handlers dropped");
-        break;
-      }
     const xmlNode *art = find_root(&c, body);
+    /* scripts and event handlers in the article are dropped; say so once (a page's own
+     * scripts outside it are expected and not worth a warning) */
+    for (const xmlNode *n = art; n && !c.w.seen[BS_WARN_SCRIPT];
+         n = next_node(n, art, n == art || (n->type == XML_ELEMENT_NODE && !is_chrome(&c, n)))) {
+      bool script = is(n, "script");
+      for (const xmlAttr *a = n->type == XML_ELEMENT_NODE ? n->properties : NULL; a && !script;
+           a = a->next)
+        script = a->name && !strncasecmp((const char *)a->name, "on", 2);
+      if (script && (n == art || !is_chrome(&c, n) || is(n, "script")))
+        bs_read_warn(&c.w, BS_WARN_SCRIPT, (int)xmlGetLineNo((xmlNode *)n), 0,
+                     "scripts and event handlers in the article dropped");
+    }
     for (const xmlNode *a = art; a; a = a->parent)
       if (is(a, "article"))
         c.in_article = true;
