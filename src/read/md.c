@@ -314,17 +314,17 @@ typedef struct mdctx {
   size_t n, cap;
   int depth; /* frames with a node */
   int ndefs;
+  char num[16];
 } mdctx;
 
 /* cmark-gfm numbers footnotes in order of first reference and keeps only the ordinal; the
  * label as written comes back from the definition's source line. */
 static const char *footnote_label(mdctx *c, int ordinal)
 {
-  static char num[16];
   if (ordinal >= 1 && (size_t)ordinal <= c->nlabels && c->labels[ordinal - 1])
     return c->labels[ordinal - 1];
-  snprintf(num, sizeof num, "%d", ordinal);
-  return num;
+  snprintf(c->num, sizeof c->num, "%d", ordinal); /* per reader: readers run in threads */
+  return c->num;
 }
 
 static void find_labels(mdctx *c, cmark_node *root, const char *body, size_t blen)
