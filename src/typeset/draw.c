@@ -1,0 +1,197 @@
+/* Drawing with Cairo: every box is one cairo_show_text_glyphs() call with its text and
+ * clusters, in logical order, so `pdftotext -raw` gives the text back (§0.9). Folios come
+ * after the body text of each page (§7.5). */
+#include <cairo-pdf.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bisheng/version.h"
+#include "typeset-impl.h"
+
+static cairo_status_t write_buf(void *closure, const unsigned char *data, unsigned int len)
+{
+  bs_buf_put((bs_buf *)closure, (const char *)data, len);
+  return CAIRO_STATUS_SUCCESS;
+}
+
+static void draw_run(cairo_t *cr, const bs_ts_line *l, const bs_ts_prun *r)
+{
+  if (!r->ng)
+    return;
+  cairo_glyph_t stack_g[64];
+  cairo_text_cluster_t stack_c[64];
+  cairo_glyph_t *g = r->ng <= 64 ? stack_g : bs_xmalloc(r->ng * sizeof *g);
+  cairo_text_cluster_t *cl = r->ng <= 64 ? stack_c : bs_xmalloc(r->ng * sizeof *cl);
+  int ncl = 0;
+  for (size_t i = 0; i < r->ng; i++) {
+    g[i].index = r->g[i].gid;
+    g[i].x = r->g[i].x;
+    g[i].y = r->g[i].y;
+    if (i > 0 && r->g[i].c0 == r->g[i - 1].c0) {
+      cl[ncl - 1].num_glyphs++;
+    } else {
+      cl[ncl].num_glyphs = 1;
+      cl[ncl].num_bytes = 0;
+      ncl++;
+    }
+  }
+  /* bytes per cluster: from its first glyph's offset to the next cluster's */
+  size_t gi = 0;
+  for (int k = 0; k < ncl; k++) {
+    size_t next = gi + (size_t)cl[k].num_glyphs;
+    uint32_t from = k == 0 ? 0 : r->g[gi].c0;
+    uint32_t to = next < r->ng ? r->g[next].c0 : (uint32_t)r->len;
+    cl[k].num_bytes = to > from ? (int)(to - from) : 0;
+    gi = next;
+  }
+  cairo_save(cr);
+  cairo_translate(cr, l->ox, l->oy);
+  cairo_transform(cr, &r->m);
+  cairo_set_font_face(cr, r->face->cr);
+  cairo_set_font_size(cr, r->size);
+  cairo_show_text_glyphs(cr, r->text, (int)r->len, g, (int)r->ng, cl, ncl, 0);
+  cairo_restore(cr);
+  if (g != stack_g)
+    free(g);
+  if (cl != stack_c)
+    free(cl);
+}
+
+/* E2: a dot per character, right of the column (vertical) or under the line (horizontal). */
+static void draw_dots(cairo_t *cr, const bs_ts_ctx *c, const bs_ts_line *l, const bs_ts_prun *r)
+{
+  double em = r->size, rad = 0.08 * em;
+  for (size_t i = 0; i < r->ng; i++) {
+    if (!r->g[i].dot)
+      continue;
+    double along = r->g[i].p + r->g[i].adv / 2;
+    if (c->vertical)
+      cairo_arc(cr, l->ox + 0.5 * em + 0.15 * em + rad, l->oy + along, rad, 0, 2 * M_PI);
+    else
+      cairo_arc(cr, l->ox + along, l->oy + l->size + 0.15 * em + rad, rad, 0, 2 * M_PI);
+    cairo_fill(cr);
+  }
+}
+
+/* §7.5: the folio 1 em outside the type area, at the foot, on the outer side of the page.
+ * Vertical books turn right to left: page 1 is a left page. */
+void bs_ts_folio(bs_ts_ctx *c, int page, char *text, size_t n, double *x, double *y)
+{
+  snprintf(text, n, "%d", page);
+  bool left_page = c->vertical ? page % 2 == 1 : page % 2 == 0;
+  *y = c->area_y + c->area_h + c->size + BS_TS_ASCENT * c->size * 0.8;
+  *x = left_page ? c->area_x : c->area_x + c->area_w; /* right edge: caller right-aligns */
+}
+
+static void draw_folio(cairo_t *cr, bs_ts_ctx *c, int page)
+{
+  char text[32];
+  double x, y;
+  bs_ts_folio(c, page, text, sizeof text, &x, &y);
+  bs_ts_face *f = bs_ts_face_get(c, false, false, NULL);
+  if (!f)
+    return;
+  bs_ts_glyph *g = NULL;
+  size_t n = 0;
+  double size = c->size * 0.8;
+  bs_ts_shape_simple(c, f, text, strlen(text), false, NULL, &g, &n);
+  double k = size / c->size, w = 0;
+  for (size_t i = 0; i < n; i++)
+    w += g[i].adv * k;
+  bool left_page = c->vertical ? page % 2 == 1 : page % 2 == 0;
+  if (!left_page)
+    x -= w;
+  cairo_glyph_t cg[32];
+  cairo_text_cluster_t cl[32];
+  double pen = 0;
+  for (size_t i = 0; i < n && i < 32; i++) {
+    cg[i].index = g[i].gid;
+    cg[i].x = x + pen + g[i].dx * k;
+    cg[i].y = y - g[i].dy * k;
+    pen += g[i].adv * k;
+    cl[i].num_bytes = 1;
+    cl[i].num_glyphs = 1;
+  }
+  cairo_set_font_face(cr, f->cr);
+  cairo_set_font_size(cr, size);
+  if (n == strlen(text) && n <= 32)
+    cairo_show_text_glyphs(cr, text, (int)n, cg, (int)n, cl, (int)n, 0);
+  else
+    cairo_show_glyphs(cr, cg, (int)(n < 32 ? n : 32));
+  free(g);
+}
+
+static void iso_date(long long t, char *out, size_t n)
+{
+  time_t tt = (time_t)t;
+  struct tm tm;
+  gmtime_r(&tt, &tm);
+  strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void metadata(cairo_surface_t *s, const bs_ts_ctx *c, const bs_node *root)
+{
+  const char *title = bs_node_get_meta(root, BS_META_TITLE);
+  if (title)
+    cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE, title);
+  size_t na = bs_node_get_meta_count(root, BS_META_AUTHORS);
+  if (na) {
+    bs_buf a = BS_BUF_INIT;
+    for (size_t i = 0; i < na; i++) {
+      if (i)
+        bs_buf_puts(&a, ", ");
+      bs_buf_puts(&a, bs_node_get_meta_item(root, BS_META_AUTHORS, i));
+    }
+    cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_AUTHOR, a.data);
+    bs_buf_free(&a);
+  }
+  cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "bisheng " BS_VERSION_STRING);
+  if (c->opts->source_date >= 0) {
+    char d[64];
+    iso_date(c->opts->source_date, d, sizeof d);
+    cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATE_DATE, d);
+    cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_MOD_DATE, d);
+  }
+}
+
+bs_status bs_ts_draw(bs_ts_ctx *c, const bs_node *root, bs_buf *out, bs_error *err)
+{
+  bs_status st = BS_OK;
+  cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_buf, out, c->page_w, c->page_h);
+  cairo_pdf_surface_restrict_to_version(s, CAIRO_PDF_VERSION_1_5);
+  metadata(s, c, root);
+  cairo_t *cr = cairo_create(s);
+  cairo_font_options_t *fo = cairo_font_options_create();
+  cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+  cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
+  cairo_set_font_options(cr, fo);
+  cairo_font_options_destroy(fo);
+  for (size_t pi = 0; pi < c->npages; pi++) {
+    const bs_ts_page *pg = &c->pages[pi];
+    char label[32];
+    snprintf(label, sizeof label, "%d", pg->number);
+    cairo_pdf_surface_set_page_label(s, label);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    for (size_t li = pg->l0; li < pg->l1; li++) {
+      const bs_ts_line *l = &c->lines_v[li];
+      for (size_t r = 0; r < l->nruns; r++) {
+        draw_run(cr, l, &l->runs[r]);
+        draw_dots(cr, c, l, &l->runs[r]);
+      }
+    }
+    draw_folio(cr, c, pg->number);
+    cairo_show_page(cr);
+  }
+  cairo_status_t cs = cairo_status(cr);
+  cairo_destroy(cr);
+  cairo_surface_finish(s);
+  if (cs == CAIRO_STATUS_SUCCESS)
+    cs = cairo_surface_status(s);
+  cairo_surface_destroy(s);
+  if (cs != CAIRO_STATUS_SUCCESS)
+    st = bs_error_set(err, BS_ERR_LIBRARY, NULL, 0, 0, "cairo: %s", cairo_status_to_string(cs));
+  return st;
+}

@@ -1,0 +1,164 @@
+/* Typesetter tests on trees built in C, plus a driver mode used by tests/t-typeset-*.sh until
+ * the text reader lands:  test_typeset --layout|--pdf FILE [OUT] [--vertical] [--vnum-sideways] */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "bisheng/bisheng.h"
+#include "tt_tree.h"
+#include "util/util.h"
+
+static char *layout_of(const char *text, const char *lang, bs_direction dir,
+                       const bs_typeset_options *base)
+{
+  bs_node *doc = tt_tree(text, strlen(text), lang, dir);
+  bs_typeset_options o;
+  if (base)
+    o = *base;
+  else
+    bs_typeset_options_init(&o);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  bs_error err;
+  bs_error_clear(&err);
+  assert_int_equal(bs_layout_dump(doc, &o, f, &err), BS_OK);
+  fclose(f);
+  bs_node_free(doc);
+  return buf;
+}
+
+static int count(const char *hay, const char *needle)
+{
+  int n = 0;
+  for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+    n++;
+  return n;
+}
+
+static void test_paper(void **state)
+{
+  (void)state;
+  double w, h;
+  assert_true(bs_paper_size("A5", &w, &h));
+  assert_true(w == 148 && h == 210);
+  assert_true(bs_paper_size("b6", &w, &h));
+  assert_true(w == 128 && h == 182);
+  assert_true(bs_paper_size("32K", &w, &h));
+  assert_true(w == 130 && h == 184);
+  assert_true(bs_paper_size("120x180mm", &w, &h));
+  assert_true(w == 120 && h == 180);
+  assert_false(bs_paper_size("A9", &w, &h));
+  assert_false(bs_paper_size("120x180", &w, &h));
+}
+
+/* V2: vertical brackets are the TC face's vertical forms (gids from hb-shape --direction=ttb
+ * --face-index=3: 「 58908, 」 58909). */
+static void test_vertical_brackets(void **state)
+{
+  (void)state;
+  char *j = layout_of("題\n他說：「天下為公」。\n", "zh-Hant", BS_DIR_VERTICAL, NULL);
+  assert_non_null(strstr(j, "\"c\": \"「\", \"gid\": 58908"));
+  assert_non_null(strstr(j, "\"c\": \"」\", \"gid\": 58909"));
+  free(j);
+}
+
+/* V3: “” become 「」 in vertical zh-Hant, stay in horizontal. */
+static void test_quotes(void **state)
+{
+  (void)state;
+  char *v = layout_of("題\n他說“你好”，然後離開。\n", "zh-Hant", BS_DIR_VERTICAL, NULL);
+  assert_int_equal(count(v, "\"c\": \"“\""), 0);
+  assert_int_equal(count(v, "\"c\": \"「\""), 1);
+  free(v);
+  char *h = layout_of("題\n他說“你好”，然後離開。\n", "zh-Hant", BS_DIR_HORIZONTAL, NULL);
+  assert_int_equal(count(h, "\"c\": \"“\""), 1);
+  free(h);
+}
+
+/* L1: 2 digits TCY, 4 digits upright one by one, words sideways, acronyms upright. */
+static void test_latin_vertical(void **state)
+{
+  (void)state;
+  char *v = layout_of("題\n共有2025名學生，12月的GDP由iPhone帶動。\n", "zh-Hant",
+                      BS_DIR_VERTICAL, NULL);
+  assert_non_null(strstr(v, "\"c\": \"12\""));
+  assert_int_equal(count(v, "\"o\": \"tcy\""), 1);
+  assert_non_null(strstr(v, "\"c\": \"2\""));
+  assert_int_equal(count(v, "\"o\": \"sideways\""), 6); /* i P h o n e */
+  free(v);
+  bs_typeset_options o;
+  bs_typeset_options_init(&o);
+  o.vnum_sideways = true;
+  char *s = layout_of("題\n共有2025名學生。\n", "zh-Hant", BS_DIR_VERTICAL, &o);
+  assert_int_equal(count(s, "\"o\": \"sideways\""), 4);
+  free(s);
+}
+
+/* K1: with a 10-character measure, the comma cannot start line 2. */
+static void test_kinsoku(void **state)
+{
+  (void)state;
+  bs_typeset_options o;
+  bs_typeset_options_init(&o);
+  o.grid_chars = 10;
+  o.grid_lines = 10;
+  o.indent_em = 0;
+  char *j = layout_of("題\n一二三四五六七八九十，十一十二\n", "zh-Hant", BS_DIR_HORIZONTAL, &o);
+  assert_null(strstr(j, "\"glyphs\": [\n    {\"c\": \"，\""));
+  assert_non_null(strstr(j, "\"fit\": \"push-in\""));
+  free(j);
+}
+
+static int driver(int argc, char **argv)
+{
+  const char *mode = argv[1], *in = argv[2], *out = NULL;
+  bs_typeset_options o;
+  bs_typeset_options_init(&o);
+  bs_direction dir = BS_DIR_HORIZONTAL;
+  for (int i = 3; i < argc; i++) {
+    if (!strcmp(argv[i], "--vertical"))
+      dir = BS_DIR_VERTICAL;
+    else if (!strcmp(argv[i], "--vnum-sideways"))
+      o.vnum_sideways = true;
+    else
+      out = argv[i];
+  }
+  const char *sde = getenv("SOURCE_DATE_EPOCH");
+  if (sde)
+    o.source_date = atoll(sde);
+  char *data;
+  size_t len;
+  bs_error err;
+  bs_error_clear(&err);
+  if (bs_read_all(in, &data, &len, &err) != BS_OK)
+    return 1;
+  bs_node *doc = tt_tree(data, len, tt_lang_of(in), dir);
+  free(data);
+  bs_status st = !strcmp(mode, "--pdf") && out ? bs_pdf_write(doc, &o, out, &err)
+                                               : bs_layout_dump(doc, &o, stdout, &err);
+  bs_node_free(doc);
+  if (st != BS_OK) {
+    fprintf(stderr, "%s\n", err.message);
+    return 1;
+  }
+  return 0;
+}
+
+int main(int argc, char **argv)
+{
+  if (argc >= 3 && (!strcmp(argv[1], "--layout") || !strcmp(argv[1], "--pdf")))
+    return driver(argc, argv);
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_paper),         cmocka_unit_test(test_vertical_brackets),
+      cmocka_unit_test(test_quotes),        cmocka_unit_test(test_latin_vertical),
+      cmocka_unit_test(test_kinsoku),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
