@@ -26,6 +26,7 @@ else
 VARIANT := $(notdir $(CC))
 SANFLAGS :=
 endif
+SANFLAGS += $(SANFLAGS_EXTRA)
 BUILD ?= build/$(VARIANT)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wno-unused-parameter
@@ -42,6 +43,9 @@ LIB := $(BUILD)/libbisheng.a
 BIN := $(BUILD)/bisheng
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
+FUZZ_SECONDS ?= 60
 
 .PHONY: all deps demo check test install uninstall bench fuzz golden-update format clean
 all: $(BIN)
@@ -91,7 +95,27 @@ check: deps
 	@BUILD=$(BUILD) BIN=$(BIN) CORPUS=$(CORPUS) SANITIZE=$(SANITIZE) sh tests/run-tests.sh
 
 .PHONY: tests-build
-tests-build: $(UNIT_BIN)
+tests-build: $(UNIT_BIN) $(REPLAY_BIN)
+
+$(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $< tests/fuzz/replay.c -o $@ $(LDFLAGS) $(LIB) $(LDLIBS)
+
+# libFuzzer with clang: the library is built with fuzzer instrumentation into build/fuzz.
+fuzz: deps
+	@$(MAKE) --no-print-directory CC=clang BUILD=build/fuzz \
+	  SANFLAGS_EXTRA="-fsanitize=fuzzer-no-link,address,undefined" build/fuzz/libbisheng.a
+	@mkdir -p build/fuzz/corpus
+	@for src in $(FUZZ_SRC); do \
+	  t=$$(basename $$src .c); \
+	  clang $(CFLAGS) -fsanitize=fuzzer,address,undefined $$src -o build/fuzz/$$t \
+	    build/fuzz/libbisheng.a $(LDLIBS) || exit 1; \
+	  mkdir -p build/fuzz/corpus/$$t; \
+	  for f in $(CORPUS)/*.* tests/bad/*.txt; do printf '\000' | cat - $$f > build/fuzz/corpus/$$t/$$(basename $$f); done; \
+	  echo "fuzzing $$t for $(FUZZ_SECONDS)s"; \
+	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -artifact_prefix=build/fuzz/ \
+	    build/fuzz/corpus/$$t || { echo "crash: copy build/fuzz/crash-* to tests/fuzz/crashers/"; exit 1; }; \
+	done
 
 test: check
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "bisheng/bisheng.h"
 
@@ -66,7 +67,11 @@ static int fail(const bs_error *err)
 {
   char line[BS_ERROR_MESSAGE_MAX + BS_ERROR_PATH_MAX + 64];
   flush_warnings();
-  fprintf(stderr, "%s: %s\n", prog, bs_error_format(err, line, sizeof line));
+  /* `file:line: what is wrong`, as compilers print it; the program name when there is no file */
+  if (err->path[0])
+    fprintf(stderr, "%s\n", bs_error_format(err, line, sizeof line));
+  else
+    fprintf(stderr, "%s: %s\n", prog, bs_error_format(err, line, sizeof line));
   switch (err->code) {
   case BS_ERR_LIBRARY: return EXIT_INTERNAL;
   case BS_ERR_ARGUMENT: return EXIT_USAGE;
@@ -371,6 +376,17 @@ static int cmd_layout(int argc, char **argv)
   return rc;
 }
 
+/* Never overwrite an input: same name, or the same file under another name. */
+static bool same_file(const char *in, const char *out)
+{
+  if (!strcmp(out, "-") || !strcmp(in, "-"))
+    return false;
+  if (!strcmp(in, out))
+    return true;
+  struct stat a, b;
+  return stat(in, &a) == 0 && stat(out, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 static int cmd_convert(int argc, char **argv)
 {
   cli c = {0};
@@ -379,6 +395,9 @@ static int cmd_convert(int argc, char **argv)
     rc = usage_error("%s", "no input given");
   if (!rc && !c.output)
     rc = usage_error("%s", "no output given (-o FILE.epub or -o FILE.pdf)");
+  for (int i = 0; !rc && i < c.ninputs; i++)
+    if (same_file(c.inputs[i], c.output))
+      rc = usage_error("the output '%s' is also an input", c.output);
   const char *fmt = c.to;
   if (!rc && !fmt) {
     const char *dot = strrchr(c.output, '.');
@@ -388,9 +407,6 @@ static int cmd_convert(int argc, char **argv)
   }
   if (!rc && strcasecmp(fmt, "epub") && strcasecmp(fmt, "pdf"))
     rc = usage_error("unknown output format '%s' (epub or pdf)", fmt);
-  for (int i = 0; !rc && i < c.ninputs; i++)
-    if (strcmp(c.output, "-") && !strcmp(c.inputs[i], c.output))
-      rc = usage_error("the output '%s' is also an input", c.output);
   bs_typeset_options to;
   if (!rc && !strcasecmp(fmt, "pdf"))
     rc = typeset_options(&c, &to);

@@ -1,7 +1,9 @@
 /* Reader dispatch: format detection, encoding checks common to all readers, file reading. */
+#include <errno.h>
+#include <iconv.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <stdlib.h>
 
 #include "../util/util.h"
 #include "bisheng/read.h"
@@ -75,6 +77,33 @@ static bs_format sniff(const char *buf, size_t len)
   return BS_FORMAT_TEXT;
 }
 
+/* UTF-16 with a byte-order mark is converted to UTF-8; every other encoding but UTF-8 is the
+ * reader's clear error. */
+static bs_status from_utf16(const char *buf, size_t len, const char *path, char **out,
+                            size_t *out_len, bs_error *err)
+{
+  const char *enc = (unsigned char)buf[0] == 0xFF ? "UTF-16LE" : "UTF-16BE";
+  iconv_t cd = iconv_open("UTF-8", enc);
+  if (cd == (iconv_t)-1)
+    return bs_error_set(err, BS_ERR_LIBRARY, path, 0, 0, "iconv cannot convert %s", enc);
+  size_t cap = len * 2 + 16;
+  char *dst = bs_xmalloc(cap);
+  char *in = (char *)buf + 2, *o = dst;
+  size_t inl = len - 2, outl = cap;
+  bs_status st = BS_OK;
+  if (iconv(cd, &in, &inl, &o, &outl) == (size_t)-1)
+    st = bs_error_set(err, BS_ERR_ENCODING, path, 0, 0,
+                      "invalid %s at byte offset %zu", enc, (size_t)(in - buf));
+  iconv_close(cd);
+  if (st != BS_OK) {
+    free(dst);
+    return st;
+  }
+  *out = dst;
+  *out_len = (size_t)(o - dst);
+  return BS_OK;
+}
+
 bs_status bs_read(const char *buf, size_t len, const bs_read_options *opts, bs_node **out,
                   bs_error *err)
 {
@@ -82,6 +111,17 @@ bs_status bs_read(const char *buf, size_t len, const bs_read_options *opts, bs_n
   if (!opts) {
     bs_read_options_init(&def);
     opts = &def;
+  }
+  if (len >= 2 && (((unsigned char)buf[0] == 0xFF && (unsigned char)buf[1] == 0xFE) ||
+                   ((unsigned char)buf[0] == 0xFE && (unsigned char)buf[1] == 0xFF))) {
+    char *u8 = NULL;
+    size_t u8len = 0;
+    bs_status st = from_utf16(buf, len, opts->path, &u8, &u8len, err);
+    if (st != BS_OK)
+      return st;
+    st = bs_read(u8, u8len, opts, out, err);
+    free(u8);
+    return st;
   }
   bs_format f = opts->format;
   if (f == BS_FORMAT_AUTO)

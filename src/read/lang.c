@@ -1,0 +1,62 @@
+/* Language detection for CJK text (cjk-typography.md §9): kana decides Japanese, Hangul
+ * Korean, then Traditional-only vs Simplified-only Han characters decide zh-Hant / zh-Hans. */
+#include <stdlib.h>
+
+#include "../util/util.h"
+#include "bisheng/read.h"
+#include "read-lang.h"
+
+static int cmp_u32(const void *a, const void *b)
+{
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+static bool in_table(const uint32_t *t, size_t n, uint32_t cp)
+{
+  return bsearch(&cp, t, n, sizeof *t, cmp_u32) != NULL;
+}
+
+const char *bs_detect_lang(const char *text, size_t len)
+{
+  size_t han = 0, kana = 0, hangul = 0, latin = 0, trad = 0, simp = 0;
+  size_t i = 0;
+  while (i < len) {
+    uint32_t cp;
+    size_t n = bs_utf8_decode(text + i, len - i, &cp);
+    if (!n) {
+      i++;
+      continue;
+    }
+    i += n;
+    if (bs_is_han(cp)) {
+      han++;
+      if (in_table(bs_han_trad_only, bs_han_trad_only_len, cp))
+        trad++;
+      else if (in_table(bs_han_simp_only, bs_han_simp_only_len, cp))
+        simp++;
+    } else if (bs_is_kana(cp) && cp != 0x30FC && cp != 0x30FB) {
+      kana++; /* ー and ・ also appear in Chinese text */
+    } else if (cp >= 0xAC00 && cp <= 0xD7AF) {
+      hangul++;
+    } else if ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z') {
+      latin++;
+    }
+  }
+  size_t letters = han + kana + hangul + latin;
+  if (!letters)
+    return NULL;
+  if (hangul * 10 >= letters && hangul > 0)
+    return "ko";
+  /* Japanese prose always has kana; Chinese almost never (§9). Kana decides before the
+   * T/S count, since shinjitai such as 語 are Traditional-only in Unihan. */
+  if (kana * 20 >= han + kana && kana > 0)
+    return "ja";
+  if (han == 0 || latin > 4 * (han + kana))
+    return latin ? "en" : NULL;
+  if (trad >= 2 * simp && trad >= 2)
+    return "zh-Hant";
+  if (simp >= 2 * trad && simp >= 2)
+    return "zh-Hans";
+  return NULL;
+}
