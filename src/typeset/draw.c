@@ -157,6 +157,64 @@ static void metadata(cairo_surface_t *s, const bs_ts_ctx *c, const bs_node *root
   }
 }
 
+static const char *find_last(const char *hay, size_t n, const char *needle)
+{
+  size_t k = strlen(needle);
+  for (size_t i = n >= k ? n - k + 1 : 0; i-- > 0;)
+    if (!memcmp(hay + i, needle, k))
+      return hay + i;
+  return NULL;
+}
+
+/* §7.4: Cairo 1.16 cannot write /ViewerPreferences, so vertical books get an incremental
+ * update that rewrites the catalog with /Direction /R2L and /PageLayout /TwoPageRight.
+ * Leaves the file alone if its structure is not the one Cairo writes. */
+static void r2l_update(bs_buf *pdf)
+{
+  const char *d = pdf->data;
+  size_t n = pdf->len;
+  const char *sx = find_last(d, n, "startxref");
+  const char *tr = find_last(d, n, "trailer");
+  if (!sx || !tr || tr > sx)
+    return;
+  long long prev = atoll(sx + 9);
+  /* the file holds binary streams: search with lengths, never with strstr */
+  size_t tl = (size_t)(d + n - tr);
+  const char *root = memmem(tr, tl, "/Root", 5);
+  const char *size = memmem(tr, tl, "/Size", 5);
+  const char *info = memmem(tr, tl, "/Info", 5);
+  if (!root || !size || root > sx || size > sx)
+    return;
+  int r = atoi(root + 5), nobj = atoi(size + 5), inf = info && info < sx ? atoi(info + 5) : 0;
+  char head[32];
+  snprintf(head, sizeof head, "\n%d 0 obj", r);
+  const char *obj = find_last(d, n, head);
+  if (!obj || r <= 0)
+    return;
+  size_t ol = (size_t)(d + n - obj);
+  const char *open = memmem(obj, ol, "<<", 2), *end = memmem(obj, ol, "endobj", 6);
+  if (!open || !end || open > end)
+    return;
+  const char *close = find_last(open, (size_t)(end - open), ">>");
+  if (!close)
+    return;
+  bs_buf add = BS_BUF_INIT;
+  if (n && d[n - 1] != '\n')
+    bs_buf_putc(&add, '\n');
+  size_t obj_off = n + add.len;
+  bs_buf_printf(&add, "%d 0 obj\n", r);
+  bs_buf_put(&add, open, (size_t)(close - open));
+  bs_buf_puts(&add, " /ViewerPreferences << /Direction /R2L >> /PageLayout /TwoPageRight\n>>\nendobj\n");
+  size_t xref_off = n + add.len;
+  bs_buf_printf(&add, "xref\n0 1\n0000000000 65535 f \n%d 1\n%010zu 00000 n \n", r, obj_off);
+  bs_buf_printf(&add, "trailer\n<< /Size %d /Root %d 0 R", nobj, r);
+  if (inf)
+    bs_buf_printf(&add, " /Info %d 0 R", inf);
+  bs_buf_printf(&add, " /Prev %lld >>\nstartxref\n%zu\n%%%%EOF\n", prev, xref_off);
+  bs_buf_put(pdf, add.data, add.len);
+  bs_buf_free(&add);
+}
+
 bs_status bs_ts_draw(bs_ts_ctx *c, const bs_node *root, bs_buf *out, bs_error *err)
 {
   bs_status st = BS_OK;
@@ -193,5 +251,7 @@ bs_status bs_ts_draw(bs_ts_ctx *c, const bs_node *root, bs_buf *out, bs_error *e
   cairo_surface_destroy(s);
   if (cs != CAIRO_STATUS_SUCCESS)
     st = bs_error_set(err, BS_ERR_LIBRARY, NULL, 0, 0, "cairo: %s", cairo_status_to_string(cs));
+  else if (c->vertical)
+    r2l_update(out);
   return st;
 }

@@ -124,7 +124,7 @@ static bs_status block(walk *w, const bs_node *k, double indent, bs_error *err)
     return flush(w, em, &blk, err);
   case BS_NODE_HEADING: {
     int lv = bs_node_get_heading_level(k);
-    static const double scale[] = {1.5, 1.3, 1.15, 1.0, 1.0, 1.0};
+    static const double scale[] = {1.3, 1.15, 1.0, 1.0, 1.0, 1.0};
     double hs = em * scale[lv >= 1 && lv <= 6 ? lv - 1 : 5];
     blk.kind = BS_LINE_HEADING;
     blk.slots = lv <= 2 ? 2 : 1; /* §7.6: an integer number of line slots */
@@ -312,6 +312,47 @@ static void paginate(bs_ts_ctx *c)
     new_page(c, 0);
 }
 
+/* The document's title and byline open it (the readers keep them as metadata): the title in
+ * bold at 1.6 em in a three-line band, then authors and affiliation (§7.6). */
+static bs_status title_block(walk *w, const bs_node *doc, bs_error *err)
+{
+  bs_ts_ctx *c = w->c;
+  const char *title = bs_node_get_meta(doc, BS_META_TITLE);
+  bs_status st = BS_OK;
+  if (title && *title) {
+    bs_ts_block blk = body_block(c, 0);
+    blk.kind = BS_LINE_HEADING;
+    blk.slots = 3;
+    blk.first_indent = 0;
+    blk.keep_next = true;
+    put(w, title, strlen(title), BS_ST_BOLD);
+    st = flush(w, c->size * 1.6, &blk, err);
+  }
+  size_t na = bs_node_get_meta_count(doc, BS_META_AUTHORS);
+  const char *aff = bs_node_get_meta(doc, BS_META_AFFILIATION);
+  if (st == BS_OK && (na || (aff && *aff))) {
+    for (size_t i = 0; i < na; i++) {
+      const char *a = bs_node_get_meta_item(doc, BS_META_AUTHORS, i);
+      if (i)
+        put(w, "、", strlen("、"), 0);
+      put(w, a, strlen(a), 0);
+    }
+    if (aff && *aff) {
+      put(w, "（", strlen("（"), 0);
+      put(w, aff, strlen(aff), 0);
+      put(w, "）", strlen("）"), 0);
+    }
+    bs_ts_block blk = body_block(c, c->vertical ? 4 * c->size : 0);
+    blk.kind = BS_LINE_BODY;
+    blk.first_indent = 0;
+    blk.keep_next = true;
+    st = flush(w, c->size, &blk, err);
+    if (st == BS_OK)
+      st = flush(w, c->size, &blk, err); /* a blank line before the text */
+  }
+  return st;
+}
+
 bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err)
 {
   walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false};
@@ -319,10 +360,14 @@ bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err)
   if (bs_node_get_type(root) == BS_NODE_BOOK) {
     for (const bs_node *d = bs_node_first_child(root); d && !st; d = bs_node_next(d)) {
       w.new_page = true; /* each document starts a new page */
-      st = blocks(&w, d, 0, err);
+      st = title_block(&w, d, err);
+      if (st == BS_OK)
+        st = blocks(&w, d, 0, err);
     }
   } else {
-    st = blocks(&w, root, 0, err);
+    st = title_block(&w, root, err);
+    if (st == BS_OK)
+      st = blocks(&w, root, 0, err);
   }
   bs_buf_free(&w.text);
   bs_buf_free(&w.style);

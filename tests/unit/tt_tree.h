@@ -60,11 +60,6 @@ static bs_node *tt_tree(const char *text, size_t len, const char *lang, bs_direc
           a++;
         blk = bs_node_new(BS_NODE_HEADING);
         bs_node_set_heading_level(blk, lv);
-        if (n == 0) {
-          char *t = strndup(text + a, b - a);
-          bs_node_set_meta(doc, BS_META_TITLE, t);
-          free(t);
-        }
       } else {
         blk = bs_node_new(BS_NODE_PARAGRAPH);
       }
