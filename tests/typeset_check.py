@@ -173,6 +173,11 @@ def main():
                 fail("K1 %s starts with %s: %s" % (where, gl[0]["c"], text))
             if not line["last"] and gl[-1]["c"][-1:] in NOT_END:
                 fail("K2 %s ends with %s: %s" % (where, gl[-1]["c"], text))
+            # K9: a paragraph's last line holds more than one character plus punctuation
+            if line["last"] and not line["first"] and line["kind"] == "body":
+                letters = [g for g in gl if not all(c in NOT_START | NOT_END or c in "，。、" for c in g["c"])]
+                if len(letters) <= 1:
+                    fail("K9 %s last line of a paragraph is %r" % (where, text))
             # K8 from the glyphs themselves
             end = max(g["p"] + g["adv"] for g in gl)
             if line["full"]:

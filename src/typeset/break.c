@@ -7,6 +7,11 @@
 
 #include "typeset-impl.h"
 
+static bool is_punct(bs_ts_class c)
+{
+  return c != BS_CL_IDEO && c != BS_CL_LATIN && c != BS_CL_SMALL && c != BS_CL_ITER;
+}
+
 static double glue_of(const bs_ts_box *b) { return b->glue == BS_GLUE_NONE ? 0 : b->glue_w; }
 
 static void set_halved(bs_ts_box *b, bool on)
@@ -284,6 +289,25 @@ void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
       }
       last = e >= p->nbox;
       forced = !last && p->box[e].forced;
+    }
+    /* K9: the paragraph's last line must not hold a single character (plus punctuation):
+     * pull one more unit down; this line is then justified by expansion */
+    if (!last && !forced && fit != BS_FIT_FORCED && blk->justify) {
+      size_t end = e + 1;
+      while (end < p->nbox && !p->box[end].forced)
+        end++;
+      if (end == p->nbox && natural(p, e, end) <= M + BS_TS_EPS) {
+        int letters = 0;
+        for (size_t k = e; k < end; k++)
+          letters += !is_punct(p->box[k].cls);
+        size_t j = e - 1;
+        while (j > s + 1 && !p->box[j].brk)
+          j--;
+        if (letters <= 1 && j > s + 1 && p->box[j].brk) {
+          e = j;
+          fit = BS_FIT_PUSH_OUT;
+        }
+      }
     }
     /* the halved partner of a pair split by this break is restored (P1) */
     if (e < p->nbox && p->box[e - 1].halved && p->box[e - 1].p1_partner == (int)e)
