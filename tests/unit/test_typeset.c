@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +120,96 @@ static void test_kinsoku(void **state)
   free(j);
 }
 
+/* Finds the glyph whose text is `c` (the n-th occurrence) and reads a number field. */
+static double field(const char *json, const char *c, int nth, const char *key)
+{
+  char pat[64];
+  snprintf(pat, sizeof pat, "{\"c\": \"%s\"", c);
+  const char *p = json;
+  for (int i = 0; i <= nth; i++) {
+    p = strstr(p, pat);
+    assert_non_null(p);
+    if (i < nth)
+      p++;
+  }
+  char k[32];
+  snprintf(k, sizeof k, "\"%s\": ", key);
+  const char *v = strstr(p, k);
+  assert_non_null(v);
+  return strtod(v + strlen(k), NULL);
+}
+
+/* P1 (example of §2.3, TC horizontal): 說→：10.5, ：→「 10.5, 「→好 5.25, 好→。 10.5, 。→」
+ * 5.25; 」 keeps 10.5. */
+static void test_p1_pairs(void **state)
+{
+  (void)state;
+  char *j = layout_of("題\n他說：「好。」\n", "zh-Hant", BS_DIR_HORIZONTAL, NULL);
+  double say = field(j, "說", 0, "p"), colon = field(j, "：", 0, "p"), open = field(j, "「", 0, "p"),
+         good = field(j, "好", 0, "p"), stop = field(j, "。", 0, "p"), close = field(j, "」", 0, "p");
+  assert_true(fabs(colon - say - 10.5) < 0.01);
+  assert_true(fabs(open - colon - 10.5) < 0.01);
+  assert_true(fabs(good - open - 5.25) < 0.01);
+  assert_true(fabs(stop - good - 10.5) < 0.01);
+  assert_true(fabs(close - stop - 5.25) < 0.01);
+  assert_true(fabs(field(j, "」", 0, "adv") - 10.5) < 0.01);
+  free(j);
+}
+
+/* K3/P5: —— is one 2 em glyph (locl with the buffer language, §0.5); …… two solid 1 em
+ * glyphs, 2 em in all. */
+static void test_dash_ellipsis(void **state)
+{
+  (void)state;
+  for (int v = 0; v < 2; v++) {
+    char *j = layout_of("題\n這是——破折號，還有……刪節號。\n", "zh-Hant",
+                        v ? BS_DIR_VERTICAL : BS_DIR_HORIZONTAL, NULL);
+    assert_true(fabs(field(j, "——", 0, "adv") - 21) < 0.01);
+    assert_true(fabs(field(j, "…", 0, "adv") - 10.5) < 0.01);
+    assert_true(fabs(field(j, "…", 1, "p") - field(j, "…", 0, "p") - 10.5) < 0.01);
+    free(j);
+  }
+}
+
+/* S1/S3: ¼ em between CJK and Latin; a source space is replaced, not added to. */
+static void test_autospace(void **state)
+{
+  (void)state;
+  char *a = layout_of("題\n共有2025名\n", "zh-Hant", BS_DIR_HORIZONTAL, NULL);
+  char *b = layout_of("題\n共有 2025 名\n", "zh-Hant", BS_DIR_HORIZONTAL, NULL);
+  double gap = field(a, "2", 0, "p") - (field(a, "有", 0, "p") + 10.5);
+  assert_true(fabs(gap - 10.5 / 4) < 0.01);
+  assert_true(fabs(field(a, "名", 0, "p") - field(b, "名", 0, "p")) < 0.01);
+  free(a);
+  free(b);
+}
+
+/* P4: the TW interpunct is full width. */
+static void test_interpunct(void **state)
+{
+  (void)state;
+  char *j = layout_of("題\n瑪麗·居禮\n", "zh-Hant", BS_DIR_HORIZONTAL, NULL);
+  assert_true(fabs(field(j, "·", 0, "adv") - 10.5) < 0.01);
+  free(j);
+}
+
+/* E2: --emphasis dots marks strong text with dots instead of bold. */
+static void test_emphasis_dots(void **state)
+{
+  (void)state;
+  bs_typeset_options o;
+  bs_typeset_options_init(&o);
+  o.emphasis_dots = true;
+  char *j = layout_of("題\n這是**重要**的事。\n", "zh-Hant", BS_DIR_VERTICAL, &o);
+  assert_int_equal(count(j, "\"dot\": true"), 2);
+  assert_int_equal(count(j, "\"bold\": true"), 1); /* only the heading */
+  free(j);
+  char *b = layout_of("題\n這是**重要**的事。\n", "zh-Hant", BS_DIR_VERTICAL, NULL);
+  assert_int_equal(count(b, "\"dot\": true"), 0);
+  assert_int_equal(count(b, "\"bold\": true"), 3);
+  free(b);
+}
+
 static int driver(int argc, char **argv)
 {
   const char *mode = argv[1], *in = argv[2], *out = NULL;
@@ -161,7 +252,9 @@ int main(int argc, char **argv)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_paper),         cmocka_unit_test(test_vertical_brackets),
       cmocka_unit_test(test_quotes),        cmocka_unit_test(test_latin_vertical),
-      cmocka_unit_test(test_kinsoku),
+      cmocka_unit_test(test_kinsoku),       cmocka_unit_test(test_p1_pairs),
+      cmocka_unit_test(test_dash_ellipsis), cmocka_unit_test(test_autospace),
+      cmocka_unit_test(test_interpunct),    cmocka_unit_test(test_emphasis_dots),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
