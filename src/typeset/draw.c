@@ -50,7 +50,7 @@ static void draw_run(cairo_t *cr, const bs_ts_line *l, const bs_ts_prun *r)
   cairo_save(cr);
   cairo_translate(cr, l->ox, l->oy);
   cairo_transform(cr, &r->m);
-  cairo_set_font_face(cr, r->face->cr);
+  cairo_set_font_face(cr, r->face->sub ? r->face->sub : r->face->cr);
   cairo_set_font_size(cr, r->size);
   cairo_show_text_glyphs(cr, r->text, (int)r->len, g, (int)r->ng, cl, ncl, 0);
   cairo_restore(cr);
@@ -115,7 +115,7 @@ static void draw_folio(cairo_t *cr, bs_ts_ctx *c, int page)
     cl[i].num_bytes = 1;
     cl[i].num_glyphs = 1;
   }
-  cairo_set_font_face(cr, f->cr);
+  cairo_set_font_face(cr, f->sub ? f->sub : f->cr);
   cairo_set_font_size(cr, size);
   if (n == strlen(text) && n <= 32)
     cairo_show_text_glyphs(cr, text, (int)n, cg, (int)n, cl, (int)n, 0);
@@ -215,9 +215,44 @@ static void r2l_update(bs_buf *pdf)
   bs_buf_free(&add);
 }
 
+/* Subsets every face to the glyphs the layout uses (and the folio digits). */
+static void subset_faces(bs_ts_ctx *c)
+{
+  hb_set_t *sets[BS_TS_MAX_FACES] = {0};
+  bs_ts_face *regular = bs_ts_face_get(c, false, false, NULL);
+  for (size_t li = 0; li < c->nlines; li++) {
+    const bs_ts_line *l = &c->lines_v[li];
+    for (size_t r = 0; r < l->nruns; r++) {
+      int fi = (int)(l->runs[r].face - c->faces);
+      if (!sets[fi])
+        sets[fi] = hb_set_create();
+      for (size_t g = 0; g < l->runs[r].ng; g++)
+        hb_set_add(sets[fi], l->runs[r].g[g].gid);
+    }
+  }
+  if (regular) {
+    int fi = (int)(regular - c->faces);
+    if (!sets[fi])
+      sets[fi] = hb_set_create();
+    bs_ts_glyph *g = NULL;
+    size_t n = 0;
+    bs_ts_shape_simple(c, regular, "0123456789", 10, false, NULL, &g, &n);
+    for (size_t i = 0; i < n; i++)
+      hb_set_add(sets[fi], g[i].gid);
+    free(g);
+  }
+  for (int i = 0; i < c->nfaces; i++)
+    if (sets[i]) {
+      if (!c->faces[i].sub)
+        c->faces[i].sub = bs_ts_face_subset(&c->faces[i], sets[i]);
+      hb_set_destroy(sets[i]);
+    }
+}
+
 bs_status bs_ts_draw(bs_ts_ctx *c, const bs_node *root, bs_buf *out, bs_error *err)
 {
   bs_status st = BS_OK;
+  subset_faces(c);
   cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_buf, out, c->page_w, c->page_h);
   cairo_pdf_surface_restrict_to_version(s, CAIRO_PDF_VERSION_1_5);
   metadata(s, c, root);

@@ -36,6 +36,7 @@ typedef struct bs_ts_face {
   bool mono;
   hb_font_t *hb; /* scale = upem, no rounding anywhere (§0.4) */
   cairo_font_face_t *cr;
+  cairo_font_face_t *sub; /* the subset drawn into the PDF (draw.c), or NULL */
   double upem;
 } bs_ts_face;
 
@@ -201,6 +202,9 @@ bs_status bs_ts_fonts_init(bs_ts_ctx *c, bs_error *err);
 void bs_ts_fonts_free(bs_ts_ctx *c);
 /* The face for a style (bold, mono), loading it on first use; NULL with err on failure. */
 bs_ts_face *bs_ts_face_get(bs_ts_ctx *c, bool bold, bool mono, bs_error *err);
+
+/* A Cairo face holding only `gids` of `f` (same glyph ids), or NULL to use f->cr. */
+cairo_font_face_t *bs_ts_face_subset(bs_ts_face *f, hb_set_t *gids);
 
 /* runs.c: character classes and orientation (§1.1, §4) */
 bs_ts_class bs_ts_char_class(uint32_t cp);
