@@ -350,6 +350,54 @@ static void decide_glue(bs_ts_ctx *c, bs_ts_para *p, const bool *spaced, const b
   }
 }
 
+/* K4/L5: a Latin word (or URL) longer than the line is the one thing that may break inside:
+ * its box becomes one box per cluster, breakable anywhere. */
+static void split_long_words(const bs_ts_ctx *c, bs_ts_para *p)
+{
+  double limit = c->measure - 4 * c->size;
+  size_t extra = 0;
+  for (size_t i = 0; i < p->nbox; i++)
+    if (p->box[i].latin_run && p->box[i].orient != BS_OR_TCY && p->box[i].adv > limit)
+      extra += p->box[i].g1 - p->box[i].g0;
+  if (!extra)
+    return;
+  bs_ts_box *nb = bs_xmalloc((p->nbox + extra) * sizeof *nb);
+  size_t n = 0;
+  for (size_t i = 0; i < p->nbox; i++) {
+    bs_ts_box *b = &p->box[i];
+    if (!(b->latin_run && b->orient != BS_OR_TCY && b->adv > limit)) {
+      nb[n++] = *b;
+      continue;
+    }
+    size_t k = b->g0;
+    while (k < b->g1) {
+      size_t j = k + 1;
+      while (j < b->g1 && p->g[j].cluster == p->g[k].cluster)
+        j++;
+      bs_ts_box *o = &nb[n++];
+      *o = *b;
+      o->g0 = k;
+      o->g1 = j;
+      o->start = p->g[k].cluster;
+      o->end = j < b->g1 ? p->g[j].cluster : b->end;
+      o->adv = o->full_adv = 0;
+      for (size_t q = k; q < j; q++)
+        o->adv += p->g[q].adv;
+      o->full_adv = o->adv;
+      if (k > b->g0) {
+        o->glue = BS_GLUE_CHAR; /* a broken URL is letter-spaced when its line is justified */
+        o->glue_w = 0;
+        o->brk = true;
+        o->forced = false;
+      }
+      k = j;
+    }
+  }
+  free(p->box);
+  p->box = nb;
+  p->nbox = p->capbox = n;
+}
+
 /* P1: adjacent full-width punctuation pairs take 1.5 em (P6: decided before breaking). */
 static void adjacent_pairs(bs_ts_para *p)
 {
@@ -508,6 +556,7 @@ bs_status bs_ts_shape_para(bs_ts_ctx *c, bs_ts_para *p, bs_error *err)
   }
   icu = icu_breaks(c, p);
   decide_glue(c, p, spaced, icu);
+  split_long_words(c, p);
   adjacent_pairs(p);
 done:
   free(cps);

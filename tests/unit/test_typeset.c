@@ -221,6 +221,8 @@ static int driver(int argc, char **argv)
       dir = BS_DIR_VERTICAL;
     else if (!strcmp(argv[i], "--vnum-sideways"))
       o.vnum_sideways = true;
+    else if (!strcmp(argv[i], "--grid") && i + 1 < argc)
+      sscanf(argv[++i], "%dx%d", &o.grid_chars, &o.grid_lines);
     else
       out = argv[i];
   }
