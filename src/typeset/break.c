@@ -44,7 +44,7 @@ static double shrinkable(const bs_ts_para *p, size_t s, size_t e)
   return w;
 }
 
-/* K8: makes [s, e) exactly `target` long; returns the strategy used for reporting. */
+/* K8: makes [s, e) exactly `target` long, recording the adjustments in `ln`. */
 static void justify(bs_ts_para *p, size_t s, size_t e, double target, bs_ts_line *ln)
 {
   for (size_t i = s; i < e; i++)
@@ -233,7 +233,6 @@ void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
   int para = ++c->para_counter;
   size_t s = 0;
   bool first = true;
-  size_t line_index_first = c->nlines;
   if (p->nbox == 0) {
     bs_ts_line *ln = push_line(c);
     ln->kind = BS_LINE_BLANK;
@@ -341,7 +340,6 @@ void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
     s = e;
   }
   c->lines_v[c->nlines - 1].para_last = true;
-  (void)line_index_first;
 }
 
 void bs_ts_line_free(bs_ts_line *l)

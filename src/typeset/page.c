@@ -130,7 +130,6 @@ static bs_status block(walk *w, const bs_node *k, double indent, bs_error *err)
     blk.slots = lv <= 2 ? 2 : 1; /* §7.6: an integer number of line slots */
     blk.first_indent = 0;
     blk.keep_next = true;
-    /* heading text is measured in its own size: keep the band within the measure */
     inlines(w, k, BS_ST_BOLD);
     return flush(w, hs, &blk, err);
   }

@@ -210,7 +210,6 @@ static void add_boxes_from(bs_ts_ctx *c, bs_ts_para *p, bs_ts_face *f, size_t g0
     b->adv = b->full_adv = adv;
     uint32_t cp0 = 0, cpl = 0;
     bs_utf8_decode(p->text + b->start, p->len - b->start, &cp0);
-    bs_utf8_prev(p->text, b->end, NULL);
     size_t ls;
     cpl = bs_utf8_prev(p->text, b->end, &ls);
     b->cls = bs_ts_char_class(cp0);
@@ -282,10 +281,6 @@ static bool not_start(const bs_ts_ctx *c, const bs_ts_box *b)
   case BS_CL_SMALL: case BS_CL_ITER:
     return c->region == 3; /* jlreq strict */
   default:
-    if (b->cls == BS_CL_LATIN && !b->alnum_start) {
-      uint32_t cp = 0;
-      (void)cp;
-    }
     return false;
   }
 }
@@ -537,12 +532,8 @@ bs_status bs_ts_shape_para(bs_ts_ctx *c, bs_ts_para *p, bs_error *err)
         w = we;
       }
     }
-    if (first_box < p->nbox) {
-      if (pending_space)
-        spaced[first_box] = true;
-      if (off[i] > 0 && forced_at[off[i] - 1])
-        p->box[first_box].forced = true;
-    }
+    if (first_box < p->nbox && pending_space)
+      spaced[first_box] = true;
     pending_space = false;
     i = j;
   }
