@@ -275,7 +275,8 @@ bs_status bs_ts_draw(bs_ts_ctx *c, const bs_node *root, bs_buf *out, bs_error *e
         draw_dots(cr, c, l, &l->runs[r]);
       }
     }
-    draw_folio(cr, c, pg->number);
+    if (!pg->blank)
+      draw_folio(cr, c, pg->number);
     cairo_show_page(cr);
   }
   cairo_status_t cs = cairo_status(cr);

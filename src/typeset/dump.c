@@ -44,7 +44,7 @@ bs_status bs_ts_dump(bs_ts_ctx *c, FILE *out, bs_error *err)
     double fx, fy;
     bs_ts_folio(c, pg->number, folio, sizeof folio, &fx, &fy);
     bs_buf_printf(&b, "%s\n  {\"number\": %d, \"folio\": \"%s\", \"lines\": [", pi ? "," : "",
-                  pg->number, folio);
+                  pg->number, pg->blank ? "" : folio);
     for (size_t li = pg->l0; li < pg->l1; li++) {
       const bs_ts_line *l = &c->lines_v[li];
       bs_buf_printf(&b,

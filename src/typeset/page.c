@@ -259,6 +259,7 @@ static void new_page(bs_ts_ctx *c, size_t first_line)
   c->pages = bs_xrealloc(c->pages, (c->npages + 1) * sizeof *c->pages);
   c->pages[c->npages].l0 = c->pages[c->npages].l1 = first_line;
   c->pages[c->npages].number = (int)c->npages + 1;
+  c->pages[c->npages].blank = false;
   c->npages++;
 }
 
@@ -286,6 +287,12 @@ static void paginate(bs_ts_ctx *c)
         slot + l->slots == c->lines)
       brk = true;
     if (brk) {
+      /* a book's chapters open on a recto, an odd page (§7.4: the left page in vertical
+       * books, the right one in horizontal ones); a blank page fills the gap */
+      if (l->new_page && c->book && c->npages % 2 == 1) {
+        new_page(c, i);
+        c->pages[c->npages - 1].blank = true;
+      }
       new_page(c, i);
       slot = 0;
     }
@@ -357,6 +364,7 @@ bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err)
   walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false};
   bs_status st = BS_OK;
   if (bs_node_get_type(root) == BS_NODE_BOOK) {
+    c->book = true;
     for (const bs_node *d = bs_node_first_child(root); d && !st; d = bs_node_next(d)) {
       w.new_page = true; /* each document starts a new page */
       st = title_block(&w, d, err);

@@ -152,6 +152,7 @@ typedef struct bs_ts_line {
 typedef struct bs_ts_page {
   size_t l0, l1; /* lines */
   int number;
+  bool blank;    /* left empty so that a chapter opens on a recto: no folio */
 } bs_ts_page;
 
 typedef struct bs_ts_ctx {
@@ -188,6 +189,7 @@ typedef struct bs_ts_ctx {
   bs_ts_page *pages;
   size_t npages;
   int para_counter;
+  bool book;       /* several documents: chapters open on odd pages */
   bool warned_glyph;
 } bs_ts_ctx;
 
