@@ -28,3 +28,22 @@ a=json.load(open('$tmp/a.json')); b=json.load(open('$tmp/b.json'))
 json.dump({'chapters':[a,b]}, open('$tmp/src.json','w'))"
   python3 tests/typeset_check.py "$tmp/book.json" "$tmp/src.json" --tree || exit 1
 done
+# a book mixing languages: each chapter gets its own regional face and rules
+j=$CORPUS/yume-juya.ja.txt s=$CORPUS/ah-q.zh-Hans.txt
+tt_reader_ok "$j" && tt_reader_ok "$s" || exit 0
+"$BIN" layout "$j" "$s" "$a" --direction vertical > "$tmp/mix.json" || exit 1
+python3 - "$tmp/mix.json" <<'PY' || exit 1
+import json, sys
+d = json.load(open(sys.argv[1]))
+want = {"ja": 0, "zh-Hans": 2, "zh-Hant": 3}
+for p in d["pages"]:
+    for l in p["lines"]:
+        for g in l["glyphs"]:
+            assert g["index"] == want[p["lang"]], (p["number"], p["lang"], g)
+PY
+"$BIN" dump "$j" > "$tmp/1.json"; "$BIN" dump "$s" > "$tmp/2.json"; "$BIN" dump "$a" > "$tmp/3.json"
+python3 -c "
+import json
+json.dump({'chapters':[json.load(open('$tmp/%d.json' % i)) for i in (1,2,3)]}, open('$tmp/src.json','w'))"
+python3 tests/typeset_check.py "$tmp/mix.json" "$tmp/src.json" --tree || exit 1
+exit 0

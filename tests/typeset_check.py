@@ -159,7 +159,13 @@ def main():
     lines = [l for p in dump["pages"] for l in p["lines"]]
     presented = []
     nfull = 0
+    book_hant = hant
     for pi, page in enumerate(dump["pages"]):
+        # a book may mix languages: each page follows its document's
+        lang = page.get("lang", dump["lang"])
+        ja = lang.startswith("ja")
+        hant = not ja and "hans" not in lang.lower()
+        not_start = NOT_START | (NOT_START_JA if ja else set())
         for li, line in enumerate(page["lines"]):
             where = "page %d line %d" % (page["number"], li + 1)
             gl = line["glyphs"]
@@ -273,7 +279,7 @@ def main():
         src = source.replace("**", "")
     src = "".join(ch for ch in src if not ch.isspace())
     pres = "".join(ch for ch in "".join(presented) if not ch.isspace())
-    if vertical and hant:
+    if vertical:  # V3 itself is checked per glyph above
         tr = str.maketrans("“”‘’", "「」『』")
         src, pres = src.translate(tr), pres.translate(tr)
     k = subsequence(src, pres)

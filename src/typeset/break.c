@@ -235,6 +235,7 @@ void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
   bool first = true;
   if (p->nbox == 0) {
     bs_ts_line *ln = push_line(c);
+    ln->region = c->region;
     ln->kind = BS_LINE_BLANK;
     ln->slots = blk->slots;
     ln->size = p->size;
@@ -314,6 +315,7 @@ void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
     if (e < p->nbox && p->box[e].halved && p->box[e].p1_partner == (int)e - 1)
       set_halved(&p->box[e], false);
     bs_ts_line *ln = push_line(c);
+    ln->region = c->region;
     ln->kind = blk->kind;
     ln->slots = blk->slots;
     ln->size = p->size;

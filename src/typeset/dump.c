@@ -43,8 +43,8 @@ bs_status bs_ts_dump(bs_ts_ctx *c, FILE *out, bs_error *err)
     char folio[32];
     double fx, fy;
     bs_ts_folio(c, pg->number, folio, sizeof folio, &fx, &fy);
-    bs_buf_printf(&b, "%s\n  {\"number\": %d, \"folio\": \"%s\", \"lines\": [", pi ? "," : "",
-                  pg->number, pg->blank ? "" : folio);
+    bs_buf_printf(&b, "%s\n  {\"number\": %d, \"lang\": \"%s\", \"folio\": \"%s\", \"lines\": [",
+                  pi ? "," : "", pg->number, pg->lang, pg->blank ? "" : folio);
     for (size_t li = pg->l0; li < pg->l1; li++) {
       const bs_ts_line *l = &c->lines_v[li];
       bs_buf_printf(&b,

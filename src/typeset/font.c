@@ -87,7 +87,7 @@ static hb_blob_t *blob_for(bs_ts_ctx *c, const char *file)
 bs_ts_face *bs_ts_face_get(bs_ts_ctx *c, bool bold, bool mono, bs_error *err)
 {
   for (int i = 0; i < c->nfaces; i++)
-    if (c->faces[i].bold == bold && c->faces[i].mono == mono)
+    if (c->faces[i].bold == bold && c->faces[i].mono == mono && c->faces[i].region == c->region)
       return &c->faces[i];
   if (c->nfaces == BS_TS_MAX_FACES) {
     bs_error_set(err, BS_ERR_LIMIT, NULL, 0, 0, "too many fonts");
@@ -137,6 +137,7 @@ bs_ts_face *bs_ts_face_get(bs_ts_ctx *c, bool bold, bool mono, bs_error *err)
   f->index = index;
   f->bold = bold;
   f->mono = mono;
+  f->region = c->region;
   hb_face_t *face = hb_face_create(blob, (unsigned)index);
   f->upem = hb_face_get_upem(face);
   f->hb = hb_font_create(face);

@@ -260,6 +260,9 @@ static void new_page(bs_ts_ctx *c, size_t first_line)
   c->pages[c->npages].l0 = c->pages[c->npages].l1 = first_line;
   c->pages[c->npages].number = (int)c->npages + 1;
   c->pages[c->npages].blank = false;
+  static const char *tags[] = {"zh-Hant", "zh-HK", "zh-Hans", "ja", "ko"};
+  int region = first_line < c->nlines ? c->lines_v[first_line].region : c->region;
+  snprintf(c->pages[c->npages].lang, sizeof c->pages[c->npages].lang, "%s", tags[region]);
   c->npages++;
 }
 
@@ -367,7 +370,9 @@ bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err)
     c->book = true;
     for (const bs_node *d = bs_node_first_child(root); d && !st; d = bs_node_next(d)) {
       w.new_page = true; /* each document starts a new page */
-      st = title_block(&w, d, err);
+      st = bs_ts_set_lang(c, bs_node_get_inherited_lang(d), err);
+      if (st == BS_OK)
+        st = title_block(&w, d, err);
       if (st == BS_OK)
         st = blocks(&w, d, 0, err);
     }

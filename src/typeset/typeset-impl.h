@@ -34,6 +34,7 @@ typedef struct bs_ts_face {
   int index;
   bool bold;
   bool mono;
+  int region;    /* the regional face it was chosen for */
   hb_font_t *hb; /* scale = upem, no rounding anywhere (§0.4) */
   cairo_font_face_t *cr;
   cairo_font_face_t *sub; /* the subset drawn into the PDF (draw.c), or NULL */
@@ -132,6 +133,7 @@ typedef enum { BS_FIT_NORMAL = 0, BS_FIT_PUSH_IN, BS_FIT_PUSH_OUT, BS_FIT_FORCED
 
 typedef struct bs_ts_line {
   bs_ts_line_kind kind;
+  int region;         /* of its document */
   int slots;          /* grid lines it occupies */
   double size;        /* its type size */
   double indent;      /* block indent from the type-area edge, pt */
@@ -151,6 +153,7 @@ typedef struct bs_ts_line {
 
 typedef struct bs_ts_page {
   size_t l0, l1; /* lines */
+  char lang[32]; /* the language of the document it belongs to */
   int number;
   bool blank;    /* left empty so that a chapter opens on a recto: no folio */
 } bs_ts_page;
@@ -159,7 +162,9 @@ typedef struct bs_ts_ctx {
   const bs_typeset_options *opts;
   bool vertical;
   char lang[32];   /* BCP 47 of the book */
-  int region;      /* 0 TW, 1 HK, 2 CN, 3 JP, 4 KR */
+  char doc_lang[32]; /* of the document being laid out */
+  int region;      /* of the document being laid out: 0 TW, 1 HK, 2 CN, 3 JP, 4 KR */
+  int brk_region;  /* the locale c->brk was opened with, -1 none */
   double size, pitch, gap;
   int chars, lines;
   double page_w, page_h;           /* pt */
@@ -194,6 +199,8 @@ typedef struct bs_ts_ctx {
 } bs_ts_ctx;
 
 /* typeset.c */
+/* Switches the rules, fonts and breaker to a document's language (BCP 47, NULL = zh-Hant). */
+bs_status bs_ts_set_lang(bs_ts_ctx *c, const char *lang, bs_error *err);
 bs_status bs_ts_ctx_init(bs_ts_ctx *c, const bs_node *root, const bs_typeset_options *opts,
                          bs_error *err);
 void bs_ts_ctx_free(bs_ts_ctx *c);

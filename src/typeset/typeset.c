@@ -130,6 +130,26 @@ static void grid(bs_ts_ctx *c)
   }
 }
 
+bs_status bs_ts_set_lang(bs_ts_ctx *c, const char *lang, bs_error *err)
+{
+  snprintf(c->doc_lang, sizeof c->doc_lang, "%s", lang ? lang : "zh-Hant");
+  c->region = region_of(lang);
+  c->indent_em = c->opts->indent_em >= 0 ? c->opts->indent_em : c->region == 3 ? 1 : 2;
+  if (c->brk_region == c->region)
+    return BS_OK;
+  if (c->brk)
+    ubrk_close(c->brk);
+  UErrorCode st = U_ZERO_ERROR;
+  c->brk = ubrk_open(UBRK_LINE, icu_locale[c->region], NULL, 0, &st);
+  if (U_FAILURE(st)) {
+    c->brk = NULL;
+    return bs_error_set(err, BS_ERR_LIBRARY, NULL, 0, 0, "ICU line breaker: %s",
+                        u_errorName(st));
+  }
+  c->brk_region = c->region;
+  return BS_OK;
+}
+
 bs_status bs_ts_ctx_init(bs_ts_ctx *c, const bs_node *root, const bs_typeset_options *opts,
                          bs_error *err)
 {
@@ -145,14 +165,11 @@ bs_status bs_ts_ctx_init(bs_ts_ctx *c, const bs_node *root, const bs_typeset_opt
   if (!lang && bs_node_get_type(root) == BS_NODE_BOOK && bs_node_first_child(root))
     lang = bs_node_get_inherited_lang(bs_node_first_child(root));
   snprintf(c->lang, sizeof c->lang, "%s", lang ? lang : "zh-Hant");
-  c->region = region_of(lang);
-  c->indent_em = opts->indent_em >= 0 ? opts->indent_em : c->region == 3 ? 1 : 2;
+  c->brk_region = -1;
   grid(c);
-  UErrorCode st = U_ZERO_ERROR;
-  c->brk = ubrk_open(UBRK_LINE, icu_locale[c->region], NULL, 0, &st);
-  if (U_FAILURE(st))
-    return bs_error_set(err, BS_ERR_LIBRARY, NULL, 0, 0, "ICU line breaker: %s",
-                        u_errorName(st));
+  bs_status st = bs_ts_set_lang(c, lang, err);
+  if (st != BS_OK)
+    return st;
   return bs_ts_fonts_init(c, err);
 }
 
