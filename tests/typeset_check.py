@@ -159,7 +159,6 @@ def main():
     lines = [l for p in dump["pages"] for l in p["lines"]]
     presented = []
     nfull = 0
-    book_hant = hant
     for pi, page in enumerate(dump["pages"]):
         # a book may mix languages: each page follows its document's
         lang = page.get("lang", dump["lang"])
@@ -290,6 +289,8 @@ def main():
     if "--pdf-text" in sys.argv:
         raw = open(sys.argv[sys.argv.index("--pdf-text") + 1], encoding="utf-8").read()
         raw = "".join(ch for ch in raw if not ch.isspace())
+        if vertical:
+            raw = raw.translate(str.maketrans("“”‘’", "「」『』"))
         # one glyph has one ToUnicode entry, so compare NFKC-folded text (Ｑ and Q share one)
         k = subsequence(unicodedata.normalize("NFKC", pres), unicodedata.normalize("NFKC", raw))
         if k is not None:
