@@ -289,6 +289,9 @@ def main():
     if "--pdf-text" in sys.argv:
         raw = open(sys.argv[sys.argv.index("--pdf-text") + 1], encoding="utf-8").read()
         raw = "".join(ch for ch in raw if not ch.isspace())
+        dl = dump["lang"].lower()
+        if vertical and not dl.startswith("ja") and "hans" not in dl and any(q in raw for q in "“”‘’"):
+            fail("V3: the PDF text of a vertical zh-Hant book carries curly quotes")
         if vertical:
             raw = raw.translate(str.maketrans("“”‘’", "「」『』"))
         # one glyph has one ToUnicode entry, so compare NFKC-folded text (Ｑ and Q share one)
