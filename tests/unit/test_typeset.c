@@ -210,6 +210,63 @@ static void test_emphasis_dots(void **state)
   free(b);
 }
 
+static bs_node *para(const char *text)
+{
+  bs_node *p = bs_node_new(BS_NODE_PARAGRAPH);
+  bs_node_append_child(p, bs_node_new_text(BS_NODE_TEXT, text, strlen(text)));
+  return p;
+}
+
+/* Every block type the Markdown and HTML readers make lays out: lists with markers, quotes
+ * indented, code blocks line by line, figures as a credit line in smaller type, tables row by
+ * row, footnotes; a page break starts a new page. */
+static void test_blocks(void **state)
+{
+  (void)state;
+  bs_node *doc = bs_node_new(BS_NODE_DOCUMENT);
+  bs_node_set_meta(doc, BS_META_LANG, "zh-Hant");
+  bs_node_append_child(doc, para("前言。"));
+  bs_node *list = bs_node_new(BS_NODE_LIST);
+  bs_node_set_list_ordered(list, true);
+  for (int i = 0; i < 2; i++) {
+    bs_node *it = bs_node_new(BS_NODE_ITEM);
+    bs_node_append_child(it, para(i ? "第二項" : "第一項"));
+    bs_node_append_child(list, it);
+  }
+  bs_node_append_child(doc, list);
+  bs_node *q = bs_node_new(BS_NODE_BLOCK_QUOTE);
+  bs_node_append_child(q, para("引文在此。"));
+  bs_node_append_child(doc, q);
+  bs_node *code = bs_node_new_text(BS_NODE_CODE_BLOCK, "int x;\nx = 1;\n", 14);
+  bs_node_append_child(doc, code);
+  bs_node *fig = bs_node_new(BS_NODE_FIGURE);
+  bs_node_set_caption(fig, "圖一");
+  bs_node_set_credit(fig, "攝影：某人");
+  bs_node_append_child(doc, fig);
+  bs_node_append_child(doc, bs_node_new(BS_NODE_PAGE_BREAK));
+  bs_node_append_child(doc, para("新頁。"));
+  bs_typeset_options o;
+  bs_typeset_options_init(&o);
+  for (int v = 0; v < 2; v++) {
+    o.direction = v ? BS_DIR_VERTICAL : BS_DIR_HORIZONTAL;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    bs_error err;
+    bs_error_clear(&err);
+    assert_int_equal(bs_layout_dump(doc, &o, f, &err), BS_OK);
+    fclose(f);
+    assert_non_null(strstr(buf, "{\"c\": \"1\""));          /* "1. " list marker */
+    assert_int_equal(count(buf, "\"kind\": \"code\""), 2); /* two code lines */
+    assert_int_equal(count(buf, "\"kind\": \"small\""), 1);
+    assert_int_equal(count(buf, "\"number\": "), 2);         /* the page break */
+    /* the quote is indented by 2 em */
+    assert_non_null(strstr(buf, "\"indent\": 21.0000"));
+    free(buf);
+  }
+  bs_node_free(doc);
+}
+
 static int driver(int argc, char **argv)
 {
   const char *mode = argv[1], *in = argv[2], *out = NULL;
@@ -257,6 +314,7 @@ int main(int argc, char **argv)
       cmocka_unit_test(test_kinsoku),       cmocka_unit_test(test_p1_pairs),
       cmocka_unit_test(test_dash_ellipsis), cmocka_unit_test(test_autospace),
       cmocka_unit_test(test_interpunct),    cmocka_unit_test(test_emphasis_dots),
+      cmocka_unit_test(test_blocks),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
