@@ -337,6 +337,8 @@ void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
       justify(p, s, e, avail, ln);
     else
       natural_positions(p, s, e, ln);
+    if (blk->center && !ln->full && ln->natural < avail)
+      start += (avail - ln->natural) / 2;
     place(c, p, s, e, start, ln);
     first = false;
     s = e;

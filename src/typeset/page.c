@@ -128,7 +128,8 @@ static bs_status block(walk *w, const bs_node *k, double indent, bs_error *err)
     double hs = em * scale[lv >= 1 && lv <= 6 ? lv - 1 : 5];
     blk.kind = BS_LINE_HEADING;
     blk.slots = lv <= 2 ? 2 : 1; /* §7.6: an integer number of line slots */
-    blk.first_indent = 0;
+    /* §7.6: vertical headings are indented in body characters, higher levels less */
+    blk.first_indent = c->vertical ? (lv <= 1 ? 2 : lv == 2 ? 3 : 4) * em : 0;
     blk.keep_next = true;
     inlines(w, k, BS_ST_BOLD);
     return flush(w, hs, &blk, err);
@@ -333,6 +334,7 @@ static bs_status title_block(walk *w, const bs_node *doc, bs_error *err)
     blk.kind = BS_LINE_HEADING;
     blk.slots = 3;
     blk.first_indent = 0;
+    blk.center = !c->vertical; /* §7.6: horizontal major headings are centred */
     blk.keep_next = true;
     put(w, title, strlen(title), BS_ST_BOLD);
     st = flush(w, c->size * 1.6, &blk, err);

@@ -245,6 +245,7 @@ typedef struct bs_ts_block {
   double indent_pt;      /* block indent */
   double first_indent;   /* first-line indent, pt */
   bool justify;          /* full lines fill the measure */
+  bool center;           /* short lines centred in the measure (horizontal titles) */
   bool new_page, keep_next;
 } bs_ts_block;
 void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk);
