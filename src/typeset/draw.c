@@ -17,7 +17,14 @@ static cairo_status_t write_buf(void *closure, const unsigned char *data, unsign
   return CAIRO_STATUS_SUCCESS;
 }
 
-static void draw_run(cairo_t *cr, const bs_ts_line *l, const bs_ts_prun *r)
+/* The font state lives outside save/restore and is set only when it changes: looking up a
+ * scaled font for every box costs more than drawing it. */
+typedef struct font_state {
+  const bs_ts_face *face;
+  double size;
+} font_state;
+
+static void draw_run(cairo_t *cr, font_state *fs, const bs_ts_line *l, const bs_ts_prun *r)
 {
   if (!r->ng)
     return;
@@ -47,11 +54,15 @@ static void draw_run(cairo_t *cr, const bs_ts_line *l, const bs_ts_prun *r)
     cl[k].num_bytes = to > from ? (int)(to - from) : 0;
     gi = next;
   }
+  if (fs->face != r->face || fs->size != r->size) {
+    cairo_set_font_face(cr, r->face->sub ? r->face->sub : r->face->cr);
+    cairo_set_font_size(cr, r->size);
+    fs->face = r->face;
+    fs->size = r->size;
+  }
   cairo_save(cr);
   cairo_translate(cr, l->ox, l->oy);
   cairo_transform(cr, &r->m);
-  cairo_set_font_face(cr, r->face->sub ? r->face->sub : r->face->cr);
-  cairo_set_font_size(cr, r->size);
   cairo_show_text_glyphs(cr, r->text, (int)r->len, g, (int)r->ng, cl, ncl, 0);
   cairo_restore(cr);
   if (g != stack_g)
@@ -268,10 +279,11 @@ bs_status bs_ts_draw(bs_ts_ctx *c, const bs_node *root, bs_buf *out, bs_error *e
     snprintf(label, sizeof label, "%d", pg->number);
     cairo_pdf_surface_set_page_label(s, label);
     cairo_set_source_rgb(cr, 0, 0, 0);
+    font_state fs = {NULL, 0};
     for (size_t li = pg->l0; li < pg->l1; li++) {
       const bs_ts_line *l = &c->lines_v[li];
       for (size_t r = 0; r < l->nruns; r++) {
-        draw_run(cr, l, &l->runs[r]);
+        draw_run(cr, &fs, l, &l->runs[r]);
         draw_dots(cr, c, l, &l->runs[r]);
       }
     }
