@@ -85,4 +85,9 @@ cp -r "$CORPUS" c4
 (cd c4 && "$BIN" build -q --only print-horizontal collection.yaml) || fail "c4"
 [ -f c4/out/collection-horizontal-a4.pdf ] && [ ! -e c4/out/collection.epub ] &&
   [ ! -e c4/out/collection-vertical-a5.pdf ] || fail "--only built other outputs"
+# a new book from `bisheng init` builds as it is
+"$BIN" init -q fresh && (cd fresh && "$BIN" build -q) || fail "init + build"
+for f in book.epub book-vertical-a5.pdf book-horizontal-a4.pdf; do
+  [ -s "fresh/out/$f" ] || fail "init + build: $f missing"
+done
 echo "collection builds"
