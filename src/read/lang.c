@@ -4,7 +4,7 @@
 
 #include "../util/util.h"
 #include "bisheng/read.h"
-#include "read-lang.h"
+#include "read-impl.h"
 
 static int cmp_u32(const void *a, const void *b)
 {

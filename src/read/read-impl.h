@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "bisheng/node.h"
 #include "bisheng/read.h"
@@ -61,5 +62,12 @@ bool bs_aozora_detect(const char *buf, size_t len);
  * opts->normalize and opts->diag like the other readers. */
 bs_status bs_aozora_read_document(const char *buf, size_t len, const bs_read_options *opts,
                                   bs_node **out, bs_error *err);
+
+/* Traditional-only and Simplified-only Han characters for language detection (§9), sorted;
+ * generated into hanvariants.c by gen-hanvariants.py. */
+extern const uint32_t bs_han_trad_only[];
+extern const size_t bs_han_trad_only_len;
+extern const uint32_t bs_han_simp_only[];
+extern const size_t bs_han_simp_only_len;
 
 #endif
