@@ -47,7 +47,7 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps demo check test install uninstall bench fuzz golden-update format clean
+.PHONY: all deps demo check test install uninstall bench fuzz golden-update generate format clean
 all: $(BIN)
 
 deps:
@@ -118,6 +118,11 @@ fuzz: deps
 	done
 
 test: check
+
+# Generated tables, committed beside their scripts (needs Debian's unicode-data for Unihan).
+generate:
+	python3 src/read/gen-hanvariants.py > src/read/hanvariants.c
+	sh src/epub/gen-css.sh > src/epub/css-data.c
 
 golden-update: all
 	@BIN=$(BIN) CORPUS=$(CORPUS) sh tests/golden/update.sh
