@@ -1,7 +1,7 @@
 # Shared by tests/t-typeset-*.sh and tests/t-pdf-*.sh (sourced, not a test itself).
 # Under SANITIZE=1: Cairo 1.16 leaks inside cairo_surface_finish (tests/lsan.supp); the full
 # unwinder is needed for LeakSanitizer to see that frame in a library built without frame pointers.
-[ "$SANITIZE" = 1 ] && export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:fast_unwind_on_malloc=0"
+[ "$SANITIZE" = 1 ] && export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp"
 # tt_layout FILE DIR OUT.json  and  tt_pdf FILE DIR OUT.pdf  use the bisheng binary when its
 # readers handle FILE, else (plain text only) the test driver build/…/tests/test_typeset,
 # which builds the tree itself. tt_source FILE OUT writes what typeset_check.py compares with
