@@ -82,12 +82,10 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@mkdir -p out
 	$(BIN) dump $(CORPUS)/seed-article.txt > out/sample-tree.json
-	@if $(BIN) $(CORPUS)/seed-article.txt -o out/sample-horizontal.epub 2>/dev/null; then \
-	  $(BIN) $(CORPUS)/seed-article.txt --direction vertical -o out/sample-vertical.epub; \
-	fi
-	@if $(BIN) $(CORPUS)/seed-article.txt --direction vertical -o out/sample-vertical.pdf 2>/dev/null; then \
-	  $(BIN) $(CORPUS)/seed-article.txt --direction horizontal -o out/sample-horizontal.pdf; \
-	fi
+	$(BIN) $(CORPUS)/seed-article.txt --direction horizontal -o out/sample-horizontal.epub
+	$(BIN) $(CORPUS)/seed-article.txt --direction vertical -o out/sample-vertical.epub
+	$(BIN) $(CORPUS)/seed-article.txt --direction vertical -o out/sample-vertical.pdf
+	$(BIN) $(CORPUS)/seed-article.txt --direction horizontal -o out/sample-horizontal.pdf
 	@echo "out/:"; ls -l out
 
 check: deps
