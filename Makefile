@@ -119,7 +119,8 @@ fuzz: deps
 
 # make bench: time bisheng against the HarfBuzz/zlib floor and the peers (tests/bench/).
 # BENCH_ARGS passes options to tests/bench/bench.py (e.g. BENCH_ARGS=--quick).
-PEER_DEBS := pandoc texlive-xetex texlive-lang-chinese texlive-luatex texlive-lang-japanese weasyprint
+PEER_DEBS := pandoc texlive-xetex texlive-lang-chinese texlive-luatex texlive-lang-japanese \
+             texlive-fonts-recommended weasyprint
 FLOOR := $(BUILD)/bench/bench-floor
 
 $(FLOOR): tests/bench/floor.c
