@@ -1,0 +1,64 @@
+/* Private header of the readers stage: warnings once per kind, Aozora Bunko notation shared by
+ * the text and Markdown readers. Not installed. */
+#ifndef BS_READ_IMPL_H
+#define BS_READ_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "bisheng/node.h"
+#include "bisheng/read.h"
+
+/* Nesting deeper than this (block quotes, lists, inline containers, HTML elements) is flattened
+ * before or while parsing, with one warning: stock cmark-gfm is quadratic in quote depth. */
+#define BS_READ_MAX_DEPTH 100
+
+/* Warning kinds: each is reported at most once per input. */
+typedef enum {
+  BS_WARN_RAW_HTML = 0,   /* raw HTML outside the safe subset dropped (Markdown) */
+  BS_WARN_SCRIPT,         /* script/style/event content dropped */
+  BS_WARN_DEPTH,          /* nesting capped */
+  BS_WARN_AOZORA_NOTE,    /* unknown ［＃…］ note dropped */
+  BS_WARN_GAIJI,          /* a gaiji note that could not be resolved */
+  BS_WARN_IMAGE,          /* an image we could not keep as a figure */
+  BS_WARN_UNSAFE_URL,     /* javascript: and similar URLs dropped */
+  BS_WARN_KIND_COUNT
+} bs_warn_kind;
+
+typedef struct bs_warn_state {
+  const bs_read_options *opts; /* diag callback and path; may be NULL */
+  bool seen[BS_WARN_KIND_COUNT];
+} bs_warn_state;
+
+/* Reports a warning of `kind` through opts->diag unless one of that kind was reported. */
+void bs_read_warn(bs_warn_state *w, bs_warn_kind kind, int line, int column, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* True for a language tag that is Japanese ("ja", "ja-JP", ...). */
+bool bs_lang_is_ja(const char *lang);
+
+/* Appends to `parent` (an inline container) the inline nodes for `len` bytes of Aozora-style
+ * text `s`: text, ruby (｜base《reading》, and kanji《reading》), emphasis_mark
+ * (［＃「…」に傍点］ on the preceding occurrence), gaiji (※［＃「…」、第3水準1-87-71］ through
+ * JIS X 0213) as the real character. Ruby is recognised only when `lang` is Japanese (Chinese
+ * 《書名》 is never ruby); the ［＃…］ notes are handled for every language. Other notes are
+ * dropped with a warning (never printed). `line` is used in warnings. */
+void bs_aozora_parse_inline(bs_node *parent, const char *s, size_t len, const char *lang,
+                            bs_warn_state *w, int line);
+
+/* Resolves a JIS X 0213 plane-row-cell (men-ku-ten) to UTF-8 in `out` (at least 8 bytes).
+ * Returns the number of bytes written, 0 when unknown. */
+size_t bs_jisx0213_to_utf8(int plane, int row, int cell, char *out);
+
+/* True when `buf` looks like an Aozora Bunko text file: the notation legend between dashed rules
+ * near the start, or ruby/notes together with a closing 底本： colophon. */
+bool bs_aozora_detect(const char *buf, size_t len);
+
+/* Reads a whole Aozora Bunko text file (UTF-8, LF or CRLF) into a document: title and author
+ * lines into the metadata, legend dropped, headings, page breaks, indents, the 底本 colophon
+ * kept at the end as a block quote after a thematic break. Honours opts->lang (default "ja"),
+ * opts->normalize and opts->diag like the other readers. */
+bs_status bs_aozora_read_document(const char *buf, size_t len, const bs_read_options *opts,
+                                  bs_node **out, bs_error *err);
+
+#endif

@@ -1,0 +1,177 @@
+/* HTML reader: article extraction, chrome and scripts dropped, metadata, ruby, hostile input. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bisheng/read.h"
+#include "util/util.h"
+
+static int warnings;
+static void on_warn(void *u, const bs_error *e)
+{
+  (void)u, (void)e;
+  warnings++;
+}
+
+static bs_node *html(const char *src)
+{
+  bs_read_options o;
+  bs_read_options_init(&o);
+  o.path = "t.html";
+  o.diag = on_warn;
+  warnings = 0;
+  bs_node *doc = NULL;
+  bs_error err;
+  assert_int_equal(bs_read_html(src, strlen(src), &o, &doc, &err), BS_OK);
+  assert_int_equal(bs_node_check(doc, stderr), 0);
+  return doc;
+}
+
+static bool has_type(bs_node *root, bs_node_type t)
+{
+  bool found = false;
+  bs_iter *it = bs_iter_new(root);
+  bs_event ev;
+  while ((ev = bs_iter_next(it)) != BS_EVENT_DONE)
+    if (ev == BS_EVENT_ENTER && bs_node_get_type(bs_iter_get_node(it)) == t)
+      found = true;
+  bs_iter_free(it);
+  return found;
+}
+
+static void test_extraction(void **state)
+{
+  (void)state;
+  bs_node *d = html(
+      "<html lang=\"en\"><head><title>The Story | Example Site</title>"
+      "<meta property=\"og:site_name\" content=\"Example Site\">"
+      "<meta name=\"author\" content=\"A. Writer\">"
+      "<script>var x = 'SCRIPTTEXT';</script><style>.a{}</style></head><body>"
+      "<header><nav><a href=\"/\">HOMELINK</a></nav></header>"
+      "<div class=\"ad-slot\">ADTEXT</div>"
+      "<article><h1>The Story</h1><p onclick=\"steal()\">First <b>bold</b> and "
+      "<a href=\"javascript:evil()\">bad link</a> and <a href=\"http://ok\">good</a>.</p>"
+      "<ul class=\"share-buttons\"><li>SHARETEXT</li></ul>"
+      "<p>Second<br>line <img src=\"p.png\" alt=\"inline pic\"></p>"
+      "<time datetime=\"2024-05-06T10:00:00Z\">May 6</time>"
+      "</article><aside>ASIDETEXT</aside><section class=\"comments\">COMMENTTEXT</section>"
+      "<footer>FOOTERTEXT</footer><!-- COMMENTNODE --></body></html>");
+  char *t = bs_node_text_content(d);
+  assert_non_null(strstr(t, "First bold and bad link and good."));
+  assert_non_null(strstr(t, "Second"));
+  static const char *const absent[] = {"SCRIPTTEXT", "HOMELINK", "ADTEXT", "SHARETEXT",
+                                       "ASIDETEXT", "COMMENTTEXT", "FOOTERTEXT", "COMMENTNODE",
+                                       "steal", "evil", NULL};
+  for (int i = 0; absent[i]; i++)
+    assert_null(strstr(t, absent[i]));
+  free(t);
+  assert_string_equal(bs_node_get_meta(d, BS_META_TITLE), "The Story");
+  assert_string_equal(bs_node_get_meta(d, BS_META_SOURCE), "Example Site");
+  assert_string_equal(bs_node_get_meta(d, BS_META_LANG), "en");
+  assert_string_equal(bs_node_get_meta(d, BS_META_DATE), "2024-05-06");
+  assert_string_equal(bs_node_get_meta_item(d, BS_META_AUTHORS, 0), "A. Writer");
+  assert_true(has_type(d, BS_NODE_FIGURE));
+  assert_true(has_type(d, BS_NODE_LINE_BREAK));
+  assert_true(has_type(d, BS_NODE_STRONG));
+  assert_int_equal(warnings, 2); /* scripts once, the unsafe URL once */
+  /* only the safe link survives */
+  int links = 0;
+  bs_iter *it = bs_iter_new(d);
+  bs_event ev;
+  while ((ev = bs_iter_next(it)) != BS_EVENT_DONE) {
+    bs_node *n = bs_iter_get_node(it);
+    if (ev == BS_EVENT_ENTER && bs_node_get_type(n) == BS_NODE_LINK) {
+      links++;
+      assert_string_equal(bs_node_get_href(n), "http://ok");
+    }
+  }
+  bs_iter_free(it);
+  assert_int_equal(links, 1);
+  bs_node_free(d);
+}
+
+static void test_densest_block(void **state)
+{
+  (void)state;
+  bs_node *d = html("<body><div id=\"menu\"><p>Menu</p></div><div><p>Short.</p></div>"
+                    "<div class=\"content\"><p>This paragraph is the long body text of the page "
+                    "that we want.</p><p>And another long paragraph of real article text.</p>"
+                    "</div><div><p>Footer note.</p></div></body>");
+  char *t = bs_node_text_content(d);
+  assert_non_null(strstr(t, "long body text"));
+  assert_null(strstr(t, "Menu"));
+  assert_null(strstr(t, "Footer note"));
+  free(t);
+  bs_node_free(d);
+}
+
+static void test_ruby(void **state)
+{
+  (void)state;
+  bs_node *d = html("<p><ruby><rb>据</rb><rp>（</rp><rt>す</rt><rp>）</rp></ruby>えて"
+                    "<ruby>漢<rt>かん</rt>字<rt>じ</rt></ruby></p>");
+  bs_node *p = bs_node_first_child(d);
+  bs_node *r = bs_node_first_child(p);
+  assert_int_equal(bs_node_get_type(r), BS_NODE_RUBY);
+  assert_string_equal(bs_node_get_annotation(r), "す");
+  char *base = bs_node_text_content(r);
+  assert_string_equal(base, "据");
+  free(base);
+  r = bs_node_next(bs_node_next(r));
+  assert_string_equal(bs_node_get_annotation(r), "かん");
+  assert_string_equal(bs_node_get_annotation(bs_node_next(r)), "じ");
+  char *t = bs_node_text_content(d);
+  assert_string_equal(t, "据えて漢字"); /* rp never shows */
+  free(t);
+  bs_node_free(d);
+}
+
+static void test_whitespace(void **state)
+{
+  (void)state;
+  bs_node *d = html("<p>\n  中文\n  接着   <em>word</em>\n next <br>\n  after </p>");
+  char *t = bs_node_text_content(d);
+  assert_string_equal(t, "中文接着 word nextafter");
+  free(t);
+  bs_node_free(d);
+}
+
+static void test_hostile(void **state)
+{
+  (void)state;
+  bs_buf b = BS_BUF_INIT;
+  for (int i = 0; i < 20000; i++)
+    bs_buf_puts(&b, "<div><blockquote><b>");
+  bs_buf_puts(&b, "deep text<p>unclosed <i>tags <table><tr><td>cell");
+  bs_node *d = html(b.data);
+  char *t = bs_node_text_content(d);
+  assert_non_null(strstr(t, "deep text"));
+  free(t);
+  bs_node_free(d);
+  bs_buf_free(&b);
+
+  d = html("<p>a<img src=x onerror=alert(1)><svg onload=alert(2)><script>x</script></svg>"
+           "<iframe src=\"javascript:alert(3)\"></iframe>b</p>");
+  t = bs_node_text_content(d);
+  assert_string_equal(t, "ab");
+  free(t);
+  bs_node_free(d);
+
+  d = html("");
+  assert_null(bs_node_first_child(d));
+  bs_node_free(d);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_extraction), cmocka_unit_test(test_densest_block),
+      cmocka_unit_test(test_ruby),       cmocka_unit_test(test_whitespace),
+      cmocka_unit_test(test_hostile),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
