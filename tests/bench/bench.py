@@ -521,21 +521,29 @@ def report(args, corpora, results, floors, peers, jrows, notes, elapsed):
                  "per page or per article), and marked ~.")
         L.append("")
         L.append("| peer | task | articles | median s | min–max s | pages | pages/s | "
-                 "bisheng s | peer/bisheng |")
-        L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+                 "marginal pages/s | bisheng s | peer/bisheng |")
+        L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for (name, task, n), r in sorted(peers.items(), key=lambda kv: (TASKS.index(kv[0][1]),
                                                                           kv[0][0], kv[0][2])):
             b = results.get((n, task))
             if not r["ok"]:
-                L.append("| %s | %s | %d | %s | | | | | |" % (name, TASK_NAMES[task], n,
-                                                             r["note"]))
+                L.append("| %s | %s | %d | %s | | | | | | |" % (name, TASK_NAMES[task], n,
+                                                               r["note"]))
                 continue
             pages = r.get("pages")
             ratio = "%.1f×" % (r["median"] / b["median"]) if b and b["ok"] else "—"
-            L.append("| %s | %s | %d | %s | %s–%s | %s | %s | %s | %s |" % (
+            # pages per second past the start-up: against the next smaller size measured
+            smaller = [m for (nn, tt, m), rr in peers.items()
+                       if nn == name and tt == task and m < n and rr["ok"] and rr.get("pages")]
+            marginal = ""
+            if pages and smaller:
+                p0 = peers[(name, task, max(smaller))]
+                if r["median"] > p0["median"]:
+                    marginal = "%.1f" % ((pages - p0["pages"]) / (r["median"] - p0["median"]))
+            L.append("| %s | %s | %d | %s | %s–%s | %s | %s | %s | %s | %s |" % (
                 name, TASK_NAMES[task], n, fmt_s(r["median"]), fmt_s(r["min"]),
                 fmt_s(r["max"]), pages or "", "%.1f" % (pages / r["median"]) if pages else "",
-                fmt_s(b["median"]) if b and b["ok"] else "—", ratio))
+                marginal, fmt_s(b["median"]) if b and b["ok"] else "—", ratio))
         for task in ("epub", "pdf-h", "pdf-v"):
             for n in sorted(corpora):
                 if any(t == task and m == n for (_, t, m) in peers):
@@ -543,7 +551,7 @@ def report(args, corpora, results, floors, peers, jrows, notes, elapsed):
                 pr = peer_ratio(task, n, results, peers, corpora)
                 if pr:
                     b = results[(n, task)]
-                    L.append("| %s | %s | %d | ~%s | (extrapolated) | | | %s | ~%.1f× |" % (
+                    L.append("| %s | %s | %d | ~%s | (extrapolated) | | | | %s | ~%.1f× |" % (
                         pr[2], TASK_NAMES[task], n, fmt_s(pr[0] * b["median"]),
                         fmt_s(b["median"]), pr[0]))
     L.append("")
