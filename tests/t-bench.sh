@@ -21,13 +21,14 @@ case $z in "glyphs 0 bytes "*" deflated "[1-9]*) ;; *) fail "floor z: $z" ;; esa
 
 run() {
   python3 tests/bench/bench.py --bin "$BIN" --floor "$tmp/floor" --corpus "$CORPUS" \
-    --work "$tmp/w" --results "$tmp/R.md" --no-peers --budget 120 --sizes 1,10 > "$tmp/out.md" \
+    --work "$tmp/w" --results "$tmp/R.md" --no-peers --budget 120 --sizes 1,10 --tasks dump > "$tmp/out.md" \
     2> "$tmp/err" || { cat "$tmp/err"; fail "bench.py exit"; }
 }
 run
 cmp -s "$tmp/w/corpus-1/0001-seed-article.txt" "$CORPUS/seed-article.txt" || fail "article 1"
 cmp -s "$tmp/w/corpus-10/0002-yume-juya.ja.txt" "$CORPUS/yume-juya.ja.txt" || fail "article 2"
-[ "$(ls "$tmp/w/corpus-10" | wc -l)" = 10 ] || fail "corpus-10 has not 10 articles"
+[ "$(ls "$tmp/w/corpus-10" | grep -c '^[0-9]')" = 10 ] || fail "corpus-10 has not 10 articles"
+[ -f "$tmp/w/corpus-10/images/seal.png" ] || fail "images not beside the articles"
 ls "$tmp/w/corpus-10" > "$tmp/list1"
 grep -q '^| 1 | 11 KB | tree dump | [0-9.]* | [0-9.]*–[0-9.]* | 5 |' "$tmp/out.md" || fail "dump row"
 grep -q '^| 10 | .* | tree dump |' "$tmp/out.md" || fail "dump row at 10"
