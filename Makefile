@@ -150,6 +150,7 @@ install: all
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/bisheng
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libbisheng.a
 	install -m 644 include/bisheng/*.h $(DESTDIR)$(PREFIX)/include/bisheng/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 && install -m 644 src/cli/bisheng.1 $(DESTDIR)$(PREFIX)/share/man/man1/bisheng.1
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' -e 's|@REQUIRES@|$(PKGS)|g' \
 	  src/bisheng.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/bisheng.pc
 

@@ -8,5 +8,6 @@
 #include "read.h"
 #include "epub.h"
 #include "typeset.h"
+#include "manifest.h"
 
 #endif

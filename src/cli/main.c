@@ -10,6 +10,10 @@
 
 enum { EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
 
+int bisheng_cmd_build(int argc, char **argv); /* build.c */
+int bisheng_cmd_init(int argc, char **argv);
+void bisheng_print_version(void);
+
 static const char *prog = "bisheng";
 static int quiet;
 
@@ -93,6 +97,9 @@ static void help(void)
       "Usage: bisheng INPUT... -o OUTPUT [options]   convert articles into a book\n"
       "       bisheng dump INPUT                     print the document tree as JSON\n"
       "       bisheng layout INPUT [options]         print the page layout as JSON\n"
+      "       bisheng build [book.yaml] [--only NAME] [-j N] [--json] [--check] [--force] [-q]\n"
+      "                                              build every output a manifest names\n"
+      "       bisheng init [DIR]                     write a documented book.yaml + chapters\n"
       "\n"
       "Inputs are plain-text article exports (.txt), Markdown (.md) or HTML (.html); '-' reads\n"
       "standard input. Several inputs make one book, one chapter each. The output format comes\n"
@@ -122,6 +129,7 @@ static void help(void)
       "\n"
       "Example:\n"
       "  bisheng article.txt --direction vertical -o book.pdf\n"
+      "  bisheng build book.yaml --only epub -j 4     (see 'bisheng build --help')\n"
       "\n"
       "Exit status: 0 success, 1 bad input, 2 usage error, 3 internal failure.\n");
 }
@@ -453,12 +461,16 @@ int main(int argc, char **argv)
     return 0;
   }
   if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
-    printf("bisheng %s\n", BS_VERSION_STRING);
+    bisheng_print_version();
     return 0;
   }
   if (!strcmp(cmd, "dump"))
     return cmd_dump(argc, argv);
   if (!strcmp(cmd, "layout"))
     return cmd_layout(argc, argv);
+  if (!strcmp(cmd, "build"))
+    return bisheng_cmd_build(argc, argv);
+  if (!strcmp(cmd, "init"))
+    return bisheng_cmd_init(argc, argv);
   return cmd_convert(argc, argv);
 }

@@ -29,6 +29,7 @@
 
 #include "../util/util.h"
 #include "bisheng/read.h"
+#include "read-impl.h"
 
 /* A heading is a short line: longer lines are paragraphs even when they start like one. */
 #define HEADING_MAX 40
@@ -45,6 +46,8 @@ typedef struct {
   const char *path;
   line *lines;
   size_t nlines;
+  const char *lang;   /* decides Aozora ruby (Japanese only) */
+  bs_warn_state warn; /* notation warnings, once per kind */
 } reader;
 
 static void warn(const reader *r, int lineno, const char *msg)
@@ -121,8 +124,20 @@ static void append_text(bs_node *parent, const char *s, size_t len)
     bs_node_append_child(parent, bs_node_new_text(BS_NODE_TEXT, s, len));
 }
 
+/* Text with Aozora notation: ruby 漢字《かんじ》 in Japanese, ［＃…］ notes in every language. */
+static void append_notation(reader *r, bs_node *parent, const char *s, size_t len, int lineno)
+{
+  if (!len)
+    return;
+  if (!memchr(s, 0xE3, len) && !memchr(s, 0xEF, len)) { /* no 《 ｜ ［ ※: plain text */
+    append_text(parent, s, len);
+    return;
+  }
+  bs_aozora_parse_inline(parent, s, len, r->lang, &r->warn, lineno);
+}
+
 /* Inline text with `**strong**` pairs; an unpaired `**` stays literal. */
-static void parse_inline(bs_node *parent, const char *s, size_t len)
+static void parse_inline(reader *r, bs_node *parent, const char *s, size_t len, int lineno)
 {
   size_t i = 0, start = 0;
   while (i + 1 < len) {
@@ -134,9 +149,9 @@ static void parse_inline(bs_node *parent, const char *s, size_t len)
           break;
         }
       if (close && close > s + i + 2) {
-        append_text(parent, s + start, i - start);
+        append_notation(r, parent, s + start, i - start, lineno);
         bs_node *strong = bs_node_new(BS_NODE_STRONG);
-        append_text(strong, s + i + 2, (size_t)(close - (s + i + 2)));
+        append_notation(r, strong, s + i + 2, (size_t)(close - (s + i + 2)), lineno);
         bs_node_append_child(parent, strong);
         i = (size_t)(close - s) + 2;
         start = i;
@@ -146,7 +161,7 @@ static void parse_inline(bs_node *parent, const char *s, size_t len)
     }
     i++;
   }
-  append_text(parent, s + start, len - start);
+  append_notation(r, parent, s + start, len - start, lineno);
 }
 
 /* ---- block rules ---- */
@@ -528,7 +543,7 @@ static void parse_body(reader *r, bs_node *doc, size_t from, const char *lang)
     } else if (is_heading(s, len)) {
       bs_node *h = bs_node_new(BS_NODE_HEADING);
       set_pos(h, l, s);
-      parse_inline(h, s, len);
+      parse_inline(r, h, s, len, l->no);
       bs_node_append_child(doc, h);
       list = para = NULL;
     } else if ((m = list_marker(s, len, &ordered, &num)) > 0) {
@@ -546,7 +561,7 @@ static void parse_body(reader *r, bs_node *doc, size_t from, const char *lang)
       trim(&c, &cl);
       set_pos(item, l, s);
       set_pos(p, l, c);
-      parse_inline(p, c, cl);
+      parse_inline(r, p, c, cl, l->no);
       bs_node_append_child(item, p);
       bs_node_append_child(list, item);
       para = NULL;
@@ -557,11 +572,11 @@ static void parse_body(reader *r, bs_node *doc, size_t from, const char *lang)
         bs_node_append_literal(last, " ", 1);
       else
         append_text(para, " ", 1);
-      parse_inline(para, s, len);
+      parse_inline(r, para, s, len, l->no);
     } else {
       para = bs_node_new(BS_NODE_PARAGRAPH);
       set_pos(para, l, s);
-      parse_inline(para, s, len);
+      parse_inline(r, para, s, len, l->no);
       bs_node_append_child(doc, para);
       list = NULL;
       if (!join)
@@ -713,7 +728,7 @@ bs_status bs_read_text(const char *buf, size_t len, const bs_read_options *opts,
     bs_read_options_init(&def);
     opts = &def;
   }
-  reader r = {opts, opts->path ? opts->path : "-", NULL, 0};
+  reader r = {opts, opts->path ? opts->path : "-", NULL, 0, NULL, {opts, {false}}};
   if (len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3))
     buf += 3, len -= 3;
   char *clean = NULL;
@@ -734,6 +749,12 @@ bs_status bs_read_text(const char *buf, size_t len, const bs_read_options *opts,
     free(clean);
     return bs_error_set(err, BS_ERR_SYNTAX, r.path, 0, 0,
                         len ? "the file has only white space" : "the file is empty");
+  }
+  if (bs_aozora_detect(buf, len)) {
+    /* an Aozora Bunko file as a whole (title, author, legend, notes, colophon) */
+    st = bs_aozora_read_document(buf, len, opts, out, err);
+    free(clean);
+    return st;
   }
   split_lines(&r, buf, len);
   bs_node *doc = bs_node_new(BS_NODE_DOCUMENT);
@@ -758,6 +779,7 @@ bs_status bs_read_text(const char *buf, size_t len, const bs_read_options *opts,
   }
   if (lang)
     bs_node_set_meta(doc, BS_META_LANG, lang);
+  r.lang = lang;
   parse_body(&r, doc, body, lang);
   if (!bs_node_first_child(doc))
     warn(&r, body < r.nlines ? r.lines[body].no : (int)r.nlines, "the article has a title but no text");

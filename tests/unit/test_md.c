@@ -93,9 +93,9 @@ static void test_cjk_emphasis(void **state)
   (void)state;
   /* the seed article's bold lead-ins: cmark-gfm alone leaves them literal */
   expect(md("**首先,雙方目標錯位:停火與“持久和平”的博弈。**特朗普最初希望"),
-         "[P <S 首先,雙方目標錯位:停火與“持久和平”的博弈。>特朗普最初希望]");
+         "[P <S 首先，雙方目標錯位：停火與“持久和平”的博弈。>特朗普最初希望]"); /* N1 too */
   expect(md("**第三,象徵意義:峯會的象徵性大於實質性成果。**從B-2轟炸機"),
-         "[P <S 第三,象徵意義:峯會的象徵性大於實質性成果。>從B-2轟炸機]");
+         "[P <S 第三，象徵意義：峯會的象徵性大於實質性成果。>從B-2轟炸機]");
   expect(md("这是*强调。*后文"), "[P 这是<E 强调。>后文]");
   expect(md("特朗普**“美国优先”**政策"), "[P 特朗普<S “美国优先”>政策]");
   /* what cmark already pairs stays as it was */

@@ -1,0 +1,174 @@
+/* --embed-fonts: the Noto Serif CJK face of each language used (found with fontconfig, §8),
+ * subset with HarfBuzz to the characters the book uses, packed as OpenType and declared with
+ * @font-face under the family name our stylesheets already ask for. */
+#include <string.h>
+#include <strings.h>
+
+#include <fontconfig/fontconfig.h>
+#include <hb-subset.h>
+#include <hb.h>
+
+#include "epub-impl.h"
+
+static const struct {
+  const char *family, *file, *tag;
+} faces[BS_EPUB_FACES] = {
+    {"Noto Serif CJK TC", "fonts/NotoSerifCJKtc-subset.otf", "tc"},
+    {"Noto Serif CJK SC", "fonts/NotoSerifCJKsc-subset.otf", "sc"},
+    {"Noto Serif CJK JP", "fonts/NotoSerifCJKjp-subset.otf", "jp"},
+    {"Noto Serif CJK KR", "fonts/NotoSerifCJKkr-subset.otf", "kr"},
+    {"Noto Serif CJK HK", "fonts/NotoSerifCJKhk-subset.otf", "hk"},
+};
+
+static bool prefix(const char *lang, const char *p)
+{
+  size_t n = strlen(p);
+  return !strncasecmp(lang, p, n) && (lang[n] == '\0' || lang[n] == '-');
+}
+
+/* §9's table: region decides the face; plain zh is this project's default, zh-Hant. */
+static int face_of(const char *lang)
+{
+  if (!lang)
+    return -1;
+  if (prefix(lang, "zh-HK") || prefix(lang, "zh-Hant-HK") || prefix(lang, "zh-MO") ||
+      prefix(lang, "zh-Hant-MO"))
+    return 4;
+  if (prefix(lang, "zh-Hans") || prefix(lang, "zh-CN") || prefix(lang, "zh-SG"))
+    return 1;
+  if (prefix(lang, "zh"))
+    return 0;
+  if (prefix(lang, "ja"))
+    return 2;
+  if (prefix(lang, "ko"))
+    return 3;
+  return -1;
+}
+
+void bs_epub_fonts_note(bs_epub *e, const char *lang, const char *data, size_t len)
+{
+  int f = face_of(lang);
+  if (f < 0)
+    return;
+  if (!e->cps[f]) {
+    hb_set_t *s = hb_set_create();
+    hb_set_add_range(s, 0x20, 0x7E); /* Latin in the CJK face keeps one look */
+    e->cps[f] = s;
+  }
+  hb_set_t *s = e->cps[f];
+  for (size_t i = 0; i < len;) {
+    unsigned char c = (unsigned char)data[i];
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    uint32_t cp;
+    size_t n = bs_utf8_decode(data + i, len - i, &cp);
+    if (!n) {
+      i++;
+      continue;
+    }
+    hb_set_add(s, cp);
+    i += n;
+  }
+}
+
+/* The file and face index of `family` Regular, or NULL when fontconfig only offers a
+ * substitute (finding 3 in §0: a wrong match is worse than none). */
+static char *find_face(FcConfig *cfg, const char *family, int *index)
+{
+  char *path = NULL;
+  FcPattern *pat = FcPatternCreate();
+  FcPatternAddString(pat, FC_FAMILY, (const FcChar8 *)family);
+  FcPatternAddInteger(pat, FC_WEIGHT, FC_WEIGHT_REGULAR);
+  FcConfigSubstitute(cfg, pat, FcMatchPattern);
+  FcDefaultSubstitute(pat);
+  FcResult r;
+  FcPattern *m = FcFontMatch(cfg, pat, &r);
+  FcChar8 *file = NULL, *fam = NULL;
+  if (m && FcPatternGetString(m, FC_FAMILY, 0, &fam) == FcResultMatch &&
+      !strcmp((const char *)fam, family) &&
+      FcPatternGetString(m, FC_FILE, 0, &file) == FcResultMatch &&
+      FcPatternGetInteger(m, FC_INDEX, 0, index) == FcResultMatch)
+    path = bs_xstrdup((const char *)file);
+  if (m)
+    FcPatternDestroy(m);
+  FcPatternDestroy(pat);
+  return path;
+}
+
+static char *subset(const char *path, int index, hb_set_t *cps, size_t *len)
+{
+  char *out = NULL;
+  hb_blob_t *blob = hb_blob_create_from_file_or_fail(path);
+  if (!blob)
+    return NULL;
+  hb_face_t *face = hb_face_create(blob, (unsigned)index);
+  hb_subset_input_t *in = hb_subset_input_create_or_fail();
+  hb_face_t *sub = NULL;
+  if (in) {
+    hb_set_union(hb_subset_input_unicode_set(in), cps);
+    /* vertical forms (vert, vrt2) and vertical metrics stay: they are in the defaults */
+    sub = hb_subset_or_fail(face, in);
+  }
+  if (sub) {
+    hb_blob_t *b = hb_face_reference_blob(sub);
+    unsigned n = 0;
+    const char *d = hb_blob_get_data(b, &n);
+    if (d && n) {
+      out = bs_xmalloc(n);
+      memcpy(out, d, n);
+      *len = n;
+    }
+    hb_blob_destroy(b);
+    hb_face_destroy(sub);
+  }
+  if (in)
+    hb_subset_input_destroy(in);
+  hb_face_destroy(face);
+  hb_blob_destroy(blob);
+  return out;
+}
+
+void bs_epub_fonts_pack(bs_epub *e)
+{
+  bs_buf css = BS_BUF_INIT;
+  bs_buf_puts(&css, "@charset \"UTF-8\";\n"
+                    "/* Subsets of the fonts this book uses (bisheng --embed-fonts). */\n");
+  /* our own configuration, released at the end, leaves fontconfig's global one alone */
+  FcConfig *cfg = FcInitLoadConfigAndFonts();
+  for (int f = 0; f < BS_EPUB_FACES; f++) {
+    if (!e->cps[f])
+      continue;
+    int index = 0;
+    char *path = cfg ? find_face(cfg, faces[f].family, &index) : NULL;
+    size_t len = 0;
+    char *data = path ? subset(path, index, e->cps[f], &len) : NULL;
+    if (!data) {
+      bs_epub_warn(e, BS_ERR_FONT, NULL, 0, "%s: %s; the font is not embedded", faces[f].family,
+                   path ? "subsetting failed" : "not installed");
+      free(path);
+      continue;
+    }
+    free(path);
+    char id[32];
+    snprintf(id, sizeof id, "font-%s", faces[f].tag);
+    bs_epub_add_entry(e, faces[f].file, id, "font/otf", data, len, false, true);
+    bs_buf_printf(&css,
+                  "@font-face {\n  font-family: \"%s\";\n  font-style: normal;\n"
+                  "  font-weight: normal;\n  src: url(\"../%s\") format(\"opentype\");\n}\n",
+                  faces[f].family, faces[f].file);
+  }
+  if (cfg)
+    FcConfigDestroy(cfg);
+  bs_epub_add_entry(e, "css/fonts.css", "css-fonts", "text/css", bs_buf_detach(&css), 0, false,
+                    true);
+  e->entries[e->nentries - 1].len = strlen(e->entries[e->nentries - 1].data);
+}
+
+void bs_epub_fonts_free(bs_epub *e)
+{
+  for (int f = 0; f < BS_EPUB_FACES; f++)
+    if (e->cps[f])
+      hb_set_destroy(e->cps[f]);
+}

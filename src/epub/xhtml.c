@@ -1,0 +1,793 @@
+/* Tree to XHTML with libxml2's tree API: chapters, the book title page, the cover page and
+ * the navigation document. Text goes in as text nodes, so libxml2 does all escaping. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libxml/tree.h>
+
+#include "epub-impl.h"
+
+#define XHTML_NS BAD_CAST "http://www.w3.org/1999/xhtml"
+#define OPS_NS BAD_CAST "http://www.idpf.org/2007/ops"
+
+typedef struct page {
+  bs_epub *e;
+  const char *lang;
+  xmlDocPtr doc;
+  xmlNsPtr ops;
+  xmlNodePtr body;
+} page;
+
+/* The XHTML scaffold: doctype, html with lang, head with title and our stylesheets. */
+static void page_new(bs_epub *e, page *p, const char *title, const char *lang, int dir,
+                     const char *up)
+{
+  p->e = e;
+  p->lang = lang;
+  p->doc = xmlNewDoc(BAD_CAST "1.0");
+  xmlCreateIntSubset(p->doc, BAD_CAST "html", NULL, NULL);
+  xmlNodePtr html = xmlNewDocNode(p->doc, NULL, BAD_CAST "html", NULL);
+  xmlDocSetRootElement(p->doc, html);
+  xmlSetNs(html, xmlNewNs(html, XHTML_NS, NULL));
+  p->ops = xmlNewNs(html, OPS_NS, BAD_CAST "epub");
+  xmlNewProp(html, BAD_CAST "lang", BAD_CAST lang);
+  xmlNodeSetLang(html, BAD_CAST lang);
+  xmlNodePtr head = xmlNewChild(html, NULL, BAD_CAST "head", NULL);
+  xmlNodePtr meta = xmlNewChild(head, NULL, BAD_CAST "meta", NULL);
+  xmlNewProp(meta, BAD_CAST "charset", BAD_CAST "utf-8");
+  xmlNewTextChild(head, NULL, BAD_CAST "title", BAD_CAST title);
+  const char *sheets[5] = {"base.css", NULL, NULL, NULL, NULL};
+  int ns = 1;
+  if (dir == 1)
+    sheets[ns++] = "horizontal.css";
+  else if (dir == 2)
+    sheets[ns++] = "vertical.css";
+  if (e->use_fonts_css)
+    sheets[ns++] = "fonts.css";
+  if (e->use_user_css)
+    sheets[ns++] = "user.css";
+  for (int i = 0; i < ns; i++) {
+    char href[64];
+    snprintf(href, sizeof href, "%scss/%s", up, sheets[i]);
+    xmlNodePtr link = xmlNewChild(head, NULL, BAD_CAST "link", NULL);
+    xmlNewProp(link, BAD_CAST "rel", BAD_CAST "stylesheet");
+    xmlNewProp(link, BAD_CAST "type", BAD_CAST "text/css");
+    xmlNewProp(link, BAD_CAST "href", BAD_CAST href);
+  }
+  p->body = xmlNewChild(html, NULL, BAD_CAST "body", NULL);
+}
+
+/* A newline before each block element, so the file reads well, while nothing is added
+ * inside text (libxml2's own indenting would put spaces into <pre>). */
+static void newlines(xmlNodePtr n)
+{
+  static const char *blocks[] = {"head", "body", "meta", "title", "link", "section", "header",
+                                 "nav", "ol", "ul", "li", "p", "h1", "h2", "h3", "h4", "h5",
+                                 "h6", "blockquote", "pre", "figure", "figcaption", "table",
+                                 "tr", "th", "td", "aside", "div", "hr", NULL};
+  for (xmlNodePtr c = n->children; c; c = c->next) {
+    if (c->type != XML_ELEMENT_NODE)
+      continue;
+    for (int i = 0; blocks[i]; i++)
+      if (!xmlStrcmp(c->name, BAD_CAST blocks[i])) {
+        xmlAddPrevSibling(c, xmlNewText(BAD_CAST "\n"));
+        break;
+      }
+    if (xmlStrcmp(c->name, BAD_CAST "pre"))
+      newlines(c);
+  }
+}
+
+static char *page_finish(page *p, size_t *len)
+{
+  xmlNodePtr root = xmlDocGetRootElement(p->doc);
+  newlines(root);
+  xmlAddChild(root, xmlNewText(BAD_CAST "\n"));
+  char *out = bs_epub_xml_dump(p->doc, 0, len);
+  if (p->e->opts->embed_fonts)
+    bs_epub_fonts_note(p->e, p->lang, out, *len);
+  xmlFreeDoc(p->doc);
+  p->doc = NULL;
+  return out;
+}
+
+static xmlNodePtr elem(xmlNodePtr parent, const char *name, const char *cls)
+{
+  xmlNodePtr n = xmlNewChild(parent, NULL, BAD_CAST name, NULL);
+  if (cls)
+    xmlNewProp(n, BAD_CAST "class", BAD_CAST cls);
+  return n;
+}
+
+static void add_text(xmlNodePtr parent, const char *s, size_t len)
+{
+  if (len)
+    xmlAddChild(parent, xmlNewTextLen(BAD_CAST s, (int)len));
+}
+
+/* A tag that is not BCP 47 would make the XHTML invalid; it is left out (the text then
+ * inherits its parent's language). */
+static void set_lang(xmlNodePtr n, const char *lang)
+{
+  if (lang && *lang && bs_epub_lang_ok(lang)) {
+    xmlNewProp(n, BAD_CAST "lang", BAD_CAST lang);
+    xmlNodeSetLang(n, BAD_CAST lang);
+  }
+}
+
+/* ---- chapters ---- */
+
+typedef struct chap {
+  bs_epub *e;
+  const bs_node *doc;
+  page p;
+  bool vertical;
+  int bump;             /* heading levels go one down under the chapter title (h1) */
+  const char *href;
+  const char **fn;      /* footnote labels in definition order */
+  size_t nfn;
+  bool *fn_done;        /* the definition already carries its id */
+  int *fn_ref;          /* the first reference's number, for the way back */
+  int nref, nheading;
+  bs_epub_quotes q;
+  bs_epub_quotes *qp;   /* the active V3 plan, or NULL */
+  int in_link;          /* inside <a>: no nested links */
+} chap;
+
+static bool v3_for(const chap *c, const bs_node *n)
+{
+  return c->vertical && bs_epub_lang_is_hant(bs_epub_lang_of(c->e, n));
+}
+
+static bool is_ascii_graph(char ch) { return ch > 0x20 && ch < 0x7F; }
+
+/* Is the character before `i` / at `j` a non-CJK letter (then a run is part of a word)? */
+static bool foreign_neighbour(const char *s, size_t len, size_t i, size_t j)
+{
+  uint32_t cp;
+  if (i > 0 && (unsigned char)s[i - 1] >= 0x80) {
+    size_t st;
+    cp = bs_utf8_prev(s, i, &st);
+    if (!bs_is_cjk(cp) && !bs_is_cjk_space(cp) && cp > 0x2FFF)
+      return true;
+    if (cp >= 0x80 && cp < 0x2000)
+      return true;
+  }
+  if (j < len && (unsigned char)s[j] >= 0x80 && bs_utf8_decode(s + j, len - j, &cp)) {
+    if (!bs_is_cjk(cp) && !bs_is_cjk_space(cp) && cp > 0x2FFF)
+      return true;
+    if (cp >= 0x80 && cp < 0x2000)
+      return true;
+  }
+  return false;
+}
+
+static void add_run(xmlNodePtr parent, bs_epub_run kind, const char *s, size_t n)
+{
+  if (kind == BS_EPUB_RUN_NONE)
+    add_text(parent, s, n);
+  else
+    add_text(elem(parent, "span", kind == BS_EPUB_RUN_TCY ? "tcy" : "upright"), s, n);
+}
+
+/* Text as it goes into the chapter: forbidden characters out, V3 quotes in vertical zh-Hant,
+ * and in vertical CJK text the L1 runs wrapped for text-combine-upright or upright. */
+static void emit_text(chap *c, xmlNodePtr parent, const char *s, size_t len,
+                      const bs_node *where, bool code, bs_epub_quotes *q)
+{
+  char *t = bs_epub_clean(c->e, s, len, where);
+  size_t tl = strlen(t);
+  if (q) {
+    for (size_t i = 0; i < tl;) {
+      uint32_t cp;
+      size_t n = bs_utf8_decode(t + i, tl - i, &cp);
+      if (!n) {
+        i++;
+        continue;
+      }
+      if (bs_epub_is_quote(cp)) {
+        uint32_t r = bs_epub_quotes_take(q, cp);
+        if (r != cp) { /* every mark and its bracket are three bytes in UTF-8 */
+          bs_buf b = BS_BUF_INIT;
+          bs_buf_put_utf8(&b, r);
+          if (b.len == n)
+            memcpy(t + i, b.data, n);
+          bs_buf_free(&b);
+        }
+      }
+      i += n;
+    }
+  }
+  if (code || !c->vertical || !bs_epub_lang_is_cjk(bs_epub_lang_of(c->e, where))) {
+    add_text(parent, t, tl);
+    free(t);
+    return;
+  }
+  size_t done = 0, i = 0;
+  while (i < tl) {
+    if (!is_ascii_graph(t[i])) {
+      i++;
+      continue;
+    }
+    size_t j = i;
+    while (j < tl && (is_ascii_graph(t[j]) ||
+                      (t[j] == ' ' && j + 1 < tl && is_ascii_graph(t[j + 1]))))
+      j++;
+    size_t end = j;
+    bool percent = end - i >= 2 && t[end - 1] == '%';
+    if (percent)
+      end--;
+    bs_epub_run kind = foreign_neighbour(t, tl, i, j) ? BS_EPUB_RUN_NONE
+                                                       : bs_epub_classify_run(t + i, end - i);
+    if (percent && (kind == BS_EPUB_RUN_NONE || strspn(t + i, "0123456789") != end - i))
+      kind = BS_EPUB_RUN_NONE, percent = false;
+    if (kind != BS_EPUB_RUN_NONE) {
+      add_text(parent, t + done, i - done);
+      add_run(parent, kind, t + i, end - i);
+      if (percent)
+        add_run(parent, BS_EPUB_RUN_UPRIGHT, t + end, 1);
+      done = j;
+    }
+    i = j;
+  }
+  add_text(parent, t + done, tl - done);
+  free(t);
+}
+
+/* A string from metadata or a figure: its own V3 plan. */
+static void emit_string(chap *c, xmlNodePtr parent, const char *s, const bs_node *where)
+{
+  bs_epub_quotes q = {0};
+  bool v3 = v3_for(c, where);
+  if (v3) {
+    bs_epub_quotes_scan(&q, s, strlen(s));
+    bs_epub_quotes_finish(&q);
+  }
+  emit_text(c, parent, s, strlen(s), where, false, v3 ? &q : NULL);
+  bs_epub_quotes_free(&q);
+}
+
+static void begin_quotes(chap *c, const bs_node *block)
+{
+  if (!v3_for(c, block))
+    return;
+  bs_epub_quotes_free(&c->q);
+  bs_iter *it = bs_iter_new((bs_node *)block);
+  bs_event ev;
+  while ((ev = bs_iter_next(it)) != BS_EVENT_DONE) {
+    bs_node *n = bs_iter_get_node(it);
+    if (ev == BS_EVENT_ENTER && bs_node_get_type(n) == BS_NODE_TEXT)
+      bs_epub_quotes_scan(&c->q, bs_node_get_literal(n), bs_node_get_literal_length(n));
+  }
+  bs_iter_free(it);
+  bs_epub_quotes_finish(&c->q);
+  if (c->q.unbalanced)
+    bs_epub_warn(c->e, BS_OK, bs_node_get_input(block), bs_node_get_pos(block).line,
+                 "unbalanced quotation mark left as it is in vertical text (V3)");
+  c->qp = &c->q;
+}
+
+static void end_quotes(chap *c)
+{
+  c->qp = NULL;
+  bs_epub_quotes_free(&c->q);
+}
+
+static char *plain_label(chap *c, const bs_node *n)
+{
+  char *raw = bs_node_text_content(n);
+  char *t = bs_epub_clean(c->e, raw, strlen(raw), n);
+  free(raw);
+  /* a toc line is one line */
+  for (char *p = t; *p; p++)
+    if (*p == '\n' || *p == '\t')
+      *p = ' ';
+  return t;
+}
+
+static bool safe_href(const char *h)
+{
+  return h && (!strncasecmp(h, "http://", 7) || !strncasecmp(h, "https://", 8) ||
+               !strncasecmp(h, "mailto:", 7));
+}
+
+static long find_fn(const chap *c, const char *label)
+{
+  for (size_t i = 0; label && i < c->nfn; i++)
+    if (!strcmp(c->fn[i], label))
+      return (long)i;
+  return -1;
+}
+
+static const char *author_sep(const char *lang)
+{
+  return bs_epub_lang_is_cjk(lang) && lang ? "、" : ", ";
+}
+
+/* title, subtitle, authors, affiliation, source, date of an article or a book */
+static void title_block(chap *c, xmlNodePtr parent, const bs_node *n, bool book)
+{
+  const char *title = bs_node_get_meta(n, BS_META_TITLE);
+  if (title) {
+    xmlNodePtr h = elem(parent, "h1", "title");
+    if (!book)
+      xmlNewProp(h, BAD_CAST "id", BAD_CAST "title");
+    emit_string(c, h, title, n);
+  }
+  const char *sub = bs_node_get_meta(n, BS_META_SUBTITLE);
+  if (sub)
+    emit_string(c, elem(parent, "p", "subtitle"), sub, n);
+  size_t na = bs_node_get_meta_count(n, BS_META_AUTHORS);
+  if (na) {
+    bs_buf b = BS_BUF_INIT;
+    for (size_t i = 0; i < na; i++) {
+      if (i)
+        bs_buf_puts(&b, author_sep(bs_epub_lang_of(c->e, n)));
+      bs_buf_puts(&b, bs_node_get_meta_item(n, BS_META_AUTHORS, i));
+    }
+    emit_string(c, elem(parent, "p", "author"), b.data, n);
+    bs_buf_free(&b);
+  }
+  static const struct {
+    bs_meta_key key;
+    const char *cls;
+  } rest[] = {{BS_META_AFFILIATION, "affiliation"}, {BS_META_SOURCE, "source"},
+              {BS_META_PUBLISHER, "publisher"},     {BS_META_DATE, "date"}};
+  for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++) {
+    const char *v = bs_node_get_meta(n, rest[i].key);
+    if (v && (book || rest[i].key != BS_META_PUBLISHER))
+      emit_string(c, elem(parent, "p", rest[i].cls), v, n);
+  }
+}
+
+static bs_status figure(chap *c, xmlNodePtr parent, const bs_node *n, bs_error *err)
+{
+  const char *src = bs_node_get_src(n);
+  const char *cap = bs_node_get_caption(n);
+  const char *credit = bs_node_get_credit(n);
+  size_t entry = BS_EPUB_NO_ENTRY;
+  if (src && *src) {
+    bs_error ierr;
+    bs_error_clear(&ierr);
+    bs_status st = bs_epub_image(c->e, src, bs_node_get_input(n), bs_node_get_pos(n).line,
+                                 false, &entry, &ierr);
+    if (st != BS_OK) {
+      if (!c->e->opts->keep_going) {
+        if (err)
+          *err = ierr;
+        return st;
+      }
+      bs_epub_warn(c->e, ierr.code, ierr.path, ierr.line, "%s", ierr.message);
+    }
+  }
+  xmlNodePtr capbox;
+  if (entry != BS_EPUB_NO_ENTRY) {
+    xmlNodePtr fig = elem(parent, "figure", NULL);
+    set_lang(fig, bs_node_get_lang(n));
+    xmlNodePtr img = elem(fig, "img", NULL);
+    bs_buf h = BS_BUF_INIT;
+    bs_buf_printf(&h, "../%s", c->e->entries[entry].href);
+    xmlNewProp(img, BAD_CAST "src", BAD_CAST h.data);
+    bs_buf_free(&h);
+    char *alt = bs_epub_clean(c->e, cap ? cap : "", cap ? strlen(cap) : 0, n);
+    xmlNewProp(img, BAD_CAST "alt", BAD_CAST alt);
+    free(alt);
+    if (!(cap && *cap) && !(credit && *credit))
+      return BS_OK;
+    capbox = elem(fig, "figcaption", NULL);
+  } else {
+    if (!(cap && *cap) && !(credit && *credit))
+      return BS_OK;
+    capbox = elem(parent, "p", "caption");
+    set_lang(capbox, bs_node_get_lang(n));
+  }
+  if (cap && *cap)
+    emit_string(c, capbox, cap, n);
+  if (credit && *credit) {
+    if (cap && *cap)
+      add_text(capbox, " ", 1);
+    emit_string(c, elem(capbox, "span", "credit"), credit, n);
+  }
+  return BS_OK;
+}
+
+static void indent(xmlNodePtr x, const bs_node *n)
+{
+  int em = bs_node_get_indent(n);
+  if (em > 0) {
+    char style[64];
+    snprintf(style, sizeof style, "margin-inline-start: %dem", em);
+    xmlNewProp(x, BAD_CAST "style", BAD_CAST style);
+  }
+}
+
+static bs_status body(chap *c, xmlNodePtr root, bs_error *err)
+{
+  bs_status st = BS_OK;
+  bs_epub *e = c->e;
+  xmlNodePtr cur = root;
+  bs_iter *it = bs_iter_new((bs_node *)c->doc);
+  bs_event ev;
+  while ((ev = bs_iter_next(it)) != BS_EVENT_DONE) {
+    bs_node *n = bs_iter_get_node(it);
+    if (n == c->doc)
+      continue;
+    bs_node_type t = bs_node_get_type(n);
+    if (ev == BS_EVENT_EXIT) {
+      if (t == BS_NODE_RUBY) {
+        const char *ann = bs_node_get_annotation(n);
+        add_text(elem(cur, "rp", NULL), "(", 1);
+        xmlNodePtr rt = elem(cur, "rt", NULL);
+        if (ann)
+          emit_text(c, rt, ann, strlen(ann), n, false, NULL);
+        add_text(elem(cur, "rp", NULL), ")", 1);
+      } else if (t == BS_NODE_PARAGRAPH || t == BS_NODE_HEADING || t == BS_NODE_TABLE_CELL) {
+        end_quotes(c);
+      } else if (t == BS_NODE_LINK && !xmlStrcmp(cur->name, BAD_CAST "a")) {
+        c->in_link--;
+      }
+      cur = cur->parent;
+      continue;
+    }
+    xmlNodePtr x = NULL; /* the element a container opens */
+    switch (t) {
+    case BS_NODE_PARAGRAPH:
+      x = elem(cur, "p", NULL);
+      indent(x, n);
+      begin_quotes(c, n);
+      break;
+    case BS_NODE_HEADING: {
+      int level = bs_node_get_heading_level(n) + c->bump;
+      char name[4] = {'h', (char)('0' + (level > 6 ? 6 : level)), 0, 0};
+      x = elem(cur, name, NULL);
+      char id[32];
+      snprintf(id, sizeof id, "h%d", ++c->nheading);
+      xmlNewProp(x, BAD_CAST "id", BAD_CAST id);
+      indent(x, n);
+      char *label = plain_label(c, n);
+      if (*label) {
+        bs_buf href = BS_BUF_INIT;
+        bs_buf_printf(&href, "%s#%s", c->href, id);
+        bs_epub_add_toc(e, bs_node_get_heading_level(n), label, href.data);
+        bs_buf_free(&href);
+      }
+      free(label);
+      begin_quotes(c, n);
+      break;
+    }
+    case BS_NODE_BLOCK_QUOTE:
+      x = elem(cur, "blockquote", NULL);
+      indent(x, n);
+      break;
+    case BS_NODE_LIST:
+      x = elem(cur, bs_node_get_list_ordered(n) ? "ol" : "ul", NULL);
+      if (bs_node_get_list_ordered(n) && bs_node_get_list_start(n) != 1) {
+        char start[24];
+        snprintf(start, sizeof start, "%d", bs_node_get_list_start(n));
+        xmlNewProp(x, BAD_CAST "start", BAD_CAST start);
+      }
+      break;
+    case BS_NODE_ITEM: x = elem(cur, "li", NULL); break;
+    case BS_NODE_CODE_BLOCK: {
+      xmlNodePtr pre = elem(cur, "pre", NULL);
+      set_lang(pre, bs_node_get_lang(n));
+      emit_text(c, elem(pre, "code", NULL), bs_node_get_literal(n),
+                bs_node_get_literal_length(n), n, true, NULL);
+      break;
+    }
+    case BS_NODE_THEMATIC_BREAK: elem(cur, "hr", NULL); break;
+    case BS_NODE_PAGE_BREAK: elem(cur, "div", "page-break"); break;
+    case BS_NODE_FIGURE:
+      if ((st = figure(c, cur, n, err)) != BS_OK)
+        goto done;
+      break;
+    case BS_NODE_TABLE: x = elem(cur, "table", NULL); break;
+    case BS_NODE_TABLE_ROW: x = elem(cur, "tr", NULL); break;
+    case BS_NODE_TABLE_CELL: {
+      static const char *align[] = {NULL, "align-left", "align-center", "align-right"};
+      bs_align a = bs_node_get_cell_align(n);
+      x = elem(cur, bs_node_get_cell_header(n) ? "th" : "td",
+               a >= BS_ALIGN_NONE && a <= BS_ALIGN_RIGHT ? align[a] : NULL);
+      begin_quotes(c, n);
+      break;
+    }
+    case BS_NODE_FOOTNOTE_DEF: {
+      x = elem(cur, "aside", "footnote");
+      xmlNewNsProp(x, c->p.ops, BAD_CAST "type", BAD_CAST "footnote");
+      long k = find_fn(c, bs_node_get_label(n));
+      if (k >= 0 && !c->fn_done[k]) {
+        c->fn_done[k] = true;
+        char id[32];
+        snprintf(id, sizeof id, "fn%ld", k + 1);
+        xmlNewProp(x, BAD_CAST "id", BAD_CAST id);
+      }
+      const char *label = bs_node_get_label(n);
+      if (label && *label) {
+        xmlNodePtr l;
+        if (k >= 0 && c->fn_ref[k]) { /* back to where it was called */
+          char back[32];
+          snprintf(back, sizeof back, "#nr%d", c->fn_ref[k]);
+          l = elem(x, "a", "footnote-label");
+          xmlNewProp(l, BAD_CAST "href", BAD_CAST back);
+        } else {
+          l = elem(x, "span", "footnote-label");
+        }
+        emit_text(c, l, label, strlen(label), n, true, NULL);
+      }
+      break;
+    }
+    case BS_NODE_TEXT:
+      emit_text(c, cur, bs_node_get_literal(n), bs_node_get_literal_length(n), n, false, c->qp);
+      break;
+    case BS_NODE_STRONG: x = elem(cur, "strong", NULL); break;
+    case BS_NODE_EMPHASIS: x = elem(cur, "em", NULL); break;
+    case BS_NODE_STRIKETHROUGH: x = elem(cur, "del", NULL); break;
+    case BS_NODE_EMPHASIS_MARK: x = elem(cur, "span", "em-dot"); break;
+    case BS_NODE_SUPERSCRIPT: x = elem(cur, "sup", NULL); break;
+    case BS_NODE_SUBSCRIPT: x = elem(cur, "sub", NULL); break;
+    case BS_NODE_SPAN: x = elem(cur, "span", NULL); break;
+    case BS_NODE_RUBY: x = elem(cur, "ruby", NULL); break;
+    case BS_NODE_LINK: {
+      const char *href = bs_node_get_href(n);
+      if (safe_href(href) && !c->in_link) {
+        c->in_link++;
+        x = elem(cur, "a", NULL);
+        char *h = bs_epub_clean(e, href, strlen(href), n);
+        xmlNewProp(x, BAD_CAST "href", BAD_CAST h);
+        free(h);
+      } else {
+        x = elem(cur, "span", "link"); /* no target inside the book */
+      }
+      const char *title = bs_node_get_title(n);
+      if (title && *title) {
+        char *tt = bs_epub_clean(e, title, strlen(title), n);
+        xmlNewProp(x, BAD_CAST "title", BAD_CAST tt);
+        free(tt);
+      }
+      break;
+    }
+    case BS_NODE_CODE:
+      emit_text(c, elem(cur, "code", NULL), bs_node_get_literal(n),
+                bs_node_get_literal_length(n), n, true, NULL);
+      break;
+    case BS_NODE_LINE_BREAK: elem(cur, "br", NULL); break;
+    case BS_NODE_FOOTNOTE_REF: {
+      const char *label = bs_node_get_label(n);
+      long k = find_fn(c, label);
+      if (k < 0 || c->in_link) {
+        if (k < 0)
+          bs_epub_warn(e, BS_OK, bs_node_get_input(n), bs_node_get_pos(n).line,
+                       "footnote '%s' has no definition", label ? label : "");
+        xmlNodePtr sup = elem(cur, "sup", NULL);
+        if (label)
+          emit_text(c, sup, label, strlen(label), n, true, NULL);
+        break;
+      }
+      xmlNodePtr a = elem(cur, "a", "noteref");
+      xmlNewNsProp(a, c->p.ops, BAD_CAST "type", BAD_CAST "noteref");
+      char buf[40];
+      snprintf(buf, sizeof buf, "#fn%ld", k + 1);
+      xmlNewProp(a, BAD_CAST "href", BAD_CAST buf);
+      snprintf(buf, sizeof buf, "nr%d", ++c->nref);
+      if (!c->fn_ref[k])
+        c->fn_ref[k] = c->nref;
+      xmlNewProp(a, BAD_CAST "id", BAD_CAST buf);
+      emit_text(c, a, label, strlen(label), n, true, NULL);
+      break;
+    }
+    default: break;
+    }
+    if (x) {
+      if (t != BS_NODE_HEADING || bs_node_get_lang(n))
+        set_lang(x, bs_node_get_lang(n));
+      cur = x;
+    }
+  }
+done:
+  bs_iter_free(it);
+  end_quotes(c);
+  return st;
+}
+
+static char *chapter_label(chap *c, int number)
+{
+  const char *title = bs_node_get_meta(c->doc, BS_META_TITLE);
+  if (title && *title) {
+    char *t = bs_epub_clean(c->e, title, strlen(title), c->doc);
+    for (char *p = t; *p; p++)
+      if (*p == '\n' || *p == '\t')
+        *p = ' ';
+    if (*t)
+      return t;
+    free(t);
+  }
+  for (bs_node *n = bs_node_first_child(c->doc); n; n = bs_node_next(n))
+    if (bs_node_get_type(n) == BS_NODE_HEADING) {
+      char *t = plain_label(c, n);
+      if (*t)
+        return t;
+      free(t);
+    }
+  bs_buf b = BS_BUF_INIT;
+  bs_buf_printf(&b, "%d", number);
+  return bs_buf_detach(&b);
+}
+
+bs_status bs_epub_chapter(bs_epub *e, const bs_node *doc, int number, bs_error *err)
+{
+  chap c = {0};
+  c.e = e;
+  c.doc = doc;
+  c.vertical = bs_epub_node_vertical(e, doc);
+  bs_buf href = BS_BUF_INIT;
+  bs_buf_printf(&href, "text/c%04d.xhtml", number);
+  c.href = href.data;
+  bool has_title = bs_node_get_meta(doc, BS_META_TITLE) != NULL;
+  c.bump = has_title ? 1 : 0;
+
+  /* footnote definitions first, so references know their targets */
+  bs_iter *it = bs_iter_new((bs_node *)doc);
+  bs_event ev;
+  size_t cap = 0;
+  while ((ev = bs_iter_next(it)) != BS_EVENT_DONE) {
+    bs_node *n = bs_iter_get_node(it);
+    if (ev == BS_EVENT_ENTER && bs_node_get_type(n) == BS_NODE_FOOTNOTE_DEF &&
+        bs_node_get_label(n) && find_fn(&c, bs_node_get_label(n)) < 0) {
+      if (c.nfn == cap) {
+        cap = cap ? cap * 2 : 8;
+        c.fn = bs_xrealloc(c.fn, cap * sizeof *c.fn);
+      }
+      c.fn[c.nfn++] = bs_node_get_label(n);
+    }
+  }
+  bs_iter_free(it);
+  c.fn_done = bs_xcalloc(c.nfn + 1, sizeof *c.fn_done);
+  c.fn_ref = bs_xcalloc(c.nfn + 1, sizeof *c.fn_ref);
+
+  char *label = chapter_label(&c, number);
+  bs_epub_add_toc(e, 0, label, c.href);
+  const char *lang = bs_epub_lang_of(e, doc);
+  page_new(e, &c.p, label, lang, c.vertical ? 2 : 1, "../");
+  xmlNodePtr sec = elem(c.p.body, "section", "chapter");
+  xmlNewNsProp(sec, c.p.ops, BAD_CAST "type", BAD_CAST "chapter");
+  if (has_title || bs_node_get_meta_count(doc, BS_META_AUTHORS) ||
+      bs_node_get_meta(doc, BS_META_SUBTITLE)) {
+    xmlNodePtr head = elem(sec, "header", "titlepage chapter-head");
+    title_block(&c, head, doc, false);
+  }
+  bs_status st = body(&c, sec, err);
+  if (st == BS_OK) {
+    size_t len;
+    char *data = page_finish(&c.p, &len);
+    char id[32];
+    snprintf(id, sizeof id, "c%04d", number);
+    bs_epub_add_entry(e, c.href, id, "application/xhtml+xml", data, len, true, true);
+    if (!e->first_chapter)
+      e->first_chapter = bs_xstrdup(c.href);
+  } else {
+    xmlFreeDoc(c.p.doc);
+  }
+  free(label);
+  free(c.fn);
+  free(c.fn_done);
+  free(c.fn_ref);
+  bs_epub_quotes_free(&c.q);
+  bs_buf_free(&href);
+  return st;
+}
+
+void bs_epub_book_titlepage(bs_epub *e, const bs_node *book)
+{
+  chap c = {0};
+  c.e = e;
+  c.doc = book;
+  c.vertical = e->book_vertical;
+  const char *title = bs_node_get_meta(book, BS_META_TITLE);
+  char *t = bs_epub_clean(e, title ? title : "", title ? strlen(title) : 0, book);
+  page_new(e, &c.p, *t ? t : "-", e->book_lang, c.vertical ? 2 : 1, "../");
+  free(t);
+  xmlNodePtr sec = elem(c.p.body, "section", "titlepage book-title");
+  xmlNewNsProp(sec, c.p.ops, BAD_CAST "type", BAD_CAST "titlepage");
+  title_block(&c, sec, book, true);
+  size_t len;
+  char *data = page_finish(&c.p, &len);
+  bs_epub_add_entry(e, "text/titlepage.xhtml", "titlepage", "application/xhtml+xml", data, len,
+                    true, true);
+}
+
+void bs_epub_cover_page(bs_epub *e)
+{
+  page p;
+  page_new(e, &p, "Cover", e->book_lang, 0, "../");
+  xmlNewNsProp(p.body, p.ops, BAD_CAST "type", BAD_CAST "cover");
+  xmlNodePtr div = elem(p.body, "div", "cover");
+  xmlNodePtr img = elem(div, "img", NULL);
+  bs_buf h = BS_BUF_INIT;
+  bs_buf_printf(&h, "../%s", e->entries[e->cover_entry].href);
+  xmlNewProp(img, BAD_CAST "src", BAD_CAST h.data);
+  xmlNewProp(img, BAD_CAST "alt", BAD_CAST "Cover");
+  bs_buf_free(&h);
+  size_t len;
+  char *data = page_finish(&p, &len);
+  bs_epub_add_entry(e, "text/cover.xhtml", "cover", "application/xhtml+xml", data, len, true,
+                    true);
+}
+
+/* ---- navigation document ---- */
+
+/* toc[i..end) as nested lists: a line's children are the deeper lines after it. */
+static void nav_list(const bs_epub *e, xmlNodePtr ol, size_t i, size_t end)
+{
+  while (i < end) {
+    size_t j = i + 1;
+    while (j < end && e->toc[j].depth > e->toc[i].depth)
+      j++;
+    xmlNodePtr li = elem(ol, "li", NULL);
+    xmlNodePtr a = elem(li, "a", NULL);
+    xmlNewProp(a, BAD_CAST "href", BAD_CAST e->toc[i].href);
+    add_text(a, e->toc[i].label, strlen(e->toc[i].label));
+    if (j > i + 1)
+      nav_list(e, elem(li, "ol", NULL), i + 1, j);
+    i = j;
+  }
+}
+
+static const char *toc_word(const char *lang)
+{
+  if (bs_epub_lang_is_hant(lang))
+    return "目錄";
+  if (lang && !strncasecmp(lang, "zh", 2))
+    return "目录";
+  if (lang && !strncasecmp(lang, "ja", 2))
+    return "目次";
+  if (lang && !strncasecmp(lang, "ko", 2))
+    return "목차";
+  return "Contents";
+}
+
+typedef struct mark {
+  const char *type, *href, *label;
+} mark;
+
+static mark make_mark(const char *type, const char *href, const char *label)
+{
+  mark m = {type, href, label};
+  return m;
+}
+
+char *bs_epub_nav(bs_epub *e, const char *title, size_t *len)
+{
+  page p;
+  page_new(e, &p, title, e->book_lang, 0, "");
+  xmlNodePtr nav = elem(p.body, "nav", NULL);
+  xmlNewNsProp(nav, p.ops, BAD_CAST "type", BAD_CAST "toc");
+  xmlNewProp(nav, BAD_CAST "id", BAD_CAST "toc");
+  const char *word = toc_word(e->book_lang);
+  add_text(elem(nav, "h1", NULL), word, strlen(word));
+  nav_list(e, elem(nav, "ol", NULL), 0, e->ntoc);
+
+  xmlNodePtr lm = elem(p.body, "nav", NULL);
+  xmlNewNsProp(lm, p.ops, BAD_CAST "type", BAD_CAST "landmarks");
+  xmlNewProp(lm, BAD_CAST "hidden", BAD_CAST "hidden");
+  add_text(elem(lm, "h1", NULL), "Landmarks", 9);
+  xmlNodePtr ol = elem(lm, "ol", NULL);
+  mark marks[4];
+  int nm = 0;
+  for (size_t i = 0; i < e->nentries; i++) {
+    if (!strcmp(e->entries[i].href, "text/cover.xhtml"))
+      marks[nm++] = make_mark("cover", "text/cover.xhtml", "Cover");
+    else if (!strcmp(e->entries[i].href, "text/titlepage.xhtml"))
+      marks[nm++] = make_mark("titlepage", "text/titlepage.xhtml", "Title page");
+  }
+  /* no "toc" landmark: nav.xhtml is not in the spine (RSC-011) */
+  if (e->first_chapter)
+    marks[nm++] = make_mark("bodymatter", e->first_chapter, "Start");
+  for (int i = 0; i < nm; i++) {
+    xmlNodePtr a = elem(elem(ol, "li", NULL), "a", NULL);
+    xmlNewNsProp(a, p.ops, BAD_CAST "type", BAD_CAST marks[i].type);
+    xmlNewProp(a, BAD_CAST "href", BAD_CAST marks[i].href);
+    add_text(a, marks[i].label, strlen(marks[i].label));
+  }
+  return page_finish(&p, len);
+}

@@ -1,0 +1,1600 @@
+/* Manifest reader: book.yaml (libyaml document API; positions from its event marks) into a
+ * book tree plus a list of outputs, and the change-aware output writer. */
+#include <errno.h>
+#include <glob.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "../util/util.h"
+#include "bisheng/manifest.h"
+#include "bisheng/version.h"
+
+/* ---- The manifest ---- */
+
+typedef struct override {
+  const char *meta[BS_META_STRING_COUNT];
+  const char **authors; /* NULL: not set */
+  size_t nauthors;
+} override;
+
+typedef struct entry {
+  bool is_part;      /* a part divider */
+  char *path;        /* resolved (articles) */
+  int line;
+  override ov;
+} entry;
+
+/* Output settings as written (book defaults, then each output's own). */
+typedef struct outset {
+  const char *direction, *paper, *font, *css, *cover, *grid, *margins, *vnum, *emphasis;
+  double font_size, indent;
+  bool has_indent;
+  int embed_fonts, keep_going; /* -1 unset */
+} outset;
+
+struct bs_manifest {
+  char *path;
+  char *dir;         /* the manifest's folder with a trailing '/', or "" */
+  yaml_document_t doc;
+  bool have_doc;
+  bs_node *book;
+  entry *entries;
+  size_t nentries, narticles, nparts;
+  size_t *article_index; /* entries[] index of each article, made after parsing */
+  bs_manifest_output *outputs;
+  size_t noutputs;
+  char **pool;       /* strings owned by the manifest */
+  size_t npool;
+};
+
+void bs_manifest_options_init(bs_manifest_options *o)
+{
+  memset(o, 0, sizeof *o);
+  o->normalize = true;
+  o->jobs = 1;
+}
+
+static char *pool_add(bs_manifest *m, char *s)
+{
+  m->pool = bs_xrealloc(m->pool, (m->npool + 1) * sizeof *m->pool);
+  m->pool[m->npool++] = s;
+  return s;
+}
+
+void bs_manifest_free(bs_manifest *m)
+{
+  if (!m)
+    return;
+  if (m->have_doc)
+    yaml_document_delete(&m->doc);
+  bs_node_free(m->book);
+  for (size_t i = 0; i < m->nentries; i++) {
+    free(m->entries[i].path);
+    free(m->entries[i].ov.authors);
+  }
+  free(m->entries);
+  free(m->article_index);
+  free(m->outputs);
+  for (size_t i = 0; i < m->npool; i++)
+    free(m->pool[i]);
+  free(m->pool);
+  free(m->path);
+  free(m->dir);
+  free(m);
+}
+
+const bs_node *bs_manifest_get_book(const bs_manifest *m) { return m->book; }
+const char *bs_manifest_get_path(const bs_manifest *m) { return m->path; }
+size_t bs_manifest_article_count(const bs_manifest *m) { return m->narticles; }
+size_t bs_manifest_part_count(const bs_manifest *m) { return m->nparts; }
+size_t bs_manifest_output_count(const bs_manifest *m) { return m->noutputs; }
+
+static const entry *article_entry(const bs_manifest *m, size_t i)
+{
+  return i < m->narticles ? &m->entries[m->article_index[i]] : NULL;
+}
+
+const char *bs_manifest_article_path(const bs_manifest *m, size_t i)
+{
+  const entry *e = article_entry(m, i);
+  return e ? e->path : NULL;
+}
+
+int bs_manifest_article_line(const bs_manifest *m, size_t i)
+{
+  const entry *e = article_entry(m, i);
+  return e ? e->line : 0;
+}
+
+const bs_manifest_output *bs_manifest_get_output(const bs_manifest *m, size_t i)
+{
+  return i < m->noutputs ? &m->outputs[i] : NULL;
+}
+
+const bs_manifest_output *bs_manifest_find_output(const bs_manifest *m, const char *name)
+{
+  for (size_t i = 0; name && i < m->noutputs; i++)
+    if (!strcmp(m->outputs[i].name, name))
+      return &m->outputs[i];
+  return NULL;
+}
+
+bool bs_manifest_is_part(const bs_node *doc)
+{
+  if (!doc || bs_node_get_type(doc) != BS_NODE_DOCUMENT)
+    return false;
+  size_t n = bs_node_get_meta_count(doc, BS_META_TAGS);
+  for (size_t i = 0; i < n; i++)
+    if (!strcmp(bs_node_get_meta_item(doc, BS_META_TAGS, i), BS_PART_TAG))
+      return true;
+  return false;
+}
+
+/* ---- Parsing context and error collection ---- */
+
+typedef struct ctx {
+  bs_manifest *m;
+  const bs_manifest_options *opts;
+  bs_error *err;
+  int nerr;
+  bs_status first;
+  long visits;
+} ctx;
+
+static void vreport(ctx *c, bs_status code, int line, int col, const char *fmt, va_list ap)
+{
+  bs_error e;
+  bs_error_clear(&e);
+  e.code = code;
+  snprintf(e.path, sizeof e.path, "%s", c->m->path);
+  e.line = line;
+  e.column = col;
+  vsnprintf(e.message, sizeof e.message, fmt, ap);
+  if (c->nerr++ == 0) {
+    c->first = code;
+    if (c->err)
+      *c->err = e;
+  }
+  if (c->opts && c->opts->report)
+    c->opts->report(c->opts->report_user, &e);
+}
+
+static void report(ctx *c, bs_status code, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void report(ctx *c, bs_status code, int line, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  vreport(c, code, line, 0, fmt, ap);
+  va_end(ap);
+}
+
+static void report_error(ctx *c, const bs_error *e)
+{
+  if (c->nerr++ == 0) {
+    c->first = e->code;
+    if (c->err)
+      *c->err = *e;
+  }
+  if (c->opts && c->opts->report)
+    c->opts->report(c->opts->report_user, e);
+}
+
+static void warn(ctx *c, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void warn(ctx *c, int line, const char *fmt, ...)
+{
+  if (!c->opts || !c->opts->diag)
+    return;
+  bs_error e;
+  bs_error_clear(&e);
+  e.code = BS_ERR_SYNTAX;
+  snprintf(e.path, sizeof e.path, "%s", c->m->path);
+  e.line = line;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(e.message, sizeof e.message, fmt, ap);
+  va_end(ap);
+  c->opts->diag(c->opts->diag_user, &e);
+}
+
+/* ---- YAML node helpers ---- */
+
+static yaml_node_t *node_at(ctx *c, int id) { return yaml_document_get_node(&c->m->doc, id); }
+static int line_of(const yaml_node_t *n) { return (int)n->start_mark.line + 1; }
+
+static const char *kind_name(const yaml_node_t *n)
+{
+  switch (n->type) {
+  case YAML_SEQUENCE_NODE: return "a list";
+  case YAML_MAPPING_NODE: return "a mapping";
+  default: return "text";
+  }
+}
+
+/* The scalar's text, or NULL (reported) when `n` is not a scalar. */
+static const char *scalar(ctx *c, const yaml_node_t *n, const char *key)
+{
+  if (n->type == YAML_SCALAR_NODE)
+    return (const char *)n->data.scalar.value;
+  report(c, BS_ERR_SYNTAX, line_of(n), "'%s' should be text, not %s", key, kind_name(n));
+  return NULL;
+}
+
+static bool visit(ctx *c, const yaml_node_t *n)
+{
+  /* aliases let a small file name a huge graph: bound the walk */
+  if (++c->visits == BS_MANIFEST_NODES_MAX)
+    report(c, BS_ERR_LIMIT, line_of(n), "manifest too large (more than %d YAML nodes)",
+           BS_MANIFEST_NODES_MAX);
+  return c->visits < BS_MANIFEST_NODES_MAX;
+}
+
+static bool parse_bool(ctx *c, const yaml_node_t *n, const char *key, int *out)
+{
+  const char *v = scalar(c, n, key);
+  if (!v)
+    return false;
+  if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcasecmp(v, "on")) {
+    *out = 1;
+    return true;
+  }
+  if (!strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcasecmp(v, "off")) {
+    *out = 0;
+    return true;
+  }
+  report(c, BS_ERR_SYNTAX, line_of(n), "'%s' should be true or false, not '%s'", key, v);
+  return false;
+}
+
+static bool parse_number(ctx *c, const yaml_node_t *n, const char *key, const char *unit,
+                         double lo, double hi, double *out)
+{
+  const char *v = scalar(c, n, key);
+  if (!v)
+    return false;
+  char *end;
+  errno = 0;
+  double d = strtod(v, &end);
+  while (*end == ' ')
+    end++;
+  if (end == v || errno || (*end && strcmp(end, unit)) || d < lo || d > hi) {
+    report(c, BS_ERR_SYNTAX, line_of(n), "'%s' should be a number from %g to %g, not '%s'",
+           key, lo, hi, v);
+    return false;
+  }
+  *out = d;
+  return true;
+}
+
+/* A path as written, resolved against the manifest's folder; the manifest owns it. */
+static char *resolve(bs_manifest *m, const char *p)
+{
+  bs_buf b = BS_BUF_INIT;
+  if (p[0] == '/' || !m->dir[0])
+    bs_buf_puts(&b, p);
+  else
+    bs_buf_printf(&b, "%s%s", m->dir, p);
+  return bs_buf_detach(&b);
+}
+
+/* ---- Keys ---- */
+
+/* Edit distance, for "did you mean" (small strings only). */
+static size_t distance(const char *a, const char *b)
+{
+  size_t la = strlen(a), lb = strlen(b);
+  if (la > 40 || lb > 40)
+    return 99;
+  size_t row[41];
+  for (size_t j = 0; j <= lb; j++)
+    row[j] = j;
+  for (size_t i = 1; i <= la; i++) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= lb; j++) {
+      size_t up = row[j];
+      size_t best = diag + (a[i - 1] != b[j - 1]);
+      if (row[j] + 1 < best)
+        best = row[j] + 1;
+      if (row[j - 1] + 1 < best)
+        best = row[j - 1] + 1;
+      row[j] = best;
+      diag = up;
+    }
+  }
+  return row[lb];
+}
+
+static void unknown_key(ctx *c, const yaml_node_t *k, const char *key, const char *where,
+                        const char *const *known)
+{
+  const char *best = NULL;
+  size_t bd = 3;
+  for (size_t i = 0; known[i]; i++) {
+    size_t d = distance(key, known[i]);
+    if (d < bd) {
+      bd = d;
+      best = known[i];
+    }
+  }
+  if (best)
+    report(c, BS_ERR_SYNTAX, line_of(k), "unknown key '%s' in %s (did you mean '%s'?)", key,
+           where, best);
+  else
+    report(c, BS_ERR_SYNTAX, line_of(k), "unknown key '%s' in %s", key, where);
+}
+
+/* Metadata keys (pandoc's names first, then accepted aliases). */
+typedef struct meta_key {
+  const char *name;
+  int key; /* bs_meta_key, or -1 for authors, -2 for tags */
+} meta_key;
+
+static const meta_key meta_keys[] = {
+    {"title", BS_META_TITLE},         {"subtitle", BS_META_SUBTITLE},
+    {"author", -1},                   {"authors", -1},
+    {"editor", BS_META_EDITOR},       {"publisher", BS_META_PUBLISHER},
+    {"date", BS_META_DATE},           {"lang", BS_META_LANG},
+    {"language", BS_META_LANG},       {"identifier", BS_META_IDENTIFIER},
+    {"direction", BS_META_DIRECTION}, {"cover-image", BS_META_COVER},
+    {"cover", BS_META_COVER},         {"rights", BS_META_RIGHTS},
+    {"description", BS_META_DESCRIPTION}, {"abstract", BS_META_DESCRIPTION},
+    {"keywords", -2},                 {"tags", -2},
+    {"url", BS_META_URL},             {"source", BS_META_SOURCE},
+    {"affiliation", BS_META_AFFILIATION},
+    {NULL, 0}};
+
+static const meta_key *find_meta(const char *k)
+{
+  for (const meta_key *mk = meta_keys; mk->name; mk++)
+    if (!strcmp(mk->name, k))
+      return mk;
+  return NULL;
+}
+
+/* Where each metadata key may appear (book always). */
+static bool meta_allowed(int key, bool part)
+{
+  switch (key) {
+  case BS_META_TITLE: case BS_META_SUBTITLE: case -1: case BS_META_LANG:
+  case BS_META_DIRECTION:
+    return true;
+  case BS_META_DATE: case BS_META_SOURCE: case BS_META_URL: case BS_META_DESCRIPTION:
+  case BS_META_RIGHTS: case BS_META_AFFILIATION: case -2:
+    return !part;
+  default:
+    return false;
+  }
+}
+
+/* A list of strings: one scalar, a sequence of scalars, or pandoc's {name: ...} mappings. */
+static const char **string_list(ctx *c, const yaml_node_t *v, const char *key, size_t *n)
+{
+  *n = 0;
+  if (v->type == YAML_SCALAR_NODE) {
+    const char **l = bs_xmalloc(sizeof *l);
+    l[(*n)++] = (const char *)v->data.scalar.value;
+    return l;
+  }
+  if (v->type != YAML_SEQUENCE_NODE) {
+    report(c, BS_ERR_SYNTAX, line_of(v), "'%s' should be text or a list, not a mapping", key);
+    return NULL;
+  }
+  size_t cap = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+  const char **l = bs_xcalloc(cap + 1, sizeof *l);
+  for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+       it++) {
+    yaml_node_t *item = node_at(c, *it);
+    if (!visit(c, item))
+      break;
+    if (item->type == YAML_MAPPING_NODE) {
+      const char *name = NULL;
+      for (yaml_node_pair_t *p = item->data.mapping.pairs.start;
+           p < item->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = node_at(c, p->key), *val = node_at(c, p->value);
+        if (k->type == YAML_SCALAR_NODE && !strcmp((char *)k->data.scalar.value, "name"))
+          name = scalar(c, val, "name");
+      }
+      if (name)
+        l[(*n)++] = name;
+      else
+        report(c, BS_ERR_SYNTAX, line_of(item), "an entry of '%s' has no 'name'", key);
+    } else {
+      const char *s = scalar(c, item, key);
+      if (s)
+        l[(*n)++] = s;
+    }
+  }
+  return l;
+}
+
+static bool check_direction(ctx *c, const yaml_node_t *v, const char *s)
+{
+  if (bs_direction_from_string(s) != BS_DIR_DEFAULT)
+    return true;
+  report(c, BS_ERR_SYNTAX, line_of(v), "'direction' should be horizontal or vertical, not '%s'",
+         s);
+  return false;
+}
+
+/* Sets one metadata key from `v` into `ov`. */
+static void set_meta(ctx *c, override *ov, const meta_key *mk, const yaml_node_t *v)
+{
+  if (mk->key == -1 || mk->key == -2) {
+    size_t n;
+    const char **l = string_list(c, v, mk->name, &n);
+    if (!l)
+      return;
+    if (mk->key == -2) {
+      /* tags go straight to the book (only the book takes them) */
+      for (size_t i = 0; i < n; i++)
+        bs_node_add_meta_item(c->m->book, BS_META_TAGS, l[i]);
+      free(l);
+      return;
+    }
+    free(ov->authors);
+    ov->authors = l;
+    ov->nauthors = n;
+    return;
+  }
+  const char *s = scalar(c, v, mk->name);
+  if (!s)
+    return;
+  if (mk->key == BS_META_DIRECTION && !check_direction(c, v, s))
+    return;
+  ov->meta[mk->key] = s;
+}
+
+/* Checks a mapping for duplicate keys (YAML forbids them; libyaml does not check). */
+static bool check_mapping(ctx *c, const yaml_node_t *map, const char *what)
+{
+  if (map->type != YAML_MAPPING_NODE) {
+    report(c, BS_ERR_SYNTAX, line_of(map), "%s should be a mapping, not %s", what,
+           kind_name(map));
+    return false;
+  }
+  for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+       p++) {
+    yaml_node_t *k = node_at(c, p->key);
+    if (k->type != YAML_SCALAR_NODE) {
+      report(c, BS_ERR_SYNTAX, line_of(k), "keys in %s should be text", what);
+      return false;
+    }
+    for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
+      yaml_node_t *k2 = node_at(c, q->key);
+      if (k2->type == YAML_SCALAR_NODE &&
+          !strcmp((char *)k->data.scalar.value, (char *)k2->data.scalar.value)) {
+        report(c, BS_ERR_SYNTAX, line_of(k), "duplicate key '%s' (first at line %d)",
+               (char *)k->data.scalar.value, line_of(k2));
+        break;
+      }
+    }
+  }
+  return true;
+}
+
+/* ---- Output settings ---- */
+
+static const char *const outset_keys[] = {
+    "direction", "paper", "papersize", "fontsize", "font-size", "mainfont", "CJKmainfont", "font",
+    "css", "cover-image", "cover", "grid", "margins", "indent", "vnum", "emphasis",
+    "embed-fonts", "keep-going", NULL};
+
+static bool is_outset_key(const char *k)
+{
+  for (size_t i = 0; outset_keys[i]; i++)
+    if (!strcmp(outset_keys[i], k))
+      return true;
+  return false;
+}
+
+/* Parses one output setting into `o`; the book's `direction` and `cover-image` are metadata
+ * and are not handled here. */
+static void set_outset(ctx *c, outset *o, const char *k, const yaml_node_t *v)
+{
+  const char *s = NULL;
+  if (!strcmp(k, "fontsize") || !strcmp(k, "font-size")) {
+    parse_number(c, v, k, "pt", 4, 1000, &o->font_size);
+    return;
+  }
+  if (!strcmp(k, "indent")) {
+    if (parse_number(c, v, k, "em", 0, 100, &o->indent))
+      o->has_indent = true;
+    return;
+  }
+  if (!strcmp(k, "embed-fonts")) {
+    parse_bool(c, v, k, &o->embed_fonts);
+    return;
+  }
+  if (!strcmp(k, "keep-going")) {
+    parse_bool(c, v, k, &o->keep_going);
+    return;
+  }
+  if (!(s = scalar(c, v, k)))
+    return;
+  int line = line_of(v);
+  if (!strcmp(k, "direction")) {
+    if (check_direction(c, v, s))
+      o->direction = s;
+  } else if (!strcmp(k, "paper") || !strcmp(k, "papersize")) {
+    double w, h;
+    /* until the typesetter knows paper sizes (placeholder build), names are not checked */
+    if (!bs_paper_size(s, &w, &h) && bs_paper_size("A4", &w, &h))
+      report(c, BS_ERR_SYNTAX, line, "unknown paper size '%s' (A4 A5 B5 B6 32K Letter or WxHmm)",
+             s);
+    else
+      o->paper = s;
+  } else if (!strcmp(k, "mainfont") || !strcmp(k, "CJKmainfont") || !strcmp(k, "font")) {
+    o->font = s;
+  } else if (!strcmp(k, "css")) {
+    struct stat st;
+    char *p = pool_add(c->m, resolve(c->m, s));
+    if (stat(p, &st) != 0)
+      report(c, BS_ERR_IO, line, "stylesheet '%s' not found", s);
+    o->css = p;
+  } else if (!strcmp(k, "cover-image") || !strcmp(k, "cover")) {
+    struct stat st;
+    char *p = pool_add(c->m, resolve(c->m, s));
+    if (stat(p, &st) != 0)
+      report(c, BS_ERR_IO, line, "cover image '%s' not found", s);
+    o->cover = p;
+  } else if (!strcmp(k, "grid")) {
+    int gc, gl;
+    char tail;
+    if (sscanf(s, "%dx%d%c", &gc, &gl, &tail) != 2 || gc < 5 || gl < 3 || gc > 200 || gl > 200)
+      report(c, BS_ERR_SYNTAX, line, "'grid' should be CxL such as 40x15, not '%s'", s);
+    else
+      o->grid = s;
+  } else if (!strcmp(k, "margins")) {
+    double m[4];
+    char tail;
+    int n = sscanf(s, "%lf,%lf,%lf,%lf%c", &m[0], &m[1], &m[2], &m[3], &tail);
+    if (n != 1 && n != 4)
+      report(c, BS_ERR_SYNTAX, line, "'margins' should be T,R,B,L in mm, not '%s'", s);
+    else
+      o->margins = s;
+  } else if (!strcmp(k, "vnum")) {
+    if (strcmp(s, "upright") && strcmp(s, "sideways"))
+      report(c, BS_ERR_SYNTAX, line, "'vnum' should be upright or sideways, not '%s'", s);
+    else
+      o->vnum = s;
+  } else if (!strcmp(k, "emphasis")) {
+    if (strcmp(s, "bold") && strcmp(s, "dots"))
+      report(c, BS_ERR_SYNTAX, line, "'emphasis' should be bold or dots, not '%s'", s);
+    else
+      o->emphasis = s;
+  }
+}
+
+/* Book defaults under an output's own settings. */
+static void merge_outset(outset *dst, const outset *book, const outset *own)
+{
+  *dst = *book;
+#define TAKE(f) if (own->f) dst->f = own->f
+  TAKE(direction); TAKE(paper); TAKE(font); TAKE(css); TAKE(cover); TAKE(grid); TAKE(margins);
+  TAKE(vnum); TAKE(emphasis);
+#undef TAKE
+  if (own->font_size > 0)
+    dst->font_size = own->font_size;
+  if (own->has_indent) {
+    dst->indent = own->indent;
+    dst->has_indent = true;
+  }
+  if (own->embed_fonts >= 0)
+    dst->embed_fonts = own->embed_fonts;
+  if (own->keep_going >= 0)
+    dst->keep_going = own->keep_going;
+}
+
+static void apply_outset(bs_manifest_output *o, const outset *s)
+{
+  bs_epub_options_init(&o->epub);
+  bs_typeset_options_init(&o->pdf);
+  bs_direction d = s->direction ? bs_direction_from_string(s->direction) : BS_DIR_DEFAULT;
+  o->epub.direction = o->pdf.direction = d;
+  o->epub.css_path = s->css;
+  o->epub.cover_path = s->cover;
+  o->epub.embed_fonts = s->embed_fonts > 0;
+  o->epub.keep_going = s->keep_going > 0;
+  if (s->paper)
+    bs_paper_size(s->paper, &o->pdf.paper_w_mm, &o->pdf.paper_h_mm);
+  if (s->font_size > 0)
+    o->pdf.font_size_pt = s->font_size;
+  if (s->grid)
+    sscanf(s->grid, "%dx%d", &o->pdf.grid_chars, &o->pdf.grid_lines);
+  if (s->margins) {
+    double *m = o->pdf.margins_mm;
+    if (sscanf(s->margins, "%lf,%lf,%lf,%lf", &m[0], &m[1], &m[2], &m[3]) == 1)
+      m[1] = m[2] = m[3] = m[0];
+  }
+  o->pdf.font_family = s->font;
+  if (s->has_indent)
+    o->pdf.indent_em = s->indent;
+  o->pdf.vnum_sideways = s->vnum && !strcmp(s->vnum, "sideways");
+  o->pdf.emphasis_dots = s->emphasis && !strcmp(s->emphasis, "dots");
+}
+
+/* ---- Parts and articles ---- */
+
+static entry *add_entry(bs_manifest *m)
+{
+  m->entries = bs_xrealloc(m->entries, (m->nentries + 1) * sizeof *m->entries);
+  entry *e = &m->entries[m->nentries++];
+  memset(e, 0, sizeof *e);
+  return e;
+}
+
+static bool has_glob(const char *p) { return strpbrk(p, "*?[") != NULL; }
+
+static const char *const article_keys[] = {"path", "file", "title", "subtitle", "author",
+                                           "authors", "lang", "language", "direction", "date",
+                                           "source", "url", "description", "abstract",
+                                           "rights", "affiliation", NULL};
+static const char *const part_keys[] = {"title", "subtitle", "author", "authors", "lang",
+                                        "language", "direction", "articles", "chapters", NULL};
+
+/* Merges `inner` over `outer` into `dst` (strings borrowed; authors copied). */
+static void merge_override(override *dst, const override *outer, const override *inner)
+{
+  for (int k = 0; k < BS_META_STRING_COUNT; k++)
+    dst->meta[k] = inner->meta[k] ? inner->meta[k] : outer->meta[k];
+  const override *a = inner->authors ? inner : outer->authors ? outer : NULL;
+  dst->authors = NULL;
+  dst->nauthors = 0;
+  if (a) {
+    dst->authors = bs_xcalloc(a->nauthors + 1, sizeof *dst->authors);
+    memcpy(dst->authors, a->authors, a->nauthors * sizeof *dst->authors);
+    dst->nauthors = a->nauthors;
+  }
+}
+
+static void add_article(ctx *c, const yaml_node_t *at, const char *p, const override *part,
+                        const override *own, int title_line)
+{
+  bs_manifest *m = c->m;
+  int line = line_of(at);
+  char *full = resolve(m, p);
+  char **files = NULL;
+  size_t nfiles = 0;
+  glob_t g;
+  memset(&g, 0, sizeof g);
+  if (has_glob(p)) {
+    int rc = glob(full, 0, NULL, &g); /* sorted: chapter order is file-name order */
+    if (rc == GLOB_NOMATCH || (rc == 0 && g.gl_pathc == 0)) {
+      report(c, BS_ERR_IO, line, "no article matches '%s'", p);
+    } else if (rc != 0) {
+      report(c, BS_ERR_IO, line, "cannot expand '%s'", p);
+    } else {
+      files = g.gl_pathv;
+      nfiles = g.gl_pathc;
+    }
+  } else {
+    struct stat st;
+    if (stat(full, &st) != 0)
+      report(c, BS_ERR_IO, line, "article '%s' not found", p);
+    else if (S_ISDIR(st.st_mode))
+      report(c, BS_ERR_IO, line, "article '%s' is a folder, not a file", p);
+    else {
+      files = &full;
+      nfiles = 1;
+    }
+  }
+  if (nfiles > 1 && own->meta[BS_META_TITLE])
+    report(c, BS_ERR_SYNTAX, title_line, "'title' cannot be set on '%s', which matches %zu articles",
+           p, nfiles);
+  for (size_t i = 0; i < nfiles; i++) {
+    if (m->narticles >= BS_MANIFEST_ARTICLES_MAX) {
+      report(c, BS_ERR_LIMIT, line, "more than %d articles", BS_MANIFEST_ARTICLES_MAX);
+      break;
+    }
+    if (has_glob(p)) {
+      struct stat st;
+      if (stat(files[i], &st) == 0 && S_ISDIR(st.st_mode))
+        continue; /* a glob may catch folders: skip them */
+    }
+    entry *e = add_entry(m);
+    e->path = bs_xstrdup(files[i]);
+    e->line = line;
+    merge_override(&e->ov, part, own);
+    m->narticles++;
+  }
+  if (files && files != &full)
+    globfree(&g);
+  free(full);
+}
+
+static void parse_article(ctx *c, const yaml_node_t *n, const override *part)
+{
+  override own;
+  memset(&own, 0, sizeof own);
+  if (n->type == YAML_SCALAR_NODE) {
+    add_article(c, n, (const char *)n->data.scalar.value, part, &own, 0);
+    return;
+  }
+  if (!check_mapping(c, n, "an article"))
+    return;
+  const char *p = NULL;
+  const yaml_node_t *pnode = n;
+  int title_line = 0;
+  for (yaml_node_pair_t *it = n->data.mapping.pairs.start; it < n->data.mapping.pairs.top;
+       it++) {
+    yaml_node_t *k = node_at(c, it->key), *v = node_at(c, it->value);
+    const char *key = (const char *)k->data.scalar.value;
+    const meta_key *mk;
+    if (!strcmp(key, "path") || !strcmp(key, "file")) {
+      p = scalar(c, v, key);
+      pnode = v;
+    } else if ((mk = find_meta(key)) && meta_allowed(mk->key, false) && mk->key != -2) {
+      set_meta(c, &own, mk, v);
+      if (mk->key == BS_META_TITLE)
+        title_line = line_of(k);
+    } else if (!strcmp(key, "articles") || !strcmp(key, "chapters")) {
+      report(c, BS_ERR_SYNTAX, line_of(k), "parts cannot contain parts");
+    } else {
+      unknown_key(c, k, key, "article", article_keys);
+    }
+  }
+  if (!p) {
+    if (pnode == n)
+      report(c, BS_ERR_SYNTAX, line_of(n), "article without 'path'");
+  } else {
+    add_article(c, pnode, p, part, &own, title_line);
+  }
+  free(own.authors);
+}
+
+static bool is_part_node(ctx *c, const yaml_node_t *n)
+{
+  if (n->type != YAML_MAPPING_NODE)
+    return false;
+  for (yaml_node_pair_t *it = n->data.mapping.pairs.start; it < n->data.mapping.pairs.top; it++) {
+    yaml_node_t *k = node_at(c, it->key);
+    if (k->type == YAML_SCALAR_NODE && (!strcmp((char *)k->data.scalar.value, "articles") ||
+                                        !strcmp((char *)k->data.scalar.value, "chapters")))
+      return true;
+  }
+  return false;
+}
+
+static void parse_articles(ctx *c, const yaml_node_t *list, const override *part,
+                           const char *key);
+
+static void parse_part(ctx *c, const yaml_node_t *n)
+{
+  if (!check_mapping(c, n, "a part"))
+    return;
+  override own;
+  memset(&own, 0, sizeof own);
+  const yaml_node_t *articles = NULL;
+  const char *akey = "articles";
+  for (yaml_node_pair_t *it = n->data.mapping.pairs.start; it < n->data.mapping.pairs.top;
+       it++) {
+    yaml_node_t *k = node_at(c, it->key), *v = node_at(c, it->value);
+    const char *key = (const char *)k->data.scalar.value;
+    const meta_key *mk;
+    if (!strcmp(key, "articles") || !strcmp(key, "chapters")) {
+      articles = v;
+      akey = key;
+    } else if ((mk = find_meta(key)) && meta_allowed(mk->key, true)) {
+      set_meta(c, &own, mk, v);
+    } else {
+      unknown_key(c, k, key, "part", part_keys);
+    }
+  }
+  if (own.meta[BS_META_TITLE]) {
+    entry *e = add_entry(c->m);
+    e->is_part = true;
+    e->line = line_of(n);
+    merge_override(&e->ov, &own, &own);
+    c->m->nparts++;
+  }
+  /* a part's title and subtitle are its own; the rest passes down to its articles */
+  own.meta[BS_META_TITLE] = own.meta[BS_META_SUBTITLE] = NULL;
+  if (!articles)
+    report(c, BS_ERR_SYNTAX, line_of(n), "part without 'articles'");
+  else
+    parse_articles(c, articles, &own, akey);
+  free(own.authors);
+}
+
+static void parse_articles(ctx *c, const yaml_node_t *list, const override *part,
+                           const char *key)
+{
+  if (list->type != YAML_SEQUENCE_NODE) {
+    report(c, BS_ERR_SYNTAX, line_of(list), "'%s' should be a list, not %s", key,
+           kind_name(list));
+    return;
+  }
+  for (yaml_node_item_t *it = list->data.sequence.items.start; it < list->data.sequence.items.top;
+       it++) {
+    yaml_node_t *item = node_at(c, *it);
+    if (!visit(c, item))
+      return;
+    if (is_part_node(c, item)) {
+      if (part)
+        report(c, BS_ERR_SYNTAX, line_of(item), "parts cannot contain parts");
+      else
+        parse_part(c, item);
+    } else {
+      override none;
+      memset(&none, 0, sizeof none);
+      parse_article(c, item, part ? part : &none);
+    }
+  }
+}
+
+/* ---- Outputs ---- */
+
+static const char *const output_keys[] = {
+    "name", "file", "path", "output", "format", "to", "direction", "paper", "papersize",
+    "fontsize", "font-size", "mainfont", "CJKmainfont", "font", "css", "cover-image", "cover",
+    "grid", "margins", "indent", "vnum", "emphasis", "embed-fonts", "keep-going", NULL};
+
+static void parse_output(ctx *c, const yaml_node_t *n, const char *given_name,
+                         const outset *book, int name_line)
+{
+  if (!check_mapping(c, n, "an output"))
+    return;
+  outset own;
+  memset(&own, 0, sizeof own);
+  own.embed_fonts = own.keep_going = -1;
+  const char *name = given_name, *file = NULL, *format = NULL;
+  int line = name_line ? name_line : line_of(n), file_line = line, format_line = line;
+  for (yaml_node_pair_t *it = n->data.mapping.pairs.start; it < n->data.mapping.pairs.top;
+       it++) {
+    yaml_node_t *k = node_at(c, it->key), *v = node_at(c, it->value);
+    const char *key = (const char *)k->data.scalar.value;
+    if (!strcmp(key, "name")) {
+      if (given_name)
+        report(c, BS_ERR_SYNTAX, line_of(k), "output '%s' is named twice", given_name);
+      else
+        name = scalar(c, v, key);
+    } else if (!strcmp(key, "file") || !strcmp(key, "path") || !strcmp(key, "output")) {
+      file = scalar(c, v, key);
+      file_line = line_of(v);
+    } else if (!strcmp(key, "format") || !strcmp(key, "to")) {
+      format = scalar(c, v, key);
+      format_line = line_of(v);
+    } else if (is_outset_key(key)) {
+      set_outset(c, &own, key, v);
+    } else {
+      unknown_key(c, k, key, "output", output_keys);
+    }
+  }
+  if (!file) {
+    report(c, BS_ERR_SYNTAX, line, "output %s%s%swithout 'file'", name ? "'" : "",
+           name ? name : "", name ? "' " : "");
+    return;
+  }
+  bs_output_format f = 0;
+  const char *fmt = format;
+  if (!fmt) {
+    const char *dot = strrchr(file, '.');
+    fmt = dot && !strchr(dot, '/') ? dot + 1 : "";
+  }
+  if (!strcasecmp(fmt, "epub"))
+    f = BS_OUTPUT_EPUB;
+  else if (!strcasecmp(fmt, "pdf"))
+    f = BS_OUTPUT_PDF;
+  else if (format) {
+    report(c, BS_ERR_SYNTAX, format_line, "unknown output format '%s' (epub or pdf)", format);
+    return;
+  } else {
+    report(c, BS_ERR_SYNTAX, file_line,
+           "cannot tell the format of '%s': add 'format: epub' or 'format: pdf'", file);
+    return;
+  }
+  for (yaml_node_pair_t *it = n->data.mapping.pairs.start; it < n->data.mapping.pairs.top;
+       it++) {
+    yaml_node_t *k = node_at(c, it->key);
+    const char *key = (const char *)k->data.scalar.value;
+    static const char *const pdf_only[] = {"paper", "papersize", "fontsize", "font-size",
+                                           "mainfont", "CJKmainfont", "font", "grid",
+                                           "margins", "indent", "vnum", "emphasis", NULL};
+    static const char *const epub_only[] = {"css", "cover-image", "cover", "embed-fonts", NULL};
+    const char *const *other = f == BS_OUTPUT_EPUB ? pdf_only : epub_only;
+    for (size_t i = 0; other[i]; i++)
+      if (!strcmp(other[i], key))
+        warn(c, line_of(k), "'%s' has no effect on a%s output", key,
+             f == BS_OUTPUT_EPUB ? "n EPUB" : " PDF");
+  }
+  if (!name) {
+    /* unnamed outputs are called by their file name */
+    const char *slash = strrchr(file, '/');
+    name = slash ? slash + 1 : file;
+  }
+  bs_manifest *m = c->m;
+  char *path = pool_add(m, resolve(m, file));
+  for (size_t i = 0; i < m->noutputs; i++) {
+    if (!strcmp(m->outputs[i].name, name)) {
+      report(c, BS_ERR_SYNTAX, line, "duplicate output name '%s' (first at line %d)", name,
+             m->outputs[i].line);
+      return;
+    }
+    if (!strcmp(m->outputs[i].path, path)) {
+      report(c, BS_ERR_SYNTAX, file_line, "outputs '%s' and '%s' both write '%s'",
+             m->outputs[i].name, name, file);
+      return;
+    }
+  }
+  m->outputs = bs_xrealloc(m->outputs, (m->noutputs + 1) * sizeof *m->outputs);
+  bs_manifest_output *o = &m->outputs[m->noutputs++];
+  memset(o, 0, sizeof *o);
+  o->name = name;
+  o->file = file;
+  o->path = path;
+  o->format = f;
+  o->line = line;
+  outset s;
+  merge_outset(&s, book, &own);
+  apply_outset(o, &s);
+}
+
+static void parse_outputs(ctx *c, const yaml_node_t *v, const outset *book)
+{
+  if (v->type == YAML_SEQUENCE_NODE) {
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++) {
+      yaml_node_t *item = node_at(c, *it);
+      if (!visit(c, item))
+        return;
+      parse_output(c, item, NULL, book, 0);
+    }
+  } else if (v->type == YAML_MAPPING_NODE) {
+    /* outputs: {epub: {file: ...}, print: {...}} */
+    if (!check_mapping(c, v, "'outputs'"))
+      return;
+    for (yaml_node_pair_t *it = v->data.mapping.pairs.start; it < v->data.mapping.pairs.top;
+         it++) {
+      yaml_node_t *k = node_at(c, it->key), *val = node_at(c, it->value);
+      if (!visit(c, val))
+        return;
+      parse_output(c, val, (const char *)k->data.scalar.value, book, line_of(k));
+    }
+  } else {
+    report(c, BS_ERR_SYNTAX, line_of(v), "'outputs' should be a list, not text");
+  }
+}
+
+/* ---- The book ---- */
+
+static const char *const book_keys[] = {
+    "title", "subtitle", "author", "authors", "editor", "publisher", "date", "lang", "language",
+    "identifier", "direction", "cover-image", "cover", "rights", "description", "abstract",
+    "keywords", "tags", "url", "source", "parts", "articles", "chapters", "outputs", "paper",
+    "papersize", "fontsize", "font-size", "mainfont", "CJKmainfont", "font", "css", "grid",
+    "margins", "indent", "vnum", "emphasis", "embed-fonts", "keep-going", NULL};
+
+static void parse_book(ctx *c, const yaml_node_t *root)
+{
+  bs_manifest *m = c->m;
+  if (!check_mapping(c, root, "the manifest"))
+    return;
+  override book;
+  memset(&book, 0, sizeof book);
+  outset defaults;
+  memset(&defaults, 0, sizeof defaults);
+  defaults.embed_fonts = defaults.keep_going = -1;
+  const yaml_node_t *outputs = NULL;
+  bool have_articles = false;
+  for (yaml_node_pair_t *it = root->data.mapping.pairs.start; it < root->data.mapping.pairs.top;
+       it++) {
+    yaml_node_t *k = node_at(c, it->key), *v = node_at(c, it->value);
+    const char *key = (const char *)k->data.scalar.value;
+    const meta_key *mk;
+    if (!visit(c, v))
+      break;
+    if (!strcmp(key, "parts") || !strcmp(key, "articles") || !strcmp(key, "chapters")) {
+      /* parts and articles are read in file order, so both may appear */
+      have_articles = true;
+      if (!strcmp(key, "parts") && v->type == YAML_SEQUENCE_NODE) {
+        for (yaml_node_item_t *p = v->data.sequence.items.start;
+             p < v->data.sequence.items.top; p++) {
+          yaml_node_t *item = node_at(c, *p);
+          if (!visit(c, item))
+            break;
+          parse_part(c, item);
+        }
+      } else {
+        parse_articles(c, v, NULL, key);
+      }
+    } else if (!strcmp(key, "outputs")) {
+      outputs = v;
+    } else if (!strcmp(key, "cover-image") || !strcmp(key, "cover")) {
+      const char *s = scalar(c, v, key);
+      if (s) {
+        set_outset(c, &defaults, key, v);
+        if (defaults.cover)
+          book.meta[BS_META_COVER] = defaults.cover;
+      }
+    } else if (!strcmp(key, "direction")) {
+      set_meta(c, &book, find_meta(key), v);
+    } else if ((mk = find_meta(key))) {
+      set_meta(c, &book, mk, v);
+    } else if (is_outset_key(key)) {
+      set_outset(c, &defaults, key, v);
+    } else {
+      unknown_key(c, k, key, "the book", book_keys);
+    }
+  }
+  for (int k = 0; k < BS_META_STRING_COUNT; k++)
+    if (book.meta[k])
+      bs_node_set_meta(m->book, (bs_meta_key)k, book.meta[k]);
+  for (size_t i = 0; i < book.nauthors; i++)
+    bs_node_add_meta_item(m->book, BS_META_AUTHORS, book.authors[i]);
+  free(book.authors);
+  if (!bs_node_get_meta(m->book, BS_META_TITLE))
+    warn(c, line_of(root), "the book has no 'title'");
+  if (!have_articles)
+    report(c, BS_ERR_SYNTAX, line_of(root), "no articles: add an 'articles:' or 'parts:' list");
+  if (!outputs)
+    report(c, BS_ERR_SYNTAX, line_of(root), "no outputs: add an 'outputs:' list");
+  else
+    parse_outputs(c, outputs, &defaults);
+  if (outputs && !m->noutputs && outputs->type != YAML_SCALAR_NODE && c->nerr == 0)
+    report(c, BS_ERR_SYNTAX, line_of(outputs), "'outputs' is empty");
+  if (have_articles && !m->narticles && c->nerr == 0)
+    report(c, BS_ERR_SYNTAX, line_of(root), "the book has no articles");
+}
+
+static void yaml_problem(ctx *c, const yaml_parser_t *p)
+{
+  bs_error e;
+  bs_error_clear(&e);
+  e.code = BS_ERR_SYNTAX;
+  snprintf(e.path, sizeof e.path, "%s", c->m->path);
+  e.line = (int)p->problem_mark.line + 1;
+  e.column = (int)p->problem_mark.column + 1;
+  if (p->context)
+    snprintf(e.message, sizeof e.message, "bad YAML: %s %s", p->problem ? p->problem : "error",
+             p->context);
+  else
+    snprintf(e.message, sizeof e.message, "bad YAML: %s",
+             p->error == YAML_MEMORY_ERROR ? "out of memory" : p->problem ? p->problem : "error");
+  report_error(c, &e);
+}
+
+bs_status bs_manifest_parse(const char *buf, size_t len, const char *path,
+                            const bs_manifest_options *opts, bs_manifest **out, bs_error *err)
+{
+  bs_manifest *m = bs_xcalloc(1, sizeof *m);
+  m->path = bs_xstrdup(path ? path : "book.yaml");
+  const char *slash = strrchr(m->path, '/');
+  m->dir = slash ? bs_xstrndup(m->path, (size_t)(slash - m->path + 1)) : bs_xstrdup("");
+  m->book = bs_node_new(BS_NODE_BOOK);
+  bs_node_set_input(m->book, m->path);
+  ctx c = {m, opts, err, 0, BS_OK, 0};
+  yaml_parser_t parser;
+  if (!yaml_parser_initialize(&parser)) {
+    bs_manifest_free(m);
+    return bs_error_set(err, BS_ERR_LIBRARY, path, 0, 0, "cannot start the YAML parser");
+  }
+  yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+  yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
+  if (bs_utf8_validate(buf, len) != (size_t)-1) {
+    size_t off = bs_utf8_validate(buf, len);
+    int line = 1;
+    for (size_t i = 0; i < off; i++)
+      line += buf[i] == '\n';
+    report(&c, BS_ERR_ENCODING, line, "the manifest is not valid UTF-8");
+  } else if (!yaml_parser_load(&parser, &m->doc)) {
+    yaml_problem(&c, &parser);
+  } else {
+    m->have_doc = true;
+    yaml_node_t *root = yaml_document_get_root_node(&m->doc);
+    if (!root) {
+      report(&c, BS_ERR_SYNTAX, 1, "the manifest is empty");
+    } else {
+      yaml_document_t next;
+      if (!yaml_parser_load(&parser, &next)) {
+        yaml_problem(&c, &parser);
+      } else {
+        if (yaml_document_get_root_node(&next))
+          report(&c, BS_ERR_SYNTAX, (int)next.start_mark.line + 1,
+                 "more than one YAML document ('---') in the manifest");
+        yaml_document_delete(&next);
+      }
+      if (c.nerr == 0)
+        parse_book(&c, root);
+    }
+  }
+  yaml_parser_delete(&parser);
+  if (c.nerr) {
+    bs_manifest_free(m);
+    return c.first;
+  }
+  m->article_index = bs_xcalloc(m->narticles + 1, sizeof *m->article_index);
+  for (size_t k = 0, i = 0; k < m->nentries; k++)
+    if (!m->entries[k].is_part)
+      m->article_index[i++] = k;
+  *out = m;
+  return BS_OK;
+}
+
+bs_status bs_manifest_load(const char *path, const bs_manifest_options *opts, bs_manifest **out,
+                           bs_error *err)
+{
+  char *data = NULL;
+  size_t len = 0;
+  bs_error e;
+  bs_error_clear(&e);
+  bs_status st = bs_read_all(path, &data, &len, &e);
+  if (st != BS_OK) {
+    if (err)
+      *err = e;
+    if (opts && opts->report)
+      opts->report(opts->report_user, &e);
+    return st;
+  }
+  st = bs_manifest_parse(data, len, path, opts, out, err);
+  free(data);
+  return st;
+}
+
+/* ---- Reading the articles ---- */
+
+/* Warnings of one article, replayed in article order after the threads finish, so the
+ * caller's callback needs no lock and the order does not depend on -j. */
+typedef struct held {
+  bs_error *v;
+  size_t n;
+} held;
+
+static void hold_warning(void *user, const bs_error *w)
+{
+  held *h = user;
+  h->v = bs_xrealloc(h->v, (h->n + 1) * sizeof *h->v);
+  h->v[h->n++] = *w;
+}
+
+typedef struct job {
+  held *warn;
+  bool *done;
+  bs_manifest *m;
+  const bs_manifest_options *opts;
+  entry **arts;
+  bs_node **docs;
+  bs_error *errs;
+  bs_status *sts;
+  size_t n, next;
+  pthread_mutex_t lock;
+} job;
+
+static void read_one(job *j, size_t i)
+{
+  bs_read_options ro;
+  bs_read_options_init(&ro);
+  ro.normalize = j->opts->normalize;
+  ro.lossy = j->opts->lossy;
+  ro.lang = j->arts[i]->ov.meta[BS_META_LANG];
+  ro.diag = hold_warning;
+  ro.diag_user = &j->warn[i];
+  bs_error_clear(&j->errs[i]);
+  j->sts[i] = bs_read_file(j->arts[i]->path, &ro, &j->docs[i], &j->errs[i]);
+}
+
+static void *worker(void *arg)
+{
+  job *j = arg;
+  for (;;) {
+    pthread_mutex_lock(&j->lock);
+    size_t i = j->next++;
+    pthread_mutex_unlock(&j->lock);
+    if (i >= j->n)
+      return NULL;
+    if (!j->done[i])
+      read_one(j, i);
+  }
+}
+
+static void apply_override(bs_node *doc, const override *ov)
+{
+  for (int k = 0; k < BS_META_STRING_COUNT; k++)
+    if (ov->meta[k])
+      bs_node_set_meta(doc, (bs_meta_key)k, ov->meta[k]);
+  if (ov->authors) {
+    bs_node_clear_meta_list(doc, BS_META_AUTHORS);
+    for (size_t i = 0; i < ov->nauthors; i++)
+      bs_node_add_meta_item(doc, BS_META_AUTHORS, ov->authors[i]);
+  }
+}
+
+bs_status bs_manifest_read_articles(bs_manifest *m, const bs_manifest_options *opts,
+                                    bs_error *err)
+{
+  bs_manifest_options def;
+  if (!opts) {
+    bs_manifest_options_init(&def);
+    opts = &def;
+  }
+  ctx c = {m, opts, err, 0, BS_OK, 0};
+  job j;
+  memset(&j, 0, sizeof j);
+  j.m = m;
+  j.opts = opts;
+  j.n = m->narticles;
+  j.arts = bs_xcalloc(j.n + 1, sizeof *j.arts);
+  j.docs = bs_xcalloc(j.n + 1, sizeof *j.docs);
+  j.errs = bs_xcalloc(j.n + 1, sizeof *j.errs);
+  j.sts = bs_xcalloc(j.n + 1, sizeof *j.sts);
+  j.warn = bs_xcalloc(j.n + 1, sizeof *j.warn);
+  j.done = bs_xcalloc(j.n + 1, sizeof *j.done);
+  for (size_t k = 0, i = 0; k < m->nentries; k++)
+    if (!m->entries[k].is_part)
+      j.arts[i++] = &m->entries[k];
+  /* drop what an earlier call attached */
+  bs_node *child;
+  while ((child = bs_node_first_child(m->book)))
+    bs_node_free(child);
+  size_t nthreads = opts->jobs > 1 ? (size_t)opts->jobs : 1;
+  if (nthreads > j.n)
+    nthreads = j.n;
+  if (nthreads > 1) {
+    /* one article of each format first, on this thread: a reader's one-time library set-up
+     * (cmark-gfm's extension registry, libxml2's globals) must not be raced */
+    bool seen[BS_FORMAT_MANIFEST + 1] = {false};
+    for (size_t i = 0; i < j.n; i++) {
+      bs_format f = bs_format_from_path(j.arts[i]->path);
+      if (f <= BS_FORMAT_MANIFEST && !seen[f]) {
+        seen[f] = true;
+        read_one(&j, i);
+        j.done[i] = true;
+      }
+    }
+  }
+  pthread_mutex_init(&j.lock, NULL);
+  pthread_t *th = bs_xcalloc(nthreads + 1, sizeof *th);
+  size_t started = 0;
+  if (nthreads > 1)
+    for (; started < nthreads; started++)
+      if (pthread_create(&th[started], NULL, worker, &j) != 0)
+        break;
+  if (started == 0)
+    worker(&j);
+  for (size_t t = 0; t < started; t++)
+    pthread_join(th[t], NULL);
+  free(th);
+  pthread_mutex_destroy(&j.lock);
+  for (size_t i = 0; i < j.n; i++) {
+    for (size_t w = 0; w < j.warn[i].n; w++)
+      if (opts->diag)
+        opts->diag(opts->diag_user, &j.warn[i].v[w]);
+    free(j.warn[i].v);
+    if (j.sts[i] != BS_OK)
+      report_error(&c, &j.errs[i]);
+  }
+  free(j.warn);
+  free(j.done);
+  if (c.nerr == 0) {
+    size_t i = 0;
+    for (size_t k = 0; k < m->nentries; k++) {
+      entry *e = &m->entries[k];
+      bs_node *doc;
+      if (e->is_part) {
+        doc = bs_node_new(BS_NODE_DOCUMENT);
+        bs_node_add_meta_item(doc, BS_META_TAGS, BS_PART_TAG);
+        bs_node_set_input(doc, m->path);
+        bs_node_set_pos(doc, e->line, 0, -1);
+      } else {
+        doc = j.docs[i];
+        j.docs[i++] = NULL;
+      }
+      apply_override(doc, &e->ov);
+      bs_node_append_child(m->book, doc);
+    }
+    if (!bs_node_get_meta(m->book, BS_META_LANG)) {
+      /* a book's language is its first article's unless the manifest says otherwise */
+      for (bs_node *d = bs_node_first_child(m->book); d; d = bs_node_next(d))
+        if (!bs_manifest_is_part(d) && bs_node_get_meta(d, BS_META_LANG)) {
+          bs_node_set_meta(m->book, BS_META_LANG, bs_node_get_meta(d, BS_META_LANG));
+          break;
+        }
+    }
+  }
+  for (size_t i = 0; i < j.n; i++)
+    bs_node_free(j.docs[i]);
+  free(j.arts);
+  free(j.docs);
+  free(j.errs);
+  free(j.sts);
+  return c.nerr ? c.first : BS_OK;
+}
+
+/* ---- Building an output ---- */
+
+static bs_status mkdirs(const char *dir, bs_error *err, const bs_manifest *m,
+                        const bs_manifest_output *o)
+{
+  char *p = bs_xstrdup(dir);
+  bs_status st = BS_OK;
+  for (char *s = p + 1;; s++) {
+    bool end = *s == '\0';
+    if (*s == '/' || end) {
+      *s = '\0';
+      struct stat sb;
+      if (stat(p, &sb) == 0) {
+        if (!S_ISDIR(sb.st_mode)) {
+          st = bs_error_set(err, BS_ERR_IO, m->path, o->line,
+                            0, "cannot write output '%s': '%s' is not a folder", o->name, p);
+          goto done;
+        }
+      } else if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+        st = bs_error_set(err, BS_ERR_IO, m->path, o->line, 0,
+                          "cannot write output '%s': cannot create folder '%s': %s", o->name, p,
+                          strerror(errno));
+        goto done;
+      }
+      if (end)
+        break;
+      *s = '/';
+    }
+  }
+done:
+  free(p);
+  return st;
+}
+
+static char *dir_of(const char *path)
+{
+  const char *slash = strrchr(path, '/');
+  if (!slash)
+    return bs_xstrdup(".");
+  if (slash == path)
+    return bs_xstrdup("/");
+  return bs_xstrndup(path, (size_t)(slash - path));
+}
+
+bs_status bs_manifest_prepare_output(const bs_manifest *m, const bs_manifest_output *o,
+                                     bs_error *err)
+{
+  char *dir = dir_of(o->path);
+  bs_status st = BS_OK;
+  struct stat sb;
+  if (strcmp(dir, ".") && strcmp(dir, "/") && (st = mkdirs(dir, err, m, o)) != BS_OK)
+    goto done;
+  if (stat(o->path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+    st = bs_error_set(err, BS_ERR_IO, m->path, o->line, 0,
+                      "cannot write output '%s': '%s' is a folder", o->name, o->file);
+    goto done;
+  }
+  /* a probe file: access() says yes to root even on a read-only mount */
+  bs_buf probe = BS_BUF_INIT;
+  bs_buf_printf(&probe, "%s/.bisheng-probe-XXXXXX", dir);
+  int fd = mkstemp(probe.data);
+  if (fd < 0)
+    st = bs_error_set(err, BS_ERR_IO, m->path, o->line, 0,
+                      "cannot write output '%s': folder '%s' is not writable: %s", o->name, dir,
+                      strerror(errno));
+  else {
+    close(fd);
+    unlink(probe.data);
+  }
+  bs_buf_free(&probe);
+done:
+  free(dir);
+  return st;
+}
+
+/* FNV-1a, 64 bits: a change detector, not a defence against anyone. */
+typedef struct hasher {
+  uint64_t h;
+} hasher;
+
+static void hash_bytes(hasher *x, const void *p, size_t n)
+{
+  const unsigned char *b = p;
+  for (size_t i = 0; i < n; i++) {
+    x->h ^= b[i];
+    x->h *= 0x100000001b3ULL;
+  }
+}
+
+static void hash_str(hasher *x, const char *s)
+{
+  hash_bytes(x, s ? s : "(null)", strlen(s ? s : "(null)") + 1);
+}
+
+static void hash_file(hasher *x, const char *path)
+{
+  hash_str(x, path);
+  if (!path)
+    return;
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    hash_str(x, "(missing)");
+    return;
+  }
+  char chunk[65536];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+    hash_bytes(x, chunk, n);
+  fclose(f);
+}
+
+/* Everything the writer sees: version, options, the tree, the files it refers to. */
+static bs_status tree_hash(const bs_manifest *m, const bs_manifest_output *o, char out[17],
+                           bs_error *err)
+{
+  hasher x = {0xcbf29ce484222325ULL};
+  bs_buf b = BS_BUF_INIT;
+  bs_buf_printf(&b, "bisheng %s format %d\n", BS_VERSION_STRING, (int)o->format);
+  if (o->format == BS_OUTPUT_EPUB) {
+    const bs_epub_options *e = &o->epub;
+    bs_buf_printf(&b, "dir %d embed %d keep %d date %lld\n", (int)e->direction, e->embed_fonts,
+                  e->keep_going, e->source_date);
+    hash_str(&x, b.data);
+    hash_file(&x, e->css_path);
+    hash_file(&x, e->cover_path);
+    hash_str(&x, e->templates_dir);
+  } else {
+    const bs_typeset_options *t = &o->pdf;
+    bs_buf_printf(&b, "dir %d paper %g %g size %g grid %d %d margins %g %g %g %g indent %g "
+                      "vnum %d dots %d date %lld\n",
+                  (int)t->direction, t->paper_w_mm, t->paper_h_mm, t->font_size_pt,
+                  t->grid_chars, t->grid_lines, t->margins_mm[0], t->margins_mm[1],
+                  t->margins_mm[2], t->margins_mm[3], t->indent_em, t->vnum_sideways,
+                  t->emphasis_dots, t->source_date);
+    hash_str(&x, b.data);
+    hash_str(&x, t->font_family);
+    hash_str(&x, t->fonts_dir);
+  }
+  bs_buf_free(&b);
+  char *dump = NULL;
+  size_t dlen = 0;
+  FILE *mem = open_memstream(&dump, &dlen);
+  if (!mem)
+    return bs_error_set(err, BS_ERR_LIBRARY, m->path, 0, 0, "out of memory");
+  bs_status st = bs_node_dump_json(m->book, mem, err);
+  fclose(mem);
+  if (st == BS_OK) {
+    hash_bytes(&x, dump, dlen);
+    hash_file(&x, bs_node_get_meta(m->book, BS_META_COVER));
+    /* images the articles show, resolved as the writers do: beside the article */
+    bs_iter *it = bs_iter_new(m->book);
+    bs_event ev;
+    while ((ev = bs_iter_next(it)) != BS_EVENT_DONE) {
+      bs_node *n = bs_iter_get_node(it);
+      if (ev != BS_EVENT_ENTER || bs_node_get_type(n) != BS_NODE_FIGURE)
+        continue;
+      const char *src = bs_node_get_src(n), *input = bs_node_get_input(n);
+      if (!src || strstr(src, "://"))
+        continue;
+      char *dir = input && src[0] != '/' ? dir_of(input) : bs_xstrdup("");
+      bs_buf p = BS_BUF_INIT;
+      bs_buf_printf(&p, "%s%s%s", dir, dir[0] ? "/" : "", src);
+      hash_file(&x, p.data);
+      bs_buf_free(&p);
+      free(dir);
+    }
+    bs_iter_free(it);
+    snprintf(out, 17, "%016llx", (unsigned long long)x.h);
+  }
+  free(dump);
+  return st;
+}
+
+static char *sidecar_path(const char *path)
+{
+  bs_buf b = BS_BUF_INIT;
+  const char *slash = strrchr(path, '/');
+  if (slash)
+    bs_buf_printf(&b, "%.*s.%s.bisheng", (int)(slash - path + 1), path, slash + 1);
+  else
+    bs_buf_printf(&b, ".%s.bisheng", path);
+  return bs_buf_detach(&b);
+}
+
+/* Pages in a PDF: its /Type /Page objects (cairo writes them uncompressed). */
+static int count_pages(const char *d, size_t n)
+{
+  int pages = 0;
+  for (const char *p = d; (p = memmem(p, n - (size_t)(p - d), "/Type", 5)); p += 5) {
+    const char *q = p + 5;
+    while (q < d + n && (*q == ' ' || *q == '\n' || *q == '\r'))
+      q++;
+    if (q + 5 <= d + n && !memcmp(q, "/Page", 5) && (q + 5 == d + n || q[5] != 's'))
+      pages++;
+  }
+  return pages;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+  char *da = NULL, *db = NULL;
+  size_t la = 0, lb = 0;
+  bool same = bs_read_all(a, &da, &la, NULL) == BS_OK && bs_read_all(b, &db, &lb, NULL) == BS_OK &&
+              la == lb && !memcmp(da, db, la);
+  free(da);
+  free(db);
+  return same;
+}
+
+bs_status bs_manifest_write(const bs_manifest *m, const bs_manifest_output *o,
+                            bs_manifest_result *res, bs_error *err)
+{
+  bs_manifest_result r = {false, 0, 0};
+  char hash[17];
+  char *side = sidecar_path(o->path), *tmp = NULL, *data = NULL;
+  size_t len = 0;
+  bs_status st = tree_hash(m, o, hash, err);
+  if (st != BS_OK)
+    goto done;
+  struct stat sb;
+  /* the sidecar names the hash and size of what is there: skip the build when they agree */
+  FILE *sf = o->force ? NULL : fopen(side, "r");
+  if (sf) {
+    char h[17] = "";
+    long long bytes = -1;
+    int pages = 0;
+    int got = fscanf(sf, "bisheng-build 1 hash %16s bytes %lld pages %d", h, &bytes, &pages);
+    fclose(sf);
+    if (got == 3 && !strcmp(h, hash) && stat(o->path, &sb) == 0 && sb.st_size == bytes) {
+      r.bytes = bytes;
+      r.pages = pages;
+      goto done;
+    }
+  }
+  bs_buf t = BS_BUF_INIT;
+  const char *slash = strrchr(o->path, '/'), *base = slash ? slash + 1 : o->path;
+  const char *ext = o->format == BS_OUTPUT_EPUB ? ".epub" : ".pdf";
+  bs_buf_printf(&t, "%.*s.%s.new-XXXXXX%s", slash ? (int)(slash - o->path + 1) : 0, o->path,
+                base, ext);
+  tmp = bs_buf_detach(&t);
+  int fd = mkstemps(tmp, (int)strlen(ext));
+  if (fd < 0) {
+    st = bs_error_set(err, BS_ERR_IO, o->path, 0, 0, "cannot write: %s", strerror(errno));
+    free(tmp);
+    tmp = NULL;
+    goto done;
+  }
+  close(fd);
+  if (o->format == BS_OUTPUT_EPUB)
+    st = bs_epub_write(m->book, &o->epub, tmp, err);
+  else
+    st = bs_pdf_write(m->book, &o->pdf, tmp, err);
+  if (st != BS_OK) {
+    if (err && !strcmp(err->path, tmp)) /* name the real output, not our temporary */
+      snprintf(err->path, sizeof err->path, "%s", o->path);
+    goto done;
+  }
+  if ((st = bs_read_all(tmp, &data, &len, err)) != BS_OK)
+    goto done;
+  r.bytes = (long long)len;
+  if (o->format == BS_OUTPUT_PDF)
+    r.pages = count_pages(data, len);
+  if (stat(o->path, &sb) == 0 && (size_t)sb.st_size == len && same_file(tmp, o->path)) {
+    /* the same bytes: leave the existing file and its mtime alone */
+  } else if (rename(tmp, o->path) != 0) {
+    st = bs_error_set(err, BS_ERR_IO, o->path, 0, 0, "cannot rename into place: %s",
+                      strerror(errno));
+    goto done;
+  } else {
+    free(tmp);
+    tmp = NULL;
+    r.written = true;
+  }
+  /* the sidecar is an optimisation: failing to write it only costs a rebuild next time */
+  bs_atomic_file *af;
+  if (bs_atomic_open(side, &af, NULL) == BS_OK) {
+    fprintf(bs_atomic_stream(af), "bisheng-build 1 hash %s bytes %lld pages %d\n", hash,
+            r.bytes, r.pages);
+    bs_atomic_commit(af, NULL);
+  }
+done:
+  if (tmp)
+    unlink(tmp);
+  free(tmp);
+  free(data);
+  free(side);
+  if (res)
+    *res = r;
+  return st;
+}

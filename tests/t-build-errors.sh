@@ -1,0 +1,164 @@
+#!/bin/sh
+# bisheng build: every manifest error names the file and line, all problems are reported
+# before stopping, and the exit status says whose fault it is (1 input, 2 usage).
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+T=$(mktemp -d)
+trap 'chmod -R u+w "$T"; rm -rf "$T"' EXIT
+cd "$T" || exit 1
+fails=0
+
+# expect RC EXPECTED-STDERR ARGS...: runs bisheng, compares exit status and stderr exactly
+expect() {
+  want_rc=$1 want_err=$2
+  shift 2
+  "$BIN" "$@" > out.txt 2> err.txt
+  rc=$?
+  if [ -n "$want_err" ]; then printf '%s\n' "$want_err" > want.txt; else : > want.txt; fi
+  if [ "$rc" != "$want_rc" ] || ! cmp -s want.txt err.txt; then
+    echo "FAIL: bisheng $* (exit $rc, wanted $want_rc)"
+    diff want.txt err.txt
+    fails=$((fails + 1))
+  fi
+}
+
+echo 'A' > a.txt
+echo 'B' > b.txt
+
+# a missing article
+cat > book.yaml <<'Y'
+title: T
+articles:
+  - a.txt
+  - path: missing.md
+    title: Gone
+outputs:
+  - name: epub
+    file: out/book.epub
+Y
+expect 1 "bisheng: book.yaml:4: article 'missing.md' not found" build book.yaml
+# -q silences progress, never errors
+expect 1 "bisheng: book.yaml:4: article 'missing.md' not found" build -q book.yaml
+# the default manifest is ./book.yaml
+expect 1 "bisheng: book.yaml:4: article 'missing.md' not found" build
+
+# bad YAML: line and column from libyaml
+printf 'title: T\narticles: [a.txt\noutputs: []\n' > bad.yaml
+expect 1 "bisheng: bad.yaml:3:8: bad YAML: did not find expected ',' or ']' while parsing a flow sequence" build bad.yaml
+printf 'title: "T\n' > quote.yaml
+expect 1 "bisheng: quote.yaml:2:1: bad YAML: found unexpected end of stream while scanning a quoted scalar" build quote.yaml
+
+# an unknown key (with a suggestion when one is close)
+cat > book.yaml <<'Y'
+title: T
+subtitel: S
+articles: [a.txt]
+outputs:
+  - file: x.epub
+    colour: red
+Y
+expect 1 "bisheng: book.yaml:2: unknown key 'subtitel' in the book (did you mean 'subtitle'?)
+bisheng: book.yaml:6: unknown key 'colour' in output
+bisheng: 2 errors" build book.yaml
+
+# duplicate output names (and two outputs writing one file)
+cat > book.yaml <<'Y'
+title: T
+articles: [a.txt]
+outputs:
+  - name: print
+    file: a5.pdf
+  - name: print
+    file: a4.pdf
+  - name: copy
+    file: a5.pdf
+Y
+expect 1 "bisheng: book.yaml:6: duplicate output name 'print' (first at line 4)
+bisheng: book.yaml:9: outputs 'print' and 'copy' both write 'a5.pdf'
+bisheng: 2 errors" build book.yaml
+
+# an output folder that cannot be made: a file stands in the way
+echo 'not a folder' > out
+cat > book.yaml <<'Y'
+title: T
+articles: [a.txt]
+outputs:
+  - name: epub
+    file: out/book.epub
+  - name: fine
+    file: ok/book.pdf
+  - name: pdf
+    file: out/sub/book.pdf
+Y
+expect 1 "bisheng: book.yaml:4: cannot write output 'epub': 'out' is not a folder
+bisheng: book.yaml:8: cannot write output 'pdf': 'out' is not a folder
+bisheng: 2 errors" build book.yaml
+[ -d ok ] || { echo "FAIL: the folder of a good output was not made"; fails=$((fails + 1)); }
+rm -f out
+# a read-only folder (root writes anywhere, so only as a normal user)
+if [ "$(id -u)" != 0 ]; then
+  mkdir ro && chmod 555 ro
+  printf 'title: T\narticles: [a.txt]\noutputs:\n  - name: epub\n    file: ro/book.epub\n' > ro.yaml
+  expect 1 "bisheng: ro.yaml:4: cannot write output 'epub': folder 'ro' is not writable: Permission denied" build ro.yaml
+fi
+
+# several problems of different kinds, all reported before stopping
+cat > book.yaml <<'Y'
+title: T
+direction: sideways
+parts:
+  - title: One
+    articles:
+      - a.txt
+      - nope/*.md
+  - title: Two
+    articles:
+      - path: b.txt
+        lang: [en]
+      - gone.txt
+outputs:
+  - name: e
+    file: e.epub
+    fontsize: 9
+  - name: p
+    file: p.odt
+Y
+expect 1 "bisheng: book.yaml:2: 'direction' should be horizontal or vertical, not 'sideways'
+bisheng: book.yaml:7: no article matches 'nope/*.md'
+bisheng: book.yaml:11: 'lang' should be text, not a list
+bisheng: book.yaml:12: article 'gone.txt' not found
+bisheng: book.yaml:18: cannot tell the format of 'p.odt': add 'format: epub' or 'format: pdf'
+bisheng: 5 errors" build book.yaml
+
+# the manifest itself missing
+expect 1 "bisheng: nope.yaml: cannot open: No such file or directory" build nope.yaml
+
+# usage errors: exit 2
+printf 'title: T\narticles: [a.txt]\noutputs:\n  - {name: epub, file: o.epub}\n  - {name: pdf, file: o.pdf}\n' > ok.yaml
+expect 2 "bisheng: no output named 'mobi' in ok.yaml (its outputs: epub, pdf)
+Try 'bisheng --help'." build ok.yaml --only epub,mobi
+expect 2 "bisheng: -j takes a number of jobs from 1 to 1024, not '0'
+Try 'bisheng --help'." build ok.yaml -j 0
+expect 2 "bisheng: option '--only' needs a value
+Try 'bisheng --help'." build ok.yaml --only
+expect 2 "bisheng: unknown option '--frobnicate' for build
+Try 'bisheng --help'." build ok.yaml --frobnicate
+expect 2 "bisheng: build takes one manifest, not 'ok.yaml' and 'book.yaml'
+Try 'bisheng --help'." build ok.yaml book.yaml
+# --check: the manifest alone
+expect 0 "bisheng: ok.yaml: 1 articles in 0 parts, outputs checked: 2" build --check ok.yaml
+expect 0 "bisheng: ok.yaml: 1 articles in 0 parts, outputs checked: 1" build --check --only=pdf ok.yaml
+expect 0 "" build --check -q ok.yaml
+
+# options that do not apply to an output's format are warnings, silenced by -q
+printf 'title: T\narticles: [a.txt]\noutputs:\n  - {name: e, file: o.epub, paper: A4}\n  - {name: p, file: o.pdf, css: a.txt}\n' > warn.yaml
+expect 0 "bisheng: warn.yaml:4: warning: 'paper' has no effect on an EPUB output
+bisheng: warn.yaml:5: warning: 'css' has no effect on a PDF output
+bisheng: warn.yaml: 1 articles in 0 parts, outputs checked: 2" build --check warn.yaml
+expect 0 "" build --check -q warn.yaml
+# a book without a title is only a warning
+printf 'articles: [a.txt]\noutputs: [{file: o.epub}]\n' > notitle.yaml
+expect 0 "bisheng: notitle.yaml:1: warning: the book has no 'title'
+bisheng: notitle.yaml: 1 articles in 0 parts, outputs checked: 1" build --check notitle.yaml
+
+[ $fails = 0 ] || { echo "$fails failures"; exit 1; }
+echo "all build error cases pass"

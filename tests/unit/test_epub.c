@@ -1,0 +1,826 @@
+/* The EPUB writer: text passes (forbidden characters, V3 quotes, L1 runs, image sniffing),
+ * the XHTML it writes for every node type, vertical books, reproducibility and bad images.
+ *
+ * Run with `--fixtures DIR` it writes EPUBs of the corpus articles (through a tiny line
+ * reader, until the real readers land), horizontal and vertical, a collection of all of them
+ * and a rich article, for tests/t-epub-epubcheck.sh. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zip.h>
+#include <hb.h>
+
+#include "bisheng/epub.h"
+#include "bisheng/node.h"
+#include "epub/epub-impl.h"
+
+/* ---- tree helpers ---- */
+
+static bs_node *text(const char *s) { return bs_node_new_text(BS_NODE_TEXT, s, strlen(s)); }
+
+static bs_node *add(bs_node *parent, bs_node *child)
+{
+  assert_true(bs_node_append_child(parent, child));
+  return child;
+}
+
+static bs_node *para(bs_node *parent, const char *s)
+{
+  bs_node *p = add(parent, bs_node_new(BS_NODE_PARAGRAPH));
+  add(p, text(s));
+  return p;
+}
+
+static bs_node *wrap(bs_node *parent, bs_node_type t, const char *s)
+{
+  bs_node *n = add(parent, bs_node_new(t));
+  add(n, text(s));
+  return n;
+}
+
+/* An article with every node type, in zh-Hant. */
+static bs_node *rich_article(const char *input)
+{
+  bs_node *d = bs_node_new(BS_NODE_DOCUMENT);
+  bs_node_set_input(d, input);
+  bs_node_set_meta(d, BS_META_TITLE, "“測試”文章 12 號");
+  bs_node_set_meta(d, BS_META_SUBTITLE, "副標題");
+  bs_node_add_meta_item(d, BS_META_AUTHORS, "王小明");
+  bs_node_add_meta_item(d, BS_META_AUTHORS, "李大華");
+  bs_node_set_meta(d, BS_META_AFFILIATION, "華語研究所");
+  bs_node_set_meta(d, BS_META_SOURCE, "風聞");
+  bs_node_set_meta(d, BS_META_DATE, "2025-08-15");
+  bs_node_set_meta(d, BS_META_LANG, "zh-Hant");
+  bs_node *h = add(d, bs_node_new(BS_NODE_HEADING));
+  add(h, text("一、概說"));
+  bs_node *p = para(d, "2025年8月15日，他說：“天下‘為’公”，GDP增加12%。A股與iPhone。");
+  bs_node_set_pos(p, 3, 1, 0);
+  bs_node *s = add(p, bs_node_new(BS_NODE_STRONG));
+  add(s, text("重要"));
+  wrap(p, BS_NODE_EMPHASIS, "強調");
+  wrap(p, BS_NODE_STRIKETHROUGH, "刪除");
+  wrap(p, BS_NODE_EMPHASIS_MARK, "著重");
+  add(p, bs_node_new_text(BS_NODE_CODE, "a<b&c", 5));
+  add(p, bs_node_new(BS_NODE_LINE_BREAK));
+  bs_node *ruby = wrap(p, BS_NODE_RUBY, "漢字");
+  bs_node_set_annotation(ruby, "かんじ");
+  bs_node *link = wrap(p, BS_NODE_LINK, "連結");
+  bs_node_set_href(link, "https://example.com/?a=1&b=2");
+  bs_node *bad = wrap(p, BS_NODE_LINK, "本地");
+  bs_node_set_href(bad, "local.html");
+  bs_node *ref = add(p, bs_node_new(BS_NODE_FOOTNOTE_REF));
+  bs_node_set_label(ref, "1");
+  bs_node *span = wrap(p, BS_NODE_SPAN, "English words");
+  bs_node_set_lang(span, "en");
+  wrap(p, BS_NODE_SUPERSCRIPT, "2");
+  wrap(p, BS_NODE_SUBSCRIPT, "x");
+  add(p, text("控制\x01字元\xEF\xBF\xBE。"));
+  bs_node *h2 = add(d, bs_node_new(BS_NODE_HEADING));
+  bs_node_set_heading_level(h2, 2);
+  add(h2, text("小節"));
+  bs_node *bq = add(d, bs_node_new(BS_NODE_BLOCK_QUOTE));
+  para(bq, "引文。");
+  bs_node *list = add(d, bs_node_new(BS_NODE_LIST));
+  bs_node_set_list_ordered(list, true);
+  bs_node_set_list_start(list, 3);
+  para(add(list, bs_node_new(BS_NODE_ITEM)), "第一項");
+  para(add(list, bs_node_new(BS_NODE_ITEM)), "第二項");
+  bs_node *code = add(d, bs_node_new(BS_NODE_CODE_BLOCK));
+  bs_node_set_literal(code, "int main(void) { return 0; }\n", 29);
+  add(d, bs_node_new(BS_NODE_THEMATIC_BREAK));
+  bs_node *fig = add(d, bs_node_new(BS_NODE_FIGURE));
+  bs_node_set_caption(fig, "無圖之說明");
+  bs_node_set_credit(fig, "© 某社");
+  bs_node *table = add(d, bs_node_new(BS_NODE_TABLE));
+  bs_node *row = add(table, bs_node_new(BS_NODE_TABLE_ROW));
+  bs_node *c1 = wrap(row, BS_NODE_TABLE_CELL, "年");
+  bs_node_set_cell_header(c1, true);
+  bs_node *c2 = wrap(row, BS_NODE_TABLE_CELL, "數");
+  bs_node_set_cell_align(c2, BS_ALIGN_RIGHT);
+  add(d, bs_node_new(BS_NODE_PAGE_BREAK));
+  bs_node *ind = para(d, "低八字。");
+  bs_node_set_indent(ind, 8);
+  bs_node *fn = add(d, bs_node_new(BS_NODE_FOOTNOTE_DEF));
+  bs_node_set_label(fn, "1");
+  para(fn, "註釋內容。");
+  assert_int_equal(bs_node_check(d, stderr), 0);
+  return d;
+}
+
+/* ---- reading back ---- */
+
+static char *unzip_entry(const char *path, const char *name, size_t *len)
+{
+  int e = 0;
+  zip_t *z = zip_open(path, ZIP_RDONLY, &e);
+  if (!z)
+    return NULL;
+  zip_stat_t st;
+  char *out = NULL;
+  if (zip_stat(z, name, 0, &st) == 0) {
+    zip_file_t *f = zip_fopen(z, name, 0);
+    out = calloc(1, st.size + 1);
+    if (f && zip_fread(f, out, st.size) == (zip_int64_t)st.size) {
+      if (len)
+        *len = st.size;
+    } else {
+      free(out);
+      out = NULL;
+    }
+    if (f)
+      zip_fclose(f);
+  }
+  zip_close(z);
+  return out;
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *b = malloc((size_t)n + 1);
+  size_t got = fread(b, 1, (size_t)n, f);
+  fclose(f);
+  b[got] = 0;
+  *len = got;
+  return b;
+}
+
+static int nwarnings;
+static char last_warning[1200];
+static void count_warning(void *user, const bs_error *w)
+{
+  (void)user;
+  nwarnings++;
+  bs_error_format(w, last_warning, sizeof last_warning);
+}
+
+static char tmpdir[256];
+
+static void make_tmpdir(void)
+{
+  if (!*tmpdir) {
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/bs-epub-test-XXXXXX");
+    assert_non_null(mkdtemp(tmpdir));
+  }
+}
+
+static char *tmp(const char *name)
+{
+  static char buf[4][512];
+  static int k;
+  make_tmpdir();
+  char *b = buf[k++ % 4];
+  snprintf(b, 512, "%s/%s", tmpdir, name);
+  return b;
+}
+
+static bs_status write_epub(bs_node *root, bs_direction dir, long long sde, const char *out,
+                            bs_error *err)
+{
+  bs_epub_options o;
+  bs_epub_options_init(&o);
+  o.direction = dir;
+  o.source_date = sde;
+  o.diag = count_warning;
+  return bs_epub_write(root, &o, out, err);
+}
+
+/* ---- unit tests of the text passes ---- */
+
+static void test_clean(void **state)
+{
+  (void)state;
+  bs_epub_options o;
+  bs_epub_options_init(&o);
+  o.diag = count_warning;
+  bs_epub e = {0};
+  e.opts = &o;
+  bs_node *d = bs_node_new(BS_NODE_DOCUMENT);
+  bs_node_set_input(d, "in.txt");
+  bs_node *p = add(d, bs_node_new(BS_NODE_PARAGRAPH));
+  bs_node_set_pos(p, 7, 1, 0);
+  bs_node *t = add(p, text("x"));
+  nwarnings = 0;
+  const char in[] = "a\x01" "b\tc\n\x1f" "d\xEF\xBF\xBF" "e\xEF\xBF\xBE" "f\r\x02" "g";
+  char *c = bs_epub_clean(&e, in, sizeof in - 1, t);
+  assert_string_equal(c, "ab\tc\ndefg");
+  free(c);
+  assert_int_equal(nwarnings, 2); /* one per kind */
+  assert_non_null(strstr(last_warning, "in.txt:7"));
+  c = bs_epub_clean(&e, "純文字", strlen("純文字"), t);
+  assert_string_equal(c, "純文字");
+  free(c);
+  assert_int_equal(nwarnings, 2);
+  bs_node_free(d);
+}
+
+static char *apply_quotes(const char *s)
+{
+  bs_epub_quotes q = {0};
+  bs_epub_quotes_scan(&q, s, strlen(s));
+  bs_epub_quotes_finish(&q);
+  bs_buf b = BS_BUF_INIT;
+  size_t i = 0, n = strlen(s);
+  while (i < n) {
+    uint32_t cp;
+    size_t k = bs_utf8_decode(s + i, n - i, &cp);
+    if (bs_epub_is_quote(cp))
+      cp = bs_epub_quotes_take(&q, cp);
+    bs_buf_put_utf8(&b, cp);
+    i += k;
+  }
+  bs_epub_quotes_free(&q);
+  return bs_buf_detach(&b);
+}
+
+static void test_quotes(void **state)
+{
+  (void)state;
+  static const char *cases[][2] = {
+      {"他說“你好”。", "他說「你好」。"},
+      {"“外‘內’外”", "「外『內』外」"},
+      {"‘單’", "「單」"},
+      {"「已有“內”」", "「已有『內』」"},
+      {"don’t “x", "don’t “x"}, /* apostrophe and an unclosed quote stay */
+      {"“a” “b”", "「a」 「b」"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char *r = apply_quotes(cases[i][0]);
+    assert_string_equal(r, cases[i][1]);
+    free(r);
+  }
+}
+
+static void test_runs(void **state)
+{
+  (void)state;
+  assert_int_equal(bs_epub_classify_run("12", 2), BS_EPUB_RUN_TCY);
+  assert_int_equal(bs_epub_classify_run("8", 1), BS_EPUB_RUN_TCY);
+  assert_int_equal(bs_epub_classify_run("100", 3), BS_EPUB_RUN_TCY);
+  assert_int_equal(bs_epub_classify_run("2025", 4), BS_EPUB_RUN_UPRIGHT);
+  assert_int_equal(bs_epub_classify_run("GDP", 3), BS_EPUB_RUN_UPRIGHT);
+  assert_int_equal(bs_epub_classify_run("A", 1), BS_EPUB_RUN_UPRIGHT);
+  assert_int_equal(bs_epub_classify_run("3.0", 3), BS_EPUB_RUN_TCY);
+  assert_int_equal(bs_epub_classify_run("A+", 2), BS_EPUB_RUN_TCY);
+  assert_int_equal(bs_epub_classify_run("iPhone", 6), BS_EPUB_RUN_NONE);
+  assert_int_equal(bs_epub_classify_run("New York", 8), BS_EPUB_RUN_NONE);
+  assert_int_equal(bs_epub_classify_run("B-2", 3), BS_EPUB_RUN_NONE);
+}
+
+static void test_sniff(void **state)
+{
+  (void)state;
+  const char *ext;
+  assert_string_equal(bs_epub_sniff_image((const unsigned char *)"\x89PNG\r\n\x1a\n....", 12, &ext),
+                      "image/png");
+  assert_string_equal(bs_epub_sniff_image((const unsigned char *)"\xFF\xD8\xFF\xE0", 4, &ext),
+                      "image/jpeg");
+  assert_string_equal(bs_epub_sniff_image((const unsigned char *)"GIF89a..", 8, &ext), "image/gif");
+  assert_string_equal(bs_epub_sniff_image((const unsigned char *)"RIFF....WEBPVP8 ", 16, &ext),
+                      "image/webp");
+  const char *svg = "<?xml version=\"1.0\"?>\n<!-- c -->\n<svg xmlns=\"http://www.w3.org/2000/svg\"/>";
+  assert_string_equal(bs_epub_sniff_image((const unsigned char *)svg, strlen(svg), &ext),
+                      "image/svg+xml");
+  assert_null(bs_epub_sniff_image((const unsigned char *)"hello world", 11, &ext));
+}
+
+/* ---- whole books ---- */
+
+static void test_rich_horizontal(void **state)
+{
+  (void)state;
+  bs_node *d = rich_article(tmp("rich.txt"));
+  bs_error err;
+  nwarnings = 0;
+  assert_int_equal(write_epub(d, BS_DIR_HORIZONTAL, 1700000000, tmp("h.epub"), &err), BS_OK);
+  /* mimetype first, stored */
+  int ze = 0;
+  zip_t *z = zip_open(tmp("h.epub"), ZIP_RDONLY, &ze);
+  assert_non_null(z);
+  zip_stat_t st;
+  assert_int_equal(zip_stat_index(z, 0, 0, &st), 0);
+  assert_string_equal(st.name, "mimetype");
+  assert_int_equal(st.comp_method, ZIP_CM_STORE);
+  zip_close(z);
+  char *x = unzip_entry(tmp("h.epub"), "EPUB/text/c0001.xhtml", NULL);
+  assert_non_null(x);
+  assert_non_null(strstr(x, "<html xmlns=\"http://www.w3.org/1999/xhtml\" "
+                            "xmlns:epub=\"http://www.idpf.org/2007/ops\" lang=\"zh-Hant\" "
+                            "xml:lang=\"zh-Hant\">"));
+  assert_non_null(strstr(x, "epub:type=\"noteref\" href=\"#fn1\""));
+  assert_non_null(strstr(x, "epub:type=\"footnote\" id=\"fn1\""));
+  assert_non_null(strstr(x, "<a class=\"footnote-label\" href=\"#nr1\">1</a>"));
+  assert_non_null(strstr(x, "<ruby>漢字<rp>(</rp><rt>かんじ</rt><rp>)</rp></ruby>"));
+  assert_non_null(strstr(x, "<h2 id=\"h1\">一、概說</h2>")); /* bumped under the title */
+  assert_non_null(strstr(x, "<h3 id=\"h2\">小節</h3>"));
+  assert_non_null(strstr(x, "<strong>重要</strong>"));
+  assert_non_null(strstr(x, "<em>強調</em>"));
+  assert_non_null(strstr(x, "<del>刪除</del>"));
+  assert_non_null(strstr(x, "<span class=\"em-dot\">著重</span>"));
+  assert_non_null(strstr(x, "<code>a&lt;b&amp;c</code>"));
+  assert_non_null(strstr(x, "href=\"https://example.com/?a=1&amp;b=2\""));
+  assert_non_null(strstr(x, "<span class=\"link\">本地</span>"));
+  assert_non_null(strstr(x, "<span lang=\"en\" xml:lang=\"en\">English words</span>"));
+  assert_non_null(strstr(x, "<sup>2</sup>"));
+  assert_non_null(strstr(x, "<sub>x</sub>"));
+  assert_non_null(strstr(x, "<br/>"));
+  assert_non_null(strstr(x, "<ol start=\"3\">"));
+  assert_non_null(strstr(x, "<blockquote>"));
+  assert_non_null(strstr(x, "<pre><code>int main"));
+  assert_non_null(strstr(x, "<hr/>"));
+  assert_non_null(strstr(x, "<div class=\"page-break\"/>"));
+  assert_non_null(strstr(x, "<p class=\"caption\">無圖之說明 <span class=\"credit\">© 某社</span></p>"));
+  assert_non_null(strstr(x, "<th>年</th>"));
+  assert_non_null(strstr(x, "<td class=\"align-right\">數</td>"));
+  assert_non_null(strstr(x, "style=\"margin-inline-start: 8em\""));
+  assert_non_null(strstr(x, "控制字元。")); /* forbidden characters gone */
+  assert_non_null(strstr(x, "<p class=\"author\">王小明、李大華</p>"));
+  assert_non_null(strstr(x, "<p class=\"affiliation\">華語研究所</p>"));
+  /* horizontal: quotes as written, no tcy */
+  assert_non_null(strstr(x, "“天下‘為’公”"));
+  assert_null(strstr(x, "tcy"));
+  free(x);
+  char *opf = unzip_entry(tmp("h.epub"), "EPUB/content.opf", NULL);
+  assert_non_null(opf);
+  assert_null(strstr(opf, "page-progression-direction"));
+  assert_non_null(strstr(opf, "<dc:identifier id=\"bookid\">urn:uuid:"));
+  assert_non_null(strstr(opf, "<dc:creator id=\"creator1\">王小明</dc:creator>"));
+  assert_non_null(strstr(opf, "<dc:creator id=\"creator2\">李大華</dc:creator>"));
+  assert_non_null(strstr(opf, "<dc:language>zh-Hant</dc:language>"));
+  assert_non_null(strstr(opf, "<meta property=\"dcterms:modified\">2023-11-14T22:13:20Z</meta>"));
+  assert_non_null(strstr(opf, "<dc:source>風聞</dc:source>"));
+  assert_non_null(strstr(opf, "<dc:date>2025-08-15</dc:date>"));
+  free(opf);
+  char *nav = unzip_entry(tmp("h.epub"), "EPUB/nav.xhtml", NULL);
+  assert_non_null(strstr(nav, "<a href=\"text/c0001.xhtml#h1\">一、概說</a>"));
+  assert_non_null(strstr(nav, "epub:type=\"landmarks\""));
+  free(nav);
+  assert_true(nwarnings >= 2); /* forbidden characters, the local link is just dropped */
+  bs_node_free(d);
+}
+
+static void test_rich_vertical(void **state)
+{
+  (void)state;
+  bs_node *d = rich_article(tmp("rich.txt"));
+  bs_error err;
+  assert_int_equal(write_epub(d, BS_DIR_VERTICAL, 1700000000, tmp("v.epub"), &err), BS_OK);
+  char *x = unzip_entry(tmp("v.epub"), "EPUB/text/c0001.xhtml", NULL);
+  assert_non_null(x);
+  assert_non_null(strstr(x, "他說：「天下『為』公」"));                   /* V3 */
+  assert_non_null(strstr(x, "<h1 class=\"title\" id=\"title\">「測試」文章 <span class=\"tcy\">12</span> 號</h1>"));
+  assert_non_null(strstr(x, "<span class=\"upright\">2025</span>年<span class=\"tcy\">8</span>月<span class=\"tcy\">15</span>日"));
+  assert_non_null(strstr(x, "<span class=\"upright\">GDP</span>增加<span class=\"tcy\">12</span><span class=\"upright\">%</span>"));
+  assert_non_null(strstr(x, "<span class=\"upright\">A</span>股與iPhone"));
+  assert_non_null(strstr(x, "English words</span>")); /* English stays sideways */
+  assert_non_null(strstr(x, "href=\"../css/vertical.css\""));
+  free(x);
+  char *opf = unzip_entry(tmp("v.epub"), "EPUB/content.opf", NULL);
+  assert_non_null(strstr(opf, "page-progression-direction=\"rtl\""));
+  free(opf);
+  char *css = unzip_entry(tmp("v.epub"), "EPUB/css/vertical.css", NULL);
+  assert_non_null(strstr(css, "writing-mode: vertical-rl"));
+  assert_non_null(strstr(css, "-epub-writing-mode: vertical-rl"));
+  assert_non_null(strstr(css, "text-combine-upright: all"));
+  free(css);
+  assert_null(unzip_entry(tmp("v.epub"), "EPUB/css/horizontal.css", NULL));
+  bs_node_free(d);
+}
+
+static void test_reproducible(void **state)
+{
+  (void)state;
+  bs_node *d = rich_article(tmp("rich.txt"));
+  bs_error err;
+  assert_int_equal(write_epub(d, BS_DIR_VERTICAL, 1234567890, tmp("r1.epub"), &err), BS_OK);
+  sleep(1); /* a clock leaking into the archive would show */
+  assert_int_equal(write_epub(d, BS_DIR_VERTICAL, 1234567890, tmp("r2.epub"), &err), BS_OK);
+  size_t n1, n2;
+  char *a = read_file(tmp("r1.epub"), &n1), *b = read_file(tmp("r2.epub"), &n2);
+  assert_int_equal(n1, n2);
+  assert_memory_equal(a, b, n1);
+  free(a);
+  free(b);
+  bs_node_free(d);
+}
+
+static void test_bad_images(void **state)
+{
+  (void)state;
+  static const char *srcs[] = {"missing.png", "../outside.png", "/etc/hostname",
+                               "https://example.com/a.png", "notimage.png", "link.png"};
+  make_tmpdir();
+  FILE *f = fopen(tmp("notimage.png"), "w");
+  fputs("not an image", f);
+  fclose(f);
+  FILE *g = fopen("/tmp/bs-epub-outside.png", "w");
+  fputs("\x89PNG\r\n\x1a\n", g);
+  fclose(g);
+  unlink(tmp("link.png"));
+  assert_int_equal(symlink("/tmp/bs-epub-outside.png", tmp("link.png")), 0);
+  for (size_t i = 0; i < sizeof srcs / sizeof srcs[0]; i++) {
+    bs_node *d = bs_node_new(BS_NODE_DOCUMENT);
+    bs_node_set_input(d, tmp("in.txt"));
+    bs_node_set_meta(d, BS_META_TITLE, "T");
+    bs_node *fig = add(d, bs_node_new(BS_NODE_FIGURE));
+    bs_node_set_src(fig, srcs[i]);
+    bs_node_set_caption(fig, "說明");
+    bs_node_set_pos(fig, 42, 1, 0);
+    bs_error err;
+    bs_error_clear(&err);
+    unlink(tmp("bad.epub"));
+    assert_int_equal(write_epub(d, BS_DIR_DEFAULT, 0, tmp("bad.epub"), &err), BS_ERR_IMAGE);
+    assert_int_equal(err.line, 42);
+    assert_string_equal(err.path, tmp("in.txt"));
+    assert_int_equal(access(tmp("bad.epub"), F_OK), -1);
+    /* keep going: a warning and the caption */
+    bs_epub_options o;
+    bs_epub_options_init(&o);
+    o.keep_going = true;
+    o.diag = count_warning;
+    nwarnings = 0;
+    assert_int_equal(bs_epub_write(d, &o, tmp("bad.epub"), &err), BS_OK);
+    assert_int_equal(nwarnings, 1);
+    char *x = unzip_entry(tmp("bad.epub"), "EPUB/text/c0001.xhtml", NULL);
+    assert_non_null(strstr(x, "<p class=\"caption\">說明</p>"));
+    free(x);
+    bs_node_free(d);
+  }
+  /* no temporaries left behind */
+  DIR *dir = opendir(tmpdir);
+  struct dirent *de;
+  while ((de = readdir(dir)))
+    assert_null(strstr(de->d_name, ".tmp-"));
+  closedir(dir);
+  unlink("/tmp/bs-epub-outside.png");
+}
+
+static void test_good_image_and_cover(void **state)
+{
+  (void)state;
+  make_tmpdir();
+  mkdir(tmp("img"), 0755);
+  FILE *f = fopen(tmp("img/p.gif"), "wb");
+  static const unsigned char gif[] = {0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 1, 0, 1, 0, 0x80, 0,
+                                      0,    0xff, 0xff, 0xff, 0,    0,    0, 0x21, 0xf9, 4, 1, 0,
+                                      0,    0,    0,    0x2c, 0,    0,    0, 0, 1, 0, 1, 0, 0, 2,
+                                      2,    0x44, 1,    0,    0x3b};
+  fwrite(gif, 1, sizeof gif, f);
+  fclose(f);
+  bs_node *book = bs_node_new(BS_NODE_BOOK);
+  bs_node_set_meta(book, BS_META_TITLE, "書");
+  bs_node_set_meta(book, BS_META_LANG, "ja");
+  bs_node_set_meta(book, BS_META_COVER, "img/p.gif");
+  bs_node_set_input(book, tmp("book.yaml"));
+  for (int i = 0; i < 2; i++) {
+    bs_node *d = add(book, bs_node_new(BS_NODE_DOCUMENT));
+    bs_node_set_input(d, tmp("a.txt"));
+    bs_node_set_meta(d, BS_META_TITLE, i ? "二" : "一");
+    bs_node *fig = add(d, bs_node_new(BS_NODE_FIGURE));
+    bs_node_set_src(fig, "img/../img/p.gif");
+    bs_node_set_caption(fig, "図");
+  }
+  bs_error err;
+  assert_int_equal(write_epub(book, BS_DIR_DEFAULT, 0, tmp("c.epub"), &err), BS_OK);
+  char *opf = unzip_entry(tmp("c.epub"), "EPUB/content.opf", NULL);
+  assert_non_null(strstr(opf, "properties=\"cover-image\""));
+  assert_non_null(strstr(opf, "media-type=\"image/gif\""));
+  assert_null(strstr(opf, "img0002")); /* one image packed once */
+  assert_non_null(strstr(opf, "<itemref idref=\"cover\"/>"));
+  assert_non_null(strstr(opf, "<itemref idref=\"titlepage\"/>"));
+  free(opf);
+  char *x = unzip_entry(tmp("c.epub"), "EPUB/text/c0002.xhtml", NULL);
+  assert_non_null(strstr(x, "<img src=\"../images/img0001.gif\" alt=\"図\"/>"));
+  assert_non_null(strstr(x, "<figcaption>図</figcaption>"));
+  free(x);
+  char *nav = unzip_entry(tmp("c.epub"), "EPUB/nav.xhtml", NULL);
+  assert_non_null(strstr(nav, "<a href=\"text/c0002.xhtml\">二</a>"));
+  assert_non_null(strstr(nav, "目次"));
+  free(nav);
+  bs_node_free(book);
+}
+
+/* What would make the XHTML invalid is left out: bad language tags, links in links. */
+static void test_invalid_markup_avoided(void **state)
+{
+  (void)state;
+  bs_node *d = bs_node_new(BS_NODE_DOCUMENT);
+  bs_node_set_meta(d, BS_META_LANG, "zh_TW!");
+  bs_node *p = para(d, "甲");
+  bs_node *span = wrap(p, BS_NODE_SPAN, "乙");
+  bs_node_set_lang(span, "not a tag");
+  bs_node *link = wrap(p, BS_NODE_LINK, "丙");
+  bs_node_set_href(link, "https://example.com/");
+  bs_node *inner = wrap(link, BS_NODE_LINK, "丁");
+  bs_node_set_href(inner, "https://example.org/");
+  bs_node *ref = add(link, bs_node_new(BS_NODE_FOOTNOTE_REF));
+  bs_node_set_label(ref, "a");
+  bs_node *fn = add(d, bs_node_new(BS_NODE_FOOTNOTE_DEF));
+  bs_node_set_label(fn, "a");
+  para(fn, "注");
+  bs_node_set_meta(d, BS_META_DATE, "2025年8月5日");
+  bs_error err;
+  nwarnings = 0;
+  assert_int_equal(write_epub(d, BS_DIR_DEFAULT, 0, tmp("m.epub"), &err), BS_OK);
+  char *opf = unzip_entry(tmp("m.epub"), "EPUB/content.opf", NULL);
+  assert_non_null(strstr(opf, "<dc:date>2025-08-05</dc:date>"));
+  free(opf);
+  assert_true(nwarnings >= 1); /* the language */
+  char *x = unzip_entry(tmp("m.epub"), "EPUB/text/c0001.xhtml", NULL);
+  assert_non_null(strstr(x, "lang=\"und\""));
+  assert_null(strstr(x, "not a tag"));
+  assert_non_null(strstr(x, "<a href=\"https://example.com/\">丙<span class=\"link\">丁</span><sup>a</sup></a>"));
+  free(x);
+  bs_node_free(d);
+}
+
+/* A vertical book with one horizontal (English) chapter: each chapter gets its sheet. */
+static void test_mixed_directions(void **state)
+{
+  (void)state;
+  bs_node *book = bs_node_new(BS_NODE_BOOK);
+  bs_node_set_meta(book, BS_META_DIRECTION, "vertical");
+  bs_node_set_meta(book, BS_META_LANG, "zh-Hant");
+  bs_node *a = add(book, bs_node_new(BS_NODE_DOCUMENT));
+  bs_node_set_meta(a, BS_META_TITLE, "甲");
+  para(a, "他說“好”，共12人。");
+  bs_node *b = add(book, bs_node_new(BS_NODE_DOCUMENT));
+  bs_node_set_meta(b, BS_META_TITLE, "English");
+  bs_node_set_meta(b, BS_META_LANG, "en");
+  bs_node_set_meta(b, BS_META_DIRECTION, "horizontal");
+  para(b, "He said “hello” to 12 people.");
+  bs_error err;
+  assert_int_equal(write_epub(book, BS_DIR_DEFAULT, 0, tmp("mix.epub"), &err), BS_OK);
+  char *x1 = unzip_entry(tmp("mix.epub"), "EPUB/text/c0001.xhtml", NULL);
+  char *x2 = unzip_entry(tmp("mix.epub"), "EPUB/text/c0002.xhtml", NULL);
+  char *opf = unzip_entry(tmp("mix.epub"), "EPUB/content.opf", NULL);
+  assert_non_null(strstr(x1, "vertical.css"));
+  assert_non_null(strstr(x1, "他說「好」，共<span class=\"tcy\">12</span>人。"));
+  assert_non_null(strstr(x2, "horizontal.css"));
+  assert_non_null(strstr(x2, "He said “hello” to 12 people."));
+  assert_non_null(strstr(x2, "lang=\"en\""));
+  assert_non_null(strstr(opf, "page-progression-direction=\"rtl\""));
+  assert_non_null(strstr(opf, "href=\"css/horizontal.css\""));
+  assert_non_null(strstr(opf, "href=\"css/vertical.css\""));
+  free(x1);
+  free(x2);
+  free(opf);
+  bs_node_free(book);
+}
+
+/* templates_dir replaces the built-in stylesheets */
+static void test_templates_dir(void **state)
+{
+  (void)state;
+  make_tmpdir();
+  mkdir(tmp("tpl"), 0755);
+  static const char *names[] = {"tpl/base.css", "tpl/horizontal.css", "tpl/vertical.css"};
+  for (int i = 0; i < 3; i++) {
+    FILE *f = fopen(tmp(names[i]), "w");
+    fprintf(f, "/* mine %d */\n", i);
+    fclose(f);
+  }
+  bs_node *d = bs_node_new(BS_NODE_DOCUMENT);
+  para(d, "文");
+  bs_epub_options o;
+  bs_epub_options_init(&o);
+  o.templates_dir = tmp("tpl");
+  bs_error err;
+  assert_int_equal(bs_epub_write(d, &o, tmp("t.epub"), &err), BS_OK);
+  char *css = unzip_entry(tmp("t.epub"), "EPUB/css/base.css", NULL);
+  assert_string_equal(css, "/* mine 0 */\n");
+  free(css);
+  o.templates_dir = tmp("nowhere");
+  assert_int_equal(bs_epub_write(d, &o, tmp("t.epub"), &err), BS_ERR_IO);
+  bs_node_free(d);
+}
+
+static unsigned first_gid(hb_face_t *face, const char *text, hb_direction_t dir)
+{
+  hb_font_t *font = hb_font_create(face);
+  hb_buffer_t *buf = hb_buffer_create();
+  hb_buffer_add_utf8(buf, text, -1, 0, -1);
+  hb_buffer_set_direction(buf, dir);
+  hb_buffer_set_script(buf, HB_SCRIPT_HAN);
+  hb_buffer_set_language(buf, hb_language_from_string("zh-Hant", -1));
+  hb_shape(font, buf, NULL, 0);
+  unsigned n;
+  hb_glyph_info_t *info = hb_buffer_get_glyph_infos(buf, &n);
+  unsigned gid = n ? info[0].codepoint : 0;
+  hb_buffer_destroy(buf);
+  hb_font_destroy(font);
+  return gid;
+}
+
+/* --embed-fonts: a subset of the TC face with the characters used, and its vertical forms
+ * (V2: 「 has a vertical glyph in TTB) kept. */
+static void test_embed_fonts(void **state)
+{
+  (void)state;
+  bs_node *d = rich_article(tmp("rich.txt"));
+  bs_epub_options o;
+  bs_epub_options_init(&o);
+  o.embed_fonts = true;
+  o.direction = BS_DIR_VERTICAL;
+  o.diag = count_warning;
+  nwarnings = 0;
+  last_warning[0] = 0;
+  bs_error err;
+  assert_int_equal(bs_epub_write(d, &o, tmp("f.epub"), &err), BS_OK);
+  bs_node_free(d);
+  if (strstr(last_warning, "not installed"))
+    skip();
+  size_t len = 0;
+  char *otf = unzip_entry(tmp("f.epub"), "EPUB/fonts/NotoSerifCJKtc-subset.otf", &len);
+  assert_non_null(otf);
+  assert_true(len > 1000 && len < 2000000); /* a subset, not the 20 MB collection */
+  assert_memory_equal(otf, "OTTO", 4);     /* CFF OpenType */
+  char *css = unzip_entry(tmp("f.epub"), "EPUB/css/fonts.css", NULL);
+  assert_non_null(strstr(css, "font-family: \"Noto Serif CJK TC\""));
+  assert_non_null(strstr(css, "url(\"../fonts/NotoSerifCJKtc-subset.otf\")"));
+  free(css);
+  char *x = unzip_entry(tmp("f.epub"), "EPUB/text/c0001.xhtml", NULL);
+  assert_non_null(strstr(x, "href=\"../css/fonts.css\""));
+  free(x);
+  hb_blob_t *blob = hb_blob_create(otf, (unsigned)len, HB_MEMORY_MODE_READONLY, NULL, NULL);
+  hb_face_t *face = hb_face_create(blob, 0);
+  unsigned h = first_gid(face, "「", HB_DIRECTION_LTR);
+  unsigned v = first_gid(face, "「", HB_DIRECTION_TTB);
+  assert_int_not_equal(h, 0); /* used, so present */
+  assert_int_not_equal(h, v); /* vert survived */
+  assert_int_equal(first_gid(face, "鑫", HB_DIRECTION_LTR), 0); /* unused, so absent */
+  hb_face_destroy(face);
+  hb_blob_destroy(blob);
+  free(otf);
+}
+
+/* ---- fixtures for epubcheck: corpus files through a tiny line reader ---- */
+
+static const char *lang_of_name(const char *name)
+{
+  if (strstr(name, ".zh-Hant."))
+    return "zh-Hant";
+  if (strstr(name, ".zh-Hans."))
+    return "zh-Hans";
+  if (strstr(name, ".ja.") || strstr(name, "aozora"))
+    return "ja";
+  if (strstr(name, ".en."))
+    return "en";
+  return "zh-Hant";
+}
+
+/* One paragraph per non-empty line; the first line is the title; Markdown headings and
+ * images are recognised so headings and figures reach the writer. */
+static bs_node *line_reader(const char *path, const char *name)
+{
+  size_t len;
+  char *data = read_file(path, &len);
+  if (!data)
+    return NULL;
+  bs_node *d = bs_node_new(BS_NODE_DOCUMENT);
+  bs_node_set_input(d, path);
+  bs_node_set_meta(d, BS_META_LANG, lang_of_name(name));
+  int line = 0;
+  char *save = NULL;
+  for (char *l = strtok_r(data, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+    line++;
+    size_t n = strlen(l);
+    if (n && l[n - 1] == '\r')
+      l[--n] = 0;
+    if (!n || !strcmp(l, "---"))
+      continue;
+    if (!bs_node_get_meta(d, BS_META_TITLE)) {
+      bs_node_set_meta(d, BS_META_TITLE, l[0] == '#' ? l + strspn(l, "# ") : l);
+      continue;
+    }
+    bs_node *b;
+    if (l[0] == '#') {
+      int level = (int)strspn(l, "#");
+      b = add(d, bs_node_new(BS_NODE_HEADING));
+      bs_node_set_heading_level(b, level > 6 ? 6 : level);
+      add(b, text(l + strspn(l, "# ")));
+    } else if (!strncmp(l, "![", 2) && strstr(l, "](")) {
+      b = add(d, bs_node_new(BS_NODE_FIGURE));
+      char *src = strstr(l, "](") + 2;
+      src[strcspn(src, " )")] = 0;
+      bs_node_set_src(b, src);
+      bs_node_set_caption(b, "figure");
+    } else {
+      b = para(d, l);
+    }
+    bs_node_set_pos(b, line, 1, 0);
+  }
+  free(data);
+  return d;
+}
+
+static int write_fixtures(const char *dir)
+{
+  const char *corpus = getenv("CORPUS") ? getenv("CORPUS") : "../shared/corpus";
+  DIR *cd = opendir(corpus);
+  if (!cd) {
+    fprintf(stderr, "no corpus at %s\n", corpus);
+    return 77;
+  }
+  char *names[64];
+  int nn = 0;
+  struct dirent *de;
+  while ((de = readdir(cd)) && nn < 64) {
+    const char *dot = strrchr(de->d_name, '.');
+    if (dot && (!strcmp(dot, ".txt") || !strcmp(dot, ".md") || !strcmp(dot, ".html")))
+      names[nn++] = strdup(de->d_name);
+  }
+  closedir(cd);
+  for (int i = 0; i < nn; i++) /* readdir order is not stable */
+    for (int j = i + 1; j < nn; j++)
+      if (strcmp(names[i], names[j]) > 0) {
+        char *t = names[i];
+        names[i] = names[j];
+        names[j] = t;
+      }
+  bs_node *book = bs_node_new(BS_NODE_BOOK);
+  bs_node_set_meta(book, BS_META_TITLE, "東亞散文試印本");
+  bs_node_set_meta(book, BS_META_LANG, "zh-Hant");
+  bs_node_add_meta_item(book, BS_META_AUTHORS, "bisheng corpus editors");
+  int rc = 0;
+  for (int i = 0; i < nn && !rc; i++) {
+    char path[1024], out[1024];
+    snprintf(path, sizeof path, "%s/%s", corpus, names[i]);
+    bs_node *d = line_reader(path, names[i]);
+    for (int v = 0; v < 2 && d; v++) {
+      snprintf(out, sizeof out, "%s/%s-%s.epub", dir, names[i], v ? "vertical" : "horizontal");
+      bs_error err;
+      bs_error_clear(&err);
+      if (write_epub(d, v ? BS_DIR_VERTICAL : BS_DIR_HORIZONTAL, 1700000000, out, &err) != BS_OK) {
+        char line[2048];
+        fprintf(stderr, "%s\n", bs_error_format(&err, line, sizeof line));
+        rc = 1;
+      }
+    }
+    if (d)
+      bs_node_append_child(book, d);
+    free(names[i]);
+  }
+  bs_node *rich = rich_article("rich.txt");
+  for (int v = 0; v < 2 && !rc; v++) {
+    char out[1024];
+    bs_error err;
+    snprintf(out, sizeof out, "%s/rich-%s.epub", dir, v ? "vertical" : "horizontal");
+    if (write_epub(rich, v ? BS_DIR_VERTICAL : BS_DIR_HORIZONTAL, 1700000000, out, &err))
+      rc = 1;
+    snprintf(out, sizeof out, "%s/collection-%s.epub", dir, v ? "vertical" : "horizontal");
+    if (write_epub(book, v ? BS_DIR_VERTICAL : BS_DIR_HORIZONTAL, 1700000000, out, &err))
+      rc = 1;
+  }
+  if (!rc) { /* and with embedded fonts */
+    bs_epub_options o;
+    bs_epub_options_init(&o);
+    o.embed_fonts = true;
+    o.direction = BS_DIR_VERTICAL;
+    o.source_date = 1700000000;
+    char out[1024];
+    bs_error err;
+    snprintf(out, sizeof out, "%s/rich-fonts.epub", dir);
+    if (bs_epub_write(rich, &o, out, &err))
+      rc = 1;
+  }
+  bs_node_free(rich);
+  bs_node_free(book);
+  return rc;
+}
+
+int main(int argc, char **argv)
+{
+  if (argc == 3 && !strcmp(argv[1], "--fixtures"))
+    return write_fixtures(argv[2]);
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_clean),          cmocka_unit_test(test_quotes),
+      cmocka_unit_test(test_runs),           cmocka_unit_test(test_sniff),
+      cmocka_unit_test(test_rich_horizontal), cmocka_unit_test(test_rich_vertical),
+      cmocka_unit_test(test_reproducible),   cmocka_unit_test(test_bad_images),
+      cmocka_unit_test(test_good_image_and_cover), cmocka_unit_test(test_embed_fonts),
+      cmocka_unit_test(test_invalid_markup_avoided), cmocka_unit_test(test_templates_dir),
+      cmocka_unit_test(test_mixed_directions),
+  };
+  int rc = cmocka_run_group_tests(tests, NULL, NULL);
+  if (*tmpdir) {
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    if (system(cmd) != 0)
+      rc = rc ? rc : 1;
+  }
+  return rc;
+}
