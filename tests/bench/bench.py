@@ -107,8 +107,10 @@ def pdf_pages(path):
     return int(m.group(1)) if m else None
 
 
-def measure(label, cmd, budget, output=None, estimate=None, cwd=None, stdout=None):
-    """Warm-up, then up to 5 runs, fewer for slow tasks or a short budget. Returns a dict."""
+def measure(label, cmd, budget, output=None, estimate=None, cwd=None, stdout=None,
+            peer=False):
+    """Warm-up, then up to 5 runs, fewer for slow tasks or a short budget (a peer, 10 to 1000
+    times slower, gets 3 runs only when a run is under 2 s, else 1). Returns a dict."""
     res = {"label": label, "cmd": cmd, "times": [], "rss": 0, "ok": False, "note": ""}
     left = budget.left()
     if estimate is not None and estimate > left:
@@ -130,7 +132,10 @@ def measure(label, cmd, budget, output=None, estimate=None, cwd=None, stdout=Non
         warm = dt
     else:
         warm = estimate
-    runs = 5 if warm < 1 else 3 if warm < 15 else 1
+    if peer:
+        runs = 3 if warm < 2 else 1
+    else:
+        runs = 5 if warm < 1 else 3 if warm < 15 else 1
     while len(res["times"]) < runs:
         if res["times"] and budget.left() < warm * 1.2:
             break
@@ -595,6 +600,8 @@ def peer_ratio(task, n, results, peers, corpora):
             if m != done[-1] or m > n:
                 continue
             peer_s = peer_extrapolate(peers, name, task, done, corpora, n)
+            if peer_s is None:
+                continue
             ratio, approx = peer_s / b["median"], True
         if best is None or ratio < best[0]:
             best = (ratio, approx, name)
@@ -605,7 +612,7 @@ def peer_extrapolate(peers, name, task, done, corpora, n):
     m2 = done[-1]
     t2 = peers[(name, task, m2)]["median"]
     if len(done) < 2:
-        return t2 * corpora[n]["bytes"] / corpora[m2]["bytes"]
+        return None  # one size says nothing about the rate past the start-up
     m1 = done[-2]
     t1 = peers[(name, task, m1)]["median"]
     b1, b2 = corpora[m1]["bytes"], corpora[m2]["bytes"]
@@ -770,16 +777,23 @@ def main():
         for name, task, needs in PEERS:
             if not all(have[x] for x in needs):
                 notes.append("%s: not installed (`make bench-peers`)" % name)
-                continue
-            for n in sizes:
-                if n > PEER_MAX_SIZE[name]:
-                    break
-                prev = [m for (nn, tt, m), r in peers.items() if nn == name and r["ok"]]
-                est = peers[(name, task, prev[-1])]["median"] * n / prev[-1] if prev else None
+        # size by size, so that every peer gets its small corpora before any gets a large one
+        for n in sizes:
+            for name, task, needs in PEERS:
+                if not all(have[x] for x in needs) or n > PEER_MAX_SIZE[name]:
+                    continue
+                done = sorted(m for (nn, tt, m), r in peers.items() if nn == name and r["ok"])
+                est = None
+                if len(done) >= 2:
+                    est = peer_extrapolate(peers, name, task, done, corpora, n)
+                elif done:
+                    # one size only: start-up dominates a 1-article run; 10 articles take
+                    # 2-3 times as long with every peer measured here
+                    est = peers[(name, task, done[-1])]["median"] * min(3.0, n / done[-1])
                 cmd, out = peer_cmd(name, corpora[n], outdir, args.work)
                 log("bench: peer %s, %d articles" % (name, n))
                 peers[(name, task, n)] = measure(name, cmd, budget, output=out, estimate=est,
-                                                 cwd=outdir)
+                                                 cwd=outdir, peer=True)
     elif not (args.quick or args.no_peers):
         notes.append("no peers installed: `make bench-peers` installs pandoc, TeX Live "
                      "(xelatex, LuaLaTeX with LuaTeX-ja) and WeasyPrint from Debian.")
