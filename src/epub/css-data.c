@@ -39,6 +39,8 @@ const char bs_epub_css_base[] =
   "p { margin: 0; text-indent: 2em; }\n"
   "p:lang(ja) { text-indent: 1em; }\n"
   "p:lang(en) { text-indent: 1.5em; }\n"
+  "/* the source indents with ideographic spaces itself */\n"
+  "p.indented, p.indented:lang(ja), p.indented:lang(en) { text-indent: 0; }\n"
   "\n"
   "/* Headings in a heavier face (E4), 10–20 % above body per level (§7.6). */\n"
   "h1, h2, h3, h4, h5, h6 {\n"

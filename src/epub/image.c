@@ -60,6 +60,12 @@ bs_status bs_epub_image(bs_epub *e, const char *src, const char *input, int line
   const char *shown = from_cli ? src : (input ? input : "");
   int at = from_cli ? 0 : line;
   *entry = BS_EPUB_NO_ENTRY;
+  /* a --cover error already starts with the file's name */
+  bs_buf what = BS_BUF_INIT;
+  if (from_cli)
+    bs_buf_puts(&what, "cover image");
+  else
+    bs_buf_printf(&what, "image '%s'", src ? src : "");
 
   if (!src || !*src) {
     st = bs_error_set(err, BS_ERR_IMAGE, shown, at, 0, "image with an empty path");
@@ -91,7 +97,7 @@ bs_status bs_epub_image(bs_epub *e, const char *src, const char *input, int line
   }
   real = realpath(joined, NULL);
   if (!real) {
-    st = bs_error_set(err, BS_ERR_IMAGE, shown, at, 0, "cannot read image '%s': %s", src,
+    st = bs_error_set(err, BS_ERR_IMAGE, shown, at, 0, "cannot read %s: %s", what.data,
                       strerror(errno));
     goto done;
   }
@@ -113,12 +119,12 @@ bs_status bs_epub_image(bs_epub *e, const char *src, const char *input, int line
   bs_error rerr;
   bs_error_clear(&rerr);
   if (bs_read_all(real, &data, &len, &rerr) != BS_OK) {
-    st = bs_error_set(err, BS_ERR_IMAGE, shown, at, 0, "cannot read image '%s': %s", src,
+    st = bs_error_set(err, BS_ERR_IMAGE, shown, at, 0, "cannot read %s: %s", what.data,
                       rerr.message);
     goto done;
   }
   if (len > IMAGE_MAX_BYTES) {
-    st = bs_error_set(err, BS_ERR_LIMIT, shown, at, 0, "image '%s' is larger than %d MB", src,
+    st = bs_error_set(err, BS_ERR_LIMIT, shown, at, 0, "%s is larger than %d MB", what.data,
                       IMAGE_MAX_BYTES / (1024 * 1024));
     goto done;
   }
@@ -126,7 +132,7 @@ bs_status bs_epub_image(bs_epub *e, const char *src, const char *input, int line
   const char *type = bs_epub_sniff_image((const unsigned char *)data, len, &ext);
   if (!type) {
     st = bs_error_set(err, BS_ERR_IMAGE, shown, at, 0,
-                      "'%s' is not an image bisheng can pack (PNG, JPEG, GIF, WebP or SVG)", src);
+                      "%s is not a PNG, JPEG, GIF, WebP or SVG file", what.data);
     goto done;
   }
   bs_buf href = BS_BUF_INIT, id = BS_BUF_INIT;
@@ -146,6 +152,7 @@ bs_status bs_epub_image(bs_epub *e, const char *src, const char *input, int line
   e->nimages++;
   real = NULL;
 done:
+  bs_buf_free(&what);
   free(dir);
   free(joined);
   free(real);

@@ -402,6 +402,17 @@ static void indent(xmlNodePtr x, const bs_node *n)
   }
 }
 
+/* A paragraph whose text already starts with an ideographic space (Aozora Bunko, many
+ * exports) carries its own indent; the stylesheet's would double it (§7.7). */
+static bool source_indented(const bs_node *p)
+{
+  const bs_node *n = bs_node_first_child(p);
+  while (n && bs_node_get_type(n) != BS_NODE_TEXT && bs_node_first_child(n))
+    n = bs_node_first_child(n);
+  return n && bs_node_get_type(n) == BS_NODE_TEXT && bs_node_get_literal_length(n) >= 3 &&
+         !memcmp(bs_node_get_literal(n), "\xE3\x80\x80", 3);
+}
+
 static bs_status body(chap *c, xmlNodePtr root, bs_error *err)
 {
   bs_status st = BS_OK;
@@ -433,7 +444,7 @@ static bs_status body(chap *c, xmlNodePtr root, bs_error *err)
     xmlNodePtr x = NULL; /* the element a container opens */
     switch (t) {
     case BS_NODE_PARAGRAPH:
-      x = elem(cur, "p", NULL);
+      x = elem(cur, "p", source_indented(n) ? "indented" : NULL);
       indent(x, n);
       begin_quotes(c, n);
       break;

@@ -459,7 +459,8 @@ bs_status bs_aozora_read_document(const char *buf, size_t len, const bs_read_opt
       n--;
     if (nl == cap)
       L = bs_xrealloc(L, (cap *= 2) * sizeof *L);
-    L[nl++] = (line_info){buf + i, n, (int)(nl + 1)};
+    L[nl] = (line_info){buf + i, n, (int)nl + 1};
+    nl++;
     if (!p)
       break;
     i = e + 1;

@@ -921,7 +921,6 @@ static void read_meta(hctx *c, xmlDoc *xd, const xmlNode *root_el, const xmlNode
                       bs_node *doc)
 {
   char *og_title = NULL, *site = NULL, *title = NULL, *desc = NULL, *og_desc = NULL;
-  bool have_keywords = false;
   for (const xmlNode *n = root_el; n; n = next_node(n, root_el, !is(n, "body"))) {
     if (n->type != XML_ELEMENT_NODE)
       continue;
@@ -951,7 +950,6 @@ static void read_meta(hctx *c, xmlDoc *xd, const xmlNode *root_el, const xmlNode
         og_desc = bs_xstrdup(content);
       } else if (!strcasecmp(name, "keywords") || !strcasecmp(name, "article:tag")) {
         add_tags(doc, content);
-        have_keywords = true;
       } else if (!strcasecmp(name, "og:site_name") && !site) {
         site = bs_xstrdup(content);
       } else if (!strcasecmp(name, "og:title") && !og_title) {
@@ -1042,8 +1040,12 @@ static void read_meta(hctx *c, xmlDoc *xd, const xmlNode *root_el, const xmlNode
   set_meta_once(doc, BS_META_TITLE, chosen);
   set_meta_once(doc, BS_META_SOURCE, site);
   set_meta_once(doc, BS_META_DESCRIPTION, desc ? desc : og_desc);
-  if (!have_keywords && c->tags.len) {
-    for (size_t i = 0; i < c->tags.len; i += strlen(c->tags.data + i) + 1)
+  /* rel=tag links add to the keywords, without repeats */
+  for (size_t i = 0; i < c->tags.len; i += strlen(c->tags.data + i) + 1) {
+    bool dup = false;
+    for (size_t k = 0; k < bs_node_get_meta_count(doc, BS_META_TAGS); k++)
+      dup |= !strcmp(bs_node_get_meta_item(doc, BS_META_TAGS, k), c->tags.data + i);
+    if (!dup)
       bs_node_add_meta_item(doc, BS_META_TAGS, c->tags.data + i);
   }
   free(og_title), free(site), free(title), free(desc), free(og_desc), free(h1), free(prefix);
@@ -1078,14 +1080,19 @@ bs_status bs_read_html(const char *buf, size_t len, const bs_read_options *opts,
         body = k;
     if (!body)
       body = root_el;
-    /* scripts anywhere are dropped; say so once */
-    for (const xmlNode *n = root_el; n; n = next_node(n, root_el, true))
-      if (is(n, "script")) {
-        bs_read_warn(&c.w, BS_WARN_SCRIPT, (int)xmlGetLineNo((xmlNode *)n), 0,
-                     "scripts, styles and event handlers dropped");
-        break;
-      }
     const xmlNode *art = find_root(&c, body);
+    /* scripts and event handlers in the article are dropped; say so once (a page's own
+     * scripts outside it are expected and not worth a warning) */
+    for (const xmlNode *n = art; n && !c.w.seen[BS_WARN_SCRIPT];
+         n = next_node(n, art, n == art || (n->type == XML_ELEMENT_NODE && !is_chrome(&c, n)))) {
+      bool script = is(n, "script");
+      for (const xmlAttr *a = n->type == XML_ELEMENT_NODE ? n->properties : NULL; a && !script;
+           a = a->next)
+        script = a->name && !strncasecmp((const char *)a->name, "on", 2);
+      if (script && (n == art || !is_chrome(&c, n) || is(n, "script")))
+        bs_read_warn(&c.w, BS_WARN_SCRIPT, (int)xmlGetLineNo((xmlNode *)n), 0,
+                     "scripts and event handlers in the article dropped");
+    }
     for (const xmlNode *a = art; a; a = a->parent)
       if (is(a, "article"))
         c.in_article = true;

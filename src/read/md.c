@@ -167,21 +167,56 @@ static bool front_matter(const char *buf, size_t len, size_t *ys, size_t *ye, si
   return false;
 }
 
-/* ---- depth cap before parsing ---- */
+/* ---- bounding the source before parsing ---- */
 
-/* Rewrites lines whose container prefix (block quote markers, list markers, indentation) is
- * deeper than BS_READ_MAX_DEPTH: the excess markers are dropped, the text kept. Returns a new
- * buffer or NULL when nothing needed changing. */
+/* Stock cmark-gfm is quadratic in block-quote depth and in paragraphs mixing many emphasis
+ * runs and links; both are cut down before parsing, with a warning. A paragraph (non-blank
+ * lines outside fenced code) longer than MAX_PARAGRAPH is ended at the next line, and a single
+ * line longer than that is cut into CHUNK-sized paragraphs at spaces or CJK punctuation. */
+enum { MAX_PARAGRAPH = 64 * 1024, CHUNK = 4 * 1024 };
+
+/* A place near `at` (not before it) to cut a long line: after a space or CJK full stop/comma,
+ * else at a character boundary. */
+static size_t cut_point(const char *s, size_t at, size_t end)
+{
+  size_t lim = at + 4096 < end ? at + 4096 : end;
+  for (size_t i = at; i < lim; i++) {
+    if (s[i] == ' ')
+      return i + 1;
+    if (i + 3 <= lim && (!memcmp(s + i, "\xE3\x80\x82", 3) || !memcmp(s + i, "\xEF\xBC\x8C", 3) ||
+                         !memcmp(s + i, "\xE3\x80\x81", 3)))
+      return i + 3;
+  }
+  size_t i = at;
+  while (i < end && ((unsigned char)s[i] & 0xC0) == 0x80)
+    i++;
+  return i;
+}
+
+/* Returns a rewritten copy of the source, or NULL when nothing needed changing. */
 static char *cap_depth(const char *buf, size_t len, size_t *outlen, bs_warn_state *w,
                        int line0)
 {
   bs_buf out = BS_BUF_INIT;
   bool changed = false;
-  size_t copied = 0;
+  size_t copied = 0, para = 0;
+  bool fence = false;
   int lineno = line0;
   for (size_t i = 0; i < len; lineno++) {
     const char *nl = memchr(buf + i, '\n', len - i);
     size_t e = nl ? (size_t)(nl - buf) : len;
+    bool blank_line = true;
+    for (size_t k = i; k < e && blank_line; k++)
+      blank_line = buf[k] == ' ' || buf[k] == '\t' || buf[k] == '\r' || buf[k] == '>';
+    if (!blank_line && !fence && para > MAX_PARAGRAPH) {
+      bs_read_warn(w, BS_WARN_SPLIT, lineno, 1,
+                   "a paragraph longer than %d KiB was split", MAX_PARAGRAPH / 1024);
+      bs_buf_put(&out, buf + copied, i - copied);
+      bs_buf_putc(&out, '\n');
+      copied = i;
+      changed = true;
+      para = 0;
+    }
     size_t j = i, keep = i;
     int markers = 0, col = 0;
     while (j < e) {
@@ -208,7 +243,9 @@ static char *cap_depth(const char *buf, size_t len, size_t *outlen, bs_warn_stat
       } else {
         break;
       }
-      if (markers <= BS_READ_MAX_DEPTH && col <= 4 * BS_READ_MAX_DEPTH)
+      /* a level per marker, and per two columns of indentation (the least a nested list
+       * item needs) */
+      if (markers + col / 2 <= BS_READ_MAX_DEPTH + 2)
         keep = j;
     }
     if (keep < j) {
@@ -218,6 +255,28 @@ static char *cap_depth(const char *buf, size_t len, size_t *outlen, bs_warn_stat
       bs_buf_putc(&out, ' ');
       copied = j;
       changed = true;
+    }
+    /* fenced code is left whole; blank lines end paragraphs */
+    if (e - j >= 3 && (!memcmp(buf + j, "```", 3) || !memcmp(buf + j, "~~~", 3)))
+      fence = !fence;
+    if (blank_line || fence) {
+      para = 0;
+    } else {
+      if (e - j > MAX_PARAGRAPH) {
+        bs_read_warn(w, BS_WARN_SPLIT, lineno, 1,
+                     "a paragraph longer than %d KiB was split", MAX_PARAGRAPH / 1024);
+        for (size_t at = j + CHUNK; at < e; at += CHUNK) {
+          size_t cut = cut_point(buf, at, e);
+          if (cut >= e)
+            break;
+          bs_buf_put(&out, buf + copied, cut - copied);
+          bs_buf_puts(&out, "\n\n");
+          copied = cut;
+          at = cut;
+        }
+        changed = true;
+      }
+      para += e - i + 1;
     }
     if (!nl)
       break;
@@ -255,17 +314,17 @@ typedef struct mdctx {
   size_t n, cap;
   int depth; /* frames with a node */
   int ndefs;
+  char num[16];
 } mdctx;
 
 /* cmark-gfm numbers footnotes in order of first reference and keeps only the ordinal; the
  * label as written comes back from the definition's source line. */
 static const char *footnote_label(mdctx *c, int ordinal)
 {
-  static char num[16];
   if (ordinal >= 1 && (size_t)ordinal <= c->nlabels && c->labels[ordinal - 1])
     return c->labels[ordinal - 1];
-  snprintf(num, sizeof num, "%d", ordinal);
-  return num;
+  snprintf(c->num, sizeof c->num, "%d", ordinal); /* per reader: readers run in threads */
+  return c->num;
 }
 
 static void find_labels(mdctx *c, cmark_node *root, const char *body, size_t blen)

@@ -22,6 +22,7 @@ typedef enum {
   BS_WARN_GAIJI,          /* a gaiji note that could not be resolved */
   BS_WARN_IMAGE,          /* an image we could not keep as a figure */
   BS_WARN_UNSAFE_URL,     /* javascript: and similar URLs dropped */
+  BS_WARN_SPLIT,          /* an overlong paragraph split before parsing */
   BS_WARN_KIND_COUNT
 } bs_warn_kind;
 
