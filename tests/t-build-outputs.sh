@@ -37,6 +37,10 @@ import zipfile, sys
 z = zipfile.ZipFile("out/collection.epub")
 assert z.namelist()[0] == "mimetype" and z.read("mimetype") == b"application/epub+zip"
 ' || fail "not an EPUB"
+# epubcheck (a jar on Debian) when it is there
+if command -v java > /dev/null && [ -f /usr/bin/epubcheck ] && unzip -l /usr/bin/epubcheck > /dev/null 2>&1; then
+  java -jar /usr/bin/epubcheck out/collection.epub > check.txt 2>&1 || { cat check.txt; fail "epubcheck"; }
+fi
 size() { pdfinfo "$1" | sed -n 's/^Page size: *\([0-9.]*\) x \([0-9.]*\).*/\1 \2/p'; }
 case "$(size out/collection-vertical-a5.pdf)" in 419.* | 420.*) ;; *) fail "A5 size: $(size out/collection-vertical-a5.pdf)";; esac
 case "$(size out/collection-horizontal-a4.pdf)" in 595.*) ;; *) fail "A4 size: $(size out/collection-horizontal-a4.pdf)";; esac
@@ -81,4 +85,9 @@ cp -r "$CORPUS" c4
 (cd c4 && "$BIN" build -q --only print-horizontal collection.yaml) || fail "c4"
 [ -f c4/out/collection-horizontal-a4.pdf ] && [ ! -e c4/out/collection.epub ] &&
   [ ! -e c4/out/collection-vertical-a5.pdf ] || fail "--only built other outputs"
+# a new book from `bisheng init` builds as it is
+"$BIN" init -q fresh && (cd fresh && "$BIN" build -q) || fail "init + build"
+for f in book.epub book-vertical-a5.pdf book-horizontal-a4.pdf; do
+  [ -s "fresh/out/$f" ] || fail "init + build: $f missing"
+done
 echo "collection builds"

@@ -1,8 +1,15 @@
-/* Typesetter: placeholder until issue #4 lands. */
+/* Typesetter entry points: options, paper sizes, the page grid (§7), PDF and dump output. */
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#include "../util/util.h"
-#include "bisheng/typeset.h"
+#include "typeset-impl.h"
+
+#define MM 2.834645669 /* pt per mm */
 
 void bs_typeset_options_init(bs_typeset_options *o)
 {
@@ -11,22 +18,213 @@ void bs_typeset_options_init(bs_typeset_options *o)
   o->source_date = -1;
 }
 
+/* §7.2: B5/B6 are the JIS sizes (what they mean in Japan and Taiwan); 32K is the mainland
+ * 130 × 184 mm. */
 bool bs_paper_size(const char *name, double *w, double *h)
 {
-  (void)name, (void)w, (void)h;
+  static const struct {
+    const char *name;
+    double w, h;
+  } sizes[] = {{"A4", 210, 297}, {"A5", 148, 210},   {"B5", 182, 257},    {"B6", 128, 182},
+               {"B6-ISO", 125, 176}, {"B5-ISO", 176, 250}, {"32K", 130, 184},
+               {"Letter", 215.9, 279.4}};
+  if (!name)
+    return false;
+  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+    if (!strcasecmp(name, sizes[i].name)) {
+      *w = sizes[i].w;
+      *h = sizes[i].h;
+      return true;
+    }
+  double a, b;
+  char x, rest[8] = "";
+  if (sscanf(name, "%lf%c%lf%7s", &a, &x, &b, rest) == 4 && (x == 'x' || x == 'X') &&
+      !strcmp(rest, "mm") && a >= 50 && b >= 50 && a <= 2000 && b <= 2000) {
+    *w = a;
+    *h = b;
+    return true;
+  }
   return false;
+}
+
+void bs_ts_warn(bs_ts_ctx *c, const char *fmt, ...)
+{
+  if (!c->opts->diag)
+    return;
+  bs_error w;
+  bs_error_clear(&w);
+  w.code = BS_ERR_FONT;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(w.message, sizeof w.message, fmt, ap);
+  va_end(ap);
+  c->opts->diag(c->opts->diag_user, &w);
+}
+
+static int region_of(const char *lang)
+{
+  if (!lang || !*lang)
+    return 0; /* the project's default: zh-Hant-TW (§9) */
+  if (!strncasecmp(lang, "ja", 2))
+    return 3;
+  if (!strncasecmp(lang, "ko", 2))
+    return 4;
+  if (!strncasecmp(lang, "zh", 2)) {
+    const char *s = lang + 2;
+    if (strcasestr(s, "hans") || strcasestr(s, "-cn") || strcasestr(s, "-sg"))
+      return 2;
+    if (strcasestr(s, "-hk") || strcasestr(s, "-mo"))
+      return 1;
+    return 0;
+  }
+  return 0;
+}
+
+static const char *icu_locale[] = {"zh-Hant@lb=strict", "zh-Hant-HK@lb=strict",
+                                   "zh-Hans@lb=strict", "ja@lb=strict", "ko@lb=strict"};
+
+/* The grid (§7.1, §7.3): from --grid, from --margins, or from the paper (type area about
+ * 75 % of the page along the line and 70 % (vertical) / 80 % (horizontal) across, which
+ * gives 42 × 15 vertical and 29 × 24 horizontal on A5 at 10.5 pt). */
+static void grid(bs_ts_ctx *c)
+{
+  const bs_typeset_options *o = c->opts;
+  double pw = o->paper_w_mm > 0 ? o->paper_w_mm : 148, ph = o->paper_h_mm > 0 ? o->paper_h_mm : 210;
+  c->page_w = pw * MM;
+  c->page_h = ph * MM;
+  c->size = o->font_size_pt > 0 ? o->font_size_pt : 10.5;
+  c->gap = 0.875 * c->size;
+  c->pitch = c->size + c->gap;
+  double inline_len = c->vertical ? c->page_h : c->page_w;
+  double cross_len = c->vertical ? c->page_w : c->page_h;
+  const double *m = o->margins_mm;
+  bool margins = m[0] > 0 || m[1] > 0 || m[2] > 0 || m[3] > 0;
+  if (margins) {
+    double iw = c->page_w - (m[1] + m[3]) * MM, ih = c->page_h - (m[0] + m[2]) * MM;
+    inline_len = c->vertical ? ih : iw;
+    cross_len = c->vertical ? iw : ih;
+  } else {
+    inline_len *= 0.75;
+    cross_len *= c->vertical ? 0.70 : 0.80;
+  }
+  c->chars = (int)floor(inline_len / c->size + 1e-9);
+  c->lines = (int)floor((cross_len + c->gap) / c->pitch + 1e-9);
+  if (o->grid_chars > 0)
+    c->chars = o->grid_chars;
+  if (o->grid_lines > 0)
+    c->lines = o->grid_lines;
+  if (c->chars < 5)
+    c->chars = 5;
+  if (c->lines < 3)
+    c->lines = 3;
+  c->measure = c->chars * c->size;
+  double cross = c->lines * c->pitch - c->gap;
+  c->area_w = c->vertical ? cross : c->measure;
+  c->area_h = c->vertical ? c->measure : cross;
+  if (margins) {
+    c->area_y = m[0] * MM;
+    c->area_x = c->vertical ? c->page_w - m[1] * MM - c->area_w : m[3] * MM;
+  } else {
+    c->area_x = (c->page_w - c->area_w) / 2;
+    c->area_y = (c->page_h - c->area_h) / 2;
+  }
+}
+
+bs_status bs_ts_set_lang(bs_ts_ctx *c, const char *lang, bs_error *err)
+{
+  snprintf(c->doc_lang, sizeof c->doc_lang, "%s", lang ? lang : "zh-Hant");
+  c->region = region_of(lang);
+  c->indent_em = c->opts->indent_em >= 0 ? c->opts->indent_em : c->region == 3 ? 1 : 2;
+  if (c->brk_region == c->region)
+    return BS_OK;
+  if (c->brk)
+    ubrk_close(c->brk);
+  UErrorCode st = U_ZERO_ERROR;
+  c->brk = ubrk_open(UBRK_LINE, icu_locale[c->region], NULL, 0, &st);
+  if (U_FAILURE(st)) {
+    c->brk = NULL;
+    return bs_error_set(err, BS_ERR_LIBRARY, NULL, 0, 0, "ICU line breaker: %s",
+                        u_errorName(st));
+  }
+  c->brk_region = c->region;
+  return BS_OK;
+}
+
+bs_status bs_ts_ctx_init(bs_ts_ctx *c, const bs_node *root, const bs_typeset_options *opts,
+                         bs_error *err)
+{
+  memset(c, 0, sizeof *c);
+  c->opts = opts;
+  bs_direction d = opts->direction;
+  if (d == BS_DIR_DEFAULT)
+    d = bs_node_get_inherited_direction(root);
+  if (d == BS_DIR_DEFAULT && bs_node_get_type(root) == BS_NODE_BOOK && bs_node_first_child(root))
+    d = bs_node_get_inherited_direction(bs_node_first_child(root));
+  c->vertical = d == BS_DIR_VERTICAL;
+  const char *lang = bs_node_get_inherited_lang(root);
+  if (!lang && bs_node_get_type(root) == BS_NODE_BOOK && bs_node_first_child(root))
+    lang = bs_node_get_inherited_lang(bs_node_first_child(root));
+  snprintf(c->lang, sizeof c->lang, "%s", lang ? lang : "zh-Hant");
+  c->brk_region = -1;
+  grid(c);
+  bs_status st = bs_ts_set_lang(c, lang, err);
+  if (st != BS_OK)
+    return st;
+  return bs_ts_fonts_init(c, err);
+}
+
+void bs_ts_ctx_free(bs_ts_ctx *c)
+{
+  for (size_t i = 0; i < c->nlines; i++)
+    bs_ts_line_free(&c->lines_v[i]);
+  free(c->lines_v);
+  free(c->pages);
+  if (c->brk)
+    ubrk_close(c->brk);
+  bs_ts_fonts_free(c);
+  memset(c, 0, sizeof *c);
 }
 
 bs_status bs_pdf_write(const bs_node *root, const bs_typeset_options *opts, const char *path,
                        bs_error *err)
 {
-  (void)root, (void)opts;
-  return bs_error_set(err, BS_ERR_UNSUPPORTED, path, 0, 0, "PDF output is not supported yet");
+  bs_ts_ctx c;
+  bs_buf pdf = BS_BUF_INIT;
+  bs_atomic_file *af = NULL;
+  bs_status st = bs_ts_ctx_init(&c, root, opts, err);
+  if (st == BS_OK)
+    st = bs_ts_layout(&c, root, err);
+  if (st == BS_OK)
+    st = bs_ts_draw(&c, root, &pdf, err);
+  if (st == BS_OK && !strcmp(path, "-")) {
+    if (fwrite(pdf.data, 1, pdf.len, stdout) != pdf.len || fflush(stdout))
+      st = bs_error_set(err, BS_ERR_IO, path, 0, 0, "cannot write the PDF");
+  } else if (st == BS_OK) {
+    st = bs_atomic_open(path, &af, err);
+    if (st == BS_OK) {
+      FILE *f = bs_atomic_stream(af);
+      if (fwrite(pdf.data, 1, pdf.len, f) != pdf.len) {
+        bs_atomic_abort(af);
+        st = bs_error_set(err, BS_ERR_IO, path, 0, 0, "cannot write the PDF");
+      } else {
+        st = bs_atomic_commit(af, err);
+      }
+    }
+  }
+  bs_buf_free(&pdf);
+  bs_ts_ctx_free(&c);
+  return st;
 }
 
 bs_status bs_layout_dump(const bs_node *root, const bs_typeset_options *opts, FILE *out,
                          bs_error *err)
 {
-  (void)root, (void)opts, (void)out;
-  return bs_error_set(err, BS_ERR_UNSUPPORTED, NULL, 0, 0, "layout is not supported yet");
+  bs_ts_ctx c;
+  bs_status st = bs_ts_ctx_init(&c, root, opts, err);
+  if (st == BS_OK)
+    st = bs_ts_layout(&c, root, err);
+  if (st == BS_OK)
+    st = bs_ts_dump(&c, out, err);
+  bs_ts_ctx_free(&c);
+  return st;
 }

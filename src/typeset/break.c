@@ -1,0 +1,356 @@
+/* Line fitting (K1–K7) and CJK justification (K8), then placement of each line's glyphs in
+ * the line's own frame: inline axis = +x (horizontal) or +y (vertical), origin at the line's
+ * start edge; cross origin at the em-box top (horizontal) or the column axis (vertical). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "typeset-impl.h"
+
+static bool is_punct(bs_ts_class c)
+{
+  return c != BS_CL_IDEO && c != BS_CL_LATIN && c != BS_CL_SMALL && c != BS_CL_ITER;
+}
+
+static double glue_of(const bs_ts_box *b) { return b->glue == BS_GLUE_NONE ? 0 : b->glue_w; }
+
+static void set_halved(bs_ts_box *b, bool on)
+{
+  b->halved = on;
+  b->adv = on ? b->half.adv : b->full_adv;
+}
+
+/* Natural length of boxes [s, e) from the line start. */
+static double natural(const bs_ts_para *p, size_t s, size_t e)
+{
+  double w = 0;
+  for (size_t i = s; i < e; i++)
+    w += p->box[i].adv + (i > s ? glue_of(&p->box[i]) : 0);
+  return w;
+}
+
+/* How much [s, e) can shrink (K7 push-in budget): line-end punctuation and other full-width
+ * punctuation to ½ em, word spaces to ¼ em, CJK–Latin spacing to ⅛ em. */
+static double shrinkable(const bs_ts_para *p, size_t s, size_t e)
+{
+  double w = 0;
+  for (size_t i = s; i < e; i++) {
+    const bs_ts_box *b = &p->box[i];
+    if (b->can_halve && !b->halved && !(i == s && b->cls == BS_CL_OPEN))
+      w += b->full_adv - b->half.adv;
+    if (i > s && (b->glue == BS_GLUE_WORD || b->glue == BS_GLUE_AUTO))
+      w += b->glue_w - b->glue_min;
+  }
+  return w;
+}
+
+/* K8: makes [s, e) exactly `target` long, recording the adjustments in `ln`. */
+static void justify(bs_ts_para *p, size_t s, size_t e, double target, bs_ts_line *ln)
+{
+  for (size_t i = s; i < e; i++)
+    p->box[i].gap = i > s ? glue_of(&p->box[i]) : 0;
+  double len = natural(p, s, e);
+  ln->natural = len;
+  double d = target - len;
+  if (d < -BS_TS_EPS) {
+    /* push-in: line-end punctuation first, then the others from the end (clreq order) */
+    for (size_t i = e; i-- > s && d < -BS_TS_EPS;) {
+      bs_ts_box *b = &p->box[i];
+      if (b->can_halve && !b->halved && !(i == s && b->cls == BS_CL_OPEN) &&
+          (b->cls == BS_CL_CLOSE || b->cls == BS_CL_STOP || b->cls == BS_CL_MIDDOT)) {
+        double g = b->full_adv - b->half.adv;
+        set_halved(b, true);
+        d += g;
+        ln->adj_shrink += g;
+      }
+    }
+    for (size_t i = s + 1; i < e && d < -BS_TS_EPS; i++) {
+      bs_ts_box *b = &p->box[i];
+      if (b->glue == BS_GLUE_WORD || b->glue == BS_GLUE_AUTO) {
+        double g = fmin(b->gap - b->glue_min, -d);
+        b->gap -= g;
+        d += g;
+        ln->adj_shrink += g;
+      }
+    }
+    for (size_t i = e; i-- > s && d < -BS_TS_EPS;) {
+      bs_ts_box *b = &p->box[i];
+      if (b->can_halve && !b->halved && !(i == s && b->cls == BS_CL_OPEN)) {
+        double g = b->full_adv - b->half.adv;
+        set_halved(b, true);
+        d += g;
+        ln->adj_shrink += g;
+      }
+    }
+  }
+  if (d > BS_TS_EPS) {
+    /* expansion order: word spaces to ½ em, CJK–Latin spacing to ½ em, then every
+     * inter-character gap equally */
+    for (int pass = 0; pass < 2 && d > BS_TS_EPS; pass++) {
+      bs_ts_glue kind = pass == 0 ? BS_GLUE_WORD : BS_GLUE_AUTO;
+      double room = 0;
+      for (size_t i = s + 1; i < e; i++)
+        if (p->box[i].glue == kind)
+          room += p->box[i].glue_max - p->box[i].gap;
+      if (room <= BS_TS_EPS)
+        continue;
+      double f = fmin(1, d / room);
+      for (size_t i = s + 1; i < e; i++)
+        if (p->box[i].glue == kind) {
+          double g = (p->box[i].glue_max - p->box[i].gap) * f;
+          p->box[i].gap += g;
+          if (kind == BS_GLUE_WORD)
+            ln->adj_word += g;
+          else
+            ln->adj_auto += g;
+        }
+      d -= room * f;
+    }
+    if (d > BS_TS_EPS) {
+      int gaps = 0;
+      for (size_t i = s + 1; i < e; i++)
+        if (p->box[i].glue == BS_GLUE_CHAR)
+          gaps++;
+      bs_ts_glue kind = BS_GLUE_CHAR;
+      if (!gaps) {
+        /* no inter-character gap: spaces must take the rest */
+        for (size_t i = s + 1; i < e; i++)
+          if (p->box[i].glue == BS_GLUE_WORD || p->box[i].glue == BS_GLUE_AUTO)
+            gaps++;
+        kind = BS_GLUE_WORD;
+      }
+      if (gaps) {
+        double g = d / gaps;
+        for (size_t i = s + 1; i < e; i++) {
+          bs_ts_box *b = &p->box[i];
+          if (b->glue == kind || (kind == BS_GLUE_WORD && b->glue == BS_GLUE_AUTO))
+            b->gap += g;
+        }
+        ln->adj_char += d;
+        d = 0;
+      }
+    }
+  }
+  double pos = 0;
+  for (size_t i = s; i < e; i++) {
+    pos += p->box[i].gap;
+    p->box[i].pos = pos;
+    pos += p->box[i].adv;
+  }
+}
+
+static void natural_positions(bs_ts_para *p, size_t s, size_t e, bs_ts_line *ln)
+{
+  double pos = 0;
+  for (size_t i = s; i < e; i++) {
+    p->box[i].gap = i > s ? glue_of(&p->box[i]) : 0;
+    pos += p->box[i].gap;
+    p->box[i].pos = pos;
+    pos += p->box[i].adv;
+  }
+  ln->natural = pos;
+}
+
+static bs_ts_line *push_line(bs_ts_ctx *c)
+{
+  if (c->nlines == c->caplines) {
+    c->caplines = c->caplines * 2 + 64;
+    c->lines_v = bs_xrealloc(c->lines_v, c->caplines * sizeof *c->lines_v);
+  }
+  bs_ts_line *l = &c->lines_v[c->nlines++];
+  memset(l, 0, sizeof *l);
+  return l;
+}
+
+/* Turns boxes [s, e), already positioned from `start`, into placed runs. */
+static void place(bs_ts_ctx *c, bs_ts_para *p, size_t s, size_t e, double start, bs_ts_line *ln)
+{
+  ln->runs = bs_xcalloc(e - s ? e - s : 1, sizeof *ln->runs);
+  ln->nruns = 0;
+  double em = p->size;
+  for (size_t i = s; i < e; i++) {
+    bs_ts_box *b = &p->box[i];
+    bs_ts_prun *r = &ln->runs[ln->nruns++];
+    r->face = b->face;
+    r->size = b->size;
+    r->orient = b->orient;
+    r->halved = b->halved;
+    r->len = b->end - b->start;
+    r->text = bs_xstrndup(p->text + b->start, r->len);
+    r->ng = b->g1 - b->g0;
+    r->g = bs_xcalloc(r->ng, sizeof *r->g);
+    double p0 = start + b->pos;
+    double w = 0;
+    for (size_t k = b->g0; k < b->g1; k++)
+      w += p->g[k].adv;
+    if (!c->vertical) {
+      cairo_matrix_init_translate(&r->m, p0, BS_TS_ASCENT * ln->size);
+    } else if (b->orient == BS_OR_UPRIGHT) {
+      cairo_matrix_init_translate(&r->m, 0, p0);
+    } else if (b->orient == BS_OR_SIDEWAYS) {
+      /* L3: rotate 90° clockwise; alphabetic baseline 0.38 em left of the axis */
+      cairo_matrix_init_translate(&r->m, -BS_TS_ROMAN_SHIFT * em, p0);
+      cairo_matrix_rotate(&r->m, M_PI / 2);
+    } else {
+      /* L2: TCY centred in a 1 em cell, compressed to 1 em when wider */
+      double sc = w > em ? em / w : 1;
+      cairo_matrix_init_translate(&r->m, -w * sc / 2, p0 + BS_TS_ASCENT * em);
+      cairo_matrix_scale(&r->m, sc, 1);
+    }
+    double pen = 0;
+    for (size_t k = b->g0; k < b->g1; k++) {
+      const bs_ts_glyph *g = b->halved ? &b->half : &p->g[k];
+      bs_ts_pglyph *o = &r->g[k - b->g0];
+      o->gid = g->gid;
+      if (c->vertical && b->orient == BS_OR_UPRIGHT) {
+        o->x = g->dx;
+        o->y = pen - g->dy;
+      } else {
+        o->x = pen + g->dx;
+        o->y = -g->dy;
+      }
+      o->p = b->orient == BS_OR_TCY ? p0 : p0 + pen;
+      o->adv = b->orient == BS_OR_TCY ? b->adv : g->adv;
+      o->c0 = p->g[k].cluster - (uint32_t)b->start;
+      o->c1 = k + 1 < b->g1 ? p->g[k + 1].cluster - (uint32_t)b->start : (uint32_t)r->len;
+      if (o->c1 < o->c0)
+        o->c1 = o->c0;
+      o->dot = b->dots;
+      pen += g->adv;
+    }
+    if (b->halved && b->g1 - b->g0 == 1)
+      r->g[0].adv = b->adv;
+  }
+  double end = 0;
+  for (size_t i = s; i < e; i++)
+    end = fmax(end, start + p->box[i].pos + p->box[i].adv);
+  ln->extent = e > s ? end : start;
+}
+
+void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
+{
+  double M = c->measure - blk->indent_pt;
+  int para = ++c->para_counter;
+  size_t s = 0;
+  bool first = true;
+  if (p->nbox == 0) {
+    bs_ts_line *ln = push_line(c);
+    ln->region = c->region;
+    ln->kind = BS_LINE_BLANK;
+    ln->slots = blk->slots;
+    ln->size = p->size;
+    ln->measure = M;
+    ln->indent = blk->indent_pt;
+    ln->para_id = para;
+    ln->para_first = ln->para_last = true;
+    ln->new_page = blk->new_page;
+    ln->keep_next = blk->keep_next;
+    ln->runs = NULL;
+    return;
+  }
+  while (s < p->nbox) {
+    double start = first ? blk->first_indent : 0;
+    /* P2/P1: an opening bracket halved by its pair is restored at a line start */
+    if (p->box[s].halved && p->box[s].cls == BS_CL_OPEN && p->box[s].p1_partner == (int)s - 1)
+      set_halved(&p->box[s], false);
+    double avail = M - start;
+    bs_ts_fit fit = BS_FIT_NORMAL;
+    size_t e = s + 1;
+    double w = p->box[s].adv;
+    while (e < p->nbox && !p->box[e].forced) {
+      double add = glue_of(&p->box[e]) + p->box[e].adv;
+      if (w + add > avail + BS_TS_EPS)
+        break;
+      w += add;
+      e++;
+    }
+    bool last = e >= p->nbox;
+    bool forced = !last && p->box[e].forced;
+    if (!last && !forced) {
+      /* overflow at box e: K7 push-in if e cannot start a line and a few boxes fit by
+       * compression, else push-out to the last allowed break */
+      size_t k = e;
+      while (k < p->nbox && !p->box[k].brk && k - e < 3)
+        k++;
+      if (!p->box[e].brk && (k >= p->nbox || p->box[k].brk) && k - e <= 2 &&
+          natural(p, s, k) - shrinkable(p, s, k) <= avail + BS_TS_EPS) {
+        e = k;
+        fit = BS_FIT_PUSH_IN;
+      } else {
+        size_t j = e;
+        while (j > s + 1 && !p->box[j].brk)
+          j--;
+        if (j > s + 1 || p->box[j].brk) {
+          fit = j < e ? BS_FIT_PUSH_OUT : BS_FIT_NORMAL;
+          e = j;
+        } else {
+          fit = BS_FIT_FORCED; /* no allowed break at all: cut where it overflows */
+        }
+      }
+      last = e >= p->nbox;
+      forced = !last && p->box[e].forced;
+    }
+    /* K9: the paragraph's last line must not hold a single character (plus punctuation):
+     * pull one more unit down; this line is then justified by expansion */
+    if (!last && !forced && fit != BS_FIT_FORCED && blk->justify) {
+      size_t end = e + 1;
+      while (end < p->nbox && !p->box[end].forced)
+        end++;
+      if (end == p->nbox && natural(p, e, end) <= M + BS_TS_EPS) {
+        int letters = 0;
+        for (size_t k = e; k < end; k++)
+          letters += !is_punct(p->box[k].cls);
+        size_t j = e - 1;
+        while (j > s + 1 && !p->box[j].brk)
+          j--;
+        if (letters <= 1 && j > s + 1 && p->box[j].brk) {
+          e = j;
+          fit = BS_FIT_PUSH_OUT;
+        }
+      }
+    }
+    /* the halved partner of a pair split by this break is restored (P1) */
+    if (e < p->nbox && p->box[e - 1].halved && p->box[e - 1].p1_partner == (int)e)
+      set_halved(&p->box[e - 1], false);
+    if (e < p->nbox && p->box[e].halved && p->box[e].p1_partner == (int)e - 1)
+      set_halved(&p->box[e], false);
+    bs_ts_line *ln = push_line(c);
+    ln->region = c->region;
+    ln->kind = blk->kind;
+    ln->slots = blk->slots;
+    ln->size = p->size;
+    ln->indent = blk->indent_pt;
+    ln->measure = M;
+    ln->para_id = para;
+    ln->para_first = first;
+    ln->new_page = first && blk->new_page;
+    ln->keep_next = blk->keep_next;
+    ln->fit = fit;
+    ln->full = !last && !forced && blk->justify;
+    /* P3 (hangmo, zh-Hans): a line-end closing mark loses its trailing half */
+    if (ln->full && c->region == 2) {
+      bs_ts_box *b = &p->box[e - 1];
+      if (b->can_halve && !b->halved && (b->cls == BS_CL_CLOSE || b->cls == BS_CL_STOP))
+        set_halved(b, true);
+    }
+    if (ln->full)
+      justify(p, s, e, avail, ln);
+    else
+      natural_positions(p, s, e, ln);
+    if (blk->center && !ln->full && ln->natural < avail)
+      start += (avail - ln->natural) / 2;
+    place(c, p, s, e, start, ln);
+    first = false;
+    s = e;
+  }
+  c->lines_v[c->nlines - 1].para_last = true;
+}
+
+void bs_ts_line_free(bs_ts_line *l)
+{
+  for (size_t i = 0; i < l->nruns; i++) {
+    free(l->runs[i].text);
+    free(l->runs[i].g);
+  }
+  free(l->runs);
+}

@@ -1,0 +1,89 @@
+/* The layout as JSON (§12.1): pages → lines → glyphs, from the same data the drawer uses.
+ * Positions are in pt, page coordinates with y down; `p` is the inline position from the
+ * line's start edge and `adv` the inline advance. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "typeset-impl.h"
+
+static void json_str(bs_buf *b, const char *s, size_t n)
+{
+  bs_buf_putc(b, '"');
+  for (size_t i = 0; i < n; i++) {
+    unsigned char ch = (unsigned char)s[i];
+    if (ch == '"' || ch == '\\')
+      bs_buf_putc(b, '\\'), bs_buf_putc(b, (char)ch);
+    else if (ch < 0x20)
+      bs_buf_printf(b, "\\u%04x", ch);
+    else
+      bs_buf_putc(b, (char)ch);
+  }
+  bs_buf_putc(b, '"');
+}
+
+static const char *kind_name[] = {"body", "heading", "small", "code", "blank"};
+static const char *fit_name[] = {"normal", "push-in", "push-out", "forced"};
+static const char *orient_name[] = {"upright", "sideways", "tcy"};
+
+bs_status bs_ts_dump(bs_ts_ctx *c, FILE *out, bs_error *err)
+{
+  bs_buf b = BS_BUF_INIT;
+  bs_buf_printf(&b,
+                "{\"direction\": \"%s\", \"lang\": ", c->vertical ? "vertical" : "horizontal");
+  json_str(&b, c->lang, strlen(c->lang));
+  bs_buf_printf(&b,
+                ", \"page\": {\"width\": %.4f, \"height\": %.4f}, \"size\": %.4f, \"pitch\": "
+                "%.4f, \"chars\": %d, \"lines\": %d, \"measure\": %.4f, \"area\": {\"x\": %.4f, "
+                "\"y\": %.4f, \"width\": %.4f, \"height\": %.4f},\n \"pages\": [",
+                c->page_w, c->page_h, c->size, c->pitch, c->chars, c->lines, c->measure,
+                c->area_x, c->area_y, c->area_w, c->area_h);
+  for (size_t pi = 0; pi < c->npages; pi++) {
+    const bs_ts_page *pg = &c->pages[pi];
+    char folio[32];
+    double fx, fy;
+    bs_ts_folio(c, pg->number, folio, sizeof folio, &fx, &fy);
+    bs_buf_printf(&b, "%s\n  {\"number\": %d, \"lang\": \"%s\", \"folio\": \"%s\", \"lines\": [",
+                  pi ? "," : "", pg->number, pg->lang, pg->blank ? "" : folio);
+    for (size_t li = pg->l0; li < pg->l1; li++) {
+      const bs_ts_line *l = &c->lines_v[li];
+      bs_buf_printf(&b,
+                    "%s\n   {\"kind\": \"%s\", \"slot\": %d, \"slots\": %d, \"size\": %.4f, "
+                    "\"x\": %.4f, \"y\": %.4f, \"indent\": %.4f, \"measure\": %.4f, "
+                    "\"extent\": %.4f, \"natural\": %.4f, \"full\": %s, \"para\": %d, "
+                    "\"first\": %s, \"last\": %s, \"fit\": \"%s\", \"adjust\": {\"shrink\": "
+                    "%.4f, \"autospace\": %.4f, \"word\": %.4f, \"char\": %.4f}, \"glyphs\": [",
+                    li > pg->l0 ? "," : "", kind_name[l->kind], l->column, l->slots, l->size,
+                    l->ox, l->oy, l->indent, l->measure, l->extent, l->natural,
+                    l->full ? "true" : "false", l->para_id, l->para_first ? "true" : "false",
+                    l->para_last ? "true" : "false", fit_name[l->fit], l->adj_shrink,
+                    l->adj_auto, l->adj_word, l->adj_char);
+      bool firstg = true;
+      for (size_t ri = 0; ri < l->nruns; ri++) {
+        const bs_ts_prun *r = &l->runs[ri];
+        for (size_t gi = 0; gi < r->ng; gi++) {
+          const bs_ts_pglyph *g = &r->g[gi];
+          double x = g->x, y = g->y;
+          cairo_matrix_transform_point(&r->m, &x, &y);
+          bs_buf_printf(&b, "%s\n    {\"c\": ", firstg ? "" : ",");
+          json_str(&b, r->text + g->c0, g->c1 - g->c0);
+          bs_buf_printf(&b,
+                        ", \"gid\": %u, \"font\": \"%s\", \"index\": %d, \"bold\": %s, \"x\": "
+                        "%.4f, \"y\": %.4f, \"p\": %.4f, \"adv\": %.4f, \"o\": \"%s\"%s%s}",
+                        g->gid, r->face->family, r->face->index, r->face->bold ? "true" : "false",
+                        l->ox + x, l->oy + y, g->p, g->adv, orient_name[r->orient],
+                        r->halved ? ", \"halved\": true" : "", g->dot ? ", \"dot\": true" : "");
+          firstg = false;
+        }
+      }
+      bs_buf_puts(&b, "]}");
+    }
+    bs_buf_puts(&b, "]}");
+  }
+  bs_buf_puts(&b, "\n ]}\n");
+  bs_status st = BS_OK;
+  if (fwrite(b.data, 1, b.len, out) != b.len || fflush(out))
+    st = bs_error_set(err, BS_ERR_IO, NULL, 0, 0, "cannot write the layout");
+  bs_buf_free(&b);
+  return st;
+}

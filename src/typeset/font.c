@@ -1,0 +1,220 @@
+/* Fonts: the Noto CJK face for the book's region, found through a private fontconfig
+ * configuration (fonts/fonts.conf) so results do not depend on the user's settings (§8.4). */
+#include <fontconfig/fontconfig.h>
+#include <cairo-ft.h>
+#include <ft2build.h>
+#include FT_FREETYPE_H
+#include <hb-subset.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "typeset-impl.h"
+
+/* The same as fonts/fonts.conf; used when no fonts folder is given. */
+static const char builtin_conf[] =
+    "<?xml version=\"1.0\"?><fontconfig>"
+    "<dir>/usr/share/fonts/opentype/noto</dir>"
+    "<cachedir>/var/cache/fontconfig</cachedir>"
+    "<cachedir prefix=\"xdg\">fontconfig</cachedir>"
+    "</fontconfig>";
+
+static const char *region_suffix[] = {"TC", "HK", "SC", "JP", "KR"};
+/* fontconfig knows only the legacy region tags (§0.3). */
+static const char *region_fclang[] = {"zh-tw", "zh-hk", "zh-cn", "ja", "ko"};
+
+bs_status bs_ts_fonts_init(bs_ts_ctx *c, bs_error *err)
+{
+  FcConfig *cfg = FcConfigCreate();
+  FcBool ok;
+  if (c->opts->fonts_dir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/fonts.conf", c->opts->fonts_dir);
+    ok = FcConfigParseAndLoad(cfg, (const FcChar8 *)path, FcTrue);
+  } else {
+    ok = FcConfigParseAndLoadFromMemory(cfg, (const FcChar8 *)builtin_conf, FcTrue);
+  }
+  if (!ok || !FcConfigBuildFonts(cfg)) {
+    FcConfigDestroy(cfg);
+    return bs_error_set(err, BS_ERR_FONT, NULL, 0, 0, "cannot load the font configuration");
+  }
+  c->fc = cfg;
+  c->buf = hb_buffer_create();
+  return BS_OK;
+}
+
+void bs_ts_fonts_free(bs_ts_ctx *c)
+{
+  for (int i = 0; i < c->nfaces; i++) {
+    bs_ts_face *f = &c->faces[i];
+    free(f->family);
+    free(f->file);
+    hb_font_destroy(f->hb);
+    cairo_font_face_destroy(f->cr);
+    cairo_font_face_destroy(f->sub);
+  }
+  c->nfaces = 0;
+  for (int i = 0; i < c->nblobs; i++) {
+    hb_blob_destroy(c->blobs[i]);
+    free(c->blob_files[i]);
+  }
+  c->nblobs = 0;
+  if (c->fc)
+    FcConfigDestroy(c->fc);
+  c->fc = NULL;
+  hb_buffer_destroy(c->buf);
+  c->buf = NULL;
+}
+
+static hb_blob_t *blob_for(bs_ts_ctx *c, const char *file)
+{
+  for (int i = 0; i < c->nblobs; i++)
+    if (!strcmp(c->blob_files[i], file))
+      return c->blobs[i];
+  if (c->nblobs == (int)(sizeof c->blobs / sizeof c->blobs[0]))
+    return NULL;
+  hb_blob_t *b = hb_blob_create_from_file(file);
+  if (!b || hb_blob_get_length(b) == 0) {
+    hb_blob_destroy(b);
+    return NULL;
+  }
+  c->blobs[c->nblobs] = b;
+  c->blob_files[c->nblobs++] = bs_xstrdup(file);
+  return b;
+}
+
+bs_ts_face *bs_ts_face_get(bs_ts_ctx *c, bool bold, bool mono, bs_error *err)
+{
+  for (int i = 0; i < c->nfaces; i++)
+    if (c->faces[i].bold == bold && c->faces[i].mono == mono && c->faces[i].region == c->region)
+      return &c->faces[i];
+  if (c->nfaces == BS_TS_MAX_FACES) {
+    bs_error_set(err, BS_ERR_LIMIT, NULL, 0, 0, "too many fonts");
+    return NULL;
+  }
+  char family[256];
+  const char *user = c->opts->font_family;
+  if (user && !mono)
+    snprintf(family, sizeof family, "%s", user);
+  else
+    snprintf(family, sizeof family, "Noto %s CJK %s", mono ? "Sans Mono" : "Serif",
+             region_suffix[c->region]);
+  /* A user family may be anywhere on the system: look it up with the system configuration. */
+  FcConfig *cfg = user && !mono ? NULL : (FcConfig *)c->fc;
+  FcPattern *pat = FcPatternCreate();
+  FcPatternAddString(pat, FC_FAMILY, (const FcChar8 *)family);
+  FcPatternAddString(pat, FC_LANG, (const FcChar8 *)region_fclang[c->region]);
+  FcPatternAddInteger(pat, FC_WEIGHT, bold ? FC_WEIGHT_BOLD : FC_WEIGHT_REGULAR);
+  FcConfigSubstitute(cfg, pat, FcMatchPattern);
+  FcDefaultSubstitute(pat);
+  FcResult res;
+  FcPattern *m = FcFontMatch(cfg, pat, &res);
+  FcPatternDestroy(pat);
+  FcChar8 *file = NULL, *got = NULL;
+  int index = 0;
+  if (!m || FcPatternGetString(m, FC_FILE, 0, &file) != FcResultMatch ||
+      FcPatternGetString(m, FC_FAMILY, 0, &got) != FcResultMatch) {
+    if (m)
+      FcPatternDestroy(m);
+    bs_error_set(err, BS_ERR_FONT, NULL, 0, 0, "no font for '%s' (install fonts-noto-cjk)",
+                 family);
+    return NULL;
+  }
+  FcPatternGetInteger(m, FC_INDEX, 0, &index);
+  if (strcmp((const char *)got, family))
+    bs_ts_warn(c, "font '%s' not found, using '%s'", family, (const char *)got);
+  hb_blob_t *blob = blob_for(c, (const char *)file);
+  if (!blob) {
+    bs_error_set(err, BS_ERR_FONT, (const char *)file, 0, 0, "cannot read the font file");
+    FcPatternDestroy(m);
+    return NULL;
+  }
+  bs_ts_face *f = &c->faces[c->nfaces++];
+  memset(f, 0, sizeof *f);
+  f->family = bs_xstrdup((const char *)got);
+  f->file = bs_xstrdup((const char *)file);
+  f->index = index;
+  f->bold = bold;
+  f->mono = mono;
+  f->region = c->region;
+  hb_face_t *face = hb_face_create(blob, (unsigned)index);
+  f->upem = hb_face_get_upem(face);
+  f->hb = hb_font_create(face);
+  hb_face_destroy(face);
+  /* Cairo opens the same file and face itself; we place every glyph, so its metrics are
+   * never used (no hinting of positions, §0.4). */
+  FcPattern *cp = FcPatternCreate();
+  FcPatternAddString(cp, FC_FILE, file);
+  FcPatternAddInteger(cp, FC_INDEX, index);
+  f->cr = cairo_ft_font_face_create_for_pattern(cp);
+  FcPatternDestroy(cp);
+  FcPatternDestroy(m);
+  return f;
+}
+
+/* Font subsetting before Cairo sees the font. Cairo 1.16 subsets CFF CID fonts but keeps every
+ * subroutine, so each Noto CJK face costs ~650 KB in the PDF. HarfBuzz subsets the face to the
+ * glyphs actually drawn first, keeping glyph ids (RETAIN_GIDS), so the layout's gids stay
+ * valid; Cairo then subsets that small font again. */
+static FT_Library ft_lib;
+static pthread_once_t ft_once = PTHREAD_ONCE_INIT;
+static void ft_init(void)
+{
+  if (FT_Init_FreeType(&ft_lib))
+    ft_lib = NULL;
+}
+
+typedef struct subset_font {
+  FT_Face ft;
+  hb_blob_t *blob;
+} subset_font;
+
+static void subset_font_free(void *p)
+{
+  subset_font *s = p;
+  FT_Done_Face(s->ft);
+  hb_blob_destroy(s->blob);
+  free(s);
+}
+
+static const cairo_user_data_key_t subset_key;
+
+cairo_font_face_t *bs_ts_face_subset(bs_ts_face *f, hb_set_t *gids)
+{
+  pthread_once(&ft_once, ft_init);
+  if (!ft_lib)
+    return NULL;
+  hb_subset_input_t *in = hb_subset_input_create_or_fail();
+  if (!in)
+    return NULL;
+  hb_set_union(hb_subset_input_set(in, HB_SUBSET_SETS_GLYPH_INDEX), gids);
+  hb_subset_input_set_flags(in, HB_SUBSET_FLAGS_RETAIN_GIDS | HB_SUBSET_FLAGS_NOTDEF_OUTLINE);
+  hb_set_t *drop = hb_subset_input_set(in, HB_SUBSET_SETS_DROP_TABLE_TAG);
+  static const char *tags[] = {"GSUB", "GPOS", "GDEF", "BASE", "VORG", "vhea", "vmtx"};
+  for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++)
+    hb_set_add(drop, hb_tag_from_string(tags[i], 4));
+  hb_face_t *sub = hb_subset_or_fail(hb_font_get_face(f->hb), in);
+  hb_subset_input_destroy(in);
+  if (!sub)
+    return NULL;
+  hb_blob_t *blob = hb_face_reference_blob(sub);
+  hb_face_destroy(sub);
+  unsigned len = 0;
+  const char *data = hb_blob_get_data(blob, &len);
+  FT_Face ft = NULL;
+  if (!len || FT_New_Memory_Face(ft_lib, (const FT_Byte *)data, (FT_Long)len, 0, &ft)) {
+    hb_blob_destroy(blob);
+    return NULL;
+  }
+  subset_font *sf = bs_xmalloc(sizeof *sf);
+  sf->ft = ft;
+  sf->blob = blob;
+  cairo_font_face_t *cf = cairo_ft_font_face_create_for_ft_face(ft, 0);
+  if (cairo_font_face_set_user_data(cf, &subset_key, sf, subset_font_free)) {
+    cairo_font_face_destroy(cf);
+    subset_font_free(sf);
+    return NULL;
+  }
+  return cf;
+}

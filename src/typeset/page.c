@@ -1,0 +1,391 @@
+/* Tree walk and pagination: blocks become paragraphs of boxes, paragraphs become lines, lines
+ * go onto the page grid (§7): columns right to left in vertical, lines top to bottom in
+ * horizontal; each document starts a new page; headings keep with the next two lines. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "typeset-impl.h"
+
+typedef struct walk {
+  bs_ts_ctx *c;
+  bs_buf text;
+  bs_buf style;
+  bool new_page;
+} walk;
+
+static void put(walk *w, const char *s, size_t n, unsigned char sty)
+{
+  for (size_t i = 0; i < n; i++) {
+    char ch = s[i];
+    if (ch == '\n' || ch == '\r')
+      ch = ' '; /* a soft line break; dropped between CJK characters by the glue rules */
+    bs_buf_putc(&w->text, ch);
+    bs_buf_putc(&w->style, (char)sty);
+  }
+}
+
+static void inlines(walk *w, const bs_node *n, unsigned char sty)
+{
+  for (const bs_node *k = bs_node_first_child(n); k; k = bs_node_next(k)) {
+    switch (bs_node_get_type(k)) {
+    case BS_NODE_TEXT:
+      put(w, bs_node_get_literal(k), bs_node_get_literal_length(k), sty);
+      break;
+    case BS_NODE_CODE:
+      put(w, bs_node_get_literal(k), bs_node_get_literal_length(k), sty | BS_ST_CODE);
+      break;
+    case BS_NODE_LINE_BREAK:
+      bs_buf_putc(&w->text, '\n');
+      bs_buf_putc(&w->style, (char)sty);
+      break;
+    case BS_NODE_STRONG:
+      inlines(w, k, sty | (w->c->opts->emphasis_dots ? BS_ST_DOTS : BS_ST_BOLD));
+      break;
+    case BS_NODE_EMPHASIS:
+    case BS_NODE_EMPHASIS_MARK:
+      inlines(w, k, sty | BS_ST_DOTS); /* E2: CJK has no italics */
+      break;
+    case BS_NODE_FOOTNOTE_REF: {
+      const char *l = bs_node_get_label(k);
+      char tmp[256];
+      snprintf(tmp, sizeof tmp, "〔%s〕", l ? l : "");
+      put(w, tmp, strlen(tmp), sty);
+      break;
+    }
+    default:
+      inlines(w, k, sty);
+      break;
+    }
+  }
+}
+
+/* Lays out the collected text as one paragraph. */
+static bs_status flush(walk *w, double size, const bs_ts_block *blk, bs_error *err)
+{
+  bs_ts_ctx *c = w->c;
+  /* trim ASCII spaces at both ends */
+  size_t a = 0, b = w->text.len;
+  while (a < b && (w->text.data[a] == ' ' || w->text.data[a] == '\t'))
+    a++;
+  while (b > a && (w->text.data[b - 1] == ' ' || w->text.data[b - 1] == '\t'))
+    b--;
+  if (b - a > BS_TS_MAX_PARA) {
+    bs_buf_clear(&w->text);
+    bs_buf_clear(&w->style);
+    return bs_error_set(err, BS_ERR_LIMIT, NULL, 0, 0, "paragraph longer than %d bytes",
+                        BS_TS_MAX_PARA);
+  }
+  bs_ts_para p = {0};
+  p.len = b - a;
+  p.text = bs_xstrndup(w->text.data ? w->text.data + a : "", p.len);
+  p.style = bs_xmalloc(p.len + 1);
+  if (p.len)
+    memcpy(p.style, w->style.data + a, p.len);
+  p.size = size;
+  bs_buf_clear(&w->text);
+  bs_buf_clear(&w->style);
+  if (c->vertical && c->region <= 1)
+    bs_ts_quotes_to_corners(p.text, p.len); /* V3 */
+  bs_ts_block bk = *blk;
+  bk.new_page = bk.new_page || w->new_page;
+  w->new_page = false;
+  bs_status st = bs_ts_shape_para(c, &p, err);
+  if (st == BS_OK)
+    bs_ts_break_para(c, &p, &bk);
+  bs_ts_para_free(&p);
+  return st;
+}
+
+static bs_ts_block body_block(const bs_ts_ctx *c, double indent_pt)
+{
+  bs_ts_block b = {0};
+  b.kind = BS_LINE_BODY;
+  b.slots = 1;
+  b.indent_pt = indent_pt;
+  b.first_indent = c->indent_em * c->size;
+  b.justify = true;
+  return b;
+}
+
+static bs_status blocks(walk *w, const bs_node *n, double indent, bs_error *err);
+
+static bs_status block(walk *w, const bs_node *k, double indent, bs_error *err)
+{
+  bs_ts_ctx *c = w->c;
+  double em = c->size;
+  double ind = indent + bs_node_get_indent(k) * em;
+  if (ind > c->measure / 2)
+    ind = c->measure / 2;
+  bs_ts_block blk = body_block(c, ind);
+  switch (bs_node_get_type(k)) {
+  case BS_NODE_PARAGRAPH:
+    inlines(w, k, 0);
+    return flush(w, em, &blk, err);
+  case BS_NODE_HEADING: {
+    int lv = bs_node_get_heading_level(k);
+    static const double scale[] = {1.3, 1.15, 1.0, 1.0, 1.0, 1.0};
+    double hs = em * scale[lv >= 1 && lv <= 6 ? lv - 1 : 5];
+    blk.kind = BS_LINE_HEADING;
+    blk.slots = lv <= 2 ? 2 : 1; /* §7.6: an integer number of line slots */
+    /* §7.6: vertical headings are indented in body characters, higher levels less */
+    blk.first_indent = c->vertical ? (lv <= 1 ? 2 : lv == 2 ? 3 : 4) * em : 0;
+    blk.keep_next = true;
+    inlines(w, k, BS_ST_BOLD);
+    return flush(w, hs, &blk, err);
+  }
+  case BS_NODE_BLOCK_QUOTE:
+    return blocks(w, k, ind + 2 * em, err);
+  case BS_NODE_LIST: {
+    int num = bs_node_get_list_start(k);
+    bool ordered = bs_node_get_list_ordered(k);
+    for (const bs_node *it = bs_node_first_child(k); it; it = bs_node_next(it), num++) {
+      char mark[32];
+      if (ordered)
+        snprintf(mark, sizeof mark, "%d. ", num);
+      else
+        snprintf(mark, sizeof mark, "・");
+      bool firstp = true;
+      for (const bs_node *b = bs_node_first_child(it); b; b = bs_node_next(b)) {
+        if (firstp && bs_node_get_type(b) == BS_NODE_PARAGRAPH) {
+          bs_ts_block lb = body_block(c, ind + 2 * em);
+          lb.first_indent = 0;
+          put(w, mark, strlen(mark), 0);
+          inlines(w, b, 0);
+          bs_status st = flush(w, em, &lb, err);
+          if (st)
+            return st;
+        } else {
+          bs_status st = block(w, b, ind + 2 * em, err);
+          if (st)
+            return st;
+        }
+        firstp = false;
+      }
+    }
+    return BS_OK;
+  }
+  case BS_NODE_CODE_BLOCK: {
+    const char *lit = bs_node_get_literal(k);
+    size_t len = bs_node_get_literal_length(k);
+    while (len && lit[len - 1] == '\n')
+      len--;
+    for (size_t i = 0; i < len; i++) {
+      bs_buf_putc(&w->text, lit[i]);
+      bs_buf_putc(&w->style, (char)BS_ST_CODE);
+    }
+    blk.kind = BS_LINE_CODE;
+    blk.first_indent = 0;
+    blk.justify = false;
+    return flush(w, em, &blk, err);
+  }
+  case BS_NODE_THEMATIC_BREAK:
+    blk.first_indent = 0;
+    return flush(w, em, &blk, err); /* an empty line */
+  case BS_NODE_PAGE_BREAK:
+    w->new_page = true;
+    return BS_OK;
+  case BS_NODE_FIGURE: {
+    /* no images in the PDF yet: the caption and credit in smaller type */
+    const char *cap = bs_node_get_caption(k), *cr = bs_node_get_credit(k);
+    blk.kind = BS_LINE_SMALL;
+    blk.first_indent = 0;
+    blk.justify = true;
+    if (cap && *cap)
+      put(w, cap, strlen(cap), 0);
+    if (cr && *cr) {
+      if (cap && *cap)
+        put(w, "　", strlen("　"), 0);
+      put(w, cr, strlen(cr), 0);
+    }
+    if (!w->text.len)
+      return BS_OK;
+    return flush(w, em * 0.85, &blk, err);
+  }
+  case BS_NODE_TABLE:
+    for (const bs_node *row = bs_node_first_child(k); row; row = bs_node_next(row)) {
+      for (const bs_node *cell = bs_node_first_child(row); cell; cell = bs_node_next(cell)) {
+        if (cell != bs_node_first_child(row))
+          put(w, "　", strlen("　"), 0);
+        inlines(w, cell, bs_node_get_cell_header(cell) ? BS_ST_BOLD : 0);
+      }
+      bs_ts_block tb = blk;
+      tb.first_indent = 0;
+      bs_status st = flush(w, em, &tb, err);
+      if (st)
+        return st;
+    }
+    return BS_OK;
+  case BS_NODE_FOOTNOTE_DEF: {
+    const char *l = bs_node_get_label(k);
+    char tmp[256];
+    snprintf(tmp, sizeof tmp, "〔%s〕", l ? l : "");
+    bool firstp = true;
+    for (const bs_node *b = bs_node_first_child(k); b; b = bs_node_next(b)) {
+      if (firstp && bs_node_get_type(b) == BS_NODE_PARAGRAPH) {
+        put(w, tmp, strlen(tmp), 0);
+        inlines(w, b, 0);
+        bs_ts_block fb = blk;
+        fb.kind = BS_LINE_SMALL;
+        fb.first_indent = 0;
+        bs_status st = flush(w, em * 0.85, &fb, err);
+        if (st)
+          return st;
+      } else {
+        bs_status st = block(w, b, ind, err);
+        if (st)
+          return st;
+      }
+      firstp = false;
+    }
+    return BS_OK;
+  }
+  default:
+    return blocks(w, k, ind, err);
+  }
+}
+
+static bs_status blocks(walk *w, const bs_node *n, double indent, bs_error *err)
+{
+  for (const bs_node *k = bs_node_first_child(n); k; k = bs_node_next(k)) {
+    bs_status st = block(w, k, indent, err);
+    if (st)
+      return st;
+  }
+  return BS_OK;
+}
+
+static void new_page(bs_ts_ctx *c, size_t first_line)
+{
+  c->pages = bs_xrealloc(c->pages, (c->npages + 1) * sizeof *c->pages);
+  c->pages[c->npages].l0 = c->pages[c->npages].l1 = first_line;
+  c->pages[c->npages].number = (int)c->npages + 1;
+  c->pages[c->npages].blank = false;
+  static const char *tags[] = {"zh-Hant", "zh-HK", "zh-Hans", "ja", "ko"};
+  int region = first_line < c->nlines ? c->lines_v[first_line].region : c->region;
+  snprintf(c->pages[c->npages].lang, sizeof c->pages[c->npages].lang, "%s", tags[region]);
+  c->npages++;
+}
+
+/* Puts lines on pages and computes each line's frame origin (G1: on the grid). */
+static void paginate(bs_ts_ctx *c)
+{
+  int slot = 0;
+  for (size_t i = 0; i < c->nlines; i++) {
+    bs_ts_line *l = &c->lines_v[i];
+    int need = l->slots;
+    if (l->keep_next && i + 1 < c->nlines && !c->lines_v[i + 1].keep_next)
+      need += 2; /* §7.6: a heading keeps with the next two lines */
+    bool brk = c->npages == 0;
+    if (!brk && l->new_page && slot > 0)
+      brk = true;
+    if (!brk && slot > 0 && slot + need > c->lines)
+      brk = true;
+    /* orphan: a paragraph's first line alone at the foot of a page */
+    if (!brk && slot > 0 && l->para_first && !l->para_last && slot + l->slots == c->lines &&
+        l->kind == BS_LINE_BODY)
+      brk = true;
+    /* widow: the last line alone at the head of the next page (K9's page sense) */
+    if (!brk && slot > 0 && !l->para_first && !l->para_last && i + 1 < c->nlines &&
+        c->lines_v[i + 1].para_last && i > 0 && !c->lines_v[i - 1].para_first &&
+        slot + l->slots == c->lines)
+      brk = true;
+    if (brk) {
+      /* a book's chapters open on a recto, an odd page (§7.4: the left page in vertical
+       * books, the right one in horizontal ones); a blank page fills the gap */
+      if (l->new_page && c->book && c->npages % 2 == 1) {
+        new_page(c, i);
+        c->pages[c->npages - 1].blank = true;
+      }
+      new_page(c, i);
+      slot = 0;
+    }
+    /* a blank line at the head of a page is dropped */
+    if (l->kind == BS_LINE_BLANK && slot == 0 && !l->new_page) {
+      l->slots = 0;
+    }
+    double band = l->slots * c->pitch - c->gap;
+    if (band < l->size)
+      band = l->size;
+    l->column = slot;
+    if (c->vertical) {
+      l->ox = c->area_x + c->area_w - slot * c->pitch - band / 2;
+      l->oy = c->area_y + l->indent;
+    } else {
+      l->ox = c->area_x + l->indent;
+      l->oy = c->area_y + slot * c->pitch + (band - l->size) / 2;
+    }
+    slot += l->slots;
+    c->pages[c->npages - 1].l1 = i + 1;
+  }
+  if (c->npages == 0)
+    new_page(c, 0);
+}
+
+/* The document's title and byline open it (the readers keep them as metadata): the title in
+ * bold at 1.6 em in a three-line band, then authors and affiliation (§7.6). */
+static bs_status title_block(walk *w, const bs_node *doc, bs_error *err)
+{
+  bs_ts_ctx *c = w->c;
+  const char *title = bs_node_get_meta(doc, BS_META_TITLE);
+  bs_status st = BS_OK;
+  if (title && *title) {
+    bs_ts_block blk = body_block(c, 0);
+    blk.kind = BS_LINE_HEADING;
+    blk.slots = 3;
+    blk.first_indent = 0;
+    blk.center = !c->vertical; /* §7.6: horizontal major headings are centred */
+    blk.keep_next = true;
+    put(w, title, strlen(title), BS_ST_BOLD);
+    st = flush(w, c->size * 1.6, &blk, err);
+  }
+  size_t na = bs_node_get_meta_count(doc, BS_META_AUTHORS);
+  const char *aff = bs_node_get_meta(doc, BS_META_AFFILIATION);
+  if (st == BS_OK && (na || (aff && *aff))) {
+    for (size_t i = 0; i < na; i++) {
+      const char *a = bs_node_get_meta_item(doc, BS_META_AUTHORS, i);
+      if (i)
+        put(w, "、", strlen("、"), 0);
+      put(w, a, strlen(a), 0);
+    }
+    if (aff && *aff) {
+      put(w, "（", strlen("（"), 0);
+      put(w, aff, strlen(aff), 0);
+      put(w, "）", strlen("）"), 0);
+    }
+    bs_ts_block blk = body_block(c, c->vertical ? 4 * c->size : 0);
+    blk.kind = BS_LINE_BODY;
+    blk.first_indent = 0;
+    blk.keep_next = true;
+    st = flush(w, c->size, &blk, err);
+    if (st == BS_OK)
+      st = flush(w, c->size, &blk, err); /* a blank line before the text */
+  }
+  return st;
+}
+
+bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err)
+{
+  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false};
+  bs_status st = BS_OK;
+  if (bs_node_get_type(root) == BS_NODE_BOOK) {
+    c->book = true;
+    for (const bs_node *d = bs_node_first_child(root); d && !st; d = bs_node_next(d)) {
+      w.new_page = true; /* each document starts a new page */
+      st = bs_ts_set_lang(c, bs_node_get_inherited_lang(d), err);
+      if (st == BS_OK)
+        st = title_block(&w, d, err);
+      if (st == BS_OK)
+        st = blocks(&w, d, 0, err);
+    }
+  } else {
+    st = title_block(&w, root, err);
+    if (st == BS_OK)
+      st = blocks(&w, root, 0, err);
+  }
+  bs_buf_free(&w.text);
+  bs_buf_free(&w.style);
+  if (st == BS_OK)
+    paginate(c);
+  return st;
+}

@@ -1,0 +1,264 @@
+/* Typesetter internals: fonts, shaped boxes, placed lines and pages.
+ *
+ * Pipeline per paragraph (cjk-typography.md §10.2): inline text with styles → presentation
+ * text (V3) → boxes (one per CJK cluster, Latin word, TCY unit or upright full-width letter)
+ * shaped with HarfBuzz → glue and break opportunities (ICU + kinsoku K1–K6) → greedy fitter
+ * with push-in/push-out (K7) → justification (K8) → placed lines. Lines are then put on the
+ * page grid (page.c) and drawn (draw.c) or dumped (dump.c) from the same data. */
+#ifndef BS_TYPESET_IMPL_H
+#define BS_TYPESET_IMPL_H
+
+#include <cairo.h>
+#include <hb.h>
+#include <unicode/ubrk.h>
+
+#include "../util/util.h"
+#include "bisheng/typeset.h"
+
+/* Limits, with their reasons. */
+enum {
+  BS_TS_MAX_FACES = 32,        /* regional × weight × family combinations in one book */
+  BS_TS_HALF_CACHE = 256,      /* distinct punctuation characters × faces × directions */
+  BS_TS_MAX_PARA = 1 << 22     /* bytes in one paragraph: beyond that the input is broken */
+};
+
+/* Ideographic em box: Noto CJK puts the alphabetic baseline 0.88 em below the em-box top
+ * (VORG 880) and, in vertical, 0.38 em left of the column axis (BASE romn 120, V6/L3). */
+#define BS_TS_ASCENT 0.88
+#define BS_TS_ROMAN_SHIFT 0.38
+#define BS_TS_EPS 0.001
+
+typedef struct bs_ts_face {
+  char *family;
+  char *file;
+  int index;
+  bool bold;
+  bool mono;
+  int region;    /* the regional face it was chosen for */
+  hb_font_t *hb; /* scale = upem, no rounding anywhere (§0.4) */
+  cairo_font_face_t *cr;
+  cairo_font_face_t *sub; /* the subset drawn into the PDF (draw.c), or NULL */
+  double upem;
+} bs_ts_face;
+
+typedef enum { BS_OR_UPRIGHT = 0, BS_OR_SIDEWAYS, BS_OR_TCY } bs_ts_orient;
+
+/* Line-breaking and spacing classes (§1.1). */
+typedef enum {
+  BS_CL_IDEO = 0,
+  BS_CL_OPEN,
+  BS_CL_CLOSE,
+  BS_CL_STOP,
+  BS_CL_COLON,
+  BS_CL_DIVIDE,
+  BS_CL_MIDDOT,
+  BS_CL_DASH,
+  BS_CL_ELLIPSIS,
+  BS_CL_CONNECT,
+  BS_CL_SOLIDUS,
+  BS_CL_PREFIX,
+  BS_CL_POSTFIX,
+  BS_CL_SMALL,
+  BS_CL_ITER,
+  BS_CL_LATIN
+} bs_ts_class;
+
+typedef enum { BS_GLUE_NONE = 0, BS_GLUE_CHAR, BS_GLUE_AUTO, BS_GLUE_WORD } bs_ts_glue;
+
+/* Inline style bits carried per byte of paragraph text. */
+enum { BS_ST_BOLD = 1, BS_ST_DOTS = 2, BS_ST_CODE = 4, BS_ST_SMALL = 8 };
+
+typedef struct bs_ts_glyph {
+  uint32_t gid;
+  double dx, dy;    /* HarfBuzz offsets in pt (x right, y up) */
+  double adv;       /* advance along the shaping direction, pt, positive */
+  uint32_t cluster; /* byte offset of its first character in the paragraph */
+} bs_ts_glyph;
+
+typedef struct bs_ts_box {
+  size_t start, end; /* paragraph bytes */
+  size_t g0, g1;     /* glyphs */
+  bs_ts_face *face;
+  double size;
+  bs_ts_orient orient;
+  bool vertical;     /* shaped TTB (upright in vertical text) */
+  bs_ts_class cls;
+  bool alnum_start, alnum_end; /* Latin letter/digit at the edges (S1) */
+  bool cjk;          /* a CJK character box (ideograph, kana, CJK punctuation) */
+  bool dots;
+  int latin_run;     /* id of the non-CJK run it came from, 0 for CJK */
+  double adv;        /* current inline advance */
+  double full_adv;
+  bool can_halve, halved;
+  int p1_partner;    /* index of the box that made P1 halve this one, or -1 */
+  bs_ts_glyph half;  /* the halt/vhal form */
+  bs_ts_glue glue;   /* glue before this box */
+  double glue_w, glue_max, glue_min;
+  bool brk;          /* a line may break before this box */
+  bool forced;       /* a forced line break before this box */
+  double pos;        /* inline position in its line after justification */
+  double gap;        /* glue actually set before it in its line */
+} bs_ts_box;
+
+/* A placed glyph, in its run's local frame. */
+typedef struct bs_ts_pglyph {
+  uint32_t gid;
+  double x, y;     /* local to the run's matrix */
+  double p, adv;   /* inline position and advance, relative to the line start edge */
+  uint32_t c0, c1; /* bytes of the run text it shows */
+  bool dot;        /* emphasis dot (E2) */
+} bs_ts_pglyph;
+
+typedef struct bs_ts_prun {
+  bs_ts_face *face;
+  double size;
+  bs_ts_orient orient;
+  bool halved;
+  cairo_matrix_t m; /* run local → line local */
+  char *text;       /* owned */
+  size_t len;
+  bs_ts_pglyph *g;  /* owned */
+  size_t ng;
+} bs_ts_prun;
+
+typedef enum {
+  BS_LINE_BODY = 0,
+  BS_LINE_HEADING,
+  BS_LINE_SMALL,
+  BS_LINE_CODE,
+  BS_LINE_BLANK
+} bs_ts_line_kind;
+
+typedef enum { BS_FIT_NORMAL = 0, BS_FIT_PUSH_IN, BS_FIT_PUSH_OUT, BS_FIT_FORCED } bs_ts_fit;
+
+typedef struct bs_ts_line {
+  bs_ts_line_kind kind;
+  int region;         /* of its document */
+  int slots;          /* grid lines it occupies */
+  double size;        /* its type size */
+  double indent;      /* block indent from the type-area edge, pt */
+  double measure;     /* line length available from its start edge, pt */
+  double extent;      /* end of its last box from the start edge, pt */
+  double natural;     /* natural length before adjustment */
+  double adj_shrink, adj_auto, adj_word, adj_char; /* adjustments by kind, pt */
+  bool full;          /* not the last line of its paragraph: must fill the measure (K8) */
+  bool para_first, para_last, new_page, keep_next;
+  int para_id;
+  bs_ts_fit fit;
+  double ox, oy;      /* page origin of its line frame (set by pagination) */
+  int column;         /* grid line index on its page */
+  bs_ts_prun *runs;   /* owned */
+  size_t nruns;
+} bs_ts_line;
+
+typedef struct bs_ts_page {
+  size_t l0, l1; /* lines */
+  char lang[32]; /* the language of the document it belongs to */
+  int number;
+  bool blank;    /* left empty so that a chapter opens on a recto: no folio */
+} bs_ts_page;
+
+typedef struct bs_ts_ctx {
+  const bs_typeset_options *opts;
+  bool vertical;
+  char lang[32];   /* BCP 47 of the book */
+  char doc_lang[32]; /* of the document being laid out */
+  int region;      /* of the document being laid out: 0 TW, 1 HK, 2 CN, 3 JP, 4 KR */
+  int brk_region;  /* the locale c->brk was opened with, -1 none */
+  double size, pitch, gap;
+  int chars, lines;
+  double page_w, page_h;           /* pt */
+  double area_x, area_y, area_w, area_h; /* type area, pt */
+  double measure;
+  double indent_em;
+  /* fonts */
+  void *fc; /* FcConfig */
+  bs_ts_face faces[BS_TS_MAX_FACES];
+  int nfaces;
+  hb_blob_t *blobs[8];
+  char *blob_files[8];
+  int nblobs;
+  hb_buffer_t *buf;
+  UBreakIterator *brk;
+  struct {
+    bs_ts_face *face;
+    uint32_t cp;
+    bool vertical;
+    bool ok;
+    bs_ts_glyph g;
+  } half[BS_TS_HALF_CACHE];
+  int nhalf;
+  /* output */
+  bs_ts_line *lines_v;
+  size_t nlines, caplines;
+  bs_ts_page *pages;
+  size_t npages;
+  int para_counter;
+  bool book;       /* several documents: chapters open on odd pages */
+  bool warned_glyph;
+} bs_ts_ctx;
+
+/* typeset.c */
+/* Switches the rules, fonts and breaker to a document's language (BCP 47, NULL = zh-Hant). */
+bs_status bs_ts_set_lang(bs_ts_ctx *c, const char *lang, bs_error *err);
+bs_status bs_ts_ctx_init(bs_ts_ctx *c, const bs_node *root, const bs_typeset_options *opts,
+                         bs_error *err);
+void bs_ts_ctx_free(bs_ts_ctx *c);
+void bs_ts_warn(bs_ts_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* font.c */
+bs_status bs_ts_fonts_init(bs_ts_ctx *c, bs_error *err);
+void bs_ts_fonts_free(bs_ts_ctx *c);
+/* The face for a style (bold, mono), loading it on first use; NULL with err on failure. */
+bs_ts_face *bs_ts_face_get(bs_ts_ctx *c, bool bold, bool mono, bs_error *err);
+
+/* A Cairo face holding only `gids` of `f` (same glyph ids), or NULL to use f->cr. */
+cairo_font_face_t *bs_ts_face_subset(bs_ts_face *f, hb_set_t *gids);
+
+/* runs.c: character classes and orientation (§1.1, §4) */
+bs_ts_class bs_ts_char_class(uint32_t cp);
+bool bs_ts_is_latin(uint32_t cp);
+/* V3: “” ‘’ → 「」『』 in place (same byte length), for vertical zh-Hant. */
+void bs_ts_quotes_to_corners(char *text, size_t len);
+
+/* shape.c: paragraph text → boxes */
+typedef struct bs_ts_para {
+  char *text; /* owned */
+  size_t len;
+  unsigned char *style; /* owned, per byte */
+  bs_ts_box *box;
+  size_t nbox, capbox;
+  bs_ts_glyph *g;
+  size_t ng, capg;
+  double size;
+} bs_ts_para;
+bs_status bs_ts_shape_para(bs_ts_ctx *c, bs_ts_para *p, bs_error *err);
+void bs_ts_para_free(bs_ts_para *p);
+/* Shapes one string with HarfBuzz (for tests and folios). */
+void bs_ts_shape_simple(bs_ts_ctx *c, bs_ts_face *f, const char *s, size_t len, bool vertical,
+                        const char *features, bs_ts_glyph **out, size_t *n);
+
+/* break.c: boxes → justified lines appended to c->lines_v */
+typedef struct bs_ts_block {
+  bs_ts_line_kind kind;
+  int slots;
+  double indent_pt;      /* block indent */
+  double first_indent;   /* first-line indent, pt */
+  bool justify;          /* full lines fill the measure */
+  bool center;           /* short lines centred in the measure (horizontal titles) */
+  bool new_page, keep_next;
+} bs_ts_block;
+void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk);
+void bs_ts_line_free(bs_ts_line *l);
+
+/* page.c */
+bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err);
+
+/* draw.c */
+bs_status bs_ts_draw(bs_ts_ctx *c, const bs_node *root, bs_buf *out, bs_error *err);
+void bs_ts_folio(bs_ts_ctx *c, int page, char *text, size_t n, double *x, double *y);
+
+/* dump.c */
+bs_status bs_ts_dump(bs_ts_ctx *c, FILE *out, bs_error *err);
+
+#endif

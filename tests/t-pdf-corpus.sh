@@ -1,0 +1,33 @@
+#!/bin/sh
+# Issue #4, PDF side, every corpus article the readers handle, both directions:
+# pdftotext -raw holds every presented character in order (§0.9); pdffonts shows every font
+# embedded; two builds with SOURCE_DATE_EPOCH are byte-identical; mutool stext positions of
+# the first two pages match the layout dump (§12.2).
+. tests/typeset-lib.sh
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+export SOURCE_DATE_EPOCH=1700000000
+n=0 bad=0
+for f in $(tt_articles); do
+  b=$(basename "$f")
+  flag=$(tt_source "$f" "$tmp/src")
+  for d in horizontal vertical; do
+    n=$((n + 1))
+    tt_pdf "$f" $d "$tmp/a.pdf" && tt_layout "$f" $d "$tmp/d.json" || { echo "FAIL $b $d: no PDF"; bad=1; continue; }
+    pdftotext -raw "$tmp/a.pdf" "$tmp/a.txt" || { echo "FAIL $b $d: pdftotext"; bad=1; continue; }
+    if ! python3 tests/typeset_check.py "$tmp/d.json" "$tmp/src" $flag --pdf-text "$tmp/a.txt" > "$tmp/out"; then
+      echo "FAIL $b $d:"; cat "$tmp/out"; bad=1
+    fi
+    if pdffonts "$tmp/a.pdf" | tail -n +3 | awk '$(NF-4) != "yes" { bad = 1 } END { exit bad }'; then :; else
+      echo "FAIL $b $d: a font is not embedded"; pdffonts "$tmp/a.pdf"; bad=1
+    fi
+    [ "$(pdffonts "$tmp/a.pdf" | tail -n +3 | wc -l)" -ge 1 ] || { echo "FAIL $b $d: no fonts"; bad=1; }
+    tt_pdf "$f" $d "$tmp/b.pdf"
+    cmp -s "$tmp/a.pdf" "$tmp/b.pdf" || { echo "FAIL $b $d: two builds differ"; bad=1; }
+    mutool draw -F stext -o "$tmp/s.xml" "$tmp/a.pdf" 1-2 2> /dev/null
+    python3 tests/pdf_stext_check.py "$tmp/d.json" "$tmp/s.xml" 2 > "$tmp/st" || { echo "FAIL $b $d: stext"; cat "$tmp/st"; bad=1; }
+    pdfinfo "$tmp/a.pdf" | grep -q '^Creator: *bisheng ' || { echo "FAIL $b $d: creator"; bad=1; }
+    echo "ok $b $d: $(tail -n 1 "$tmp/out"); stext: $(tail -n 1 "$tmp/st")"
+  done
+done
+[ $n = 0 ] && { echo "no article could be read"; exit 77; }
+exit $bad

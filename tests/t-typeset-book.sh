@@ -1,0 +1,49 @@
+#!/bin/sh
+# A book of several articles: each chapter starts a new page, on a recto (odd page; a blank
+# page without folio fills the gap, §7.4/§7.5), opening with its title; every other page has
+# its folio; the typography checks hold for the whole book.
+. tests/typeset-lib.sh
+a=$CORPUS/taoyuanming.zh-Hant.txt b=$CORPUS/seed-article.txt
+tt_reader_ok "$a" && tt_reader_ok "$b" || exit 77
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+for d in vertical horizontal; do
+  "$BIN" layout "$a" "$b" --direction $d > "$tmp/book.json" || exit 1
+  python3 - "$tmp/book.json" <<'PY' || exit 1
+import json, sys
+d = json.load(open(sys.argv[1]))
+pages = d["pages"]
+starts = [p["number"] for p in pages if p["lines"] and "".join(g["c"] for g in p["lines"][0]["glyphs"]).startswith(("桃花源", "美俄峯會"))]
+assert starts[0] == 1 and len(starts) == 2, starts
+assert starts[1] % 2 == 1, "chapter 2 starts on page %d" % starts[1]
+for p in pages:
+    if p["lines"]:
+        assert p["folio"] == str(p["number"]), p["number"]
+    else:
+        assert p["folio"] == "", "blank page %d has a folio" % p["number"]
+PY
+  "$BIN" dump "$a" > "$tmp/a.json"; "$BIN" dump "$b" > "$tmp/b.json"
+  python3 -c "
+import json,sys
+a=json.load(open('$tmp/a.json')); b=json.load(open('$tmp/b.json'))
+json.dump({'chapters':[a,b]}, open('$tmp/src.json','w'))"
+  python3 tests/typeset_check.py "$tmp/book.json" "$tmp/src.json" --tree || exit 1
+done
+# a book mixing languages: each chapter gets its own regional face and rules
+j=$CORPUS/yume-juya.ja.txt s=$CORPUS/ah-q.zh-Hans.txt
+tt_reader_ok "$j" && tt_reader_ok "$s" || exit 0
+"$BIN" layout "$j" "$s" "$a" --direction vertical > "$tmp/mix.json" || exit 1
+python3 - "$tmp/mix.json" <<'PY' || exit 1
+import json, sys
+d = json.load(open(sys.argv[1]))
+want = {"ja": 0, "zh-Hans": 2, "zh-Hant": 3}
+for p in d["pages"]:
+    for l in p["lines"]:
+        for g in l["glyphs"]:
+            assert g["index"] == want[p["lang"]], (p["number"], p["lang"], g)
+PY
+"$BIN" dump "$j" > "$tmp/1.json"; "$BIN" dump "$s" > "$tmp/2.json"; "$BIN" dump "$a" > "$tmp/3.json"
+python3 -c "
+import json
+json.dump({'chapters':[json.load(open('$tmp/%d.json' % i)) for i in (1,2,3)]}, open('$tmp/src.json','w'))"
+python3 tests/typeset_check.py "$tmp/mix.json" "$tmp/src.json" --tree || exit 1
+exit 0
