@@ -47,7 +47,7 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps demo check test install uninstall bench fuzz golden-update generate format clean
+.PHONY: all deps demo check test install uninstall bench bench-peers fuzz golden-update generate format clean
 all: $(BIN)
 
 deps:
@@ -114,6 +114,29 @@ fuzz: deps
 	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -artifact_prefix=build/fuzz/ \
 	    build/fuzz/corpus/$$t || { echo "crash: copy build/fuzz/crash-* to tests/fuzz/crashers/"; exit 1; }; \
 	done
+
+# make bench: time bisheng against the HarfBuzz/zlib floor and the peers (tests/bench/).
+# BENCH_ARGS passes options to tests/bench/bench.py (e.g. BENCH_ARGS=--quick).
+PEER_DEBS := pandoc texlive-xetex texlive-lang-chinese texlive-luatex texlive-lang-japanese \
+             texlive-fonts-recommended weasyprint
+FLOOR := $(BUILD)/bench/bench-floor
+
+$(FLOOR): tests/bench/floor.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $< -o $@ $(LDFLAGS) $(LDLIBS)
+
+bench: all $(FLOOR)
+	python3 tests/bench/bench.py --bin $(BIN) --floor $(FLOOR) --corpus $(CORPUS) \
+	  --work $(BUILD)/bench --results tests/bench/RESULTS.md $(BENCH_ARGS)
+
+bench-peers:
+	@if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends $(PEER_DEBS); \
+	else \
+	  echo "the peers are Debian packages; run:"; \
+	  echo "  sudo apt-get install --no-install-recommends $(PEER_DEBS)"; \
+	fi
 
 test: check
 
