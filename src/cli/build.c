@@ -25,10 +25,7 @@
 #include <zlib.h>
 
 #include "bisheng/bisheng.h"
-
-int bisheng_cmd_build(int argc, char **argv);
-int bisheng_cmd_init(int argc, char **argv);
-void bisheng_print_version(void);
+#include "cli.h"
 
 /* `bisheng --version`: ours, then the version of each library as loaded at run time. */
 void bisheng_print_version(void)
@@ -54,7 +51,6 @@ void bisheng_print_version(void)
          yaml_get_version_string(), cmark_version_string());
 }
 
-enum { EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
 
 /* The template and the sample chapters `bisheng init` writes, built into the binary so the
  * installed tool needs no data files (t-build-init checks they match templates/). */
@@ -356,29 +352,6 @@ static void *worker(void *arg)
   }
 }
 
-static int exit_code(bs_status st)
-{
-  switch (st) {
-  case BS_OK: return 0;
-  case BS_ERR_LIBRARY:
-  case BS_ERR_ARGUMENT: return EXIT_INTERNAL; /* our bug or a library's, not the user's */
-  default: return EXIT_INPUT;
-  }
-}
-
-static long long source_date(void)
-{
-  const char *s = getenv("SOURCE_DATE_EPOCH");
-  if (!s || !*s)
-    return -1;
-  char *end;
-  errno = 0;
-  long long v = strtoll(s, &end, 10);
-  if (errno || *end || v < 0)
-    return -1;
-  return v;
-}
-
 static int default_jobs(void)
 {
   long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -623,7 +596,7 @@ int bisheng_cmd_build(int argc, char **argv)
   bs_status st = bs_manifest_load(b.manifest, &mo, &b.m, &err);
   b.load_ms = now_ms() - b.t0;
   if (st != BS_OK) {
-    rc = exit_code(st);
+    rc = cli_exit_code(st);
     goto report;
   }
   print_warnings(&b, &b.warn, 0, "bisheng: ");
@@ -634,7 +607,7 @@ int bisheng_cmd_build(int argc, char **argv)
   b.jobv = calloc(bs_manifest_output_count(b.m) + 1, sizeof *b.jobv);
   if (!b.jobv)
     abort();
-  long long date = source_date();
+  long long date = cli_source_date();
   for (size_t k = 0; k < bs_manifest_output_count(b.m); k++) {
     const bs_manifest_output *o = bs_manifest_get_output(b.m, k);
     if (!selected(&b, o->name))
@@ -658,8 +631,8 @@ int bisheng_cmd_build(int argc, char **argv)
     bs_error_clear(&err);
     if ((st = bs_manifest_prepare_output(b.m, &b.jobv[i].out, &err)) != BS_OK) {
       on_error(&b, &err);
-      if (exit_code(st) > rc)
-        rc = exit_code(st);
+      if (cli_exit_code(st) > rc)
+        rc = cli_exit_code(st);
     }
   }
   if (rc)
@@ -671,7 +644,7 @@ int bisheng_cmd_build(int argc, char **argv)
   st = bs_manifest_read_articles(b.m, &mo, &err);
   b.read_ms = now_ms() - t;
   if (st != BS_OK) {
-    rc = exit_code(st);
+    rc = cli_exit_code(st);
     goto report;
   }
   print_warnings(&b, &b.warn, nloaded, "bisheng: ");
@@ -709,8 +682,8 @@ int bisheng_cmd_build(int argc, char **argv)
     print_warnings(&b, &j->warn, 0, prefix);
     if (j->st == ST_FAILED) {
       on_error(&b, &j->err);
-      if (exit_code(j->err.code) > rc)
-        rc = exit_code(j->err.code);
+      if (cli_exit_code(j->err.code) > rc)
+        rc = cli_exit_code(j->err.code);
     }
   }
 report:

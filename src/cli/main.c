@@ -7,12 +7,10 @@
 #include <sys/stat.h>
 
 #include "bisheng/bisheng.h"
+#include "cli.h"
 
-enum { EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
 
 int bisheng_cmd_build(int argc, char **argv); /* build.c */
-int bisheng_cmd_init(int argc, char **argv);
-void bisheng_print_version(void);
 
 static const char *prog = "bisheng";
 static int quiet;
@@ -76,11 +74,7 @@ static int fail(const bs_error *err)
     fprintf(stderr, "%s\n", bs_error_format(err, line, sizeof line));
   else
     fprintf(stderr, "%s: %s\n", prog, bs_error_format(err, line, sizeof line));
-  switch (err->code) {
-  case BS_ERR_LIBRARY: return EXIT_INTERNAL;
-  case BS_ERR_ARGUMENT: return EXIT_USAGE;
-  default: return EXIT_INPUT;
-  }
+  return cli_exit_code(err->code);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -145,7 +139,17 @@ typedef struct {
   int embed_fonts, keep_going, vnum_sideways, dots, no_normalize, lossy;
 } cli;
 
-static long long source_date(void)
+int cli_exit_code(bs_status st)
+{
+  switch (st) {
+  case BS_OK: return 0;
+  case BS_ERR_LIBRARY:
+  case BS_ERR_ARGUMENT: return EXIT_INTERNAL; /* our bug or a library's, not the user's */
+  default: return EXIT_INPUT;
+  }
+}
+
+long long cli_source_date(void)
 {
   const char *s = getenv("SOURCE_DATE_EPOCH");
   if (!s || !*s)
@@ -313,7 +317,7 @@ static int typeset_options(const cli *c, bs_typeset_options *o)
   bs_typeset_options_init(o);
   o->direction = c->direction;
   o->diag = on_warning;
-  o->source_date = source_date();
+  o->source_date = cli_source_date();
   o->font_family = c->font;
   o->vnum_sideways = c->vnum_sideways;
   o->emphasis_dots = c->dots;
@@ -433,7 +437,7 @@ static int cmd_convert(int argc, char **argv)
       eo.cover_path = c.cover;
       eo.embed_fonts = c.embed_fonts;
       eo.keep_going = c.keep_going;
-      eo.source_date = source_date();
+      eo.source_date = cli_source_date();
       eo.diag = on_warning;
       st = bs_epub_write(root, &eo, c.output, &err);
     } else {
