@@ -15,7 +15,7 @@ DEBS := build-essential pkg-config clang \
         libfontconfig-dev libfreetype-dev libicu-dev libyaml-dev \
         libcmark-gfm-dev libcmark-gfm-extensions-dev zlib1g-dev \
         fonts-noto-cjk libcmocka-dev \
-        poppler-utils mupdf-tools qpdf epubcheck python3
+        poppler-utils mupdf-tools qpdf epubcheck python3 libxml2-utils unzip zip
 PKGS := libzip libxml-2.0 cairo pangocairo pangoft2 harfbuzz harfbuzz-subset fontconfig \
         freetype2 icu-uc icu-i18n yaml-0.1 libcmark-gfm zlib
 
