@@ -521,6 +521,15 @@ static void append_block(bs_node *container, bs_node *b)
     bs_node_free(b);
 }
 
+/* Containers left empty by dropped chrome are not kept. */
+static void append_nonempty(bs_node *container, bs_node *b)
+{
+  if (bs_node_first_child(b))
+    append_block(container, b);
+  else
+    bs_node_free(b);
+}
+
 /* Ends an implicit or explicit paragraph: tidy, keep if not empty, then pending figures. */
 static void finish_inline_block(hctx *c, bs_node *container, bs_node *b)
 {
@@ -617,16 +626,10 @@ static void table_element(hctx *c, const xmlNode *x, bs_node *container, int dep
         c->npending = 0;
         bs_node_append_child(row, tc);
       }
-      if (bs_node_first_child(row))
-        bs_node_append_child(t, row);
-      else
-        bs_node_free(row);
+      append_nonempty(t, row);
     }
   }
-  if (bs_node_first_child(t))
-    append_block(container, t);
-  else
-    bs_node_free(t);
+  append_nonempty(container, t);
 }
 
 static void pre_element(const xmlNode *x, bs_node *container)
@@ -698,23 +701,14 @@ static void block_element(hctx *c, const xmlNode *x, bs_node *container, int dep
       bs_node *item = bs_node_new(BS_NODE_ITEM);
       bs_node_set_pos(item, (int)xmlGetLineNo((xmlNode *)k), 0, -1);
       block_children(c, k, item, depth + 1);
-      if (bs_node_first_child(item))
-        bs_node_append_child(l, item);
-      else
-        bs_node_free(item);
+      append_nonempty(l, item);
     }
-    if (bs_node_first_child(l))
-      append_block(container, l);
-    else
-      bs_node_free(l);
+    append_nonempty(container, l);
   } else if (is(x, "blockquote")) {
     bs_node *q = bs_node_new(BS_NODE_BLOCK_QUOTE);
     bs_node_set_pos(q, line, 0, -1);
     block_children(c, x, q, depth + 1);
-    if (bs_node_first_child(q))
-      append_block(container, q);
-    else
-      bs_node_free(q);
+    append_nonempty(container, q);
   } else if (is(x, "figure")) {
     figure_element(c, x, container, depth);
   } else if (is(x, "table")) {
@@ -1105,13 +1099,7 @@ bs_status bs_read_html(const char *buf, size_t len, const bs_read_options *opts,
   bs_buf_free(&c.tags);
   if (xd)
     xmlFreeDoc(xd);
-  if (!bs_node_get_meta(doc, BS_META_LANG)) {
-    char *text = bs_node_text_content(doc);
-    const char *l = bs_detect_lang(text, strlen(text));
-    free(text);
-    if (l)
-      bs_node_set_lang(doc, l);
-  }
+  bs_read_settle_lang(doc);
   if (opts->normalize)
     bs_normalize_punctuation(doc);
   *out = doc;

@@ -1,6 +1,7 @@
 /* Language detection for CJK text (cjk-typography.md §9): kana decides Japanese, Hangul
  * Korean, then Traditional-only vs Simplified-only Han characters decide zh-Hant / zh-Hans. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "../util/util.h"
 #include "bisheng/read.h"
@@ -59,4 +60,15 @@ const char *bs_detect_lang(const char *text, size_t len)
   if (simp >= 2 * trad && simp >= 2)
     return "zh-Hans";
   return NULL;
+}
+
+void bs_read_settle_lang(bs_node *doc)
+{
+  if (bs_node_get_meta(doc, BS_META_LANG))
+    return;
+  char *text = bs_node_text_content(doc);
+  const char *lang = bs_detect_lang(text, strlen(text));
+  free(text);
+  if (lang)
+    bs_node_set_lang(doc, lang);
 }

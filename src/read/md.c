@@ -1439,13 +1439,7 @@ bs_status bs_read_markdown(const char *buf, size_t len, const bs_read_options *o
   }
   cmark_iter_free(it);
 
-  if (!bs_node_get_meta(doc, BS_META_LANG)) {
-    char *text = bs_node_text_content(doc);
-    const char *l = bs_detect_lang(text, strlen(text));
-    free(text);
-    if (l)
-      bs_node_set_lang(doc, l);
-  }
+  bs_read_settle_lang(doc);
   postprocess(doc, bs_node_get_meta(doc, BS_META_LANG), &c.w);
   if (opts->normalize)
     bs_normalize_punctuation(doc);

@@ -63,6 +63,9 @@ bool bs_aozora_detect(const char *buf, size_t len);
 bs_status bs_aozora_read_document(const char *buf, size_t len, const bs_read_options *opts,
                                   bs_node **out, bs_error *err);
 
+/* Gives `doc` the language detected from its text (§9) when its metadata names none. */
+void bs_read_settle_lang(bs_node *doc);
+
 /* Traditional-only and Simplified-only Han characters for language detection (§9), sorted;
  * generated into hanvariants.c by gen-hanvariants.py. */
 extern const uint32_t bs_han_trad_only[];
