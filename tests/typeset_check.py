@@ -169,7 +169,9 @@ def main():
         not_start = NOT_START | (NOT_START_JA if ja else set())
         for li, line in enumerate(page["lines"]):
             where = "page %d line %d" % (page["number"], li + 1)
-            gl = line["glyphs"]
+            # ruby annotations (glyphs with "ruby") are not the line's text: they sit beside
+            # it and are drawn after it; their placement is checked by t-pdf-content.sh
+            gl = [g for g in line["glyphs"] if "ruby" not in g]
             for g in gl:
                 presented.append(g["c"])
             if not gl or line["kind"] == "code":
@@ -198,7 +200,8 @@ def main():
                 adj = line["adjust"]
                 plain = (all(abs(v) < 1e-6 for v in adj.values()) and
                          all(g["o"] == "upright" and not g.get("halved") for g in gl) and
-                         all(g["adv"] in (size,) or abs(g["adv"] - size) < 1e-6 for g in gl))
+                         all(g["adv"] in (size,) or abs(g["adv"] - size) < 1e-6 for g in gl) and
+                         not any("rb" in g for g in gl))  # a long ruby may widen its base
                 for g in gl:
                     if g["o"] != "upright" or not is_cjk_letter(g["c"][0]) or g["c"][0] in NOT_START_JA:
                         continue

@@ -282,6 +282,8 @@ bs_status bs_ts_draw(bs_ts_ctx *c, const bs_node *root, bs_buf *out, bs_error *e
     font_state fs = {NULL, 0};
     for (size_t li = pg->l0; li < pg->l1; li++) {
       const bs_ts_line *l = &c->lines_v[li];
+      if (l->fig && st == BS_OK) /* content hook: the image of a figure line (figure.c) */
+        st = bs_ts_figure_draw(cr, c, l, err);
       for (size_t r = 0; r < l->nruns; r++) {
         draw_run(cr, &fs, l, &l->runs[r]);
         draw_dots(cr, c, l, &l->runs[r]);
@@ -297,9 +299,9 @@ bs_status bs_ts_draw(bs_ts_ctx *c, const bs_node *root, bs_buf *out, bs_error *e
   if (cs == CAIRO_STATUS_SUCCESS)
     cs = cairo_surface_status(s);
   cairo_surface_destroy(s);
-  if (cs != CAIRO_STATUS_SUCCESS)
+  if (st == BS_OK && cs != CAIRO_STATUS_SUCCESS)
     st = bs_error_set(err, BS_ERR_LIBRARY, NULL, 0, 0, "cairo: %s", cairo_status_to_string(cs));
-  else if (c->vertical)
+  else if (st == BS_OK && c->vertical)
     r2l_update(out);
   return st;
 }

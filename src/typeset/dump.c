@@ -22,7 +22,7 @@ static void json_str(bs_buf *b, const char *s, size_t n)
   bs_buf_putc(b, '"');
 }
 
-static const char *kind_name[] = {"body", "heading", "small", "code", "blank"};
+static const char *kind_name[] = {"body", "heading", "small", "code", "blank", "figure"};
 static const char *fit_name[] = {"normal", "push-in", "push-out", "forced"};
 static const char *orient_name[] = {"upright", "sideways", "tcy"};
 
@@ -52,12 +52,24 @@ bs_status bs_ts_dump(bs_ts_ctx *c, FILE *out, bs_error *err)
                     "\"x\": %.4f, \"y\": %.4f, \"indent\": %.4f, \"measure\": %.4f, "
                     "\"extent\": %.4f, \"natural\": %.4f, \"full\": %s, \"para\": %d, "
                     "\"first\": %s, \"last\": %s, \"fit\": \"%s\", \"adjust\": {\"shrink\": "
-                    "%.4f, \"autospace\": %.4f, \"word\": %.4f, \"char\": %.4f}, \"glyphs\": [",
+                    "%.4f, \"autospace\": %.4f, \"word\": %.4f, \"char\": %.4f}",
                     li > pg->l0 ? "," : "", kind_name[l->kind], l->column, l->slots, l->size,
                     l->ox, l->oy, l->indent, l->measure, l->extent, l->natural,
                     l->full ? "true" : "false", l->para_id, l->para_first ? "true" : "false",
                     l->para_last ? "true" : "false", fit_name[l->fit], l->adj_shrink,
                     l->adj_auto, l->adj_word, l->adj_char);
+      if (l->fig) { /* content: a figure line's image box */
+        double fx0, fy0;
+        bs_ts_figure_pos(c, l, &fx0, &fy0);
+        bs_buf_puts(&b, ", \"figure\": {\"src\": ");
+        json_str(&b, l->fig->src, strlen(l->fig->src));
+        bs_buf_printf(&b,
+                      ", \"format\": \"%s\", \"px\": [%d, %d], \"x\": %.4f, \"y\": %.4f, "
+                      "\"width\": %.4f, \"height\": %.4f}",
+                      l->fig->jpeg ? "jpeg" : "png", l->fig->px_w, l->fig->px_h, fx0, fy0,
+                      l->fig->w, l->fig->h);
+      }
+      bs_buf_puts(&b, ", \"glyphs\": [");
       bool firstg = true;
       for (size_t ri = 0; ri < l->nruns; ri++) {
         const bs_ts_prun *r = &l->runs[ri];
@@ -69,10 +81,16 @@ bs_status bs_ts_dump(bs_ts_ctx *c, FILE *out, bs_error *err)
           json_str(&b, r->text + g->c0, g->c1 - g->c0);
           bs_buf_printf(&b,
                         ", \"gid\": %u, \"font\": \"%s\", \"index\": %d, \"bold\": %s, \"x\": "
-                        "%.4f, \"y\": %.4f, \"p\": %.4f, \"adv\": %.4f, \"o\": \"%s\"%s%s}",
+                        "%.4f, \"y\": %.4f, \"p\": %.4f, \"adv\": %.4f, \"o\": \"%s\"%s%s",
                         g->gid, r->face->family, r->face->index, r->face->bold ? "true" : "false",
                         l->ox + x, l->oy + y, g->p, g->adv, orient_name[r->orient],
                         r->halved ? ", \"halved\": true" : "", g->dot ? ", \"dot\": true" : "");
+          /* content: ruby annotation glyphs and the glyphs of their bases carry its id */
+          if (r->ruby)
+            bs_buf_printf(&b, ", \"ruby\": %d, \"size\": %.4f", r->ruby, r->size);
+          if (r->rb)
+            bs_buf_printf(&b, ", \"rb\": %d", r->rb);
+          bs_buf_putc(&b, '}');
           firstg = false;
         }
       }

@@ -12,6 +12,7 @@ typedef struct walk {
   bs_buf text;
   bs_buf style;
   bool new_page;
+  bs_ts_ruby_list ruby; /* content hook: rubies of the paragraph being collected */
 } walk;
 
 static void put(walk *w, const char *s, size_t n, unsigned char sty)
@@ -46,6 +47,12 @@ static void inlines(walk *w, const bs_node *n, unsigned char sty)
     case BS_NODE_EMPHASIS_MARK:
       inlines(w, k, sty | BS_ST_DOTS); /* E2: CJK has no italics */
       break;
+    case BS_NODE_RUBY: { /* content hook (ruby.c) */
+      size_t s0 = w->text.len;
+      inlines(w, k, sty);
+      bs_ts_ruby_add(&w->ruby, s0, w->text.len, bs_node_get_annotation(k));
+      break;
+    }
     case BS_NODE_FOOTNOTE_REF: {
       const char *l = bs_node_get_label(k);
       char tmp[256];
@@ -71,6 +78,7 @@ static bs_status flush(walk *w, double size, const bs_ts_block *blk, bs_error *e
   while (b > a && (w->text.data[b - 1] == ' ' || w->text.data[b - 1] == '\t'))
     b--;
   if (b - a > BS_TS_MAX_PARA) {
+    bs_ts_ruby_list_free(&w->ruby);
     bs_buf_clear(&w->text);
     bs_buf_clear(&w->style);
     return bs_error_set(err, BS_ERR_LIMIT, NULL, 0, 0, "paragraph longer than %d bytes",
@@ -83,6 +91,7 @@ static bs_status flush(walk *w, double size, const bs_ts_block *blk, bs_error *e
   if (p.len)
     memcpy(p.style, w->style.data + a, p.len);
   p.size = size;
+  bs_ts_ruby_take(&w->ruby, &p, a, b); /* content hook (ruby.c) */
   bs_buf_clear(&w->text);
   bs_buf_clear(&w->style);
   if (c->vertical && c->region <= 1)
@@ -186,11 +195,19 @@ static bs_status block(walk *w, const bs_node *k, double indent, bs_error *err)
     w->new_page = true;
     return BS_OK;
   case BS_NODE_FIGURE: {
-    /* no images in the PDF yet: the caption and credit in smaller type */
+    /* the image (figure.c, content hook), then the caption and credit in smaller type */
     const char *cap = bs_node_get_caption(k), *cr = bs_node_get_credit(k);
+    bool added = false;
+    bs_status fst = bs_ts_figure_line(c, k, ind, (cap && *cap) || (cr && *cr), w->new_page,
+                                      &added, err);
+    if (fst)
+      return fst;
+    if (added)
+      w->new_page = false;
     blk.kind = BS_LINE_SMALL;
     blk.first_indent = 0;
     blk.justify = true;
+    blk.center = added && !c->vertical; /* under its image, centred */
     if (cap && *cap)
       put(w, cap, strlen(cap), 0);
     if (cr && *cr) {
@@ -366,7 +383,7 @@ static bs_status title_block(walk *w, const bs_node *doc, bs_error *err)
 
 bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err)
 {
-  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false};
+  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, {0}};
   bs_status st = BS_OK;
   if (bs_node_get_type(root) == BS_NODE_BOOK) {
     c->book = true;
@@ -385,6 +402,7 @@ bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err)
   }
   bs_buf_free(&w.text);
   bs_buf_free(&w.style);
+  bs_ts_ruby_list_free(&w.ruby);
   if (st == BS_OK)
     paginate(c);
   return st;

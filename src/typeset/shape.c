@@ -549,6 +549,7 @@ bs_status bs_ts_shape_para(bs_ts_ctx *c, bs_ts_para *p, bs_error *err)
   decide_glue(c, p, spaced, icu);
   split_long_words(c, p);
   adjacent_pairs(p);
+  bs_ts_ruby_shape(c, p); /* content hook: ruby bases (ruby.c) */
 done:
   free(cps);
   free(off);
@@ -564,5 +565,6 @@ void bs_ts_para_free(bs_ts_para *p)
   free(p->style);
   free(p->box);
   free(p->g);
+  bs_ts_ruby_free(p); /* content hook */
   memset(p, 0, sizeof *p);
 }

@@ -98,6 +98,10 @@ typedef struct bs_ts_box {
   bool forced;       /* a forced line break before this box */
   double pos;        /* inline position in its line after justification */
   double gap;        /* glue actually set before it in its line */
+  /* content (ruby.c): space before its glyphs when a ruby is longer than its base (its
+   * advance includes it), and the ruby (index + 1 in its paragraph) it is the base of */
+  double lead;
+  int ruby;
 } bs_ts_box;
 
 /* A placed glyph, in its run's local frame. */
@@ -119,6 +123,8 @@ typedef struct bs_ts_prun {
   size_t len;
   bs_ts_pglyph *g;  /* owned */
   size_t ng;
+  /* content (ruby.c): a ruby annotation run (its ruby's id), or a run that is a ruby base */
+  int ruby, rb;
 } bs_ts_prun;
 
 typedef enum {
@@ -126,7 +132,8 @@ typedef enum {
   BS_LINE_HEADING,
   BS_LINE_SMALL,
   BS_LINE_CODE,
-  BS_LINE_BLANK
+  BS_LINE_BLANK,
+  BS_LINE_FIGURE /* content (figure.c): an image occupying `slots` whole grid lines */
 } bs_ts_line_kind;
 
 typedef enum { BS_FIT_NORMAL = 0, BS_FIT_PUSH_IN, BS_FIT_PUSH_OUT, BS_FIT_FORCED } bs_ts_fit;
@@ -149,6 +156,7 @@ typedef struct bs_ts_line {
   int column;         /* grid line index on its page */
   bs_ts_prun *runs;   /* owned */
   size_t nruns;
+  struct bs_ts_figure *fig; /* content (figure.c): owned, for BS_LINE_FIGURE */
 } bs_ts_line;
 
 typedef struct bs_ts_page {
@@ -196,6 +204,8 @@ typedef struct bs_ts_ctx {
   int para_counter;
   bool book;       /* several documents: chapters open on odd pages */
   bool warned_glyph;
+  /* content features (ruby.c, figure.c, notes.c) */
+  int ruby_counter;
 } bs_ts_ctx;
 
 /* typeset.c */
@@ -231,6 +241,8 @@ typedef struct bs_ts_para {
   bs_ts_glyph *g;
   size_t ng, capg;
   double size;
+  struct bs_ts_ruby *ruby; /* content (ruby.c): owned */
+  size_t nruby;
 } bs_ts_para;
 bs_status bs_ts_shape_para(bs_ts_ctx *c, bs_ts_para *p, bs_error *err);
 void bs_ts_para_free(bs_ts_para *p);
@@ -257,6 +269,55 @@ bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err);
 /* draw.c */
 bs_status bs_ts_draw(bs_ts_ctx *c, const bs_node *root, bs_buf *out, bs_error *err);
 void bs_ts_folio(bs_ts_ctx *c, int page, char *text, size_t n, double *x, double *y);
+
+/* ---- content features (ruby.c, figure.c, notes.c) ---- */
+
+/* ruby.c: one annotation over paragraph bytes [start, end) (the base: one unbreakable unit) */
+typedef struct bs_ts_ruby {
+  size_t start, end;
+  char *text; /* owned */
+  int id;     /* book-wide, for the dump */
+  size_t b0, b1;       /* boxes of the base */
+  bs_ts_face *face;
+  double size;         /* annotation size: half the base's */
+  bs_ts_glyph *g;      /* owned, at `size` */
+  size_t ng;
+  double w;            /* natural length of the annotation */
+  double trail;        /* space after the base (see bs_ts_box.lead) */
+} bs_ts_ruby;
+typedef struct bs_ts_ruby_list {
+  bs_ts_ruby *v;
+  size_t n, cap;
+} bs_ts_ruby_list;
+/* Records a ruby over text bytes [start, end) while a paragraph is collected. */
+void bs_ts_ruby_add(bs_ts_ruby_list *l, size_t start, size_t end, const char *ann);
+/* Moves the rubies inside bytes [a, b) of the collected text into `p` (offsets from a). */
+void bs_ts_ruby_take(bs_ts_ruby_list *l, bs_ts_para *p, size_t a, size_t b);
+void bs_ts_ruby_list_free(bs_ts_ruby_list *l);
+/* After shaping: bases become unbreakable, annotations are shaped, long ones get room. */
+void bs_ts_ruby_shape(bs_ts_ctx *c, bs_ts_para *p);
+/* After a line's boxes [s, e) are placed: appends the annotation runs of its rubies. */
+void bs_ts_ruby_place(bs_ts_ctx *c, const bs_ts_para *p, size_t s, size_t e, double start,
+                      bs_ts_line *ln);
+void bs_ts_ruby_free(bs_ts_para *p);
+
+/* figure.c: an image set between lines (horizontal) or columns (vertical), whole slots */
+typedef struct bs_ts_figure {
+  char *src, *input; /* owned: as written, and the document that refers to it */
+  int line;
+  char *data;        /* owned: the file's bytes (JPEG goes into the PDF as it is) */
+  size_t len;
+  bool jpeg;
+  int px_w, px_h;
+  double w, h;       /* drawn size, pt */
+} bs_ts_figure;
+/* Appends a figure line for `fig` (nothing if it has no image the PDF can show). */
+bs_status bs_ts_figure_line(bs_ts_ctx *c, const bs_node *fig, double indent, bool caption,
+                            bool new_page, bool *added, bs_error *err);
+/* Top-left corner of a placed figure line's image on its page. */
+void bs_ts_figure_pos(const bs_ts_ctx *c, const bs_ts_line *l, double *x, double *y);
+bs_status bs_ts_figure_draw(cairo_t *cr, const bs_ts_ctx *c, const bs_ts_line *l, bs_error *err);
+void bs_ts_figure_free(bs_ts_figure *f);
 
 /* dump.c */
 bs_status bs_ts_dump(bs_ts_ctx *c, FILE *out, bs_error *err);

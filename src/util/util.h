@@ -66,4 +66,17 @@ bs_status bs_atomic_commit(bs_atomic_file *f, bs_error *err);
 /* Removes the temporary and frees `f`. NULL is a no-op. */
 void bs_atomic_abort(bs_atomic_file *f);
 
+/* Images (image.c): typed by their bytes, sized from their headers. */
+enum { BS_IMAGE_MAX_SIDE = 20000 }; /* pixels a side: beyond that it is not a figure */
+/* "image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml" (and *ext "png" …)
+ * from the first bytes, or NULL. */
+const char *bs_image_sniff(const unsigned char *d, size_t n, const char **ext);
+/* Pixel size from a PNG IHDR, a JPEG SOF marker or a GIF header; false if not found. */
+bool bs_image_size(const unsigned char *d, size_t n, int *w, int *h);
+/* Resolves `src`, referenced from `input` at `line`, inside the input's folder (no URLs, no
+ * absolute paths, no escapes through .. or links), reads it (at most 64 MB) and types it;
+ * errors name the input and line. Caller frees *data. */
+bs_status bs_image_load(const char *src, const char *input, int line, char **data, size_t *len,
+                        const char **type, bs_error *err);
+
 #endif
