@@ -11,9 +11,11 @@
 #include "bisheng/version.h"
 #include "typeset-impl.h"
 
+typedef struct batch batch;
 struct bs_ts_pdf {
   cairo_surface_t *s;
   cairo_t *cr;
+  batch *batch;
   FILE *f;
   bool write_failed;
 };
@@ -56,20 +58,83 @@ typedef struct font_state {
   double size;
 } font_state;
 
-static void draw_run(bs_ts_ctx *c, cairo_t *cr, font_state *fs, const bs_ts_line *l,
+/* Consecutive runs of a page with the same face, size and transformation up to a translation
+ * are drawn by one cairo_show_text_glyphs() call (#4: each call costs Cairo a region union at
+ * cairo_show_page, so one call per box spent most of the time there). Glyphs, text and
+ * clusters are concatenated in logical order, so text extraction is unchanged. */
+struct batch {
+  cairo_font_face_t *ff;
+  double size;
+  cairo_matrix_t lin, inv; /* the shared linear part and its inverse */
+  cairo_glyph_t *g;
+  size_t ng, capg;
+  cairo_text_cluster_t *cl;
+  size_t ncl, capcl;
+  bs_buf text;
+};
+
+static void batch_flush(cairo_t *cr, font_state *fs, batch *b)
+{
+  if (!b->ng)
+    return;
+  if (fs->face != b->ff || fs->size != b->size) {
+    cairo_set_font_face(cr, b->ff);
+    cairo_set_font_size(cr, b->size);
+    fs->face = b->ff;
+    fs->size = b->size;
+  }
+  cairo_save(cr);
+  cairo_transform(cr, &b->lin);
+  cairo_show_text_glyphs(cr, b->text.data, (int)b->text.len, b->g, (int)b->ng, b->cl,
+                         (int)b->ncl, 0);
+  cairo_restore(cr);
+  b->ng = b->ncl = 0;
+  bs_buf_clear(&b->text);
+}
+
+static void batch_free(batch *b)
+{
+  free(b->g);
+  free(b->cl);
+  bs_buf_free(&b->text);
+}
+
+static void draw_run(bs_ts_ctx *c, cairo_t *cr, font_state *fs, batch *b, const bs_ts_line *l,
                      const bs_ts_prun *r)
 {
   if (!r->ng)
     return;
-  cairo_glyph_t stack_g[64];
-  cairo_text_cluster_t stack_c[64];
-  cairo_glyph_t *g = r->ng <= 64 ? stack_g : bs_xmalloc(r->ng * sizeof *g);
-  cairo_text_cluster_t *cl = r->ng <= 64 ? stack_c : bs_xmalloc(r->ng * sizeof *cl);
+  cairo_font_face_t *ff = face_for(c, r->face, r->g, r->ng);
+  const cairo_matrix_t *m = &r->m;
+  if (b->ng && (b->ff != ff || b->size != r->size || b->lin.xx != m->xx || b->lin.yx != m->yx ||
+                b->lin.xy != m->xy || b->lin.yy != m->yy))
+    batch_flush(cr, fs, b);
+  if (!b->ng) {
+    b->ff = ff;
+    b->size = r->size;
+    cairo_matrix_init(&b->lin, m->xx, m->yx, m->xy, m->yy, 0, 0);
+    b->inv = b->lin;
+    if (cairo_matrix_invert(&b->inv) != CAIRO_STATUS_SUCCESS)
+      cairo_matrix_init_identity(&b->inv);
+  }
+  /* the run's translation and the line origin, taken into the shared linear frame */
+  double dx = m->x0 + l->ox, dy = m->y0 + l->oy;
+  cairo_matrix_transform_distance(&b->inv, &dx, &dy);
+  if (b->ng + r->ng > b->capg) {
+    b->capg = (b->ng + r->ng) * 2;
+    b->g = bs_xrealloc(b->g, b->capg * sizeof *b->g);
+  }
+  if (b->ncl + r->ng > b->capcl) {
+    b->capcl = (b->ncl + r->ng) * 2;
+    b->cl = bs_xrealloc(b->cl, b->capcl * sizeof *b->cl);
+  }
+  cairo_glyph_t *g = b->g + b->ng;
+  cairo_text_cluster_t *cl = b->cl + b->ncl;
   int ncl = 0;
   for (size_t i = 0; i < r->ng; i++) {
     g[i].index = r->g[i].gid;
-    g[i].x = r->g[i].x;
-    g[i].y = r->g[i].y;
+    g[i].x = r->g[i].x + dx;
+    g[i].y = r->g[i].y + dy;
     if (i > 0 && r->g[i].c0 == r->g[i - 1].c0) {
       cl[ncl - 1].num_glyphs++;
     } else {
@@ -87,22 +152,9 @@ static void draw_run(bs_ts_ctx *c, cairo_t *cr, font_state *fs, const bs_ts_line
     cl[k].num_bytes = to > from ? (int)(to - from) : 0;
     gi = next;
   }
-  cairo_font_face_t *ff = face_for(c, r->face, r->g, r->ng);
-  if (fs->face != ff || fs->size != r->size) {
-    cairo_set_font_face(cr, ff);
-    cairo_set_font_size(cr, r->size);
-    fs->face = ff;
-    fs->size = r->size;
-  }
-  cairo_save(cr);
-  cairo_translate(cr, l->ox, l->oy);
-  cairo_transform(cr, &r->m);
-  cairo_show_text_glyphs(cr, r->text, (int)r->len, g, (int)r->ng, cl, ncl, 0);
-  cairo_restore(cr);
-  if (g != stack_g)
-    free(g);
-  if (cl != stack_c)
-    free(cl);
+  b->ng += r->ng;
+  b->ncl += (size_t)ncl;
+  bs_buf_put(&b->text, r->text, r->len);
 }
 
 /* E2: a dot per character, right of the column (vertical) or under the line (horizontal). */
@@ -238,6 +290,7 @@ bs_status bs_ts_draw_begin(bs_ts_ctx *c, const bs_node *root, FILE *f, bs_ts_pdf
   (void)err;
   bs_ts_pdf *p = bs_xcalloc(1, sizeof *p);
   p->f = f;
+  p->batch = bs_xcalloc(1, sizeof *p->batch);
   c->book_cps = bs_ts_book_chars(root);
   p->s = cairo_pdf_surface_create_for_stream(write_file, p, c->page_w, c->page_h);
   cairo_pdf_surface_restrict_to_version(p->s, CAIRO_PDF_VERSION_1_5);
@@ -265,10 +318,14 @@ bs_status bs_ts_draw_chapter(bs_ts_ctx *c, void *user, bs_error *err)
     font_state fs = {NULL, 0};
     for (size_t li = pg->l0; li < pg->l1; li++) {
       const bs_ts_line *l = &c->lines_v[li];
-      for (size_t r = 0; r < l->nruns; r++) {
-        draw_run(c, cr, &fs, l, &l->runs[r]);
+      for (size_t r = 0; r < l->nruns; r++)
+        draw_run(c, cr, &fs, p->batch, l, &l->runs[r]);
+    }
+    batch_flush(cr, &fs, p->batch);
+    for (size_t li = pg->l0; li < pg->l1; li++) {
+      const bs_ts_line *l = &c->lines_v[li];
+      for (size_t r = 0; r < l->nruns; r++)
         draw_dots(cr, c, l, &l->runs[r]);
-      }
     }
     if (!pg->blank)
       draw_folio(cr, c, &fs, pg->number);
@@ -290,6 +347,8 @@ bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *p, const char *path, bool ok, 
   if (cs == CAIRO_STATUS_SUCCESS)
     cs = cairo_surface_status(p->s);
   cairo_surface_destroy(p->s);
+  batch_free(p->batch);
+  free(p->batch);
   if (!ok) {
     free(p);
     return BS_OK;
