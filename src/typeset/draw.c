@@ -11,32 +11,130 @@
 #include "bisheng/version.h"
 #include "typeset-impl.h"
 
-static cairo_status_t write_buf(void *closure, const unsigned char *data, unsigned int len)
+typedef struct batch batch;
+struct bs_ts_pdf {
+  cairo_surface_t *s;
+  cairo_t *cr;
+  batch *batch;
+  FILE *f;
+  bool write_failed;
+};
+
+static cairo_status_t write_file(void *closure, const unsigned char *data, unsigned int len)
 {
-  bs_buf_put((bs_buf *)closure, (const char *)data, len);
+  bs_ts_pdf *p = closure;
+  if (fwrite(data, 1, len, p->f) != len) {
+    p->write_failed = true;
+    return CAIRO_STATUS_WRITE_ERROR;
+  }
   return CAIRO_STATUS_SUCCESS;
+}
+
+/* The face's subset for the whole book, made the first time the face is drawn: the glyphs of
+ * every character of the book (bs_ts_book_chars) and their GSUB alternates, and the folio
+ * digits. Chapters are drawn as they are laid out, so the subset cannot wait for the glyphs
+ * actually used. */
+static cairo_font_face_t *face_for(bs_ts_ctx *c, bs_ts_face *f, const bs_ts_pglyph *g, size_t n)
+{
+  if (!f->sub_tried) {
+    f->sub_tried = true;
+    if (c->book_cps) {
+      f->sub_gids = bs_ts_face_glyphs(f, c->book_cps);
+      f->sub = bs_ts_face_subset(f, f->sub_gids);
+    }
+  }
+  if (!f->sub)
+    return f->cr;
+  for (size_t i = 0; i < n; i++)
+    if (!hb_set_has(f->sub_gids, g[i].gid))
+      return f->cr; /* a glyph outside the subset (never expected): the whole face */
+  return f->sub;
 }
 
 /* The font state lives outside save/restore and is set only when it changes: looking up a
  * scaled font for every box costs more than drawing it. */
 typedef struct font_state {
-  const bs_ts_face *face;
+  const cairo_font_face_t *face;
   double size;
 } font_state;
 
-static void draw_run(cairo_t *cr, font_state *fs, const bs_ts_line *l, const bs_ts_prun *r)
+/* Consecutive runs of a page with the same face, size and transformation up to a translation
+ * are drawn by one cairo_show_text_glyphs() call (#4: each call costs Cairo a region union at
+ * cairo_show_page, so one call per box spent most of the time there). Glyphs, text and
+ * clusters are concatenated in logical order, so text extraction is unchanged. */
+struct batch {
+  cairo_font_face_t *ff;
+  double size;
+  cairo_matrix_t lin, inv; /* the shared linear part and its inverse */
+  cairo_glyph_t *g;
+  size_t ng, capg;
+  cairo_text_cluster_t *cl;
+  size_t ncl, capcl;
+  bs_buf text;
+};
+
+static void batch_flush(cairo_t *cr, font_state *fs, batch *b)
+{
+  if (!b->ng)
+    return;
+  if (fs->face != b->ff || fs->size != b->size) {
+    cairo_set_font_face(cr, b->ff);
+    cairo_set_font_size(cr, b->size);
+    fs->face = b->ff;
+    fs->size = b->size;
+  }
+  cairo_save(cr);
+  cairo_transform(cr, &b->lin);
+  cairo_show_text_glyphs(cr, b->text.data, (int)b->text.len, b->g, (int)b->ng, b->cl,
+                         (int)b->ncl, 0);
+  cairo_restore(cr);
+  b->ng = b->ncl = 0;
+  bs_buf_clear(&b->text);
+}
+
+static void batch_free(batch *b)
+{
+  free(b->g);
+  free(b->cl);
+  bs_buf_free(&b->text);
+}
+
+static void draw_run(bs_ts_ctx *c, cairo_t *cr, font_state *fs, batch *b, const bs_ts_line *l,
+                     const bs_ts_prun *r)
 {
   if (!r->ng)
     return;
-  cairo_glyph_t stack_g[64];
-  cairo_text_cluster_t stack_c[64];
-  cairo_glyph_t *g = r->ng <= 64 ? stack_g : bs_xmalloc(r->ng * sizeof *g);
-  cairo_text_cluster_t *cl = r->ng <= 64 ? stack_c : bs_xmalloc(r->ng * sizeof *cl);
+  cairo_font_face_t *ff = face_for(c, r->face, r->g, r->ng);
+  const cairo_matrix_t *m = &r->m;
+  if (b->ng && (b->ff != ff || b->size != r->size || b->lin.xx != m->xx || b->lin.yx != m->yx ||
+                b->lin.xy != m->xy || b->lin.yy != m->yy))
+    batch_flush(cr, fs, b);
+  if (!b->ng) {
+    b->ff = ff;
+    b->size = r->size;
+    cairo_matrix_init(&b->lin, m->xx, m->yx, m->xy, m->yy, 0, 0);
+    b->inv = b->lin;
+    if (cairo_matrix_invert(&b->inv) != CAIRO_STATUS_SUCCESS)
+      cairo_matrix_init_identity(&b->inv);
+  }
+  /* the run's translation and the line origin, taken into the shared linear frame */
+  double dx = m->x0 + l->ox, dy = m->y0 + l->oy;
+  cairo_matrix_transform_distance(&b->inv, &dx, &dy);
+  if (b->ng + r->ng > b->capg) {
+    b->capg = (b->ng + r->ng) * 2;
+    b->g = bs_xrealloc(b->g, b->capg * sizeof *b->g);
+  }
+  if (b->ncl + r->ng > b->capcl) {
+    b->capcl = (b->ncl + r->ng) * 2;
+    b->cl = bs_xrealloc(b->cl, b->capcl * sizeof *b->cl);
+  }
+  cairo_glyph_t *g = b->g + b->ng;
+  cairo_text_cluster_t *cl = b->cl + b->ncl;
   int ncl = 0;
   for (size_t i = 0; i < r->ng; i++) {
     g[i].index = r->g[i].gid;
-    g[i].x = r->g[i].x;
-    g[i].y = r->g[i].y;
+    g[i].x = r->g[i].x + dx;
+    g[i].y = r->g[i].y + dy;
     if (i > 0 && r->g[i].c0 == r->g[i - 1].c0) {
       cl[ncl - 1].num_glyphs++;
     } else {
@@ -54,21 +152,9 @@ static void draw_run(cairo_t *cr, font_state *fs, const bs_ts_line *l, const bs_
     cl[k].num_bytes = to > from ? (int)(to - from) : 0;
     gi = next;
   }
-  if (fs->face != r->face || fs->size != r->size) {
-    cairo_set_font_face(cr, r->face->sub ? r->face->sub : r->face->cr);
-    cairo_set_font_size(cr, r->size);
-    fs->face = r->face;
-    fs->size = r->size;
-  }
-  cairo_save(cr);
-  cairo_translate(cr, l->ox, l->oy);
-  cairo_transform(cr, &r->m);
-  cairo_show_text_glyphs(cr, r->text, (int)r->len, g, (int)r->ng, cl, ncl, 0);
-  cairo_restore(cr);
-  if (g != stack_g)
-    free(g);
-  if (cl != stack_c)
-    free(cl);
+  b->ng += r->ng;
+  b->ncl += (size_t)ncl;
+  bs_buf_put(&b->text, r->text, r->len);
 }
 
 /* E2: a dot per character, right of the column (vertical) or under the line (horizontal). */
@@ -97,7 +183,7 @@ void bs_ts_folio(bs_ts_ctx *c, int page, char *text, size_t n, double *x, double
   *x = left_page ? c->area_x : c->area_x + c->area_w; /* right edge: caller right-aligns */
 }
 
-static void draw_folio(cairo_t *cr, bs_ts_ctx *c, int page)
+static void draw_folio(cairo_t *cr, bs_ts_ctx *c, font_state *fs, int page)
 {
   char text[32];
   double x, y;
@@ -117,6 +203,7 @@ static void draw_folio(cairo_t *cr, bs_ts_ctx *c, int page)
     x -= w;
   cairo_glyph_t cg[32];
   cairo_text_cluster_t cl[32];
+  bs_ts_pglyph pg[32];
   double pen = 0;
   for (size_t i = 0; i < n && i < 32; i++) {
     cg[i].index = g[i].gid;
@@ -125,9 +212,13 @@ static void draw_folio(cairo_t *cr, bs_ts_ctx *c, int page)
     pen += g[i].adv * k;
     cl[i].num_bytes = 1;
     cl[i].num_glyphs = 1;
+    pg[i].gid = g[i].gid;
   }
-  cairo_set_font_face(cr, f->sub ? f->sub : f->cr);
+  cairo_font_face_t *ff = face_for(c, f, pg, n < 32 ? n : 32);
+  cairo_set_font_face(cr, ff);
   cairo_set_font_size(cr, size);
+  fs->face = ff;
+  fs->size = size;
   if (n == strlen(text) && n <= 32)
     cairo_show_text_glyphs(cr, text, (int)n, cg, (int)n, cl, (int)n, 0);
   else
@@ -168,140 +259,122 @@ static void metadata(cairo_surface_t *s, const bs_ts_ctx *c, const bs_node *root
   }
 }
 
-static const char *find_last(const char *hay, size_t n, const char *needle)
-{
-  size_t k = strlen(needle);
-  for (size_t i = n >= k ? n - k + 1 : 0; i-- > 0;)
-    if (!memcmp(hay + i, needle, k))
-      return hay + i;
-  return NULL;
-}
 
-/* §7.4: Cairo 1.16 cannot write /ViewerPreferences, so vertical books get an incremental
- * update that rewrites the catalog with /Direction /R2L and /PageLayout /TwoPageRight.
- * Leaves the file alone if its structure is not the one Cairo writes. */
-static void r2l_update(bs_buf *pdf)
+/* §7.4: vertical books open as right-to-left spreads: the catalog gets /Direction /R2L and
+ * /PageLayout /TwoPageRight. */
+static void catalog_update(bs_ts_ctx *c, bs_pdfup *u)
 {
-  const char *d = pdf->data;
-  size_t n = pdf->len;
-  const char *sx = find_last(d, n, "startxref");
-  const char *tr = find_last(d, n, "trailer");
-  if (!sx || !tr || tr > sx)
+  if (!c->vertical)
     return;
-  long long prev = atoll(sx + 9);
-  /* the file holds binary streams: search with lengths, never with strstr */
-  size_t tl = (size_t)(d + n - tr);
-  const char *root = memmem(tr, tl, "/Root", 5);
-  const char *size = memmem(tr, tl, "/Size", 5);
-  const char *info = memmem(tr, tl, "/Info", 5);
-  if (!root || !size || root > sx || size > sx)
-    return;
-  int r = atoi(root + 5), nobj = atoi(size + 5), inf = info && info < sx ? atoi(info + 5) : 0;
-  char head[32];
-  snprintf(head, sizeof head, "\n%d 0 obj", r);
-  const char *obj = find_last(d, n, head);
-  if (!obj || r <= 0)
-    return;
-  size_t ol = (size_t)(d + n - obj);
-  const char *open = memmem(obj, ol, "<<", 2), *end = memmem(obj, ol, "endobj", 6);
-  if (!open || !end || open > end)
-    return;
-  const char *close = find_last(open, (size_t)(end - open), ">>");
-  if (!close)
-    return;
-  bs_buf add = BS_BUF_INIT;
-  if (n && d[n - 1] != '\n')
-    bs_buf_putc(&add, '\n');
-  size_t obj_off = n + add.len;
-  bs_buf_printf(&add, "%d 0 obj\n", r);
-  bs_buf_put(&add, open, (size_t)(close - open));
-  bs_buf_puts(&add, " /ViewerPreferences << /Direction /R2L >> /PageLayout /TwoPageRight\n>>\nendobj\n");
-  size_t xref_off = n + add.len;
-  bs_buf_printf(&add, "xref\n0 1\n0000000000 65535 f \n%d 1\n%010zu 00000 n \n", r, obj_off);
-  bs_buf_printf(&add, "trailer\n<< /Size %d /Root %d 0 R", nobj, r);
-  if (inf)
-    bs_buf_printf(&add, " /Info %d 0 R", inf);
-  bs_buf_printf(&add, " /Prev %lld >>\nstartxref\n%zu\n%%%%EOF\n", prev, xref_off);
-  bs_buf_put(pdf, add.data, add.len);
-  bs_buf_free(&add);
-}
-
-/* Subsets every face to the glyphs the layout uses (and the folio digits). */
-static void subset_faces(bs_ts_ctx *c)
-{
-  hb_set_t *sets[BS_TS_MAX_FACES] = {0};
-  bs_ts_face *regular = bs_ts_face_get(c, false, false, NULL);
-  for (size_t li = 0; li < c->nlines; li++) {
-    const bs_ts_line *l = &c->lines_v[li];
-    for (size_t r = 0; r < l->nruns; r++) {
-      int fi = (int)(l->runs[r].face - c->faces);
-      if (!sets[fi])
-        sets[fi] = hb_set_create();
-      for (size_t g = 0; g < l->runs[r].ng; g++)
-        hb_set_add(sets[fi], l->runs[r].g[g].gid);
+  bs_buf cat = BS_BUF_INIT;
+  int r = bs_pdfup_root(u);
+  if (bs_pdfup_get(u, r, &cat)) {
+    const char *close = NULL;
+    for (size_t i = cat.len; i-- > 1;)
+      if (cat.data[i] == '>' && cat.data[i - 1] == '>') {
+        close = cat.data + i - 1;
+        break;
+      }
+    if (close) {
+      cat.len = (size_t)(close - cat.data);
+      bs_buf_puts(&cat, " /ViewerPreferences << /Direction /R2L >> /PageLayout /TwoPageRight\n>>");
+      bs_pdfup_set(u, r, cat.data, cat.len);
     }
   }
-  if (regular) {
-    int fi = (int)(regular - c->faces);
-    if (!sets[fi])
-      sets[fi] = hb_set_create();
-    bs_ts_glyph *g = NULL;
-    size_t n = 0;
-    bs_ts_shape_simple(c, regular, "0123456789", 10, false, NULL, &g, &n);
-    for (size_t i = 0; i < n; i++)
-      hb_set_add(sets[fi], g[i].gid);
-    free(g);
-  }
-  for (int i = 0; i < c->nfaces; i++)
-    if (sets[i]) {
-      if (!c->faces[i].sub)
-        c->faces[i].sub = bs_ts_face_subset(&c->faces[i], sets[i]);
-      hb_set_destroy(sets[i]);
-    }
+  bs_buf_free(&cat);
 }
 
-bs_status bs_ts_draw(bs_ts_ctx *c, const bs_node *root, bs_buf *out, bs_error *err)
+bs_status bs_ts_draw_begin(bs_ts_ctx *c, const bs_node *root, FILE *f, bs_ts_pdf **out,
+                           bs_error *err)
 {
-  bs_status st = BS_OK;
-  subset_faces(c);
-  cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_buf, out, c->page_w, c->page_h);
-  cairo_pdf_surface_restrict_to_version(s, CAIRO_PDF_VERSION_1_5);
-  metadata(s, c, root);
-  cairo_t *cr = cairo_create(s);
+  (void)err;
+  bs_ts_pdf *p = bs_xcalloc(1, sizeof *p);
+  p->f = f;
+  p->batch = bs_xcalloc(1, sizeof *p->batch);
+  c->book_cps = bs_ts_book_chars(root);
+  p->s = cairo_pdf_surface_create_for_stream(write_file, p, c->page_w, c->page_h);
+  cairo_pdf_surface_restrict_to_version(p->s, CAIRO_PDF_VERSION_1_5);
+  metadata(p->s, c, root);
+  p->cr = cairo_create(p->s);
   cairo_font_options_t *fo = cairo_font_options_create();
   cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
   cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
-  cairo_set_font_options(cr, fo);
+  cairo_set_font_options(p->cr, fo);
   cairo_font_options_destroy(fo);
+  *out = p;
+  return BS_OK;
+}
+
+bs_status bs_ts_draw_chapter(bs_ts_ctx *c, void *user, bs_error *err)
+{
+  bs_ts_pdf *p = user;
+  cairo_t *cr = p->cr;
   for (size_t pi = 0; pi < c->npages; pi++) {
     const bs_ts_page *pg = &c->pages[pi];
     char label[32];
     snprintf(label, sizeof label, "%d", pg->number);
-    cairo_pdf_surface_set_page_label(s, label);
+    cairo_pdf_surface_set_page_label(p->s, label);
     cairo_set_source_rgb(cr, 0, 0, 0);
     font_state fs = {NULL, 0};
     for (size_t li = pg->l0; li < pg->l1; li++) {
       const bs_ts_line *l = &c->lines_v[li];
-      if (l->fig && st == BS_OK) /* content hook: the image of a figure line (figure.c) */
-        st = bs_ts_figure_draw(cr, c, l, err);
-      for (size_t r = 0; r < l->nruns; r++) {
-        draw_run(cr, &fs, l, &l->runs[r]);
-        draw_dots(cr, c, l, &l->runs[r]);
+      if (l->fig) { /* content hook: the image of a figure line (figure.c) */
+        bs_status fst = bs_ts_figure_draw(cr, c, l, err);
+        if (fst != BS_OK)
+          return fst;
       }
+      for (size_t r = 0; r < l->nruns; r++)
+        draw_run(c, cr, &fs, p->batch, l, &l->runs[r]);
+    }
+    batch_flush(cr, &fs, p->batch);
+    for (size_t li = pg->l0; li < pg->l1; li++) {
+      const bs_ts_line *l = &c->lines_v[li];
+      for (size_t r = 0; r < l->nruns; r++)
+        draw_dots(cr, c, l, &l->runs[r]);
     }
     if (!pg->blank)
-      draw_folio(cr, c, pg->number);
+      draw_folio(cr, c, &fs, pg->number);
     cairo_show_page(cr);
   }
   cairo_status_t cs = cairo_status(cr);
-  cairo_destroy(cr);
-  cairo_surface_finish(s);
+  if (cs != CAIRO_STATUS_SUCCESS)
+    return bs_error_set(err, p->write_failed ? BS_ERR_IO : BS_ERR_LIBRARY, NULL, 0, 0,
+                        "cairo: %s", cairo_status_to_string(cs));
+  return BS_OK;
+}
+
+bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *p, const char *path, bool ok, bs_error *err)
+{
+  bs_status st = BS_OK;
+  cairo_status_t cs = cairo_status(p->cr);
+  cairo_destroy(p->cr);
+  cairo_surface_finish(p->s);
   if (cs == CAIRO_STATUS_SUCCESS)
-    cs = cairo_surface_status(s);
-  cairo_surface_destroy(s);
-  if (st == BS_OK && cs != CAIRO_STATUS_SUCCESS)
-    st = bs_error_set(err, BS_ERR_LIBRARY, NULL, 0, 0, "cairo: %s", cairo_status_to_string(cs));
-  else if (st == BS_OK && c->vertical)
-    r2l_update(out);
+    cs = cairo_surface_status(p->s);
+  cairo_surface_destroy(p->s);
+  batch_free(p->batch);
+  free(p->batch);
+  if (!ok) {
+    free(p);
+    return BS_OK;
+  }
+  if (cs != CAIRO_STATUS_SUCCESS)
+    st = bs_error_set(err, p->write_failed ? BS_ERR_IO : BS_ERR_LIBRARY, NULL, 0, 0,
+                      "cairo: %s", cairo_status_to_string(cs));
+  FILE *rd = NULL;
+  if (st == BS_OK && fflush(p->f))
+    st = bs_error_set(err, BS_ERR_IO, path, 0, 0, "cannot write the PDF");
+  if (st == BS_OK)
+    rd = path ? fopen(path, "rb") : p->f;
+  bs_pdfup *u = rd ? bs_pdfup_open(rd) : NULL;
+  if (u) {
+    catalog_update(c, u);
+    if (!bs_pdfup_write(u, p->f))
+      st = bs_error_set(err, BS_ERR_IO, path, 0, 0, "cannot write the PDF");
+  }
+  bs_pdfup_free(u);
+  if (rd && rd != p->f)
+    fclose(rd);
+  free(p);
   return st;
 }

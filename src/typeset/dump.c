@@ -26,7 +26,16 @@ static const char *kind_name[] = {"body", "heading", "small", "code", "blank", "
 static const char *fit_name[] = {"normal", "push-in", "push-out", "forced"};
 static const char *orient_name[] = {"upright", "sideways", "tcy"};
 
-bs_status bs_ts_dump(bs_ts_ctx *c, FILE *out, bs_error *err)
+static bs_status put_out(bs_buf *b, FILE *out, bs_error *err)
+{
+  bs_status st = BS_OK;
+  if (fwrite(b->data, 1, b->len, out) != b->len)
+    st = bs_error_set(err, BS_ERR_IO, NULL, 0, 0, "cannot write the layout");
+  bs_buf_free(b);
+  return st;
+}
+
+bs_status bs_ts_dump_begin(bs_ts_ctx *c, FILE *out, bs_error *err)
 {
   bs_buf b = BS_BUF_INIT;
   bs_buf_printf(&b,
@@ -38,13 +47,19 @@ bs_status bs_ts_dump(bs_ts_ctx *c, FILE *out, bs_error *err)
                 "\"y\": %.4f, \"width\": %.4f, \"height\": %.4f},\n \"pages\": [",
                 c->page_w, c->page_h, c->size, c->pitch, c->chars, c->lines, c->measure,
                 c->area_x, c->area_y, c->area_w, c->area_h);
+  return put_out(&b, out, err);
+}
+
+bs_status bs_ts_dump_chapter(bs_ts_ctx *c, void *user, bs_error *err)
+{
+  bs_buf b = BS_BUF_INIT;
   for (size_t pi = 0; pi < c->npages; pi++) {
     const bs_ts_page *pg = &c->pages[pi];
     char folio[32];
     double fx, fy;
     bs_ts_folio(c, pg->number, folio, sizeof folio, &fx, &fy);
     bs_buf_printf(&b, "%s\n  {\"number\": %d, \"lang\": \"%s\", \"folio\": \"%s\", \"lines\": [",
-                  pi ? "," : "", pg->number, pg->lang, pg->blank ? "" : folio);
+                  pg->number > 1 ? "," : "", pg->number, pg->lang, pg->blank ? "" : folio);
     for (size_t li = pg->l0; li < pg->l1; li++) {
       const bs_ts_line *l = &c->lines_v[li];
       bs_buf_printf(&b,
@@ -98,10 +113,16 @@ bs_status bs_ts_dump(bs_ts_ctx *c, FILE *out, bs_error *err)
     }
     bs_buf_puts(&b, "]}");
   }
+  return put_out(&b, (FILE *)user, err);
+}
+
+bs_status bs_ts_dump_end(bs_ts_ctx *c, FILE *out, bs_error *err)
+{
+  (void)c;
+  bs_buf b = BS_BUF_INIT;
   bs_buf_puts(&b, "\n ]}\n");
-  bs_status st = BS_OK;
-  if (fwrite(b.data, 1, b.len, out) != b.len || fflush(out))
+  bs_status st = put_out(&b, out, err);
+  if (st == BS_OK && fflush(out))
     st = bs_error_set(err, BS_ERR_IO, NULL, 0, 0, "cannot write the layout");
-  bs_buf_free(&b);
   return st;
 }

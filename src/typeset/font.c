@@ -53,6 +53,8 @@ void bs_ts_fonts_free(bs_ts_ctx *c)
     hb_font_destroy(f->hb);
     cairo_font_face_destroy(f->cr);
     cairo_font_face_destroy(f->sub);
+    if (f->sub_gids)
+      hb_set_destroy(f->sub_gids);
   }
   c->nfaces = 0;
   for (int i = 0; i < c->nblobs; i++) {

@@ -12,6 +12,7 @@ typedef struct walk {
   bs_buf text;
   bs_buf style;
   bool new_page;
+  int head_level; /* of the paragraph being collected: 0 title, 1–6 heading, -1 none */
   bs_ts_ruby_list ruby; /* content hook: rubies of the paragraph being collected */
 } walk;
 
@@ -99,9 +100,23 @@ static bs_status flush(walk *w, double size, const bs_ts_block *blk, bs_error *e
   bs_ts_block bk = *blk;
   bk.new_page = bk.new_page || w->new_page;
   w->new_page = false;
+  size_t first_line = c->nlines;
   bs_status st = bs_ts_shape_para(c, &p, err);
   if (st == BS_OK)
     bs_ts_break_para(c, &p, &bk);
+  if (st == BS_OK && w->head_level >= 0 && p.len) {
+    /* for the outline, contents and running heads */
+    if (c->nheads == c->capheads) {
+      c->capheads = c->capheads * 2 + 8;
+      c->heads = bs_xrealloc(c->heads, c->capheads * sizeof *c->heads);
+    }
+    bs_ts_head *h = &c->heads[c->nheads++];
+    memset(h, 0, sizeof *h);
+    h->level = w->head_level;
+    h->text = bs_xstrndup(p.text, p.len);
+    h->line = first_line;
+  }
+  w->head_level = -1;
   bs_ts_para_free(&p);
   return st;
 }
@@ -141,6 +156,7 @@ static bs_status block(walk *w, const bs_node *k, double indent, bs_error *err)
     blk.first_indent = c->vertical ? (lv <= 1 ? 2 : lv == 2 ? 3 : 4) * em : 0;
     blk.keep_next = true;
     inlines(w, k, BS_ST_BOLD);
+    w->head_level = lv;
     return flush(w, hs, &blk, err);
   }
   case BS_NODE_BLOCK_QUOTE:
@@ -276,7 +292,7 @@ static void new_page(bs_ts_ctx *c, size_t first_line)
 {
   c->pages = bs_xrealloc(c->pages, (c->npages + 1) * sizeof *c->pages);
   c->pages[c->npages].l0 = c->pages[c->npages].l1 = first_line;
-  c->pages[c->npages].number = (int)c->npages + 1;
+  c->pages[c->npages].number = c->page_base + (int)c->npages + 1;
   c->pages[c->npages].blank = false;
   static const char *tags[] = {"zh-Hant", "zh-HK", "zh-Hans", "ja", "ko"};
   int region = first_line < c->nlines ? c->lines_v[first_line].region : c->region;
@@ -310,7 +326,7 @@ static void paginate(bs_ts_ctx *c)
     if (brk) {
       /* a book's chapters open on a recto, an odd page (§7.4: the left page in vertical
        * books, the right one in horizontal ones); a blank page fills the gap */
-      if (l->new_page && c->book && c->npages % 2 == 1) {
+      if (l->new_page && c->book && (c->page_base + c->npages) % 2 == 1) {
         new_page(c, i);
         c->pages[c->npages - 1].blank = true;
       }
@@ -335,8 +351,45 @@ static void paginate(bs_ts_ctx *c)
     slot += l->slots;
     c->pages[c->npages - 1].l1 = i + 1;
   }
-  if (c->npages == 0)
-    new_page(c, 0);
+  /* where the titles and headings landed */
+  size_t pi = 0;
+  for (size_t h = 0; h < c->nheads; h++) {
+    bs_ts_head *hd = &c->heads[h];
+    while (pi + 1 < c->npages && c->pages[pi].l1 <= hd->line)
+      pi++;
+    if (pi < c->npages && hd->line < c->nlines) {
+      hd->page = c->pages[pi].number;
+      hd->x = c->lines_v[hd->line].ox;
+      hd->y = c->lines_v[hd->line].oy;
+    }
+  }
+}
+
+void bs_ts_chapter_free(bs_ts_ctx *c)
+{
+  for (size_t i = 0; i < c->nlines; i++)
+    bs_ts_line_free(&c->lines_v[i]);
+  c->nlines = 0;
+  free(c->pages);
+  c->pages = NULL;
+  c->npages = 0;
+  for (size_t i = 0; i < c->nheads; i++)
+    free(c->heads[i].text);
+  c->nheads = 0;
+}
+
+/* Paginates the chapter laid out so far, hands it to `emit` and frees it. */
+static bs_status emit_chapter(bs_ts_ctx *c, bs_ts_emit_fn emit, void *user, bool last,
+                              bs_error *err)
+{
+  paginate(c);
+  if (last && c->npages == 0 && c->page_base == 0)
+    new_page(c, 0); /* an empty book still has a page */
+  bs_status st = c->npages ? emit(c, user, err) : BS_OK;
+  c->page_base += (int)c->npages;
+  c->chapter++;
+  bs_ts_chapter_free(c);
+  return st;
 }
 
 /* The document's title and byline open it (the readers keep them as metadata): the title in
@@ -354,6 +407,7 @@ static bs_status title_block(walk *w, const bs_node *doc, bs_error *err)
     blk.center = !c->vertical; /* §7.6: horizontal major headings are centred */
     blk.keep_next = true;
     put(w, title, strlen(title), BS_ST_BOLD);
+    w->head_level = 0;
     st = flush(w, c->size * 1.6, &blk, err);
   }
   size_t na = bs_node_get_meta_count(doc, BS_META_AUTHORS);
@@ -381,29 +435,38 @@ static bs_status title_block(walk *w, const bs_node *doc, bs_error *err)
   return st;
 }
 
-bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err)
+bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, void *user,
+                       bs_error *err)
 {
-  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, {0}};
+  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, -1, {0}};
   bs_status st = BS_OK;
+  c->page_base = 0;
+  c->chapter = 0;
   if (bs_node_get_type(root) == BS_NODE_BOOK) {
     c->book = true;
     for (const bs_node *d = bs_node_first_child(root); d && !st; d = bs_node_next(d)) {
       w.new_page = true; /* each document starts a new page */
+      c->doc = d;
       st = bs_ts_set_lang(c, bs_node_get_inherited_lang(d), err);
       if (st == BS_OK)
         st = title_block(&w, d, err);
       if (st == BS_OK)
         st = blocks(&w, d, 0, err);
+      if (st == BS_OK)
+        st = emit_chapter(c, emit, user, !bs_node_next(d), err);
     }
+    if (st == BS_OK && !bs_node_first_child(root))
+      st = emit_chapter(c, emit, user, true, err);
   } else {
+    c->doc = root;
     st = title_block(&w, root, err);
     if (st == BS_OK)
       st = blocks(&w, root, 0, err);
+    if (st == BS_OK)
+      st = emit_chapter(c, emit, user, true, err);
   }
   bs_buf_free(&w.text);
   bs_buf_free(&w.style);
   bs_ts_ruby_list_free(&w.ruby);
-  if (st == BS_OK)
-    paginate(c);
   return st;
 }

@@ -38,6 +38,8 @@ typedef struct bs_ts_face {
   hb_font_t *hb; /* scale = upem, no rounding anywhere (§0.4) */
   cairo_font_face_t *cr;
   cairo_font_face_t *sub; /* the subset drawn into the PDF (draw.c), or NULL */
+  hb_set_t *sub_gids;     /* the glyphs `sub` holds; a run needing others draws with `cr` */
+  bool sub_tried;
   double upem;
 } bs_ts_face;
 
@@ -160,13 +162,27 @@ typedef struct bs_ts_line {
 } bs_ts_line;
 
 typedef struct bs_ts_page {
-  size_t l0, l1; /* lines */
+  size_t l0, l1; /* lines of the current chapter */
   char lang[32]; /* the language of the document it belongs to */
   int number;
   bool blank;    /* left empty so that a chapter opens on a recto: no folio */
 } bs_ts_page;
 
-typedef struct bs_ts_ctx {
+/* A chapter title (level 0) or heading, with where pagination put it. */
+typedef struct bs_ts_head {
+  int level;
+  char *text;     /* owned: its presentation text */
+  size_t line;    /* its first line in the chapter */
+  int page;       /* page number (set by pagination) */
+  double x, y;    /* page position of its line's frame */
+} bs_ts_head;
+
+typedef struct bs_ts_ctx bs_ts_ctx;
+/* Called once per chapter after pagination, with c->lines_v and c->pages filled; the lines
+ * and pages are freed after it returns. */
+typedef bs_status (*bs_ts_emit_fn)(bs_ts_ctx *c, void *user, bs_error *err);
+
+struct bs_ts_ctx {
   const bs_typeset_options *opts;
   bool vertical;
   char lang[32];   /* BCP 47 of the book */
@@ -196,17 +212,24 @@ typedef struct bs_ts_ctx {
     bs_ts_glyph g;
   } half[BS_TS_HALF_CACHE];
   int nhalf;
-  /* output */
+  /* output, one chapter at a time (memory stays bounded by the largest chapter, #4): lines
+   * and pages of the chapter being laid out; page numbers continue from page_base */
   bs_ts_line *lines_v;
   size_t nlines, caplines;
   bs_ts_page *pages;
   size_t npages;
+  int page_base;       /* pages of the chapters already emitted */
+  int chapter;         /* index of the chapter being laid out (0-based) */
+  const bs_node *doc;  /* its document */
+  bs_ts_head *heads;   /* its title and headings, in order */
+  size_t nheads, capheads;
   int para_counter;
+  hb_set_t *book_cps;  /* every character the book can show (font subsets, draw.c) */
   bool book;       /* several documents: chapters open on odd pages */
   bool warned_glyph;
   /* content features (ruby.c, figure.c, notes.c) */
   int ruby_counter;
-} bs_ts_ctx;
+};
 
 /* typeset.c */
 /* Switches the rules, fonts and breaker to a document's language (BCP 47, NULL = zh-Hant). */
@@ -263,12 +286,38 @@ typedef struct bs_ts_block {
 void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk);
 void bs_ts_line_free(bs_ts_line *l);
 
-/* page.c */
-bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err);
+/* page.c: lays out, paginates and emits one chapter (document of a book) at a time. */
+bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, void *user,
+                       bs_error *err);
+/* Frees the current chapter's lines, pages and headings. */
+void bs_ts_chapter_free(bs_ts_ctx *c);
 
-/* draw.c */
-bs_status bs_ts_draw(bs_ts_ctx *c, const bs_node *root, bs_buf *out, bs_error *err);
+/* draw.c: the PDF, streamed chapter by chapter to `f` (a file opened for writing at offset 0) */
+typedef struct bs_ts_pdf bs_ts_pdf;
+bs_status bs_ts_draw_begin(bs_ts_ctx *c, const bs_node *root, FILE *f, bs_ts_pdf **out,
+                           bs_error *err);
+bs_status bs_ts_draw_chapter(bs_ts_ctx *c, void *pdf, bs_error *err); /* a bs_ts_emit_fn */
+/* Finishes the PDF and, if `ok`, appends the incremental update; `path` names the file for
+ * reading its tail back (NULL: the stream itself is readable). Frees `pdf`. */
+bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *pdf, const char *path, bool ok,
+                         bs_error *err);
 void bs_ts_folio(bs_ts_ctx *c, int page, char *text, size_t n, double *x, double *y);
+
+/* pdfup.c: incremental updates of the finished PDF */
+typedef struct bs_pdfup bs_pdfup;
+bs_pdfup *bs_pdfup_open(FILE *rd);   /* NULL if the file is not laid out as Cairo writes it */
+int bs_pdfup_root(const bs_pdfup *u);
+bool bs_pdfup_get(bs_pdfup *u, int num, bs_buf *dict); /* an object's text between obj/endobj */
+void bs_pdfup_set(bs_pdfup *u, int num, const char *body, size_t len);
+int bs_pdfup_new_obj(bs_pdfup *u);
+bool bs_pdfup_write(bs_pdfup *u, FILE *append);
+void bs_pdfup_free(bs_pdfup *u);
+
+/* subset.c: every character the tree can show, for font subsets made before drawing */
+hb_set_t *bs_ts_book_chars(const bs_node *root);
+/* The glyphs of face `f` for the characters in `cps`, closed over the GSUB features the
+ * shaper uses (vert, vrt2, vhal, halt, fwid, hwid, …). */
+hb_set_t *bs_ts_face_glyphs(bs_ts_face *f, const hb_set_t *cps);
 
 /* ---- content features (ruby.c, figure.c, notes.c) ---- */
 
@@ -320,6 +369,8 @@ bs_status bs_ts_figure_draw(cairo_t *cr, const bs_ts_ctx *c, const bs_ts_line *l
 void bs_ts_figure_free(bs_ts_figure *f);
 
 /* dump.c */
-bs_status bs_ts_dump(bs_ts_ctx *c, FILE *out, bs_error *err);
+bs_status bs_ts_dump_begin(bs_ts_ctx *c, FILE *out, bs_error *err);
+bs_status bs_ts_dump_chapter(bs_ts_ctx *c, void *out, bs_error *err); /* a bs_ts_emit_fn */
+bs_status bs_ts_dump_end(bs_ts_ctx *c, FILE *out, bs_error *err);
 
 #endif

@@ -175,43 +175,73 @@ bs_status bs_ts_ctx_init(bs_ts_ctx *c, const bs_node *root, const bs_typeset_opt
 
 void bs_ts_ctx_free(bs_ts_ctx *c)
 {
-  for (size_t i = 0; i < c->nlines; i++)
-    bs_ts_line_free(&c->lines_v[i]);
+  bs_ts_chapter_free(c);
   free(c->lines_v);
-  free(c->pages);
+  free(c->heads);
+  if (c->book_cps)
+    hb_set_destroy(c->book_cps);
   if (c->brk)
     ubrk_close(c->brk);
   bs_ts_fonts_free(c);
   memset(c, 0, sizeof *c);
 }
 
+/* Copies the finished temporary PDF to stdout. */
+static bs_status copy_out(FILE *f, bs_error *err)
+{
+  char buf[65536];
+  size_t n;
+  if (fflush(f) || fseek(f, 0, SEEK_SET))
+    return bs_error_set(err, BS_ERR_IO, "-", 0, 0, "cannot read the PDF back");
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+    if (fwrite(buf, 1, n, stdout) != n)
+      return bs_error_set(err, BS_ERR_IO, "-", 0, 0, "cannot write the PDF");
+  if (ferror(f) || fflush(stdout))
+    return bs_error_set(err, BS_ERR_IO, "-", 0, 0, "cannot write the PDF");
+  return BS_OK;
+}
+
+/* The PDF is streamed to its output file page by page as chapters are laid out (#4: memory
+ * bounded by one chapter); stdout gets it through a temporary file, since the incremental
+ * update at the end reads the file's tail back. */
 bs_status bs_pdf_write(const bs_node *root, const bs_typeset_options *opts, const char *path,
                        bs_error *err)
 {
   bs_ts_ctx c;
-  bs_buf pdf = BS_BUF_INIT;
   bs_atomic_file *af = NULL;
+  FILE *f = NULL;
+  bs_ts_pdf *pdf = NULL;
+  bool to_stdout = !strcmp(path, "-");
   bs_status st = bs_ts_ctx_init(&c, root, opts, err);
-  if (st == BS_OK)
-    st = bs_ts_layout(&c, root, err);
-  if (st == BS_OK)
-    st = bs_ts_draw(&c, root, &pdf, err);
-  if (st == BS_OK && !strcmp(path, "-")) {
-    if (fwrite(pdf.data, 1, pdf.len, stdout) != pdf.len || fflush(stdout))
-      st = bs_error_set(err, BS_ERR_IO, path, 0, 0, "cannot write the PDF");
+  if (st == BS_OK && to_stdout) {
+    f = tmpfile();
+    if (!f)
+      st = bs_error_set(err, BS_ERR_IO, path, 0, 0, "cannot create a temporary file");
   } else if (st == BS_OK) {
     st = bs_atomic_open(path, &af, err);
-    if (st == BS_OK) {
-      FILE *f = bs_atomic_stream(af);
-      if (fwrite(pdf.data, 1, pdf.len, f) != pdf.len) {
-        bs_atomic_abort(af);
-        st = bs_error_set(err, BS_ERR_IO, path, 0, 0, "cannot write the PDF");
-      } else {
-        st = bs_atomic_commit(af, err);
-      }
-    }
+    if (st == BS_OK)
+      f = bs_atomic_stream(af);
   }
-  bs_buf_free(&pdf);
+  if (st == BS_OK)
+    st = bs_ts_draw_begin(&c, root, f, &pdf, err);
+  if (st == BS_OK)
+    st = bs_ts_layout(&c, root, bs_ts_draw_chapter, pdf, err);
+  if (pdf) {
+    bs_status st2 = bs_ts_draw_end(&c, pdf, af ? bs_atomic_tmp_path(af) : NULL, st == BS_OK,
+                                   err);
+    if (st == BS_OK)
+      st = st2;
+  }
+  if (to_stdout && f) {
+    if (st == BS_OK)
+      st = copy_out(f, err);
+    fclose(f);
+  } else if (af) {
+    if (st == BS_OK)
+      st = bs_atomic_commit(af, err);
+    else
+      bs_atomic_abort(af);
+  }
   bs_ts_ctx_free(&c);
   return st;
 }
@@ -222,9 +252,11 @@ bs_status bs_layout_dump(const bs_node *root, const bs_typeset_options *opts, FI
   bs_ts_ctx c;
   bs_status st = bs_ts_ctx_init(&c, root, opts, err);
   if (st == BS_OK)
-    st = bs_ts_layout(&c, root, err);
+    st = bs_ts_dump_begin(&c, out, err);
   if (st == BS_OK)
-    st = bs_ts_dump(&c, out, err);
+    st = bs_ts_layout(&c, root, bs_ts_dump_chapter, out, err);
+  if (st == BS_OK)
+    st = bs_ts_dump_end(&c, out, err);
   bs_ts_ctx_free(&c);
   return st;
 }
