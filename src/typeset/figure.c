@@ -37,8 +37,16 @@ bs_status bs_ts_figure_line(bs_ts_ctx *c, const bs_node *fig, double indent, boo
     return st;
   bool jpeg = !strcmp(type, "image/jpeg");
   if (!jpeg && strcmp(type, "image/png")) {
-    bs_ts_warn(c, "%s:%d: image '%s' is %s: the PDF shows PNG and JPEG only; its caption stands "
-                  "alone", input ? input : "", line, src, type);
+    if (c->opts->diag) {
+      const char *kind = !strcmp(type, "image/gif")    ? "GIF"
+                         : !strcmp(type, "image/webp") ? "WebP"
+                                                       : "SVG";
+      bs_error w;
+      bs_error_set(&w, BS_ERR_IMAGE, input ? input : "", line, 0,
+                   "image '%s' is a %s file: the PDF shows PNG and JPEG images only; its caption "
+                   "stands alone", src, kind);
+      c->opts->diag(c->opts->diag_user, &w);
+    }
     free(data);
     return BS_OK;
   }
@@ -105,9 +113,9 @@ bs_status bs_ts_figure_line(bs_ts_ctx *c, const bs_node *fig, double indent, boo
 void bs_ts_figure_pos(const bs_ts_ctx *c, const bs_ts_line *l, double *x, double *y)
 {
   const bs_ts_figure *f = l->fig;
-  if (c->vertical) { /* ox is the band's centre line; centred along the column */
+  if (c->vertical) { /* ox is the band's centre line; head-aligned like its caption column */
     *x = l->ox - f->w / 2;
-    *y = l->oy + (l->measure - f->h) / 2;
+    *y = l->oy;
   } else { /* oy is the band's top; centred in the measure */
     *x = l->ox + (l->measure - f->w) / 2;
     *y = l->oy + (l->size - f->h) / 2;
