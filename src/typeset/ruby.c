@@ -150,11 +150,12 @@ void bs_ts_ruby_place(bs_ts_ctx *c, const bs_ts_para *p, size_t s, size_t e, dou
 {
   for (size_t ri = 0; ri < p->nruby; ri++) {
     const bs_ts_ruby *r = &p->ruby[ri];
+    /* base runs name their ruby on whatever line they land (a split would show in the dump) */
+    for (size_t k = r->b0 > s ? r->b0 : s; k < r->b1 && k < e && k - s < ln->nruns; k++)
+      ln->runs[k - s].rb = r->id;
     if (r->b0 >= r->b1 || r->b0 < s || r->b0 >= e || !r->ng)
       continue;
     size_t be = r->b1 < e ? r->b1 : e;
-    for (size_t k = r->b0; k < be && k - s < ln->nruns; k++)
-      ln->runs[k - s].rb = r->id;
     const bs_ts_box *f = &p->box[r->b0], *l = &p->box[be - 1];
     double lo = start + f->pos + f->lead;
     double hi = start + l->pos + l->adv - (be == r->b1 ? r->trail : 0);
