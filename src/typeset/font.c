@@ -86,10 +86,24 @@ static hb_blob_t *blob_for(bs_ts_ctx *c, const char *file)
   return b;
 }
 
+static bs_ts_face *face_get(bs_ts_ctx *c, bool bold, bool mono, bool sans, bs_error *err);
+
 bs_ts_face *bs_ts_face_get(bs_ts_ctx *c, bool bold, bool mono, bs_error *err)
 {
+  return face_get(c, bold, mono, false, err);
+}
+
+bs_ts_face *bs_ts_face_for_style(bs_ts_ctx *c, unsigned style, bs_error *err)
+{
+  bool mono = style & BS_ST_CODE;
+  return face_get(c, (style & BS_ST_BOLD) != 0, mono, !mono && (style & BS_ST_HEI), err);
+}
+
+static bs_ts_face *face_get(bs_ts_ctx *c, bool bold, bool mono, bool sans, bs_error *err)
+{
   for (int i = 0; i < c->nfaces; i++)
-    if (c->faces[i].bold == bold && c->faces[i].mono == mono && c->faces[i].region == c->region)
+    if (c->faces[i].bold == bold && c->faces[i].mono == mono && c->faces[i].sans == sans &&
+        c->faces[i].region == c->region)
       return &c->faces[i];
   if (c->nfaces == BS_TS_MAX_FACES) {
     bs_error_set(err, BS_ERR_LIMIT, NULL, 0, 0, "too many fonts");
@@ -97,13 +111,13 @@ bs_ts_face *bs_ts_face_get(bs_ts_ctx *c, bool bold, bool mono, bs_error *err)
   }
   char family[256];
   const char *user = c->opts->font_family;
-  if (user && !mono)
+  if (user && !mono && !sans)
     snprintf(family, sizeof family, "%s", user);
   else
-    snprintf(family, sizeof family, "Noto %s CJK %s", mono ? "Sans Mono" : "Serif",
-             region_suffix[c->region]);
+    snprintf(family, sizeof family, "Noto %s CJK %s",
+             mono ? "Sans Mono" : sans ? "Sans" : "Serif", region_suffix[c->region]);
   /* A user family may be anywhere on the system: look it up with the system configuration. */
-  FcConfig *cfg = user && !mono ? NULL : (FcConfig *)c->fc;
+  FcConfig *cfg = user && !mono && !sans ? NULL : (FcConfig *)c->fc;
   FcPattern *pat = FcPatternCreate();
   FcPatternAddString(pat, FC_FAMILY, (const FcChar8 *)family);
   FcPatternAddString(pat, FC_LANG, (const FcChar8 *)region_fclang[c->region]);
@@ -139,6 +153,7 @@ bs_ts_face *bs_ts_face_get(bs_ts_ctx *c, bool bold, bool mono, bs_error *err)
   f->index = index;
   f->bold = bold;
   f->mono = mono;
+  f->sans = sans;
   f->region = c->region;
   hb_face_t *face = hb_face_create(blob, (unsigned)index);
   f->upem = hb_face_get_upem(face);

@@ -155,7 +155,7 @@ static bs_status block(walk *w, const bs_node *k, double indent, bs_error *err)
     /* §7.6: vertical headings are indented in body characters, higher levels less */
     blk.first_indent = c->vertical ? (lv <= 1 ? 2 : lv == 2 ? 3 : 4) * em : 0;
     blk.keep_next = true;
-    inlines(w, k, BS_ST_BOLD);
+    inlines(w, k, BS_ST_BOLD | BS_ST_HEI); /* E4 */
     w->head_level = lv;
     return flush(w, hs, &blk, err);
   }
@@ -406,7 +406,7 @@ static bs_status title_block(walk *w, const bs_node *doc, bs_error *err)
     blk.first_indent = 0;
     blk.center = !c->vertical; /* §7.6: horizontal major headings are centred */
     blk.keep_next = true;
-    put(w, title, strlen(title), BS_ST_BOLD);
+    put(w, title, strlen(title), BS_ST_BOLD | BS_ST_HEI); /* E4 */
     w->head_level = 0;
     st = flush(w, c->size * 1.6, &blk, err);
   }

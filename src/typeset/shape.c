@@ -461,7 +461,7 @@ bs_status bs_ts_shape_para(bs_ts_ctx *c, bs_ts_para *p, bs_error *err)
       i++;
       continue;
     }
-    bs_ts_face *f = bs_ts_face_get(c, (sty & BS_ST_BOLD) != 0, (sty & BS_ST_CODE) != 0, err);
+    bs_ts_face *f = bs_ts_face_for_style(c, sty, err);
     if (!f) {
       st = err ? err->code : BS_ERR_FONT;
       goto done;

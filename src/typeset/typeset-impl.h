@@ -34,6 +34,7 @@ typedef struct bs_ts_face {
   int index;
   bool bold;
   bool mono;
+  bool sans;     /* Hei for titles and headings (E4) */
   int region;    /* the regional face it was chosen for */
   hb_font_t *hb; /* scale = upem, no rounding anywhere (§0.4) */
   cairo_font_face_t *cr;
@@ -67,8 +68,9 @@ typedef enum {
 
 typedef enum { BS_GLUE_NONE = 0, BS_GLUE_CHAR, BS_GLUE_AUTO, BS_GLUE_WORD } bs_ts_glue;
 
-/* Inline style bits carried per byte of paragraph text. */
-enum { BS_ST_BOLD = 1, BS_ST_DOTS = 2, BS_ST_CODE = 4, BS_ST_SMALL = 8 };
+/* Inline style bits carried per byte of paragraph text. BS_ST_HEI: titles and headings in
+ * the Hei (sans) face (E4). */
+enum { BS_ST_BOLD = 1, BS_ST_DOTS = 2, BS_ST_CODE = 4, BS_ST_SMALL = 8, BS_ST_HEI = 64 };
 
 typedef struct bs_ts_glyph {
   uint32_t gid;
@@ -244,6 +246,8 @@ bs_status bs_ts_fonts_init(bs_ts_ctx *c, bs_error *err);
 void bs_ts_fonts_free(bs_ts_ctx *c);
 /* The face for a style (bold, mono), loading it on first use; NULL with err on failure. */
 bs_ts_face *bs_ts_face_get(bs_ts_ctx *c, bool bold, bool mono, bs_error *err);
+/* The face for inline style bits (BS_ST_BOLD, BS_ST_CODE, BS_ST_HEI). */
+bs_ts_face *bs_ts_face_for_style(bs_ts_ctx *c, unsigned style, bs_error *err);
 
 /* A Cairo face holding only `gids` of `f` (same glyph ids), or NULL to use f->cr. */
 cairo_font_face_t *bs_ts_face_subset(bs_ts_face *f, hb_set_t *gids);
