@@ -318,11 +318,10 @@ bs_status bs_ts_draw_chapter(bs_ts_ctx *c, void *user, bs_error *err)
     font_state fs = {NULL, 0};
     for (size_t li = pg->l0; li < pg->l1; li++) {
       const bs_ts_line *l = &c->lines_v[li];
-      if (l->fig) { /* content hook: the image of a figure line (figure.c) */
-        bs_status fst = bs_ts_figure_draw(cr, c, l, err);
-        if (fst != BS_OK)
-          return fst;
-      }
+      /* content hook: figure images, note rules and links (figure.c, notes.c) */
+      bs_status fst = bs_ts_content_draw(cr, c, l, err);
+      if (fst != BS_OK)
+        return fst;
       for (size_t r = 0; r < l->nruns; r++)
         draw_run(c, cr, &fs, p->batch, l, &l->runs[r]);
     }

@@ -22,7 +22,7 @@ static void json_str(bs_buf *b, const char *s, size_t n)
   bs_buf_putc(b, '"');
 }
 
-static const char *kind_name[] = {"body", "heading", "small", "code", "blank", "figure"};
+static const char *kind_name[] = {"body", "heading", "small", "code", "blank", "figure", "note"};
 static const char *fit_name[] = {"normal", "push-in", "push-out", "forced"};
 static const char *orient_name[] = {"upright", "sideways", "tcy"};
 
@@ -84,6 +84,10 @@ bs_status bs_ts_dump_chapter(bs_ts_ctx *c, void *user, bs_error *err)
                       l->fig->jpeg ? "jpeg" : "png", l->fig->px_w, l->fig->px_h, fx0, fy0,
                       l->fig->w, l->fig->h);
       }
+      if (l->note) /* content: the line that opens note `note`; the page's first footnote */
+        bs_buf_printf(&b, ", \"note\": %d", l->note);
+      if (l->note_rule)
+        bs_buf_puts(&b, ", \"rule\": true");
       bs_buf_puts(&b, ", \"glyphs\": [");
       bool firstg = true;
       for (size_t ri = 0; ri < l->nruns; ri++) {
@@ -105,6 +109,8 @@ bs_status bs_ts_dump_chapter(bs_ts_ctx *c, void *user, bs_error *err)
             bs_buf_printf(&b, ", \"ruby\": %d, \"size\": %.4f", r->ruby, r->size);
           if (r->rb)
             bs_buf_printf(&b, ", \"rb\": %d", r->rb);
+          if (r->note)
+            bs_buf_printf(&b, ", \"mark\": %d", r->note);
           bs_buf_putc(&b, '}');
           firstg = false;
         }

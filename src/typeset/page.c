@@ -54,11 +54,13 @@ static void inlines(walk *w, const bs_node *n, unsigned char sty)
       bs_ts_ruby_add(&w->ruby, s0, w->text.len, bs_node_get_annotation(k));
       break;
     }
-    case BS_NODE_FOOTNOTE_REF: {
-      const char *l = bs_node_get_label(k);
-      char tmp[256];
-      snprintf(tmp, sizeof tmp, "〔%s〕", l ? l : "");
-      put(w, tmp, strlen(tmp), sty);
+    case BS_NODE_FOOTNOTE_REF: { /* content hook: a small numbered mark (notes.c) */
+      int id = bs_ts_note_ref(w->c, bs_node_get_label(k));
+      char tmp[32];
+      bs_ts_note_mark(w->c, id, tmp, sizeof tmp);
+      size_t s0 = w->text.len;
+      put(w, tmp, strlen(tmp), sty | BS_ST_SMALL); /* its own run */
+      bs_ts_note_span(&w->ruby, s0, w->text.len, id);
       break;
     }
     default:
@@ -249,30 +251,9 @@ static bs_status block(walk *w, const bs_node *k, double indent, bs_error *err)
         return st;
     }
     return BS_OK;
-  case BS_NODE_FOOTNOTE_DEF: {
-    const char *l = bs_node_get_label(k);
-    char tmp[256];
-    snprintf(tmp, sizeof tmp, "〔%s〕", l ? l : "");
-    bool firstp = true;
-    for (const bs_node *b = bs_node_first_child(k); b; b = bs_node_next(b)) {
-      if (firstp && bs_node_get_type(b) == BS_NODE_PARAGRAPH) {
-        put(w, tmp, strlen(tmp), 0);
-        inlines(w, b, 0);
-        bs_ts_block fb = blk;
-        fb.kind = BS_LINE_SMALL;
-        fb.first_indent = 0;
-        bs_status st = flush(w, em * 0.85, &fb, err);
-        if (st)
-          return st;
-      } else {
-        bs_status st = block(w, b, ind, err);
-        if (st)
-          return st;
-      }
-      firstp = false;
-    }
+  case BS_NODE_FOOTNOTE_DEF: /* content hook: set with the chapter's notes (notes_section) */
+    bs_ts_note_def(c, k);
     return BS_OK;
-  }
   default:
     return blocks(w, k, ind, err);
   }
@@ -304,9 +285,11 @@ static void new_page(bs_ts_ctx *c, size_t first_line)
 static void paginate(bs_ts_ctx *c)
 {
   int slot = 0;
-  for (size_t i = 0; i < c->nlines; i++) {
+  size_t nbody = bs_ts_notes_body_end(c); /* content hook: horizontal notes go to page feet */
+  for (size_t i = 0; i < nbody; i++) {
     bs_ts_line *l = &c->lines_v[i];
     int need = l->slots;
+    int foot = bs_ts_notes_foot(c, i); /* content hook: note slots this line brings */
     if (l->keep_next && i + 1 < c->nlines && !c->lines_v[i + 1].keep_next)
       need += 2; /* §7.6: a heading keeps with the next two lines */
     bool brk = c->npages == 0;
@@ -314,6 +297,8 @@ static void paginate(bs_ts_ctx *c)
       brk = true;
     if (!brk && slot > 0 && slot + need > c->lines)
       brk = true;
+    if (!brk && slot > 0 && c->foot_used + foot > 0 && slot + need + c->foot_used + foot > c->lines)
+      brk = true; /* content hook: its notes must fit at the foot too */
     /* orphan: a paragraph's first line alone at the foot of a page */
     if (!brk && slot > 0 && l->para_first && !l->para_last && slot + l->slots == c->lines &&
         l->kind == BS_LINE_BODY)
@@ -332,6 +317,7 @@ static void paginate(bs_ts_ctx *c)
       }
       new_page(c, i);
       slot = 0;
+      c->foot_used = 0;
     }
     /* a blank line at the head of a page is dropped */
     if (l->kind == BS_LINE_BLANK && slot == 0 && !l->new_page) {
@@ -349,6 +335,7 @@ static void paginate(bs_ts_ctx *c)
       l->oy = c->area_y + slot * c->pitch + (band - l->size) / 2;
     }
     slot += l->slots;
+    c->foot_used += foot;
     c->pages[c->npages - 1].l1 = i + 1;
   }
   /* where the titles and headings landed */
@@ -367,6 +354,7 @@ static void paginate(bs_ts_ctx *c)
 
 void bs_ts_chapter_free(bs_ts_ctx *c)
 {
+  bs_ts_notes_free(c); /* content hook */
   for (size_t i = 0; i < c->nlines; i++)
     bs_ts_line_free(&c->lines_v[i]);
   c->nlines = 0;
@@ -383,6 +371,7 @@ static bs_status emit_chapter(bs_ts_ctx *c, bs_ts_emit_fn emit, void *user, bool
                               bs_error *err)
 {
   paginate(c);
+  bs_ts_notes_place(c); /* content hook: page-foot notes (horizontal) */
   if (last && c->npages == 0 && c->page_base == 0)
     new_page(c, 0); /* an empty book still has a page */
   bs_status st = c->npages ? emit(c, user, err) : BS_OK;
@@ -435,6 +424,65 @@ static bs_status title_block(walk *w, const bs_node *doc, bs_error *err)
   return st;
 }
 
+/* Content hook (notes.c): the chapter's notes after its text, in smaller type, each opened by
+ * its number; vertical books put them under a heading at the chapter's end, horizontal ones
+ * move them to the page feet when paginating (bs_ts_notes_place). */
+static bs_status notes_section(walk *w, bs_error *err)
+{
+  bs_ts_ctx *c = w->c;
+  bs_status st = BS_OK;
+  if (!c->nnotes)
+    return BS_OK;
+  bs_ts_notes_number(c);
+  c->notes_l0 = c->nlines;
+  double em = c->size;
+  if (c->vertical) {
+    bs_ts_block hb = body_block(c, 0);
+    bs_ts_block blank = hb;
+    blank.first_indent = 0;
+    st = flush(w, em, &blank, err); /* a blank column before the notes */
+    hb.kind = BS_LINE_HEADING;
+    hb.first_indent = 2 * em;
+    hb.keep_next = true;
+    const char *t = bs_ts_notes_title(c);
+    put(w, t, strlen(t), BS_ST_BOLD | BS_ST_HEI);
+    if (st == BS_OK)
+      st = flush(w, em, &hb, err);
+  }
+  for (size_t i = 0; i < c->nnotes && st == BS_OK; i++) {
+    bs_ts_note *n = &c->notes[i];
+    n->l0 = n->l1 = c->nlines;
+    if (!n->def)
+      continue; /* a mark without a note: nothing to set */
+    char mark[32];
+    int id = c->note_base + n->num;
+    bs_ts_note_mark(c, id, mark, sizeof mark);
+    bs_ts_block nb = body_block(c, 0);
+    nb.kind = BS_LINE_NOTE;
+    nb.first_indent = 0;
+    bool firstp = true;
+    for (const bs_node *b = bs_node_first_child(n->def); b && st == BS_OK; b = bs_node_next(b)) {
+      if (firstp && bs_node_get_type(b) == BS_NODE_PARAGRAPH) {
+        put(w, mark, strlen(mark), 0);
+        put(w, "　", strlen("　"), 0);
+        inlines(w, b, 0);
+        st = flush(w, em * 0.85, &nb, err);
+      } else {
+        size_t l0 = c->nlines;
+        st = block(w, b, 0, err);
+        for (size_t k = l0; k < c->nlines; k++)
+          c->lines_v[k].kind = BS_LINE_NOTE;
+      }
+      firstp = false;
+    }
+    if (!firstp && c->nlines > n->l0) {
+      n->l1 = c->nlines;
+      c->lines_v[n->l0].note = id;
+    }
+  }
+  return st;
+}
+
 bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, void *user,
                        bs_error *err)
 {
@@ -453,6 +501,8 @@ bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, vo
       if (st == BS_OK)
         st = blocks(&w, d, 0, err);
       if (st == BS_OK)
+        st = notes_section(&w, err); /* content hook */
+      if (st == BS_OK)
         st = emit_chapter(c, emit, user, !bs_node_next(d), err);
     }
     if (st == BS_OK && !bs_node_first_child(root))
@@ -462,6 +512,8 @@ bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, vo
     st = title_block(&w, root, err);
     if (st == BS_OK)
       st = blocks(&w, root, 0, err);
+    if (st == BS_OK)
+      st = notes_section(&w, err); /* content hook */
     if (st == BS_OK)
       st = emit_chapter(c, emit, user, true, err);
   }

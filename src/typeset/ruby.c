@@ -88,6 +88,10 @@ void bs_ts_ruby_shape(bs_ts_ctx *c, bs_ts_para *p)
 {
   for (size_t ri = 0; ri < p->nruby; ri++) {
     bs_ts_ruby *r = &p->ruby[ri];
+    if (r->note) {
+      bs_ts_note_shape(c, p, r);
+      continue;
+    }
     r->id = ++c->ruby_counter;
     size_t b0 = 0;
     while (b0 < p->nbox && p->box[b0].start < r->start)
@@ -150,6 +154,10 @@ void bs_ts_ruby_place(bs_ts_ctx *c, const bs_ts_para *p, size_t s, size_t e, dou
 {
   for (size_t ri = 0; ri < p->nruby; ri++) {
     const bs_ts_ruby *r = &p->ruby[ri];
+    if (r->note) {
+      bs_ts_note_place(c, p, r, s, e, ln);
+      continue;
+    }
     /* base runs name their ruby on whatever line they land (a split would show in the dump) */
     for (size_t k = r->b0 > s ? r->b0 : s; k < r->b1 && k < e && k - s < ln->nruns; k++)
       ln->runs[k - s].rb = r->id;

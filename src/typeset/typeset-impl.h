@@ -127,8 +127,9 @@ typedef struct bs_ts_prun {
   size_t len;
   bs_ts_pglyph *g;  /* owned */
   size_t ng;
-  /* content (ruby.c): a ruby annotation run (its ruby's id), or a run that is a ruby base */
-  int ruby, rb;
+  /* content (ruby.c): a ruby annotation run (its ruby's id), or a run that is a ruby base;
+   * (notes.c) a note mark (its note's id) */
+  int ruby, rb, note;
 } bs_ts_prun;
 
 typedef enum {
@@ -137,7 +138,8 @@ typedef enum {
   BS_LINE_SMALL,
   BS_LINE_CODE,
   BS_LINE_BLANK,
-  BS_LINE_FIGURE /* content (figure.c): an image occupying `slots` whole grid lines */
+  BS_LINE_FIGURE, /* content (figure.c): an image occupying `slots` whole grid lines */
+  BS_LINE_NOTE    /* content (notes.c): a line of a footnote or chapter-end note */
 } bs_ts_line_kind;
 
 typedef enum { BS_FIT_NORMAL = 0, BS_FIT_PUSH_IN, BS_FIT_PUSH_OUT, BS_FIT_FORCED } bs_ts_fit;
@@ -161,6 +163,8 @@ typedef struct bs_ts_line {
   bs_ts_prun *runs;   /* owned */
   size_t nruns;
   struct bs_ts_figure *fig; /* content (figure.c): owned, for BS_LINE_FIGURE */
+  int note;       /* content (notes.c): the id of the note this line opens, or 0 */
+  bool note_rule; /* content (notes.c): the first footnote line of its page: a rule above */
 } bs_ts_line;
 
 typedef struct bs_ts_page {
@@ -231,6 +235,11 @@ struct bs_ts_ctx {
   bool warned_glyph;
   /* content features (ruby.c, figure.c, notes.c) */
   int ruby_counter;
+  struct bs_ts_note *notes; /* the chapter's notes, in the order of their numbers */
+  size_t nnotes, capnotes;
+  int note_base;            /* notes of the chapters before: ids are note_base + number */
+  size_t notes_l0;          /* the chapter's first note line (horizontal: page-foot notes) */
+  int foot_used;            /* pagination: slots the notes of the current page take */
 };
 
 /* typeset.c */
@@ -337,6 +346,7 @@ typedef struct bs_ts_ruby {
   size_t ng;
   double w;            /* natural length of the annotation */
   double trail;        /* space after the base (see bs_ts_box.lead) */
+  int note;            /* notes.c: not a ruby but a note mark (its note's id) */
 } bs_ts_ruby;
 typedef struct bs_ts_ruby_list {
   bs_ts_ruby *v;
@@ -371,6 +381,41 @@ bs_status bs_ts_figure_line(bs_ts_ctx *c, const bs_node *fig, double indent, boo
 void bs_ts_figure_pos(const bs_ts_ctx *c, const bs_ts_line *l, double *x, double *y);
 bs_status bs_ts_figure_draw(cairo_t *cr, const bs_ts_ctx *c, const bs_ts_line *l, bs_error *err);
 void bs_ts_figure_free(bs_ts_figure *f);
+
+/* notes.c: footnotes. Marks are small numbers after the text they annotate (superscript in
+ * horizontal, right of the column in vertical); the notes follow the chapter's text and, in
+ * horizontal, move to the foot of the page of their mark (bs_ts_notes_place). */
+typedef struct bs_ts_note {
+  char *label;          /* owned */
+  const bs_node *def;   /* its definition, or NULL */
+  int num;              /* shown number within the chapter, 0 until numbered */
+  size_t l0, l1;        /* its lines */
+  size_t ref_line;      /* the line of its first mark (pagination), or (size_t)-1 */
+  bool ref_dest;        /* the first mark's link destination is drawn */
+  bool marked;          /* at least one mark refers to it */
+} bs_ts_note;
+/* A mark for `label`: its note's id, numbering notes in the order of their first marks. */
+int bs_ts_note_ref(bs_ts_ctx *c, const char *label);
+/* Records a definition (laid out with the chapter's notes). */
+void bs_ts_note_def(bs_ts_ctx *c, const bs_node *def);
+/* The text of mark `id`: "3" (horizontal), "③" (vertical). */
+void bs_ts_note_mark(const bs_ts_ctx *c, int id, char *buf, size_t n);
+void bs_ts_note_span(bs_ts_ruby_list *l, size_t start, size_t end, int id);
+/* Numbers the notes that were defined but never marked; the heading of the notes section. */
+void bs_ts_notes_number(bs_ts_ctx *c);
+const char *bs_ts_notes_title(const bs_ts_ctx *c);
+bs_ts_note *bs_ts_note_by_id(bs_ts_ctx *c, int id);
+void bs_ts_note_shape(bs_ts_ctx *c, bs_ts_para *p, bs_ts_ruby *r);
+void bs_ts_note_place(bs_ts_ctx *c, const bs_ts_para *p, const bs_ts_ruby *r, size_t s, size_t e,
+                      bs_ts_line *ln);
+/* Pagination: where the body lines end, and the note slots line i brings to its page. */
+size_t bs_ts_notes_body_end(bs_ts_ctx *c);
+int bs_ts_notes_foot(bs_ts_ctx *c, size_t i);
+/* After pagination (horizontal): each page's notes go to its foot, after its text. */
+void bs_ts_notes_place(bs_ts_ctx *c);
+void bs_ts_notes_free(bs_ts_ctx *c);
+/* Drawing of a line's content extras: figure image, note rule, note links. */
+bs_status bs_ts_content_draw(cairo_t *cr, bs_ts_ctx *c, const bs_ts_line *l, bs_error *err);
 
 /* dump.c */
 bs_status bs_ts_dump_begin(bs_ts_ctx *c, FILE *out, bs_error *err);
