@@ -124,6 +124,8 @@ def tree_text(node):
         if node.get("type") == "figure":
             yield (node.get("caption") or "") + (node.get("credit") or "")
             return
+        if node.get("type") == "footnote_definition":
+            return  # set apart from the running text (page foot or chapter end): not in order
         if isinstance(node.get("text"), str):
             yield node["text"]
         for k in ("blocks", "chapters", "children"):
@@ -172,8 +174,11 @@ def main():
             # ruby annotations (glyphs with "ruby") are not the line's text: they sit beside
             # it and are drawn after it; their placement is checked by t-pdf-content.sh
             gl = [g for g in line["glyphs"] if "ruby" not in g]
+            # footnote marks (glyphs with "mark") and note lines are not the running text
+            # either: notes sit at the page foot or chapter end, away from their source order
             for g in gl:
-                presented.append(g["c"])
+                if "mark" not in g and line["kind"] != "note":
+                    presented.append(g["c"])
             if not gl or line["kind"] == "code":
                 continue
             text = "".join(g["c"] for g in gl)
@@ -273,6 +278,8 @@ def main():
             # S1 in horizontal lines set at natural width
             if not vertical and not line["full"]:
                 for a, b in zip(gl, gl[1:]):
+                    if "mark" in a or "mark" in b:
+                        continue  # a note mark is not a Latin word (S1)
                     if (is_cjk_letter(a["c"][-1]) and b["c"][0].isalnum() and ord(b["c"][0]) < 0x7F) or (
                             a["c"][-1].isalnum() and ord(a["c"][-1]) < 0x7F and is_cjk_letter(b["c"][0])):
                         gap = b["p"] - (a["p"] + a["adv"])

@@ -230,7 +230,7 @@ static void place(bs_ts_ctx *c, bs_ts_para *p, size_t s, size_t e, double start,
 
 void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
 {
-  double M = c->measure - blk->indent_pt;
+  double M = c->measure - blk->indent_pt - blk->end_pt;
   int para = ++c->para_counter;
   size_t s = 0;
   bool first = true;

@@ -313,10 +313,10 @@ void bs_ts_notes_free(bs_ts_ctx *c)
   c->notes_l0 = 0;
 }
 
-/* Link rectangles and destinations: a note mark links to its note, the note's number back to
- * its first mark (Cairo 1.16 tags; the rectangles are explicit so batched text is fine). */
-static void run_box(const bs_ts_ctx *c, const bs_ts_line *l, const bs_ts_prun *r, double *x,
-                    double *y, double *w, double *h)
+/* Links: a mark links to its note, the note's number back to its first mark. Cairo 1.16's
+ * link tags leave a dangling object in the file, so the annotations go into draw.c's own
+ * update with the contents' links (bs_ts_pdf_add_link). */
+static void run_rect(const bs_ts_ctx *c, const bs_ts_line *l, const bs_ts_prun *r, double q[4])
 {
   double p0 = INFINITY, p1 = -INFINITY;
   for (size_t i = 0; i < r->ng; i++) {
@@ -326,77 +326,83 @@ static void run_box(const bs_ts_ctx *c, const bs_ts_line *l, const bs_ts_prun *r
   if (r->ng == 0)
     p0 = p1 = 0;
   if (c->vertical) {
-    *x = l->ox - l->size / 2;
-    *w = l->size;
-    *y = l->oy + p0;
-    *h = p1 - p0;
+    q[0] = l->ox - l->size / 2;
+    q[2] = l->ox + l->size / 2;
+    q[1] = l->oy + p0;
+    q[3] = l->oy + p1;
   } else {
-    *x = l->ox + p0;
-    *w = p1 - p0;
-    *y = l->oy;
-    *h = l->size;
+    q[0] = l->ox + p0;
+    q[2] = l->ox + p1;
+    q[1] = l->oy;
+    q[3] = l->oy + l->size;
   }
 }
 
-static void link(cairo_t *cr, const char *dest, double x, double y, double w, double h)
+/* The page (index) and line of the chapter where note `id` opens (want_note) or where its
+ * first mark is. */
+static bool locate(const bs_ts_ctx *c, int id, bool want_note, size_t *page, size_t *line,
+                   size_t *run)
 {
-  char a[160];
-  snprintf(a, sizeof a, "dest='%s' rect=[%.3f %.3f %.3f %.3f]", dest, x, y, w, h);
-  cairo_tag_begin(cr, CAIRO_TAG_LINK, a);
-  cairo_tag_end(cr, CAIRO_TAG_LINK);
-}
-
-static void dest(cairo_t *cr, const char *name, double x, double y)
-{
-  char a[160];
-  snprintf(a, sizeof a, "name='%s' x=%.3f y=%.3f", name, x, y);
-  cairo_tag_begin(cr, CAIRO_TAG_DEST, a);
-  cairo_tag_end(cr, CAIRO_TAG_DEST);
-}
-
-bs_status bs_ts_content_draw(cairo_t *cr, bs_ts_ctx *c, const bs_ts_line *l, bs_error *err)
-{
-  if (l->fig) {
-    bs_status st = bs_ts_figure_draw(cr, c, l, err);
-    if (st != BS_OK)
-      return st;
-  }
-  if (l->note_rule) { /* a quarter of the measure, in the gap above the first note */
-    double y = l->oy - (c->pitch - l->size) / 2;
-    cairo_save(cr);
-    cairo_set_line_width(cr, 0.5);
-    cairo_move_to(cr, c->area_x, y);
-    cairo_line_to(cr, c->area_x + c->measure / 4, y);
-    cairo_stroke(cr);
-    cairo_restore(cr);
-  }
-  char name[64];
-  if (l->note) { /* the note's destination; its number links back to the mark */
-    double x, y, w, h;
-    snprintf(name, sizeof name, "bs-note-%d", l->note);
-    dest(cr, name, c->vertical ? l->ox + l->size / 2 : l->ox, c->vertical ? l->oy : l->oy);
-    bs_ts_note *n = bs_ts_note_by_id(c, l->note);
-    if (l->nruns && n && n->marked) {
-      run_box(c, l, &l->runs[0], &x, &y, &w, &h);
-      snprintf(name, sizeof name, "bs-mark-%d", l->note);
-      link(cr, name, x, y, w, h);
+  for (size_t pi = 0; pi < c->npages; pi++)
+    for (size_t li = c->pages[pi].l0; li < c->pages[pi].l1; li++) {
+      const bs_ts_line *l = &c->lines_v[li];
+      if (want_note) {
+        if (l->note == id) {
+          *page = pi, *line = li, *run = 0;
+          return true;
+        }
+        continue;
+      }
+      for (size_t r = 0; r < l->nruns; r++)
+        if (l->runs[r].note == id) {
+          *page = pi, *line = li, *run = r;
+          return true;
+        }
     }
-  }
-  for (size_t r = 0; r < l->nruns; r++) {
-    const bs_ts_prun *run = &l->runs[r];
-    if (!run->note || (r > 0 && l->runs[r - 1].note == run->note))
-      continue;
-    double x, y, w, h;
-    run_box(c, l, run, &x, &y, &w, &h);
-    bs_ts_note *n = bs_ts_note_by_id(c, run->note);
-    if (n && !n->ref_dest) {
-      n->ref_dest = true;
-      snprintf(name, sizeof name, "bs-mark-%d", run->note);
-      dest(cr, name, x, y);
+  return false;
+}
+
+bs_status bs_ts_content_draw(bs_ts_ctx *c, bs_ts_pdf *p, size_t pi, bs_error *err)
+{
+  const bs_ts_page *pg = &c->pages[pi];
+  cairo_t *cr = bs_ts_pdf_cr(p);
+  size_t from = (size_t)pg->number - 1; /* body pages are drawn in page-number order */
+  for (size_t li = pg->l0; li < pg->l1; li++) {
+    const bs_ts_line *l = &c->lines_v[li];
+    if (l->fig) {
+      bs_status st = bs_ts_figure_draw(cr, c, l, err);
+      if (st != BS_OK)
+        return st;
     }
-    if (n && n->def) {
-      snprintf(name, sizeof name, "bs-note-%d", run->note);
-      link(cr, name, x, y, w, h);
+    if (l->note_rule) { /* a quarter of the measure, in the gap above the first note */
+      double y = l->oy - (c->pitch - l->size) / 2;
+      cairo_save(cr);
+      cairo_set_source_rgb(cr, 0, 0, 0);
+      cairo_set_line_width(cr, 0.5);
+      cairo_move_to(cr, c->area_x, y);
+      cairo_line_to(cr, c->area_x + c->measure / 4, y);
+      cairo_stroke(cr);
+      cairo_restore(cr);
+    }
+    size_t tp, tl, tr;
+    double q[4];
+    if (l->note && l->nruns && locate(c, l->note, false, &tp, &tl, &tr)) {
+      run_rect(c, l, &l->runs[0], q);
+      double t[4];
+      run_rect(c, &c->lines_v[tl], &c->lines_v[tl].runs[tr], t);
+      bs_ts_pdf_add_link(c, p, from, q, c->pages[tp].number, t[0], t[1]);
+    }
+    for (size_t r = 0; r < l->nruns; r++) {
+      const bs_ts_prun *run = &l->runs[r];
+      if (!run->note || (r > 0 && l->runs[r - 1].note == run->note))
+        continue;
+      if (!locate(c, run->note, true, &tp, &tl, &tr))
+        continue; /* a mark without a note */
+      run_rect(c, l, run, q);
+      const bs_ts_line *nl = &c->lines_v[tl];
+      double x = c->vertical ? nl->ox + nl->size / 2 : c->area_x;
+      double y = c->vertical ? c->area_y : nl->oy;
+      bs_ts_pdf_add_link(c, p, from, q, c->pages[tp].number, x, y);
     }
   }
   return BS_OK;

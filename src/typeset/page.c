@@ -13,7 +13,8 @@ typedef struct walk {
   bs_buf style;
   bool new_page;
   int head_level; /* of the paragraph being collected: 0 title, 1–6 heading, -1 none */
-  bs_ts_ruby_list ruby; /* content hook: rubies of the paragraph being collected */
+  const bs_node *head_node;
+  bs_ts_ruby_list ruby; /* content hook: rubies and note marks of the paragraph (ruby.c) */
 } walk;
 
 static void put(walk *w, const char *s, size_t n, unsigned char sty)
@@ -115,6 +116,7 @@ static bs_status flush(walk *w, double size, const bs_ts_block *blk, bs_error *e
     bs_ts_head *h = &c->heads[c->nheads++];
     memset(h, 0, sizeof *h);
     h->level = w->head_level;
+    h->node = w->head_node;
     h->text = bs_xstrndup(p.text, p.len);
     h->line = first_line;
   }
@@ -123,7 +125,7 @@ static bs_status flush(walk *w, double size, const bs_ts_block *blk, bs_error *e
   return st;
 }
 
-static bs_ts_block body_block(const bs_ts_ctx *c, double indent_pt)
+bs_ts_block bs_ts_body_block(const bs_ts_ctx *c, double indent_pt)
 {
   bs_ts_block b = {0};
   b.kind = BS_LINE_BODY;
@@ -143,7 +145,7 @@ static bs_status block(walk *w, const bs_node *k, double indent, bs_error *err)
   double ind = indent + bs_node_get_indent(k) * em;
   if (ind > c->measure / 2)
     ind = c->measure / 2;
-  bs_ts_block blk = body_block(c, ind);
+  bs_ts_block blk = bs_ts_body_block(c, ind);
   switch (bs_node_get_type(k)) {
   case BS_NODE_PARAGRAPH:
     inlines(w, k, 0);
@@ -159,6 +161,7 @@ static bs_status block(walk *w, const bs_node *k, double indent, bs_error *err)
     blk.keep_next = true;
     inlines(w, k, BS_ST_BOLD | BS_ST_HEI); /* E4 */
     w->head_level = lv;
+    w->head_node = k;
     return flush(w, hs, &blk, err);
   }
   case BS_NODE_BLOCK_QUOTE:
@@ -175,7 +178,7 @@ static bs_status block(walk *w, const bs_node *k, double indent, bs_error *err)
       bool firstp = true;
       for (const bs_node *b = bs_node_first_child(it); b; b = bs_node_next(b)) {
         if (firstp && bs_node_get_type(b) == BS_NODE_PARAGRAPH) {
-          bs_ts_block lb = body_block(c, ind + 2 * em);
+          bs_ts_block lb = bs_ts_body_block(c, ind + 2 * em);
           lb.first_indent = 0;
           put(w, mark, strlen(mark), 0);
           inlines(w, b, 0);
@@ -269,12 +272,24 @@ static bs_status blocks(walk *w, const bs_node *n, double indent, bs_error *err)
   return BS_OK;
 }
 
+bs_status bs_ts_para_text(bs_ts_ctx *c, const char *text, unsigned char style, double size,
+                          const bs_ts_block *blk, bs_error *err)
+{
+  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, -1, NULL, {0}};
+  put(&w, text, strlen(text), style);
+  bs_status st = flush(&w, size, blk, err);
+  bs_buf_free(&w.text);
+  bs_buf_free(&w.style);
+  return st;
+}
+
 static void new_page(bs_ts_ctx *c, size_t first_line)
 {
   c->pages = bs_xrealloc(c->pages, (c->npages + 1) * sizeof *c->pages);
   c->pages[c->npages].l0 = c->pages[c->npages].l1 = first_line;
   c->pages[c->npages].number = c->page_base + (int)c->npages + 1;
   c->pages[c->npages].blank = false;
+  c->pages[c->npages].opening = false;
   static const char *tags[] = {"zh-Hant", "zh-HK", "zh-Hans", "ja", "ko"};
   int region = first_line < c->nlines ? c->lines_v[first_line].region : c->region;
   snprintf(c->pages[c->npages].lang, sizeof c->pages[c->npages].lang, "%s", tags[region]);
@@ -282,7 +297,7 @@ static void new_page(bs_ts_ctx *c, size_t first_line)
 }
 
 /* Puts lines on pages and computes each line's frame origin (G1: on the grid). */
-static void paginate(bs_ts_ctx *c)
+void bs_ts_paginate(bs_ts_ctx *c)
 {
   int slot = 0;
   size_t nbody = bs_ts_notes_body_end(c); /* content hook: horizontal notes go to page feet */
@@ -311,11 +326,12 @@ static void paginate(bs_ts_ctx *c)
     if (brk) {
       /* a book's chapters open on a recto, an odd page (§7.4: the left page in vertical
        * books, the right one in horizontal ones); a blank page fills the gap */
-      if (l->new_page && c->book && (c->page_base + c->npages) % 2 == 1) {
+      if (l->new_page && i == 0 && c->recto && (c->page_base + c->npages) % 2 == 1) {
         new_page(c, i);
         c->pages[c->npages - 1].blank = true;
       }
       new_page(c, i);
+      c->pages[c->npages - 1].opening = i == 0;
       slot = 0;
       c->foot_used = 0;
     }
@@ -370,10 +386,11 @@ void bs_ts_chapter_free(bs_ts_ctx *c)
 static bs_status emit_chapter(bs_ts_ctx *c, bs_ts_emit_fn emit, void *user, bool last,
                               bs_error *err)
 {
-  paginate(c);
+  bs_ts_paginate(c);
   bs_ts_notes_place(c); /* content hook: page-foot notes (horizontal) */
   if (last && c->npages == 0 && c->page_base == 0)
     new_page(c, 0); /* an empty book still has a page */
+  bs_ts_front_note(c);
   bs_status st = c->npages ? emit(c, user, err) : BS_OK;
   c->page_base += (int)c->npages;
   c->chapter++;
@@ -389,7 +406,7 @@ static bs_status title_block(walk *w, const bs_node *doc, bs_error *err)
   const char *title = bs_node_get_meta(doc, BS_META_TITLE);
   bs_status st = BS_OK;
   if (title && *title) {
-    bs_ts_block blk = body_block(c, 0);
+    bs_ts_block blk = bs_ts_body_block(c, 0);
     blk.kind = BS_LINE_HEADING;
     blk.slots = 3;
     blk.first_indent = 0;
@@ -397,6 +414,7 @@ static bs_status title_block(walk *w, const bs_node *doc, bs_error *err)
     blk.keep_next = true;
     put(w, title, strlen(title), BS_ST_BOLD | BS_ST_HEI); /* E4 */
     w->head_level = 0;
+    w->head_node = doc;
     st = flush(w, c->size * 1.6, &blk, err);
   }
   size_t na = bs_node_get_meta_count(doc, BS_META_AUTHORS);
@@ -413,7 +431,7 @@ static bs_status title_block(walk *w, const bs_node *doc, bs_error *err)
       put(w, aff, strlen(aff), 0);
       put(w, "）", strlen("）"), 0);
     }
-    bs_ts_block blk = body_block(c, c->vertical ? 4 * c->size : 0);
+    bs_ts_block blk = bs_ts_body_block(c, c->vertical ? 4 * c->size : 0);
     blk.kind = BS_LINE_BODY;
     blk.first_indent = 0;
     blk.keep_next = true;
@@ -437,7 +455,7 @@ static bs_status notes_section(walk *w, bs_error *err)
   c->notes_l0 = c->nlines;
   double em = c->size;
   if (c->vertical) {
-    bs_ts_block hb = body_block(c, 0);
+    bs_ts_block hb = bs_ts_body_block(c, 0);
     bs_ts_block blank = hb;
     blank.first_indent = 0;
     st = flush(w, em, &blank, err); /* a blank column before the notes */
@@ -457,7 +475,7 @@ static bs_status notes_section(walk *w, bs_error *err)
     char mark[32];
     int id = c->note_base + n->num;
     bs_ts_note_mark(c, id, mark, sizeof mark);
-    bs_ts_block nb = body_block(c, 0);
+    bs_ts_block nb = bs_ts_body_block(c, 0);
     nb.kind = BS_LINE_NOTE;
     nb.first_indent = 0;
     bool firstp = true;
@@ -486,12 +504,13 @@ static bs_status notes_section(walk *w, bs_error *err)
 bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, void *user,
                        bs_error *err)
 {
-  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, -1, {0}};
+  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, -1, NULL, {0}};
   bs_status st = BS_OK;
   c->page_base = 0;
   c->chapter = 0;
   if (bs_node_get_type(root) == BS_NODE_BOOK) {
     c->book = true;
+    c->recto = c->opts->recto_chapters != 0;
     for (const bs_node *d = bs_node_first_child(root); d && !st; d = bs_node_next(d)) {
       w.new_page = true; /* each document starts a new page */
       c->doc = d;
@@ -509,6 +528,7 @@ bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, vo
       st = emit_chapter(c, emit, user, true, err);
   } else {
     c->doc = root;
+    c->recto = c->opts->recto_chapters > 0;
     st = title_block(&w, root, err);
     if (st == BS_OK)
       st = blocks(&w, root, 0, err);

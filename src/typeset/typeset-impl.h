@@ -172,16 +172,27 @@ typedef struct bs_ts_page {
   char lang[32]; /* the language of the document it belongs to */
   int number;
   bool blank;    /* left empty so that a chapter opens on a recto: no folio */
+  bool opening;  /* a chapter's first page: no running head (§7.5) */
 } bs_ts_page;
 
 /* A chapter title (level 0) or heading, with where pagination put it. */
 typedef struct bs_ts_head {
+  const bs_node *node; /* the heading, or the document for its title */
   int level;
   char *text;     /* owned: its presentation text */
   size_t line;    /* its first line in the chapter */
   int page;       /* page number (set by pagination) */
   double x, y;    /* page position of its line's frame */
 } bs_ts_head;
+
+/* An entry of the contents: a chapter title (level 0) or heading, and where it landed. */
+typedef struct bs_ts_toc {
+  const bs_node *node;
+  int level;
+  int page;       /* page number, 0 until laid out */
+  double x, y;    /* its line's frame on that page */
+  size_t line;    /* its last line in the contents (front_lines) */
+} bs_ts_toc;
 
 typedef struct bs_ts_ctx bs_ts_ctx;
 /* Called once per chapter after pagination, with c->lines_v and c->pages filled; the lines
@@ -230,6 +241,18 @@ struct bs_ts_ctx {
   bs_ts_head *heads;   /* its title and headings, in order */
   size_t nheads, capheads;
   int para_counter;
+  bool recto;          /* chapters open on a recto page */
+  /* front matter (book.c): the contents, laid out before the chapters, drawn after them */
+  bool toc;
+  bs_ts_toc *tocs;     /* its entries */
+  size_t ntoc;
+  bs_ts_line *front_lines;
+  size_t nfront_lines;
+  bs_ts_page *front_pages;
+  size_t nfront_pages; /* physical pages before page 1 (contents and padding) */
+  const char *book_title;
+  double trim_x, trim_y; /* the trimmed page's origin on the PDF page (bleed, crop marks) */
+  double bleed;
   hb_set_t *book_cps;  /* every character the book can show (font subsets, draw.c) */
   bool book;       /* several documents: chapters open on odd pages */
   bool warned_glyph;
@@ -295,15 +318,30 @@ typedef struct bs_ts_block {
   bool justify;          /* full lines fill the measure */
   bool center;           /* short lines centred in the measure (horizontal titles) */
   bool new_page, keep_next;
+  double end_pt;         /* room kept free at the line end (the contents' page numbers) */
 } bs_ts_block;
 void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk);
 void bs_ts_line_free(bs_ts_line *l);
+
+/* book.c: front matter, running heads, outline */
+/* Collects the contents' entries and lays the contents out into c->front_lines/front_pages. */
+bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err);
+/* Records where the current chapter's headings landed for the contents. */
+void bs_ts_front_note(bs_ts_ctx *c);
+/* The running head of a page of the current chapter ("" for none) (§7.5). */
+const char *bs_ts_running_head(const bs_ts_ctx *c, const bs_ts_page *pg);
 
 /* page.c: lays out, paginates and emits one chapter (document of a book) at a time. */
 bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, void *user,
                        bs_error *err);
 /* Frees the current chapter's lines, pages and headings. */
 void bs_ts_chapter_free(bs_ts_ctx *c);
+/* Lays out one block's text as a paragraph (for the front matter). */
+bs_status bs_ts_para_text(bs_ts_ctx *c, const char *text, unsigned char style, double size,
+                          const bs_ts_block *blk, bs_error *err);
+bs_ts_block bs_ts_body_block(const bs_ts_ctx *c, double indent_pt);
+/* Puts the laid-out lines on pages (c->pages). */
+void bs_ts_paginate(bs_ts_ctx *c);
 
 /* draw.c: the PDF, streamed chapter by chapter to `f` (a file opened for writing at offset 0) */
 typedef struct bs_ts_pdf bs_ts_pdf;
@@ -391,7 +429,6 @@ typedef struct bs_ts_note {
   int num;              /* shown number within the chapter, 0 until numbered */
   size_t l0, l1;        /* its lines */
   size_t ref_line;      /* the line of its first mark (pagination), or (size_t)-1 */
-  bool ref_dest;        /* the first mark's link destination is drawn */
   bool marked;          /* at least one mark refers to it */
 } bs_ts_note;
 /* A mark for `label`: its note's id, numbering notes in the order of their first marks. */
@@ -414,8 +451,12 @@ int bs_ts_notes_foot(bs_ts_ctx *c, size_t i);
 /* After pagination (horizontal): each page's notes go to its foot, after its text. */
 void bs_ts_notes_place(bs_ts_ctx *c);
 void bs_ts_notes_free(bs_ts_ctx *c);
-/* Drawing of a line's content extras: figure image, note rule, note links. */
-bs_status bs_ts_content_draw(cairo_t *cr, bs_ts_ctx *c, const bs_ts_line *l, bs_error *err);
+/* Drawing of page `pi`'s content extras: figure images, note rules, note links. */
+bs_status bs_ts_content_draw(bs_ts_ctx *c, bs_ts_pdf *p, size_t pi, bs_error *err);
+/* draw.c, for the above: link annotations written with the contents' links, and the context */
+void bs_ts_pdf_add_link(const bs_ts_ctx *c, bs_ts_pdf *p, size_t from, const double rect[4],
+                        int to, double x, double y);
+cairo_t *bs_ts_pdf_cr(bs_ts_pdf *p);
 
 /* dump.c */
 bs_status bs_ts_dump_begin(bs_ts_ctx *c, FILE *out, bs_error *err);

@@ -16,6 +16,8 @@ void bs_typeset_options_init(bs_typeset_options *o)
   memset(o, 0, sizeof *o);
   o->indent_em = -1;
   o->source_date = -1;
+  o->toc = -1;
+  o->recto_chapters = -1;
 }
 
 /* §7.2: B5/B6 are the JIS sizes (what they mean in Japan and Taiwan); 32K is the mainland
@@ -165,6 +167,7 @@ bs_status bs_ts_ctx_init(bs_ts_ctx *c, const bs_node *root, const bs_typeset_opt
   if (!lang && bs_node_get_type(root) == BS_NODE_BOOK && bs_node_first_child(root))
     lang = bs_node_get_inherited_lang(bs_node_first_child(root));
   snprintf(c->lang, sizeof c->lang, "%s", lang ? lang : "zh-Hant");
+  c->book_title = bs_node_get_meta(root, BS_META_TITLE);
   c->brk_region = -1;
   grid(c);
   bs_status st = bs_ts_set_lang(c, lang, err);
@@ -178,6 +181,11 @@ void bs_ts_ctx_free(bs_ts_ctx *c)
   bs_ts_chapter_free(c);
   free(c->lines_v);
   free(c->heads);
+  for (size_t i = 0; i < c->nfront_lines; i++)
+    bs_ts_line_free(&c->front_lines[i]);
+  free(c->front_lines);
+  free(c->front_pages);
+  free(c->tocs);
   if (c->book_cps)
     hb_set_destroy(c->book_cps);
   if (c->brk)
@@ -222,6 +230,8 @@ bs_status bs_pdf_write(const bs_node *root, const bs_typeset_options *opts, cons
     if (st == BS_OK)
       f = bs_atomic_stream(af);
   }
+  if (st == BS_OK)
+    st = bs_ts_front_layout(&c, root, err);
   if (st == BS_OK)
     st = bs_ts_draw_begin(&c, root, f, &pdf, err);
   if (st == BS_OK)
