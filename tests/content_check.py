@@ -2,7 +2,9 @@
 """Checks the content features of a bisheng layout dump: ruby and figures (issue #5).
 
 usage: content_check.py ruby DUMP.json [--expect-pad N] [--expect-overhang N] [--expect-spread N]
-       content_check.py figures DUMP.json [--count N]
+       content_check.py figures DUMP.json [--count N] [--caption SRC=TEXT]
+       content_check.py notes DUMP.json [--count N]
+       content_check.py links QPDF.json DUMP.json
        content_check.py mkpng OUT.png WIDTH HEIGHT
 
 ruby:    every annotation sits on the line of its base, which is never split (one unit); its
@@ -14,6 +16,11 @@ ruby:    every annotation sits on the line of its base, which is never split (on
 figures: every figure box lies inside the type area of its page, is not enlarged beyond
          1 px = 0.75 pt, keeps its aspect ratio, fits its band of whole line slots (G1), and is
          followed on the same page by its caption line when it has one.
+notes:   marks are 0.6 em, superscript (horizontal) or against the column's right edge
+         (vertical), never start a line, each has its note, which opens with the mark's text;
+         horizontal notes sit at the page foot under a rule, on the mark's page unless that
+         page is full, in order; vertical notes follow the chapter under 註/注.
+links:   every mark links to its note's page, every note back to its first mark's page.
 Prints one line per failure; exits 1 on any."""
 import json
 import struct
@@ -181,6 +188,136 @@ def figures(dump, args):
     return "%d figures" % n
 
 
+def notes(dump, args):
+    vertical = dump["direction"] == "vertical"
+    size = dump["size"]
+    nlines = dump["lines"]
+    marks = {}   # id -> (page index, line index, text)
+    opens = {}   # id -> (page index, line index)
+    order = []
+    for pi, page in enumerate(dump["pages"]):
+        lines = page["lines"]
+        body_end = None
+        first_note = None
+        for li, line in enumerate(lines):
+            where = "page %d slot %d" % (page["number"], line["slot"])
+            gl = line["glyphs"]
+            if line["kind"] == "note":
+                if first_note is None:
+                    first_note = li
+                if "note" in line:
+                    opens[line["note"]] = (pi, li)
+                    order.append(line["note"])
+                continue
+            if first_note is not None and not vertical:
+                fail("%s: body line after the page's notes" % where)
+            body_end = line["slot"] + line["slots"]
+            if gl and "mark" in gl[0] and not line["first"]:
+                fail("%s: a line starts with a note mark" % where)
+            for g in gl:
+                if "mark" not in g:
+                    continue
+                marks.setdefault(g["mark"], (pi, li, g["c"]))
+                small = g["size"]
+                if abs(small - 0.6 * size) > TOL:
+                    fail("%s: mark %s size %.3f" % (where, g["c"], small))
+                if vertical:
+                    if abs(g["x"] + small - (line["x"] + size / 2)) > TOL:
+                        fail("%s: mark %s not against the column's right edge" % (where, g["c"]))
+                elif abs(g["y"] - (line["y"] + 0.88 * small)) > TOL:
+                    fail("%s: mark %s baseline %.3f, want %.3f (superscript)" % (where, g["c"], g["y"], line["y"] + 0.88 * small))
+        if first_note is not None and not vertical:
+            nl = [l for l in lines if l["kind"] == "note"]
+            if not lines[first_note].get("rule"):
+                fail("page %d: no rule over the notes" % page["number"])
+            if nl[-1]["slot"] + nl[-1]["slots"] != nlines:
+                fail("page %d: notes end in slot %d, not at the foot" % (page["number"], nl[-1]["slot"]))
+            for a, b in zip(nl, nl[1:]):
+                if b["slot"] != a["slot"] + a["slots"]:
+                    fail("page %d: a gap between note lines" % page["number"])
+            if body_end is not None and body_end > nl[0]["slot"]:
+                fail("page %d: body and notes overlap" % page["number"])
+    if order != sorted(order):
+        fail("notes out of order: %s" % order)
+    for nid, (pi, li, text) in marks.items():
+        if nid not in opens:
+            fail("mark %s (%d) has no note" % (text, nid))
+            continue
+        npi, nli = opens[nid]
+        first = "".join(g["c"] for g in dump["pages"][npi]["lines"][nli]["glyphs"])
+        if not first.startswith(text):
+            fail("note %d opens with %r, its mark is %r" % (nid, first[:4], text))
+        if vertical:
+            continue
+        if npi < pi:
+            fail("note %d on page %d before its mark" % (nid, npi + 1))
+        elif npi > pi:
+            # only when the mark's page has no room left: its notes reach its body
+            mp = dump["pages"][pi]["lines"]
+            nl = [l for l in mp if l["kind"] == "note"]
+            be = max(l["slot"] + l["slots"] for l in mp if l["kind"] != "note")
+            if nl and nl[0]["slot"] > be:
+                fail("note %d moved to page %d although page %d had room" % (nid, npi + 1, pi + 1))
+    if vertical and opens:
+        # each chapter's notes come last in it (a new chapter opens a new page), under 註/注
+        prev = None
+        last_head = None
+        for page in dump["pages"]:
+            for li, l in enumerate(page["lines"]):
+                if l["kind"] == "heading":
+                    last_head = "".join(g["c"] for g in l["glyphs"])
+                if l["kind"] == "note" and (prev is None or prev[1]["kind"] != "note") and last_head not in ("註", "注"):
+                    fail("page %d: notes without a 註/注 heading" % page["number"])
+                if prev and prev[1]["kind"] == "note" and l["kind"] not in ("note", "blank") and prev[0] is page:
+                    fail("page %d: text after the chapter's notes" % page["number"])
+                prev = (page, l)
+    if "--count" in args and len(opens) != int(args[args.index("--count") + 1]):
+        fail("%d notes, want %s" % (len(opens), args[args.index("--count") + 1]))
+    return "%d marks, %d notes" % (len(marks), len(opens))
+
+
+def links(qpdf_json, dump_path):
+    """Every mark links to its note's page and every note back to its mark's page."""
+    j = json.load(open(qpdf_json))
+    dump = json.load(open(dump_path))
+    objs = j["qpdf"][1] if "qpdf" in j else j["objects"]
+
+    def obj(ref):
+        o = objs.get("obj:" + ref) or objs.get(ref)
+        return o.get("value", o) if isinstance(o, dict) else o
+    kids = [p["object"] for p in j["pages"]]
+    # pages before the dump's first (a book's contents) come first in the file
+    front = len(kids) - len(dump["pages"])
+    got = []
+    for i, ref in enumerate(kids):
+        for a in obj(ref).get("/Annots", []):
+            ao = obj(a)
+            if ao.get("/Subtype") == "/Link" and "/Dest" in ao:
+                if i >= front:  # the contents' own links are not ours
+                    got.append((i + 1 - front, kids.index(ao["/Dest"][0]) + 1 - front))
+    want = []
+    mark_page, note_page = {}, {}
+    for p in dump["pages"]:
+        for l in p["lines"]:
+            if "note" in l:
+                note_page[l["note"]] = p["number"]
+            for g in l["glyphs"]:
+                if "mark" in g:
+                    mark_page.setdefault(g["mark"], p["number"])
+    for p in dump["pages"]:
+        for l in p["lines"]:
+            seen = set()
+            for g in l["glyphs"]:
+                if "mark" in g and g["mark"] not in seen and g["mark"] in note_page:
+                    seen.add(g["mark"])
+                    want.append((p["number"], note_page[g["mark"]]))
+            if "note" in l and l["note"] in mark_page:
+                want.append((p["number"], mark_page[l["note"]]))
+    if sorted(got) != sorted(want):
+        fail("links (from page, to page): got %s, want %s" % (sorted(got), sorted(want)))
+    return "%d links" % len(got)
+
+
 def mkpng(path, w, h):
     def chunk(t, d):
         return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xFFFFFFFF)
@@ -194,8 +331,11 @@ def main():
     if sys.argv[1] == "mkpng":
         mkpng(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
         return
-    dump = json.load(open(sys.argv[2], encoding="utf-8"))
-    summary = {"ruby": ruby, "figures": figures}[sys.argv[1]](dump, sys.argv[3:])
+    if sys.argv[1] == "links":
+        summary = links(sys.argv[2], sys.argv[3])
+    else:
+        dump = json.load(open(sys.argv[2], encoding="utf-8"))
+        summary = {"ruby": ruby, "figures": figures, "notes": notes}[sys.argv[1]](dump, sys.argv[3:])
     for f in fails[:40]:
         print(f)
     print("%s, %d failures" % (summary, len(fails)))

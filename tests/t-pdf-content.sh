@@ -1,8 +1,9 @@
 #!/bin/sh
 # Issue #5, content features of the PDF, both directions: ruby (tests/content/ruby.ja.html and
-# the corpus articles with ruby) and figures (PNG and JPEG built here), checked on the layout
+# the corpus articles with ruby), figures (PNG and JPEG built here) and footnotes
+# (tests/content/notes.zh-Hant.md and the corpus articles with notes), checked on the layout
 # dump (tests/content_check.py) and independently on the PDF (pdftotext -raw, mutool stext,
-# pdfimages).
+# pdfimages, qpdf --json for the links).
 . tests/typeset-lib.sh
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 export SOURCE_DATE_EPOCH=1700000000
@@ -110,5 +111,43 @@ got = sorted(int(l.split()[0]) for l in open(sys.argv[2]))
 assert want == got, (want, got)
 EOF
   pdftotext -raw "$tmp/f.pdf" - | tr -d ' \n' | grep -q 小圖說明 || fail "figures $d: caption text"
+done
+
+# --- footnotes ---
+count_notes() { "$BIN" dump "$1" | grep -c '"type": "footnote_definition"'; }
+for f in tests/content/notes.zh-Hant.md "$CORPUS/kongyiji.zh-Hans.md" "$CORPUS/bisheng.en.md" "$CORPUS/yume-juya-5.ja.md"; do
+  [ -f "$f" ] && tt_reader_ok "$f" || continue
+  b=$(basename "$f")
+  n=$(count_notes "$f")
+  [ "$n" -gt 0 ] || fail "$b: no notes read"
+  for d in horizontal vertical; do
+    "$BIN" layout "$f" --direction $d > "$tmp/n.json" || { fail "$b $d: layout"; continue; }
+    python3 tests/content_check.py notes "$tmp/n.json" --count "$n" > "$tmp/out" || { fail "$b $d: notes"; cat "$tmp/out"; }
+    "$BIN" "$f" --direction $d -o "$tmp/n.pdf" || { fail "$b $d: pdf"; continue; }
+    qpdf --check "$tmp/n.pdf" > "$tmp/qc" 2>&1 || { fail "$b $d: qpdf --check"; cat "$tmp/qc"; }
+    grep -q WARNING "$tmp/qc" && { fail "$b $d: qpdf --check"; cat "$tmp/qc"; }
+    qpdf --json "$tmp/n.pdf" > "$tmp/q.json"
+    python3 tests/content_check.py links "$tmp/q.json" "$tmp/n.json" > "$tmp/out2" || { fail "$b $d: links"; cat "$tmp/out2"; }
+    echo "ok $b $d: $(tail -n 1 "$tmp/out"); $(tail -n 1 "$tmp/out2")"
+  done
+done
+# a book: notes numbered per chapter, ids and links across chapters and the contents pages
+set -- "$CORPUS/kongyiji.zh-Hans.md" tests/content/notes.zh-Hant.md "$CORPUS/bisheng.en.md"
+if tt_reader_ok "$1" && tt_reader_ok "$3"; then
+  for d in horizontal vertical; do
+    "$BIN" layout "$@" --direction $d > "$tmp/b.json" && "$BIN" "$@" --direction $d -o "$tmp/b.pdf" || { fail "book $d"; continue; }
+    python3 tests/content_check.py notes "$tmp/b.json" > "$tmp/out" || { fail "book $d: notes"; cat "$tmp/out"; }
+    qpdf --json "$tmp/b.pdf" > "$tmp/q.json"
+    python3 tests/content_check.py links "$tmp/q.json" "$tmp/b.json" > "$tmp/out2" || { fail "book $d: links"; cat "$tmp/out2"; }
+    echo "ok book $d: $(tail -n 1 "$tmp/out"); $(tail -n 1 "$tmp/out2")"
+  done
+fi
+# the notes' text is in the PDF, after the text of their page (horizontal) or chapter (vertical)
+for d in horizontal vertical; do
+  "$BIN" tests/content/notes.zh-Hant.md --direction $d -o "$tmp/n.pdf"
+  pdftotext -raw "$tmp/n.pdf" - | tr -d ' \n' > "$tmp/n.txt"
+  for s in 畢昇，北宋人，生卒年不詳。 最後一條註。 第二段也屬於這條註。; do
+    grep -q "$s" "$tmp/n.txt" || fail "notes $d: pdftotext lacks $s"
+  done
 done
 exit $bad

@@ -113,7 +113,7 @@ bs_status bs_ts_dump_chapter(bs_ts_ctx *c, void *user, bs_error *err)
           if (r->rb)
             bs_buf_printf(&b, ", \"rb\": %d", r->rb);
           if (r->note)
-            bs_buf_printf(&b, ", \"mark\": %d", r->note);
+            bs_buf_printf(&b, ", \"mark\": %d, \"size\": %.4f", r->note, r->size);
           bs_buf_putc(&b, '}');
           firstg = false;
         }

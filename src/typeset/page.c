@@ -60,7 +60,10 @@ static void inlines(walk *w, const bs_node *n, unsigned char sty)
       char tmp[32];
       bs_ts_note_mark(w->c, id, tmp, sizeof tmp);
       size_t s0 = w->text.len;
-      put(w, tmp, strlen(tmp), sty | BS_ST_SMALL); /* its own run */
+      unsigned char ms = sty | BS_ST_SMALL; /* its own run, apart from a mark just before */
+      if (s0 && (w->style.data[s0 - 1] & BS_ST_SMALL) && !(w->style.data[s0 - 1] & BS_ST_MARK_ALT))
+        ms |= BS_ST_MARK_ALT;
+      put(w, tmp, strlen(tmp), ms);
       bs_ts_note_span(&w->ruby, s0, w->text.len, id);
       break;
     }

@@ -71,6 +71,9 @@ typedef enum { BS_GLUE_NONE = 0, BS_GLUE_CHAR, BS_GLUE_AUTO, BS_GLUE_WORD } bs_t
 /* Inline style bits carried per byte of paragraph text. BS_ST_HEI: titles and headings in
  * the Hei (sans) face (E4). */
 enum { BS_ST_BOLD = 1, BS_ST_DOTS = 2, BS_ST_CODE = 4, BS_ST_SMALL = 8, BS_ST_HEI = 64 };
+/* content (notes.c): note marks are BS_ST_SMALL; consecutive marks alternate this bit so
+ * that each is a run (and a box) of its own */
+enum { BS_ST_MARK_ALT = 32 };
 
 typedef struct bs_ts_glyph {
   uint32_t gid;
