@@ -471,34 +471,39 @@ static bs_status notes_section(walk *w, bs_error *err)
       st = flush(w, em, &hb, err);
   }
   for (size_t i = 0; i < c->nnotes && st == BS_OK; i++) {
-    bs_ts_note *n = &c->notes[i];
-    n->l0 = n->l1 = c->nlines;
-    if (!n->def)
+    /* by index: a note's text may mark or define another note, which grows the array */
+    if (!c->notes[i].num)
+      bs_ts_notes_number(c); /* defined inside another note */
+    c->notes[i].l0 = c->notes[i].l1 = c->nlines;
+    const bs_node *def = c->notes[i].def;
+    if (!def)
       continue; /* a mark without a note: nothing to set */
     char mark[32];
-    int id = c->note_base + n->num;
+    int id = c->note_base + c->notes[i].num;
     bs_ts_note_mark(c, id, mark, sizeof mark);
     bs_ts_block nb = bs_ts_body_block(c, 0);
     nb.kind = BS_LINE_NOTE;
     nb.first_indent = 0;
+    size_t l0 = c->nlines;
     bool firstp = true;
-    for (const bs_node *b = bs_node_first_child(n->def); b && st == BS_OK; b = bs_node_next(b)) {
+    for (const bs_node *b = bs_node_first_child(def); b && st == BS_OK; b = bs_node_next(b)) {
       if (firstp && bs_node_get_type(b) == BS_NODE_PARAGRAPH) {
         put(w, mark, strlen(mark), 0);
         put(w, "　", strlen("　"), 0);
         inlines(w, b, 0);
         st = flush(w, em * 0.85, &nb, err);
       } else {
-        size_t l0 = c->nlines;
+        size_t k0 = c->nlines;
         st = block(w, b, 0, err);
-        for (size_t k = l0; k < c->nlines; k++)
+        for (size_t k = k0; k < c->nlines; k++)
           c->lines_v[k].kind = BS_LINE_NOTE;
       }
       firstp = false;
     }
-    if (!firstp && c->nlines > n->l0) {
-      n->l1 = c->nlines;
-      c->lines_v[n->l0].note = id;
+    if (c->nlines > l0) {
+      c->notes[i].l0 = l0;
+      c->notes[i].l1 = c->nlines;
+      c->lines_v[l0].note = id;
     }
   }
   return st;
