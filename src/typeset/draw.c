@@ -252,6 +252,11 @@ static void fit_head(bs_ts_ctx *c, font_state *fs, batch *bt, const char *head, 
   }
 }
 
+void bs_ts_head_text(bs_ts_ctx *c, const bs_ts_page *pg, char *out, size_t n)
+{
+  fit_head(c, NULL, NULL, bs_ts_running_head(c, pg), c->size * 0.8, out, n);
+}
+
 /* §7.5: the folio 1 em outside the type area at the foot, on the outer side; the running head
  * on the same line inward in vertical books (2 × its size from the folio), above the type
  * area on the outer side in horizontal ones. */
@@ -265,11 +270,10 @@ static void draw_folio(cairo_t *cr, bs_ts_ctx *c, font_state *fs, batch *bt,
   double size = c->size * 0.8;
   bool left_page = c->vertical ? page % 2 == 1 : page % 2 == 0;
   double w = draw_text(c, cr, fs, bt, text, size, x, y, !left_page, 1, true);
-  const char *head = bs_ts_running_head(c, pg);
-  if (*head) {
+  char h[512];
+  bs_ts_head_text(c, pg, h, sizeof h);
+  if (*h) {
     /* the head first: the folio stays the page's last text */
-    char h[512];
-    fit_head(c, fs, bt, head, size, h, sizeof h);
     if (c->vertical) {
       double hx = left_page ? x + w + 2 * size : x - w - 2 * size;
       draw_text(c, cr, fs, bt, h, size, hx, y, !left_page, 1, false);

@@ -332,6 +332,8 @@ bs_status bs_ts_draw_chapter(bs_ts_ctx *c, void *pdf, bs_error *err); /* a bs_ts
 bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *pdf, const char *path, bool ok,
                          bs_error *err);
 void bs_ts_folio(bs_ts_ctx *c, int page, char *text, size_t n, double *x, double *y);
+/* The running head as drawn: shortened with an ellipsis to half the measure. */
+void bs_ts_head_text(bs_ts_ctx *c, const bs_ts_page *pg, char *out, size_t n);
 
 /* pdfup.c: incremental updates of the finished PDF */
 typedef struct bs_pdfup bs_pdfup;
