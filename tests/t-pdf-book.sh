@@ -15,6 +15,10 @@ for d in vertical horizontal; do
   "$BIN" "$@" --title "$title" --direction $d -o "$tmp/$d.pdf" || { echo "no PDF $d"; exit 1; }
   "$BIN" layout "$@" --title "$title" --direction $d > "$tmp/$d.json" || exit 1
   qpdf --check "$tmp/$d.pdf" > "$tmp/check" 2>&1 || { echo "qpdf --check $d"; cat "$tmp/check"; bad=1; }
+  # fonts are subset before drawing from the book's characters: a glyph outside the subset
+  # would embed the face a second time
+  dup=$(pdffonts "$tmp/$d.pdf" | tail -n +3 | awk '{ sub(/^[A-Z]+\+/, "", $1); print $1 }' | sort | uniq -d)
+  [ -z "$dup" ] || { echo "$d: fonts embedded twice: $dup"; bad=1; }
   qpdf --json "$tmp/$d.pdf" > "$tmp/q.json" || { echo "qpdf --json $d"; bad=1; continue; }
   n=$(pdfinfo "$tmp/$d.pdf" | awk '/^Pages:/ { print $2 }')
   mkdir -p "$tmp/raw$d"

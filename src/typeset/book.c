@@ -99,7 +99,7 @@ bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err)
     const char *lang = bs_node_get_inherited_lang(e->node);
     st = bs_ts_set_lang(c, lang ? lang : c->lang, err);
     if (st == BS_OK)
-      st = bs_ts_para_text(c, text, e->level ? 0 : BS_ST_HEI, em, &b, err);
+      st = bs_ts_para_text(c, text, e->level ? 0 : BS_ST_HEI | BS_ST_BOLD, em, &b, err);
     free(text);
     e->line = c->nlines ? c->nlines - 1 : 0;
   }

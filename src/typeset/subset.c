@@ -67,10 +67,10 @@ hb_set_t *bs_ts_book_chars(const bs_node *root)
   walk(s, root);
   /* what the typesetter adds itself: ASCII (folios, list numbers, page numbers of the
    * contents), the corner brackets of V3, marks, brackets and spaces of lists, notes, bylines
-   * and contents */
+   * and the contents (book.c: 目錄 目录 目次 목차) */
   for (uint32_t cp = 0x20; cp < 0x7F; cp++)
     hb_set_add(s, cp);
-  add_utf8(s, "「」『』〔〕・、。（）　…‥─—〇一二三四五六七八九十百千第章節");
+  add_utf8(s, "「」『』〔〕・、。（）　…‥─—〇一二三四五六七八九十百千第章節目錄录次목차");
   return s;
 }
 
