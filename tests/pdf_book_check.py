@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Checks a book PDF against the documents it was made from (#5), reading the PDF back:
-the outline lists every chapter title and heading; the contents (front pages, labelled i, ii, …)
+the first page is the title page; the outline lists every chapter title and heading; the contents (front pages, labelled i, ii, …)
 give for each entry the page label of the page its link and outline entry lead to; each chapter
 title opens its page; each contents entry is a link to that page; the running heads of the
 layout dump are on the pages they belong to, and none on chapter openings and blank pages.
@@ -78,6 +78,8 @@ front = [p["pageposfrom1"] for p in pages if p["label"].get("/S") == "/r"]
 body = [p for p in pages if p["label"].get("/S") == "/D"]
 if not front:
     fails.append("no contents pages")
+elif book_title and not raw(front[0]).startswith(norm(book_title)):
+    fails.append("the first page is not the title page: %r" % raw(front[0])[:40])
 if not body or body[0]["label"].get("/St") != 1 or len(front) % 2:
     fails.append("body pages must start at 1 after an even number of front pages")
 toc = "".join(raw(p) for p in front)

@@ -230,6 +230,7 @@ struct bs_ts_ctx {
   size_t nheads, capheads;
   int para_counter;
   bool recto;          /* chapters open on a recto page */
+  bool recto_breaks;   /* every page break opens a recto (front matter) */
   /* front matter (book.c): the contents, laid out before the chapters, drawn after them */
   bool toc;
   bs_ts_toc *tocs;     /* its entries */
