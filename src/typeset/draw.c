@@ -42,14 +42,50 @@ static cairo_status_t write_file(void *closure, const unsigned char *data, unsig
  * every character of the book (bs_ts_book_chars) and their GSUB alternates, and the folio
  * digits. Chapters are drawn as they are laid out, so the subset cannot wait for the glyphs
  * actually used. */
+static void add_shaped(bs_ts_ctx *c, bs_ts_face *f, hb_set_t *set, const char *text)
+{
+  bs_ts_glyph *g = NULL;
+  size_t n = 0;
+  if (text && *text)
+    bs_ts_shape_simple(c, f, text, strlen(text), false, NULL, &g, &n);
+  for (size_t i = 0; i < n; i++)
+    hb_set_add(set, g[i].gid);
+  free(g);
+}
+
+/* A single document is one chapter, laid out completely before drawing starts: its subsets
+ * hold exactly the glyphs drawn (smaller and faster to make than the book's closure), plus
+ * what folios and running heads draw in the regular face. */
+static hb_set_t *used_glyphs(bs_ts_ctx *c, bs_ts_face *f)
+{
+  hb_set_t *set = hb_set_create();
+  hb_set_add(set, 0);
+  for (size_t li = 0; li < c->nlines; li++)
+    for (size_t r = 0; r < c->lines_v[li].nruns; r++) {
+      const bs_ts_prun *run = &c->lines_v[li].runs[r];
+      if (run->face == f)
+        for (size_t k = 0; k < run->ng; k++)
+          hb_set_add(set, run->g[k].gid);
+    }
+  if (!f->bold && !f->mono && !f->sans) {
+    add_shaped(c, f, set, "0123456789…");
+    add_shaped(c, f, set, c->book_title);
+    for (size_t i = 0; i < c->nheads; i++)
+      add_shaped(c, f, set, c->heads[i].text);
+  }
+  return set;
+}
+
 static cairo_font_face_t *face_for(bs_ts_ctx *c, bs_ts_face *f, const bs_ts_pglyph *g, size_t n)
 {
   if (!f->sub_tried) {
     f->sub_tried = true;
-    if (c->book_cps) {
+    if (!c->book)
+      f->sub_gids = used_glyphs(c, f);
+    else if (c->book_cps)
       f->sub_gids = bs_ts_face_glyphs(f, c->book_cps);
+    if (f->sub_gids)
       f->sub = bs_ts_face_subset(f, f->sub_gids);
-    }
   }
   if (!f->sub)
     return f->cr;
