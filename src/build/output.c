@@ -267,7 +267,8 @@ bs_status bs_manifest_write(const bs_manifest *m, const bs_manifest_output *o,
   else
     st = bs_pdf_write(bs_manifest_get_book(m), &o->pdf, tmp, err);
   if (st != BS_OK) {
-    if (err && !strcmp(err->path, tmp)) /* name the real output, not our temporary */
+    /* name the real output, not our temporary, and name it when the writer could not */
+    if (err && (!err->path[0] || !strcmp(err->path, tmp)))
       snprintf(err->path, sizeof err->path, "%s", o->path);
     goto done;
   }

@@ -139,7 +139,7 @@ struct build {
   const char *manifest;
   const char **only;
   int nonly;
-  int jobs, quiet, json, check, force, lossy, no_normalize;
+  int jobs, quiet, json, check, force, lossy, no_normalize, keep_going;
   bool tty;
   warnings warn;        /* manifest and reading warnings */
   char **errors;
@@ -465,6 +465,7 @@ static void build_help(void)
          "  --force             rebuild even outputs that are up to date\n"
          "  --json              print a build report as JSON on standard output\n"
          "  --lossy, --no-normalize   as for conversion\n"
+         "  -k, --keep-going    build without articles that cannot be read (still exit 1)\n"
          "  -q, --quiet         no progress, no warnings\n"
          "\n"
          "Example:\n"
@@ -510,6 +511,8 @@ static int parse_build_args(int argc, char **argv, build *b)
       b->lossy = 1;
     } else if (!strcmp(a, "--no-normalize")) {
       b->no_normalize = 1;
+    } else if (!strcmp(a, "-k") || !strcmp(a, "--keep-going")) {
+      b->keep_going = 1;
     } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       build_help();
       return -1;
@@ -591,6 +594,7 @@ int bisheng_cmd_build(int argc, char **argv)
   mo.jobs = b.jobs;
   mo.normalize = !b.no_normalize;
   mo.lossy = b.lossy;
+  mo.keep_going = b.keep_going;
   bs_error err;
   bs_error_clear(&err);
   bs_status st = bs_manifest_load(b.manifest, &mo, &b.m, &err);
@@ -647,6 +651,8 @@ int bisheng_cmd_build(int argc, char **argv)
     rc = cli_exit_code(st);
     goto report;
   }
+  if (b.nerrors) /* --keep-going left bad articles out: build the rest, but say it failed */
+    rc = 1;
   print_warnings(&b, &b.warn, nloaded, "bisheng: ");
   size_t nthreads = b.jobs < 1 ? 1 : (size_t)b.jobs;
   if (nthreads > b.njobs)

@@ -1262,17 +1262,28 @@ bs_status bs_manifest_read_articles(bs_manifest *m, const bs_manifest_options *o
     pthread_join(th[t], NULL);
   free(th);
   pthread_mutex_destroy(&j.lock);
+  size_t nread = 0;
   for (size_t i = 0; i < j.n; i++) {
     for (size_t w = 0; w < j.warn[i].n; w++)
       if (opts->diag)
         opts->diag(opts->diag_user, &j.warn[i].v[w]);
     free(j.warn[i].v);
-    if (j.sts[i] != BS_OK)
-      report_error(&c, &j.errs[i]);
+    if (j.sts[i] != BS_OK) {
+      /* the error is the article's own (its file and line); the manifest line says which
+       * entry brought it in, when the same file is listed twice or through a glob */
+      bs_error *e = &j.errs[i];
+      size_t used = strlen(e->message);
+      snprintf(e->message + used, sizeof e->message - used, " (article at %s:%d)", m->path,
+               j.arts[i]->line);
+      report_error(&c, e);
+    } else {
+      nread++;
+    }
   }
   free(j.warn);
   free(j.done);
-  if (c.nerr == 0) {
+  bool ok = c.nerr == 0 || (opts->keep_going && nread > 0);
+  if (ok) {
     size_t i = 0;
     for (size_t k = 0; k < m->nentries; k++) {
       entry *e = &m->entries[k];
@@ -1285,6 +1296,8 @@ bs_status bs_manifest_read_articles(bs_manifest *m, const bs_manifest_options *o
       } else {
         doc = j.docs[i];
         j.docs[i++] = NULL;
+        if (!doc)
+          continue; /* kept going past it */
       }
       apply_override(doc, &e->ov);
       bs_node_append_child(m->book, doc);
@@ -1304,6 +1317,6 @@ bs_status bs_manifest_read_articles(bs_manifest *m, const bs_manifest_options *o
   free(j.docs);
   free(j.errs);
   free(j.sts);
-  return c.nerr ? c.first : BS_OK;
+  return ok ? BS_OK : c.first;
 }
 
