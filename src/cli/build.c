@@ -133,6 +133,8 @@ typedef struct job {
   bs_manifest_result res;
   bs_error err;
   warnings warn;
+  bs_progress prog;   /* the writer's last report (under the lock) */
+  int quarter;        /* progress lines printed off a terminal: 25 %, 50 %, 75 % */
 } job;
 
 struct build {
@@ -256,7 +258,10 @@ static void draw(build *b, bool first)
     memset(bar, ' ', WIDTH);
     bar[WIDTH] = '\0';
     double ms = j->st == ST_BUILDING ? t - j->start : j->ms;
-    if (j->st == ST_BUILDING) {
+    if (j->st == ST_BUILDING && j->prog.total > 0) {
+      /* chapters done, from the writer's reports */
+      memset(bar, '#', (size_t)(WIDTH * j->prog.done / j->prog.total));
+    } else if (j->st == ST_BUILDING) {
       int pos = (int)(ms / 80) % (2 * (WIDTH - 4));
       if (pos >= WIDTH - 4)
         pos = 2 * (WIDTH - 4) - pos;
@@ -265,7 +270,12 @@ static void draw(build *b, bool first)
       memset(bar, j->st == ST_FAILED ? 'x' : '#', WIDTH);
     }
     char extra[64] = "";
-    if (j->st == ST_WRITTEN || j->st == ST_UNCHANGED) {
+    if (j->st == ST_BUILDING && j->prog.total > 0) {
+      snprintf(extra, sizeof extra, "%zu/%zu chapters", j->prog.done, j->prog.total);
+      if (j->prog.pages > 0)
+        snprintf(extra + strlen(extra), sizeof extra - strlen(extra), ", %d pages",
+                 j->prog.pages);
+    } else if (j->st == ST_WRITTEN || j->st == ST_UNCHANGED) {
       human_size(j->res.bytes, extra, sizeof extra);
       if (j->res.pages > 0)
         snprintf(extra + strlen(extra), sizeof extra - strlen(extra), ", %d pages",
@@ -326,6 +336,29 @@ static void plain_line(build *b, const job *j)
 }
 
 /* ---- Building ---- */
+
+/* The writer reports after each chapter. Off a terminal, an output that takes more than a
+ * few seconds gets a line at each quarter, so a CI log shows it is moving. */
+static void on_progress(void *user, const bs_progress *p)
+{
+  job *j = user;
+  pthread_mutex_lock(&lock);
+  j->prog = *p;
+  build *b = j->b;
+  if (!b->quiet && !b->tty && p->total > 0 && now_ms() - j->start > 3000) {
+    int q = (int)(4 * p->done / p->total);
+    if (q > j->quarter && q < 4) {
+      j->quarter = q;
+      if (p->pages > 0)
+        fprintf(stderr, "bisheng: %s: %d%% (%zu of %zu chapters, %d pages)\n", j->out.name,
+                25 * q, p->done, p->total, p->pages);
+      else
+        fprintf(stderr, "bisheng: %s: %d%% (%zu of %zu chapters)\n", j->out.name, 25 * q,
+                p->done, p->total);
+    }
+  }
+  pthread_mutex_unlock(&lock);
+}
 
 static void *worker(void *arg)
 {
@@ -622,6 +655,8 @@ int bisheng_cmd_build(int argc, char **argv)
     j->out.force = b.force;
     j->out.epub.diag = j->out.pdf.diag = on_output_warning;
     j->out.epub.diag_user = j->out.pdf.diag_user = j;
+    j->out.epub.progress = j->out.pdf.progress = on_progress;
+    j->out.epub.progress_user = j->out.pdf.progress_user = j;
     j->out.epub.source_date = j->out.pdf.source_date = date;
   }
   if (b.check) {
