@@ -82,8 +82,8 @@ static cairo_font_face_t *face_for(bs_ts_ctx *c, bs_ts_face *f, const bs_ts_pgly
     f->sub_tried = true;
     if (!c->book)
       f->sub_gids = used_glyphs(c, f);
-    else if (c->book_cps)
-      f->sub_gids = bs_ts_face_glyphs(f, c->book_cps);
+    else
+      f->sub_gids = bs_ts_face_glyphs(c, f);
     if (f->sub_gids)
       f->sub = bs_ts_face_subset(f, f->sub_gids);
   }
@@ -496,7 +496,7 @@ bs_status bs_ts_draw_begin(bs_ts_ctx *c, const bs_node *root, FILE *f, bs_ts_pdf
   bs_ts_pdf *p = bs_xcalloc(1, sizeof *p);
   p->f = f;
   p->batch = bs_xcalloc(1, sizeof *p->batch);
-  c->book_cps = bs_ts_book_chars(root);
+  bs_ts_book_chars(c, root);
   /* print options: the page grows by the bleed, and by room for crop marks outside it */
   const double mm = 2.834645669;
   c->bleed = c->opts->bleed_mm > 0 ? c->opts->bleed_mm * mm : 0;

@@ -378,6 +378,19 @@ void bs_ts_chapter_free(bs_ts_ctx *c)
   c->nheads = 0;
 }
 
+/* Reports progress to the options' callback: chapters done of total, pages so far. */
+static void progress(bs_ts_ctx *c, size_t done, size_t total)
+{
+  if (!c->opts->progress)
+    return;
+  bs_progress p = {done, total, c->page_base, 0};
+  if (c->out) {
+    long long at = (long long)ftello(c->out);
+    p.bytes = at > 0 ? at : 0;
+  }
+  c->opts->progress(c->opts->progress_user, &p);
+}
+
 /* Paginates the chapter laid out so far, hands it to `emit` and frees it. */
 static bs_status emit_chapter(bs_ts_ctx *c, bs_ts_emit_fn emit, void *user, bool last,
                               bs_error *err)
@@ -447,6 +460,8 @@ bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, vo
   if (bs_node_get_type(root) == BS_NODE_BOOK) {
     c->book = true;
     c->recto = c->opts->recto_chapters != 0;
+    size_t total = bs_node_child_count(root), done = 0;
+    progress(c, 0, total);
     for (const bs_node *d = bs_node_first_child(root); d && !st; d = bs_node_next(d)) {
       w.new_page = true; /* each document starts a new page */
       c->doc = d;
@@ -457,17 +472,22 @@ bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, vo
         st = blocks(&w, d, 0, err);
       if (st == BS_OK)
         st = emit_chapter(c, emit, user, !bs_node_next(d), err);
+      if (st == BS_OK)
+        progress(c, ++done, total);
     }
     if (st == BS_OK && !bs_node_first_child(root))
       st = emit_chapter(c, emit, user, true, err);
   } else {
     c->doc = root;
     c->recto = c->opts->recto_chapters > 0;
+    progress(c, 0, 1);
     st = title_block(&w, root, err);
     if (st == BS_OK)
       st = blocks(&w, root, 0, err);
     if (st == BS_OK)
       st = emit_chapter(c, emit, user, true, err);
+    if (st == BS_OK)
+      progress(c, 1, 1);
   }
   bs_buf_free(&w.text);
   bs_buf_free(&w.style);

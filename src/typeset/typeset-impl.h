@@ -15,6 +15,9 @@
 #include "../util/util.h"
 #include "bisheng/typeset.h"
 
+/* Kinds of face the characters of a book are collected for (subset.c). */
+enum { BS_TS_CPS_REGULAR = 0, BS_TS_CPS_BOLD, BS_TS_CPS_SANS, BS_TS_CPS_MONO, BS_TS_CPS_KINDS };
+
 /* Limits, with their reasons. */
 enum {
   BS_TS_MAX_FACES = 32,        /* regional × weight × family combinations in one book */
@@ -224,6 +227,7 @@ struct bs_ts_ctx {
   bs_ts_page *pages;
   size_t npages;
   int page_base;       /* pages of the chapters already emitted */
+  FILE *out;           /* the PDF being written, for progress reports, or NULL */
   int chapter;         /* index of the chapter being laid out (0-based) */
   const bs_node *doc;  /* its document */
   bs_ts_head *heads;   /* its title and headings, in order */
@@ -242,7 +246,8 @@ struct bs_ts_ctx {
   const char *book_title;
   double trim_x, trim_y; /* the trimmed page's origin on the PDF page (bleed, crop marks) */
   double bleed;
-  hb_set_t *book_cps;  /* every character the book can show (font subsets, draw.c) */
+  /* every character the book can show, per region and kind of face (font subsets, draw.c) */
+  hb_set_t *book_cps[5][BS_TS_CPS_KINDS];
   bool book;       /* several documents: chapters open on odd pages */
   bool warned_glyph;
 };
@@ -250,6 +255,8 @@ struct bs_ts_ctx {
 /* typeset.c */
 /* Switches the rules, fonts and breaker to a document's language (BCP 47, NULL = zh-Hant). */
 bs_status bs_ts_set_lang(bs_ts_ctx *c, const char *lang, bs_error *err);
+/* 0 TW, 1 HK, 2 CN, 3 JP, 4 KR from a BCP 47 tag (NULL: the default, zh-Hant-TW). */
+int bs_ts_region_of(const char *lang);
 bs_status bs_ts_ctx_init(bs_ts_ctx *c, const bs_node *root, const bs_typeset_options *opts,
                          bs_error *err);
 void bs_ts_ctx_free(bs_ts_ctx *c);
@@ -346,11 +353,12 @@ int bs_pdfup_new_obj(bs_pdfup *u);
 bool bs_pdfup_write(bs_pdfup *u, FILE *append);
 void bs_pdfup_free(bs_pdfup *u);
 
-/* subset.c: every character the tree can show, for font subsets made before drawing */
-hb_set_t *bs_ts_book_chars(const bs_node *root);
-/* The glyphs of face `f` for the characters in `cps`, closed over the GSUB features the
- * shaper uses (vert, vrt2, vhal, halt, fwid, hwid, …). */
-hb_set_t *bs_ts_face_glyphs(bs_ts_face *f, const hb_set_t *cps);
+/* subset.c: every character the tree can show, per region and kind of face, into
+ * c->book_cps, for font subsets made before drawing */
+void bs_ts_book_chars(bs_ts_ctx *c, const bs_node *root);
+/* The glyphs of face `f` for the characters the book has for it, closed over the GSUB
+ * features the shaper uses (vert, vrt2, vhal, halt, fwid, hwid, …). */
+hb_set_t *bs_ts_face_glyphs(bs_ts_ctx *c, bs_ts_face *f);
 
 /* dump.c */
 bs_status bs_ts_dump_begin(bs_ts_ctx *c, FILE *out, bs_error *err);
