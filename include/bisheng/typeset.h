@@ -31,6 +31,8 @@ typedef struct bs_typeset_options {
   bool crop_marks;        /* crop marks outside the trim (the page grows to hold them) */
   bs_diag_fn diag;
   void *diag_user;
+  bs_progress_fn progress; /* or NULL */
+  void *progress_user;
 } bs_typeset_options;
 
 BS_API void bs_typeset_options_init(bs_typeset_options *opts);

@@ -60,23 +60,83 @@ static const char *toc_title(int region)
   return t[region >= 0 && region < 5 ? region : 0];
 }
 
+/* The book's title page (#5 front matter): title in large bold Hei in a band of about a third
+ * of the page, subtitle, authors, then publisher and date; the contents open on the next
+ * recto. */
+static bs_status title_page(bs_ts_ctx *c, const bs_node *book, bs_error *err)
+{
+  const char *title = bs_node_get_meta(book, BS_META_TITLE);
+  double em = c->size;
+  bs_ts_block blk = bs_ts_body_block(c, 0);
+  blk.kind = BS_LINE_HEADING;
+  blk.slots = c->lines / 3 > 3 ? c->lines / 3 : 3;
+  blk.first_indent = c->vertical ? 4 * em : 0;
+  blk.center = !c->vertical;
+  blk.justify = false;
+  blk.new_page = true;
+  bs_status st = bs_ts_para_text(c, title, BS_ST_BOLD | BS_ST_HEI, em * 2, &blk, err);
+  bs_ts_block sb = bs_ts_body_block(c, 0);
+  sb.first_indent = c->vertical ? 6 * em : 0;
+  sb.center = !c->vertical;
+  sb.justify = false;
+  const char *sub = bs_node_get_meta(book, BS_META_SUBTITLE);
+  if (st == BS_OK && !blank_text(sub)) {
+    sb.kind = BS_LINE_HEADING;
+    sb.slots = 2;
+    st = bs_ts_para_text(c, sub, BS_ST_HEI, em * 1.2, &sb, err);
+    sb.kind = BS_LINE_BODY;
+    sb.slots = 1;
+  }
+  bs_buf a = BS_BUF_INIT;
+  size_t na = bs_node_get_meta_count(book, BS_META_AUTHORS);
+  for (size_t i = 0; i < na; i++) {
+    if (i)
+      bs_buf_puts(&a, "、");
+    bs_buf_puts(&a, bs_node_get_meta_item(book, BS_META_AUTHORS, i));
+  }
+  if (st == BS_OK && a.len) {
+    st = bs_ts_para_text(c, "", 0, em, &sb, err); /* a blank line */
+    if (st == BS_OK)
+      st = bs_ts_para_text(c, a.data, 0, em * 1.2, &sb, err);
+  }
+  bs_buf_clear(&a);
+  const char *pub = bs_node_get_meta(book, BS_META_PUBLISHER);
+  const char *date = bs_node_get_meta(book, BS_META_DATE);
+  if (!blank_text(pub))
+    bs_buf_puts(&a, pub);
+  if (!blank_text(date)) {
+    if (a.len)
+      bs_buf_puts(&a, "　");
+    bs_buf_puts(&a, date);
+  }
+  if (st == BS_OK && a.len) {
+    st = bs_ts_para_text(c, "", 0, em, &sb, err);
+    if (st == BS_OK)
+      st = bs_ts_para_text(c, a.data, 0, em, &sb, err);
+  }
+  bs_buf_free(&a);
+  return st;
+}
+
 bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err)
 {
   if (bs_node_get_type(root) != BS_NODE_BOOK)
     return BS_OK;
   size_t ndocs = bs_node_child_count(root);
   c->toc = c->opts->toc > 0 || (c->opts->toc < 0 && ndocs > 1);
-  if (!c->toc || !ndocs)
-    return BS_OK;
-  for (const bs_node *d = bs_node_first_child(root); d; d = bs_node_next(d)) {
-    const char *title = bs_node_get_meta(d, BS_META_TITLE);
-    if (!blank_text(title))
-      add_entry(c, d, 0);
-    collect_headings(c, d, title);
-  }
-  if (!c->ntoc)
+  if (c->toc)
+    for (const bs_node *d = bs_node_first_child(root); d; d = bs_node_next(d)) {
+      const char *title = bs_node_get_meta(d, BS_META_TITLE);
+      if (!blank_text(title))
+        add_entry(c, d, 0);
+      collect_headings(c, d, title);
+    }
+  bool has_title = !blank_text(bs_node_get_meta(root, BS_META_TITLE));
+  if (!c->ntoc && !has_title)
     return BS_OK;
   bs_status st = bs_ts_set_lang(c, c->lang, err);
+  if (st == BS_OK && has_title)
+    st = title_page(c, root, err);
   double em = c->size;
   /* its title like a chapter title (§7.6), then one paragraph per entry */
   bs_ts_block blk = bs_ts_body_block(c, 0);
@@ -86,7 +146,7 @@ bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err)
   blk.center = !c->vertical;
   blk.keep_next = true;
   blk.new_page = true;
-  if (st == BS_OK)
+  if (st == BS_OK && c->ntoc)
     st = bs_ts_para_text(c, toc_title(c->region), BS_ST_BOLD | BS_ST_HEI, em * 1.6, &blk, err);
   for (size_t i = 0; i < c->ntoc && st == BS_OK; i++) {
     bs_ts_toc *e = &c->tocs[i];
@@ -99,7 +159,7 @@ bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err)
     const char *lang = bs_node_get_inherited_lang(e->node);
     st = bs_ts_set_lang(c, lang ? lang : c->lang, err);
     if (st == BS_OK)
-      st = bs_ts_para_text(c, text, e->level ? 0 : BS_ST_HEI, em, &b, err);
+      st = bs_ts_para_text(c, text, e->level ? 0 : BS_ST_HEI | BS_ST_BOLD, em, &b, err);
     free(text);
     e->line = c->nlines ? c->nlines - 1 : 0;
   }
@@ -107,10 +167,12 @@ bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err)
     st = bs_ts_set_lang(c, c->lang, err);
   if (st != BS_OK)
     return st;
+  /* the title page and the contents each open on a recto */
   bool recto = c->recto;
-  c->recto = false;
+  c->recto = c->recto_breaks = true;
   bs_ts_paginate(c);
   c->recto = recto;
+  c->recto_breaks = false;
   /* page 1 of the body stays a recto */
   if (c->npages % 2 == 1) {
     c->pages = bs_xrealloc(c->pages, (c->npages + 1) * sizeof *c->pages);

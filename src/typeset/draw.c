@@ -42,14 +42,50 @@ static cairo_status_t write_file(void *closure, const unsigned char *data, unsig
  * every character of the book (bs_ts_book_chars) and their GSUB alternates, and the folio
  * digits. Chapters are drawn as they are laid out, so the subset cannot wait for the glyphs
  * actually used. */
+static void add_shaped(bs_ts_ctx *c, bs_ts_face *f, hb_set_t *set, const char *text)
+{
+  bs_ts_glyph *g = NULL;
+  size_t n = 0;
+  if (text && *text)
+    bs_ts_shape_simple(c, f, text, strlen(text), false, NULL, &g, &n);
+  for (size_t i = 0; i < n; i++)
+    hb_set_add(set, g[i].gid);
+  free(g);
+}
+
+/* A single document is one chapter, laid out completely before drawing starts: its subsets
+ * hold exactly the glyphs drawn (smaller and faster to make than the book's closure), plus
+ * what folios and running heads draw in the regular face. */
+static hb_set_t *used_glyphs(bs_ts_ctx *c, bs_ts_face *f)
+{
+  hb_set_t *set = hb_set_create();
+  hb_set_add(set, 0);
+  for (size_t li = 0; li < c->nlines; li++)
+    for (size_t r = 0; r < c->lines_v[li].nruns; r++) {
+      const bs_ts_prun *run = &c->lines_v[li].runs[r];
+      if (run->face == f)
+        for (size_t k = 0; k < run->ng; k++)
+          hb_set_add(set, run->g[k].gid);
+    }
+  if (!f->bold && !f->mono && !f->sans) {
+    add_shaped(c, f, set, "0123456789…");
+    add_shaped(c, f, set, c->book_title);
+    for (size_t i = 0; i < c->nheads; i++)
+      add_shaped(c, f, set, c->heads[i].text);
+  }
+  return set;
+}
+
 static cairo_font_face_t *face_for(bs_ts_ctx *c, bs_ts_face *f, const bs_ts_pglyph *g, size_t n)
 {
   if (!f->sub_tried) {
     f->sub_tried = true;
-    if (c->book_cps) {
-      f->sub_gids = bs_ts_face_glyphs(f, c->book_cps);
+    if (!c->book)
+      f->sub_gids = used_glyphs(c, f);
+    else
+      f->sub_gids = bs_ts_face_glyphs(c, f);
+    if (f->sub_gids)
       f->sub = bs_ts_face_subset(f, f->sub_gids);
-    }
   }
   if (!f->sub)
     return f->cr;
@@ -252,6 +288,11 @@ static void fit_head(bs_ts_ctx *c, font_state *fs, batch *bt, const char *head, 
   }
 }
 
+void bs_ts_head_text(bs_ts_ctx *c, const bs_ts_page *pg, char *out, size_t n)
+{
+  fit_head(c, NULL, NULL, bs_ts_running_head(c, pg), c->size * 0.8, out, n);
+}
+
 /* §7.5: the folio 1 em outside the type area at the foot, on the outer side; the running head
  * on the same line inward in vertical books (2 × its size from the folio), above the type
  * area on the outer side in horizontal ones. */
@@ -265,11 +306,10 @@ static void draw_folio(cairo_t *cr, bs_ts_ctx *c, font_state *fs, batch *bt,
   double size = c->size * 0.8;
   bool left_page = c->vertical ? page % 2 == 1 : page % 2 == 0;
   double w = draw_text(c, cr, fs, bt, text, size, x, y, !left_page, 1, true);
-  const char *head = bs_ts_running_head(c, pg);
-  if (*head) {
+  char h[512];
+  bs_ts_head_text(c, pg, h, sizeof h);
+  if (*h) {
     /* the head first: the folio stays the page's last text */
-    char h[512];
-    fit_head(c, fs, bt, head, size, h, sizeof h);
     if (c->vertical) {
       double hx = left_page ? x + w + 2 * size : x - w - 2 * size;
       draw_text(c, cr, fs, bt, h, size, hx, y, !left_page, 1, false);
@@ -456,7 +496,7 @@ bs_status bs_ts_draw_begin(bs_ts_ctx *c, const bs_node *root, FILE *f, bs_ts_pdf
   bs_ts_pdf *p = bs_xcalloc(1, sizeof *p);
   p->f = f;
   p->batch = bs_xcalloc(1, sizeof *p->batch);
-  c->book_cps = bs_ts_book_chars(root);
+  bs_ts_book_chars(c, root);
   /* print options: the page grows by the bleed, and by room for crop marks outside it */
   const double mm = 2.834645669;
   c->bleed = c->opts->bleed_mm > 0 ? c->opts->bleed_mm * mm : 0;

@@ -329,7 +329,8 @@ void bs_ts_paginate(bs_ts_ctx *c)
     if (brk) {
       /* a book's chapters open on a recto, an odd page (§7.4: the left page in vertical
        * books, the right one in horizontal ones); a blank page fills the gap */
-      if (l->new_page && i == 0 && c->recto && (c->page_base + c->npages) % 2 == 1) {
+      if (l->new_page && (i == 0 || c->recto_breaks) && c->recto &&
+          (c->page_base + c->npages) % 2 == 1) {
         new_page(c, i);
         c->pages[c->npages - 1].blank = true;
       }
@@ -383,6 +384,19 @@ void bs_ts_chapter_free(bs_ts_ctx *c)
   for (size_t i = 0; i < c->nheads; i++)
     free(c->heads[i].text);
   c->nheads = 0;
+}
+
+/* Reports progress to the options' callback: chapters done of total, pages so far. */
+static void progress(bs_ts_ctx *c, size_t done, size_t total)
+{
+  if (!c->opts->progress)
+    return;
+  bs_progress p = {done, total, c->page_base, 0};
+  if (c->out) {
+    long long at = (long long)ftello(c->out);
+    p.bytes = at > 0 ? at : 0;
+  }
+  c->opts->progress(c->opts->progress_user, &p);
 }
 
 /* Paginates the chapter laid out so far, hands it to `emit` and frees it. */
@@ -519,6 +533,8 @@ bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, vo
   if (bs_node_get_type(root) == BS_NODE_BOOK) {
     c->book = true;
     c->recto = c->opts->recto_chapters != 0;
+    size_t total = bs_node_child_count(root), done = 0;
+    progress(c, 0, total);
     for (const bs_node *d = bs_node_first_child(root); d && !st; d = bs_node_next(d)) {
       w.new_page = true; /* each document starts a new page */
       c->doc = d;
@@ -531,12 +547,15 @@ bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, vo
         st = notes_section(&w, err); /* content hook */
       if (st == BS_OK)
         st = emit_chapter(c, emit, user, !bs_node_next(d), err);
+      if (st == BS_OK)
+        progress(c, ++done, total);
     }
     if (st == BS_OK && !bs_node_first_child(root))
       st = emit_chapter(c, emit, user, true, err);
   } else {
     c->doc = root;
     c->recto = c->opts->recto_chapters > 0;
+    progress(c, 0, 1);
     st = title_block(&w, root, err);
     if (st == BS_OK)
       st = blocks(&w, root, 0, err);
@@ -544,6 +563,8 @@ bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, vo
       st = notes_section(&w, err); /* content hook */
     if (st == BS_OK)
       st = emit_chapter(c, emit, user, true, err);
+    if (st == BS_OK)
+      progress(c, 1, 1);
   }
   bs_buf_free(&w.text);
   bs_buf_free(&w.style);

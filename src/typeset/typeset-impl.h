@@ -15,6 +15,9 @@
 #include "../util/util.h"
 #include "bisheng/typeset.h"
 
+/* Kinds of face the characters of a book are collected for (subset.c). */
+enum { BS_TS_CPS_REGULAR = 0, BS_TS_CPS_BOLD, BS_TS_CPS_SANS, BS_TS_CPS_MONO, BS_TS_CPS_KINDS };
+
 /* Limits, with their reasons. */
 enum {
   BS_TS_MAX_FACES = 32,        /* regional × weight × family combinations in one book */
@@ -239,12 +242,14 @@ struct bs_ts_ctx {
   bs_ts_page *pages;
   size_t npages;
   int page_base;       /* pages of the chapters already emitted */
+  FILE *out;           /* the PDF being written, for progress reports, or NULL */
   int chapter;         /* index of the chapter being laid out (0-based) */
   const bs_node *doc;  /* its document */
   bs_ts_head *heads;   /* its title and headings, in order */
   size_t nheads, capheads;
   int para_counter;
   bool recto;          /* chapters open on a recto page */
+  bool recto_breaks;   /* every page break opens a recto (front matter) */
   /* front matter (book.c): the contents, laid out before the chapters, drawn after them */
   bool toc;
   bs_ts_toc *tocs;     /* its entries */
@@ -256,7 +261,8 @@ struct bs_ts_ctx {
   const char *book_title;
   double trim_x, trim_y; /* the trimmed page's origin on the PDF page (bleed, crop marks) */
   double bleed;
-  hb_set_t *book_cps;  /* every character the book can show (font subsets, draw.c) */
+  /* every character the book can show, per region and kind of face (font subsets, draw.c) */
+  hb_set_t *book_cps[5][BS_TS_CPS_KINDS];
   bool book;       /* several documents: chapters open on odd pages */
   bool warned_glyph;
   /* content features (ruby.c, figure.c, notes.c) */
@@ -271,6 +277,8 @@ struct bs_ts_ctx {
 /* typeset.c */
 /* Switches the rules, fonts and breaker to a document's language (BCP 47, NULL = zh-Hant). */
 bs_status bs_ts_set_lang(bs_ts_ctx *c, const char *lang, bs_error *err);
+/* 0 TW, 1 HK, 2 CN, 3 JP, 4 KR from a BCP 47 tag (NULL: the default, zh-Hant-TW). */
+int bs_ts_region_of(const char *lang);
 bs_status bs_ts_ctx_init(bs_ts_ctx *c, const bs_node *root, const bs_typeset_options *opts,
                          bs_error *err);
 void bs_ts_ctx_free(bs_ts_ctx *c);
@@ -356,6 +364,8 @@ bs_status bs_ts_draw_chapter(bs_ts_ctx *c, void *pdf, bs_error *err); /* a bs_ts
 bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *pdf, const char *path, bool ok,
                          bs_error *err);
 void bs_ts_folio(bs_ts_ctx *c, int page, char *text, size_t n, double *x, double *y);
+/* The running head as drawn: shortened with an ellipsis to half the measure. */
+void bs_ts_head_text(bs_ts_ctx *c, const bs_ts_page *pg, char *out, size_t n);
 
 /* pdfup.c: incremental updates of the finished PDF */
 typedef struct bs_pdfup bs_pdfup;
@@ -367,11 +377,12 @@ int bs_pdfup_new_obj(bs_pdfup *u);
 bool bs_pdfup_write(bs_pdfup *u, FILE *append);
 void bs_pdfup_free(bs_pdfup *u);
 
-/* subset.c: every character the tree can show, for font subsets made before drawing */
-hb_set_t *bs_ts_book_chars(const bs_node *root);
-/* The glyphs of face `f` for the characters in `cps`, closed over the GSUB features the
- * shaper uses (vert, vrt2, vhal, halt, fwid, hwid, …). */
-hb_set_t *bs_ts_face_glyphs(bs_ts_face *f, const hb_set_t *cps);
+/* subset.c: every character the tree can show, per region and kind of face, into
+ * c->book_cps, for font subsets made before drawing */
+void bs_ts_book_chars(bs_ts_ctx *c, const bs_node *root);
+/* The glyphs of face `f` for the characters the book has for it, closed over the GSUB
+ * features the shaper uses (vert, vrt2, vhal, halt, fwid, hwid, …). */
+hb_set_t *bs_ts_face_glyphs(bs_ts_ctx *c, bs_ts_face *f);
 
 /* ---- content features (ruby.c, figure.c, notes.c) ---- */
 

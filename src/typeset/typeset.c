@@ -63,7 +63,7 @@ void bs_ts_warn(bs_ts_ctx *c, const char *fmt, ...)
   c->opts->diag(c->opts->diag_user, &w);
 }
 
-static int region_of(const char *lang)
+int bs_ts_region_of(const char *lang)
 {
   if (!lang || !*lang)
     return 0; /* the project's default: zh-Hant-TW (§9) */
@@ -135,7 +135,7 @@ static void grid(bs_ts_ctx *c)
 bs_status bs_ts_set_lang(bs_ts_ctx *c, const char *lang, bs_error *err)
 {
   snprintf(c->doc_lang, sizeof c->doc_lang, "%s", lang ? lang : "zh-Hant");
-  c->region = region_of(lang);
+  c->region = bs_ts_region_of(lang);
   c->indent_em = c->opts->indent_em >= 0 ? c->opts->indent_em : c->region == 3 ? 1 : 2;
   if (c->brk_region == c->region)
     return BS_OK;
@@ -186,8 +186,10 @@ void bs_ts_ctx_free(bs_ts_ctx *c)
   free(c->front_lines);
   free(c->front_pages);
   free(c->tocs);
-  if (c->book_cps)
-    hb_set_destroy(c->book_cps);
+  for (int r = 0; r < 5; r++)
+    for (int k = 0; k < BS_TS_CPS_KINDS; k++)
+      if (c->book_cps[r][k])
+        hb_set_destroy(c->book_cps[r][k]);
   if (c->brk)
     ubrk_close(c->brk);
   bs_ts_fonts_free(c);
@@ -230,6 +232,7 @@ bs_status bs_pdf_write(const bs_node *root, const bs_typeset_options *opts, cons
     if (st == BS_OK)
       f = bs_atomic_stream(af);
   }
+  c.out = f;
   if (st == BS_OK)
     st = bs_ts_front_layout(&c, root, err);
   if (st == BS_OK)
