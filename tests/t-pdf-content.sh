@@ -10,6 +10,12 @@ export SOURCE_DATE_EPOCH=1700000000
 bad=0
 fail() { echo "FAIL $*"; bad=1; }
 count_ruby() { "$BIN" dump "$1" | grep -c '"type": "ruby"'; }
+# fonts are subset before drawing: a glyph the subset lacks (an annotation form, a circled
+# note number, 註) would embed its face a second time
+nodup() {
+  dup=$(pdffonts "$1" | tail -n +3 | awk '{ sub(/^[A-Z]+\+/, "", $1); print $1 }' | sort | uniq -d)
+  [ -z "$dup" ] || fail "$2: fonts embedded twice: $dup"
+}
 
 # --- ruby ---
 R=tests/content/ruby.ja.html
@@ -40,6 +46,7 @@ for l in (l for p in d["pages"] for l in p["lines"]):
         print("ok", sys.argv[2], text[:6], "gap %.3f" % gap)
 EOF
   "$BIN" "$R" --direction $d -o "$tmp/r.pdf" || fail "ruby $d: pdf"
+  nodup "$tmp/r.pdf" "ruby $d"
   pdftotext -raw "$tmp/r.pdf" "$tmp/r.txt"
   # the base text reads on unbroken; the annotations are text too, after their line
   tr -d ' \n' < "$tmp/r.txt" > "$tmp/r1.txt"
@@ -124,6 +131,7 @@ for f in tests/content/notes.zh-Hant.md "$CORPUS/kongyiji.zh-Hans.md" "$CORPUS/b
     "$BIN" layout "$f" --direction $d > "$tmp/n.json" || { fail "$b $d: layout"; continue; }
     python3 tests/content_check.py notes "$tmp/n.json" --count "$n" > "$tmp/out" || { fail "$b $d: notes"; cat "$tmp/out"; }
     "$BIN" "$f" --direction $d -o "$tmp/n.pdf" || { fail "$b $d: pdf"; continue; }
+    nodup "$tmp/n.pdf" "$b $d"
     qpdf --check "$tmp/n.pdf" > "$tmp/qc" 2>&1 || { fail "$b $d: qpdf --check"; cat "$tmp/qc"; }
     grep -q WARNING "$tmp/qc" && { fail "$b $d: qpdf --check"; cat "$tmp/qc"; }
     qpdf --json "$tmp/n.pdf" > "$tmp/q.json"
@@ -136,6 +144,7 @@ set -- "$CORPUS/kongyiji.zh-Hans.md" tests/content/notes.zh-Hant.md "$CORPUS/bis
 if tt_reader_ok "$1" && tt_reader_ok "$3"; then
   for d in horizontal vertical; do
     "$BIN" layout "$@" --direction $d > "$tmp/b.json" && "$BIN" "$@" --direction $d -o "$tmp/b.pdf" || { fail "book $d"; continue; }
+    nodup "$tmp/b.pdf" "book $d"
     python3 tests/content_check.py notes "$tmp/b.json" > "$tmp/out" || { fail "book $d: notes"; cat "$tmp/out"; }
     qpdf --json "$tmp/b.pdf" > "$tmp/q.json"
     python3 tests/content_check.py links "$tmp/q.json" "$tmp/b.json" > "$tmp/out2" || { fail "book $d: links"; cat "$tmp/out2"; }

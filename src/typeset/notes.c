@@ -117,6 +117,16 @@ void bs_ts_note_mark(const bs_ts_ctx *c, int id, char *buf, size_t n)
   bs_buf_free(&b);
 }
 
+void bs_ts_notes_chars(hb_set_t *s)
+{
+  hb_set_add_range(s, 0x2460, 0x2473); /* ①–⑳ */
+  hb_set_add_range(s, 0x3251, 0x325F); /* ㉑–㉟ */
+  hb_set_add_range(s, 0x32B1, 0x32BF); /* ㊱–㊿ */
+  hb_set_add(s, 0x8A3B);               /* 註 */
+  hb_set_add(s, 0x6CE8);               /* 注 */
+  hb_set_add(s, 0xC8FC);               /* 주 */
+}
+
 void bs_ts_note_span(bs_ts_ruby_list *l, size_t start, size_t end, int id)
 {
   if (end <= start)
