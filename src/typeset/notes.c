@@ -127,6 +127,15 @@ void bs_ts_notes_chars(hb_set_t *s)
   hb_set_add(s, 0xC8FC);               /* 주 */
 }
 
+char *bs_ts_text_unmarked(const bs_ts_para *p)
+{
+  bs_buf b = BS_BUF_INIT;
+  for (size_t i = 0; i < p->len; i++)
+    if (!(p->style[i] & BS_ST_SMALL))
+      bs_buf_putc(&b, p->text[i]);
+  return b.data ? bs_buf_detach(&b) : bs_xstrdup("");
+}
+
 void bs_ts_note_span(bs_ts_ruby_list *l, size_t start, size_t end, int id)
 {
   if (end <= start)

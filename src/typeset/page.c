@@ -120,7 +120,7 @@ static bs_status flush(walk *w, double size, const bs_ts_block *blk, bs_error *e
     memset(h, 0, sizeof *h);
     h->level = w->head_level;
     h->node = w->head_node;
-    h->text = bs_xstrndup(p.text, p.len);
+    h->text = bs_ts_text_unmarked(&p); /* content hook: without note marks (notes.c) */
     h->line = first_line;
   }
   w->head_level = -1;

@@ -467,6 +467,8 @@ void bs_ts_notes_place(bs_ts_ctx *c);
 void bs_ts_notes_free(bs_ts_ctx *c);
 /* The characters notes add to a book (circled numbers, 註 / 注 / 주), for font subsets. */
 void bs_ts_notes_chars(hb_set_t *s);
+/* A paragraph's text without its note marks (for contents, outline and running heads). */
+char *bs_ts_text_unmarked(const bs_ts_para *p);
 /* Drawing of page `pi`'s content extras: figure images, note rules, note links. */
 bs_status bs_ts_content_draw(bs_ts_ctx *c, bs_ts_pdf *p, size_t pi, bs_error *err);
 /* draw.c, for the above: link annotations written with the contents' links, and the context */
