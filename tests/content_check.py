@@ -219,10 +219,11 @@ def notes(dump, args):
                     continue
                 marks.setdefault(g["mark"], (pi, li, g["c"]))
                 small = g["size"]
-                if abs(small - 0.6 * size) > TOL:
+                ls = line["size"]  # a heading's mark is 0.6 of the heading's size
+                if abs(small - 0.6 * ls) > TOL:
                     fail("%s: mark %s size %.3f" % (where, g["c"], small))
                 if vertical:
-                    if abs(g["x"] + small - (line["x"] + size / 2)) > TOL:
+                    if abs(g["x"] + small - (line["x"] + ls / 2)) > TOL:
                         fail("%s: mark %s not against the column's right edge" % (where, g["c"]))
                 elif abs(g["y"] - (line["y"] + 0.88 * small)) > TOL:
                     fail("%s: mark %s baseline %.3f, want %.3f (superscript)" % (where, g["c"], g["y"], line["y"] + 0.88 * small))

@@ -151,6 +151,9 @@ if tt_reader_ok "$1" && tt_reader_ok "$3"; then
     echo "ok book $d: $(tail -n 1 "$tmp/out"); $(tail -n 1 "$tmp/out2")"
   done
 fi
+# a heading with a note mark: the outline shows the heading without it
+"$BIN" tests/content/notes.zh-Hant.md -o "$tmp/n.pdf"
+qpdf --json "$tmp/n.pdf" | grep -q '"/Title": "u:末節"' || fail "notes: outline entry of a heading with a mark"
 # the notes' text is in the PDF, after the text of their page (horizontal) or chapter (vertical)
 for d in horizontal vertical; do
   "$BIN" tests/content/notes.zh-Hant.md --direction $d -o "$tmp/n.pdf"
