@@ -14,6 +14,11 @@ typedef struct walk {
   bool new_page;
   int head_level; /* of the paragraph being collected: 0 title, 1–6 heading, -1 none */
   const bs_node *head_node;
+  struct span {
+    size_t a, b; /* bytes of the collected text */
+    const char *href;
+  } *links;      /* external links in the paragraph being collected */
+  size_t nlinks;
 } walk;
 
 static void put(walk *w, const char *s, size_t n, unsigned char sty)
@@ -48,6 +53,20 @@ static void inlines(walk *w, const bs_node *n, unsigned char sty)
     case BS_NODE_EMPHASIS_MARK:
       inlines(w, k, sty | BS_ST_DOTS); /* E2: CJK has no italics */
       break;
+    case BS_NODE_LINK: {
+      /* an external link (#5: clickable in the PDF): an absolute URI; in-document anchors
+       * and links relative to a saved page lead nowhere from a PDF */
+      const char *href = bs_node_get_href(k);
+      const char *colon = href ? strchr(href, ':') : NULL;
+      size_t a = w->text.len;
+      inlines(w, k, sty);
+      if (colon && colon > href && !memchr(href, '/', (size_t)(colon - href)) &&
+          w->text.len > a) {
+        w->links = bs_xrealloc(w->links, (w->nlinks + 1) * sizeof *w->links);
+        w->links[w->nlinks++] = (struct span){a, w->text.len, href};
+      }
+      break;
+    }
     case BS_NODE_FOOTNOTE_REF: {
       const char *l = bs_node_get_label(k);
       char tmp[256];
@@ -75,6 +94,7 @@ static bs_status flush(walk *w, double size, const bs_ts_block *blk, bs_error *e
   if (b - a > BS_TS_MAX_PARA) {
     bs_buf_clear(&w->text);
     bs_buf_clear(&w->style);
+    w->nlinks = 0;
     return bs_error_set(err, BS_ERR_LIMIT, NULL, 0, 0, "paragraph longer than %d bytes",
                         BS_TS_MAX_PARA);
   }
@@ -110,6 +130,21 @@ static bs_status flush(walk *w, double size, const bs_ts_block *blk, bs_error *e
     h->line = first_line;
   }
   w->head_level = -1;
+  /* runs inside external links */
+  for (size_t k = 0; st == BS_OK && k < w->nlinks; k++) {
+    size_t la = w->links[k].a > a ? w->links[k].a - a : 0, lb = w->links[k].b - a;
+    if (w->links[k].b <= a || la >= p.len)
+      continue;
+    c->hrefs = bs_xrealloc(c->hrefs, (c->nhrefs + 1) * sizeof *c->hrefs);
+    c->hrefs[c->nhrefs++] = w->links[k].href;
+    for (size_t li = first_line; li < c->nlines; li++)
+      for (size_t r = 0; r < c->lines_v[li].nruns; r++) {
+        bs_ts_prun *run = &c->lines_v[li].runs[r];
+        if (run->p0 < lb && run->p0 + run->len > la)
+          run->link = (int)c->nhrefs;
+      }
+  }
+  w->nlinks = 0;
   bs_ts_para_free(&p);
   return st;
 }
@@ -277,9 +312,10 @@ static bs_status blocks(walk *w, const bs_node *n, double indent, bs_error *err)
 bs_status bs_ts_para_text(bs_ts_ctx *c, const char *text, unsigned char style, double size,
                           const bs_ts_block *blk, bs_error *err)
 {
-  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, -1, NULL};
+  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, -1, NULL, NULL, 0};
   put(&w, text, strlen(text), style);
   bs_status st = flush(&w, size, blk, err);
+  free(w.links);
   bs_buf_free(&w.text);
   bs_buf_free(&w.style);
   return st;
@@ -376,6 +412,7 @@ void bs_ts_chapter_free(bs_ts_ctx *c)
   for (size_t i = 0; i < c->nheads; i++)
     free(c->heads[i].text);
   c->nheads = 0;
+  c->nhrefs = 0;
 }
 
 /* Reports progress to the options' callback: chapters done of total, pages so far. */
@@ -453,7 +490,7 @@ static bs_status title_block(walk *w, const bs_node *doc, bs_error *err)
 bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, void *user,
                        bs_error *err)
 {
-  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, -1, NULL};
+  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, -1, NULL, NULL, 0};
   bs_status st = BS_OK;
   c->page_base = 0;
   c->chapter = 0;
@@ -489,6 +526,7 @@ bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, vo
     if (st == BS_OK)
       progress(c, 1, 1);
   }
+  free(w.links);
   bs_buf_free(&w.text);
   bs_buf_free(&w.style);
   return st;

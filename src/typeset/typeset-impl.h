@@ -121,6 +121,8 @@ typedef struct bs_ts_prun {
   double size;
   bs_ts_orient orient;
   bool halved;
+  size_t p0;        /* its first byte in the paragraph */
+  int link;         /* an external link it is part of (index + 1 in c->hrefs), or 0 */
   cairo_matrix_t m; /* run local → line local */
   char *text;       /* owned */
   size_t len;
@@ -232,6 +234,8 @@ struct bs_ts_ctx {
   const bs_node *doc;  /* its document */
   bs_ts_head *heads;   /* its title and headings, in order */
   size_t nheads, capheads;
+  const char **hrefs;  /* its external links' targets (in the tree) */
+  size_t nhrefs;
   int para_counter;
   bool recto;          /* chapters open on a recto page */
   bool recto_breaks;   /* every page break opens a recto (front matter) */
