@@ -575,7 +575,9 @@ static void outline_chapter(bs_ts_ctx *c, bs_ts_pdf *p)
     /* a first-level heading repeating the chapter title is not listed twice */
     if (h->level == 1 && i > 0 && c->heads[0].level == 0 && !strcmp(h->text, c->heads[0].text))
       continue;
-    int lv = h->level < 0 ? 0 : h->level > 6 ? 6 : h->level;
+    /* chapters nest under the part before them */
+    int lv = h->level + (c->in_part && !bs_ts_is_divider(c->doc));
+    lv = lv < 0 ? 0 : lv > 6 ? 6 : lv;
     int parent = CAIRO_PDF_OUTLINE_ROOT;
     for (int k = lv - 1; k >= 0; k--)
       if (p->ol[k]) {
@@ -651,7 +653,7 @@ bs_status bs_ts_draw_chapter(bs_ts_ctx *c, void *user, bs_error *err)
     font_state fs = {NULL, 0};
     draw_lines(c, p, &fs, pg->l0, pg->l1);
     page_links(c, p, pg, (size_t)pg->number - 1);
-    if (!pg->blank)
+    if (!pg->blank && !pg->divider)
       draw_folio(cr, c, &fs, p->batch, pg);
     if (c->opts->crop_marks)
       draw_crop_marks(cr, c);

@@ -435,6 +435,8 @@ static bs_status emit_chapter(bs_ts_ctx *c, bs_ts_emit_fn emit, void *user, bool
   bs_ts_paginate(c);
   if (last && c->npages == 0 && c->page_base == 0)
     new_page(c, 0); /* an empty book still has a page */
+  for (size_t i = 0; c->book && bs_ts_is_divider(c->doc) && i < c->npages; i++)
+    c->pages[i].divider = true;
   bs_ts_front_note(c);
   bs_status st = c->npages ? emit(c, user, err) : BS_OK;
   c->page_base += (int)c->npages;
@@ -487,6 +489,24 @@ static bs_status title_block(walk *w, const bs_node *doc, bs_error *err)
   return st;
 }
 
+/* A part's title page: the title in large bold Hei a third down the page (horizontal) or in
+ * the first columns (vertical), nothing else. */
+static bs_status part_title(walk *w, const bs_node *doc, bs_error *err)
+{
+  bs_ts_ctx *c = w->c;
+  bs_ts_block blk = bs_ts_body_block(c, 0);
+  blk.kind = BS_LINE_HEADING;
+  blk.slots = c->lines / 3 > 3 ? c->lines / 3 : 3;
+  blk.first_indent = c->vertical ? 4 * c->size : 0;
+  blk.center = !c->vertical;
+  blk.justify = false;
+  const char *title = bs_node_get_meta(doc, BS_META_TITLE);
+  put(w, title, strlen(title), BS_ST_BOLD | BS_ST_HEI); /* E4 */
+  w->head_level = 0;
+  w->head_node = doc;
+  return flush(w, c->size * 2, &blk, err);
+}
+
 bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, void *user,
                        bs_error *err)
 {
@@ -502,13 +522,17 @@ bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, vo
     for (const bs_node *d = bs_node_first_child(root); d && !st; d = bs_node_next(d)) {
       w.new_page = true; /* each document starts a new page */
       c->doc = d;
+      bool divider = bs_ts_is_divider(d);
       st = bs_ts_set_lang(c, bs_node_get_inherited_lang(d), err);
-      if (st == BS_OK)
+      if (st == BS_OK && divider)
+        st = part_title(&w, d, err);
+      else if (st == BS_OK)
         st = title_block(&w, d, err);
       if (st == BS_OK)
         st = blocks(&w, d, 0, err);
       if (st == BS_OK)
         st = emit_chapter(c, emit, user, !bs_node_next(d), err);
+      c->in_part = c->in_part || divider;
       if (st == BS_OK)
         progress(c, ++done, total);
     }
