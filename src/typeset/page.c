@@ -328,6 +328,7 @@ static void new_page(bs_ts_ctx *c, size_t first_line)
   c->pages[c->npages].number = c->page_base + (int)c->npages + 1;
   c->pages[c->npages].blank = false;
   c->pages[c->npages].opening = false;
+  c->pages[c->npages].divider = false;
   static const char *tags[] = {"zh-Hant", "zh-HK", "zh-Hans", "ja", "ko"};
   int region = first_line < c->nlines ? c->lines_v[first_line].region : c->region;
   snprintf(c->pages[c->npages].lang, sizeof c->pages[c->npages].lang, "%s", tags[region]);
