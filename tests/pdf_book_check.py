@@ -24,13 +24,16 @@ def norm(s):
 
 
 def text_of(n):
-    if "literal" in n and n.get("type") in ("text", "code"):
-        return n["literal"]
+    if n.get("type") in ("text", "code"):
+        return n.get("text", n.get("literal", ""))
     return "".join(text_of(k) for k in n.get("children", []))
 
 
+nheadings = 0
+
+
 def headings(n, out):
-    for k in n.get("children", []):
+    for k in n.get("blocks", []) + n.get("children", []):
         if k.get("type") == "heading":
             out.append((k.get("level"), text_of(k)))
         else:
@@ -66,8 +69,11 @@ for s, title in zip(srcs, want_titles):
     for lv, h in headings(s, []):
         if lv == 1 and norm(h) == norm(title):
             continue
+        nheadings += 1
         if norm(h) not in have:
             fails.append("outline lacks heading %r" % h)
+if nheadings < len(srcs):
+    fails.append("only %d headings in the sources" % nheadings)
 # chapter titles open their pages; nothing of the running heads there
 for d, t, p in flat:
     if d == 0:

@@ -37,6 +37,14 @@ static bool blank_text(const char *s)
   return true;
 }
 
+/* The manifest marks dividers with a tag too (manifest.h), but a writer does not depend on
+ * the readers: an empty document with a title is a divider whoever made it. */
+bool bs_ts_is_divider(const bs_node *doc)
+{
+  return doc && bs_node_get_type(doc) == BS_NODE_DOCUMENT && !bs_node_first_child(doc) &&
+         !blank_text(bs_node_get_meta(doc, BS_META_TITLE));
+}
+
 static void collect_headings(bs_ts_ctx *c, const bs_node *n, const char *title)
 {
   for (const bs_node *k = bs_node_first_child(n); k; k = bs_node_next(k)) {
@@ -124,13 +132,23 @@ bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err)
     return BS_OK;
   size_t ndocs = bs_node_child_count(root);
   c->toc = c->opts->toc > 0 || (c->opts->toc < 0 && ndocs > 1);
-  if (c->toc)
+  if (c->toc) {
+    int shift = 0; /* chapters nest under parts */
     for (const bs_node *d = bs_node_first_child(root); d; d = bs_node_next(d)) {
       const char *title = bs_node_get_meta(d, BS_META_TITLE);
-      if (!blank_text(title))
+      if (bs_ts_is_divider(d)) {
         add_entry(c, d, 0);
+        shift = 1;
+        continue;
+      }
+      if (!blank_text(title))
+        add_entry(c, d, shift);
+      size_t from = c->ntoc;
       collect_headings(c, d, title);
+      for (size_t i = from; i < c->ntoc; i++)
+        c->tocs[i].level += shift;
     }
+  }
   bool has_title = !blank_text(bs_node_get_meta(root, BS_META_TITLE));
   if (!c->ntoc && !has_title)
     return BS_OK;
@@ -154,12 +172,13 @@ bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err)
     b.first_indent = 0;
     b.justify = false;
     b.end_pt = 3.5 * em; /* room for the leader and a page number of up to four digits */
-    char *text = e->level ? bs_node_text_content(e->node)
-                          : bs_xstrdup(bs_node_get_meta(e->node, BS_META_TITLE));
+    bool doc = bs_node_get_type(e->node) == BS_NODE_DOCUMENT;
+    char *text = doc ? bs_xstrdup(bs_node_get_meta(e->node, BS_META_TITLE))
+                     : bs_node_text_content(e->node);
     const char *lang = bs_node_get_inherited_lang(e->node);
     st = bs_ts_set_lang(c, lang ? lang : c->lang, err);
     if (st == BS_OK)
-      st = bs_ts_para_text(c, text, e->level ? 0 : BS_ST_HEI | BS_ST_BOLD, em, &b, err);
+      st = bs_ts_para_text(c, text, doc ? BS_ST_HEI | BS_ST_BOLD : 0, em, &b, err);
     free(text);
     e->line = c->nlines ? c->nlines - 1 : 0;
   }

@@ -175,6 +175,7 @@ static void place(bs_ts_ctx *c, bs_ts_para *p, size_t s, size_t e, double start,
     r->size = b->size;
     r->orient = b->orient;
     r->halved = b->halved;
+    r->p0 = b->start;
     r->len = b->end - b->start;
     r->text = bs_xstrndup(p->text + b->start, r->len);
     r->ng = b->g1 - b->g0;

@@ -22,6 +22,7 @@ struct bs_ts_pdf {
     double rect[4];   /* x0 y0 x1 y1, PDF page space with y down */
     int to;           /* page number */
     double x, y;      /* destination, PDF page space with y down */
+    const char *uri;  /* or an external target (then `to` is 0) */
   } *links;
   size_t nlinks;
   FILE *f;
@@ -396,6 +397,7 @@ static bool dict_append(bs_buf *d, const char *add)
 static void pdf_update(bs_ts_ctx *c, bs_ts_pdf *p, bs_pdfup *u)
 {
   bs_buf cat = BS_BUF_INIT, pages = BS_BUF_INIT, obj = BS_BUF_INIT, add = BS_BUF_INIT;
+  bs_buf ann = BS_BUF_INIT;
   int *kids = NULL;
   size_t nk = 0;
   int r = bs_pdfup_root(u);
@@ -450,16 +452,29 @@ static void pdf_update(bs_ts_ctx *c, bs_ts_pdf *p, bs_pdfup *u)
       bs_buf_puts(&add, " /Annots [");
       for (; li < p->nlinks && p->links[li].from == i; li++) {
         const struct link *k = &p->links[li];
-        if (k->to < 1 || (size_t)k->to > nk)
+        if (!k->uri && (k->to < 1 || (size_t)k->to > nk))
           continue;
         int num = bs_pdfup_new_obj(u);
-        char a[512];
-        int n = snprintf(a, sizeof a,
-                         "<< /Type /Annot /Subtype /Link /Border [0 0 0] /Rect [%.2f %.2f %.2f "
-                         "%.2f] /Dest [%d 0 R /XYZ %.2f %.2f 0] >>",
-                         k->rect[0], H - k->rect[3], k->rect[2], H - k->rect[1],
-                         kids[k->to - 1], k->x, H - k->y);
-        bs_pdfup_set(u, num, a, (size_t)n);
+        bs_buf_clear(&ann);
+        bs_buf_printf(&ann,
+                      "<< /Type /Annot /Subtype /Link /Border [0 0 0] /Rect [%.2f %.2f %.2f %.2f] ",
+                      k->rect[0], H - k->rect[3], k->rect[2], H - k->rect[1]);
+        if (k->uri) {
+          /* a literal string of 7-bit bytes: others are %-escaped, ( ) \ escaped */
+          bs_buf_puts(&ann, "/A << /S /URI /URI (");
+          for (const unsigned char *q = (const unsigned char *)k->uri; *q; q++)
+            if (*q >= 0x80 || *q < 0x20)
+              bs_buf_printf(&ann, "%%%02X", *q);
+            else if (*q == '(' || *q == ')' || *q == '\\')
+              bs_buf_printf(&ann, "\\%c", *q);
+            else
+              bs_buf_putc(&ann, (char)*q);
+          bs_buf_puts(&ann, ") >> >>");
+        } else {
+          bs_buf_printf(&ann, "/Dest [%d 0 R /XYZ %.2f %.2f 0] >>", kids[k->to - 1], k->x,
+                        H - k->y);
+        }
+        bs_pdfup_set(u, num, ann.data, ann.len);
         bs_buf_printf(&add, " %d 0 R", num);
       }
       bs_buf_puts(&add, "]\n");
@@ -487,6 +502,7 @@ done:
   bs_buf_free(&pages);
   bs_buf_free(&obj);
   bs_buf_free(&add);
+  bs_buf_free(&ann);
 }
 
 bs_status bs_ts_draw_begin(bs_ts_ctx *c, const bs_node *root, FILE *f, bs_ts_pdf **out,
@@ -579,7 +595,9 @@ static void outline_chapter(bs_ts_ctx *c, bs_ts_pdf *p)
     /* a first-level heading repeating the chapter title is not listed twice */
     if (h->level == 1 && i > 0 && c->heads[0].level == 0 && !strcmp(h->text, c->heads[0].text))
       continue;
-    int lv = h->level < 0 ? 0 : h->level > 6 ? 6 : h->level;
+    /* chapters nest under the part before them */
+    int lv = h->level + (c->in_part && !bs_ts_is_divider(c->doc));
+    lv = lv < 0 ? 0 : lv > 6 ? 6 : lv;
     int parent = CAIRO_PDF_OUTLINE_ROOT;
     for (int k = lv - 1; k >= 0; k--)
       if (p->ol[k]) {
@@ -601,6 +619,50 @@ static void outline_chapter(bs_ts_ctx *c, bs_ts_pdf *p)
   }
 }
 
+/* External links (#5): one rectangle per line over the runs of each link, written as URI
+ * link annotations by pdf_update. */
+static void page_links(bs_ts_ctx *c, bs_ts_pdf *p, const bs_ts_page *pg, size_t phys)
+{
+  for (size_t li = pg->l0; li < pg->l1; li++) {
+    const bs_ts_line *l = &c->lines_v[li];
+    for (size_t r = 0; r < l->nruns;) {
+      int id = l->runs[r].link;
+      if (!id || (size_t)id > c->nhrefs) {
+        r++;
+        continue;
+      }
+      double a = 1e300, b = -1e300;
+      for (; r < l->nruns && l->runs[r].link == id; r++)
+        for (size_t k = 0; k < l->runs[r].ng; k++) {
+          const bs_ts_pglyph *g = &l->runs[r].g[k];
+          a = fmin(a, g->p);
+          b = fmax(b, g->p + g->adv);
+        }
+      if (b <= a)
+        continue;
+      p->links = bs_xrealloc(p->links, (p->nlinks + 1) * sizeof *p->links);
+      struct link *k = &p->links[p->nlinks++];
+      memset(k, 0, sizeof *k);
+      k->from = phys;
+      k->uri = c->hrefs[id - 1];
+      double band = l->slots * c->pitch - c->gap;
+      if (c->vertical) {
+        k->rect[0] = l->ox - band / 2;
+        k->rect[1] = l->oy + a;
+        k->rect[2] = l->ox + band / 2;
+        k->rect[3] = l->oy + b;
+      } else {
+        k->rect[0] = l->ox + a;
+        k->rect[1] = l->oy;
+        k->rect[2] = l->ox + b;
+        k->rect[3] = l->oy + l->size;
+      }
+      for (int i = 0; i < 4; i++)
+        k->rect[i] += c->trim_x;
+    }
+  }
+}
+
 bs_status bs_ts_draw_chapter(bs_ts_ctx *c, void *user, bs_error *err)
 {
   bs_ts_pdf *p = user;
@@ -614,7 +676,8 @@ bs_status bs_ts_draw_chapter(bs_ts_ctx *c, void *user, bs_error *err)
     bs_status fst = bs_ts_content_draw(c, p, pi, err);
     if (fst != BS_OK)
       return fst;
-    if (!pg->blank)
+    page_links(c, p, pg, (size_t)pg->number - 1);
+    if (!pg->blank && !pg->divider)
       draw_folio(cr, c, &fs, p->batch, pg);
     if (c->opts->crop_marks)
       draw_crop_marks(cr, c);
@@ -719,6 +782,7 @@ static void draw_front(bs_ts_ctx *c, bs_ts_pdf *p)
         for (int i = 0; i < 4; i++)
           k->rect[i] += c->trim_x;
         k->to = t->page;
+        k->uri = NULL;
         dest_xy(c, t->x, t->y, &k->x, &k->y);
       }
     }

@@ -253,6 +253,8 @@ void bs_ts_notes_place(bs_ts_ctx *c)
       c->pages[c->npages].l0 = c->pages[c->npages].l1 = nbody;
       c->pages[c->npages].number++;
       c->pages[c->npages].blank = false;
+      c->pages[c->npages].opening = false;
+      c->pages[c->npages].divider = false;
       c->npages++;
     }
     bs_ts_page *pg = &c->pages[pi];

@@ -14,6 +14,11 @@ typedef struct walk {
   bool new_page;
   int head_level; /* of the paragraph being collected: 0 title, 1–6 heading, -1 none */
   const bs_node *head_node;
+  struct span {
+    size_t a, b; /* bytes of the collected text */
+    const char *href;
+  } *links;      /* external links in the paragraph being collected */
+  size_t nlinks;
   bs_ts_ruby_list ruby; /* content hook: rubies and note marks of the paragraph (ruby.c) */
 } walk;
 
@@ -49,6 +54,20 @@ static void inlines(walk *w, const bs_node *n, unsigned char sty)
     case BS_NODE_EMPHASIS_MARK:
       inlines(w, k, sty | BS_ST_DOTS); /* E2: CJK has no italics */
       break;
+    case BS_NODE_LINK: {
+      /* an external link (#5: clickable in the PDF): an absolute URI; in-document anchors
+       * and links relative to a saved page lead nowhere from a PDF */
+      const char *href = bs_node_get_href(k);
+      const char *colon = href ? strchr(href, ':') : NULL;
+      size_t a = w->text.len;
+      inlines(w, k, sty);
+      if (colon && colon > href && !memchr(href, '/', (size_t)(colon - href)) &&
+          w->text.len > a) {
+        w->links = bs_xrealloc(w->links, (w->nlinks + 1) * sizeof *w->links);
+        w->links[w->nlinks++] = (struct span){a, w->text.len, href};
+      }
+      break;
+    }
     case BS_NODE_RUBY: { /* content hook (ruby.c) */
       size_t s0 = w->text.len;
       inlines(w, k, sty);
@@ -88,6 +107,7 @@ static bs_status flush(walk *w, double size, const bs_ts_block *blk, bs_error *e
     bs_ts_ruby_list_free(&w->ruby);
     bs_buf_clear(&w->text);
     bs_buf_clear(&w->style);
+    w->nlinks = 0;
     return bs_error_set(err, BS_ERR_LIMIT, NULL, 0, 0, "paragraph longer than %d bytes",
                         BS_TS_MAX_PARA);
   }
@@ -124,6 +144,21 @@ static bs_status flush(walk *w, double size, const bs_ts_block *blk, bs_error *e
     h->line = first_line;
   }
   w->head_level = -1;
+  /* runs inside external links */
+  for (size_t k = 0; st == BS_OK && k < w->nlinks; k++) {
+    size_t la = w->links[k].a > a ? w->links[k].a - a : 0, lb = w->links[k].b - a;
+    if (w->links[k].b <= a || la >= p.len)
+      continue;
+    c->hrefs = bs_xrealloc(c->hrefs, (c->nhrefs + 1) * sizeof *c->hrefs);
+    c->hrefs[c->nhrefs++] = w->links[k].href;
+    for (size_t li = first_line; li < c->nlines; li++)
+      for (size_t r = 0; r < c->lines_v[li].nruns; r++) {
+        bs_ts_prun *run = &c->lines_v[li].runs[r];
+        if (run->p0 < lb && run->p0 + run->len > la)
+          run->link = (int)c->nhrefs;
+      }
+  }
+  w->nlinks = 0;
   bs_ts_para_free(&p);
   return st;
 }
@@ -278,9 +313,10 @@ static bs_status blocks(walk *w, const bs_node *n, double indent, bs_error *err)
 bs_status bs_ts_para_text(bs_ts_ctx *c, const char *text, unsigned char style, double size,
                           const bs_ts_block *blk, bs_error *err)
 {
-  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, -1, NULL, {0}};
+  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, -1, NULL, NULL, 0, {0}};
   put(&w, text, strlen(text), style);
   bs_status st = flush(&w, size, blk, err);
+  free(w.links);
   bs_buf_free(&w.text);
   bs_buf_free(&w.style);
   return st;
@@ -293,6 +329,7 @@ static void new_page(bs_ts_ctx *c, size_t first_line)
   c->pages[c->npages].number = c->page_base + (int)c->npages + 1;
   c->pages[c->npages].blank = false;
   c->pages[c->npages].opening = false;
+  c->pages[c->npages].divider = false;
   static const char *tags[] = {"zh-Hant", "zh-HK", "zh-Hans", "ja", "ko"};
   int region = first_line < c->nlines ? c->lines_v[first_line].region : c->region;
   snprintf(c->pages[c->npages].lang, sizeof c->pages[c->npages].lang, "%s", tags[region]);
@@ -384,6 +421,7 @@ void bs_ts_chapter_free(bs_ts_ctx *c)
   for (size_t i = 0; i < c->nheads; i++)
     free(c->heads[i].text);
   c->nheads = 0;
+  c->nhrefs = 0;
 }
 
 /* Reports progress to the options' callback: chapters done of total, pages so far. */
@@ -407,6 +445,8 @@ static bs_status emit_chapter(bs_ts_ctx *c, bs_ts_emit_fn emit, void *user, bool
   bs_ts_notes_place(c); /* content hook: page-foot notes (horizontal) */
   if (last && c->npages == 0 && c->page_base == 0)
     new_page(c, 0); /* an empty book still has a page */
+  for (size_t i = 0; c->book && bs_ts_is_divider(c->doc) && i < c->npages; i++)
+    c->pages[i].divider = true;
   bs_ts_front_note(c);
   bs_status st = c->npages ? emit(c, user, err) : BS_OK;
   c->page_base += (int)c->npages;
@@ -523,10 +563,28 @@ static bs_status notes_section(walk *w, bs_error *err)
   return st;
 }
 
+/* A part's title page: the title in large bold Hei a third down the page (horizontal) or in
+ * the first columns (vertical), nothing else. */
+static bs_status part_title(walk *w, const bs_node *doc, bs_error *err)
+{
+  bs_ts_ctx *c = w->c;
+  bs_ts_block blk = bs_ts_body_block(c, 0);
+  blk.kind = BS_LINE_HEADING;
+  blk.slots = c->lines / 3 > 3 ? c->lines / 3 : 3;
+  blk.first_indent = c->vertical ? 4 * c->size : 0;
+  blk.center = !c->vertical;
+  blk.justify = false;
+  const char *title = bs_node_get_meta(doc, BS_META_TITLE);
+  put(w, title, strlen(title), BS_ST_BOLD | BS_ST_HEI); /* E4 */
+  w->head_level = 0;
+  w->head_node = doc;
+  return flush(w, c->size * 2, &blk, err);
+}
+
 bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, void *user,
                        bs_error *err)
 {
-  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, -1, NULL, {0}};
+  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, -1, NULL, NULL, 0, {0}};
   bs_status st = BS_OK;
   c->page_base = 0;
   c->chapter = 0;
@@ -538,8 +596,11 @@ bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, vo
     for (const bs_node *d = bs_node_first_child(root); d && !st; d = bs_node_next(d)) {
       w.new_page = true; /* each document starts a new page */
       c->doc = d;
+      bool divider = bs_ts_is_divider(d);
       st = bs_ts_set_lang(c, bs_node_get_inherited_lang(d), err);
-      if (st == BS_OK)
+      if (st == BS_OK && divider)
+        st = part_title(&w, d, err);
+      else if (st == BS_OK)
         st = title_block(&w, d, err);
       if (st == BS_OK)
         st = blocks(&w, d, 0, err);
@@ -547,6 +608,7 @@ bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, vo
         st = notes_section(&w, err); /* content hook */
       if (st == BS_OK)
         st = emit_chapter(c, emit, user, !bs_node_next(d), err);
+      c->in_part = c->in_part || divider;
       if (st == BS_OK)
         progress(c, ++done, total);
     }
@@ -566,6 +628,7 @@ bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, vo
     if (st == BS_OK)
       progress(c, 1, 1);
   }
+  free(w.links);
   bs_buf_free(&w.text);
   bs_buf_free(&w.style);
   bs_ts_ruby_list_free(&w.ruby);

@@ -188,6 +188,7 @@ void bs_ts_ruby_place(bs_ts_ctx *c, const bs_ts_para *p, size_t s, size_t e, dou
     o->ng = r->ng;
     o->g = bs_xcalloc(r->ng, sizeof *o->g);
     o->ruby = r->id;
+    o->p0 = r->start; /* the base's bytes: an annotation belongs to a link its base is in */
     if (c->vertical) /* right of the column: its axis half an annotation em beyond the base */
       cairo_matrix_init_translate(&o->m, p->size / 2 + r->size / 2, 0);
     else /* over the line: the annotation's em box sits on the base's */

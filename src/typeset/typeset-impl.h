@@ -128,6 +128,8 @@ typedef struct bs_ts_prun {
   double size;
   bs_ts_orient orient;
   bool halved;
+  size_t p0;        /* its first byte in the paragraph */
+  int link;         /* an external link it is part of (index + 1 in c->hrefs), or 0 */
   cairo_matrix_t m; /* run local → line local */
   char *text;       /* owned */
   size_t len;
@@ -179,6 +181,7 @@ typedef struct bs_ts_page {
   int number;
   bool blank;    /* left empty so that a chapter opens on a recto: no folio */
   bool opening;  /* a chapter's first page: no running head (§7.5) */
+  bool divider;  /* a part's title page: no folio either */
 } bs_ts_page;
 
 /* A chapter title (level 0) or heading, with where pagination put it. */
@@ -247,8 +250,11 @@ struct bs_ts_ctx {
   const bs_node *doc;  /* its document */
   bs_ts_head *heads;   /* its title and headings, in order */
   size_t nheads, capheads;
+  const char **hrefs;  /* its external links' targets (in the tree) */
+  size_t nhrefs;
   int para_counter;
   bool recto;          /* chapters open on a recto page */
+  bool in_part;        /* a part divider came before: chapters nest one level under it */
   bool recto_breaks;   /* every page break opens a recto (front matter) */
   /* front matter (book.c): the contents, laid out before the chapters, drawn after them */
   bool toc;
@@ -337,6 +343,8 @@ void bs_ts_line_free(bs_ts_line *l);
 /* book.c: front matter, running heads, outline */
 /* Collects the contents' entries and lays the contents out into c->front_lines/front_pages. */
 bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err);
+/* A part divider of a book: an empty document with a title (the manifest's parts). */
+bool bs_ts_is_divider(const bs_node *doc);
 /* Records where the current chapter's headings landed for the contents. */
 void bs_ts_front_note(bs_ts_ctx *c);
 /* The running head of a page of the current chapter ("" for none) (§7.5). */

@@ -181,6 +181,7 @@ void bs_ts_ctx_free(bs_ts_ctx *c)
   bs_ts_chapter_free(c);
   free(c->lines_v);
   free(c->heads);
+  free(c->hrefs);
   for (size_t i = 0; i < c->nfront_lines; i++)
     bs_ts_line_free(&c->front_lines[i]);
   free(c->front_lines);
