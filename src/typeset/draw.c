@@ -558,6 +558,7 @@ void bs_ts_pdf_add_link(const bs_ts_ctx *c, bs_ts_pdf *p, size_t from, const dou
 {
   p->links = bs_xrealloc(p->links, (p->nlinks + 1) * sizeof *p->links);
   struct link *k = &p->links[p->nlinks++];
+  memset(k, 0, sizeof *k);
   k->from = from;
   k->rect[0] = rect[0] + c->trim_x;
   k->rect[1] = rect[1] + c->trim_y;
