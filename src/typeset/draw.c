@@ -291,6 +291,12 @@ static void fit_head(bs_ts_ctx *c, font_state *fs, batch *bt, const char *head, 
 
 void bs_ts_head_text(bs_ts_ctx *c, const bs_ts_page *pg, char *out, size_t n)
 {
+  /* none where the margin has no room for it (narrow --margins) */
+  double room = c->vertical ? c->page_h - (c->area_y + c->area_h) : c->area_y;
+  if (room < 1.9 * c->size) {
+    snprintf(out, n, "%s", "");
+    return;
+  }
   fit_head(c, NULL, NULL, bs_ts_running_head(c, pg), c->size * 0.8, out, n);
 }
 
