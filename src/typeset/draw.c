@@ -22,11 +22,16 @@ struct bs_ts_pdf {
     double rect[4];   /* x0 y0 x1 y1, PDF page space with y down */
     int to;           /* page number */
     double x, y;      /* destination, PDF page space with y down */
-    const char *uri;  /* or an external target (then `to` is 0) */
   } *links;
   size_t nlinks;
   FILE *f;
   bool write_failed;
+  struct uri_link {
+    size_t from;     /* physical page (0-based, drawing order) */
+    double rect[4];  /* x0 y0 x1 y1, PDF page space with y down */
+    const char *uri; /* in the tree */
+  } *uris;           /* external links, in drawing order */
+  size_t nuris;
 };
 
 static cairo_status_t write_file(void *closure, const unsigned char *data, unsigned int len)
@@ -291,6 +296,12 @@ static void fit_head(bs_ts_ctx *c, font_state *fs, batch *bt, const char *head, 
 
 void bs_ts_head_text(bs_ts_ctx *c, const bs_ts_page *pg, char *out, size_t n)
 {
+  /* none where the margin has no room for it (narrow --margins) */
+  double room = c->vertical ? c->page_h - (c->area_y + c->area_h) : c->area_y;
+  if (room < 1.9 * c->size) {
+    snprintf(out, n, "%s", "");
+    return;
+  }
   fit_head(c, NULL, NULL, bs_ts_running_head(c, pg), c->size * 0.8, out, n);
 }
 
@@ -442,43 +453,54 @@ static void pdf_update(bs_ts_ctx *c, bs_ts_pdf *p, bs_pdfup *u)
              " /TrimBox [%.3f %.3f %.3f %.3f] /BleedBox [%.3f %.3f %.3f %.3f]\n", e, e, e + w,
              e + h, e - b, e - b, e + w + b, e + h + b);
   }
-  size_t li = 0;
+  size_t li = 0, ui = 0;
   for (size_t i = 0; i < nk; i++) {
     bs_buf_clear(&add);
     bs_buf_puts(&add, boxes);
     while (li < p->nlinks && p->links[li].from < i)
       li++;
-    if (li < p->nlinks && p->links[li].from == i) {
+    while (ui < p->nuris && p->uris[ui].from < i)
+      ui++;
+    bool annots = (li < p->nlinks && p->links[li].from == i) ||
+                  (ui < p->nuris && p->uris[ui].from == i);
+    if (annots)
       bs_buf_puts(&add, " /Annots [");
-      for (; li < p->nlinks && p->links[li].from == i; li++) {
-        const struct link *k = &p->links[li];
-        if (!k->uri && (k->to < 1 || (size_t)k->to > nk))
-          continue;
-        int num = bs_pdfup_new_obj(u);
-        bs_buf_clear(&ann);
-        bs_buf_printf(&ann,
-                      "<< /Type /Annot /Subtype /Link /Border [0 0 0] /Rect [%.2f %.2f %.2f %.2f] ",
-                      k->rect[0], H - k->rect[3], k->rect[2], H - k->rect[1]);
-        if (k->uri) {
-          /* a literal string of 7-bit bytes: others are %-escaped, ( ) \ escaped */
-          bs_buf_puts(&ann, "/A << /S /URI /URI (");
-          for (const unsigned char *q = (const unsigned char *)k->uri; *q; q++)
-            if (*q >= 0x80 || *q < 0x20)
-              bs_buf_printf(&ann, "%%%02X", *q);
-            else if (*q == '(' || *q == ')' || *q == '\\')
-              bs_buf_printf(&ann, "\\%c", *q);
-            else
-              bs_buf_putc(&ann, (char)*q);
-          bs_buf_puts(&ann, ") >> >>");
-        } else {
-          bs_buf_printf(&ann, "/Dest [%d 0 R /XYZ %.2f %.2f 0] >>", kids[k->to - 1], k->x,
-                        H - k->y);
-        }
-        bs_pdfup_set(u, num, ann.data, ann.len);
-        bs_buf_printf(&add, " %d 0 R", num);
-      }
-      bs_buf_puts(&add, "]\n");
+    for (; li < p->nlinks && p->links[li].from == i; li++) {
+      const struct link *k = &p->links[li];
+      if (k->to < 1 || (size_t)k->to > nk)
+        continue;
+      int num = bs_pdfup_new_obj(u);
+      bs_buf_clear(&ann);
+      bs_buf_printf(&ann,
+                    "<< /Type /Annot /Subtype /Link /Border [0 0 0] /Rect [%.2f %.2f %.2f %.2f] "
+                    "/Dest [%d 0 R /XYZ %.2f %.2f 0] >>",
+                    k->rect[0], H - k->rect[3], k->rect[2], H - k->rect[1], kids[k->to - 1],
+                    k->x, H - k->y);
+      bs_pdfup_set(u, num, ann.data, ann.len);
+      bs_buf_printf(&add, " %d 0 R", num);
     }
+    for (; ui < p->nuris && p->uris[ui].from == i; ui++) {
+      const struct uri_link *k = &p->uris[ui];
+      int num = bs_pdfup_new_obj(u);
+      bs_buf_clear(&ann);
+      bs_buf_printf(&ann,
+                    "<< /Type /Annot /Subtype /Link /Border [0 0 0] /Rect [%.2f %.2f %.2f %.2f] "
+                    "/A << /S /URI /URI (",
+                    k->rect[0], H - k->rect[3], k->rect[2], H - k->rect[1]);
+      /* a literal string of 7-bit bytes: others are %-escaped, ( ) \ escaped */
+      for (const unsigned char *q = (const unsigned char *)k->uri; *q; q++)
+        if (*q >= 0x80 || *q < 0x20)
+          bs_buf_printf(&ann, "%%%02X", *q);
+        else if (*q == '(' || *q == ')' || *q == '\\')
+          bs_buf_printf(&ann, "\\%c", *q);
+        else
+          bs_buf_putc(&ann, (char)*q);
+      bs_buf_puts(&ann, ") >> >>");
+      bs_pdfup_set(u, num, ann.data, ann.len);
+      bs_buf_printf(&add, " %d 0 R", num);
+    }
+    if (annots)
+      bs_buf_puts(&add, "]\n");
     if (add.len && bs_pdfup_get(u, kids[i], &obj) && dict_append(&obj, add.data))
       bs_pdfup_set(u, kids[i], obj.data, obj.len);
   }
@@ -641,9 +663,8 @@ static void page_links(bs_ts_ctx *c, bs_ts_pdf *p, const bs_ts_page *pg, size_t 
         }
       if (b <= a)
         continue;
-      p->links = bs_xrealloc(p->links, (p->nlinks + 1) * sizeof *p->links);
-      struct link *k = &p->links[p->nlinks++];
-      memset(k, 0, sizeof *k);
+      p->uris = bs_xrealloc(p->uris, (p->nuris + 1) * sizeof *p->uris);
+      struct uri_link *k = &p->uris[p->nuris++];
       k->from = phys;
       k->uri = c->hrefs[id - 1];
       double band = l->slots * c->pitch - c->gap;
@@ -783,7 +804,6 @@ static void draw_front(bs_ts_ctx *c, bs_ts_pdf *p)
         for (int i = 0; i < 4; i++)
           k->rect[i] += c->trim_x;
         k->to = t->page;
-        k->uri = NULL;
         dest_xy(c, t->x, t->y, &k->x, &k->y);
       }
     }
@@ -811,6 +831,7 @@ bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *p, const char *path, bool ok, 
   free(p->batch);
   if (!ok) {
     free(p->links);
+    free(p->uris);
     free(p);
     return BS_OK;
   }
@@ -832,6 +853,7 @@ bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *p, const char *path, bool ok, 
   if (rd && rd != p->f)
     fclose(rd);
   free(p->links);
+  free(p->uris);
   free(p);
   return st;
 }
