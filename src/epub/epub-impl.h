@@ -22,8 +22,6 @@ typedef struct bs_epub_entry {
   char *id;               /* manifest id */
   const char *media_type; /* static string */
   char *properties;       /* manifest properties or NULL */
-  char *data;             /* owned bytes */
-  size_t len;
   bool spine;             /* listed in the spine, in entry order */
   bool compress;          /* deflate (false for images that are compressed already) */
 } bs_epub_entry;
@@ -43,6 +41,17 @@ typedef struct bs_epub_img {
 
 enum { BS_EPUB_NO_ENTRY = (size_t)-1, BS_EPUB_FACES = 5 };
 
+/* zip.c: the container, written as it goes (see there). */
+typedef struct bs_epub_zip bs_epub_zip;
+/* `file` is a FILE * open for writing; `when` the entries' time (seconds since 1970). */
+bs_epub_zip *bs_epub_zip_new(void *file, long long when);
+void bs_epub_zip_add(bs_epub_zip *z, const char *name, const void *data, size_t len,
+                     bool compress);
+uint32_t bs_epub_zip_last_crc(const bs_epub_zip *z);
+/* Writes the central directory; false when a write failed or the archive is too large. */
+bool bs_epub_zip_finish(bs_epub_zip *z);
+void bs_epub_zip_free(bs_epub_zip *z);
+
 typedef struct bs_epub {
   const bs_epub_options *opts;
   const bs_node *root;
@@ -61,21 +70,26 @@ typedef struct bs_epub {
   char *first_chapter;      /* href of the first chapter, for landmarks */
   bool use_fonts_css;       /* --embed-fonts: css/fonts.css is linked */
   void *cps[BS_EPUB_FACES]; /* hb_set_t of the code points per CJK face (fonts.c) */
+  bs_epub_zip *zip;         /* entries go into it as they are added */
+  uint64_t hash[2];         /* of the entries so far, for the content-derived identifier */
+  bs_buf page;              /* the serialised page, reused from page to page */
 } bs_epub;
 
 
 /* epub.c */
+/* Lists a file in the manifest and writes it into the container at once (the caller keeps
+ * `data`). */
 size_t bs_epub_add_entry(bs_epub *e, const char *href, const char *id, const char *media_type,
-                         char *data, size_t len, bool spine, bool compress);
+                         const char *data, size_t len, bool spine, bool compress);
 void bs_epub_add_toc(bs_epub *e, int depth, const char *label, const char *href);
 void bs_epub_warn(bs_epub *e, bs_status code, const char *path, int line, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 /* The language of a node for output: its inherited one, else the book's. */
 const char *bs_epub_lang_of(const bs_epub *e, const bs_node *node);
 bool bs_epub_node_vertical(const bs_epub *e, const bs_node *doc);
-/* Serialises an XML tree into a new buffer (caller frees); `format` indents (only for
- * documents without mixed content). */
-char *bs_epub_xml_dump(void *xml_doc, int format, size_t *len);
+/* Serialises an XML tree into `out` (cleared first); `format` indents (only for documents
+ * without mixed content). */
+void bs_epub_xml_dump(void *xml_doc, int format, bs_buf *out);
 
 /* xhtml.c: one chapter (a document node) into text/cNNNN.xhtml; `book` says whether the
  * chapter belongs to a book (its headings then nest under the chapter's toc line). */
@@ -84,8 +98,8 @@ bs_status bs_epub_chapter(bs_epub *e, const bs_node *doc, int number, bs_error *
 void bs_epub_book_titlepage(bs_epub *e, const bs_node *book);
 /* The cover page: text/cover.xhtml showing the cover image entry. */
 void bs_epub_cover_page(bs_epub *e);
-/* nav.xhtml from the collected toc lines. New buffer, caller frees. */
-char *bs_epub_nav(bs_epub *e, const char *title, size_t *len);
+/* nav.xhtml from the collected toc lines, in e->page. */
+void bs_epub_nav(bs_epub *e, const char *title);
 
 /* text.c */
 /* `s` without XML-forbidden characters (C0 controls but tab and newline, U+FFFE, U+FFFF,

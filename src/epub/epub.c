@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include <libxml/tree.h>
-#include <zip.h>
+#include <libxml/xmlsave.h>
 
 #include "epub-impl.h"
 
@@ -18,11 +18,6 @@
 #define NCX_NS BAD_CAST "http://www.daisy.org/z3986/2005/ncx/"
 #define CONTAINER_NS BAD_CAST "urn:oasis:names:tc:opendocument:xmlns:container"
 
-/* Deflate level: 6 is zlib's default balance; text compresses well and the speed target
- * (1,000 articles in half a second) leaves room for it. */
-enum { DEFLATE_LEVEL = 6 };
-/* DOS dates in zip start in 1980. */
-static const long long DOS_EPOCH = 315532800;
 
 void bs_epub_options_init(bs_epub_options *o)
 {
@@ -63,8 +58,15 @@ bool bs_epub_node_vertical(const bs_epub *e, const bs_node *doc)
   return d == BS_DIR_VERTICAL;
 }
 
+static void hash_bytes(uint64_t *h, const void *d, size_t n)
+{
+  const unsigned char *p = d;
+  for (size_t i = 0; i < n; i++)
+    *h = (*h ^ p[i]) * 0x100000001b3ull;
+}
+
 size_t bs_epub_add_entry(bs_epub *e, const char *href, const char *id, const char *media_type,
-                         char *data, size_t len, bool spine, bool compress)
+                         const char *data, size_t len, bool spine, bool compress)
 {
   if (e->nentries == e->centries) {
     e->centries = e->centries ? e->centries * 2 : 32;
@@ -75,10 +77,26 @@ size_t bs_epub_add_entry(bs_epub *e, const char *href, const char *id, const cha
   x->href = bs_xstrdup(href);
   x->id = bs_xstrdup(id);
   x->media_type = media_type;
-  x->data = data;
-  x->len = len;
   x->spine = spine;
   x->compress = compress;
+  bs_buf name = BS_BUF_INIT;
+  bs_buf_printf(&name, "EPUB/%s", href);
+  bs_epub_zip_add(e->zip, name.data, data, len, compress);
+  bs_buf_free(&name);
+  /* the identifier follows the content: each file's name, size and CRC-32 (already computed
+   * for the container, so the content is not read twice) */
+  unsigned char rec[12];
+  uint32_t crc = bs_epub_zip_last_crc(e->zip);
+  uint64_t l = len;
+  for (int i = 0; i < 4; i++)
+    rec[i] = (unsigned char)(crc >> (8 * i));
+  for (int i = 0; i < 8; i++)
+    rec[4 + i] = (unsigned char)(l >> (8 * i));
+  for (int k = 0; k < 2; k++) {
+    hash_bytes(&e->hash[k], href, strlen(href) + 1);
+    hash_bytes(&e->hash[k], rec, sizeof rec);
+    e->hash[k] = (e->hash[k] ^ (uint64_t)(k + 1)) * 0x100000001b3ull;
+  }
   return e->nentries++;
 }
 
@@ -94,19 +112,23 @@ void bs_epub_add_toc(bs_epub *e, int depth, const char *label, const char *href)
   e->ntoc++;
 }
 
-char *bs_epub_xml_dump(void *xml_doc, int format, size_t *len)
+static int dump_write(void *ctx, const char *data, int len)
 {
-  xmlChar *mem = NULL;
-  int size = 0;
-  xmlDocDumpFormatMemoryEnc((xmlDocPtr)xml_doc, &mem, &size, "UTF-8", format);
-  if (!mem)
+  bs_buf_put(ctx, data, (size_t)len);
+  return len;
+}
+
+void bs_epub_xml_dump(void *xml_doc, int format, bs_buf *out)
+{
+  bs_buf_clear(out);
+  /* straight into our buffer: no libxml2 buffer to grow and copy out of */
+  xmlSaveCtxtPtr ctx = xmlSaveToIO(dump_write, NULL, out, "UTF-8",
+                                   XML_SAVE_AS_XML | (format ? XML_SAVE_FORMAT : 0));
+  if (!ctx || xmlSaveDoc(ctx, (xmlDocPtr)xml_doc) < 0)
     abort(); /* only out of memory makes libxml2 fail here */
-  char *out = bs_xmalloc((size_t)size + 1);
-  memcpy(out, mem, (size_t)size);
-  out[size] = '\0';
-  xmlFree(mem);
-  *len = (size_t)size;
-  return out;
+  xmlSaveClose(ctx);
+  if (!out->data)
+    bs_buf_grow(out, 0);
 }
 
 static void free_epub(bs_epub *e)
@@ -115,7 +137,6 @@ static void free_epub(bs_epub *e)
     free(e->entries[i].href);
     free(e->entries[i].id);
     free(e->entries[i].properties);
-    free(e->entries[i].data);
   }
   free(e->entries);
   for (size_t i = 0; i < e->ntoc; i++) {
@@ -128,6 +149,8 @@ static void free_epub(bs_epub *e)
   free(e->images);
   free(e->first_chapter);
   bs_epub_fonts_free(e);
+  bs_epub_zip_free(e->zip);
+  bs_buf_free(&e->page);
 }
 
 /* W3CDTF (YYYY, YYYY-MM, YYYY-MM-DD, optionally with a time): only such dates go into
@@ -166,20 +189,11 @@ static char *iso_date(const char *s)
   return bs_xstrdup(buf);
 }
 
-/* Two FNV-1a 64 hashes over the content give the 128 bits of a stable urn:uuid. */
+/* Two FNV-1a 64 hashes over the content (bs_epub_add_entry) give the 128 bits of a stable
+ * urn:uuid. */
 static void content_uuid(const bs_epub *e, char out[64])
 {
-  uint64_t h[2] = {0xcbf29ce484222325ull, 0x84222325cbf29ce4ull};
-  for (int k = 0; k < 2; k++)
-    for (size_t i = 0; i < e->nentries; i++) {
-      const unsigned char *d = (const unsigned char *)e->entries[i].data;
-      for (size_t j = 0; j < e->entries[i].len; j++)
-        h[k] = (h[k] ^ d[j]) * 0x100000001b3ull;
-      const unsigned char *n = (const unsigned char *)e->entries[i].href;
-      for (; *n; n++)
-        h[k] = (h[k] ^ *n) * 0x100000001b3ull;
-      h[k] = (h[k] ^ (uint64_t)(k + 1)) * 0x100000001b3ull;
-    }
+  const uint64_t *h = e->hash;
   unsigned char b[16];
   for (int i = 0; i < 8; i++) {
     b[i] = (unsigned char)(h[0] >> (56 - 8 * i));
@@ -212,8 +226,7 @@ static char *meta(bs_epub *e, const bs_node *n, bs_meta_key key)
   return c;
 }
 
-static char *package_doc(bs_epub *e, const char *id, const char *title, time_t modified,
-                         size_t *len)
+static void package_doc(bs_epub *e, const char *id, const char *title, time_t modified)
 {
   const bs_node *root = e->root;
   xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
@@ -319,9 +332,8 @@ static char *package_doc(bs_epub *e, const char *id, const char *title, time_t m
     if (e->entries[i].spine)
       xmlNewProp(xmlNewChild(spine, NULL, BAD_CAST "itemref", NULL), BAD_CAST "idref",
                  BAD_CAST e->entries[i].id);
-  char *out = bs_epub_xml_dump(doc, 1, len);
+  bs_epub_xml_dump(doc, 1, &e->page);
   xmlFreeDoc(doc);
-  return out;
 }
 
 static void ncx_points(const bs_epub *e, xmlNodePtr parent, size_t i, size_t end, int *order)
@@ -345,7 +357,7 @@ static void ncx_points(const bs_epub *e, xmlNodePtr parent, size_t i, size_t end
   }
 }
 
-static char *ncx_doc(const bs_epub *e, const char *id, const char *title, size_t *len)
+static void ncx_doc(bs_epub *e, const char *id, const char *title)
 {
   xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
   xmlNodePtr ncx = xmlNewDocNode(doc, NULL, BAD_CAST "ncx", NULL);
@@ -373,12 +385,11 @@ static char *ncx_doc(const bs_epub *e, const char *id, const char *title, size_t
                   BAD_CAST title);
   int order = 0;
   ncx_points(e, xmlNewChild(ncx, NULL, BAD_CAST "navMap", NULL), 0, e->ntoc, &order);
-  char *out = bs_epub_xml_dump(doc, 1, len);
+  bs_epub_xml_dump(doc, 1, &e->page);
   xmlFreeDoc(doc);
-  return out;
 }
 
-static char *container_doc(size_t *len)
+static void container_doc(bs_buf *out)
 {
   xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
   xmlNodePtr c = xmlNewDocNode(doc, NULL, BAD_CAST "container", NULL);
@@ -389,86 +400,8 @@ static char *container_doc(size_t *len)
                               BAD_CAST "rootfile", NULL);
   xmlNewProp(rf, BAD_CAST "full-path", BAD_CAST "EPUB/content.opf");
   xmlNewProp(rf, BAD_CAST "media-type", BAD_CAST "application/oebps-package+xml");
-  char *out = bs_epub_xml_dump(doc, 1, len);
+  bs_epub_xml_dump(doc, 1, out);
   xmlFreeDoc(doc);
-  return out;
-}
-
-typedef struct zfile {
-  const char *name;
-  const char *data;
-  size_t len;
-  bool compress;
-} zfile;
-
-/* Packs `files` in order into a zip in memory; the first (mimetype) is stored. */
-static bs_status zip_all(const zfile *files, size_t n, time_t mtime, char **out, size_t *outlen,
-                         const char *path, bs_error *err)
-{
-  bs_status st = BS_OK;
-  zip_error_t zerr;
-  zip_error_init(&zerr);
-  zip_source_t *mem = zip_source_buffer_create(NULL, 0, 0, &zerr);
-  zip_t *za = mem ? zip_open_from_source(mem, ZIP_TRUNCATE, &zerr) : NULL;
-  if (!za) {
-    st = bs_error_set(err, BS_ERR_LIBRARY, path, 0, 0, "libzip: %s", zip_error_strerror(&zerr));
-    if (mem)
-      zip_source_free(mem);
-    goto done;
-  }
-  zip_source_keep(mem);
-  for (size_t i = 0; i < n; i++) {
-    zip_source_t *s = zip_source_buffer(za, files[i].data, files[i].len, 0);
-    zip_int64_t idx = s ? zip_file_add(za, files[i].name, s, ZIP_FL_ENC_UTF_8) : -1;
-    if (idx < 0) {
-      if (s)
-        zip_source_free(s);
-      st = bs_error_set(err, BS_ERR_LIBRARY, path, 0, 0, "libzip: %s", zip_strerror(za));
-      zip_discard(za);
-      goto done;
-    }
-    zip_set_file_compression(za, (zip_uint64_t)idx,
-                             files[i].compress ? ZIP_CM_DEFLATE : ZIP_CM_STORE,
-                             files[i].compress ? DEFLATE_LEVEL : 0);
-    zip_file_set_mtime(za, (zip_uint64_t)idx, mtime, 0);
-  }
-  if (zip_close(za) != 0) {
-    st = bs_error_set(err, BS_ERR_LIBRARY, path, 0, 0, "libzip: %s", zip_strerror(za));
-    zip_discard(za);
-    goto done;
-  }
-  zip_stat_t sb;
-  if (zip_source_stat(mem, &sb) != 0 || zip_source_open(mem) != 0) {
-    st = bs_error_set(err, BS_ERR_LIBRARY, path, 0, 0, "libzip: cannot read the archive back");
-    goto done;
-  }
-  *outlen = (size_t)sb.size;
-  *out = bs_xmalloc(*outlen + 1);
-  if (zip_source_read(mem, *out, sb.size) != (zip_int64_t)sb.size) {
-    free(*out);
-    *out = NULL;
-    st = bs_error_set(err, BS_ERR_LIBRARY, path, 0, 0, "libzip: cannot read the archive back");
-  }
-  zip_source_close(mem);
-done:
-  if (mem)
-    zip_source_free(mem);
-  zip_error_fini(&zerr);
-  return st;
-}
-
-/* libzip turns a time into DOS fields with localtime(); pick the time whose local fields are
- * the UTC fields of `t`, so the archive does not depend on the time zone. */
-static time_t zip_time(long long t)
-{
-  if (t < DOS_EPOCH)
-    t = DOS_EPOCH;
-  time_t tt = (time_t)t;
-  struct tm tm;
-  gmtime_r(&tt, &tm);
-  tm.tm_isdst = -1;
-  time_t local = mktime(&tm);
-  return local == (time_t)-1 ? tt : local;
 }
 
 static bs_status load_css(bs_epub *e, const char *name, const char *builtin, bs_error *err)
@@ -491,6 +424,7 @@ static bs_status load_css(bs_epub *e, const char *name, const char *builtin, bs_
   char id[32];
   snprintf(id, sizeof id, "css-%.*s", (int)(strchr(name, '.') - name), name);
   bs_epub_add_entry(e, href.data, id, "text/css", data, len, false, true);
+  free(data);
   bs_buf_free(&href);
   return BS_OK;
 }
@@ -513,11 +447,12 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
 
   bs_status st = BS_OK;
   bs_epub e = {0};
-  char *title = NULL, *archive = NULL, *opf = NULL, *nav = NULL, *ncx = NULL, *cont = NULL;
+  char *title = NULL;
   char *lang_copy = NULL;
-  zfile *files = NULL;
-  size_t archive_len = 0;
+  bs_atomic_file *af = NULL;
   e.opts = opts;
+  e.hash[0] = 0xcbf29ce484222325ull;
+  e.hash[1] = 0x84222325cbf29ce4ull;
   e.root = root;
   e.cover_entry = BS_EPUB_NO_ENTRY;
   e.forced = opts->direction;
@@ -549,6 +484,17 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
       e.use_horizontal_css = true;
   }
 
+  /* the container is written as the files come: mimetype first and stored (OCF), then the
+   * container document, which names the package document written last */
+  time_t now = opts->source_date >= 0 ? (time_t)opts->source_date : time(NULL);
+  if ((st = bs_atomic_open(path, &af, err)) != BS_OK)
+    goto done;
+  e.zip = bs_epub_zip_new(bs_atomic_stream(af), (long long)now);
+  static const char mimetype[] = "application/epub+zip";
+  bs_epub_zip_add(e.zip, "mimetype", mimetype, sizeof mimetype - 1, false);
+  container_doc(&e.page);
+  bs_epub_zip_add(e.zip, "META-INF/container.xml", e.page.data, e.page.len, true);
+
   /* stylesheets: ours, then the user's */
   if ((st = load_css(&e, "base.css", bs_epub_css_base, err)) != BS_OK)
     goto done;
@@ -564,6 +510,7 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
     if ((st = bs_read_all(opts->css_path, &data, &len, err)) != BS_OK)
       goto done;
     bs_epub_add_entry(&e, "css/user.css", "css-user", "text/css", data, len, false, true);
+    free(data);
     e.use_user_css = true;
   }
   e.use_fonts_css = opts->embed_fonts;
@@ -619,59 +566,24 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
   free(user_id);
   if (opts->embed_fonts) {
     /* the nav's labels count too; it is written again below with the same text */
-    size_t nl;
-    free(bs_epub_nav(&e, title, &nl));
+    bs_epub_nav(&e, title);
     bs_epub_fonts_pack(&e);
   }
-  time_t now = opts->source_date >= 0 ? (time_t)opts->source_date : time(NULL);
-  size_t opf_len, nav_len, ncx_len, cont_len;
-  nav = bs_epub_nav(&e, title, &nav_len);
-  ncx = ncx_doc(&e, id, title, &ncx_len);
-  opf = package_doc(&e, id, title, now, &opf_len);
-  cont = container_doc(&cont_len);
-
-  static const char mimetype[] = "application/epub+zip";
-  size_t nfiles = 0;
-  files = bs_xcalloc(e.nentries + 5, sizeof *files);
-  files[nfiles++] = (zfile){"mimetype", mimetype, sizeof mimetype - 1, false};
-  files[nfiles++] = (zfile){"META-INF/container.xml", cont, cont_len, true};
-  files[nfiles++] = (zfile){"EPUB/content.opf", opf, opf_len, true};
-  files[nfiles++] = (zfile){"EPUB/nav.xhtml", nav, nav_len, true};
-  files[nfiles++] = (zfile){"EPUB/toc.ncx", ncx, ncx_len, true};
-  bs_buf names = BS_BUF_INIT;
-  size_t *offs = bs_xcalloc(e.nentries + 1, sizeof *offs);
-  for (size_t i = 0; i < e.nentries; i++) {
-    offs[i] = names.len;
-    bs_buf_printf(&names, "EPUB/%s", e.entries[i].href);
-    bs_buf_putc(&names, '\0');
-  }
-  for (size_t i = 0; i < e.nentries; i++)
-    files[nfiles++] = (zfile){names.data + offs[i], e.entries[i].data, e.entries[i].len,
-                              e.entries[i].compress};
-  st = zip_all(files, nfiles, zip_time(opts->source_date >= 0 ? opts->source_date : now),
-               &archive, &archive_len, path, err);
-  free(offs);
-  bs_buf_free(&names);
-  if (st != BS_OK)
-    goto done;
-
-  bs_atomic_file *af;
-  if ((st = bs_atomic_open(path, &af, err)) != BS_OK)
-    goto done;
-  if (fwrite(archive, 1, archive_len, (FILE *)bs_atomic_stream(af)) != archive_len) {
-    bs_atomic_abort(af);
-    st = bs_error_set(err, BS_ERR_IO, path, 0, 0, "write error");
+  bs_epub_nav(&e, title);
+  bs_epub_zip_add(e.zip, "EPUB/nav.xhtml", e.page.data, e.page.len, true);
+  ncx_doc(&e, id, title);
+  bs_epub_zip_add(e.zip, "EPUB/toc.ncx", e.page.data, e.page.len, true);
+  package_doc(&e, id, title, now);
+  bs_epub_zip_add(e.zip, "EPUB/content.opf", e.page.data, e.page.len, true);
+  if (!bs_epub_zip_finish(e.zip)) {
+    st = bs_error_set(err, BS_ERR_IO, path, 0, 0, "write error (or an EPUB over 4 GB)");
     goto done;
   }
   st = bs_atomic_commit(af, err);
+  af = NULL;
 done:
-  free(files);
+  bs_atomic_abort(af);
   free(title);
-  free(archive);
-  free(opf);
-  free(nav);
-  free(ncx);
-  free(cont);
   free_epub(&e);
   free(lang_copy);
   return st;

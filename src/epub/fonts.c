@@ -154,6 +154,7 @@ void bs_epub_fonts_pack(bs_epub *e)
     char id[32];
     snprintf(id, sizeof id, "font-%s", faces[f].tag);
     bs_epub_add_entry(e, faces[f].file, id, "font/otf", data, len, false, true);
+    free(data);
     bs_buf_printf(&css,
                   "@font-face {\n  font-family: \"%s\";\n  font-style: normal;\n"
                   "  font-weight: normal;\n  src: url(\"../%s\") format(\"opentype\");\n}\n",
@@ -161,9 +162,8 @@ void bs_epub_fonts_pack(bs_epub *e)
   }
   if (cfg)
     FcConfigDestroy(cfg);
-  bs_epub_add_entry(e, "css/fonts.css", "css-fonts", "text/css", bs_buf_detach(&css), 0, false,
-                    true);
-  e->entries[e->nentries - 1].len = strlen(e->entries[e->nentries - 1].data);
+  bs_epub_add_entry(e, "css/fonts.css", "css-fonts", "text/css", css.data, css.len, false, true);
+  bs_buf_free(&css);
 }
 
 void bs_epub_fonts_free(bs_epub *e)

@@ -79,17 +79,17 @@ static void newlines(xmlNodePtr n)
   }
 }
 
-static char *page_finish(page *p, size_t *len)
+/* Serialises the page into e->page (valid until the next page). */
+static void page_finish(page *p)
 {
   xmlNodePtr root = xmlDocGetRootElement(p->doc);
   newlines(root);
   xmlAddChild(root, xmlNewText(BAD_CAST "\n"));
-  char *out = bs_epub_xml_dump(p->doc, 0, len);
+  bs_epub_xml_dump(p->doc, 0, &p->e->page);
   if (p->e->opts->embed_fonts)
-    bs_epub_fonts_note(p->e, p->lang, out, *len);
+    bs_epub_fonts_note(p->e, p->lang, p->e->page.data, p->e->page.len);
   xmlFreeDoc(p->doc);
   p->doc = NULL;
-  return out;
 }
 
 static xmlNodePtr elem(xmlNodePtr parent, const char *name, const char *cls)
@@ -669,11 +669,11 @@ bs_status bs_epub_chapter(bs_epub *e, const bs_node *doc, int number, bs_error *
   }
   bs_status st = body(&c, sec, err);
   if (st == BS_OK) {
-    size_t len;
-    char *data = page_finish(&c.p, &len);
+    page_finish(&c.p);
     char id[32];
     snprintf(id, sizeof id, "c%04d", number);
-    bs_epub_add_entry(e, c.href, id, "application/xhtml+xml", data, len, true, true);
+    bs_epub_add_entry(e, c.href, id, "application/xhtml+xml", e->page.data, e->page.len, true,
+                      true);
     if (!e->first_chapter)
       e->first_chapter = bs_xstrdup(c.href);
   } else {
@@ -701,10 +701,9 @@ void bs_epub_book_titlepage(bs_epub *e, const bs_node *book)
   xmlNodePtr sec = elem(c.p.body, "section", "titlepage book-title");
   xmlNewNsProp(sec, c.p.ops, BAD_CAST "type", BAD_CAST "titlepage");
   title_block(&c, sec, book, true);
-  size_t len;
-  char *data = page_finish(&c.p, &len);
-  bs_epub_add_entry(e, "text/titlepage.xhtml", "titlepage", "application/xhtml+xml", data, len,
-                    true, true);
+  page_finish(&c.p);
+  bs_epub_add_entry(e, "text/titlepage.xhtml", "titlepage", "application/xhtml+xml",
+                    e->page.data, e->page.len, true, true);
 }
 
 void bs_epub_cover_page(bs_epub *e)
@@ -719,10 +718,9 @@ void bs_epub_cover_page(bs_epub *e)
   xmlNewProp(img, BAD_CAST "src", BAD_CAST h.data);
   xmlNewProp(img, BAD_CAST "alt", BAD_CAST "Cover");
   bs_buf_free(&h);
-  size_t len;
-  char *data = page_finish(&p, &len);
-  bs_epub_add_entry(e, "text/cover.xhtml", "cover", "application/xhtml+xml", data, len, true,
-                    true);
+  page_finish(&p);
+  bs_epub_add_entry(e, "text/cover.xhtml", "cover", "application/xhtml+xml", e->page.data,
+                    e->page.len, true, true);
 }
 
 /* ---- navigation document ---- */
@@ -767,7 +765,7 @@ static mark make_mark(const char *type, const char *href, const char *label)
   return m;
 }
 
-char *bs_epub_nav(bs_epub *e, const char *title, size_t *len)
+void bs_epub_nav(bs_epub *e, const char *title)
 {
   page p;
   page_new(e, &p, title, e->book_lang, 0, "");
@@ -800,5 +798,5 @@ char *bs_epub_nav(bs_epub *e, const char *title, size_t *len)
     xmlNewProp(a, BAD_CAST "href", BAD_CAST marks[i].href);
     add_text(a, marks[i].label, strlen(marks[i].label));
   }
-  return page_finish(&p, len);
+  page_finish(&p);
 }
