@@ -58,23 +58,60 @@ static void page_new(bs_epub *e, page *p, const char *title, const char *lang, i
   p->body = xmlNewChild(html, NULL, BAD_CAST "body", NULL);
 }
 
+/* The elements that get a newline before them: head, body, meta, title, link, section,
+ * header, nav, ol, ul, li, p, h1-h6, blockquote, pre, figure, figcaption, table, tr, th, td,
+ * aside, div, hr. A switch on length and first letter, as this runs for every element. */
+static bool block_name(const char *n)
+{
+  switch (strlen(n)) {
+  case 1:
+    return n[0] == 'p';
+  case 2:
+    switch (n[0]) {
+    case 'h': return (n[1] >= '1' && n[1] <= '6') || n[1] == 'r';
+    case 'o': case 'u': return n[1] == 'l';
+    case 'l': return n[1] == 'i';
+    case 't': return n[1] == 'r' || n[1] == 'h' || n[1] == 'd';
+    default: return false;
+    }
+  case 3:
+    return !strcmp(n, "nav") || !strcmp(n, "pre") || !strcmp(n, "div");
+  case 4:
+    return !strcmp(n, "head") || !strcmp(n, "body") || !strcmp(n, "meta") || !strcmp(n, "link");
+  case 5:
+    return !strcmp(n, "title") || !strcmp(n, "table") || !strcmp(n, "aside");
+  case 6:
+    return !strcmp(n, "header") || !strcmp(n, "figure");
+  case 7:
+    return !strcmp(n, "section");
+  case 10:
+    return !strcmp(n, "blockquote") || !strcmp(n, "figcaption");
+  default:
+    return false;
+  }
+}
+
 /* A newline before each block element, so the file reads well, while nothing is added
  * inside text (libxml2's own indenting would put spaces into <pre>). */
 static void newlines(xmlNodePtr n)
 {
-  static const char *blocks[] = {"head", "body", "meta", "title", "link", "section", "header",
-                                 "nav", "ol", "ul", "li", "p", "h1", "h2", "h3", "h4", "h5",
-                                 "h6", "blockquote", "pre", "figure", "figcaption", "table",
-                                 "tr", "th", "td", "aside", "div", "hr", NULL};
   for (xmlNodePtr c = n->children; c; c = c->next) {
     if (c->type != XML_ELEMENT_NODE)
       continue;
-    for (int i = 0; blocks[i]; i++)
-      if (!xmlStrcmp(c->name, BAD_CAST blocks[i])) {
-        xmlAddPrevSibling(c, xmlNewText(BAD_CAST "\n"));
-        break;
+    const char *name = (const char *)c->name;
+    if (block_name(name)) {
+      xmlNodePtr nl = xmlNewText(BAD_CAST "\n");
+      if (c->prev && c->prev->type == XML_TEXT_NODE) {
+        /* what xmlAddPrevSibling would do (merge into the text before), without its
+         * reallocating strcat: the newline goes in as a node of its own, same bytes out */
+        nl->parent = n, nl->doc = c->doc;
+        nl->prev = c->prev, nl->next = c;
+        c->prev->next = nl, c->prev = nl;
+      } else {
+        xmlAddPrevSibling(c, nl);
       }
-    if (xmlStrcmp(c->name, BAD_CAST "pre"))
+    }
+    if (strcmp(name, "pre"))
       newlines(c);
   }
 }

@@ -133,7 +133,7 @@ void bs_buf_free(bs_buf *b)
   b->len = b->cap = 0;
 }
 
-size_t bs_utf8_decode(const char *str, size_t len, uint32_t *cp)
+size_t bs_utf8_decode_any(const char *str, size_t len, uint32_t *cp)
 {
   const unsigned char *s = (const unsigned char *)str;
   if (len == 0)
