@@ -90,6 +90,10 @@ bool bs_epub_node_vertical(const bs_epub *e, const bs_node *doc);
 /* Serialises an XML tree into `out` (cleared first); `format` indents (only for documents
  * without mixed content). */
 void bs_epub_xml_dump(void *xml_doc, int format, bs_buf *out);
+/* A libxml2 xmlTextWriter into `out` (cleared first), the XML declaration written; and its end,
+ * which leaves the document in `out`. For pages too large to hold as trees (the nav). */
+void *bs_epub_writer_new(bs_buf *out);
+void bs_epub_writer_end(void *writer, bs_buf *out);
 
 /* xhtml.c: one chapter (a document node) into text/cNNNN.xhtml; `book` says whether the
  * chapter belongs to a book (its headings then nest under the chapter's toc line). */

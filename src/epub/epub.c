@@ -10,6 +10,7 @@
 
 #include <libxml/tree.h>
 #include <libxml/xmlsave.h>
+#include <libxml/xmlwriter.h>
 
 #include "epub-impl.h"
 
@@ -207,11 +208,6 @@ static void content_uuid(const bs_epub *e, char out[64])
            b[14], b[15]);
 }
 
-static xmlNodePtr text_child(xmlNodePtr parent, xmlNsPtr ns, const char *name, const char *text)
-{
-  return xmlNewTextChild(parent, ns, BAD_CAST name, BAD_CAST text);
-}
-
 /* A clean copy of a metadata value (forbidden characters dropped), or NULL. */
 static char *meta(bs_epub *e, const bs_node *n, bs_meta_key key)
 {
@@ -226,146 +222,77 @@ static char *meta(bs_epub *e, const bs_node *n, bs_meta_key key)
   return c;
 }
 
-static void package_doc(bs_epub *e, const char *id, const char *title, time_t modified)
+/* A streaming writer into `out` for the generated documents (package, NCX, nav): they grow
+ * with the book, and a tree of a 1,000-article book's table of contents would cost more memory
+ * than the rest of the writer (issue #3's 64 MB). `indent` lays them out as the tree dump did. */
+static void *writer_new(bs_buf *out, bool indent)
 {
-  const bs_node *root = e->root;
-  xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
-  xmlNodePtr pkg = xmlNewDocNode(doc, NULL, BAD_CAST "package", NULL);
-  xmlDocSetRootElement(doc, pkg);
-  xmlSetNs(pkg, xmlNewNs(pkg, OPF_NS, NULL));
-  xmlNewProp(pkg, BAD_CAST "version", BAD_CAST "3.0");
-  xmlNewProp(pkg, BAD_CAST "unique-identifier", BAD_CAST "bookid");
-  xmlNodeSetLang(pkg, BAD_CAST e->book_lang);
-  xmlNodePtr md = xmlNewChild(pkg, NULL, BAD_CAST "metadata", NULL);
-  xmlNsPtr dc = xmlNewNs(md, DC_NS, BAD_CAST "dc");
-  xmlNewProp(text_child(md, dc, "identifier", id), BAD_CAST "id", BAD_CAST "bookid");
-  xmlNewProp(text_child(md, dc, "title", title), BAD_CAST "id", BAD_CAST "title");
-
-  /* creators: the book's, else each chapter's in order without repeats */
-  int ncreator = 0;
-  bool book = bs_node_get_type(root) == BS_NODE_BOOK;
-  bool own = bs_node_get_meta_count(root, BS_META_AUTHORS) > 0 || !book;
-  for (const bs_node *n = own ? root : bs_node_first_child(root); n;
-       n = own ? NULL : bs_node_next(n)) {
-    for (size_t i = 0; i < bs_node_get_meta_count(n, BS_META_AUTHORS); i++) {
-      const char *a = bs_node_get_meta_item(n, BS_META_AUTHORS, i);
-      char *c = bs_epub_clean(e, a, strlen(a), n);
-      bool seen = !*c;
-      for (xmlNodePtr k = md->children; k && !seen; k = k->next)
-        if (k->ns == dc && !xmlStrcmp(k->name, BAD_CAST "creator")) {
-          xmlChar *t = xmlNodeGetContent(k);
-          seen = !xmlStrcmp(t, BAD_CAST c);
-          xmlFree(t);
-        }
-      if (!seen) {
-        char cid[32];
-        snprintf(cid, sizeof cid, "creator%d", ++ncreator);
-        xmlNewProp(text_child(md, dc, "creator", c), BAD_CAST "id", BAD_CAST cid);
-      }
-      free(c);
-    }
+  bs_buf_clear(out);
+  xmlOutputBufferPtr ob = xmlOutputBufferCreateIO(dump_write, NULL, out, NULL);
+  xmlTextWriterPtr w = ob ? xmlNewTextWriter(ob) : NULL;
+  if (!w)
+    abort(); /* only out of memory makes libxml2 fail here */
+  if (indent) {
+    xmlTextWriterSetIndent(w, 1);
+    xmlTextWriterSetIndentString(w, BAD_CAST "  ");
   }
-  text_child(md, dc, "language", e->book_lang);
-  char stamp[32];
-  struct tm tm;
-  gmtime_r(&modified, &tm);
-  strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  xmlNewProp(text_child(md, NULL, "meta", stamp), BAD_CAST "property",
-             BAD_CAST "dcterms:modified");
-  static const struct {
-    bs_meta_key key;
-    const char *name;
-  } opt[] = {{BS_META_SOURCE, "source"},       {BS_META_DATE, "date"},
-             {BS_META_PUBLISHER, "publisher"}, {BS_META_RIGHTS, "rights"},
-             {BS_META_DESCRIPTION, "description"}};
-  for (size_t i = 0; i < sizeof opt / sizeof opt[0]; i++) {
-    char *v = meta(e, root, opt[i].key);
-    if (!v && opt[i].key == BS_META_SOURCE)
-      v = meta(e, root, BS_META_URL);
-    if (v && opt[i].key == BS_META_DATE && !w3cdtf(v)) {
-      char *iso = iso_date(v);
-      free(v);
-      v = iso;
-    }
-    if (v)
-      text_child(md, dc, opt[i].name, v);
-    free(v);
-  }
-  if (e->cover_entry != BS_EPUB_NO_ENTRY) {
-    xmlNodePtr m = xmlNewChild(md, NULL, BAD_CAST "meta", NULL);
-    xmlNewProp(m, BAD_CAST "name", BAD_CAST "cover");
-    xmlNewProp(m, BAD_CAST "content", BAD_CAST e->entries[e->cover_entry].id);
-  }
-  if (e->book_vertical) {
-    xmlNodePtr m = xmlNewChild(md, NULL, BAD_CAST "meta", NULL);
-    xmlNewProp(m, BAD_CAST "name", BAD_CAST "primary-writing-mode");
-    xmlNewProp(m, BAD_CAST "content", BAD_CAST "vertical-rl");
-  }
-
-  xmlNodePtr man = xmlNewChild(pkg, NULL, BAD_CAST "manifest", NULL);
-  struct {
-    const char *id, *href, *type, *props;
-  } fixed[] = {{"nav", "nav.xhtml", "application/xhtml+xml", "nav"},
-               {"ncx", "toc.ncx", "application/x-dtbncx+xml", NULL}};
-  for (size_t i = 0; i < 2; i++) {
-    xmlNodePtr it = xmlNewChild(man, NULL, BAD_CAST "item", NULL);
-    xmlNewProp(it, BAD_CAST "id", BAD_CAST fixed[i].id);
-    xmlNewProp(it, BAD_CAST "href", BAD_CAST fixed[i].href);
-    xmlNewProp(it, BAD_CAST "media-type", BAD_CAST fixed[i].type);
-    if (fixed[i].props)
-      xmlNewProp(it, BAD_CAST "properties", BAD_CAST fixed[i].props);
-  }
-  for (size_t i = 0; i < e->nentries; i++) {
-    const bs_epub_entry *x = &e->entries[i];
-    xmlNodePtr it = xmlNewChild(man, NULL, BAD_CAST "item", NULL);
-    xmlNewProp(it, BAD_CAST "id", BAD_CAST x->id);
-    xmlNewProp(it, BAD_CAST "href", BAD_CAST x->href);
-    xmlNewProp(it, BAD_CAST "media-type", BAD_CAST x->media_type);
-    if (x->properties)
-      xmlNewProp(it, BAD_CAST "properties", BAD_CAST x->properties);
-  }
-  xmlNodePtr spine = xmlNewChild(pkg, NULL, BAD_CAST "spine", NULL);
-  xmlNewProp(spine, BAD_CAST "toc", BAD_CAST "ncx");
-  if (e->book_vertical)
-    xmlNewProp(spine, BAD_CAST "page-progression-direction", BAD_CAST "rtl");
-  for (size_t i = 0; i < e->nentries; i++)
-    if (e->entries[i].spine)
-      xmlNewProp(xmlNewChild(spine, NULL, BAD_CAST "itemref", NULL), BAD_CAST "idref",
-                 BAD_CAST e->entries[i].id);
-  bs_epub_xml_dump(doc, 1, &e->page);
-  xmlFreeDoc(doc);
+  xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL);
+  return w;
 }
 
-static void ncx_points(const bs_epub *e, xmlNodePtr parent, size_t i, size_t end, int *order)
+void bs_epub_writer_end(void *writer, bs_buf *out)
 {
-  while (i < end) {
+  xmlTextWriterEndDocument(writer);
+  xmlFreeTextWriter(writer);
+  if (!out->data)
+    bs_buf_grow(out, 0);
+}
+
+void *bs_epub_writer_new(bs_buf *out) { return writer_new(out, false); }
+
+static void start(xmlTextWriterPtr w, const char *name) { xmlTextWriterStartElement(w, BAD_CAST name); }
+static void end(xmlTextWriterPtr w) { xmlTextWriterEndElement(w); }
+static void attr(xmlTextWriterPtr w, const char *name, const char *value)
+{
+  xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST value);
+}
+static void text_elem(xmlTextWriterPtr w, const char *name, const char *text)
+{
+  xmlTextWriterWriteElement(w, BAD_CAST name, BAD_CAST text);
+}
+
+static void ncx_points(const bs_epub *e, xmlTextWriterPtr w, size_t i, size_t end_, int *order)
+{
+  while (i < end_) {
     size_t j = i + 1;
-    while (j < end && e->toc[j].depth > e->toc[i].depth)
+    while (j < end_ && e->toc[j].depth > e->toc[i].depth)
       j++;
-    xmlNodePtr np = xmlNewChild(parent, NULL, BAD_CAST "navPoint", NULL);
+    start(w, "navPoint");
     char buf[32];
     snprintf(buf, sizeof buf, "np%d", ++*order);
-    xmlNewProp(np, BAD_CAST "id", BAD_CAST buf);
+    attr(w, "id", buf);
     snprintf(buf, sizeof buf, "%d", *order);
-    xmlNewProp(np, BAD_CAST "playOrder", BAD_CAST buf);
-    xmlNodePtr label = xmlNewChild(np, NULL, BAD_CAST "navLabel", NULL);
-    xmlNewTextChild(label, NULL, BAD_CAST "text", BAD_CAST e->toc[i].label);
-    xmlNewProp(xmlNewChild(np, NULL, BAD_CAST "content", NULL), BAD_CAST "src",
-               BAD_CAST e->toc[i].href);
-    ncx_points(e, np, i + 1, j, order);
+    attr(w, "playOrder", buf);
+    start(w, "navLabel");
+    text_elem(w, "text", e->toc[i].label);
+    end(w);
+    start(w, "content");
+    attr(w, "src", e->toc[i].href);
+    end(w);
+    ncx_points(e, w, i + 1, j, order);
+    end(w);
     i = j;
   }
 }
 
 static void ncx_doc(bs_epub *e, const char *id, const char *title)
 {
-  xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
-  xmlNodePtr ncx = xmlNewDocNode(doc, NULL, BAD_CAST "ncx", NULL);
-  xmlDocSetRootElement(doc, ncx);
-  xmlSetNs(ncx, xmlNewNs(ncx, NCX_NS, NULL));
-  xmlNewProp(ncx, BAD_CAST "version", BAD_CAST "2005-1");
-  xmlNodeSetLang(ncx, BAD_CAST e->book_lang);
-  xmlNodePtr head = xmlNewChild(ncx, NULL, BAD_CAST "head", NULL);
+  xmlTextWriterPtr w = writer_new(&e->page, true);
+  start(w, "ncx");
+  attr(w, "xmlns", (const char *)NCX_NS);
+  attr(w, "version", "2005-1");
+  attr(w, "xml:lang", e->book_lang);
+  start(w, "head");
   int depth = 1;
   for (size_t i = 0; i < e->ntoc; i++)
     if (e->toc[i].depth + 1 > depth)
@@ -377,16 +304,157 @@ static void ncx_doc(bs_epub *e, const char *id, const char *title)
                             {"dtb:totalPageCount", "0"},
                             {"dtb:maxPageNumber", "0"}};
   for (size_t i = 0; i < 4; i++) {
-    xmlNodePtr m = xmlNewChild(head, NULL, BAD_CAST "meta", NULL);
-    xmlNewProp(m, BAD_CAST "name", BAD_CAST metas[i][0]);
-    xmlNewProp(m, BAD_CAST "content", BAD_CAST metas[i][1]);
+    start(w, "meta");
+    attr(w, "name", metas[i][0]);
+    attr(w, "content", metas[i][1]);
+    end(w);
   }
-  xmlNewTextChild(xmlNewChild(ncx, NULL, BAD_CAST "docTitle", NULL), NULL, BAD_CAST "text",
-                  BAD_CAST title);
+  end(w);
+  start(w, "docTitle");
+  text_elem(w, "text", title);
+  end(w);
+  start(w, "navMap");
   int order = 0;
-  ncx_points(e, xmlNewChild(ncx, NULL, BAD_CAST "navMap", NULL), 0, e->ntoc, &order);
-  bs_epub_xml_dump(doc, 1, &e->page);
-  xmlFreeDoc(doc);
+  ncx_points(e, w, 0, e->ntoc, &order);
+  end(w);
+  end(w);
+  bs_epub_writer_end(w, &e->page);
+}
+
+static void package_doc(bs_epub *e, const char *id, const char *title, time_t modified)
+{
+  const bs_node *root = e->root;
+  xmlTextWriterPtr w = writer_new(&e->page, true);
+  start(w, "package");
+  attr(w, "xmlns", (const char *)OPF_NS);
+  attr(w, "version", "3.0");
+  attr(w, "unique-identifier", "bookid");
+  attr(w, "xml:lang", e->book_lang);
+  start(w, "metadata");
+  attr(w, "xmlns:dc", (const char *)DC_NS);
+  start(w, "dc:identifier");
+  attr(w, "id", "bookid");
+  xmlTextWriterWriteString(w, BAD_CAST id);
+  end(w);
+  start(w, "dc:title");
+  attr(w, "id", "title");
+  xmlTextWriterWriteString(w, BAD_CAST title);
+  end(w);
+
+  /* creators: the book's, else each chapter's in order without repeats */
+  int ncreator = 0;
+  char **seen = NULL;
+  size_t nseen = 0, cseen = 0;
+  bool book = bs_node_get_type(root) == BS_NODE_BOOK;
+  bool own = bs_node_get_meta_count(root, BS_META_AUTHORS) > 0 || !book;
+  for (const bs_node *n = own ? root : bs_node_first_child(root); n;
+       n = own ? NULL : bs_node_next(n)) {
+    for (size_t i = 0; i < bs_node_get_meta_count(n, BS_META_AUTHORS); i++) {
+      const char *a = bs_node_get_meta_item(n, BS_META_AUTHORS, i);
+      char *c = bs_epub_clean(e, a, strlen(a), n);
+      bool dup = !*c;
+      for (size_t k = 0; k < nseen && !dup; k++)
+        dup = !strcmp(seen[k], c);
+      if (dup) {
+        free(c);
+        continue;
+      }
+      char cid[32];
+      snprintf(cid, sizeof cid, "creator%d", ++ncreator);
+      start(w, "dc:creator");
+      attr(w, "id", cid);
+      xmlTextWriterWriteString(w, BAD_CAST c);
+      end(w);
+      if (nseen == cseen) {
+        cseen = cseen ? cseen * 2 : 16;
+        seen = bs_xrealloc(seen, cseen * sizeof *seen);
+      }
+      seen[nseen++] = c;
+    }
+  }
+  for (size_t k = 0; k < nseen; k++)
+    free(seen[k]);
+  free(seen);
+  text_elem(w, "dc:language", e->book_lang);
+  char stamp[32];
+  struct tm tm;
+  gmtime_r(&modified, &tm);
+  strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  start(w, "meta");
+  attr(w, "property", "dcterms:modified");
+  xmlTextWriterWriteString(w, BAD_CAST stamp);
+  end(w);
+  static const struct {
+    bs_meta_key key;
+    const char *name;
+  } opt[] = {{BS_META_SOURCE, "dc:source"},       {BS_META_DATE, "dc:date"},
+             {BS_META_PUBLISHER, "dc:publisher"}, {BS_META_RIGHTS, "dc:rights"},
+             {BS_META_DESCRIPTION, "dc:description"}};
+  for (size_t i = 0; i < sizeof opt / sizeof opt[0]; i++) {
+    char *v = meta(e, root, opt[i].key);
+    if (!v && opt[i].key == BS_META_SOURCE)
+      v = meta(e, root, BS_META_URL);
+    if (v && opt[i].key == BS_META_DATE && !w3cdtf(v)) {
+      char *iso = iso_date(v);
+      free(v);
+      v = iso;
+    }
+    if (v)
+      text_elem(w, opt[i].name, v);
+    free(v);
+  }
+  if (e->cover_entry != BS_EPUB_NO_ENTRY) {
+    start(w, "meta");
+    attr(w, "name", "cover");
+    attr(w, "content", e->entries[e->cover_entry].id);
+    end(w);
+  }
+  if (e->book_vertical) {
+    start(w, "meta");
+    attr(w, "name", "primary-writing-mode");
+    attr(w, "content", "vertical-rl");
+    end(w);
+  }
+  end(w);
+
+  start(w, "manifest");
+  struct {
+    const char *id, *href, *type, *props;
+  } fixed[] = {{"nav", "nav.xhtml", "application/xhtml+xml", "nav"},
+               {"ncx", "toc.ncx", "application/x-dtbncx+xml", NULL}};
+  for (size_t i = 0; i < 2; i++) {
+    start(w, "item");
+    attr(w, "id", fixed[i].id);
+    attr(w, "href", fixed[i].href);
+    attr(w, "media-type", fixed[i].type);
+    if (fixed[i].props)
+      attr(w, "properties", fixed[i].props);
+    end(w);
+  }
+  for (size_t i = 0; i < e->nentries; i++) {
+    const bs_epub_entry *x = &e->entries[i];
+    start(w, "item");
+    attr(w, "id", x->id);
+    attr(w, "href", x->href);
+    attr(w, "media-type", x->media_type);
+    if (x->properties)
+      attr(w, "properties", x->properties);
+    end(w);
+  }
+  end(w);
+  start(w, "spine");
+  attr(w, "toc", "ncx");
+  if (e->book_vertical)
+    attr(w, "page-progression-direction", "rtl");
+  for (size_t i = 0; i < e->nentries; i++)
+    if (e->entries[i].spine) {
+      start(w, "itemref");
+      attr(w, "idref", e->entries[i].id);
+      end(w);
+    }
+  end(w);
+  end(w);
+  bs_epub_writer_end(w, &e->page);
 }
 
 static void container_doc(bs_buf *out)

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include <libxml/tree.h>
+#include <libxml/xmlwriter.h>
 
 #include "epub-impl.h"
 
@@ -762,19 +763,41 @@ void bs_epub_cover_page(bs_epub *e)
 
 /* ---- navigation document ---- */
 
+/* The nav grows with the book (a line per chapter and heading), so it is written with
+ * libxml2's streaming writer rather than built as a tree; the same bytes as a page tree would
+ * give, newlines before block elements included. */
+static void w_start(xmlTextWriterPtr w, const char *name)
+{
+  if (block_name(name))
+    xmlTextWriterWriteString(w, BAD_CAST "\n");
+  xmlTextWriterStartElement(w, BAD_CAST name);
+}
+
+static void w_attr(xmlTextWriterPtr w, const char *name, const char *value)
+{
+  xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST value);
+}
+
+static void w_end(xmlTextWriterPtr w) { xmlTextWriterEndElement(w); }
+
 /* toc[i..end) as nested lists: a line's children are the deeper lines after it. */
-static void nav_list(const bs_epub *e, xmlNodePtr ol, size_t i, size_t end)
+static void nav_list(const bs_epub *e, xmlTextWriterPtr w, size_t i, size_t end)
 {
   while (i < end) {
     size_t j = i + 1;
     while (j < end && e->toc[j].depth > e->toc[i].depth)
       j++;
-    xmlNodePtr li = elem(ol, "li", NULL);
-    xmlNodePtr a = elem(li, "a", NULL);
-    xmlNewProp(a, BAD_CAST "href", BAD_CAST e->toc[i].href);
-    add_text(a, e->toc[i].label, strlen(e->toc[i].label));
-    if (j > i + 1)
-      nav_list(e, elem(li, "ol", NULL), i + 1, j);
+    w_start(w, "li");
+    w_start(w, "a");
+    w_attr(w, "href", e->toc[i].href);
+    xmlTextWriterWriteString(w, BAD_CAST e->toc[i].label);
+    w_end(w);
+    if (j > i + 1) {
+      w_start(w, "ol");
+      nav_list(e, w, i + 1, j);
+      w_end(w);
+    }
+    w_end(w);
     i = j;
   }
 }
@@ -804,20 +827,57 @@ static mark make_mark(const char *type, const char *href, const char *label)
 
 void bs_epub_nav(bs_epub *e, const char *title)
 {
-  page p;
-  page_new(e, &p, title, e->book_lang, 0, "");
-  xmlNodePtr nav = elem(p.body, "nav", NULL);
-  xmlNewNsProp(nav, p.ops, BAD_CAST "type", BAD_CAST "toc");
-  xmlNewProp(nav, BAD_CAST "id", BAD_CAST "toc");
-  const char *word = toc_word(e->book_lang);
-  add_text(elem(nav, "h1", NULL), word, strlen(word));
-  nav_list(e, elem(nav, "ol", NULL), 0, e->ntoc);
+  xmlTextWriterPtr w = bs_epub_writer_new(&e->page);
+  /* the scaffold of page_new, for a page at the package's level */
+  xmlTextWriterStartDTD(w, BAD_CAST "html", NULL, NULL);
+  xmlTextWriterEndDTD(w);
+  xmlTextWriterWriteRaw(w, BAD_CAST "\n");
+  w_start(w, "html");
+  w_attr(w, "xmlns", (const char *)XHTML_NS);
+  w_attr(w, "xmlns:epub", (const char *)OPS_NS);
+  w_attr(w, "lang", e->book_lang);
+  w_attr(w, "xml:lang", e->book_lang);
+  w_start(w, "head");
+  w_start(w, "meta");
+  w_attr(w, "charset", "utf-8");
+  w_end(w);
+  w_start(w, "title");
+  xmlTextWriterWriteString(w, BAD_CAST title);
+  w_end(w);
+  const char *sheets[3] = {"css/base.css", NULL, NULL};
+  int ns = 1;
+  if (e->use_fonts_css)
+    sheets[ns++] = "css/fonts.css";
+  if (e->use_user_css)
+    sheets[ns++] = "css/user.css";
+  for (int i = 0; i < ns; i++) {
+    w_start(w, "link");
+    w_attr(w, "rel", "stylesheet");
+    w_attr(w, "type", "text/css");
+    w_attr(w, "href", sheets[i]);
+    w_end(w);
+  }
+  w_end(w);
+  w_start(w, "body");
 
-  xmlNodePtr lm = elem(p.body, "nav", NULL);
-  xmlNewNsProp(lm, p.ops, BAD_CAST "type", BAD_CAST "landmarks");
-  xmlNewProp(lm, BAD_CAST "hidden", BAD_CAST "hidden");
-  add_text(elem(lm, "h1", NULL), "Landmarks", 9);
-  xmlNodePtr ol = elem(lm, "ol", NULL);
+  w_start(w, "nav");
+  w_attr(w, "epub:type", "toc");
+  w_attr(w, "id", "toc");
+  w_start(w, "h1");
+  xmlTextWriterWriteString(w, BAD_CAST toc_word(e->book_lang));
+  w_end(w);
+  w_start(w, "ol");
+  nav_list(e, w, 0, e->ntoc);
+  w_end(w);
+  w_end(w);
+
+  w_start(w, "nav");
+  w_attr(w, "epub:type", "landmarks");
+  w_attr(w, "hidden", "hidden");
+  w_start(w, "h1");
+  xmlTextWriterWriteString(w, BAD_CAST "Landmarks");
+  w_end(w);
+  w_start(w, "ol");
   mark marks[4];
   int nm = 0;
   for (size_t i = 0; i < e->nentries; i++) {
@@ -830,10 +890,20 @@ void bs_epub_nav(bs_epub *e, const char *title)
   if (e->first_chapter)
     marks[nm++] = make_mark("bodymatter", e->first_chapter, "Start");
   for (int i = 0; i < nm; i++) {
-    xmlNodePtr a = elem(elem(ol, "li", NULL), "a", NULL);
-    xmlNewNsProp(a, p.ops, BAD_CAST "type", BAD_CAST marks[i].type);
-    xmlNewProp(a, BAD_CAST "href", BAD_CAST marks[i].href);
-    add_text(a, marks[i].label, strlen(marks[i].label));
+    w_start(w, "li");
+    w_start(w, "a");
+    w_attr(w, "epub:type", marks[i].type);
+    w_attr(w, "href", marks[i].href);
+    xmlTextWriterWriteString(w, BAD_CAST marks[i].label);
+    w_end(w);
+    w_end(w);
   }
-  page_finish(&p);
+  w_end(w);
+  w_end(w);
+  w_end(w); /* body */
+  xmlTextWriterWriteString(w, BAD_CAST "\n");
+  w_end(w); /* html */
+  bs_epub_writer_end(w, &e->page);
+  if (e->opts->embed_fonts)
+    bs_epub_fonts_note(e, e->book_lang, e->page.data, e->page.len);
 }

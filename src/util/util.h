@@ -26,8 +26,32 @@ typedef struct bs_buf {
 void bs_buf_grow(bs_buf *b, size_t extra);
 void bs_buf_put(bs_buf *b, const char *s, size_t n);
 void bs_buf_puts(bs_buf *b, const char *s);
-void bs_buf_putc(bs_buf *b, char c);
-void bs_buf_put_utf8(bs_buf *b, uint32_t cp);
+void bs_buf_put_utf8_any(bs_buf *b, uint32_t cp);
+/* Inline: the readers build their text a character at a time. */
+static inline void bs_buf_putc(bs_buf *b, char c)
+{
+  if (b->len + 2 > b->cap)
+    bs_buf_grow(b, 1);
+  b->data[b->len++] = c;
+  b->data[b->len] = '\0';
+}
+static inline void bs_buf_put_utf8(bs_buf *b, uint32_t cp)
+{
+  if (cp < 0x80) {
+    bs_buf_putc(b, (char)cp);
+  } else if (cp >= 0x800 && cp < 0x10000) {
+    if (b->len + 4 > b->cap)
+      bs_buf_grow(b, 3);
+    char *d = b->data + b->len;
+    d[0] = (char)(0xE0 | (cp >> 12));
+    d[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    d[2] = (char)(0x80 | (cp & 0x3F));
+    d[3] = '\0';
+    b->len += 3;
+  } else {
+    bs_buf_put_utf8_any(b, cp);
+  }
+}
 void bs_buf_printf(bs_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void bs_buf_clear(bs_buf *b);
 /* Hands the data to the caller (free with free()); the buffer is left empty. */
