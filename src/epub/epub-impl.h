@@ -23,6 +23,8 @@ typedef struct bs_epub_entry {
   const char *media_type; /* static string */
   char *properties;       /* manifest properties or NULL */
   bool spine;             /* listed in the spine, in entry order */
+  size_t zip_index;       /* its place in the container */
+  size_t len;
   bool compress;          /* deflate (false for images that are compressed already) */
 } bs_epub_entry;
 
@@ -43,11 +45,15 @@ enum { BS_EPUB_NO_ENTRY = (size_t)-1, BS_EPUB_FACES = 5 };
 
 /* zip.c: the container, written as it goes (see there). */
 typedef struct bs_epub_zip bs_epub_zip;
-/* `file` is a FILE * open for writing; `when` the entries' time (seconds since 1970). */
-bs_epub_zip *bs_epub_zip_new(void *file, long long when);
+/* `file` is a FILE * open for writing; `when` the entries' time (seconds since 1970);
+ * `threaded`: deflate and write on a helper thread. */
+bs_epub_zip *bs_epub_zip_new(void *file, long long when, bool threaded);
+/* Queues a copy of `data` (or writes it at once without the thread). */
 void bs_epub_zip_add(bs_epub_zip *z, const char *name, const void *data, size_t len,
                      bool compress);
-uint32_t bs_epub_zip_last_crc(const bs_epub_zip *z);
+/* Files written so far and the CRC-32 of the i-th (both wait for the queue to empty). */
+size_t bs_epub_zip_count(bs_epub_zip *z);
+uint32_t bs_epub_zip_crc(bs_epub_zip *z, size_t i);
 /* Writes the central directory; false when a write failed or the archive is too large. */
 bool bs_epub_zip_finish(bs_epub_zip *z);
 void bs_epub_zip_free(bs_epub_zip *z);
@@ -71,7 +77,7 @@ typedef struct bs_epub {
   bool use_fonts_css;       /* --embed-fonts: css/fonts.css is linked */
   void *cps[BS_EPUB_FACES]; /* hb_set_t of the code points per CJK face (fonts.c) */
   bs_epub_zip *zip;         /* entries go into it as they are added */
-  uint64_t hash[2];         /* of the entries so far, for the content-derived identifier */
+  size_t zip_added;         /* files given to the container so far */
   bs_buf page;              /* the serialised page, reused from page to page */
 } bs_epub;
 

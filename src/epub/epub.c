@@ -80,24 +80,12 @@ size_t bs_epub_add_entry(bs_epub *e, const char *href, const char *id, const cha
   x->media_type = media_type;
   x->spine = spine;
   x->compress = compress;
+  x->len = len;
+  x->zip_index = e->zip_added++;
   bs_buf name = BS_BUF_INIT;
   bs_buf_printf(&name, "EPUB/%s", href);
   bs_epub_zip_add(e->zip, name.data, data, len, compress);
   bs_buf_free(&name);
-  /* the identifier follows the content: each file's name, size and CRC-32 (already computed
-   * for the container, so the content is not read twice) */
-  unsigned char rec[12];
-  uint32_t crc = bs_epub_zip_last_crc(e->zip);
-  uint64_t l = len;
-  for (int i = 0; i < 4; i++)
-    rec[i] = (unsigned char)(crc >> (8 * i));
-  for (int i = 0; i < 8; i++)
-    rec[4 + i] = (unsigned char)(l >> (8 * i));
-  for (int k = 0; k < 2; k++) {
-    hash_bytes(&e->hash[k], href, strlen(href) + 1);
-    hash_bytes(&e->hash[k], rec, sizeof rec);
-    e->hash[k] = (e->hash[k] ^ (uint64_t)(k + 1)) * 0x100000001b3ull;
-  }
   return e->nentries++;
 }
 
@@ -190,11 +178,27 @@ static char *iso_date(const char *s)
   return bs_xstrdup(buf);
 }
 
-/* Two FNV-1a 64 hashes over the content (bs_epub_add_entry) give the 128 bits of a stable
- * urn:uuid. */
-static void content_uuid(const bs_epub *e, char out[64])
+/* Two FNV-1a 64 hashes over the content give the 128 bits of a stable urn:uuid: each file's
+ * name, size and CRC-32 (computed for the container anyway, so the content is not read
+ * twice). */
+static void content_uuid(bs_epub *e, char out[64])
 {
-  const uint64_t *h = e->hash;
+  uint64_t h[2] = {0xcbf29ce484222325ull, 0x84222325cbf29ce4ull};
+  for (size_t i = 0; i < e->nentries; i++) {
+    const bs_epub_entry *x = &e->entries[i];
+    unsigned char rec[12];
+    uint32_t crc = bs_epub_zip_crc(e->zip, x->zip_index);
+    uint64_t l = x->len;
+    for (int k = 0; k < 4; k++)
+      rec[k] = (unsigned char)(crc >> (8 * k));
+    for (int k = 0; k < 8; k++)
+      rec[4 + k] = (unsigned char)(l >> (8 * k));
+    for (int k = 0; k < 2; k++) {
+      hash_bytes(&h[k], x->href, strlen(x->href) + 1);
+      hash_bytes(&h[k], rec, sizeof rec);
+      h[k] = (h[k] ^ (uint64_t)(k + 1)) * 0x100000001b3ull;
+    }
+  }
   unsigned char b[16];
   for (int i = 0; i < 8; i++) {
     b[i] = (unsigned char)(h[0] >> (56 - 8 * i));
@@ -519,8 +523,6 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
   char *lang_copy = NULL;
   bs_atomic_file *af = NULL;
   e.opts = opts;
-  e.hash[0] = 0xcbf29ce484222325ull;
-  e.hash[1] = 0x84222325cbf29ce4ull;
   e.root = root;
   e.cover_entry = BS_EPUB_NO_ENTRY;
   e.forced = opts->direction;
@@ -557,11 +559,13 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
   time_t now = opts->source_date >= 0 ? (time_t)opts->source_date : time(NULL);
   if ((st = bs_atomic_open(path, &af, err)) != BS_OK)
     goto done;
-  e.zip = bs_epub_zip_new(bs_atomic_stream(af), (long long)now);
+  /* a helper thread pays for itself from a few chapters on */
+  e.zip = bs_epub_zip_new(bs_atomic_stream(af), (long long)now, book);
   static const char mimetype[] = "application/epub+zip";
   bs_epub_zip_add(e.zip, "mimetype", mimetype, sizeof mimetype - 1, false);
   container_doc(&e.page);
   bs_epub_zip_add(e.zip, "META-INF/container.xml", e.page.data, e.page.len, true);
+  e.zip_added = 2;
 
   /* stylesheets: ours, then the user's */
   if ((st = load_css(&e, "base.css", bs_epub_css_base, err)) != BS_OK)
@@ -650,6 +654,9 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
   st = bs_atomic_commit(af, err);
   af = NULL;
 done:
+  /* the helper thread stops before its file goes */
+  bs_epub_zip_free(e.zip);
+  e.zip = NULL;
   bs_atomic_abort(af);
   free(title);
   free_epub(&e);

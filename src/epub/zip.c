@@ -2,7 +2,12 @@
  * moment the writer has it, so a 1,000-article book never sits in memory whole (libzip keeps
  * every source until zip_close, then the whole archive in its buffer). The format is the
  * plain one (APPNOTE 4.3): local header, data, central directory, end record; no ZIP64, no
- * data descriptors, fixed times, so the same files in the same order give the same bytes. */
+ * data descriptors, fixed times, so the same files in the same order give the same bytes.
+ *
+ * Deflating is a sixth of the work of an EPUB, so one helper thread does it (and the writing)
+ * while the caller builds the next page: files are queued in order and written in order, so
+ * the bytes are those of a single-threaded run. Without a thread the caller does it itself. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +27,24 @@ typedef struct zent {
   uint16_t method, flags;
 } zent;
 
+typedef struct job {
+  char *name;
+  char *data;
+  size_t len;
+  bool compress;
+} job;
+
+/* At most this many files wait for the helper, so memory stays bounded. */
+enum { QUEUE_MAX = 8 };
+
 struct bs_epub_zip {
   FILE *f;
+  pthread_t thread;
+  bool threaded, stop;
+  pthread_mutex_t mu;
+  pthread_cond_t more, room;
+  job queue[QUEUE_MAX];
+  size_t qhead, qlen;
   uint16_t dos_time, dos_date;
   uint64_t offset;
   zent *ents;
@@ -34,6 +55,8 @@ struct bs_epub_zip {
   size_t out_cap;
   bool failed; /* a write failed or the archive outgrew the plain format */
 };
+
+static void *worker(void *arg);
 
 static void put16(unsigned char *p, uint32_t v)
 {
@@ -56,7 +79,7 @@ static void out(bs_epub_zip *z, const void *d, size_t n)
     z->failed = true;
 }
 
-bs_epub_zip *bs_epub_zip_new(void *file, long long when)
+bs_epub_zip *bs_epub_zip_new(void *file, long long when, bool threaded)
 {
   bs_epub_zip *z = bs_xcalloc(1, sizeof *z);
   z->f = file;
@@ -72,6 +95,17 @@ bs_epub_zip *bs_epub_zip_new(void *file, long long when)
   }
   z->dos_time = (uint16_t)((tm.tm_hour << 11) | (tm.tm_min << 5) | (tm.tm_sec / 2));
   z->dos_date = (uint16_t)(((tm.tm_year - 80) << 9) | ((tm.tm_mon + 1) << 5) | tm.tm_mday);
+  if (threaded) {
+    pthread_mutex_init(&z->mu, NULL);
+    pthread_cond_init(&z->more, NULL);
+    pthread_cond_init(&z->room, NULL);
+    z->threaded = pthread_create(&z->thread, NULL, worker, z) == 0;
+    if (!z->threaded) {
+      pthread_mutex_destroy(&z->mu);
+      pthread_cond_destroy(&z->more);
+      pthread_cond_destroy(&z->room);
+    }
+  }
   return z;
 }
 
@@ -104,8 +138,8 @@ static size_t deflate_into(bs_epub_zip *z, const void *data, size_t len)
   return c < len ? c : (size_t)-1;
 }
 
-void bs_epub_zip_add(bs_epub_zip *z, const char *name, const void *data, size_t len,
-                     bool compress)
+static void write_entry(bs_epub_zip *z, const char *name, const void *data, size_t len,
+                        bool compress)
 {
   if (len > 0xFFFFFFFEu) {
     z->failed = true;
@@ -146,10 +180,89 @@ void bs_epub_zip_add(bs_epub_zip *z, const char *name, const void *data, size_t 
   out(z, stored ? data : (const void *)z->out, x->csize);
 }
 
-uint32_t bs_epub_zip_last_crc(const bs_epub_zip *z) { return z->n ? z->ents[z->n - 1].crc : 0; }
+static void *worker(void *arg)
+{
+  bs_epub_zip *z = arg;
+  pthread_mutex_lock(&z->mu);
+  for (;;) {
+    while (!z->qlen && !z->stop)
+      pthread_cond_wait(&z->more, &z->mu);
+    if (!z->qlen)
+      break;
+    job j = z->queue[z->qhead];
+    pthread_mutex_unlock(&z->mu);
+    write_entry(z, j.name, j.data, j.len, j.compress);
+    free(j.name);
+    free(j.data);
+    pthread_mutex_lock(&z->mu);
+    z->qhead = (z->qhead + 1) % QUEUE_MAX;
+    z->qlen--;
+    pthread_cond_broadcast(&z->room);
+  }
+  pthread_mutex_unlock(&z->mu);
+  return NULL;
+}
+
+void bs_epub_zip_add(bs_epub_zip *z, const char *name, const void *data, size_t len,
+                     bool compress)
+{
+  if (!z->threaded) {
+    write_entry(z, name, data, len, compress);
+    return;
+  }
+  job j = {bs_xstrdup(name), bs_xmalloc(len ? len : 1), len, compress};
+  if (len)
+    memcpy(j.data, data, len);
+  pthread_mutex_lock(&z->mu);
+  while (z->qlen == QUEUE_MAX)
+    pthread_cond_wait(&z->room, &z->mu);
+  z->queue[(z->qhead + z->qlen) % QUEUE_MAX] = j;
+  z->qlen++;
+  pthread_cond_signal(&z->more);
+  pthread_mutex_unlock(&z->mu);
+}
+
+/* Waits for the helper to write everything queued. */
+static void drain(bs_epub_zip *z)
+{
+  if (!z->threaded)
+    return;
+  pthread_mutex_lock(&z->mu);
+  while (z->qlen)
+    pthread_cond_wait(&z->room, &z->mu);
+  pthread_mutex_unlock(&z->mu);
+}
+
+static void stop_worker(bs_epub_zip *z)
+{
+  if (!z->threaded)
+    return;
+  pthread_mutex_lock(&z->mu);
+  z->stop = true;
+  pthread_cond_signal(&z->more);
+  pthread_mutex_unlock(&z->mu);
+  pthread_join(z->thread, NULL);
+  z->threaded = false;
+  pthread_mutex_destroy(&z->mu);
+  pthread_cond_destroy(&z->more);
+  pthread_cond_destroy(&z->room);
+}
+
+size_t bs_epub_zip_count(bs_epub_zip *z)
+{
+  drain(z);
+  return z->n;
+}
+
+uint32_t bs_epub_zip_crc(bs_epub_zip *z, size_t i)
+{
+  drain(z);
+  return i < z->n ? z->ents[i].crc : 0;
+}
 
 bool bs_epub_zip_finish(bs_epub_zip *z)
 {
+  stop_worker(z);
   uint64_t start = z->offset;
   for (size_t i = 0; i < z->n && !z->failed; i++) {
     const zent *x = &z->ents[i];
@@ -197,6 +310,7 @@ void bs_epub_zip_free(bs_epub_zip *z)
 {
   if (!z)
     return;
+  stop_worker(z);
   for (size_t i = 0; i < z->n; i++)
     free(z->ents[i].name);
   free(z->ents);
