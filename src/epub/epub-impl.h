@@ -51,6 +51,8 @@ bs_epub_zip *bs_epub_zip_new(void *file, long long when, bool threaded);
 /* Queues a copy of `data` (or writes it at once without the thread). */
 void bs_epub_zip_add(bs_epub_zip *z, const char *name, const void *data, size_t len,
                      bool compress);
+/* The same with the bytes of `b`, which may be taken (left empty) rather than copied. */
+void bs_epub_zip_add_buf(bs_epub_zip *z, const char *name, bs_buf *b, bool compress);
 /* Files written so far and the CRC-32 of the i-th (both wait for the queue to empty). */
 size_t bs_epub_zip_count(bs_epub_zip *z);
 uint32_t bs_epub_zip_crc(bs_epub_zip *z, size_t i);

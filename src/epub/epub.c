@@ -84,7 +84,10 @@ size_t bs_epub_add_entry(bs_epub *e, const char *href, const char *id, const cha
   x->zip_index = e->zip_added++;
   bs_buf name = BS_BUF_INIT;
   bs_buf_printf(&name, "EPUB/%s", href);
-  bs_epub_zip_add(e->zip, name.data, data, len, compress);
+  if (data == e->page.data && data)
+    bs_epub_zip_add_buf(e->zip, name.data, &e->page, compress); /* a page: no copy */
+  else
+    bs_epub_zip_add(e->zip, name.data, data, len, compress);
   bs_buf_free(&name);
   return e->nentries++;
 }
@@ -564,7 +567,7 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
   static const char mimetype[] = "application/epub+zip";
   bs_epub_zip_add(e.zip, "mimetype", mimetype, sizeof mimetype - 1, false);
   container_doc(&e.page);
-  bs_epub_zip_add(e.zip, "META-INF/container.xml", e.page.data, e.page.len, true);
+  bs_epub_zip_add_buf(e.zip, "META-INF/container.xml", &e.page, true);
   e.zip_added = 2;
 
   /* stylesheets: ours, then the user's */
@@ -642,11 +645,11 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
     bs_epub_fonts_pack(&e);
   }
   bs_epub_nav(&e, title);
-  bs_epub_zip_add(e.zip, "EPUB/nav.xhtml", e.page.data, e.page.len, true);
+  bs_epub_zip_add_buf(e.zip, "EPUB/nav.xhtml", &e.page, true);
   ncx_doc(&e, id, title);
-  bs_epub_zip_add(e.zip, "EPUB/toc.ncx", e.page.data, e.page.len, true);
+  bs_epub_zip_add_buf(e.zip, "EPUB/toc.ncx", &e.page, true);
   package_doc(&e, id, title, now);
-  bs_epub_zip_add(e.zip, "EPUB/content.opf", e.page.data, e.page.len, true);
+  bs_epub_zip_add_buf(e.zip, "EPUB/content.opf", &e.page, true);
   if (!bs_epub_zip_finish(e.zip)) {
     st = bs_error_set(err, BS_ERR_IO, path, 0, 0, "write error (or an EPUB over 4 GB)");
     goto done;

@@ -203,6 +203,17 @@ static void *worker(void *arg)
   return NULL;
 }
 
+static void enqueue(bs_epub_zip *z, job j)
+{
+  pthread_mutex_lock(&z->mu);
+  while (z->qlen == QUEUE_MAX)
+    pthread_cond_wait(&z->room, &z->mu);
+  z->queue[(z->qhead + z->qlen) % QUEUE_MAX] = j;
+  z->qlen++;
+  pthread_cond_signal(&z->more);
+  pthread_mutex_unlock(&z->mu);
+}
+
 void bs_epub_zip_add(bs_epub_zip *z, const char *name, const void *data, size_t len,
                      bool compress)
 {
@@ -213,13 +224,19 @@ void bs_epub_zip_add(bs_epub_zip *z, const char *name, const void *data, size_t 
   job j = {bs_xstrdup(name), bs_xmalloc(len ? len : 1), len, compress};
   if (len)
     memcpy(j.data, data, len);
-  pthread_mutex_lock(&z->mu);
-  while (z->qlen == QUEUE_MAX)
-    pthread_cond_wait(&z->room, &z->mu);
-  z->queue[(z->qhead + z->qlen) % QUEUE_MAX] = j;
-  z->qlen++;
-  pthread_cond_signal(&z->more);
-  pthread_mutex_unlock(&z->mu);
+  enqueue(z, j);
+}
+
+void bs_epub_zip_add_buf(bs_epub_zip *z, const char *name, bs_buf *b, bool compress)
+{
+  if (!z->threaded) {
+    write_entry(z, name, b->data, b->len, compress);
+    return;
+  }
+  /* the buffer itself goes to the helper: no copy */
+  size_t len = b->len;
+  job j = {bs_xstrdup(name), bs_buf_detach(b), len, compress};
+  enqueue(z, j);
 }
 
 /* Waits for the helper to write everything queued. */
