@@ -81,6 +81,7 @@ typedef struct bs_epub {
   bs_epub_zip *zip;         /* entries go into it as they are added */
   size_t zip_added;         /* files given to the container so far */
   bs_buf page;              /* the serialised page, reused from page to page */
+  void *dict;               /* xmlDictPtr shared by the pages' trees */
 } bs_epub;
 
 

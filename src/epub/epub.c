@@ -143,6 +143,8 @@ static void free_epub(bs_epub *e)
   bs_epub_fonts_free(e);
   bs_epub_zip_free(e->zip);
   bs_buf_free(&e->page);
+  if (e->dict)
+    xmlDictFree(e->dict);
 }
 
 /* W3CDTF (YYYY, YYYY-MM, YYYY-MM-DD, optionally with a time): only such dates go into

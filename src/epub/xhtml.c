@@ -27,6 +27,11 @@ static void page_new(bs_epub *e, page *p, const char *title, const char *lang, i
   p->e = e;
   p->lang = lang;
   p->doc = xmlNewDoc(BAD_CAST "1.0");
+  /* element and attribute names from one dictionary for all pages: no allocation per name */
+  if (!e->dict)
+    e->dict = xmlDictCreate();
+  if (e->dict && xmlDictReference(e->dict) == 0)
+    p->doc->dict = e->dict;
   xmlCreateIntSubset(p->doc, BAD_CAST "html", NULL, NULL);
   xmlNodePtr html = xmlNewDocNode(p->doc, NULL, BAD_CAST "html", NULL);
   xmlDocSetRootElement(p->doc, html);
