@@ -24,7 +24,6 @@ typedef struct bs_epub_entry {
   char *properties;       /* manifest properties or NULL */
   bool spine;             /* listed in the spine, in entry order */
   size_t zip_index;       /* its place in the container */
-  size_t len;
   bool compress;          /* deflate (false for images that are compressed already) */
 } bs_epub_entry;
 
@@ -51,11 +50,17 @@ bs_epub_zip *bs_epub_zip_new(void *file, long long when, bool threaded);
 /* Queues a copy of `data` (or writes it at once without the thread). */
 void bs_epub_zip_add(bs_epub_zip *z, const char *name, const void *data, size_t len,
                      bool compress);
+/* Turns a document (an xmlDocPtr) into its bytes in `out` and frees it. */
+typedef void (*bs_epub_render_fn)(void *doc, bs_buf *out);
+/* Queues a document: the helper thread renders, deflates and writes it (the caller gives the
+ * document up). */
+void bs_epub_zip_add_doc(bs_epub_zip *z, const char *name, void *doc, bs_epub_render_fn render,
+                         bool compress);
 /* The same with the bytes of `b`, which may be taken (left empty) rather than copied. */
 void bs_epub_zip_add_buf(bs_epub_zip *z, const char *name, bs_buf *b, bool compress);
-/* Files written so far and the CRC-32 of the i-th (both wait for the queue to empty). */
+/* Files written so far; the CRC-32 and size of the i-th (both wait for the queue to empty). */
 size_t bs_epub_zip_count(bs_epub_zip *z);
-uint32_t bs_epub_zip_crc(bs_epub_zip *z, size_t i);
+uint32_t bs_epub_zip_crc(bs_epub_zip *z, size_t i, size_t *len);
 /* Writes the central directory; false when a write failed or the archive is too large. */
 bool bs_epub_zip_finish(bs_epub_zip *z);
 void bs_epub_zip_free(bs_epub_zip *z);
@@ -81,7 +86,6 @@ typedef struct bs_epub {
   bs_epub_zip *zip;         /* entries go into it as they are added */
   size_t zip_added;         /* files given to the container so far */
   bs_buf page;              /* the serialised page, reused from page to page */
-  void *dict;               /* xmlDictPtr shared by the pages' trees */
 } bs_epub;
 
 
@@ -90,6 +94,9 @@ typedef struct bs_epub {
  * `data`). */
 size_t bs_epub_add_entry(bs_epub *e, const char *href, const char *id, const char *media_type,
                          const char *data, size_t len, bool spine, bool compress);
+/* The same for a page still to be rendered (deflated XHTML; the writer takes the document). */
+size_t bs_epub_add_page(bs_epub *e, const char *href, const char *id, void *doc,
+                        bs_epub_render_fn render, bool spine);
 void bs_epub_add_toc(bs_epub *e, int depth, const char *label, const char *href);
 void bs_epub_warn(bs_epub *e, bs_status code, const char *path, int line, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));

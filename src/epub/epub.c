@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlsave.h>
 #include <libxml/xmlwriter.h>
@@ -66,8 +67,8 @@ static void hash_bytes(uint64_t *h, const void *d, size_t n)
     *h = (*h ^ p[i]) * 0x100000001b3ull;
 }
 
-size_t bs_epub_add_entry(bs_epub *e, const char *href, const char *id, const char *media_type,
-                         const char *data, size_t len, bool spine, bool compress)
+static size_t new_entry(bs_epub *e, const char *href, const char *id, const char *media_type,
+                        bool spine, bool compress, bs_buf *name)
 {
   if (e->nentries == e->centries) {
     e->centries = e->centries ? e->centries * 2 : 32;
@@ -80,16 +81,32 @@ size_t bs_epub_add_entry(bs_epub *e, const char *href, const char *id, const cha
   x->media_type = media_type;
   x->spine = spine;
   x->compress = compress;
-  x->len = len;
   x->zip_index = e->zip_added++;
+  bs_buf_printf(name, "EPUB/%s", href);
+  return e->nentries++;
+}
+
+size_t bs_epub_add_entry(bs_epub *e, const char *href, const char *id, const char *media_type,
+                         const char *data, size_t len, bool spine, bool compress)
+{
   bs_buf name = BS_BUF_INIT;
-  bs_buf_printf(&name, "EPUB/%s", href);
+  size_t i = new_entry(e, href, id, media_type, spine, compress, &name);
   if (data == e->page.data && data)
     bs_epub_zip_add_buf(e->zip, name.data, &e->page, compress); /* a page: no copy */
   else
     bs_epub_zip_add(e->zip, name.data, data, len, compress);
   bs_buf_free(&name);
-  return e->nentries++;
+  return i;
+}
+
+size_t bs_epub_add_page(bs_epub *e, const char *href, const char *id, void *doc,
+                        bs_epub_render_fn render, bool spine)
+{
+  bs_buf name = BS_BUF_INIT;
+  size_t i = new_entry(e, href, id, "application/xhtml+xml", spine, true, &name);
+  bs_epub_zip_add_doc(e->zip, name.data, doc, render, true);
+  bs_buf_free(&name);
+  return i;
 }
 
 void bs_epub_add_toc(bs_epub *e, int depth, const char *label, const char *href)
@@ -143,8 +160,6 @@ static void free_epub(bs_epub *e)
   bs_epub_fonts_free(e);
   bs_epub_zip_free(e->zip);
   bs_buf_free(&e->page);
-  if (e->dict)
-    xmlDictFree(e->dict);
 }
 
 /* W3CDTF (YYYY, YYYY-MM, YYYY-MM-DD, optionally with a time): only such dates go into
@@ -192,8 +207,9 @@ static void content_uuid(bs_epub *e, char out[64])
   for (size_t i = 0; i < e->nentries; i++) {
     const bs_epub_entry *x = &e->entries[i];
     unsigned char rec[12];
-    uint32_t crc = bs_epub_zip_crc(e->zip, x->zip_index);
-    uint64_t l = x->len;
+    size_t len;
+    uint32_t crc = bs_epub_zip_crc(e->zip, x->zip_index, &len);
+    uint64_t l = len;
     for (int k = 0; k < 4; k++)
       rec[k] = (unsigned char)(crc >> (8 * k));
     for (int k = 0; k < 8; k++)
@@ -565,6 +581,7 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
   if ((st = bs_atomic_open(path, &af, err)) != BS_OK)
     goto done;
   /* a helper thread pays for itself from a few chapters on */
+  xmlInitParser(); /* before a second thread uses libxml2 */
   e.zip = bs_epub_zip_new(bs_atomic_stream(af), (long long)now, book);
   static const char mimetype[] = "application/epub+zip";
   bs_epub_zip_add(e.zip, "mimetype", mimetype, sizeof mimetype - 1, false);

@@ -27,11 +27,9 @@ static void page_new(bs_epub *e, page *p, const char *title, const char *lang, i
   p->e = e;
   p->lang = lang;
   p->doc = xmlNewDoc(BAD_CAST "1.0");
-  /* element and attribute names from one dictionary for all pages: no allocation per name */
-  if (!e->dict)
-    e->dict = xmlDictCreate();
-  if (e->dict && xmlDictReference(e->dict) == 0)
-    p->doc->dict = e->dict;
+  /* element and attribute names from a dictionary: no allocation per name (the page's own,
+   * as the page may be rendered on the writer's helper thread) */
+  p->doc->dict = xmlDictCreate();
   xmlCreateIntSubset(p->doc, BAD_CAST "html", NULL, NULL);
   xmlNodePtr html = xmlNewDocNode(p->doc, NULL, BAD_CAST "html", NULL);
   xmlDocSetRootElement(p->doc, html);
@@ -122,16 +120,30 @@ static void newlines(xmlNodePtr n)
   }
 }
 
-/* Serialises the page into e->page (valid until the next page). */
-static void page_finish(page *p)
+/* The page's bytes: newlines added, serialised into `out`, the tree freed. Runs on the
+ * writer's helper thread for pages handed over whole (bs_epub_add_page). */
+static void page_render(void *doc, bs_buf *out)
 {
-  xmlNodePtr root = xmlDocGetRootElement(p->doc);
+  xmlNodePtr root = xmlDocGetRootElement(doc);
   newlines(root);
   xmlAddChild(root, xmlNewText(BAD_CAST "\n"));
-  bs_epub_xml_dump(p->doc, 0, &p->e->page);
-  if (p->e->opts->embed_fonts)
-    bs_epub_fonts_note(p->e, p->lang, p->e->page.data, p->e->page.len);
-  xmlFreeDoc(p->doc);
+  bs_epub_xml_dump(doc, 0, out);
+  xmlFreeDoc(doc);
+}
+
+/* Adds the page to the book; with --embed-fonts it is rendered here first, as its characters
+ * decide the font subsets. */
+static void page_add(page *p, const char *href, const char *id, bool spine)
+{
+  bs_epub *e = p->e;
+  if (e->opts->embed_fonts) {
+    page_render(p->doc, &e->page);
+    bs_epub_fonts_note(e, p->lang, e->page.data, e->page.len);
+    bs_epub_add_entry(e, href, id, "application/xhtml+xml", e->page.data, e->page.len, spine,
+                      true);
+  } else {
+    bs_epub_add_page(e, href, id, p->doc, page_render, spine);
+  }
   p->doc = NULL;
 }
 
@@ -712,11 +724,9 @@ bs_status bs_epub_chapter(bs_epub *e, const bs_node *doc, int number, bs_error *
   }
   bs_status st = body(&c, sec, err);
   if (st == BS_OK) {
-    page_finish(&c.p);
     char id[32];
     snprintf(id, sizeof id, "c%04d", number);
-    bs_epub_add_entry(e, c.href, id, "application/xhtml+xml", e->page.data, e->page.len, true,
-                      true);
+    page_add(&c.p, c.href, id, true);
     if (!e->first_chapter)
       e->first_chapter = bs_xstrdup(c.href);
   } else {
@@ -744,9 +754,7 @@ void bs_epub_book_titlepage(bs_epub *e, const bs_node *book)
   xmlNodePtr sec = elem(c.p.body, "section", "titlepage book-title");
   xmlNewNsProp(sec, c.p.ops, BAD_CAST "type", BAD_CAST "titlepage");
   title_block(&c, sec, book, true);
-  page_finish(&c.p);
-  bs_epub_add_entry(e, "text/titlepage.xhtml", "titlepage", "application/xhtml+xml",
-                    e->page.data, e->page.len, true, true);
+  page_add(&c.p, "text/titlepage.xhtml", "titlepage", true);
 }
 
 void bs_epub_cover_page(bs_epub *e)
@@ -761,9 +769,7 @@ void bs_epub_cover_page(bs_epub *e)
   xmlNewProp(img, BAD_CAST "src", BAD_CAST h.data);
   xmlNewProp(img, BAD_CAST "alt", BAD_CAST "Cover");
   bs_buf_free(&h);
-  page_finish(&p);
-  bs_epub_add_entry(e, "text/cover.xhtml", "cover", "application/xhtml+xml", e->page.data,
-                    e->page.len, true, true);
+  page_add(&p, "text/cover.xhtml", "cover", true);
 }
 
 /* ---- navigation document ---- */

@@ -32,10 +32,12 @@ typedef struct job {
   char *data;
   size_t len;
   bool compress;
+  void *doc;                       /* or a document the helper renders first */
+  bs_epub_render_fn render;
 } job;
 
 /* At most this many files wait for the helper, so memory stays bounded. */
-enum { QUEUE_MAX = 8 };
+enum { QUEUE_MAX = 3 };
 
 struct bs_epub_zip {
   FILE *f;
@@ -54,6 +56,7 @@ struct bs_epub_zip {
   unsigned char *out;
   size_t out_cap;
   bool failed; /* a write failed or the archive outgrew the plain format */
+  bs_buf rendered; /* the helper's page buffer */
 };
 
 static void *worker(void *arg);
@@ -95,6 +98,16 @@ bs_epub_zip *bs_epub_zip_new(void *file, long long when, bool threaded)
   }
   z->dos_time = (uint16_t)((tm.tm_hour << 11) | (tm.tm_min << 5) | (tm.tm_sec / 2));
   z->dos_date = (uint16_t)(((tm.tm_year - 80) << 9) | ((tm.tm_mon + 1) << 5) | tm.tm_mday);
+  /* the helper's lasting buffers are allocated here, on the caller's heap, so the helper's
+   * own malloc arena stays small (peak memory, issue #3) */
+  memset(&z->zs, 0, sizeof z->zs);
+  /* raw deflate (-15): the ZIP headers carry what a zlib wrapper would */
+  if (deflateInit2(&z->zs, ZIP_LEVEL, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    abort(); /* only out of memory makes zlib fail here */
+  z->zs_ready = true;
+  z->out_cap = 64 * 1024;
+  z->out = bs_xmalloc(z->out_cap);
+  bs_buf_grow(&z->rendered, 64 * 1024);
   if (threaded) {
     pthread_mutex_init(&z->mu, NULL);
     pthread_cond_init(&z->more, NULL);
@@ -113,36 +126,36 @@ bs_epub_zip *bs_epub_zip_new(void *file, long long when, bool threaded)
  * no worse. */
 static size_t deflate_into(bs_epub_zip *z, const void *data, size_t len)
 {
-  if (!z->zs_ready) {
-    memset(&z->zs, 0, sizeof z->zs);
-    /* raw deflate (-15): the ZIP headers carry what a zlib wrapper would */
-    if (deflateInit2(&z->zs, ZIP_LEVEL, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-      abort(); /* only out of memory makes zlib fail here */
-    z->zs_ready = true;
-  } else {
-    deflateReset(&z->zs);
-  }
-  size_t bound = deflateBound(&z->zs, (uLong)len);
-  if (bound > z->out_cap) {
-    free(z->out);
-    z->out_cap = bound;
-    z->out = bs_xmalloc(bound);
-  }
+  deflateReset(&z->zs);
+  /* the output buffer grows with what deflate gives (a third of the text, typically) rather
+   * than being sized for the worst case up front: the peak memory counts (issue #3) */
   z->zs.next_in = (Bytef *)data;
   z->zs.avail_in = (uInt)len;
-  z->zs.next_out = z->out;
-  z->zs.avail_out = (uInt)bound;
-  if (deflate(&z->zs, Z_FINISH) != Z_STREAM_END)
-    abort(); /* cannot happen with deflateBound's room */
+  size_t have = 0;
+  for (;;) {
+    z->zs.next_out = z->out + have;
+    z->zs.avail_out = (uInt)(z->out_cap - have);
+    int r = deflate(&z->zs, Z_FINISH);
+    have = (size_t)(z->zs.next_out - z->out);
+    if (r == Z_STREAM_END)
+      break;
+    if (r != Z_OK && r != Z_BUF_ERROR)
+      abort(); /* cannot happen: the stream is ours and well formed */
+    if (have >= len)
+      return (size_t)-1; /* no smaller than the text: stored */
+    z->out_cap += z->out_cap / 2;
+    z->out = bs_xrealloc(z->out, z->out_cap);
+  }
   size_t c = (size_t)z->zs.total_out;
   return c < len ? c : (size_t)-1;
 }
 
-static void write_entry(bs_epub_zip *z, const char *name, const void *data, size_t len,
-                        bool compress)
+/* Writes one file; `name` is taken (freed here or kept for the central directory). */
+static void write_entry(bs_epub_zip *z, char *name, const void *data, size_t len, bool compress)
 {
   if (len > 0xFFFFFFFEu) {
     z->failed = true;
+    free(name);
     return;
   }
   size_t clen = compress && len ? deflate_into(z, data, len) : (size_t)-1;
@@ -152,7 +165,7 @@ static void write_entry(bs_epub_zip *z, const char *name, const void *data, size
     z->ents = bs_xrealloc(z->ents, z->cap * sizeof *z->ents);
   }
   zent *x = &z->ents[z->n++];
-  x->name = bs_xstrdup(name);
+  x->name = name;
   x->crc = (uint32_t)crc32(crc32(0, NULL, 0), data, (uInt)len);
   x->usize = (uint32_t)len;
   x->csize = (uint32_t)(stored ? len : clen);
@@ -191,8 +204,12 @@ static void *worker(void *arg)
       break;
     job j = z->queue[z->qhead];
     pthread_mutex_unlock(&z->mu);
-    write_entry(z, j.name, j.data, j.len, j.compress);
-    free(j.name);
+    if (j.doc) {
+      j.render(j.doc, &z->rendered);
+      write_entry(z, j.name, z->rendered.data, z->rendered.len, j.compress);
+    } else {
+      write_entry(z, j.name, j.data, j.len, j.compress);
+    }
     free(j.data);
     pthread_mutex_lock(&z->mu);
     z->qhead = (z->qhead + 1) % QUEUE_MAX;
@@ -218,10 +235,10 @@ void bs_epub_zip_add(bs_epub_zip *z, const char *name, const void *data, size_t 
                      bool compress)
 {
   if (!z->threaded) {
-    write_entry(z, name, data, len, compress);
+    write_entry(z, bs_xstrdup(name), data, len, compress);
     return;
   }
-  job j = {bs_xstrdup(name), bs_xmalloc(len ? len : 1), len, compress};
+  job j = {bs_xstrdup(name), bs_xmalloc(len ? len : 1), len, compress, NULL, NULL};
   if (len)
     memcpy(j.data, data, len);
   enqueue(z, j);
@@ -230,12 +247,24 @@ void bs_epub_zip_add(bs_epub_zip *z, const char *name, const void *data, size_t 
 void bs_epub_zip_add_buf(bs_epub_zip *z, const char *name, bs_buf *b, bool compress)
 {
   if (!z->threaded) {
-    write_entry(z, name, b->data, b->len, compress);
+    write_entry(z, bs_xstrdup(name), b->data, b->len, compress);
     return;
   }
   /* the buffer itself goes to the helper: no copy */
   size_t len = b->len;
-  job j = {bs_xstrdup(name), bs_buf_detach(b), len, compress};
+  job j = {bs_xstrdup(name), bs_buf_detach(b), len, compress, NULL, NULL};
+  enqueue(z, j);
+}
+
+void bs_epub_zip_add_doc(bs_epub_zip *z, const char *name, void *doc, bs_epub_render_fn render,
+                         bool compress)
+{
+  if (!z->threaded) {
+    render(doc, &z->rendered);
+    write_entry(z, bs_xstrdup(name), z->rendered.data, z->rendered.len, compress);
+    return;
+  }
+  job j = {bs_xstrdup(name), NULL, 0, compress, doc, render};
   enqueue(z, j);
 }
 
@@ -271,9 +300,10 @@ size_t bs_epub_zip_count(bs_epub_zip *z)
   return z->n;
 }
 
-uint32_t bs_epub_zip_crc(bs_epub_zip *z, size_t i)
+uint32_t bs_epub_zip_crc(bs_epub_zip *z, size_t i, size_t *len)
 {
   drain(z);
+  *len = i < z->n ? z->ents[i].usize : 0;
   return i < z->n ? z->ents[i].crc : 0;
 }
 
@@ -334,5 +364,6 @@ void bs_epub_zip_free(bs_epub_zip *z)
   if (z->zs_ready)
     deflateEnd(&z->zs);
   free(z->out);
+  bs_buf_free(&z->rendered);
   free(z);
 }
