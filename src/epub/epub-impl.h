@@ -40,7 +40,9 @@ typedef struct bs_epub_img {
   size_t entry; /* index into entries */
 } bs_epub_img;
 
-enum { BS_EPUB_NO_ENTRY = (size_t)-1, BS_EPUB_FACES = 5 };
+/* Faces for --embed-fonts: five CJK languages times Serif Regular, Serif Bold, Sans Bold. */
+enum { BS_EPUB_NO_ENTRY = (size_t)-1, BS_EPUB_FACES = 15 };
+typedef enum { BS_EPUB_SERIF = 0, BS_EPUB_SERIF_BOLD = 1, BS_EPUB_SANS_BOLD = 2 } bs_epub_variant;
 
 /* zip.c: the container, written as it goes (see there). */
 typedef struct bs_epub_zip bs_epub_zip;
@@ -158,6 +160,9 @@ const char *bs_epub_sniff_image(const unsigned char *d, size_t n, const char **e
 /* fonts.c (--embed-fonts): notes the characters of a page in `lang`, then packs the subsets
  * and css/fonts.css (always, as the pages link it). Problems are warnings. */
 void bs_epub_fonts_note(bs_epub *e, const char *lang, const char *data, size_t len);
+/* The same for text that our stylesheets set bold (Serif) or in a bold heading (Sans). */
+void bs_epub_fonts_note_variant(bs_epub *e, const char *lang, bs_epub_variant v,
+                                const char *data, size_t len);
 void bs_epub_fonts_pack(bs_epub *e);
 void bs_epub_fonts_free(bs_epub *e);
 

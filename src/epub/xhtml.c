@@ -131,12 +131,68 @@ static void page_render(void *doc, bs_buf *out)
   xmlFreeDoc(doc);
 }
 
+static bool lang_is(const char *lang, const char *p)
+{
+  size_t n = strlen(p);
+  return lang && !strncasecmp(lang, p, n) && (lang[n] == '\0' || lang[n] == '-');
+}
+
+static bool has_class(xmlNodePtr n, const char *word)
+{
+  xmlChar *v = xmlGetProp(n, BAD_CAST "class");
+  bool r = false;
+  size_t wl = strlen(word);
+  for (const char *p = (const char *)v; p && *p && !r;) {
+    size_t k = strcspn(p, " ");
+    r = k == wl && !strncmp(p, word, k);
+    p += k;
+    p += strspn(p, " ");
+  }
+  xmlFree(v);
+  return r;
+}
+
+/* --embed-fonts: the characters base.css sets bold (strong, b, th, h5, h6, em in CJK, the
+ * author line, footnote labels) go into the Bold Serif subset, those of h1-h4 in Chinese and
+ * Japanese into the Bold Sans one (E4), so bold text keeps its face where no CJK font is
+ * installed. */
+static void note_bold(bs_epub *e, xmlNodePtr n, const char *lang, bs_epub_variant v)
+{
+  for (xmlNodePtr c = n->children; c; c = c->next) {
+    if (c->type == XML_TEXT_NODE) {
+      if (v != BS_EPUB_SERIF && c->content)
+        bs_epub_fonts_note_variant(e, lang, v, (const char *)c->content,
+                                   (size_t)xmlStrlen(c->content));
+      continue;
+    }
+    if (c->type != XML_ELEMENT_NODE)
+      continue;
+    xmlChar *own = xmlGetNsProp(c, BAD_CAST "lang", XML_XML_NAMESPACE);
+    const char *l = own ? (const char *)own : lang;
+    const char *name = (const char *)c->name;
+    bs_epub_variant cv = v;
+    bool heading = name[0] == 'h' && name[1] >= '1' && name[1] <= '6' && !name[2];
+    if (heading && name[1] <= '4' && v != BS_EPUB_SANS_BOLD)
+      cv = lang_is(l, "zh-Hant") || lang_is(l, "zh-Hans") || lang_is(l, "ja")
+               ? BS_EPUB_SANS_BOLD
+               : BS_EPUB_SERIF_BOLD;
+    else if (v == BS_EPUB_SERIF &&
+             (heading || !strcmp(name, "strong") || !strcmp(name, "b") || !strcmp(name, "th") ||
+              (!strcmp(name, "em") && bs_epub_lang_is_cjk(l)) || has_class(c, "author") ||
+              has_class(c, "footnote-label")))
+      cv = BS_EPUB_SERIF_BOLD;
+    note_bold(e, c, l, cv);
+    xmlFree(own);
+  }
+}
+
 /* Adds the page to the book; with --embed-fonts it is rendered here first, as its characters
  * decide the font subsets. */
 static void page_add(page *p, const char *href, const char *id, bool spine)
 {
   bs_epub *e = p->e;
   if (e->opts->embed_fonts) {
+    note_bold(e, (xmlNodePtr)p->doc, p->lang, BS_EPUB_SERIF);
     page_render(p->doc, &e->page);
     bs_epub_fonts_note(e, p->lang, e->page.data, e->page.len);
     bs_epub_add_entry(e, href, id, "application/xhtml+xml", e->page.data, e->page.len, spine,
@@ -877,6 +933,12 @@ void bs_epub_nav(bs_epub *e, const char *title)
   w_start(w, "h1");
   xmlTextWriterWriteString(w, BAD_CAST toc_word(e->book_lang));
   w_end(w);
+  if (e->opts->embed_fonts) {
+    const char *l = e->book_lang, *word = toc_word(l);
+    bool sans = lang_is(l, "zh-Hant") || lang_is(l, "zh-Hans") || lang_is(l, "ja");
+    bs_epub_fonts_note_variant(e, l, sans ? BS_EPUB_SANS_BOLD : BS_EPUB_SERIF_BOLD, word,
+                               strlen(word));
+  }
   w_start(w, "ol");
   nav_list(e, w, 0, e->ntoc);
   w_end(w);

@@ -666,6 +666,36 @@ static void test_embed_fonts(void **state)
   hb_face_destroy(face);
   hb_blob_destroy(blob);
   free(otf);
+
+  /* bold text has its own faces: Serif Bold for strong, em in CJK and the author line; Sans
+   * Bold for the headings base.css sets in Sans (E4). Each holds its own characters only. */
+  static const struct {
+    const char *file, *css, *has[3], *hasnt;
+  } bold[] = {
+      {"EPUB/fonts/NotoSerifCJKtc-Bold-subset.otf", "Noto Serif CJK TC", {"重", "強", "王"}, "引"},
+      {"EPUB/fonts/NotoSansCJKtc-Bold-subset.otf", "Noto Sans CJK TC", {"測", "概", "節"}, "重"},
+  };
+  css = unzip_entry(tmp("f.epub"), "EPUB/css/fonts.css", NULL);
+  for (size_t i = 0; i < 2; i++) {
+    char decl[256];
+    snprintf(decl, sizeof decl,
+             "font-family: \"%s\";\n  font-style: normal;\n  font-weight: bold;\n"
+             "  src: url(\"../%s\")",
+             bold[i].css, bold[i].file + 5);
+    assert_non_null(strstr(css, decl));
+    otf = unzip_entry(tmp("f.epub"), bold[i].file, &len);
+    assert_non_null(otf);
+    assert_memory_equal(otf, "OTTO", 4);
+    blob = hb_blob_create(otf, (unsigned)len, HB_MEMORY_MODE_READONLY, NULL, NULL);
+    face = hb_face_create(blob, 0);
+    for (int k = 0; k < 3; k++)
+      assert_int_not_equal(first_gid(face, bold[i].has[k], HB_DIRECTION_LTR), 0);
+    assert_int_equal(first_gid(face, bold[i].hasnt, HB_DIRECTION_LTR), 0);
+    hb_face_destroy(face);
+    hb_blob_destroy(blob);
+    free(otf);
+  }
+  free(css);
 }
 
 /* ---- fixtures for epubcheck: what the corpus does not exercise ---- */
