@@ -911,8 +911,12 @@ void bs_epub_nav(bs_epub *e, const char *title)
   w_start(w, "title");
   xmlTextWriterWriteString(w, BAD_CAST title);
   w_end(w);
-  const char *sheets[3] = {"css/base.css", NULL, NULL};
+  const char *sheets[4] = {"css/base.css", NULL, NULL, NULL};
   int ns = 1;
+  /* a vertical book's table of contents reads vertically too, where a reading system shows
+   * the nav page itself */
+  if (e->book_vertical && e->use_vertical_css)
+    sheets[ns++] = "css/vertical.css";
   if (e->use_fonts_css)
     sheets[ns++] = "css/fonts.css";
   if (e->use_user_css)
