@@ -27,6 +27,8 @@ typedef struct bs_typeset_options {
   long long source_date;  /* SOURCE_DATE_EPOCH, or -1 for now */
   bs_diag_fn diag;
   void *diag_user;
+  bs_progress_fn progress; /* or NULL */
+  void *progress_user;
 } bs_typeset_options;
 
 BS_API void bs_typeset_options_init(bs_typeset_options *opts);
