@@ -642,11 +642,20 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
   if (book)
     bs_epub_book_titlepage(&e, root);
   int number = 0;
+  bs_progress prog = {0, 0, 0, 0};
+  for (const bs_node *d = first; d; d = book ? bs_node_next(d) : NULL)
+    if (bs_node_get_type(d) == BS_NODE_DOCUMENT)
+      prog.total++;
+  if (opts->progress)
+    opts->progress(opts->progress_user, &prog);
   for (const bs_node *d = first; d; d = book ? bs_node_next(d) : NULL) {
     if (bs_node_get_type(d) != BS_NODE_DOCUMENT)
       continue;
     if ((st = bs_epub_chapter(&e, d, ++number, err)) != BS_OK)
       goto done;
+    prog.done++;
+    if (opts->progress)
+      opts->progress(opts->progress_user, &prog);
   }
   if (!title)
     title = bs_xstrdup(e.ntoc ? e.toc[0].label : "Untitled");

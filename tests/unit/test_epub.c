@@ -698,6 +698,44 @@ static void test_embed_fonts(void **state)
   free(css);
 }
 
+/* Progress: once at the start (0 of N), then after each chapter, on the calling thread. */
+static size_t progress_seen[8][2];
+static int nprogress;
+static void on_progress(void *user, const bs_progress *p)
+{
+  (void)user;
+  if (nprogress < 8) {
+    progress_seen[nprogress][0] = p->done;
+    progress_seen[nprogress][1] = p->total;
+  }
+  nprogress++;
+}
+
+static void test_progress(void **state)
+{
+  (void)state;
+  make_tmpdir();
+  bs_node *book = bs_node_new(BS_NODE_BOOK);
+  bs_node_set_meta(book, BS_META_TITLE, "書");
+  for (int i = 0; i < 3; i++) {
+    bs_node *d = add(book, bs_node_new(BS_NODE_DOCUMENT));
+    bs_node_set_meta(d, BS_META_LANG, "zh-Hant");
+    para(d, "正文。");
+  }
+  bs_epub_options o;
+  bs_epub_options_init(&o);
+  o.progress = on_progress;
+  nprogress = 0;
+  bs_error err;
+  assert_int_equal(bs_epub_write(book, &o, tmp("p.epub"), &err), BS_OK);
+  bs_node_free(book);
+  assert_int_equal(nprogress, 4);
+  for (int i = 0; i < 4; i++) {
+    assert_int_equal(progress_seen[i][0], (size_t)i);
+    assert_int_equal(progress_seen[i][1], 3);
+  }
+}
+
 /* ---- fixtures for epubcheck: what the corpus does not exercise ---- */
 
 static int write_fixtures(const char *dir)
@@ -743,6 +781,7 @@ int main(int argc, char **argv)
       cmocka_unit_test(test_rich_horizontal), cmocka_unit_test(test_rich_vertical),
       cmocka_unit_test(test_reproducible),   cmocka_unit_test(test_bad_images),
       cmocka_unit_test(test_good_image_and_cover), cmocka_unit_test(test_embed_fonts),
+      cmocka_unit_test(test_progress),
       cmocka_unit_test(test_invalid_markup_avoided), cmocka_unit_test(test_templates_dir),
       cmocka_unit_test(test_mixed_directions),
   };
