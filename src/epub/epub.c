@@ -2,6 +2,7 @@
  * package document, nav and NCX, and packs them with libzip in a fixed order with fixed
  * times, so the same input gives the same bytes. */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +121,11 @@ void bs_epub_add_toc(bs_epub *e, int depth, const char *label, const char *href)
   e->toc[e->ntoc].href = bs_xstrdup(href);
   e->ntoc++;
 }
+
+/* libxml2 wants its initialisation done once, before threads use it (the page helper thread,
+ * and bisheng build writing outputs in parallel). */
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+static void init_xml(void) { xmlInitParser(); }
 
 static int dump_write(void *ctx, const char *data, int len)
 {
@@ -581,7 +587,7 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
   if ((st = bs_atomic_open(path, &af, err)) != BS_OK)
     goto done;
   /* a helper thread pays for itself from a few chapters on */
-  xmlInitParser(); /* before a second thread uses libxml2 */
+  pthread_once(&xml_once, init_xml);
   e.zip = bs_epub_zip_new(bs_atomic_stream(af), (long long)now, book);
   static const char mimetype[] = "application/epub+zip";
   bs_epub_zip_add(e.zip, "mimetype", mimetype, sizeof mimetype - 1, false);
