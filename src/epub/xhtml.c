@@ -27,9 +27,6 @@ static void page_new(bs_epub *e, page *p, const char *title, const char *lang, i
   p->e = e;
   p->lang = lang;
   p->doc = xmlNewDoc(BAD_CAST "1.0");
-  /* element and attribute names from a dictionary: no allocation per name (the page's own,
-   * as the page may be rendered on the writer's helper thread) */
-  p->doc->dict = xmlDictCreate();
   xmlCreateIntSubset(p->doc, BAD_CAST "html", NULL, NULL);
   xmlNodePtr html = xmlNewDocNode(p->doc, NULL, BAD_CAST "html", NULL);
   xmlDocSetRootElement(p->doc, html);
