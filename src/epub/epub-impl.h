@@ -52,12 +52,13 @@ bs_epub_zip *bs_epub_zip_new(void *file, long long when, bool threaded);
 /* Queues a copy of `data` (or writes it at once without the thread). */
 void bs_epub_zip_add(bs_epub_zip *z, const char *name, const void *data, size_t len,
                      bool compress);
-/* Turns a document (an xmlDocPtr) into its bytes in `out` and frees it. */
-typedef void (*bs_epub_render_fn)(void *doc, bs_buf *out);
-/* Queues a document: the helper thread renders, deflates and writes it (the caller gives the
- * document up). */
-void bs_epub_zip_add_doc(bs_epub_zip *z, const char *name, void *doc, bs_epub_render_fn render,
-                         bool compress);
+/* Frees a page's tree (an xmlDocPtr). */
+typedef void (*bs_epub_release_fn)(void *doc);
+/* Queues a serialised page (the bytes of `b` are taken) and the tree they came from, which the
+ * helper frees once the page is written: the caller serialises, the helper frees, deflates and
+ * writes, which splits a book's writing about evenly between the two threads. */
+void bs_epub_zip_add_page(bs_epub_zip *z, const char *name, bs_buf *b, void *doc,
+                          bs_epub_release_fn release);
 /* The same with the bytes of `b`, which may be taken (left empty) rather than copied. */
 void bs_epub_zip_add_buf(bs_epub_zip *z, const char *name, bs_buf *b, bool compress);
 /* Files written so far; the CRC-32 and size of the i-th (both wait for the queue to empty). */
@@ -96,9 +97,10 @@ typedef struct bs_epub {
  * `data`). */
 size_t bs_epub_add_entry(bs_epub *e, const char *href, const char *id, const char *media_type,
                          const char *data, size_t len, bool spine, bool compress);
-/* The same for a page still to be rendered (deflated XHTML; the writer takes the document). */
+/* The same for a page serialised in e->page (taken) from the tree `doc` (given up: the
+ * writer frees it with `release`). */
 size_t bs_epub_add_page(bs_epub *e, const char *href, const char *id, void *doc,
-                        bs_epub_render_fn render, bool spine);
+                        bs_epub_release_fn release, bool spine);
 void bs_epub_add_toc(bs_epub *e, int depth, const char *label, const char *href);
 void bs_epub_warn(bs_epub *e, bs_status code, const char *path, int line, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));

@@ -101,11 +101,11 @@ size_t bs_epub_add_entry(bs_epub *e, const char *href, const char *id, const cha
 }
 
 size_t bs_epub_add_page(bs_epub *e, const char *href, const char *id, void *doc,
-                        bs_epub_render_fn render, bool spine)
+                        bs_epub_release_fn release, bool spine)
 {
   bs_buf name = BS_BUF_INIT;
   size_t i = new_entry(e, href, id, "application/xhtml+xml", spine, true, &name);
-  bs_epub_zip_add_doc(e->zip, name.data, doc, render, true);
+  bs_epub_zip_add_page(e->zip, name.data, &e->page, doc, release);
   bs_buf_free(&name);
   return i;
 }

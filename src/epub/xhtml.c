@@ -117,16 +117,16 @@ static void newlines(xmlNodePtr n)
   }
 }
 
-/* The page's bytes: newlines added, serialised into `out`, the tree freed. Runs on the
- * writer's helper thread for pages handed over whole (bs_epub_add_page). */
-static void page_render(void *doc, bs_buf *out)
+/* The page's bytes: newlines added, serialised into `out`. */
+static void page_render(xmlDocPtr doc, bs_buf *out)
 {
   xmlNodePtr root = xmlDocGetRootElement(doc);
   newlines(root);
   xmlAddChild(root, xmlNewText(BAD_CAST "\n"));
   bs_epub_xml_dump(doc, 0, out);
-  xmlFreeDoc(doc);
 }
+
+static void free_doc(void *doc) { xmlFreeDoc(doc); }
 
 static bool lang_is(const char *lang, const char *p)
 {
@@ -183,20 +183,17 @@ static void note_bold(bs_epub *e, xmlNodePtr n, const char *lang, bs_epub_varian
   }
 }
 
-/* Adds the page to the book; with --embed-fonts it is rendered here first, as its characters
- * decide the font subsets. */
+/* Adds the page to the book: serialised here, freed, deflated and written by the writer's
+ * helper thread. With --embed-fonts its characters go into the font subsets first. */
 static void page_add(page *p, const char *href, const char *id, bool spine)
 {
   bs_epub *e = p->e;
-  if (e->opts->embed_fonts) {
+  if (e->opts->embed_fonts)
     note_bold(e, (xmlNodePtr)p->doc, p->lang, BS_EPUB_SERIF);
-    page_render(p->doc, &e->page);
+  page_render(p->doc, &e->page);
+  if (e->opts->embed_fonts)
     bs_epub_fonts_note(e, p->lang, e->page.data, e->page.len);
-    bs_epub_add_entry(e, href, id, "application/xhtml+xml", e->page.data, e->page.len, spine,
-                      true);
-  } else {
-    bs_epub_add_page(e, href, id, p->doc, page_render, spine);
-  }
+  bs_epub_add_page(e, href, id, p->doc, free_doc, spine);
   p->doc = NULL;
 }
 

@@ -32,8 +32,8 @@ typedef struct job {
   char *data;
   size_t len;
   bool compress;
-  void *doc;                       /* or a document the helper renders first */
-  bs_epub_render_fn render;
+  void *doc;                       /* released by the helper once written, or NULL */
+  bs_epub_release_fn release;
 } job;
 
 /* At most this many files wait for the helper, so memory stays bounded. */
@@ -56,7 +56,6 @@ struct bs_epub_zip {
   unsigned char *out;
   size_t out_cap;
   bool failed; /* a write failed or the archive outgrew the plain format */
-  bs_buf rendered; /* the helper's page buffer */
 };
 
 static void *worker(void *arg);
@@ -107,7 +106,6 @@ bs_epub_zip *bs_epub_zip_new(void *file, long long when, bool threaded)
   z->zs_ready = true;
   z->out_cap = 64 * 1024;
   z->out = bs_xmalloc(z->out_cap);
-  bs_buf_grow(&z->rendered, 64 * 1024);
   if (threaded) {
     pthread_mutex_init(&z->mu, NULL);
     pthread_cond_init(&z->more, NULL);
@@ -204,13 +202,10 @@ static void *worker(void *arg)
       break;
     job j = z->queue[z->qhead];
     pthread_mutex_unlock(&z->mu);
-    if (j.doc) {
-      j.render(j.doc, &z->rendered);
-      write_entry(z, j.name, z->rendered.data, z->rendered.len, j.compress);
-    } else {
-      write_entry(z, j.name, j.data, j.len, j.compress);
-    }
+    write_entry(z, j.name, j.data, j.len, j.compress);
     free(j.data);
+    if (j.doc)
+      j.release(j.doc);
     pthread_mutex_lock(&z->mu);
     z->qhead = (z->qhead + 1) % QUEUE_MAX;
     z->qlen--;
@@ -256,15 +251,16 @@ void bs_epub_zip_add_buf(bs_epub_zip *z, const char *name, bs_buf *b, bool compr
   enqueue(z, j);
 }
 
-void bs_epub_zip_add_doc(bs_epub_zip *z, const char *name, void *doc, bs_epub_render_fn render,
-                         bool compress)
+void bs_epub_zip_add_page(bs_epub_zip *z, const char *name, bs_buf *b, void *doc,
+                          bs_epub_release_fn release)
 {
   if (!z->threaded) {
-    render(doc, &z->rendered);
-    write_entry(z, bs_xstrdup(name), z->rendered.data, z->rendered.len, compress);
+    write_entry(z, bs_xstrdup(name), b->data, b->len, true);
+    release(doc);
     return;
   }
-  job j = {bs_xstrdup(name), NULL, 0, compress, doc, render};
+  size_t len = b->len;
+  job j = {bs_xstrdup(name), bs_buf_detach(b), len, true, doc, release};
   enqueue(z, j);
 }
 
@@ -364,6 +360,5 @@ void bs_epub_zip_free(bs_epub_zip *z)
   if (z->zs_ready)
     deflateEnd(&z->zs);
   free(z->out);
-  bs_buf_free(&z->rendered);
   free(z);
 }
