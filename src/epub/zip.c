@@ -4,9 +4,10 @@
  * plain one (APPNOTE 4.3): local header, data, central directory, end record; no ZIP64, no
  * data descriptors, fixed times, so the same files in the same order give the same bytes.
  *
- * Deflating is a sixth of the work of an EPUB, so one helper thread does it (and the writing)
- * while the caller builds the next page: files are queued in order and written in order, so
- * the bytes are those of a single-threaded run. Without a thread the caller does it itself. */
+ * For a book, one helper thread deflates and writes (and frees each page's tree) while the
+ * caller builds and serialises the next page: files are queued in order and written in order,
+ * so the bytes are those of a single-threaded run. A single article is written by the caller
+ * itself (a thread would cost more than it saves). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
