@@ -58,7 +58,12 @@ const char *bs_detect_lang(const char *text, size_t len)
       continue;
     }
     i += n;
-    if (bs_is_han(cp)) {
+    if (cp < 0x80) { /* the classes below are all above ASCII */
+      if ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z')
+        latin++;
+      continue;
+    }
+    if ((cp >= 0x4E00 && cp <= 0x9FFF) || bs_is_han(cp)) { /* the main Han block inline */
       han++;
       if (in_map(trad_map, bs_han_trad_only, bs_han_trad_only_len, cp))
         trad++;
