@@ -11,8 +11,13 @@ typedef struct bs_meta {
   size_t list_len[BS_META_LIST_COUNT];
 } bs_meta;
 
+/* Field order packs the int-sized fields together: 136 bytes, a 144-byte malloc chunk instead
+ * of 160 (a 1,000-article book has a quarter of a million nodes; issue #3's memory target). */
 struct bs_node {
   bs_node_type type;
+  int i1;          /* heading level, list start, cell align, indent */
+  int i2;          /* list ordered, cell header */
+  int indent;
   bs_node *parent, *first, *last, *next, *prev;
   bs_pos pos;
   char *lang;
@@ -23,9 +28,6 @@ struct bs_node {
   char *s1;        /* href / src / label / annotation / info */
   char *s2;        /* title / caption */
   char *s3;        /* credit */
-  int i1;          /* heading level, list start, cell align, indent */
-  int i2;          /* list ordered, cell header */
-  int indent;
   bs_meta *meta;   /* book, document */
 };
 

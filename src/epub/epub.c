@@ -2,14 +2,17 @@
  * package document, nav and NCX, and packs them with libzip in a fixed order with fixed
  * times, so the same input gives the same bytes. */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <libxml/parser.h>
 #include <libxml/tree.h>
-#include <zip.h>
+#include <libxml/xmlsave.h>
+#include <libxml/xmlwriter.h>
 
 #include "epub-impl.h"
 
@@ -18,11 +21,6 @@
 #define NCX_NS BAD_CAST "http://www.daisy.org/z3986/2005/ncx/"
 #define CONTAINER_NS BAD_CAST "urn:oasis:names:tc:opendocument:xmlns:container"
 
-/* Deflate level: 6 is zlib's default balance; text compresses well and the speed target
- * (1,000 articles in half a second) leaves room for it. */
-enum { DEFLATE_LEVEL = 6 };
-/* DOS dates in zip start in 1980. */
-static const long long DOS_EPOCH = 315532800;
 
 void bs_epub_options_init(bs_epub_options *o)
 {
@@ -63,8 +61,15 @@ bool bs_epub_node_vertical(const bs_epub *e, const bs_node *doc)
   return d == BS_DIR_VERTICAL;
 }
 
-size_t bs_epub_add_entry(bs_epub *e, const char *href, const char *id, const char *media_type,
-                         char *data, size_t len, bool spine, bool compress)
+static void hash_bytes(uint64_t *h, const void *d, size_t n)
+{
+  const unsigned char *p = d;
+  for (size_t i = 0; i < n; i++)
+    *h = (*h ^ p[i]) * 0x100000001b3ull;
+}
+
+static size_t new_entry(bs_epub *e, const char *href, const char *id, const char *media_type,
+                        bool spine, bool compress, bs_buf *name)
 {
   if (e->nentries == e->centries) {
     e->centries = e->centries ? e->centries * 2 : 32;
@@ -75,11 +80,34 @@ size_t bs_epub_add_entry(bs_epub *e, const char *href, const char *id, const cha
   x->href = bs_xstrdup(href);
   x->id = bs_xstrdup(id);
   x->media_type = media_type;
-  x->data = data;
-  x->len = len;
   x->spine = spine;
   x->compress = compress;
+  x->zip_index = e->zip_added++;
+  bs_buf_printf(name, "EPUB/%s", href);
   return e->nentries++;
+}
+
+size_t bs_epub_add_entry(bs_epub *e, const char *href, const char *id, const char *media_type,
+                         const char *data, size_t len, bool spine, bool compress)
+{
+  bs_buf name = BS_BUF_INIT;
+  size_t i = new_entry(e, href, id, media_type, spine, compress, &name);
+  if (data == e->page.data && data)
+    bs_epub_zip_add_buf(e->zip, name.data, &e->page, compress); /* a page: no copy */
+  else
+    bs_epub_zip_add(e->zip, name.data, data, len, compress);
+  bs_buf_free(&name);
+  return i;
+}
+
+size_t bs_epub_add_page(bs_epub *e, const char *href, const char *id, void *doc,
+                        bs_epub_release_fn release, bool spine)
+{
+  bs_buf name = BS_BUF_INIT;
+  size_t i = new_entry(e, href, id, "application/xhtml+xml", spine, true, &name);
+  bs_epub_zip_add_page(e->zip, name.data, &e->page, doc, release);
+  bs_buf_free(&name);
+  return i;
 }
 
 void bs_epub_add_toc(bs_epub *e, int depth, const char *label, const char *href)
@@ -94,19 +122,28 @@ void bs_epub_add_toc(bs_epub *e, int depth, const char *label, const char *href)
   e->ntoc++;
 }
 
-char *bs_epub_xml_dump(void *xml_doc, int format, size_t *len)
+/* libxml2 wants its initialisation done once, before threads use it (the page helper thread,
+ * and bisheng build writing outputs in parallel). */
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+static void init_xml(void) { xmlInitParser(); }
+
+static int dump_write(void *ctx, const char *data, int len)
 {
-  xmlChar *mem = NULL;
-  int size = 0;
-  xmlDocDumpFormatMemoryEnc((xmlDocPtr)xml_doc, &mem, &size, "UTF-8", format);
-  if (!mem)
+  bs_buf_put(ctx, data, (size_t)len);
+  return len;
+}
+
+void bs_epub_xml_dump(void *xml_doc, int format, bs_buf *out)
+{
+  bs_buf_clear(out);
+  /* straight into our buffer: no libxml2 buffer to grow and copy out of */
+  xmlSaveCtxtPtr ctx = xmlSaveToIO(dump_write, NULL, out, "UTF-8",
+                                   XML_SAVE_AS_XML | (format ? XML_SAVE_FORMAT : 0));
+  if (!ctx || xmlSaveDoc(ctx, (xmlDocPtr)xml_doc) < 0)
     abort(); /* only out of memory makes libxml2 fail here */
-  char *out = bs_xmalloc((size_t)size + 1);
-  memcpy(out, mem, (size_t)size);
-  out[size] = '\0';
-  xmlFree(mem);
-  *len = (size_t)size;
-  return out;
+  xmlSaveClose(ctx);
+  if (!out->data)
+    bs_buf_grow(out, 0);
 }
 
 static void free_epub(bs_epub *e)
@@ -115,7 +152,6 @@ static void free_epub(bs_epub *e)
     free(e->entries[i].href);
     free(e->entries[i].id);
     free(e->entries[i].properties);
-    free(e->entries[i].data);
   }
   free(e->entries);
   for (size_t i = 0; i < e->ntoc; i++) {
@@ -128,6 +164,8 @@ static void free_epub(bs_epub *e)
   free(e->images);
   free(e->first_chapter);
   bs_epub_fonts_free(e);
+  bs_epub_zip_free(e->zip);
+  bs_buf_free(&e->page);
 }
 
 /* W3CDTF (YYYY, YYYY-MM, YYYY-MM-DD, optionally with a time): only such dates go into
@@ -166,20 +204,28 @@ static char *iso_date(const char *s)
   return bs_xstrdup(buf);
 }
 
-/* Two FNV-1a 64 hashes over the content give the 128 bits of a stable urn:uuid. */
-static void content_uuid(const bs_epub *e, char out[64])
+/* Two FNV-1a 64 hashes over the content give the 128 bits of a stable urn:uuid: each file's
+ * name, size and CRC-32 (computed for the container anyway, so the content is not read
+ * twice). */
+static void content_uuid(bs_epub *e, char out[64])
 {
   uint64_t h[2] = {0xcbf29ce484222325ull, 0x84222325cbf29ce4ull};
-  for (int k = 0; k < 2; k++)
-    for (size_t i = 0; i < e->nentries; i++) {
-      const unsigned char *d = (const unsigned char *)e->entries[i].data;
-      for (size_t j = 0; j < e->entries[i].len; j++)
-        h[k] = (h[k] ^ d[j]) * 0x100000001b3ull;
-      const unsigned char *n = (const unsigned char *)e->entries[i].href;
-      for (; *n; n++)
-        h[k] = (h[k] ^ *n) * 0x100000001b3ull;
+  for (size_t i = 0; i < e->nentries; i++) {
+    const bs_epub_entry *x = &e->entries[i];
+    unsigned char rec[12];
+    size_t len;
+    uint32_t crc = bs_epub_zip_crc(e->zip, x->zip_index, &len);
+    uint64_t l = len;
+    for (int k = 0; k < 4; k++)
+      rec[k] = (unsigned char)(crc >> (8 * k));
+    for (int k = 0; k < 8; k++)
+      rec[4 + k] = (unsigned char)(l >> (8 * k));
+    for (int k = 0; k < 2; k++) {
+      hash_bytes(&h[k], x->href, strlen(x->href) + 1);
+      hash_bytes(&h[k], rec, sizeof rec);
       h[k] = (h[k] ^ (uint64_t)(k + 1)) * 0x100000001b3ull;
     }
+  }
   unsigned char b[16];
   for (int i = 0; i < 8; i++) {
     b[i] = (unsigned char)(h[0] >> (56 - 8 * i));
@@ -191,11 +237,6 @@ static void content_uuid(const bs_epub *e, char out[64])
            "urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
            b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
            b[14], b[15]);
-}
-
-static xmlNodePtr text_child(xmlNodePtr parent, xmlNsPtr ns, const char *name, const char *text)
-{
-  return xmlNewTextChild(parent, ns, BAD_CAST name, BAD_CAST text);
 }
 
 /* A clean copy of a metadata value (forbidden characters dropped), or NULL. */
@@ -212,148 +253,77 @@ static char *meta(bs_epub *e, const bs_node *n, bs_meta_key key)
   return c;
 }
 
-static char *package_doc(bs_epub *e, const char *id, const char *title, time_t modified,
-                         size_t *len)
+/* A streaming writer into `out` for the generated documents (package, NCX, nav): they grow
+ * with the book, and a tree of a 1,000-article book's table of contents would cost more memory
+ * than the rest of the writer (issue #3's 64 MB). `indent` lays them out as the tree dump did. */
+static void *writer_new(bs_buf *out, bool indent)
 {
-  const bs_node *root = e->root;
-  xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
-  xmlNodePtr pkg = xmlNewDocNode(doc, NULL, BAD_CAST "package", NULL);
-  xmlDocSetRootElement(doc, pkg);
-  xmlSetNs(pkg, xmlNewNs(pkg, OPF_NS, NULL));
-  xmlNewProp(pkg, BAD_CAST "version", BAD_CAST "3.0");
-  xmlNewProp(pkg, BAD_CAST "unique-identifier", BAD_CAST "bookid");
-  xmlNodeSetLang(pkg, BAD_CAST e->book_lang);
-  xmlNodePtr md = xmlNewChild(pkg, NULL, BAD_CAST "metadata", NULL);
-  xmlNsPtr dc = xmlNewNs(md, DC_NS, BAD_CAST "dc");
-  xmlNewProp(text_child(md, dc, "identifier", id), BAD_CAST "id", BAD_CAST "bookid");
-  xmlNewProp(text_child(md, dc, "title", title), BAD_CAST "id", BAD_CAST "title");
-
-  /* creators: the book's, else each chapter's in order without repeats */
-  int ncreator = 0;
-  bool book = bs_node_get_type(root) == BS_NODE_BOOK;
-  bool own = bs_node_get_meta_count(root, BS_META_AUTHORS) > 0 || !book;
-  for (const bs_node *n = own ? root : bs_node_first_child(root); n;
-       n = own ? NULL : bs_node_next(n)) {
-    for (size_t i = 0; i < bs_node_get_meta_count(n, BS_META_AUTHORS); i++) {
-      const char *a = bs_node_get_meta_item(n, BS_META_AUTHORS, i);
-      char *c = bs_epub_clean(e, a, strlen(a), n);
-      bool seen = !*c;
-      for (xmlNodePtr k = md->children; k && !seen; k = k->next)
-        if (k->ns == dc && !xmlStrcmp(k->name, BAD_CAST "creator")) {
-          xmlChar *t = xmlNodeGetContent(k);
-          seen = !xmlStrcmp(t, BAD_CAST c);
-          xmlFree(t);
-        }
-      if (!seen) {
-        char cid[32];
-        snprintf(cid, sizeof cid, "creator%d", ++ncreator);
-        xmlNewProp(text_child(md, dc, "creator", c), BAD_CAST "id", BAD_CAST cid);
-      }
-      free(c);
-    }
+  bs_buf_clear(out);
+  xmlOutputBufferPtr ob = xmlOutputBufferCreateIO(dump_write, NULL, out, NULL);
+  xmlTextWriterPtr w = ob ? xmlNewTextWriter(ob) : NULL;
+  if (!w)
+    abort(); /* only out of memory makes libxml2 fail here */
+  if (indent) {
+    xmlTextWriterSetIndent(w, 1);
+    xmlTextWriterSetIndentString(w, BAD_CAST "  ");
   }
-  text_child(md, dc, "language", e->book_lang);
-  char stamp[32];
-  struct tm tm;
-  gmtime_r(&modified, &tm);
-  strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  xmlNewProp(text_child(md, NULL, "meta", stamp), BAD_CAST "property",
-             BAD_CAST "dcterms:modified");
-  static const struct {
-    bs_meta_key key;
-    const char *name;
-  } opt[] = {{BS_META_SOURCE, "source"},       {BS_META_DATE, "date"},
-             {BS_META_PUBLISHER, "publisher"}, {BS_META_RIGHTS, "rights"},
-             {BS_META_DESCRIPTION, "description"}};
-  for (size_t i = 0; i < sizeof opt / sizeof opt[0]; i++) {
-    char *v = meta(e, root, opt[i].key);
-    if (!v && opt[i].key == BS_META_SOURCE)
-      v = meta(e, root, BS_META_URL);
-    if (v && opt[i].key == BS_META_DATE && !w3cdtf(v)) {
-      char *iso = iso_date(v);
-      free(v);
-      v = iso;
-    }
-    if (v)
-      text_child(md, dc, opt[i].name, v);
-    free(v);
-  }
-  if (e->cover_entry != BS_EPUB_NO_ENTRY) {
-    xmlNodePtr m = xmlNewChild(md, NULL, BAD_CAST "meta", NULL);
-    xmlNewProp(m, BAD_CAST "name", BAD_CAST "cover");
-    xmlNewProp(m, BAD_CAST "content", BAD_CAST e->entries[e->cover_entry].id);
-  }
-  if (e->book_vertical) {
-    xmlNodePtr m = xmlNewChild(md, NULL, BAD_CAST "meta", NULL);
-    xmlNewProp(m, BAD_CAST "name", BAD_CAST "primary-writing-mode");
-    xmlNewProp(m, BAD_CAST "content", BAD_CAST "vertical-rl");
-  }
-
-  xmlNodePtr man = xmlNewChild(pkg, NULL, BAD_CAST "manifest", NULL);
-  struct {
-    const char *id, *href, *type, *props;
-  } fixed[] = {{"nav", "nav.xhtml", "application/xhtml+xml", "nav"},
-               {"ncx", "toc.ncx", "application/x-dtbncx+xml", NULL}};
-  for (size_t i = 0; i < 2; i++) {
-    xmlNodePtr it = xmlNewChild(man, NULL, BAD_CAST "item", NULL);
-    xmlNewProp(it, BAD_CAST "id", BAD_CAST fixed[i].id);
-    xmlNewProp(it, BAD_CAST "href", BAD_CAST fixed[i].href);
-    xmlNewProp(it, BAD_CAST "media-type", BAD_CAST fixed[i].type);
-    if (fixed[i].props)
-      xmlNewProp(it, BAD_CAST "properties", BAD_CAST fixed[i].props);
-  }
-  for (size_t i = 0; i < e->nentries; i++) {
-    const bs_epub_entry *x = &e->entries[i];
-    xmlNodePtr it = xmlNewChild(man, NULL, BAD_CAST "item", NULL);
-    xmlNewProp(it, BAD_CAST "id", BAD_CAST x->id);
-    xmlNewProp(it, BAD_CAST "href", BAD_CAST x->href);
-    xmlNewProp(it, BAD_CAST "media-type", BAD_CAST x->media_type);
-    if (x->properties)
-      xmlNewProp(it, BAD_CAST "properties", BAD_CAST x->properties);
-  }
-  xmlNodePtr spine = xmlNewChild(pkg, NULL, BAD_CAST "spine", NULL);
-  xmlNewProp(spine, BAD_CAST "toc", BAD_CAST "ncx");
-  if (e->book_vertical)
-    xmlNewProp(spine, BAD_CAST "page-progression-direction", BAD_CAST "rtl");
-  for (size_t i = 0; i < e->nentries; i++)
-    if (e->entries[i].spine)
-      xmlNewProp(xmlNewChild(spine, NULL, BAD_CAST "itemref", NULL), BAD_CAST "idref",
-                 BAD_CAST e->entries[i].id);
-  char *out = bs_epub_xml_dump(doc, 1, len);
-  xmlFreeDoc(doc);
-  return out;
+  xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL);
+  return w;
 }
 
-static void ncx_points(const bs_epub *e, xmlNodePtr parent, size_t i, size_t end, int *order)
+void bs_epub_writer_end(void *writer, bs_buf *out)
 {
-  while (i < end) {
+  xmlTextWriterEndDocument(writer);
+  xmlFreeTextWriter(writer);
+  if (!out->data)
+    bs_buf_grow(out, 0);
+}
+
+void *bs_epub_writer_new(bs_buf *out) { return writer_new(out, false); }
+
+static void start(xmlTextWriterPtr w, const char *name) { xmlTextWriterStartElement(w, BAD_CAST name); }
+static void end(xmlTextWriterPtr w) { xmlTextWriterEndElement(w); }
+static void attr(xmlTextWriterPtr w, const char *name, const char *value)
+{
+  xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST value);
+}
+static void text_elem(xmlTextWriterPtr w, const char *name, const char *text)
+{
+  xmlTextWriterWriteElement(w, BAD_CAST name, BAD_CAST text);
+}
+
+static void ncx_points(const bs_epub *e, xmlTextWriterPtr w, size_t i, size_t end_, int *order)
+{
+  while (i < end_) {
     size_t j = i + 1;
-    while (j < end && e->toc[j].depth > e->toc[i].depth)
+    while (j < end_ && e->toc[j].depth > e->toc[i].depth)
       j++;
-    xmlNodePtr np = xmlNewChild(parent, NULL, BAD_CAST "navPoint", NULL);
+    start(w, "navPoint");
     char buf[32];
     snprintf(buf, sizeof buf, "np%d", ++*order);
-    xmlNewProp(np, BAD_CAST "id", BAD_CAST buf);
+    attr(w, "id", buf);
     snprintf(buf, sizeof buf, "%d", *order);
-    xmlNewProp(np, BAD_CAST "playOrder", BAD_CAST buf);
-    xmlNodePtr label = xmlNewChild(np, NULL, BAD_CAST "navLabel", NULL);
-    xmlNewTextChild(label, NULL, BAD_CAST "text", BAD_CAST e->toc[i].label);
-    xmlNewProp(xmlNewChild(np, NULL, BAD_CAST "content", NULL), BAD_CAST "src",
-               BAD_CAST e->toc[i].href);
-    ncx_points(e, np, i + 1, j, order);
+    attr(w, "playOrder", buf);
+    start(w, "navLabel");
+    text_elem(w, "text", e->toc[i].label);
+    end(w);
+    start(w, "content");
+    attr(w, "src", e->toc[i].href);
+    end(w);
+    ncx_points(e, w, i + 1, j, order);
+    end(w);
     i = j;
   }
 }
 
-static char *ncx_doc(const bs_epub *e, const char *id, const char *title, size_t *len)
+static void ncx_doc(bs_epub *e, const char *id, const char *title)
 {
-  xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
-  xmlNodePtr ncx = xmlNewDocNode(doc, NULL, BAD_CAST "ncx", NULL);
-  xmlDocSetRootElement(doc, ncx);
-  xmlSetNs(ncx, xmlNewNs(ncx, NCX_NS, NULL));
-  xmlNewProp(ncx, BAD_CAST "version", BAD_CAST "2005-1");
-  xmlNodeSetLang(ncx, BAD_CAST e->book_lang);
-  xmlNodePtr head = xmlNewChild(ncx, NULL, BAD_CAST "head", NULL);
+  xmlTextWriterPtr w = writer_new(&e->page, true);
+  start(w, "ncx");
+  attr(w, "xmlns", (const char *)NCX_NS);
+  attr(w, "version", "2005-1");
+  attr(w, "xml:lang", e->book_lang);
+  start(w, "head");
   int depth = 1;
   for (size_t i = 0; i < e->ntoc; i++)
     if (e->toc[i].depth + 1 > depth)
@@ -365,20 +335,160 @@ static char *ncx_doc(const bs_epub *e, const char *id, const char *title, size_t
                             {"dtb:totalPageCount", "0"},
                             {"dtb:maxPageNumber", "0"}};
   for (size_t i = 0; i < 4; i++) {
-    xmlNodePtr m = xmlNewChild(head, NULL, BAD_CAST "meta", NULL);
-    xmlNewProp(m, BAD_CAST "name", BAD_CAST metas[i][0]);
-    xmlNewProp(m, BAD_CAST "content", BAD_CAST metas[i][1]);
+    start(w, "meta");
+    attr(w, "name", metas[i][0]);
+    attr(w, "content", metas[i][1]);
+    end(w);
   }
-  xmlNewTextChild(xmlNewChild(ncx, NULL, BAD_CAST "docTitle", NULL), NULL, BAD_CAST "text",
-                  BAD_CAST title);
+  end(w);
+  start(w, "docTitle");
+  text_elem(w, "text", title);
+  end(w);
+  start(w, "navMap");
   int order = 0;
-  ncx_points(e, xmlNewChild(ncx, NULL, BAD_CAST "navMap", NULL), 0, e->ntoc, &order);
-  char *out = bs_epub_xml_dump(doc, 1, len);
-  xmlFreeDoc(doc);
-  return out;
+  ncx_points(e, w, 0, e->ntoc, &order);
+  end(w);
+  end(w);
+  bs_epub_writer_end(w, &e->page);
 }
 
-static char *container_doc(size_t *len)
+static void package_doc(bs_epub *e, const char *id, const char *title, time_t modified)
+{
+  const bs_node *root = e->root;
+  xmlTextWriterPtr w = writer_new(&e->page, true);
+  start(w, "package");
+  attr(w, "xmlns", (const char *)OPF_NS);
+  attr(w, "version", "3.0");
+  attr(w, "unique-identifier", "bookid");
+  attr(w, "xml:lang", e->book_lang);
+  start(w, "metadata");
+  attr(w, "xmlns:dc", (const char *)DC_NS);
+  start(w, "dc:identifier");
+  attr(w, "id", "bookid");
+  xmlTextWriterWriteString(w, BAD_CAST id);
+  end(w);
+  start(w, "dc:title");
+  attr(w, "id", "title");
+  xmlTextWriterWriteString(w, BAD_CAST title);
+  end(w);
+
+  /* creators: the book's, else each chapter's in order without repeats */
+  int ncreator = 0;
+  char **seen = NULL;
+  size_t nseen = 0, cseen = 0;
+  bool book = bs_node_get_type(root) == BS_NODE_BOOK;
+  bool own = bs_node_get_meta_count(root, BS_META_AUTHORS) > 0 || !book;
+  for (const bs_node *n = own ? root : bs_node_first_child(root); n;
+       n = own ? NULL : bs_node_next(n)) {
+    for (size_t i = 0; i < bs_node_get_meta_count(n, BS_META_AUTHORS); i++) {
+      const char *a = bs_node_get_meta_item(n, BS_META_AUTHORS, i);
+      char *c = bs_epub_clean(e, a, strlen(a), n);
+      bool dup = !*c;
+      for (size_t k = 0; k < nseen && !dup; k++)
+        dup = !strcmp(seen[k], c);
+      if (dup) {
+        free(c);
+        continue;
+      }
+      char cid[32];
+      snprintf(cid, sizeof cid, "creator%d", ++ncreator);
+      start(w, "dc:creator");
+      attr(w, "id", cid);
+      xmlTextWriterWriteString(w, BAD_CAST c);
+      end(w);
+      if (nseen == cseen) {
+        cseen = cseen ? cseen * 2 : 16;
+        seen = bs_xrealloc(seen, cseen * sizeof *seen);
+      }
+      seen[nseen++] = c;
+    }
+  }
+  for (size_t k = 0; k < nseen; k++)
+    free(seen[k]);
+  free(seen);
+  text_elem(w, "dc:language", e->book_lang);
+  char stamp[32];
+  struct tm tm;
+  gmtime_r(&modified, &tm);
+  strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  start(w, "meta");
+  attr(w, "property", "dcterms:modified");
+  xmlTextWriterWriteString(w, BAD_CAST stamp);
+  end(w);
+  static const struct {
+    bs_meta_key key;
+    const char *name;
+  } opt[] = {{BS_META_SOURCE, "dc:source"},       {BS_META_DATE, "dc:date"},
+             {BS_META_PUBLISHER, "dc:publisher"}, {BS_META_RIGHTS, "dc:rights"},
+             {BS_META_DESCRIPTION, "dc:description"}};
+  for (size_t i = 0; i < sizeof opt / sizeof opt[0]; i++) {
+    char *v = meta(e, root, opt[i].key);
+    if (!v && opt[i].key == BS_META_SOURCE)
+      v = meta(e, root, BS_META_URL);
+    if (v && opt[i].key == BS_META_DATE && !w3cdtf(v)) {
+      char *iso = iso_date(v);
+      free(v);
+      v = iso;
+    }
+    if (v)
+      text_elem(w, opt[i].name, v);
+    free(v);
+  }
+  if (e->cover_entry != BS_EPUB_NO_ENTRY) {
+    start(w, "meta");
+    attr(w, "name", "cover");
+    attr(w, "content", e->entries[e->cover_entry].id);
+    end(w);
+  }
+  if (e->book_vertical) {
+    start(w, "meta");
+    attr(w, "name", "primary-writing-mode");
+    attr(w, "content", "vertical-rl");
+    end(w);
+  }
+  end(w);
+
+  start(w, "manifest");
+  struct {
+    const char *id, *href, *type, *props;
+  } fixed[] = {{"nav", "nav.xhtml", "application/xhtml+xml", "nav"},
+               {"ncx", "toc.ncx", "application/x-dtbncx+xml", NULL}};
+  for (size_t i = 0; i < 2; i++) {
+    start(w, "item");
+    attr(w, "id", fixed[i].id);
+    attr(w, "href", fixed[i].href);
+    attr(w, "media-type", fixed[i].type);
+    if (fixed[i].props)
+      attr(w, "properties", fixed[i].props);
+    end(w);
+  }
+  for (size_t i = 0; i < e->nentries; i++) {
+    const bs_epub_entry *x = &e->entries[i];
+    start(w, "item");
+    attr(w, "id", x->id);
+    attr(w, "href", x->href);
+    attr(w, "media-type", x->media_type);
+    if (x->properties)
+      attr(w, "properties", x->properties);
+    end(w);
+  }
+  end(w);
+  start(w, "spine");
+  attr(w, "toc", "ncx");
+  if (e->book_vertical)
+    attr(w, "page-progression-direction", "rtl");
+  for (size_t i = 0; i < e->nentries; i++)
+    if (e->entries[i].spine) {
+      start(w, "itemref");
+      attr(w, "idref", e->entries[i].id);
+      end(w);
+    }
+  end(w);
+  end(w);
+  bs_epub_writer_end(w, &e->page);
+}
+
+static void container_doc(bs_buf *out)
 {
   xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
   xmlNodePtr c = xmlNewDocNode(doc, NULL, BAD_CAST "container", NULL);
@@ -389,86 +499,8 @@ static char *container_doc(size_t *len)
                               BAD_CAST "rootfile", NULL);
   xmlNewProp(rf, BAD_CAST "full-path", BAD_CAST "EPUB/content.opf");
   xmlNewProp(rf, BAD_CAST "media-type", BAD_CAST "application/oebps-package+xml");
-  char *out = bs_epub_xml_dump(doc, 1, len);
+  bs_epub_xml_dump(doc, 1, out);
   xmlFreeDoc(doc);
-  return out;
-}
-
-typedef struct zfile {
-  const char *name;
-  const char *data;
-  size_t len;
-  bool compress;
-} zfile;
-
-/* Packs `files` in order into a zip in memory; the first (mimetype) is stored. */
-static bs_status zip_all(const zfile *files, size_t n, time_t mtime, char **out, size_t *outlen,
-                         const char *path, bs_error *err)
-{
-  bs_status st = BS_OK;
-  zip_error_t zerr;
-  zip_error_init(&zerr);
-  zip_source_t *mem = zip_source_buffer_create(NULL, 0, 0, &zerr);
-  zip_t *za = mem ? zip_open_from_source(mem, ZIP_TRUNCATE, &zerr) : NULL;
-  if (!za) {
-    st = bs_error_set(err, BS_ERR_LIBRARY, path, 0, 0, "libzip: %s", zip_error_strerror(&zerr));
-    if (mem)
-      zip_source_free(mem);
-    goto done;
-  }
-  zip_source_keep(mem);
-  for (size_t i = 0; i < n; i++) {
-    zip_source_t *s = zip_source_buffer(za, files[i].data, files[i].len, 0);
-    zip_int64_t idx = s ? zip_file_add(za, files[i].name, s, ZIP_FL_ENC_UTF_8) : -1;
-    if (idx < 0) {
-      if (s)
-        zip_source_free(s);
-      st = bs_error_set(err, BS_ERR_LIBRARY, path, 0, 0, "libzip: %s", zip_strerror(za));
-      zip_discard(za);
-      goto done;
-    }
-    zip_set_file_compression(za, (zip_uint64_t)idx,
-                             files[i].compress ? ZIP_CM_DEFLATE : ZIP_CM_STORE,
-                             files[i].compress ? DEFLATE_LEVEL : 0);
-    zip_file_set_mtime(za, (zip_uint64_t)idx, mtime, 0);
-  }
-  if (zip_close(za) != 0) {
-    st = bs_error_set(err, BS_ERR_LIBRARY, path, 0, 0, "libzip: %s", zip_strerror(za));
-    zip_discard(za);
-    goto done;
-  }
-  zip_stat_t sb;
-  if (zip_source_stat(mem, &sb) != 0 || zip_source_open(mem) != 0) {
-    st = bs_error_set(err, BS_ERR_LIBRARY, path, 0, 0, "libzip: cannot read the archive back");
-    goto done;
-  }
-  *outlen = (size_t)sb.size;
-  *out = bs_xmalloc(*outlen + 1);
-  if (zip_source_read(mem, *out, sb.size) != (zip_int64_t)sb.size) {
-    free(*out);
-    *out = NULL;
-    st = bs_error_set(err, BS_ERR_LIBRARY, path, 0, 0, "libzip: cannot read the archive back");
-  }
-  zip_source_close(mem);
-done:
-  if (mem)
-    zip_source_free(mem);
-  zip_error_fini(&zerr);
-  return st;
-}
-
-/* libzip turns a time into DOS fields with localtime(); pick the time whose local fields are
- * the UTC fields of `t`, so the archive does not depend on the time zone. */
-static time_t zip_time(long long t)
-{
-  if (t < DOS_EPOCH)
-    t = DOS_EPOCH;
-  time_t tt = (time_t)t;
-  struct tm tm;
-  gmtime_r(&tt, &tm);
-  tm.tm_isdst = -1;
-  time_t local = mktime(&tm);
-  return local == (time_t)-1 ? tt : local;
 }
 
 static bs_status load_css(bs_epub *e, const char *name, const char *builtin, bs_error *err)
@@ -491,6 +523,7 @@ static bs_status load_css(bs_epub *e, const char *name, const char *builtin, bs_
   char id[32];
   snprintf(id, sizeof id, "css-%.*s", (int)(strchr(name, '.') - name), name);
   bs_epub_add_entry(e, href.data, id, "text/css", data, len, false, true);
+  free(data);
   bs_buf_free(&href);
   return BS_OK;
 }
@@ -513,10 +546,9 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
 
   bs_status st = BS_OK;
   bs_epub e = {0};
-  char *title = NULL, *archive = NULL, *opf = NULL, *nav = NULL, *ncx = NULL, *cont = NULL;
+  char *title = NULL;
   char *lang_copy = NULL;
-  zfile *files = NULL;
-  size_t archive_len = 0;
+  bs_atomic_file *af = NULL;
   e.opts = opts;
   e.root = root;
   e.cover_entry = BS_EPUB_NO_ENTRY;
@@ -549,6 +581,20 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
       e.use_horizontal_css = true;
   }
 
+  /* the container is written as the files come: mimetype first and stored (OCF), then the
+   * container document, which names the package document written last */
+  time_t now = opts->source_date >= 0 ? (time_t)opts->source_date : time(NULL);
+  if ((st = bs_atomic_open(path, &af, err)) != BS_OK)
+    goto done;
+  /* a helper thread pays for itself from a few chapters on */
+  pthread_once(&xml_once, init_xml);
+  e.zip = bs_epub_zip_new(bs_atomic_stream(af), (long long)now, book);
+  static const char mimetype[] = "application/epub+zip";
+  bs_epub_zip_add(e.zip, "mimetype", mimetype, sizeof mimetype - 1, false);
+  container_doc(&e.page);
+  bs_epub_zip_add_buf(e.zip, "META-INF/container.xml", &e.page, true);
+  e.zip_added = 2;
+
   /* stylesheets: ours, then the user's */
   if ((st = load_css(&e, "base.css", bs_epub_css_base, err)) != BS_OK)
     goto done;
@@ -564,6 +610,7 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
     if ((st = bs_read_all(opts->css_path, &data, &len, err)) != BS_OK)
       goto done;
     bs_epub_add_entry(&e, "css/user.css", "css-user", "text/css", data, len, false, true);
+    free(data);
     e.use_user_css = true;
   }
   e.use_fonts_css = opts->embed_fonts;
@@ -601,11 +648,20 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
   if (book)
     bs_epub_book_titlepage(&e, root);
   int number = 0;
+  bs_progress prog = {0, 0, 0, 0};
+  for (const bs_node *d = first; d; d = book ? bs_node_next(d) : NULL)
+    if (bs_node_get_type(d) == BS_NODE_DOCUMENT)
+      prog.total++;
+  if (opts->progress)
+    opts->progress(opts->progress_user, &prog);
   for (const bs_node *d = first; d; d = book ? bs_node_next(d) : NULL) {
     if (bs_node_get_type(d) != BS_NODE_DOCUMENT)
       continue;
     if ((st = bs_epub_chapter(&e, d, ++number, err)) != BS_OK)
       goto done;
+    prog.done++;
+    if (opts->progress)
+      opts->progress(opts->progress_user, &prog);
   }
   if (!title)
     title = bs_xstrdup(e.ntoc ? e.toc[0].label : "Untitled");
@@ -619,59 +675,27 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
   free(user_id);
   if (opts->embed_fonts) {
     /* the nav's labels count too; it is written again below with the same text */
-    size_t nl;
-    free(bs_epub_nav(&e, title, &nl));
+    bs_epub_nav(&e, title);
     bs_epub_fonts_pack(&e);
   }
-  time_t now = opts->source_date >= 0 ? (time_t)opts->source_date : time(NULL);
-  size_t opf_len, nav_len, ncx_len, cont_len;
-  nav = bs_epub_nav(&e, title, &nav_len);
-  ncx = ncx_doc(&e, id, title, &ncx_len);
-  opf = package_doc(&e, id, title, now, &opf_len);
-  cont = container_doc(&cont_len);
-
-  static const char mimetype[] = "application/epub+zip";
-  size_t nfiles = 0;
-  files = bs_xcalloc(e.nentries + 5, sizeof *files);
-  files[nfiles++] = (zfile){"mimetype", mimetype, sizeof mimetype - 1, false};
-  files[nfiles++] = (zfile){"META-INF/container.xml", cont, cont_len, true};
-  files[nfiles++] = (zfile){"EPUB/content.opf", opf, opf_len, true};
-  files[nfiles++] = (zfile){"EPUB/nav.xhtml", nav, nav_len, true};
-  files[nfiles++] = (zfile){"EPUB/toc.ncx", ncx, ncx_len, true};
-  bs_buf names = BS_BUF_INIT;
-  size_t *offs = bs_xcalloc(e.nentries + 1, sizeof *offs);
-  for (size_t i = 0; i < e.nentries; i++) {
-    offs[i] = names.len;
-    bs_buf_printf(&names, "EPUB/%s", e.entries[i].href);
-    bs_buf_putc(&names, '\0');
-  }
-  for (size_t i = 0; i < e.nentries; i++)
-    files[nfiles++] = (zfile){names.data + offs[i], e.entries[i].data, e.entries[i].len,
-                              e.entries[i].compress};
-  st = zip_all(files, nfiles, zip_time(opts->source_date >= 0 ? opts->source_date : now),
-               &archive, &archive_len, path, err);
-  free(offs);
-  bs_buf_free(&names);
-  if (st != BS_OK)
-    goto done;
-
-  bs_atomic_file *af;
-  if ((st = bs_atomic_open(path, &af, err)) != BS_OK)
-    goto done;
-  if (fwrite(archive, 1, archive_len, (FILE *)bs_atomic_stream(af)) != archive_len) {
-    bs_atomic_abort(af);
-    st = bs_error_set(err, BS_ERR_IO, path, 0, 0, "write error");
+  bs_epub_nav(&e, title);
+  bs_epub_zip_add_buf(e.zip, "EPUB/nav.xhtml", &e.page, true);
+  ncx_doc(&e, id, title);
+  bs_epub_zip_add_buf(e.zip, "EPUB/toc.ncx", &e.page, true);
+  package_doc(&e, id, title, now);
+  bs_epub_zip_add_buf(e.zip, "EPUB/content.opf", &e.page, true);
+  if (!bs_epub_zip_finish(e.zip)) {
+    st = bs_error_set(err, BS_ERR_IO, path, 0, 0, "write error (or an EPUB over 4 GB)");
     goto done;
   }
   st = bs_atomic_commit(af, err);
+  af = NULL;
 done:
-  free(files);
+  /* the helper thread stops before its file goes */
+  bs_epub_zip_free(e.zip);
+  e.zip = NULL;
+  bs_atomic_abort(af);
   free(title);
-  free(archive);
-  free(opf);
-  free(nav);
-  free(ncx);
-  free(cont);
   free_epub(&e);
   free(lang_copy);
   return st;

@@ -140,7 +140,6 @@ bs_status bs_epub_image(bs_epub *e, const char *src, const char *input, int line
   bs_buf_printf(&id, "img%04zu", e->nimages + 1);
   bool svg = !strcmp(ext, "svg");
   *entry = bs_epub_add_entry(e, href.data, id.data, type, data, len, false, svg);
-  data = NULL;
   bs_buf_free(&href);
   bs_buf_free(&id);
   if (e->nimages == e->cimages) {

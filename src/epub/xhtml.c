@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include <libxml/tree.h>
+#include <libxml/xmlwriter.h>
 
 #include "epub-impl.h"
 
@@ -58,38 +59,142 @@ static void page_new(bs_epub *e, page *p, const char *title, const char *lang, i
   p->body = xmlNewChild(html, NULL, BAD_CAST "body", NULL);
 }
 
+/* The elements that get a newline before them: head, body, meta, title, link, section,
+ * header, nav, ol, ul, li, p, h1-h6, blockquote, pre, figure, figcaption, table, tr, th, td,
+ * aside, div, hr. A switch on length and first letter, as this runs for every element. */
+static bool block_name(const char *n)
+{
+  switch (strlen(n)) {
+  case 1:
+    return n[0] == 'p';
+  case 2:
+    switch (n[0]) {
+    case 'h': return (n[1] >= '1' && n[1] <= '6') || n[1] == 'r';
+    case 'o': case 'u': return n[1] == 'l';
+    case 'l': return n[1] == 'i';
+    case 't': return n[1] == 'r' || n[1] == 'h' || n[1] == 'd';
+    default: return false;
+    }
+  case 3:
+    return !strcmp(n, "nav") || !strcmp(n, "pre") || !strcmp(n, "div");
+  case 4:
+    return !strcmp(n, "head") || !strcmp(n, "body") || !strcmp(n, "meta") || !strcmp(n, "link");
+  case 5:
+    return !strcmp(n, "title") || !strcmp(n, "table") || !strcmp(n, "aside");
+  case 6:
+    return !strcmp(n, "header") || !strcmp(n, "figure");
+  case 7:
+    return !strcmp(n, "section");
+  case 10:
+    return !strcmp(n, "blockquote") || !strcmp(n, "figcaption");
+  default:
+    return false;
+  }
+}
+
 /* A newline before each block element, so the file reads well, while nothing is added
  * inside text (libxml2's own indenting would put spaces into <pre>). */
 static void newlines(xmlNodePtr n)
 {
-  static const char *blocks[] = {"head", "body", "meta", "title", "link", "section", "header",
-                                 "nav", "ol", "ul", "li", "p", "h1", "h2", "h3", "h4", "h5",
-                                 "h6", "blockquote", "pre", "figure", "figcaption", "table",
-                                 "tr", "th", "td", "aside", "div", "hr", NULL};
   for (xmlNodePtr c = n->children; c; c = c->next) {
     if (c->type != XML_ELEMENT_NODE)
       continue;
-    for (int i = 0; blocks[i]; i++)
-      if (!xmlStrcmp(c->name, BAD_CAST blocks[i])) {
-        xmlAddPrevSibling(c, xmlNewText(BAD_CAST "\n"));
-        break;
+    const char *name = (const char *)c->name;
+    if (block_name(name)) {
+      xmlNodePtr nl = xmlNewText(BAD_CAST "\n");
+      if (c->prev && c->prev->type == XML_TEXT_NODE) {
+        /* what xmlAddPrevSibling would do (merge into the text before), without its
+         * reallocating strcat: the newline goes in as a node of its own, same bytes out */
+        nl->parent = n, nl->doc = c->doc;
+        nl->prev = c->prev, nl->next = c;
+        c->prev->next = nl, c->prev = nl;
+      } else {
+        xmlAddPrevSibling(c, nl);
       }
-    if (xmlStrcmp(c->name, BAD_CAST "pre"))
+    }
+    if (strcmp(name, "pre"))
       newlines(c);
   }
 }
 
-static char *page_finish(page *p, size_t *len)
+/* The page's bytes: newlines added, serialised into `out`. */
+static void page_render(xmlDocPtr doc, bs_buf *out)
 {
-  xmlNodePtr root = xmlDocGetRootElement(p->doc);
+  xmlNodePtr root = xmlDocGetRootElement(doc);
   newlines(root);
   xmlAddChild(root, xmlNewText(BAD_CAST "\n"));
-  char *out = bs_epub_xml_dump(p->doc, 0, len);
-  if (p->e->opts->embed_fonts)
-    bs_epub_fonts_note(p->e, p->lang, out, *len);
-  xmlFreeDoc(p->doc);
+  bs_epub_xml_dump(doc, 0, out);
+}
+
+static void free_doc(void *doc) { xmlFreeDoc(doc); }
+
+static bool lang_is(const char *lang, const char *p)
+{
+  size_t n = strlen(p);
+  return lang && !strncasecmp(lang, p, n) && (lang[n] == '\0' || lang[n] == '-');
+}
+
+static bool has_class(xmlNodePtr n, const char *word)
+{
+  xmlChar *v = xmlGetProp(n, BAD_CAST "class");
+  bool r = false;
+  size_t wl = strlen(word);
+  for (const char *p = (const char *)v; p && *p && !r;) {
+    size_t k = strcspn(p, " ");
+    r = k == wl && !strncmp(p, word, k);
+    p += k;
+    p += strspn(p, " ");
+  }
+  xmlFree(v);
+  return r;
+}
+
+/* --embed-fonts: the characters base.css sets bold (strong, b, th, h5, h6, em in CJK, the
+ * author line, footnote labels) go into the Bold Serif subset, those of h1-h4 in Chinese and
+ * Japanese into the Bold Sans one (E4), so bold text keeps its face where no CJK font is
+ * installed. */
+static void note_bold(bs_epub *e, xmlNodePtr n, const char *lang, bs_epub_variant v)
+{
+  for (xmlNodePtr c = n->children; c; c = c->next) {
+    if (c->type == XML_TEXT_NODE) {
+      if (v != BS_EPUB_SERIF && c->content)
+        bs_epub_fonts_note_variant(e, lang, v, (const char *)c->content,
+                                   (size_t)xmlStrlen(c->content));
+      continue;
+    }
+    if (c->type != XML_ELEMENT_NODE)
+      continue;
+    xmlChar *own = xmlGetNsProp(c, BAD_CAST "lang", XML_XML_NAMESPACE);
+    const char *l = own ? (const char *)own : lang;
+    const char *name = (const char *)c->name;
+    bs_epub_variant cv = v;
+    bool heading = name[0] == 'h' && name[1] >= '1' && name[1] <= '6' && !name[2];
+    if (heading && name[1] <= '4' && v != BS_EPUB_SANS_BOLD)
+      cv = lang_is(l, "zh-Hant") || lang_is(l, "zh-Hans") || lang_is(l, "ja")
+               ? BS_EPUB_SANS_BOLD
+               : BS_EPUB_SERIF_BOLD;
+    else if (v == BS_EPUB_SERIF &&
+             (heading || !strcmp(name, "strong") || !strcmp(name, "b") || !strcmp(name, "th") ||
+              (!strcmp(name, "em") && bs_epub_lang_is_cjk(l)) || has_class(c, "author") ||
+              has_class(c, "footnote-label")))
+      cv = BS_EPUB_SERIF_BOLD;
+    note_bold(e, c, l, cv);
+    xmlFree(own);
+  }
+}
+
+/* Adds the page to the book: serialised here, freed, deflated and written by the writer's
+ * helper thread. With --embed-fonts its characters go into the font subsets first. */
+static void page_add(page *p, const char *href, const char *id, bool spine)
+{
+  bs_epub *e = p->e;
+  if (e->opts->embed_fonts)
+    note_bold(e, (xmlNodePtr)p->doc, p->lang, BS_EPUB_SERIF);
+  page_render(p->doc, &e->page);
+  if (e->opts->embed_fonts)
+    bs_epub_fonts_note(e, p->lang, e->page.data, e->page.len);
+  bs_epub_add_page(e, href, id, p->doc, free_doc, spine);
   p->doc = NULL;
-  return out;
 }
 
 static xmlNodePtr elem(xmlNodePtr parent, const char *name, const char *cls)
@@ -669,11 +774,9 @@ bs_status bs_epub_chapter(bs_epub *e, const bs_node *doc, int number, bs_error *
   }
   bs_status st = body(&c, sec, err);
   if (st == BS_OK) {
-    size_t len;
-    char *data = page_finish(&c.p, &len);
     char id[32];
     snprintf(id, sizeof id, "c%04d", number);
-    bs_epub_add_entry(e, c.href, id, "application/xhtml+xml", data, len, true, true);
+    page_add(&c.p, c.href, id, true);
     if (!e->first_chapter)
       e->first_chapter = bs_xstrdup(c.href);
   } else {
@@ -701,10 +804,7 @@ void bs_epub_book_titlepage(bs_epub *e, const bs_node *book)
   xmlNodePtr sec = elem(c.p.body, "section", "titlepage book-title");
   xmlNewNsProp(sec, c.p.ops, BAD_CAST "type", BAD_CAST "titlepage");
   title_block(&c, sec, book, true);
-  size_t len;
-  char *data = page_finish(&c.p, &len);
-  bs_epub_add_entry(e, "text/titlepage.xhtml", "titlepage", "application/xhtml+xml", data, len,
-                    true, true);
+  page_add(&c.p, "text/titlepage.xhtml", "titlepage", true);
 }
 
 void bs_epub_cover_page(bs_epub *e)
@@ -719,27 +819,46 @@ void bs_epub_cover_page(bs_epub *e)
   xmlNewProp(img, BAD_CAST "src", BAD_CAST h.data);
   xmlNewProp(img, BAD_CAST "alt", BAD_CAST "Cover");
   bs_buf_free(&h);
-  size_t len;
-  char *data = page_finish(&p, &len);
-  bs_epub_add_entry(e, "text/cover.xhtml", "cover", "application/xhtml+xml", data, len, true,
-                    true);
+  page_add(&p, "text/cover.xhtml", "cover", true);
 }
 
 /* ---- navigation document ---- */
 
+/* The nav grows with the book (a line per chapter and heading), so it is written with
+ * libxml2's streaming writer rather than built as a tree; the same bytes as a page tree would
+ * give, newlines before block elements included. */
+static void w_start(xmlTextWriterPtr w, const char *name)
+{
+  if (block_name(name))
+    xmlTextWriterWriteString(w, BAD_CAST "\n");
+  xmlTextWriterStartElement(w, BAD_CAST name);
+}
+
+static void w_attr(xmlTextWriterPtr w, const char *name, const char *value)
+{
+  xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST value);
+}
+
+static void w_end(xmlTextWriterPtr w) { xmlTextWriterEndElement(w); }
+
 /* toc[i..end) as nested lists: a line's children are the deeper lines after it. */
-static void nav_list(const bs_epub *e, xmlNodePtr ol, size_t i, size_t end)
+static void nav_list(const bs_epub *e, xmlTextWriterPtr w, size_t i, size_t end)
 {
   while (i < end) {
     size_t j = i + 1;
     while (j < end && e->toc[j].depth > e->toc[i].depth)
       j++;
-    xmlNodePtr li = elem(ol, "li", NULL);
-    xmlNodePtr a = elem(li, "a", NULL);
-    xmlNewProp(a, BAD_CAST "href", BAD_CAST e->toc[i].href);
-    add_text(a, e->toc[i].label, strlen(e->toc[i].label));
-    if (j > i + 1)
-      nav_list(e, elem(li, "ol", NULL), i + 1, j);
+    w_start(w, "li");
+    w_start(w, "a");
+    w_attr(w, "href", e->toc[i].href);
+    xmlTextWriterWriteString(w, BAD_CAST e->toc[i].label);
+    w_end(w);
+    if (j > i + 1) {
+      w_start(w, "ol");
+      nav_list(e, w, i + 1, j);
+      w_end(w);
+    }
+    w_end(w);
     i = j;
   }
 }
@@ -767,22 +886,69 @@ static mark make_mark(const char *type, const char *href, const char *label)
   return m;
 }
 
-char *bs_epub_nav(bs_epub *e, const char *title, size_t *len)
+void bs_epub_nav(bs_epub *e, const char *title)
 {
-  page p;
-  page_new(e, &p, title, e->book_lang, 0, "");
-  xmlNodePtr nav = elem(p.body, "nav", NULL);
-  xmlNewNsProp(nav, p.ops, BAD_CAST "type", BAD_CAST "toc");
-  xmlNewProp(nav, BAD_CAST "id", BAD_CAST "toc");
-  const char *word = toc_word(e->book_lang);
-  add_text(elem(nav, "h1", NULL), word, strlen(word));
-  nav_list(e, elem(nav, "ol", NULL), 0, e->ntoc);
+  xmlTextWriterPtr w = bs_epub_writer_new(&e->page);
+  /* the scaffold of page_new, for a page at the package's level */
+  xmlTextWriterStartDTD(w, BAD_CAST "html", NULL, NULL);
+  xmlTextWriterEndDTD(w);
+  xmlTextWriterWriteRaw(w, BAD_CAST "\n");
+  w_start(w, "html");
+  w_attr(w, "xmlns", (const char *)XHTML_NS);
+  w_attr(w, "xmlns:epub", (const char *)OPS_NS);
+  w_attr(w, "lang", e->book_lang);
+  w_attr(w, "xml:lang", e->book_lang);
+  w_start(w, "head");
+  w_start(w, "meta");
+  w_attr(w, "charset", "utf-8");
+  w_end(w);
+  w_start(w, "title");
+  xmlTextWriterWriteString(w, BAD_CAST title);
+  w_end(w);
+  const char *sheets[4] = {"css/base.css", NULL, NULL, NULL};
+  int ns = 1;
+  /* a vertical book's table of contents reads vertically too, where a reading system shows
+   * the nav page itself */
+  if (e->book_vertical && e->use_vertical_css)
+    sheets[ns++] = "css/vertical.css";
+  if (e->use_fonts_css)
+    sheets[ns++] = "css/fonts.css";
+  if (e->use_user_css)
+    sheets[ns++] = "css/user.css";
+  for (int i = 0; i < ns; i++) {
+    w_start(w, "link");
+    w_attr(w, "rel", "stylesheet");
+    w_attr(w, "type", "text/css");
+    w_attr(w, "href", sheets[i]);
+    w_end(w);
+  }
+  w_end(w);
+  w_start(w, "body");
 
-  xmlNodePtr lm = elem(p.body, "nav", NULL);
-  xmlNewNsProp(lm, p.ops, BAD_CAST "type", BAD_CAST "landmarks");
-  xmlNewProp(lm, BAD_CAST "hidden", BAD_CAST "hidden");
-  add_text(elem(lm, "h1", NULL), "Landmarks", 9);
-  xmlNodePtr ol = elem(lm, "ol", NULL);
+  w_start(w, "nav");
+  w_attr(w, "epub:type", "toc");
+  w_attr(w, "id", "toc");
+  w_start(w, "h1");
+  xmlTextWriterWriteString(w, BAD_CAST toc_word(e->book_lang));
+  w_end(w);
+  if (e->opts->embed_fonts) {
+    const char *l = e->book_lang, *word = toc_word(l);
+    bool sans = lang_is(l, "zh-Hant") || lang_is(l, "zh-Hans") || lang_is(l, "ja");
+    bs_epub_fonts_note_variant(e, l, sans ? BS_EPUB_SANS_BOLD : BS_EPUB_SERIF_BOLD, word,
+                               strlen(word));
+  }
+  w_start(w, "ol");
+  nav_list(e, w, 0, e->ntoc);
+  w_end(w);
+  w_end(w);
+
+  w_start(w, "nav");
+  w_attr(w, "epub:type", "landmarks");
+  w_attr(w, "hidden", "hidden");
+  w_start(w, "h1");
+  xmlTextWriterWriteString(w, BAD_CAST "Landmarks");
+  w_end(w);
+  w_start(w, "ol");
   mark marks[4];
   int nm = 0;
   for (size_t i = 0; i < e->nentries; i++) {
@@ -795,10 +961,20 @@ char *bs_epub_nav(bs_epub *e, const char *title, size_t *len)
   if (e->first_chapter)
     marks[nm++] = make_mark("bodymatter", e->first_chapter, "Start");
   for (int i = 0; i < nm; i++) {
-    xmlNodePtr a = elem(elem(ol, "li", NULL), "a", NULL);
-    xmlNewNsProp(a, p.ops, BAD_CAST "type", BAD_CAST marks[i].type);
-    xmlNewProp(a, BAD_CAST "href", BAD_CAST marks[i].href);
-    add_text(a, marks[i].label, strlen(marks[i].label));
+    w_start(w, "li");
+    w_start(w, "a");
+    w_attr(w, "epub:type", marks[i].type);
+    w_attr(w, "href", marks[i].href);
+    xmlTextWriterWriteString(w, BAD_CAST marks[i].label);
+    w_end(w);
+    w_end(w);
   }
-  return page_finish(&p, len);
+  w_end(w);
+  w_end(w);
+  w_end(w); /* body */
+  xmlTextWriterWriteString(w, BAD_CAST "\n");
+  w_end(w); /* html */
+  bs_epub_writer_end(w, &e->page);
+  if (e->opts->embed_fonts)
+    bs_epub_fonts_note(e, e->book_lang, e->page.data, e->page.len);
 }

@@ -273,6 +273,18 @@ void bs_aozora_parse_inline(bs_node *parent, const char *s, size_t len, const ch
   bool ja = bs_lang_is_ja(lang);
   size_t i = 0;
   while (i < len) {
+    /* every notation starts with byte E2 (※), E3 (《) or EF (｜, ［): copy what lies before
+     * the next such byte in one go */
+    unsigned char b0 = (unsigned char)s[i];
+    if (b0 != 0xE2 && b0 != 0xE3 && b0 != 0xEF) {
+      size_t j = i + 1;
+      while (j < len && (unsigned char)s[j] != 0xE2 && (unsigned char)s[j] != 0xE3 &&
+             (unsigned char)s[j] != 0xEF)
+        j++;
+      bs_buf_put(&c.pend, s + i, j - i);
+      i = j;
+      continue;
+    }
     if (ja && starts(s, len, i, U_BAR)) {
       size_t o = find_lit(s, len, i + 3, MAX_RUBY_BYTES, U_RUBY_OPEN);
       size_t e = o == (size_t)-1 ? o : find_lit(s, len, o + 3, MAX_RUBY_BYTES, U_RUBY_CLOSE);

@@ -46,10 +46,13 @@ static bool attr_is(const xmlNode *n, const char *name, const char *value)
   return r;
 }
 
+/* `list` holds lowercase ASCII words; the first letter is compared before strcasecmp, as this
+ * runs for every element against dozens of names. */
 static bool one_of(const char *s, const char *const *list)
 {
+  char c0 = (char)(s[0] >= 'A' && s[0] <= 'Z' ? s[0] | 0x20 : s[0]);
   for (int i = 0; list[i]; i++)
-    if (!strcasecmp(s, list[i]))
+    if (list[i][0] == c0 && !strcasecmp(s, list[i]))
       return true;
   return false;
 }

@@ -68,9 +68,7 @@ void bs_buf_put(bs_buf *b, const char *s, size_t n)
 }
 
 void bs_buf_puts(bs_buf *b, const char *s) { bs_buf_put(b, s, strlen(s)); }
-void bs_buf_putc(bs_buf *b, char c) { bs_buf_put(b, &c, 1); }
-
-void bs_buf_put_utf8(bs_buf *b, uint32_t cp)
+void bs_buf_put_utf8_any(bs_buf *b, uint32_t cp)
 {
   char t[4];
   size_t n;
@@ -133,7 +131,7 @@ void bs_buf_free(bs_buf *b)
   b->len = b->cap = 0;
 }
 
-size_t bs_utf8_decode(const char *str, size_t len, uint32_t *cp)
+size_t bs_utf8_decode_any(const char *str, size_t len, uint32_t *cp)
 {
   const unsigned char *s = (const unsigned char *)str;
   if (len == 0)

@@ -26,8 +26,32 @@ typedef struct bs_buf {
 void bs_buf_grow(bs_buf *b, size_t extra);
 void bs_buf_put(bs_buf *b, const char *s, size_t n);
 void bs_buf_puts(bs_buf *b, const char *s);
-void bs_buf_putc(bs_buf *b, char c);
-void bs_buf_put_utf8(bs_buf *b, uint32_t cp);
+void bs_buf_put_utf8_any(bs_buf *b, uint32_t cp);
+/* Inline: the readers build their text a character at a time. */
+static inline void bs_buf_putc(bs_buf *b, char c)
+{
+  if (b->len + 2 > b->cap)
+    bs_buf_grow(b, 1);
+  b->data[b->len++] = c;
+  b->data[b->len] = '\0';
+}
+static inline void bs_buf_put_utf8(bs_buf *b, uint32_t cp)
+{
+  if (cp < 0x80) {
+    bs_buf_putc(b, (char)cp);
+  } else if (cp >= 0x800 && cp < 0x10000) {
+    if (b->len + 4 > b->cap)
+      bs_buf_grow(b, 3);
+    char *d = b->data + b->len;
+    d[0] = (char)(0xE0 | (cp >> 12));
+    d[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    d[2] = (char)(0x80 | (cp & 0x3F));
+    d[3] = '\0';
+    b->len += 3;
+  } else {
+    bs_buf_put_utf8_any(b, cp);
+  }
+}
 void bs_buf_printf(bs_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void bs_buf_clear(bs_buf *b);
 /* Hands the data to the caller (free with free()); the buffer is left empty. */
@@ -36,7 +60,25 @@ void bs_buf_free(bs_buf *b);
 
 /* Decodes one UTF-8 character at s[0..len). Returns its length (1-4) and sets *cp, or 0 for an
  * invalid or truncated sequence (overlongs, surrogates and > U+10FFFF are invalid). */
-size_t bs_utf8_decode(const char *s, size_t len, uint32_t *cp);
+size_t bs_utf8_decode_any(const char *s, size_t len, uint32_t *cp);
+/* Inline for the two cases that make up nearly all of CJK text (ASCII and three bytes), since
+ * the readers and writers decode every character (speed target of issue #3). */
+static inline size_t bs_utf8_decode(const char *str, size_t len, uint32_t *cp)
+{
+  const unsigned char *s = (const unsigned char *)str;
+  if (len && s[0] < 0x80) {
+    *cp = s[0];
+    return 1;
+  }
+  if (len >= 3 && (s[0] & 0xF0) == 0xE0 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
+    uint32_t v = ((uint32_t)(s[0] & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
+    if (v < 0x800 || (v >= 0xD800 && v <= 0xDFFF))
+      return 0;
+    *cp = v;
+    return 3;
+  }
+  return bs_utf8_decode_any(str, len, cp);
+}
 /* Offset of the first invalid byte, or (size_t)-1 if `s` is valid UTF-8. */
 size_t bs_utf8_validate(const char *s, size_t len);
 /* Number of characters before byte `off` (for 1-based columns add one). */

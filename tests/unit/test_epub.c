@@ -666,6 +666,74 @@ static void test_embed_fonts(void **state)
   hb_face_destroy(face);
   hb_blob_destroy(blob);
   free(otf);
+
+  /* bold text has its own faces: Serif Bold for strong, em in CJK and the author line; Sans
+   * Bold for the headings base.css sets in Sans (E4). Each holds its own characters only. */
+  static const struct {
+    const char *file, *css, *has[3], *hasnt;
+  } bold[] = {
+      {"EPUB/fonts/NotoSerifCJKtc-Bold-subset.otf", "Noto Serif CJK TC", {"重", "強", "王"}, "引"},
+      {"EPUB/fonts/NotoSansCJKtc-Bold-subset.otf", "Noto Sans CJK TC", {"測", "概", "節"}, "重"},
+  };
+  css = unzip_entry(tmp("f.epub"), "EPUB/css/fonts.css", NULL);
+  for (size_t i = 0; i < 2; i++) {
+    char decl[256];
+    snprintf(decl, sizeof decl,
+             "font-family: \"%s\";\n  font-style: normal;\n  font-weight: bold;\n"
+             "  src: url(\"../%s\")",
+             bold[i].css, bold[i].file + 5);
+    assert_non_null(strstr(css, decl));
+    otf = unzip_entry(tmp("f.epub"), bold[i].file, &len);
+    assert_non_null(otf);
+    assert_memory_equal(otf, "OTTO", 4);
+    blob = hb_blob_create(otf, (unsigned)len, HB_MEMORY_MODE_READONLY, NULL, NULL);
+    face = hb_face_create(blob, 0);
+    for (int k = 0; k < 3; k++)
+      assert_int_not_equal(first_gid(face, bold[i].has[k], HB_DIRECTION_LTR), 0);
+    assert_int_equal(first_gid(face, bold[i].hasnt, HB_DIRECTION_LTR), 0);
+    hb_face_destroy(face);
+    hb_blob_destroy(blob);
+    free(otf);
+  }
+  free(css);
+}
+
+/* Progress: once at the start (0 of N), then after each chapter, on the calling thread. */
+static size_t progress_seen[8][2];
+static int nprogress;
+static void on_progress(void *user, const bs_progress *p)
+{
+  (void)user;
+  if (nprogress < 8) {
+    progress_seen[nprogress][0] = p->done;
+    progress_seen[nprogress][1] = p->total;
+  }
+  nprogress++;
+}
+
+static void test_progress(void **state)
+{
+  (void)state;
+  make_tmpdir();
+  bs_node *book = bs_node_new(BS_NODE_BOOK);
+  bs_node_set_meta(book, BS_META_TITLE, "書");
+  for (int i = 0; i < 3; i++) {
+    bs_node *d = add(book, bs_node_new(BS_NODE_DOCUMENT));
+    bs_node_set_meta(d, BS_META_LANG, "zh-Hant");
+    para(d, "正文。");
+  }
+  bs_epub_options o;
+  bs_epub_options_init(&o);
+  o.progress = on_progress;
+  nprogress = 0;
+  bs_error err;
+  assert_int_equal(bs_epub_write(book, &o, tmp("p.epub"), &err), BS_OK);
+  bs_node_free(book);
+  assert_int_equal(nprogress, 4);
+  for (int i = 0; i < 4; i++) {
+    assert_int_equal(progress_seen[i][0], (size_t)i);
+    assert_int_equal(progress_seen[i][1], 3);
+  }
 }
 
 /* ---- fixtures for epubcheck: what the corpus does not exercise ---- */
@@ -713,6 +781,7 @@ int main(int argc, char **argv)
       cmocka_unit_test(test_rich_horizontal), cmocka_unit_test(test_rich_vertical),
       cmocka_unit_test(test_reproducible),   cmocka_unit_test(test_bad_images),
       cmocka_unit_test(test_good_image_and_cover), cmocka_unit_test(test_embed_fonts),
+      cmocka_unit_test(test_progress),
       cmocka_unit_test(test_invalid_markup_avoided), cmocka_unit_test(test_templates_dir),
       cmocka_unit_test(test_mixed_directions),
   };

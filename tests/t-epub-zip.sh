@@ -1,0 +1,65 @@
+#!/bin/sh
+# The EPUB container as bisheng writes it (src/epub/zip.c): OCF's mimetype rule byte for byte,
+# every entry's CRC, sizes and time, no data descriptors, plain files, the order of the files
+# in a book (written by the helper thread) and in a single article (written without it).
+BIN=${BIN:-build/cc/bisheng}
+CORPUS=${CORPUS:-../shared/corpus}
+seed="$CORPUS/seed-article.txt"
+"$BIN" dump "$seed" > /dev/null 2>&1 || { echo "the text reader cannot read $seed yet"; exit 77; }
+command -v python3 > /dev/null || { echo "no python3"; exit 77; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export SOURCE_DATE_EPOCH=1700000000
+status=0
+
+"$BIN" -q "$seed" -o "$tmp/one.epub" || { echo "FAIL: single article"; exit 1; }
+set --
+for f in "$CORPUS"/*.txt "$CORPUS"/*.md "$CORPUS"/*.html; do set -- "$@" "$f" "$f"; done
+"$BIN" -q "$@" -o "$tmp/book.epub" || { echo "FAIL: book"; exit 1; }
+
+for e in "$tmp/one.epub" "$tmp/book.epub"; do
+  python3 - "$e" <<'EOF' || status=1
+import struct, sys, time, zipfile
+path = sys.argv[1]
+raw = open(path, "rb").read()
+bad = []
+# OCF: the first local header is mimetype, stored, no extra field, its bytes right after
+if raw[:4] != b"PK\x03\x04" or raw[30:38] != b"mimetype" or raw[38:58] != b"application/epub+zip":
+    bad.append("mimetype is not the first, plain, stored entry")
+flags, method = struct.unpack("<HH", raw[6:10])
+if method != 0 or struct.unpack("<H", raw[28:30])[0] != 0:
+    bad.append("mimetype compressed or with an extra field")
+z = zipfile.ZipFile(path)
+if z.testzip() is not None:
+    bad.append("CRC mismatch in " + z.testzip())
+want = time.gmtime(1700000000)[:5]
+names = z.namelist()
+for i in z.infolist():
+    if i.flag_bits & 0x8:
+        bad.append(i.filename + ": data descriptor")
+    if i.date_time[:5] != want:
+        bad.append(i.filename + ": time %r" % (i.date_time,))
+    if (i.external_attr >> 16) != 0o100644:
+        bad.append(i.filename + ": mode %o" % (i.external_attr >> 16))
+    if i.filename.endswith((".xhtml", ".css", ".opf", ".ncx", ".xml")) and i.compress_type != 8:
+        bad.append(i.filename + ": not deflated")
+    # the local header agrees with the central directory
+    off = i.header_offset
+    lcrc, lcsize, lusize = struct.unpack("<III", raw[off + 14:off + 26])
+    if (lcrc, lcsize, lusize) != (i.CRC, i.compress_size, i.file_size):
+        bad.append(i.filename + ": local header differs from the central directory")
+# every manifest item is in the container, chapters in spine order
+opf = z.read("EPUB/content.opf").decode()
+import re
+for href in re.findall(r'<item id="[^"]*" href="([^"]*)"', opf):
+    if "EPUB/" + href not in names:
+        bad.append("manifest item missing: " + href)
+chapters = [n for n in names if re.match(r"EPUB/text/c\d{4}\.xhtml$", n)]
+if chapters != sorted(chapters) or not chapters:
+    bad.append("chapters out of order: %r" % chapters[:5])
+for b in bad[:10]:
+    print("FAIL: %s: %s" % (path.split("/")[-1], b))
+sys.exit(1 if bad else 0)
+EOF
+done
+exit $status
