@@ -18,10 +18,8 @@
 #include FT_FREETYPE_H
 #include <harfbuzz/hb.h>
 #include <libxml/parser.h>
-#include <pango/pango.h>
 #include <unicode/uversion.h>
 #include <yaml.h>
-#include <zip.h>
 #include <zlib.h>
 
 #include "bisheng/bisheng.h"
@@ -43,12 +41,12 @@ void bisheng_print_version(void)
   u_getVersion(uv);
   u_versionToString(uv, icu);
   int xml = atoi(xmlParserVersion);
-  printf("  cairo %s, pango %s, harfbuzz %s, fontconfig %d.%d.%d, freetype %d.%d.%d\n",
-         cairo_version_string(), pango_version_string(), hb_version_string(), fc / 10000,
-         fc / 100 % 100, fc % 100, ftv[0], ftv[1], ftv[2]);
-  printf("  icu %s, libxml2 %d.%d.%d, libzip %s, zlib %s, libyaml %s, cmark-gfm %s\n", icu,
-         xml / 10000, xml / 100 % 100, xml % 100, zip_libzip_version(), zlibVersion(),
-         yaml_get_version_string(), cmark_version_string());
+  printf("  cairo %s, harfbuzz %s, fontconfig %d.%d.%d, freetype %d.%d.%d\n",
+         cairo_version_string(), hb_version_string(), fc / 10000, fc / 100 % 100, fc % 100,
+         ftv[0], ftv[1], ftv[2]);
+  printf("  icu %s, libxml2 %d.%d.%d, zlib %s, libyaml %s, cmark-gfm %s\n", icu, xml / 10000,
+         xml / 100 % 100, xml % 100, zlibVersion(), yaml_get_version_string(),
+         cmark_version_string());
 }
 
 
