@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -304,6 +305,50 @@ static int driver(int argc, char **argv)
   return 0;
 }
 
+/* Progress: once at the start (0 of N), then after each chapter in order, pages growing. */
+static size_t pr_done[8], pr_total[8];
+static int pr_pages[8], pr_n;
+static void on_progress(void *user, const bs_progress *p)
+{
+  (void)user;
+  if (pr_n < 8) {
+    pr_done[pr_n] = p->done;
+    pr_total[pr_n] = p->total;
+    pr_pages[pr_n] = p->pages;
+  }
+  pr_n++;
+}
+
+static void test_progress(void **state)
+{
+  (void)state;
+  bs_node *book = bs_node_new(BS_NODE_BOOK);
+  bs_node_set_meta(book, BS_META_TITLE, "書");
+  const char *text = "章\n正文正文正文。\n再一段正文。\n";
+  for (int i = 0; i < 3; i++)
+    bs_node_append_child(book, tt_tree(text, strlen(text), "zh-Hant", BS_DIR_VERTICAL));
+  char path[] = "/tmp/bs-progress-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  close(fd);
+  bs_typeset_options o;
+  bs_typeset_options_init(&o);
+  o.progress = on_progress;
+  pr_n = 0;
+  bs_error err;
+  bs_error_clear(&err);
+  assert_int_equal(bs_pdf_write(book, &o, path, &err), BS_OK);
+  unlink(path);
+  bs_node_free(book);
+  assert_int_equal(pr_n, 4);
+  for (int i = 0; i < 4; i++) {
+    assert_int_equal(pr_done[i], (size_t)i);
+    assert_int_equal(pr_total[i], 3);
+    if (i > 0)
+      assert_true(pr_pages[i] > pr_pages[i - 1]); /* each chapter adds pages */
+  }
+}
+
 int main(int argc, char **argv)
 {
   if (argc >= 3 && (!strcmp(argv[1], "--layout") || !strcmp(argv[1], "--pdf")))
@@ -314,7 +359,7 @@ int main(int argc, char **argv)
       cmocka_unit_test(test_kinsoku),       cmocka_unit_test(test_p1_pairs),
       cmocka_unit_test(test_dash_ellipsis), cmocka_unit_test(test_autospace),
       cmocka_unit_test(test_interpunct),    cmocka_unit_test(test_emphasis_dots),
-      cmocka_unit_test(test_blocks),
+      cmocka_unit_test(test_blocks),        cmocka_unit_test(test_progress),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
