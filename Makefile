@@ -90,7 +90,7 @@ demo: deps
 
 check: deps
 	@$(MAKE) --no-print-directory all tests-build
-	@BUILD=$(BUILD) BIN=$(BIN) CORPUS=$(CORPUS) SANITIZE=$(SANITIZE) sh tests/run-tests.sh
+	@BUILD=$(BUILD) BIN=$(BIN) CORPUS=$(CORPUS) SANITIZE=$(SANITIZE) VALGRIND=$(VALGRIND) sh tests/run-tests.sh
 
 .PHONY: tests-build
 tests-build: $(UNIT_BIN) $(REPLAY_BIN)

@@ -60,6 +60,9 @@ static void inlines(walk *w, const bs_node *n, unsigned char sty)
   }
 }
 
+/* Pages in one PDF (about 750 MB of layout at the default grid). */
+enum { TS_MAX_PAGES = 5000 };
+
 /* Lays out the collected text as one paragraph. */
 static bs_status flush(walk *w, double size, const bs_ts_block *blk, bs_error *err)
 {
@@ -94,6 +97,11 @@ static bs_status flush(walk *w, double size, const bs_ts_block *blk, bs_error *e
   if (st == BS_OK)
     bs_ts_break_para(c, &p, &bk);
   bs_ts_para_free(&p);
+  /* every placed line stays in memory until the PDF is drawn (about 150 KB a page): stop a
+   * runaway book before it exhausts memory */
+  if (st == BS_OK && c->nlines / (size_t)(c->lines > 0 ? c->lines : 1) > TS_MAX_PAGES)
+    st = bs_error_set(err, BS_ERR_LIMIT, NULL, 0, 0,
+                      "the PDF would have more than %d pages; split the book", TS_MAX_PAGES);
   return st;
 }
 

@@ -52,8 +52,20 @@ bool bs_is_cjk_punct(uint32_t cp);  /* full-width CJK punctuation and brackets *
 bool bs_is_cjk(uint32_t cp);        /* Han, kana, bopomofo, Hangul or CJK punctuation */
 bool bs_is_cjk_space(uint32_t cp);  /* ASCII white space, NBSP, U+3000 and friends */
 
-/* Reads a whole file ("-" = stdin) into a new buffer (caller frees). */
+/* Largest image a writer accepts: pixels on a side and in all (16384 x 4096 = 256 MB decoded
+ * as RGBA); beyond that a reader's decoder or the PDF renderer runs out of memory. */
+enum { BS_IMAGE_MAX_SIDE = 16384, BS_IMAGE_MAX_PIXELS = 64 * 1024 * 1024 };
+/* Width and height declared in a PNG, JPEG, GIF or WebP header (imagesize.c). False when the
+ * header is damaged or the format is none of those (SVG has no pixel size). */
+bool bs_image_size(const unsigned char *d, size_t n, uint32_t *w, uint32_t *h);
+
+/* Reads a whole file ("-" = stdin) into a new buffer (caller frees). Inputs (articles,
+ * manifests, images, stylesheets) above BS_INPUT_MAX bytes are refused with BS_ERR_LIMIT
+ * instead of exhausting memory: the whole pipeline holds about seven times the input. */
+#define BS_INPUT_MAX ((size_t)64 << 20)
 bs_status bs_read_all(const char *path, char **data, size_t *len, bs_error *err);
+/* The same with another limit (SIZE_MAX: none, for reading back our own outputs). */
+bs_status bs_read_all_max(const char *path, size_t max, char **data, size_t *len, bs_error *err);
 
 /* Writes via a temporary file beside `path`, renamed over it on success. */
 typedef struct bs_atomic_file bs_atomic_file;
