@@ -9,7 +9,8 @@ export BUILD BIN CORPUS
 # Cairo 1.16 leaks inside cairo_surface_finish: tests/lsan.supp suppresses it (by library,
 # since the fast unwinder stops inside libcairo; the slow one makes malloc-heavy tests crawl).
 [ "$SANITIZE" = 1 ] && export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 \
-  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0
 pass=0 fail=0 skip=0 failed=""
 log=$(mktemp -d)
 # VALGRIND=1: the CLI scripts run with BIN pointing at a wrapper that runs bisheng under
