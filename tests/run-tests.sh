@@ -17,10 +17,12 @@ log=$(mktemp -d)
 # valgrind (memcheck; definite leaks are errors; tests/valgrind.supp holds the known noise of
 # the libraries under us). Each process logs to its own file, and a script with any non-empty
 # log fails even when the script itself passed (a script expecting exit 1 must not hide an
-# error). The unit tests are left to SANITIZE=1. Scripts that do not run the binary, or that
-# would take too long under valgrind (50 MB and 20 MB inputs, the benchmark, the fuzz replays),
-# are skipped: VALGRIND_SKIP.
-VALGRIND_SKIP="t-bench t-fuzz-replay t-pathological t-abi t-layering t-install t-epub-epubcheck"
+# error). The unit tests are left to SANITIZE=1. Skipped (VALGRIND_SKIP): scripts that do not
+# run the binary (abi, layering, install, epubcheck on the unit test's fixtures), the benchmark,
+# the fuzz replays (their own binaries; SANITIZE=1 runs them), the 50 MB and 20 MB inputs of
+# t-pathological and t-read-html-bad (beyond their hang guards under valgrind), and
+# t-pdf-corpus (8 minutes; the same PDFs are typeset by t-typeset-corpus).
+VALGRIND_SKIP="t-bench t-fuzz-replay t-pathological t-abi t-layering t-install t-epub-epubcheck t-pdf-corpus t-read-html-bad"
 if [ "$VALGRIND" = 1 ]; then
   command -v valgrind > /dev/null || { echo "VALGRIND=1 needs valgrind (apt-get install valgrind)"; exit 1; }
   real=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
