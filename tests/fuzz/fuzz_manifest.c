@@ -1,9 +1,9 @@
-/* libFuzzer target: the manifest parser (bs_manifest_parse, from memory), then every
- * accessor and the book tree's invariants. Articles are not read. The manifest sits in the
- * fixed folder FUZZ_DIR, which holds a few small files for its paths and globs to find; '/'
- * becomes '_' so that no path or glob leaves that folder (an absolute glob such as '/ * / *'
- * would walk the whole file system on every run). The first byte is skipped like the other
- * targets' option byte, so one replay tool serves them all. */
+/* libFuzzer target: the manifest parser (bs_manifest_parse, from memory), every accessor,
+ * then the articles (up to 16) read into the book tree, and its invariants. The manifest sits
+ * in the fixed folder FUZZ_DIR, which holds three small articles for its paths and globs to
+ * find; '/' becomes '_' so that no path or glob leaves that folder (an absolute glob such as
+ * '/ * / *' would walk the whole file system on every run). The first byte is skipped like the
+ * other targets' option byte, so one replay tool serves them all. */
 #include <string.h>
 
 #include "fuzz-common.h"
@@ -55,6 +55,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
     (void)bs_manifest_part_count(m);
+    /* the articles are FUZZ_DIR's three small files: the book tree with parts and overrides */
+    if (bs_manifest_article_count(m) <= 16) {
+      bs_error aerr;
+      bs_error_clear(&aerr);
+      if (bs_manifest_read_articles(m, &o, &aerr) == BS_OK)
+        fuzz_check_tree(bs_manifest_get_book(m));
+      else if (aerr.code == BS_OK || !aerr.message[0])
+        abort();
+    }
     bs_manifest_free(m);
   } else if (m || err.code == BS_OK || !err.message[0]) {
     abort();

@@ -13,6 +13,22 @@ names = sorted(os.path.join(corpus, f) for f in os.listdir(corpus))
 names += sorted(os.path.join("tests/bad", f) for f in os.listdir("tests/bad") if f != "CASES")
 if target == "manifest":
     names.append("templates/book.yaml")
+if target == "manifest":  # a valid book over the three articles fuzz_manifest.c provides
+    with open(os.path.join(out, "seed-fuzz-dir.yaml"), "wb") as f:
+        f.write(b"\0" + """title: 書
+author: [甲, 乙]
+lang: zh-Hant
+parts:
+  - title: 上
+    articles:
+      - a.md
+      - {path: b.txt, title: 二, author: 丙}
+  - title: 下
+    articles: ["*.html"]
+outputs:
+  - {name: e, file: out.epub, direction: vertical, keep-going: true}
+  - {name: p, file: out.pdf, paper: A5, grid: 20x8, font-size: 10}
+""".encode())
 for path in names:
     if not os.path.isfile(path):
         continue
