@@ -35,7 +35,7 @@ override CFLAGS := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE -fvisibility=hidden -Ii
 LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmark-gfm-extensions -lm -lpthread
 override LDFLAGS := $(SANFLAGS) $(LDFLAGS)
 
-LIB_SRC := $(sort $(wildcard src/util/*.c src/doc/*.c src/read/*.c src/epub/*.c src/typeset/*.c))
+LIB_SRC := $(sort $(wildcard src/util/*.c src/doc/*.c src/read/*.c src/epub/*.c src/typeset/*.c src/build/*.c))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)

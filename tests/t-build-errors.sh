@@ -160,5 +160,22 @@ printf 'articles: [a.txt]\noutputs: [{file: o.epub}]\n' > notitle.yaml
 expect 0 "bisheng: notitle.yaml:1: warning: the book has no 'title'
 bisheng: notitle.yaml: 1 articles in 0 parts, outputs checked: 1" build --check notitle.yaml
 
+# an article that cannot be read: its own file and line, then the manifest entry that listed it;
+# every bad article is reported; --keep-going builds the rest and still exits 1
+printf 'T\n\n\377 bad\n' > bad1.txt
+printf 'T\n\nok\n\000\n' > bad2.txt
+printf 'title: T\narticles:\n  - a.txt\n  - bad1.txt\n  - b.txt\n  - bad2.txt\noutputs:\n  - {name: epub, file: kg.epub}\n' > kg.yaml
+expect 1 "bisheng: bad1.txt:3:1: invalid UTF-8 at byte offset 3 (use --lossy to replace it) (article at kg.yaml:4)
+bisheng: bad2.txt:4:1: NUL byte at byte offset 6: this looks like a binary file (article at kg.yaml:6)" build -q kg.yaml
+[ ! -e kg.epub ] || { echo "FAIL: kg.epub written without --keep-going"; fails=$((fails + 1)); }
+expect 1 "bisheng: bad1.txt:3:1: invalid UTF-8 at byte offset 3 (use --lossy to replace it) (article at kg.yaml:4)
+bisheng: bad2.txt:4:1: NUL byte at byte offset 6: this looks like a binary file (article at kg.yaml:6)" build -q --keep-going kg.yaml
+if ! unzip -l kg.epub 2>/dev/null | grep -c 'text/c[0-9]*\.xhtml' | grep -qx 2; then
+  echo "FAIL: --keep-going did not build the two good articles"; unzip -l kg.epub; fails=$((fails + 1))
+fi
+printf 'title: T\narticles: [bad1.txt]\noutputs:\n  - {name: epub, file: none.epub}\n' > allbad.yaml
+expect 1 "bisheng: bad1.txt:3:1: invalid UTF-8 at byte offset 3 (use --lossy to replace it) (article at allbad.yaml:2)" build -q -k allbad.yaml
+[ ! -e none.epub ] || { echo "FAIL: an EPUB of no articles was written"; fails=$((fails + 1)); }
+
 [ $fails = 0 ] || { echo "$fails failures"; exit 1; }
 echo "all build error cases pass"

@@ -21,6 +21,9 @@ for f in $(tt_articles); do
       echo "FAIL $b $d: a font is not embedded"; pdffonts "$tmp/a.pdf"; bad=1
     fi
     [ "$(pdffonts "$tmp/a.pdf" | tail -n +3 | wc -l)" -ge 1 ] || { echo "FAIL $b $d: no fonts"; bad=1; }
+    # subsets are made before drawing: a glyph left out would embed the whole face again
+    dup=$(pdffonts "$tmp/a.pdf" | tail -n +3 | awk '{ sub(/^[A-Z]+\+/, "", $1); print $1 }' | sort | uniq -d)
+    [ -z "$dup" ] || { echo "FAIL $b $d: fonts embedded twice: $dup"; bad=1; }
     tt_pdf "$f" $d "$tmp/b.pdf"
     cmp -s "$tmp/a.pdf" "$tmp/b.pdf" || { echo "FAIL $b $d: two builds differ"; bad=1; }
     mutool draw -F stext -o "$tmp/s.xml" "$tmp/a.pdf" 1-2 2> /dev/null

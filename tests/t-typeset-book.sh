@@ -28,6 +28,23 @@ a=json.load(open('$tmp/a.json')); b=json.load(open('$tmp/b.json'))
 json.dump({'chapters':[a,b]}, open('$tmp/src.json','w'))"
   python3 tests/typeset_check.py "$tmp/book.json" "$tmp/src.json" --tree || exit 1
 done
+# --no-recto-chapters: no blank pages, chapter 2 right after chapter 1; running heads (§7.5)
+# only off chapter openings
+"$BIN" layout "$a" "$b" --no-recto-chapters --title 書名 > "$tmp/nr.json" || exit 1
+python3 - "$tmp/nr.json" <<'PY' || exit 1
+import json, sys
+pages = json.load(open(sys.argv[1]))["pages"]
+assert all(p["lines"] for p in pages), "a blank page without --recto-chapters"
+opening = [p["number"] for p in pages if "".join(g["c"] for g in p["lines"][0]["glyphs"]).startswith(("桃花源", "美俄峯會"))]
+assert len(opening) == 2, opening
+for p in pages:
+    if p["number"] in opening:
+        assert p["head"] == "", p["number"]
+    elif p["number"] % 2 == 0:
+        assert p["head"] == "書名", (p["number"], p["head"])
+    else:
+        assert p["head"] and p["head"] != "書名", (p["number"], p["head"])
+PY
 # a book mixing languages: each chapter gets its own regional face and rules
 j=$CORPUS/yume-juya.ja.txt s=$CORPUS/ah-q.zh-Hans.txt
 tt_reader_ok "$j" && tt_reader_ok "$s" || exit 0

@@ -124,6 +124,8 @@ def tree_text(node):
         if node.get("type") == "figure":
             yield (node.get("caption") or "") + (node.get("credit") or "")
             return
+        if node.get("type") == "footnote_definition":
+            return  # set apart from the running text (page foot or chapter end): not in order
         if isinstance(node.get("text"), str):
             yield node["text"]
         for k in ("blocks", "chapters", "children"):
@@ -169,9 +171,14 @@ def main():
         not_start = NOT_START | (NOT_START_JA if ja else set())
         for li, line in enumerate(page["lines"]):
             where = "page %d line %d" % (page["number"], li + 1)
-            gl = line["glyphs"]
+            # ruby annotations (glyphs with "ruby") are not the line's text: they sit beside
+            # it and are drawn after it; their placement is checked by t-pdf-content.sh
+            gl = [g for g in line["glyphs"] if "ruby" not in g]
+            # footnote marks (glyphs with "mark") and note lines are not the running text
+            # either: notes sit at the page foot or chapter end, away from their source order
             for g in gl:
-                presented.append(g["c"])
+                if "mark" not in g and line["kind"] != "note":
+                    presented.append(g["c"])
             if not gl or line["kind"] == "code":
                 continue
             text = "".join(g["c"] for g in gl)
@@ -198,7 +205,8 @@ def main():
                 adj = line["adjust"]
                 plain = (all(abs(v) < 1e-6 for v in adj.values()) and
                          all(g["o"] == "upright" and not g.get("halved") for g in gl) and
-                         all(g["adv"] in (size,) or abs(g["adv"] - size) < 1e-6 for g in gl))
+                         all(g["adv"] in (size,) or abs(g["adv"] - size) < 1e-6 for g in gl) and
+                         not any("rb" in g for g in gl))  # a long ruby may widen its base
                 for g in gl:
                     if g["o"] != "upright" or not is_cjk_letter(g["c"][0]) or g["c"][0] in NOT_START_JA:
                         continue
@@ -270,6 +278,8 @@ def main():
             # S1 in horizontal lines set at natural width
             if not vertical and not line["full"]:
                 for a, b in zip(gl, gl[1:]):
+                    if "mark" in a or "mark" in b:
+                        continue  # a note mark is not a Latin word (S1)
                     if (is_cjk_letter(a["c"][-1]) and b["c"][0].isalnum() and ord(b["c"][0]) < 0x7F) or (
                             a["c"][-1].isalnum() and ord(a["c"][-1]) < 0x7F and is_cjk_letter(b["c"][0])):
                         gap = b["p"] - (a["p"] + a["adv"])

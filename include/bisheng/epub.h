@@ -22,6 +22,8 @@ typedef struct bs_epub_options {
   long long source_date;  /* SOURCE_DATE_EPOCH, or -1 for now */
   bs_diag_fn diag;
   void *diag_user;
+  bs_progress_fn progress; /* or NULL */
+  void *progress_user;
 } bs_epub_options;
 
 BS_API void bs_epub_options_init(bs_epub_options *opts);

@@ -61,6 +61,16 @@ BS_API const char *bs_status_string(bs_status code);
  * call only. */
 typedef void (*bs_diag_fn)(void *user, const bs_error *w);
 
+/* Progress of a writer, reported after each chapter (and once at the start, done = 0) on the
+ * writing thread. For a progress bar; the numbers only grow. */
+typedef struct bs_progress {
+  size_t done;     /* chapters finished */
+  size_t total;    /* chapters in the book (1 for a single document) */
+  int pages;       /* pages set so far (PDF; 0 for EPUB) */
+  long long bytes; /* bytes of output produced so far, when known (else 0) */
+} bs_progress;
+typedef void (*bs_progress_fn)(void *user, const bs_progress *p);
+
 #ifdef __cplusplus
 }
 #endif

@@ -68,6 +68,10 @@ typedef struct bs_manifest_options {
   bool normalize;           /* default true */
   bool lossy;
   int jobs;                 /* threads reading articles; <= 1 reads them in turn */
+  /* An article that cannot be read is still reported (through `report`), but is left out of
+   * the book instead of failing bs_manifest_read_articles, which then fails only when no
+   * article at all could be read. */
+  bool keep_going;
 } bs_manifest_options;
 
 BS_API void bs_manifest_options_init(bs_manifest_options *opts);

@@ -25,8 +25,14 @@ typedef struct bs_typeset_options {
   bool vnum_sideways;     /* --vnum sideways: 4+ digit runs rotated instead of upright */
   bool emphasis_dots;     /* strong as emphasis dots instead of bold */
   long long source_date;  /* SOURCE_DATE_EPOCH, or -1 for now */
+  int toc;                /* table of contents: 1 on, 0 off, < 0: for books of several documents */
+  int recto_chapters;     /* chapters open on a recto: 1 on, 0 off, < 0: for books */
+  double bleed_mm;        /* bleed around the trimmed page, 0: none */
+  bool crop_marks;        /* crop marks outside the trim (the page grows to hold them) */
   bs_diag_fn diag;
   void *diag_user;
+  bs_progress_fn progress; /* or NULL */
+  void *progress_user;
 } bs_typeset_options;
 
 BS_API void bs_typeset_options_init(bs_typeset_options *opts);

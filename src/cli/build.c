@@ -133,13 +133,15 @@ typedef struct job {
   bs_manifest_result res;
   bs_error err;
   warnings warn;
+  bs_progress prog;   /* the writer's last report (under the lock) */
+  int quarter;        /* progress lines printed off a terminal: 25 %, 50 %, 75 % */
 } job;
 
 struct build {
   const char *manifest;
   const char **only;
   int nonly;
-  int jobs, quiet, json, check, force, lossy, no_normalize;
+  int jobs, quiet, json, check, force, lossy, no_normalize, keep_going;
   bool tty;
   warnings warn;        /* manifest and reading warnings */
   char **errors;
@@ -256,7 +258,10 @@ static void draw(build *b, bool first)
     memset(bar, ' ', WIDTH);
     bar[WIDTH] = '\0';
     double ms = j->st == ST_BUILDING ? t - j->start : j->ms;
-    if (j->st == ST_BUILDING) {
+    if (j->st == ST_BUILDING && j->prog.total > 0) {
+      /* chapters done, from the writer's reports */
+      memset(bar, '#', (size_t)(WIDTH * j->prog.done / j->prog.total));
+    } else if (j->st == ST_BUILDING) {
       int pos = (int)(ms / 80) % (2 * (WIDTH - 4));
       if (pos >= WIDTH - 4)
         pos = 2 * (WIDTH - 4) - pos;
@@ -265,7 +270,12 @@ static void draw(build *b, bool first)
       memset(bar, j->st == ST_FAILED ? 'x' : '#', WIDTH);
     }
     char extra[64] = "";
-    if (j->st == ST_WRITTEN || j->st == ST_UNCHANGED) {
+    if (j->st == ST_BUILDING && j->prog.total > 0) {
+      snprintf(extra, sizeof extra, "%zu/%zu chapters", j->prog.done, j->prog.total);
+      if (j->prog.pages > 0)
+        snprintf(extra + strlen(extra), sizeof extra - strlen(extra), ", %d pages",
+                 j->prog.pages);
+    } else if (j->st == ST_WRITTEN || j->st == ST_UNCHANGED) {
       human_size(j->res.bytes, extra, sizeof extra);
       if (j->res.pages > 0)
         snprintf(extra + strlen(extra), sizeof extra - strlen(extra), ", %d pages",
@@ -326,6 +336,29 @@ static void plain_line(build *b, const job *j)
 }
 
 /* ---- Building ---- */
+
+/* The writer reports after each chapter. Off a terminal, an output that takes more than a
+ * few seconds gets a line at each quarter, so a CI log shows it is moving. */
+static void on_progress(void *user, const bs_progress *p)
+{
+  job *j = user;
+  pthread_mutex_lock(&lock);
+  j->prog = *p;
+  build *b = j->b;
+  if (!b->quiet && !b->tty && p->total > 0 && now_ms() - j->start > 3000) {
+    int q = (int)(4 * p->done / p->total);
+    if (q > j->quarter && q < 4) {
+      j->quarter = q;
+      if (p->pages > 0)
+        fprintf(stderr, "bisheng: %s: %d%% (%zu of %zu chapters, %d pages)\n", j->out.name,
+                25 * q, p->done, p->total, p->pages);
+      else
+        fprintf(stderr, "bisheng: %s: %d%% (%zu of %zu chapters)\n", j->out.name, 25 * q,
+                p->done, p->total);
+    }
+  }
+  pthread_mutex_unlock(&lock);
+}
 
 static void *worker(void *arg)
 {
@@ -465,6 +498,7 @@ static void build_help(void)
          "  --force             rebuild even outputs that are up to date\n"
          "  --json              print a build report as JSON on standard output\n"
          "  --lossy, --no-normalize   as for conversion\n"
+         "  -k, --keep-going    build without articles that cannot be read (still exit 1)\n"
          "  -q, --quiet         no progress, no warnings\n"
          "\n"
          "Example:\n"
@@ -510,6 +544,8 @@ static int parse_build_args(int argc, char **argv, build *b)
       b->lossy = 1;
     } else if (!strcmp(a, "--no-normalize")) {
       b->no_normalize = 1;
+    } else if (!strcmp(a, "-k") || !strcmp(a, "--keep-going")) {
+      b->keep_going = 1;
     } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       build_help();
       return -1;
@@ -591,6 +627,7 @@ int bisheng_cmd_build(int argc, char **argv)
   mo.jobs = b.jobs;
   mo.normalize = !b.no_normalize;
   mo.lossy = b.lossy;
+  mo.keep_going = b.keep_going;
   bs_error err;
   bs_error_clear(&err);
   bs_status st = bs_manifest_load(b.manifest, &mo, &b.m, &err);
@@ -618,6 +655,8 @@ int bisheng_cmd_build(int argc, char **argv)
     j->out.force = b.force;
     j->out.epub.diag = j->out.pdf.diag = on_output_warning;
     j->out.epub.diag_user = j->out.pdf.diag_user = j;
+    j->out.epub.progress = j->out.pdf.progress = on_progress;
+    j->out.epub.progress_user = j->out.pdf.progress_user = j;
     j->out.epub.source_date = j->out.pdf.source_date = date;
   }
   if (b.check) {
@@ -647,6 +686,8 @@ int bisheng_cmd_build(int argc, char **argv)
     rc = cli_exit_code(st);
     goto report;
   }
+  if (b.nerrors) /* --keep-going left bad articles out: build the rest, but say it failed */
+    rc = 1;
   print_warnings(&b, &b.warn, nloaded, "bisheng: ");
   size_t nthreads = b.jobs < 1 ? 1 : (size_t)b.jobs;
   if (nthreads > b.njobs)

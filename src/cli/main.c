@@ -118,6 +118,10 @@ static void help(void)
       "  --indent EM              first-line indent (default 2 for Chinese, 1 for Japanese)\n"
       "  --vnum upright|sideways  4+ digit numbers in vertical text (default upright)\n"
       "  --emphasis bold|dots     how strong text is set in PDF (default bold)\n"
+      "  --toc, --no-toc          PDF table of contents (default: on for several inputs)\n"
+      "  --recto-chapters, --no-recto-chapters   chapters open on a recto (default: books)\n"
+      "  --bleed MM               PDF bleed around the trimmed page, e.g. 3mm\n"
+      "  --crop-marks             PDF crop marks outside the trim\n"
       "  --no-normalize           keep ASCII punctuation inside CJK text as it is\n"
       "  --lossy                  replace invalid UTF-8 with U+FFFD instead of failing\n"
       "  -q, --quiet              no warnings\n"
@@ -139,6 +143,8 @@ typedef struct {
   bs_direction direction;
   double font_size, indent;
   int embed_fonts, keep_going, vnum_sideways, dots, no_normalize, lossy;
+  int toc, recto, crop_marks; /* toc/recto: 0 default, 1 on, 2 off */
+  double bleed;
 } cli;
 
 int cli_exit_code(bs_status st)
@@ -252,6 +258,20 @@ static int parse_args(int argc, char **argv, int start, cli *c)
         c->dots = 1;
       else if (strcmp(v, "bold"))
         return usage_error("--emphasis takes bold or dots, not '%s'", v);
+    } else if (!strcmp(a, "--toc") || !strcmp(a, "--no-toc")) {
+      c->toc = a[2] == 'n' ? 2 : 1;
+    } else if (!strcmp(a, "--recto-chapters") || !strcmp(a, "--no-recto-chapters")) {
+      c->recto = a[2] == 'n' ? 2 : 1;
+    } else if (!strcmp(a, "--crop-marks")) {
+      c->crop_marks = 1;
+    } else if (!strcmp(a, "--bleed")) {
+      if (!(v = VAL(a)))
+        return EXIT_USAGE;
+      char *end;
+      double d = strtod(v, &end);
+      if (end == v || (*end && strcmp(end, "mm")) || d < 0 || d > 20)
+        return usage_error("--bleed takes a length in mm up to 20mm, not '%s'", v);
+      c->bleed = d;
     } else if (!strcmp(a, "--embed-fonts")) {
       c->embed_fonts = 1;
     } else if (!strcmp(a, "--keep-going")) {
@@ -346,6 +366,12 @@ static int typeset_options(const cli *c, bs_typeset_options *o)
   o->vnum_sideways = c->vnum_sideways;
   o->emphasis_dots = c->dots;
   o->indent_em = c->indent;
+  if (c->toc)
+    o->toc = c->toc == 1;
+  if (c->recto)
+    o->recto_chapters = c->recto == 1;
+  o->bleed_mm = c->bleed;
+  o->crop_marks = c->crop_marks;
   if (c->font_size > 0)
     o->font_size_pt = c->font_size;
   if (c->paper && !bs_paper_size(c->paper, &o->paper_w_mm, &o->paper_h_mm))

@@ -175,11 +175,12 @@ static void place(bs_ts_ctx *c, bs_ts_para *p, size_t s, size_t e, double start,
     r->size = b->size;
     r->orient = b->orient;
     r->halved = b->halved;
+    r->p0 = b->start;
     r->len = b->end - b->start;
     r->text = bs_xstrndup(p->text + b->start, r->len);
     r->ng = b->g1 - b->g0;
     r->g = bs_xcalloc(r->ng, sizeof *r->g);
-    double p0 = start + b->pos;
+    double p0 = start + b->pos + b->lead; /* lead: room for a long ruby (ruby.c) */
     double w = 0;
     for (size_t k = b->g0; k < b->g1; k++)
       w += p->g[k].adv;
@@ -225,11 +226,12 @@ static void place(bs_ts_ctx *c, bs_ts_para *p, size_t s, size_t e, double start,
   for (size_t i = s; i < e; i++)
     end = fmax(end, start + p->box[i].pos + p->box[i].adv);
   ln->extent = e > s ? end : start;
+  bs_ts_ruby_place(c, p, s, e, start, ln); /* content hook: annotation runs (ruby.c) */
 }
 
 void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
 {
-  double M = c->measure - blk->indent_pt;
+  double M = c->measure - blk->indent_pt - blk->end_pt;
   int para = ++c->para_counter;
   size_t s = 0;
   bool first = true;
@@ -358,4 +360,6 @@ void bs_ts_line_free(bs_ts_line *l)
     free(l->runs[i].g);
   }
   free(l->runs);
+  bs_ts_figure_free(l->fig); /* content hook (figure.c) */
+  l->fig = NULL;
 }

@@ -11,32 +11,180 @@
 #include "bisheng/version.h"
 #include "typeset-impl.h"
 
-static cairo_status_t write_buf(void *closure, const unsigned char *data, unsigned int len)
+typedef struct batch batch;
+struct bs_ts_pdf {
+  cairo_surface_t *s;
+  cairo_t *cr;
+  batch *batch;
+  int ol[7]; /* the last outline item per level */
+  struct link {
+    size_t from;      /* physical page (0-based, drawing order) */
+    double rect[4];   /* x0 y0 x1 y1, PDF page space with y down */
+    int to;           /* page number */
+    double x, y;      /* destination, PDF page space with y down */
+  } *links;
+  size_t nlinks;
+  FILE *f;
+  bool write_failed;
+  struct uri_link {
+    size_t from;     /* physical page (0-based, drawing order) */
+    double rect[4];  /* x0 y0 x1 y1, PDF page space with y down */
+    const char *uri; /* in the tree */
+  } *uris;           /* external links, in drawing order */
+  size_t nuris;
+};
+
+static cairo_status_t write_file(void *closure, const unsigned char *data, unsigned int len)
 {
-  bs_buf_put((bs_buf *)closure, (const char *)data, len);
+  bs_ts_pdf *p = closure;
+  if (fwrite(data, 1, len, p->f) != len) {
+    p->write_failed = true;
+    return CAIRO_STATUS_WRITE_ERROR;
+  }
   return CAIRO_STATUS_SUCCESS;
+}
+
+/* The face's subset for the whole book, made the first time the face is drawn: the glyphs of
+ * every character of the book (bs_ts_book_chars) and their GSUB alternates, and the folio
+ * digits. Chapters are drawn as they are laid out, so the subset cannot wait for the glyphs
+ * actually used. */
+static void add_shaped(bs_ts_ctx *c, bs_ts_face *f, hb_set_t *set, const char *text)
+{
+  bs_ts_glyph *g = NULL;
+  size_t n = 0;
+  if (text && *text)
+    bs_ts_shape_simple(c, f, text, strlen(text), false, NULL, &g, &n);
+  for (size_t i = 0; i < n; i++)
+    hb_set_add(set, g[i].gid);
+  free(g);
+}
+
+/* A single document is one chapter, laid out completely before drawing starts: its subsets
+ * hold exactly the glyphs drawn (smaller and faster to make than the book's closure), plus
+ * what folios and running heads draw in the regular face. */
+static hb_set_t *used_glyphs(bs_ts_ctx *c, bs_ts_face *f)
+{
+  hb_set_t *set = hb_set_create();
+  hb_set_add(set, 0);
+  for (size_t li = 0; li < c->nlines; li++)
+    for (size_t r = 0; r < c->lines_v[li].nruns; r++) {
+      const bs_ts_prun *run = &c->lines_v[li].runs[r];
+      if (run->face == f)
+        for (size_t k = 0; k < run->ng; k++)
+          hb_set_add(set, run->g[k].gid);
+    }
+  if (!f->bold && !f->mono && !f->sans) {
+    add_shaped(c, f, set, "0123456789…");
+    add_shaped(c, f, set, c->book_title);
+    for (size_t i = 0; i < c->nheads; i++)
+      add_shaped(c, f, set, c->heads[i].text);
+  }
+  return set;
+}
+
+static cairo_font_face_t *face_for(bs_ts_ctx *c, bs_ts_face *f, const bs_ts_pglyph *g, size_t n)
+{
+  if (!f->sub_tried) {
+    f->sub_tried = true;
+    if (!c->book)
+      f->sub_gids = used_glyphs(c, f);
+    else
+      f->sub_gids = bs_ts_face_glyphs(c, f);
+    if (f->sub_gids)
+      f->sub = bs_ts_face_subset(f, f->sub_gids);
+  }
+  if (!f->sub)
+    return f->cr;
+  for (size_t i = 0; i < n; i++)
+    if (!hb_set_has(f->sub_gids, g[i].gid))
+      return f->cr; /* a glyph outside the subset (never expected): the whole face */
+  return f->sub;
 }
 
 /* The font state lives outside save/restore and is set only when it changes: looking up a
  * scaled font for every box costs more than drawing it. */
 typedef struct font_state {
-  const bs_ts_face *face;
+  const cairo_font_face_t *face;
   double size;
 } font_state;
 
-static void draw_run(cairo_t *cr, font_state *fs, const bs_ts_line *l, const bs_ts_prun *r)
+/* Consecutive runs of a page with the same face, size and transformation up to a translation
+ * are drawn by one cairo_show_text_glyphs() call (#4: each call costs Cairo a region union at
+ * cairo_show_page, so one call per box spent most of the time there). Glyphs, text and
+ * clusters are concatenated in logical order, so text extraction is unchanged. */
+struct batch {
+  cairo_font_face_t *ff;
+  double size;
+  cairo_matrix_t lin, inv; /* the shared linear part and its inverse */
+  cairo_glyph_t *g;
+  size_t ng, capg;
+  cairo_text_cluster_t *cl;
+  size_t ncl, capcl;
+  bs_buf text;
+};
+
+static void batch_flush(cairo_t *cr, font_state *fs, batch *b)
+{
+  if (!b->ng)
+    return;
+  if (fs->face != b->ff || fs->size != b->size) {
+    cairo_set_font_face(cr, b->ff);
+    cairo_set_font_size(cr, b->size);
+    fs->face = b->ff;
+    fs->size = b->size;
+  }
+  cairo_save(cr);
+  cairo_transform(cr, &b->lin);
+  cairo_show_text_glyphs(cr, b->text.data, (int)b->text.len, b->g, (int)b->ng, b->cl,
+                         (int)b->ncl, 0);
+  cairo_restore(cr);
+  b->ng = b->ncl = 0;
+  bs_buf_clear(&b->text);
+}
+
+static void batch_free(batch *b)
+{
+  free(b->g);
+  free(b->cl);
+  bs_buf_free(&b->text);
+}
+
+static void draw_run(bs_ts_ctx *c, cairo_t *cr, font_state *fs, batch *b, const bs_ts_line *l,
+                     const bs_ts_prun *r)
 {
   if (!r->ng)
     return;
-  cairo_glyph_t stack_g[64];
-  cairo_text_cluster_t stack_c[64];
-  cairo_glyph_t *g = r->ng <= 64 ? stack_g : bs_xmalloc(r->ng * sizeof *g);
-  cairo_text_cluster_t *cl = r->ng <= 64 ? stack_c : bs_xmalloc(r->ng * sizeof *cl);
+  cairo_font_face_t *ff = face_for(c, r->face, r->g, r->ng);
+  const cairo_matrix_t *m = &r->m;
+  if (b->ng && (b->ff != ff || b->size != r->size || b->lin.xx != m->xx || b->lin.yx != m->yx ||
+                b->lin.xy != m->xy || b->lin.yy != m->yy))
+    batch_flush(cr, fs, b);
+  if (!b->ng) {
+    b->ff = ff;
+    b->size = r->size;
+    cairo_matrix_init(&b->lin, m->xx, m->yx, m->xy, m->yy, 0, 0);
+    b->inv = b->lin;
+    if (cairo_matrix_invert(&b->inv) != CAIRO_STATUS_SUCCESS)
+      cairo_matrix_init_identity(&b->inv);
+  }
+  /* the run's translation and the line origin, taken into the shared linear frame */
+  double dx = m->x0 + l->ox, dy = m->y0 + l->oy;
+  cairo_matrix_transform_distance(&b->inv, &dx, &dy);
+  if (b->ng + r->ng > b->capg) {
+    b->capg = (b->ng + r->ng) * 2;
+    b->g = bs_xrealloc(b->g, b->capg * sizeof *b->g);
+  }
+  if (b->ncl + r->ng > b->capcl) {
+    b->capcl = (b->ncl + r->ng) * 2;
+    b->cl = bs_xrealloc(b->cl, b->capcl * sizeof *b->cl);
+  }
+  cairo_glyph_t *g = b->g + b->ng;
+  cairo_text_cluster_t *cl = b->cl + b->ncl;
   int ncl = 0;
   for (size_t i = 0; i < r->ng; i++) {
     g[i].index = r->g[i].gid;
-    g[i].x = r->g[i].x;
-    g[i].y = r->g[i].y;
+    g[i].x = r->g[i].x + dx;
+    g[i].y = r->g[i].y + dy;
     if (i > 0 && r->g[i].c0 == r->g[i - 1].c0) {
       cl[ncl - 1].num_glyphs++;
     } else {
@@ -54,21 +202,9 @@ static void draw_run(cairo_t *cr, font_state *fs, const bs_ts_line *l, const bs_
     cl[k].num_bytes = to > from ? (int)(to - from) : 0;
     gi = next;
   }
-  if (fs->face != r->face || fs->size != r->size) {
-    cairo_set_font_face(cr, r->face->sub ? r->face->sub : r->face->cr);
-    cairo_set_font_size(cr, r->size);
-    fs->face = r->face;
-    fs->size = r->size;
-  }
-  cairo_save(cr);
-  cairo_translate(cr, l->ox, l->oy);
-  cairo_transform(cr, &r->m);
-  cairo_show_text_glyphs(cr, r->text, (int)r->len, g, (int)r->ng, cl, ncl, 0);
-  cairo_restore(cr);
-  if (g != stack_g)
-    free(g);
-  if (cl != stack_c)
-    free(cl);
+  b->ng += r->ng;
+  b->ncl += (size_t)ncl;
+  bs_buf_put(&b->text, r->text, r->len);
 }
 
 /* E2: a dot per character, right of the column (vertical) or under the line (horizontal). */
@@ -97,42 +233,126 @@ void bs_ts_folio(bs_ts_ctx *c, int page, char *text, size_t n, double *x, double
   *x = left_page ? c->area_x : c->area_x + c->area_w; /* right edge: caller right-aligns */
 }
 
-static void draw_folio(cairo_t *cr, bs_ts_ctx *c, int page)
+/* Shapes `text` horizontally in the regular face at `size` and draws it with its baseline at
+ * y, starting at x (or ending there when right_align), squeezed horizontally by sx (≤ 1)
+ * around its start. Returns its width. */
+static double draw_text(bs_ts_ctx *c, cairo_t *cr, font_state *fs, batch *bt, const char *text,
+                        double size, double x, double y, bool right_align, double sx,
+                        bool measure_only)
 {
-  char text[32];
-  double x, y;
-  bs_ts_folio(c, page, text, sizeof text, &x, &y);
   bs_ts_face *f = bs_ts_face_get(c, false, false, NULL);
-  if (!f)
-    return;
+  if (!f || !*text)
+    return 0;
   bs_ts_glyph *g = NULL;
   size_t n = 0;
-  double size = c->size * 0.8;
   bs_ts_shape_simple(c, f, text, strlen(text), false, NULL, &g, &n);
   double k = size / c->size, w = 0;
   for (size_t i = 0; i < n; i++)
     w += g[i].adv * k;
-  bool left_page = c->vertical ? page % 2 == 1 : page % 2 == 0;
-  if (!left_page)
-    x -= w;
-  cairo_glyph_t cg[32];
-  cairo_text_cluster_t cl[32];
-  double pen = 0;
-  for (size_t i = 0; i < n && i < 32; i++) {
-    cg[i].index = g[i].gid;
-    cg[i].x = x + pen + g[i].dx * k;
-    cg[i].y = y - g[i].dy * k;
-    pen += g[i].adv * k;
-    cl[i].num_bytes = 1;
-    cl[i].num_glyphs = 1;
+  if (!measure_only && n) {
+    bs_ts_prun r = {0};
+    r.face = f;
+    r.size = size;
+    r.text = (char *)text;
+    r.len = strlen(text);
+    r.ng = n;
+    r.g = bs_xcalloc(n, sizeof *r.g);
+    double pen = 0;
+    for (size_t i = 0; i < n; i++) {
+      r.g[i].gid = g[i].gid;
+      r.g[i].x = pen + g[i].dx * k;
+      r.g[i].y = -g[i].dy * k;
+      r.g[i].c0 = g[i].cluster;
+      pen += g[i].adv * k;
+    }
+    cairo_matrix_init_translate(&r.m, right_align ? x - w * sx : x, y);
+    cairo_matrix_scale(&r.m, sx, 1);
+    bs_ts_line l = {0};
+    batch_flush(cr, fs, bt);
+    draw_run(c, cr, fs, bt, &l, &r);
+    batch_flush(cr, fs, bt);
+    free(r.g);
   }
-  cairo_set_font_face(cr, f->sub ? f->sub : f->cr);
-  cairo_set_font_size(cr, size);
-  if (n == strlen(text) && n <= 32)
-    cairo_show_text_glyphs(cr, text, (int)n, cg, (int)n, cl, (int)n, 0);
-  else
-    cairo_show_glyphs(cr, cg, (int)(n < 32 ? n : 32));
   free(g);
+  return w * sx;
+}
+
+/* A running head no longer than half the measure: cut with an ellipsis. */
+static void fit_head(bs_ts_ctx *c, font_state *fs, batch *bt, const char *head, double size,
+                     char *out, size_t n)
+{
+  snprintf(out, n, "%s", head);
+  double max = c->measure / 2;
+  size_t len = strlen(out);
+  while (len > 0 && draw_text(c, NULL, fs, bt, out, size, 0, 0, false, 1, true) > max) {
+    size_t start;
+    bs_utf8_prev(out, len, &start);
+    len = start;
+    if (len + 4 > n)
+      break;
+    memcpy(out + len, "…", 4); /* "…" is 3 bytes, plus the NUL */
+  }
+}
+
+void bs_ts_head_text(bs_ts_ctx *c, const bs_ts_page *pg, char *out, size_t n)
+{
+  /* none where the margin has no room for it (narrow --margins) */
+  double room = c->vertical ? c->page_h - (c->area_y + c->area_h) : c->area_y;
+  if (room < 1.9 * c->size) {
+    snprintf(out, n, "%s", "");
+    return;
+  }
+  fit_head(c, NULL, NULL, bs_ts_running_head(c, pg), c->size * 0.8, out, n);
+}
+
+/* §7.5: the folio 1 em outside the type area at the foot, on the outer side; the running head
+ * on the same line inward in vertical books (2 × its size from the folio), above the type
+ * area on the outer side in horizontal ones. */
+static void draw_folio(cairo_t *cr, bs_ts_ctx *c, font_state *fs, batch *bt,
+                       const bs_ts_page *pg)
+{
+  char text[32];
+  double x, y;
+  int page = pg->number;
+  bs_ts_folio(c, page, text, sizeof text, &x, &y);
+  double size = c->size * 0.8;
+  bool left_page = c->vertical ? page % 2 == 1 : page % 2 == 0;
+  double w = draw_text(c, cr, fs, bt, text, size, x, y, !left_page, 1, true);
+  char h[512];
+  bs_ts_head_text(c, pg, h, sizeof h);
+  if (*h) {
+    /* the head first: the folio stays the page's last text */
+    if (c->vertical) {
+      double hx = left_page ? x + w + 2 * size : x - w - 2 * size;
+      draw_text(c, cr, fs, bt, h, size, hx, y, !left_page, 1, false);
+    } else {
+      double hy = c->area_y - c->size - (1 - BS_TS_ASCENT) * size;
+      draw_text(c, cr, fs, bt, h, size, left_page ? c->area_x : c->area_x + c->area_w, hy,
+                !left_page, 1, false);
+    }
+  }
+  draw_text(c, cr, fs, bt, text, size, x, y, !left_page, 1, false);
+}
+
+/* Crop marks at the trim corners, outside the bleed (#5 print options). */
+static void draw_crop_marks(cairo_t *cr, const bs_ts_ctx *c)
+{
+  double off = c->bleed > 3 * 2.834645669 ? c->bleed : 3 * 2.834645669;
+  double len = c->trim_x - off - 2.834645669;
+  if (len <= 0)
+    return;
+  cairo_save(cr);
+  cairo_set_line_width(cr, 0.25);
+  for (int i = 0; i < 4; i++) {
+    double x = i & 1 ? c->page_w : 0, y = i & 2 ? c->page_h : 0;
+    double sx = i & 1 ? 1 : -1, sy = i & 2 ? 1 : -1;
+    cairo_move_to(cr, x + sx * off, y);
+    cairo_line_to(cr, x + sx * (off + len), y);
+    cairo_move_to(cr, x, y + sy * off);
+    cairo_line_to(cr, x, y + sy * (off + len));
+  }
+  cairo_stroke(cr);
+  cairo_restore(cr);
 }
 
 static void iso_date(long long t, char *out, size_t n)
@@ -168,138 +388,472 @@ static void metadata(cairo_surface_t *s, const bs_ts_ctx *c, const bs_node *root
   }
 }
 
-static const char *find_last(const char *hay, size_t n, const char *needle)
+
+/* Replaces the last ">>" of a dictionary's text with `add` followed by ">>". */
+static bool dict_append(bs_buf *d, const char *add)
 {
-  size_t k = strlen(needle);
-  for (size_t i = n >= k ? n - k + 1 : 0; i-- > 0;)
-    if (!memcmp(hay + i, needle, k))
-      return hay + i;
-  return NULL;
+  for (size_t i = d->len; i-- > 1;)
+    if (d->data[i] == '>' && d->data[i - 1] == '>') {
+      d->len = i - 1;
+      bs_buf_puts(d, add);
+      bs_buf_puts(d, ">>");
+      return true;
+    }
+  return false;
 }
 
-/* §7.4: Cairo 1.16 cannot write /ViewerPreferences, so vertical books get an incremental
- * update that rewrites the catalog with /Direction /R2L and /PageLayout /TwoPageRight.
- * Leaves the file alone if its structure is not the one Cairo writes. */
-static void r2l_update(bs_buf *pdf)
+/* The incremental update (pdfup.c): the contents' pages, drawn last, move to the front of
+ * /Kids; page boxes for print; /PageLabels (i, ii, … for the front matter, then 1, 2, …);
+ * §7.4: vertical books open as right-to-left spreads (/Direction /R2L, /TwoPageRight). */
+static void pdf_update(bs_ts_ctx *c, bs_ts_pdf *p, bs_pdfup *u)
 {
-  const char *d = pdf->data;
-  size_t n = pdf->len;
-  const char *sx = find_last(d, n, "startxref");
-  const char *tr = find_last(d, n, "trailer");
-  if (!sx || !tr || tr > sx)
-    return;
-  long long prev = atoll(sx + 9);
-  /* the file holds binary streams: search with lengths, never with strstr */
-  size_t tl = (size_t)(d + n - tr);
-  const char *root = memmem(tr, tl, "/Root", 5);
-  const char *size = memmem(tr, tl, "/Size", 5);
-  const char *info = memmem(tr, tl, "/Info", 5);
-  if (!root || !size || root > sx || size > sx)
-    return;
-  int r = atoi(root + 5), nobj = atoi(size + 5), inf = info && info < sx ? atoi(info + 5) : 0;
-  char head[32];
-  snprintf(head, sizeof head, "\n%d 0 obj", r);
-  const char *obj = find_last(d, n, head);
-  if (!obj || r <= 0)
-    return;
-  size_t ol = (size_t)(d + n - obj);
-  const char *open = memmem(obj, ol, "<<", 2), *end = memmem(obj, ol, "endobj", 6);
-  if (!open || !end || open > end)
-    return;
-  const char *close = find_last(open, (size_t)(end - open), ">>");
-  if (!close)
-    return;
-  bs_buf add = BS_BUF_INIT;
-  if (n && d[n - 1] != '\n')
-    bs_buf_putc(&add, '\n');
-  size_t obj_off = n + add.len;
-  bs_buf_printf(&add, "%d 0 obj\n", r);
-  bs_buf_put(&add, open, (size_t)(close - open));
-  bs_buf_puts(&add, " /ViewerPreferences << /Direction /R2L >> /PageLayout /TwoPageRight\n>>\nendobj\n");
-  size_t xref_off = n + add.len;
-  bs_buf_printf(&add, "xref\n0 1\n0000000000 65535 f \n%d 1\n%010zu 00000 n \n", r, obj_off);
-  bs_buf_printf(&add, "trailer\n<< /Size %d /Root %d 0 R", nobj, r);
-  if (inf)
-    bs_buf_printf(&add, " /Info %d 0 R", inf);
-  bs_buf_printf(&add, " /Prev %lld >>\nstartxref\n%zu\n%%%%EOF\n", prev, xref_off);
-  bs_buf_put(pdf, add.data, add.len);
+  bs_buf cat = BS_BUF_INIT, pages = BS_BUF_INIT, obj = BS_BUF_INIT, add = BS_BUF_INIT;
+  bs_buf ann = BS_BUF_INIT;
+  int *kids = NULL;
+  size_t nk = 0;
+  int r = bs_pdfup_root(u);
+  if (!bs_pdfup_get(u, r, &cat))
+    goto done;
+  const char *pp = strstr(cat.data, "/Pages");
+  int pn = pp ? atoi(pp + 6) : 0;
+  if (pn > 0 && bs_pdfup_get(u, pn, &pages)) {
+    char *k = strstr(pages.data, "/Kids");
+    char *open = k ? strchr(k, '[') : NULL;
+    char *close = open ? strchr(open, ']') : NULL;
+    if (close) {
+      for (char *q = open + 1; q < close;) {
+        char *e;
+        long v = strtol(q, &e, 10);
+        if (e == q)
+          break;
+        kids = bs_xrealloc(kids, (nk + 1) * sizeof *kids);
+        kids[nk++] = (int)v;
+        strtol(e, &q, 10); /* generation */
+        while (q < close && (*q == ' ' || *q == 'R' || *q == '\n' || *q == '\r'))
+          q++;
+      }
+      size_t nf = c->nfront_pages;
+      if (nf && nf < nk) {
+        /* the contents were drawn last: their pages go first */
+        bs_buf_put(&obj, pages.data, (size_t)(open + 1 - pages.data));
+        for (size_t i = 0; i < nk; i++)
+          bs_buf_printf(&obj, " %d 0 R", kids[(i + nk - nf) % nk]);
+        bs_buf_puts(&obj, close);
+        bs_pdfup_set(u, pn, obj.data, obj.len);
+      }
+    }
+  }
+  /* per page: the contents' links (their pages in drawing order, as kids still is) and the
+   * print boxes */
+  double H = c->page_h + 2 * c->trim_y;
+  char boxes[256] = "";
+  if (c->trim_x > 0) {
+    double e = c->trim_x, b = c->bleed, w = c->page_w, h = c->page_h;
+    snprintf(boxes, sizeof boxes,
+             " /TrimBox [%.3f %.3f %.3f %.3f] /BleedBox [%.3f %.3f %.3f %.3f]\n", e, e, e + w,
+             e + h, e - b, e - b, e + w + b, e + h + b);
+  }
+  size_t li = 0, ui = 0;
+  for (size_t i = 0; i < nk; i++) {
+    bs_buf_clear(&add);
+    bs_buf_puts(&add, boxes);
+    while (li < p->nlinks && p->links[li].from < i)
+      li++;
+    while (ui < p->nuris && p->uris[ui].from < i)
+      ui++;
+    bool annots = (li < p->nlinks && p->links[li].from == i) ||
+                  (ui < p->nuris && p->uris[ui].from == i);
+    if (annots)
+      bs_buf_puts(&add, " /Annots [");
+    for (; li < p->nlinks && p->links[li].from == i; li++) {
+      const struct link *k = &p->links[li];
+      if (k->to < 1 || (size_t)k->to > nk)
+        continue;
+      int num = bs_pdfup_new_obj(u);
+      bs_buf_clear(&ann);
+      bs_buf_printf(&ann,
+                    "<< /Type /Annot /Subtype /Link /Border [0 0 0] /Rect [%.2f %.2f %.2f %.2f] "
+                    "/Dest [%d 0 R /XYZ %.2f %.2f 0] >>",
+                    k->rect[0], H - k->rect[3], k->rect[2], H - k->rect[1], kids[k->to - 1],
+                    k->x, H - k->y);
+      bs_pdfup_set(u, num, ann.data, ann.len);
+      bs_buf_printf(&add, " %d 0 R", num);
+    }
+    for (; ui < p->nuris && p->uris[ui].from == i; ui++) {
+      const struct uri_link *k = &p->uris[ui];
+      int num = bs_pdfup_new_obj(u);
+      bs_buf_clear(&ann);
+      bs_buf_printf(&ann,
+                    "<< /Type /Annot /Subtype /Link /Border [0 0 0] /Rect [%.2f %.2f %.2f %.2f] "
+                    "/A << /S /URI /URI (",
+                    k->rect[0], H - k->rect[3], k->rect[2], H - k->rect[1]);
+      /* a literal string of 7-bit bytes: others are %-escaped, ( ) \ escaped */
+      for (const unsigned char *q = (const unsigned char *)k->uri; *q; q++)
+        if (*q >= 0x80 || *q < 0x20)
+          bs_buf_printf(&ann, "%%%02X", *q);
+        else if (*q == '(' || *q == ')' || *q == '\\')
+          bs_buf_printf(&ann, "\\%c", *q);
+        else
+          bs_buf_putc(&ann, (char)*q);
+      bs_buf_puts(&ann, ") >> >>");
+      bs_pdfup_set(u, num, ann.data, ann.len);
+      bs_buf_printf(&add, " %d 0 R", num);
+    }
+    if (annots)
+      bs_buf_puts(&add, "]\n");
+    if (add.len && bs_pdfup_get(u, kids[i], &obj) && dict_append(&obj, add.data))
+      bs_pdfup_set(u, kids[i], obj.data, obj.len);
+  }
+  int labels = bs_pdfup_new_obj(u);
+  bs_buf_clear(&add);
+  if (c->nfront_pages)
+    bs_buf_printf(&add, "<< /Nums [0 << /S /r >> %zu << /S /D >>] >>", c->nfront_pages);
+  else
+    bs_buf_puts(&add, "<< /Nums [0 << /S /D >>] >>");
+  bs_pdfup_set(u, labels, add.data, add.len);
+  bs_buf_clear(&add);
+  bs_buf_printf(&add, " /PageLabels %d 0 R", labels);
+  if (c->vertical)
+    bs_buf_puts(&add, " /ViewerPreferences << /Direction /R2L >> /PageLayout /TwoPageRight");
+  bs_buf_puts(&add, "\n");
+  if (!strstr(cat.data, "/PageLabels") && dict_append(&cat, add.data))
+    bs_pdfup_set(u, r, cat.data, cat.len);
+done:
+  free(kids);
+  bs_buf_free(&cat);
+  bs_buf_free(&pages);
+  bs_buf_free(&obj);
   bs_buf_free(&add);
+  bs_buf_free(&ann);
 }
 
-/* Subsets every face to the glyphs the layout uses (and the folio digits). */
-static void subset_faces(bs_ts_ctx *c)
+bs_status bs_ts_draw_begin(bs_ts_ctx *c, const bs_node *root, FILE *f, bs_ts_pdf **out,
+                           bs_error *err)
 {
-  hb_set_t *sets[BS_TS_MAX_FACES] = {0};
-  bs_ts_face *regular = bs_ts_face_get(c, false, false, NULL);
-  for (size_t li = 0; li < c->nlines; li++) {
-    const bs_ts_line *l = &c->lines_v[li];
-    for (size_t r = 0; r < l->nruns; r++) {
-      int fi = (int)(l->runs[r].face - c->faces);
-      if (!sets[fi])
-        sets[fi] = hb_set_create();
-      for (size_t g = 0; g < l->runs[r].ng; g++)
-        hb_set_add(sets[fi], l->runs[r].g[g].gid);
-    }
-  }
-  if (regular) {
-    int fi = (int)(regular - c->faces);
-    if (!sets[fi])
-      sets[fi] = hb_set_create();
-    bs_ts_glyph *g = NULL;
-    size_t n = 0;
-    bs_ts_shape_simple(c, regular, "0123456789", 10, false, NULL, &g, &n);
-    for (size_t i = 0; i < n; i++)
-      hb_set_add(sets[fi], g[i].gid);
-    free(g);
-  }
-  for (int i = 0; i < c->nfaces; i++)
-    if (sets[i]) {
-      if (!c->faces[i].sub)
-        c->faces[i].sub = bs_ts_face_subset(&c->faces[i], sets[i]);
-      hb_set_destroy(sets[i]);
-    }
-}
-
-bs_status bs_ts_draw(bs_ts_ctx *c, const bs_node *root, bs_buf *out, bs_error *err)
-{
-  bs_status st = BS_OK;
-  subset_faces(c);
-  cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_buf, out, c->page_w, c->page_h);
-  cairo_pdf_surface_restrict_to_version(s, CAIRO_PDF_VERSION_1_5);
-  metadata(s, c, root);
-  cairo_t *cr = cairo_create(s);
+  (void)err;
+  bs_ts_pdf *p = bs_xcalloc(1, sizeof *p);
+  p->f = f;
+  p->batch = bs_xcalloc(1, sizeof *p->batch);
+  bs_ts_book_chars(c, root);
+  /* print options: the page grows by the bleed, and by room for crop marks outside it */
+  const double mm = 2.834645669;
+  c->bleed = c->opts->bleed_mm > 0 ? c->opts->bleed_mm * mm : 0;
+  c->trim_x = c->bleed;
+  if (c->opts->crop_marks)
+    c->trim_x = (c->bleed > 3 * mm ? c->bleed : 3 * mm) + 8 * mm;
+  c->trim_y = c->trim_x;
+  p->s = cairo_pdf_surface_create_for_stream(write_file, p, c->page_w + 2 * c->trim_x,
+                                             c->page_h + 2 * c->trim_y);
+  cairo_pdf_surface_restrict_to_version(p->s, CAIRO_PDF_VERSION_1_5);
+  metadata(p->s, c, root);
+  p->cr = cairo_create(p->s);
+  cairo_translate(p->cr, c->trim_x, c->trim_y);
   cairo_font_options_t *fo = cairo_font_options_create();
   cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
   cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
-  cairo_set_font_options(cr, fo);
+  cairo_set_font_options(p->cr, fo);
   cairo_font_options_destroy(fo);
+  *out = p;
+  return BS_OK;
+}
+
+static void draw_lines(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs, size_t l0, size_t l1)
+{
+  for (size_t li = l0; li < l1; li++) {
+    const bs_ts_line *l = &c->lines_v[li];
+    for (size_t r = 0; r < l->nruns; r++)
+      draw_run(c, p->cr, fs, p->batch, l, &l->runs[r]);
+  }
+  batch_flush(p->cr, fs, p->batch);
+  for (size_t li = l0; li < l1; li++) {
+    const bs_ts_line *l = &c->lines_v[li];
+    for (size_t r = 0; r < l->nruns; r++)
+      draw_dots(p->cr, c, l, &l->runs[r]);
+  }
+}
+
+/* Content hook (notes.c): a link annotation from physical page `from` (0-based, drawing
+ * order) over `rect` (x0 y0 x1 y1, page space with y down, no trim) to page number `to` at
+ * (x, y); written with the contents' links by pdf_update. Links come in drawing order. */
+void bs_ts_pdf_add_link(const bs_ts_ctx *c, bs_ts_pdf *p, size_t from, const double rect[4],
+                        int to, double x, double y)
+{
+  p->links = bs_xrealloc(p->links, (p->nlinks + 1) * sizeof *p->links);
+  struct link *k = &p->links[p->nlinks++];
+  memset(k, 0, sizeof *k);
+  k->from = from;
+  k->rect[0] = rect[0] + c->trim_x;
+  k->rect[1] = rect[1] + c->trim_y;
+  k->rect[2] = rect[2] + c->trim_x;
+  k->rect[3] = rect[3] + c->trim_y;
+  k->to = to;
+  k->x = x + c->trim_x;
+  k->y = y + c->trim_y;
+}
+
+cairo_t *bs_ts_pdf_cr(bs_ts_pdf *p) { return p->cr; }
+
+/* Where a link or outline entry to a title or heading points, in PDF page space with y down
+ * (so the trim offset is added). */
+static void dest_xy(const bs_ts_ctx *c, double x, double y, double *ox, double *oy)
+{
+  *ox = c->trim_x + (c->vertical ? x + c->size : c->area_x);
+  *oy = c->trim_y + (c->vertical ? c->area_y : y);
+}
+
+static void dest_attr(const bs_ts_ctx *c, int page, double x, double y, char *out, size_t n)
+{
+  double dx, dy;
+  dest_xy(c, x, y, &dx, &dy);
+  snprintf(out, n, "page=%d pos=[%.2f %.2f]", page, dx, dy);
+}
+
+/* The outline (bookmarks): chapter titles at the top, headings nested by level. */
+static void outline_chapter(bs_ts_ctx *c, bs_ts_pdf *p)
+{
+  for (size_t i = 0; i < c->nheads; i++) {
+    const bs_ts_head *h = &c->heads[i];
+    if (h->page <= 0)
+      continue;
+    /* a first-level heading repeating the chapter title is not listed twice */
+    if (h->level == 1 && i > 0 && c->heads[0].level == 0 && !strcmp(h->text, c->heads[0].text))
+      continue;
+    /* chapters nest under the part before them */
+    int lv = h->level + (c->in_part && !bs_ts_is_divider(c->doc));
+    lv = lv < 0 ? 0 : lv > 6 ? 6 : lv;
+    int parent = CAIRO_PDF_OUTLINE_ROOT;
+    for (int k = lv - 1; k >= 0; k--)
+      if (p->ol[k]) {
+        parent = p->ol[k];
+        break;
+      }
+    char dest[128];
+    dest_attr(c, h->page, h->x, h->y, dest, sizeof dest);
+    /* the outline shows one line: line breaks of the heading become spaces */
+    char *t = bs_xstrdup(h->text);
+    for (char *q = t; *q; q++)
+      if (*q == '\n' || *q == '\r')
+        *q = ' ';
+    p->ol[lv] = cairo_pdf_surface_add_outline(p->s, parent, t, dest,
+                                              lv == 0 && !c->book ? CAIRO_PDF_OUTLINE_FLAG_OPEN : 0);
+    free(t);
+    for (int k = lv + 1; k < 7; k++)
+      p->ol[k] = 0;
+  }
+}
+
+/* External links (#5): one rectangle per line over the runs of each link, written as URI
+ * link annotations by pdf_update. */
+static void page_links(bs_ts_ctx *c, bs_ts_pdf *p, const bs_ts_page *pg, size_t phys)
+{
+  for (size_t li = pg->l0; li < pg->l1; li++) {
+    const bs_ts_line *l = &c->lines_v[li];
+    for (size_t r = 0; r < l->nruns;) {
+      int id = l->runs[r].link;
+      if (!id || (size_t)id > c->nhrefs) {
+        r++;
+        continue;
+      }
+      double a = 1e300, b = -1e300;
+      for (; r < l->nruns && l->runs[r].link == id; r++)
+        for (size_t k = 0; k < l->runs[r].ng; k++) {
+          const bs_ts_pglyph *g = &l->runs[r].g[k];
+          a = fmin(a, g->p);
+          b = fmax(b, g->p + g->adv);
+        }
+      if (b <= a)
+        continue;
+      p->uris = bs_xrealloc(p->uris, (p->nuris + 1) * sizeof *p->uris);
+      struct uri_link *k = &p->uris[p->nuris++];
+      k->from = phys;
+      k->uri = c->hrefs[id - 1];
+      double band = l->slots * c->pitch - c->gap;
+      if (c->vertical) {
+        k->rect[0] = l->ox - band / 2;
+        k->rect[1] = l->oy + a;
+        k->rect[2] = l->ox + band / 2;
+        k->rect[3] = l->oy + b;
+      } else {
+        k->rect[0] = l->ox + a;
+        k->rect[1] = l->oy;
+        k->rect[2] = l->ox + b;
+        k->rect[3] = l->oy + l->size;
+      }
+      for (int i = 0; i < 4; i++)
+        k->rect[i] += c->trim_x;
+    }
+  }
+}
+
+bs_status bs_ts_draw_chapter(bs_ts_ctx *c, void *user, bs_error *err)
+{
+  bs_ts_pdf *p = user;
+  cairo_t *cr = p->cr;
   for (size_t pi = 0; pi < c->npages; pi++) {
     const bs_ts_page *pg = &c->pages[pi];
-    char label[32];
-    snprintf(label, sizeof label, "%d", pg->number);
-    cairo_pdf_surface_set_page_label(s, label);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    font_state fs = {NULL, 0};
+    draw_lines(c, p, &fs, pg->l0, pg->l1);
+    /* content hook: figure images, note rules and note links (figure.c, notes.c) */
+    bs_status fst = bs_ts_content_draw(c, p, pi, err);
+    if (fst != BS_OK)
+      return fst;
+    page_links(c, p, pg, (size_t)pg->number - 1);
+    if (!pg->blank && !pg->divider)
+      draw_folio(cr, c, &fs, p->batch, pg);
+    if (c->opts->crop_marks)
+      draw_crop_marks(cr, c);
+    cairo_show_page(cr);
+  }
+  outline_chapter(c, p);
+  cairo_status_t cs = cairo_status(cr);
+  if (cs != CAIRO_STATUS_SUCCESS)
+    return bs_error_set(err, p->write_failed ? BS_ERR_IO : BS_ERR_LIBRARY, NULL, 0, 0,
+                        "cairo: %s", cairo_status_to_string(cs));
+  return BS_OK;
+}
+
+/* The leader dots and page number at the end of a contents entry's last line. */
+static void toc_number(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs, const bs_ts_line *l,
+                       int page)
+{
+  char num[32];
+  snprintf(num, sizeof num, "%d", page);
+  double em = c->size, rad = 0.05 * em, from, to;
+  if (c->vertical) {
+    double w = draw_text(c, NULL, fs, p->batch, num, em, 0, 0, false, 1, true);
+    double sx = w > em ? em / w : 1;
+    double bottom = c->area_y + c->measure;
+    draw_text(c, p->cr, fs, p->batch, num, em, l->ox - w * sx / 2,
+              bottom - (1 - BS_TS_ASCENT) * em, false, sx, false);
+    from = l->oy + l->extent + 0.5 * em;
+    to = bottom - 1.5 * em;
+    for (double y = from; y <= to; y += 0.5 * em) {
+      cairo_new_sub_path(p->cr);
+      cairo_arc(p->cr, l->ox, y, rad, 0, 2 * M_PI);
+    }
+  } else {
+    double right = c->area_x + c->measure;
+    double w = draw_text(c, p->cr, fs, p->batch, num, em, right, l->oy + BS_TS_ASCENT * l->size,
+                         true, 1, false);
+    from = l->ox + l->extent + 0.5 * em;
+    to = right - w - 0.5 * em;
+    for (double x = from; x <= to; x += 0.5 * em) {
+      cairo_new_sub_path(p->cr);
+      cairo_arc(p->cr, x, l->oy + 0.5 * l->size, rad, 0, 2 * M_PI);
+    }
+  }
+  cairo_fill(p->cr);
+}
+
+/* The contents, drawn after the chapters with their final page numbers; each entry links to
+ * its page. */
+static void draw_front(bs_ts_ctx *c, bs_ts_pdf *p)
+{
+  if (!c->nfront_pages)
+    return;
+  bs_ts_line *save_lines = c->lines_v;
+  size_t save_n = c->nlines;
+  c->lines_v = c->front_lines;
+  c->nlines = c->nfront_lines;
+  int *entry = bs_xmalloc((c->nlines + 1) * sizeof *entry);
+  for (size_t i = 0; i < c->nlines; i++)
+    entry[i] = -1;
+  size_t from = 0;
+  for (size_t e = 0; e < c->ntoc; e++) {
+    /* an entry's lines: after the previous entry's last line, through its own */
+    size_t first = e ? c->tocs[e - 1].line + 1 : c->tocs[e].line;
+    if (!e)
+      while (first > 0 && c->lines_v[first - 1].para_id == c->lines_v[c->tocs[e].line].para_id)
+        first--;
+    for (size_t li = first; li <= c->tocs[e].line && li < c->nlines; li++)
+      entry[li] = (int)e;
+    from = c->tocs[e].line + 1;
+  }
+  (void)from;
+  cairo_t *cr = p->cr;
+  for (size_t pi = 0; pi < c->nfront_pages; pi++) {
+    const bs_ts_page *pg = &c->front_pages[pi];
     cairo_set_source_rgb(cr, 0, 0, 0);
     font_state fs = {NULL, 0};
     for (size_t li = pg->l0; li < pg->l1; li++) {
-      const bs_ts_line *l = &c->lines_v[li];
-      for (size_t r = 0; r < l->nruns; r++) {
-        draw_run(cr, &fs, l, &l->runs[r]);
-        draw_dots(cr, c, l, &l->runs[r]);
+      int e = entry[li];
+      const bs_ts_toc *t = e >= 0 ? &c->tocs[e] : NULL;
+      draw_lines(c, p, &fs, li, li + 1);
+      if (t && t->page > 0) {
+        const bs_ts_line *l = &c->lines_v[li];
+        if (li == t->line)
+          toc_number(c, p, &fs, l, t->page);
+        /* Cairo 1.16's link tags leave a dangling object in the file: the link annotations
+         * are written by our own update instead (pdf_update) */
+        p->links = bs_xrealloc(p->links, (p->nlinks + 1) * sizeof *p->links);
+        struct link *k = &p->links[p->nlinks++];
+        k->from = (size_t)c->page_base + pi;
+        double band = l->slots * c->pitch - c->gap;
+        if (c->vertical) {
+          k->rect[0] = l->ox - band / 2;
+          k->rect[1] = c->area_y;
+          k->rect[2] = l->ox + band / 2;
+          k->rect[3] = c->area_y + c->measure;
+        } else {
+          k->rect[0] = c->area_x;
+          k->rect[1] = l->oy;
+          k->rect[2] = c->area_x + c->measure;
+          k->rect[3] = l->oy + l->size;
+        }
+        for (int i = 0; i < 4; i++)
+          k->rect[i] += c->trim_x;
+        k->to = t->page;
+        dest_xy(c, t->x, t->y, &k->x, &k->y);
       }
     }
-    if (!pg->blank)
-      draw_folio(cr, c, pg->number);
+    if (c->opts->crop_marks)
+      draw_crop_marks(cr, c);
     cairo_show_page(cr);
   }
-  cairo_status_t cs = cairo_status(cr);
-  cairo_destroy(cr);
-  cairo_surface_finish(s);
+  free(entry);
+  c->lines_v = save_lines;
+  c->nlines = save_n;
+}
+
+bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *p, const char *path, bool ok, bs_error *err)
+{
+  bs_status st = BS_OK;
+  if (ok)
+    draw_front(c, p);
+  cairo_status_t cs = cairo_status(p->cr);
+  cairo_destroy(p->cr);
+  cairo_surface_finish(p->s);
   if (cs == CAIRO_STATUS_SUCCESS)
-    cs = cairo_surface_status(s);
-  cairo_surface_destroy(s);
+    cs = cairo_surface_status(p->s);
+  cairo_surface_destroy(p->s);
+  batch_free(p->batch);
+  free(p->batch);
+  if (!ok) {
+    free(p->links);
+    free(p->uris);
+    free(p);
+    return BS_OK;
+  }
   if (cs != CAIRO_STATUS_SUCCESS)
-    st = bs_error_set(err, BS_ERR_LIBRARY, NULL, 0, 0, "cairo: %s", cairo_status_to_string(cs));
-  else if (c->vertical)
-    r2l_update(out);
+    st = bs_error_set(err, p->write_failed ? BS_ERR_IO : BS_ERR_LIBRARY, NULL, 0, 0,
+                      "cairo: %s", cairo_status_to_string(cs));
+  FILE *rd = NULL;
+  if (st == BS_OK && fflush(p->f))
+    st = bs_error_set(err, BS_ERR_IO, path, 0, 0, "cannot write the PDF");
+  if (st == BS_OK)
+    rd = path ? fopen(path, "rb") : p->f;
+  bs_pdfup *u = rd ? bs_pdfup_open(rd) : NULL;
+  if (u) {
+    pdf_update(c, p, u);
+    if (!bs_pdfup_write(u, p->f))
+      st = bs_error_set(err, BS_ERR_IO, path, 0, 0, "cannot write the PDF");
+  }
+  bs_pdfup_free(u);
+  if (rd && rd != p->f)
+    fclose(rd);
+  free(p->links);
+  free(p->uris);
+  free(p);
   return st;
 }

@@ -6,6 +6,10 @@
 #include FT_FREETYPE_H
 #include <hb-subset.h>
 #include <pthread.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +57,8 @@ void bs_ts_fonts_free(bs_ts_ctx *c)
     hb_font_destroy(f->hb);
     cairo_font_face_destroy(f->cr);
     cairo_font_face_destroy(f->sub);
+    if (f->sub_gids)
+      hb_set_destroy(f->sub_gids);
   }
   c->nfaces = 0;
   for (int i = 0; i < c->nblobs; i++) {
@@ -67,6 +73,38 @@ void bs_ts_fonts_free(bs_ts_ctx *c)
   c->buf = NULL;
 }
 
+/* A font file mapped read-only by us (not hb_blob_create_from_file, which may fall back to
+ * reading into the heap), so release_pages() may drop its pages. */
+typedef struct mapping {
+  void *addr;
+  size_t len;
+} mapping;
+
+static void unmap(void *p)
+{
+  mapping *m = p;
+  munmap(m->addr, m->len);
+  free(m);
+}
+
+static hb_blob_t *map_file(const char *file)
+{
+  int fd = open(file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return NULL;
+  struct stat st;
+  void *addr = MAP_FAILED;
+  if (!fstat(fd, &st) && st.st_size > 0 && (unsigned long long)st.st_size < 1u << 30)
+    addr = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (addr == MAP_FAILED)
+    return NULL;
+  mapping *m = bs_xmalloc(sizeof *m);
+  m->addr = addr;
+  m->len = (size_t)st.st_size;
+  return hb_blob_create(addr, (unsigned)m->len, HB_MEMORY_MODE_READONLY, m, unmap);
+}
+
 static hb_blob_t *blob_for(bs_ts_ctx *c, const char *file)
 {
   for (int i = 0; i < c->nblobs; i++)
@@ -74,7 +112,7 @@ static hb_blob_t *blob_for(bs_ts_ctx *c, const char *file)
       return c->blobs[i];
   if (c->nblobs == (int)(sizeof c->blobs / sizeof c->blobs[0]))
     return NULL;
-  hb_blob_t *b = hb_blob_create_from_file(file);
+  hb_blob_t *b = map_file(file);
   if (!b || hb_blob_get_length(b) == 0) {
     hb_blob_destroy(b);
     return NULL;
@@ -84,10 +122,24 @@ static hb_blob_t *blob_for(bs_ts_ctx *c, const char *file)
   return b;
 }
 
+static bs_ts_face *face_get(bs_ts_ctx *c, bool bold, bool mono, bool sans, bs_error *err);
+
 bs_ts_face *bs_ts_face_get(bs_ts_ctx *c, bool bold, bool mono, bs_error *err)
 {
+  return face_get(c, bold, mono, false, err);
+}
+
+bs_ts_face *bs_ts_face_for_style(bs_ts_ctx *c, unsigned style, bs_error *err)
+{
+  bool mono = style & BS_ST_CODE;
+  return face_get(c, (style & BS_ST_BOLD) != 0, mono, !mono && (style & BS_ST_HEI), err);
+}
+
+static bs_ts_face *face_get(bs_ts_ctx *c, bool bold, bool mono, bool sans, bs_error *err)
+{
   for (int i = 0; i < c->nfaces; i++)
-    if (c->faces[i].bold == bold && c->faces[i].mono == mono && c->faces[i].region == c->region)
+    if (c->faces[i].bold == bold && c->faces[i].mono == mono && c->faces[i].sans == sans &&
+        c->faces[i].region == c->region)
       return &c->faces[i];
   if (c->nfaces == BS_TS_MAX_FACES) {
     bs_error_set(err, BS_ERR_LIMIT, NULL, 0, 0, "too many fonts");
@@ -96,13 +148,13 @@ bs_ts_face *bs_ts_face_get(bs_ts_ctx *c, bool bold, bool mono, bs_error *err)
   char family[256];
   const char *user = c->opts->font_family;
 retry:
-  if (user && !mono)
+  if (user && !mono && !sans)
     snprintf(family, sizeof family, "%s", user);
   else
-    snprintf(family, sizeof family, "Noto %s CJK %s", mono ? "Sans Mono" : "Serif",
-             region_suffix[c->region]);
+    snprintf(family, sizeof family, "Noto %s CJK %s",
+             mono ? "Sans Mono" : sans ? "Sans" : "Serif", region_suffix[c->region]);
   /* A user family may be anywhere on the system: look it up with the system configuration. */
-  FcConfig *cfg = user && !mono ? NULL : (FcConfig *)c->fc;
+  FcConfig *cfg = user && !mono && !sans ? NULL : (FcConfig *)c->fc;
   FcPattern *pat = FcPatternCreate();
   FcPatternAddString(pat, FC_FAMILY, (const FcChar8 *)family);
   FcPatternAddString(pat, FC_LANG, (const FcChar8 *)region_fclang[c->region]);
@@ -123,7 +175,7 @@ retry:
     return NULL;
   }
   FcPatternGetInteger(m, FC_INDEX, 0, &index);
-  if (user && !mono && strcmp((const char *)got, family)) {
+  if (user && !mono && !sans && strcmp((const char *)got, family)) {
     /* a missing --font falls back to our own CJK face for the region, not to whatever the
      * system's default (often a sans or a Latin-only face) happens to be */
     FcPatternDestroy(m);
@@ -147,6 +199,7 @@ retry:
   f->index = index;
   f->bold = bold;
   f->mono = mono;
+  f->sans = sans;
   f->region = c->region;
   hb_face_t *face = hb_face_create(blob, (unsigned)index);
   f->upem = hb_face_get_upem(face);
@@ -190,6 +243,22 @@ static void subset_font_free(void *p)
 
 static const cairo_user_data_key_t subset_key;
 
+/* #4: the font collections are mapped files of 20–27 MB; subsetting reads most of a face, so
+ * afterwards its pages are given back (they are read again from the page cache if shaping
+ * needs them), keeping the peak RSS to about one collection instead of all of them. */
+static void release_pages(hb_blob_t *blob)
+{
+  unsigned len = 0;
+  const char *data = hb_blob_get_data(blob, &len);
+  long page = sysconf(_SC_PAGESIZE);
+  if (!data || page <= 0 || len < (unsigned)page * 16)
+    return;
+  uintptr_t a = ((uintptr_t)data + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+  uintptr_t e = ((uintptr_t)data + len) & ~((uintptr_t)page - 1);
+  if (e > a)
+    madvise((void *)a, e - a, MADV_DONTNEED);
+}
+
 cairo_font_face_t *bs_ts_face_subset(bs_ts_face *f, hb_set_t *gids)
 {
   pthread_once(&ft_once, ft_init);
@@ -206,6 +275,9 @@ cairo_font_face_t *bs_ts_face_subset(bs_ts_face *f, hb_set_t *gids)
     hb_set_add(drop, hb_tag_from_string(tags[i], 4));
   hb_face_t *sub = hb_subset_or_fail(hb_font_get_face(f->hb), in);
   hb_subset_input_destroy(in);
+  hb_blob_t *whole = hb_face_reference_blob(hb_font_get_face(f->hb));
+  release_pages(whole);
+  hb_blob_destroy(whole);
   if (!sub)
     return NULL;
   hb_blob_t *blob = hb_face_reference_blob(sub);

@@ -12,6 +12,14 @@ typedef struct walk {
   bs_buf text;
   bs_buf style;
   bool new_page;
+  int head_level; /* of the paragraph being collected: 0 title, 1–6 heading, -1 none */
+  const bs_node *head_node;
+  struct span {
+    size_t a, b; /* bytes of the collected text */
+    const char *href;
+  } *links;      /* external links in the paragraph being collected */
+  size_t nlinks;
+  bs_ts_ruby_list ruby; /* content hook: rubies and note marks of the paragraph (ruby.c) */
 } walk;
 
 static void put(walk *w, const char *s, size_t n, unsigned char sty)
@@ -46,11 +54,36 @@ static void inlines(walk *w, const bs_node *n, unsigned char sty)
     case BS_NODE_EMPHASIS_MARK:
       inlines(w, k, sty | BS_ST_DOTS); /* E2: CJK has no italics */
       break;
-    case BS_NODE_FOOTNOTE_REF: {
-      const char *l = bs_node_get_label(k);
-      char tmp[256];
-      snprintf(tmp, sizeof tmp, "〔%s〕", l ? l : "");
-      put(w, tmp, strlen(tmp), sty);
+    case BS_NODE_LINK: {
+      /* an external link (#5: clickable in the PDF): an absolute URI; in-document anchors
+       * and links relative to a saved page lead nowhere from a PDF */
+      const char *href = bs_node_get_href(k);
+      const char *colon = href ? strchr(href, ':') : NULL;
+      size_t a = w->text.len;
+      inlines(w, k, sty);
+      if (colon && colon > href && !memchr(href, '/', (size_t)(colon - href)) &&
+          w->text.len > a) {
+        w->links = bs_xrealloc(w->links, (w->nlinks + 1) * sizeof *w->links);
+        w->links[w->nlinks++] = (struct span){a, w->text.len, href};
+      }
+      break;
+    }
+    case BS_NODE_RUBY: { /* content hook (ruby.c) */
+      size_t s0 = w->text.len;
+      inlines(w, k, sty);
+      bs_ts_ruby_add(&w->ruby, s0, w->text.len, bs_node_get_annotation(k));
+      break;
+    }
+    case BS_NODE_FOOTNOTE_REF: { /* content hook: a small numbered mark (notes.c) */
+      int id = bs_ts_note_ref(w->c, bs_node_get_label(k));
+      char tmp[32];
+      bs_ts_note_mark(w->c, id, tmp, sizeof tmp);
+      size_t s0 = w->text.len;
+      unsigned char ms = sty | BS_ST_SMALL; /* its own run, apart from a mark just before */
+      if (s0 && (w->style.data[s0 - 1] & BS_ST_SMALL) && !(w->style.data[s0 - 1] & BS_ST_MARK_ALT))
+        ms |= BS_ST_MARK_ALT;
+      put(w, tmp, strlen(tmp), ms);
+      bs_ts_note_span(&w->ruby, s0, w->text.len, id);
       break;
     }
     default:
@@ -74,8 +107,10 @@ static bs_status flush(walk *w, double size, const bs_ts_block *blk, bs_error *e
   while (b > a && (w->text.data[b - 1] == ' ' || w->text.data[b - 1] == '\t'))
     b--;
   if (b - a > BS_TS_MAX_PARA) {
+    bs_ts_ruby_list_free(&w->ruby);
     bs_buf_clear(&w->text);
     bs_buf_clear(&w->style);
+    w->nlinks = 0;
     return bs_error_set(err, BS_ERR_LIMIT, NULL, 0, 0, "paragraph longer than %d bytes",
                         BS_TS_MAX_PARA);
   }
@@ -86,6 +121,7 @@ static bs_status flush(walk *w, double size, const bs_ts_block *blk, bs_error *e
   if (p.len)
     memcpy(p.style, w->style.data + a, p.len);
   p.size = size;
+  bs_ts_ruby_take(&w->ruby, &p, a, b); /* content hook (ruby.c) */
   bs_buf_clear(&w->text);
   bs_buf_clear(&w->style);
   if (c->vertical && c->region <= 1)
@@ -93,9 +129,39 @@ static bs_status flush(walk *w, double size, const bs_ts_block *blk, bs_error *e
   bs_ts_block bk = *blk;
   bk.new_page = bk.new_page || w->new_page;
   w->new_page = false;
+  size_t first_line = c->nlines;
   bs_status st = bs_ts_shape_para(c, &p, err);
   if (st == BS_OK)
     bs_ts_break_para(c, &p, &bk);
+  if (st == BS_OK && w->head_level >= 0 && p.len) {
+    /* for the outline, contents and running heads */
+    if (c->nheads == c->capheads) {
+      c->capheads = c->capheads * 2 + 8;
+      c->heads = bs_xrealloc(c->heads, c->capheads * sizeof *c->heads);
+    }
+    bs_ts_head *h = &c->heads[c->nheads++];
+    memset(h, 0, sizeof *h);
+    h->level = w->head_level;
+    h->node = w->head_node;
+    h->text = bs_ts_text_unmarked(&p); /* content hook: without note marks (notes.c) */
+    h->line = first_line;
+  }
+  w->head_level = -1;
+  /* runs inside external links */
+  for (size_t k = 0; st == BS_OK && k < w->nlinks; k++) {
+    size_t la = w->links[k].a > a ? w->links[k].a - a : 0, lb = w->links[k].b - a;
+    if (w->links[k].b <= a || la >= p.len)
+      continue;
+    c->hrefs = bs_xrealloc(c->hrefs, (c->nhrefs + 1) * sizeof *c->hrefs);
+    c->hrefs[c->nhrefs++] = w->links[k].href;
+    for (size_t li = first_line; li < c->nlines; li++)
+      for (size_t r = 0; r < c->lines_v[li].nruns; r++) {
+        bs_ts_prun *run = &c->lines_v[li].runs[r];
+        if (run->p0 < lb && run->p0 + run->len > la)
+          run->link = (int)c->nhrefs;
+      }
+  }
+  w->nlinks = 0;
   bs_ts_para_free(&p);
   /* every placed line stays in memory until the PDF is drawn (about 150 KB a page): stop a
    * runaway book before it exhausts memory */
@@ -105,7 +171,7 @@ static bs_status flush(walk *w, double size, const bs_ts_block *blk, bs_error *e
   return st;
 }
 
-static bs_ts_block body_block(const bs_ts_ctx *c, double indent_pt)
+bs_ts_block bs_ts_body_block(const bs_ts_ctx *c, double indent_pt)
 {
   bs_ts_block b = {0};
   b.kind = BS_LINE_BODY;
@@ -125,7 +191,7 @@ static bs_status block(walk *w, const bs_node *k, double indent, bs_error *err)
   double ind = indent + bs_node_get_indent(k) * em;
   if (ind > c->measure / 2)
     ind = c->measure / 2;
-  bs_ts_block blk = body_block(c, ind);
+  bs_ts_block blk = bs_ts_body_block(c, ind);
   switch (bs_node_get_type(k)) {
   case BS_NODE_PARAGRAPH:
     inlines(w, k, 0);
@@ -139,7 +205,9 @@ static bs_status block(walk *w, const bs_node *k, double indent, bs_error *err)
     /* §7.6: vertical headings are indented in body characters, higher levels less */
     blk.first_indent = c->vertical ? (lv <= 1 ? 2 : lv == 2 ? 3 : 4) * em : 0;
     blk.keep_next = true;
-    inlines(w, k, BS_ST_BOLD);
+    inlines(w, k, BS_ST_BOLD | BS_ST_HEI); /* E4 */
+    w->head_level = lv;
+    w->head_node = k;
     return flush(w, hs, &blk, err);
   }
   case BS_NODE_BLOCK_QUOTE:
@@ -156,7 +224,7 @@ static bs_status block(walk *w, const bs_node *k, double indent, bs_error *err)
       bool firstp = true;
       for (const bs_node *b = bs_node_first_child(it); b; b = bs_node_next(b)) {
         if (firstp && bs_node_get_type(b) == BS_NODE_PARAGRAPH) {
-          bs_ts_block lb = body_block(c, ind + 2 * em);
+          bs_ts_block lb = bs_ts_body_block(c, ind + 2 * em);
           lb.first_indent = 0;
           put(w, mark, strlen(mark), 0);
           inlines(w, b, 0);
@@ -194,11 +262,19 @@ static bs_status block(walk *w, const bs_node *k, double indent, bs_error *err)
     w->new_page = true;
     return BS_OK;
   case BS_NODE_FIGURE: {
-    /* no images in the PDF yet: the caption and credit in smaller type */
+    /* the image (figure.c, content hook), then the caption and credit in smaller type */
     const char *cap = bs_node_get_caption(k), *cr = bs_node_get_credit(k);
+    bool added = false;
+    bs_status fst = bs_ts_figure_line(c, k, ind, (cap && *cap) || (cr && *cr), w->new_page,
+                                      &added, err);
+    if (fst)
+      return fst;
+    if (added)
+      w->new_page = false;
     blk.kind = BS_LINE_SMALL;
     blk.first_indent = 0;
     blk.justify = true;
+    blk.center = added && !c->vertical; /* under its image, centred */
     if (cap && *cap)
       put(w, cap, strlen(cap), 0);
     if (cr && *cr) {
@@ -224,30 +300,9 @@ static bs_status block(walk *w, const bs_node *k, double indent, bs_error *err)
         return st;
     }
     return BS_OK;
-  case BS_NODE_FOOTNOTE_DEF: {
-    const char *l = bs_node_get_label(k);
-    char tmp[256];
-    snprintf(tmp, sizeof tmp, "〔%s〕", l ? l : "");
-    bool firstp = true;
-    for (const bs_node *b = bs_node_first_child(k); b; b = bs_node_next(b)) {
-      if (firstp && bs_node_get_type(b) == BS_NODE_PARAGRAPH) {
-        put(w, tmp, strlen(tmp), 0);
-        inlines(w, b, 0);
-        bs_ts_block fb = blk;
-        fb.kind = BS_LINE_SMALL;
-        fb.first_indent = 0;
-        bs_status st = flush(w, em * 0.85, &fb, err);
-        if (st)
-          return st;
-      } else {
-        bs_status st = block(w, b, ind, err);
-        if (st)
-          return st;
-      }
-      firstp = false;
-    }
+  case BS_NODE_FOOTNOTE_DEF: /* content hook: set with the chapter's notes (notes_section) */
+    bs_ts_note_def(c, k);
     return BS_OK;
-  }
   default:
     return blocks(w, k, ind, err);
   }
@@ -263,12 +318,26 @@ static bs_status blocks(walk *w, const bs_node *n, double indent, bs_error *err)
   return BS_OK;
 }
 
+bs_status bs_ts_para_text(bs_ts_ctx *c, const char *text, unsigned char style, double size,
+                          const bs_ts_block *blk, bs_error *err)
+{
+  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, -1, NULL, NULL, 0, {0}};
+  put(&w, text, strlen(text), style);
+  bs_status st = flush(&w, size, blk, err);
+  free(w.links);
+  bs_buf_free(&w.text);
+  bs_buf_free(&w.style);
+  return st;
+}
+
 static void new_page(bs_ts_ctx *c, size_t first_line)
 {
   c->pages = bs_xrealloc(c->pages, (c->npages + 1) * sizeof *c->pages);
   c->pages[c->npages].l0 = c->pages[c->npages].l1 = first_line;
-  c->pages[c->npages].number = (int)c->npages + 1;
+  c->pages[c->npages].number = c->page_base + (int)c->npages + 1;
   c->pages[c->npages].blank = false;
+  c->pages[c->npages].opening = false;
+  c->pages[c->npages].divider = false;
   static const char *tags[] = {"zh-Hant", "zh-HK", "zh-Hans", "ja", "ko"};
   int region = first_line < c->nlines ? c->lines_v[first_line].region : c->region;
   snprintf(c->pages[c->npages].lang, sizeof c->pages[c->npages].lang, "%s", tags[region]);
@@ -276,12 +345,14 @@ static void new_page(bs_ts_ctx *c, size_t first_line)
 }
 
 /* Puts lines on pages and computes each line's frame origin (G1: on the grid). */
-static void paginate(bs_ts_ctx *c)
+void bs_ts_paginate(bs_ts_ctx *c)
 {
   int slot = 0;
-  for (size_t i = 0; i < c->nlines; i++) {
+  size_t nbody = bs_ts_notes_body_end(c); /* content hook: horizontal notes go to page feet */
+  for (size_t i = 0; i < nbody; i++) {
     bs_ts_line *l = &c->lines_v[i];
     int need = l->slots;
+    int foot = bs_ts_notes_foot(c, i); /* content hook: note slots this line brings */
     if (l->keep_next && i + 1 < c->nlines && !c->lines_v[i + 1].keep_next)
       need += 2; /* §7.6: a heading keeps with the next two lines */
     bool brk = c->npages == 0;
@@ -289,6 +360,8 @@ static void paginate(bs_ts_ctx *c)
       brk = true;
     if (!brk && slot > 0 && slot + need > c->lines)
       brk = true;
+    if (!brk && slot > 0 && c->foot_used + foot > 0 && slot + need + c->foot_used + foot > c->lines)
+      brk = true; /* content hook: its notes must fit at the foot too */
     /* orphan: a paragraph's first line alone at the foot of a page */
     if (!brk && slot > 0 && l->para_first && !l->para_last && slot + l->slots == c->lines &&
         l->kind == BS_LINE_BODY)
@@ -301,12 +374,15 @@ static void paginate(bs_ts_ctx *c)
     if (brk) {
       /* a book's chapters open on a recto, an odd page (§7.4: the left page in vertical
        * books, the right one in horizontal ones); a blank page fills the gap */
-      if (l->new_page && c->book && c->npages % 2 == 1) {
+      if (l->new_page && (i == 0 || c->recto_breaks) && c->recto &&
+          (c->page_base + c->npages) % 2 == 1) {
         new_page(c, i);
         c->pages[c->npages - 1].blank = true;
       }
       new_page(c, i);
+      c->pages[c->npages - 1].opening = i == 0;
       slot = 0;
+      c->foot_used = 0;
     }
     /* a blank line at the head of a page is dropped */
     if (l->kind == BS_LINE_BLANK && slot == 0 && !l->new_page) {
@@ -324,10 +400,67 @@ static void paginate(bs_ts_ctx *c)
       l->oy = c->area_y + slot * c->pitch + (band - l->size) / 2;
     }
     slot += l->slots;
+    c->foot_used += foot;
     c->pages[c->npages - 1].l1 = i + 1;
   }
-  if (c->npages == 0)
-    new_page(c, 0);
+  /* where the titles and headings landed */
+  size_t pi = 0;
+  for (size_t h = 0; h < c->nheads; h++) {
+    bs_ts_head *hd = &c->heads[h];
+    while (pi + 1 < c->npages && c->pages[pi].l1 <= hd->line)
+      pi++;
+    if (pi < c->npages && hd->line < c->nlines) {
+      hd->page = c->pages[pi].number;
+      hd->x = c->lines_v[hd->line].ox;
+      hd->y = c->lines_v[hd->line].oy;
+    }
+  }
+}
+
+void bs_ts_chapter_free(bs_ts_ctx *c)
+{
+  bs_ts_notes_free(c); /* content hook */
+  for (size_t i = 0; i < c->nlines; i++)
+    bs_ts_line_free(&c->lines_v[i]);
+  c->nlines = 0;
+  free(c->pages);
+  c->pages = NULL;
+  c->npages = 0;
+  for (size_t i = 0; i < c->nheads; i++)
+    free(c->heads[i].text);
+  c->nheads = 0;
+  c->nhrefs = 0;
+}
+
+/* Reports progress to the options' callback: chapters done of total, pages so far. */
+static void progress(bs_ts_ctx *c, size_t done, size_t total)
+{
+  if (!c->opts->progress)
+    return;
+  bs_progress p = {done, total, c->page_base, 0};
+  if (c->out) {
+    long long at = (long long)ftello(c->out);
+    p.bytes = at > 0 ? at : 0;
+  }
+  c->opts->progress(c->opts->progress_user, &p);
+}
+
+/* Paginates the chapter laid out so far, hands it to `emit` and frees it. */
+static bs_status emit_chapter(bs_ts_ctx *c, bs_ts_emit_fn emit, void *user, bool last,
+                              bs_error *err)
+{
+  bs_ts_paginate(c);
+  bs_ts_notes_place(c); /* content hook: page-foot notes (horizontal) */
+  if (last && c->npages == 0 && c->page_base == 0)
+    new_page(c, 0); /* an empty book still has a page */
+  for (size_t i = 0; c->book && bs_ts_is_divider(c->doc) && i < c->npages; i++)
+    c->pages[i].divider = true;
+  bs_ts_front_note(c);
+  bs_status st = c->npages ? emit(c, user, err) : BS_OK;
+  c->page_base += (int)c->npages;
+  c->chapter++;
+  bs_ts_chapter_free(c);
+  return st;
 }
 
 /* The document's title and byline open it (the readers keep them as metadata): the title in
@@ -338,13 +471,15 @@ static bs_status title_block(walk *w, const bs_node *doc, bs_error *err)
   const char *title = bs_node_get_meta(doc, BS_META_TITLE);
   bs_status st = BS_OK;
   if (title && *title) {
-    bs_ts_block blk = body_block(c, 0);
+    bs_ts_block blk = bs_ts_body_block(c, 0);
     blk.kind = BS_LINE_HEADING;
     blk.slots = 3;
     blk.first_indent = 0;
     blk.center = !c->vertical; /* §7.6: horizontal major headings are centred */
     blk.keep_next = true;
-    put(w, title, strlen(title), BS_ST_BOLD);
+    put(w, title, strlen(title), BS_ST_BOLD | BS_ST_HEI); /* E4 */
+    w->head_level = 0;
+    w->head_node = doc;
     st = flush(w, c->size * 1.6, &blk, err);
   }
   size_t na = bs_node_get_meta_count(doc, BS_META_AUTHORS);
@@ -361,7 +496,7 @@ static bs_status title_block(walk *w, const bs_node *doc, bs_error *err)
       put(w, aff, strlen(aff), 0);
       put(w, "）", strlen("）"), 0);
     }
-    bs_ts_block blk = body_block(c, c->vertical ? 4 * c->size : 0);
+    bs_ts_block blk = bs_ts_body_block(c, c->vertical ? 4 * c->size : 0);
     blk.kind = BS_LINE_BODY;
     blk.first_indent = 0;
     blk.keep_next = true;
@@ -372,28 +507,138 @@ static bs_status title_block(walk *w, const bs_node *doc, bs_error *err)
   return st;
 }
 
-bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err)
+/* Content hook (notes.c): the chapter's notes after its text, in smaller type, each opened by
+ * its number; vertical books put them under a heading at the chapter's end, horizontal ones
+ * move them to the page feet when paginating (bs_ts_notes_place). */
+static bs_status notes_section(walk *w, bs_error *err)
 {
-  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false};
+  bs_ts_ctx *c = w->c;
   bs_status st = BS_OK;
+  if (!c->nnotes)
+    return BS_OK;
+  bs_ts_notes_number(c);
+  c->notes_l0 = c->nlines;
+  double em = c->size;
+  if (c->vertical) {
+    bs_ts_block hb = bs_ts_body_block(c, 0);
+    bs_ts_block blank = hb;
+    blank.first_indent = 0;
+    st = flush(w, em, &blank, err); /* a blank column before the notes */
+    hb.kind = BS_LINE_HEADING;
+    hb.first_indent = 2 * em;
+    hb.keep_next = true;
+    const char *t = bs_ts_notes_title(c);
+    put(w, t, strlen(t), BS_ST_BOLD | BS_ST_HEI);
+    if (st == BS_OK)
+      st = flush(w, em, &hb, err);
+  }
+  for (size_t i = 0; i < c->nnotes && st == BS_OK; i++) {
+    /* by index: a note's text may mark or define another note, which grows the array */
+    if (!c->notes[i].num)
+      bs_ts_notes_number(c); /* defined inside another note */
+    c->notes[i].l0 = c->notes[i].l1 = c->nlines;
+    const bs_node *def = c->notes[i].def;
+    if (!def)
+      continue; /* a mark without a note: nothing to set */
+    char mark[32];
+    int id = c->note_base + c->notes[i].num;
+    bs_ts_note_mark(c, id, mark, sizeof mark);
+    bs_ts_block nb = bs_ts_body_block(c, 0);
+    nb.kind = BS_LINE_NOTE;
+    nb.first_indent = 0;
+    size_t l0 = c->nlines;
+    bool firstp = true;
+    for (const bs_node *b = bs_node_first_child(def); b && st == BS_OK; b = bs_node_next(b)) {
+      if (firstp && bs_node_get_type(b) == BS_NODE_PARAGRAPH) {
+        put(w, mark, strlen(mark), 0);
+        put(w, "　", strlen("　"), 0);
+        inlines(w, b, 0);
+        st = flush(w, em * 0.85, &nb, err);
+      } else {
+        size_t k0 = c->nlines;
+        st = block(w, b, 0, err);
+        for (size_t k = k0; k < c->nlines; k++)
+          c->lines_v[k].kind = BS_LINE_NOTE;
+      }
+      firstp = false;
+    }
+    if (c->nlines > l0) {
+      c->notes[i].l0 = l0;
+      c->notes[i].l1 = c->nlines;
+      c->lines_v[l0].note = id;
+    }
+  }
+  return st;
+}
+
+/* A part's title page: the title in large bold Hei a third down the page (horizontal) or in
+ * the first columns (vertical), nothing else. */
+static bs_status part_title(walk *w, const bs_node *doc, bs_error *err)
+{
+  bs_ts_ctx *c = w->c;
+  bs_ts_block blk = bs_ts_body_block(c, 0);
+  blk.kind = BS_LINE_HEADING;
+  blk.slots = c->lines / 3 > 3 ? c->lines / 3 : 3;
+  blk.first_indent = c->vertical ? 4 * c->size : 0;
+  blk.center = !c->vertical;
+  blk.justify = false;
+  const char *title = bs_node_get_meta(doc, BS_META_TITLE);
+  put(w, title, strlen(title), BS_ST_BOLD | BS_ST_HEI); /* E4 */
+  w->head_level = 0;
+  w->head_node = doc;
+  return flush(w, c->size * 2, &blk, err);
+}
+
+bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, void *user,
+                       bs_error *err)
+{
+  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, -1, NULL, NULL, 0, {0}};
+  bs_status st = BS_OK;
+  c->page_base = 0;
+  c->chapter = 0;
   if (bs_node_get_type(root) == BS_NODE_BOOK) {
     c->book = true;
+    c->recto = c->opts->recto_chapters != 0;
+    size_t total = bs_node_child_count(root), done = 0;
+    progress(c, 0, total);
     for (const bs_node *d = bs_node_first_child(root); d && !st; d = bs_node_next(d)) {
       w.new_page = true; /* each document starts a new page */
+      c->doc = d;
+      bool divider = bs_ts_is_divider(d);
       st = bs_ts_set_lang(c, bs_node_get_inherited_lang(d), err);
-      if (st == BS_OK)
+      if (st == BS_OK && divider)
+        st = part_title(&w, d, err);
+      else if (st == BS_OK)
         st = title_block(&w, d, err);
       if (st == BS_OK)
         st = blocks(&w, d, 0, err);
+      if (st == BS_OK)
+        st = notes_section(&w, err); /* content hook */
+      if (st == BS_OK)
+        st = emit_chapter(c, emit, user, !bs_node_next(d), err);
+      c->in_part = c->in_part || divider;
+      if (st == BS_OK)
+        progress(c, ++done, total);
     }
+    if (st == BS_OK && !bs_node_first_child(root))
+      st = emit_chapter(c, emit, user, true, err);
   } else {
+    c->doc = root;
+    c->recto = c->opts->recto_chapters > 0;
+    progress(c, 0, 1);
     st = title_block(&w, root, err);
     if (st == BS_OK)
       st = blocks(&w, root, 0, err);
+    if (st == BS_OK)
+      st = notes_section(&w, err); /* content hook */
+    if (st == BS_OK)
+      st = emit_chapter(c, emit, user, true, err);
+    if (st == BS_OK)
+      progress(c, 1, 1);
   }
+  free(w.links);
   bs_buf_free(&w.text);
   bs_buf_free(&w.style);
-  if (st == BS_OK)
-    paginate(c);
+  bs_ts_ruby_list_free(&w.ruby);
   return st;
 }

@@ -461,7 +461,7 @@ bs_status bs_ts_shape_para(bs_ts_ctx *c, bs_ts_para *p, bs_error *err)
       i++;
       continue;
     }
-    bs_ts_face *f = bs_ts_face_get(c, (sty & BS_ST_BOLD) != 0, (sty & BS_ST_CODE) != 0, err);
+    bs_ts_face *f = bs_ts_face_for_style(c, sty, err);
     if (!f) {
       st = err ? err->code : BS_ERR_FONT;
       goto done;
@@ -549,6 +549,7 @@ bs_status bs_ts_shape_para(bs_ts_ctx *c, bs_ts_para *p, bs_error *err)
   decide_glue(c, p, spaced, icu);
   split_long_words(c, p);
   adjacent_pairs(p);
+  bs_ts_ruby_shape(c, p); /* content hook: ruby bases (ruby.c) */
 done:
   free(cps);
   free(off);
@@ -564,5 +565,6 @@ void bs_ts_para_free(bs_ts_para *p)
   free(p->style);
   free(p->box);
   free(p->g);
+  bs_ts_ruby_free(p); /* content hook */
   memset(p, 0, sizeof *p);
 }

@@ -15,6 +15,9 @@
 #include "../util/util.h"
 #include "bisheng/typeset.h"
 
+/* Kinds of face the characters of a book are collected for (subset.c). */
+enum { BS_TS_CPS_REGULAR = 0, BS_TS_CPS_BOLD, BS_TS_CPS_SANS, BS_TS_CPS_MONO, BS_TS_CPS_KINDS };
+
 /* Limits, with their reasons. */
 enum {
   BS_TS_MAX_FACES = 32,        /* regional × weight × family combinations in one book */
@@ -34,10 +37,13 @@ typedef struct bs_ts_face {
   int index;
   bool bold;
   bool mono;
+  bool sans;     /* Hei for titles and headings (E4) */
   int region;    /* the regional face it was chosen for */
   hb_font_t *hb; /* scale = upem, no rounding anywhere (§0.4) */
   cairo_font_face_t *cr;
   cairo_font_face_t *sub; /* the subset drawn into the PDF (draw.c), or NULL */
+  hb_set_t *sub_gids;     /* the glyphs `sub` holds; a run needing others draws with `cr` */
+  bool sub_tried;
   double upem;
 } bs_ts_face;
 
@@ -65,8 +71,12 @@ typedef enum {
 
 typedef enum { BS_GLUE_NONE = 0, BS_GLUE_CHAR, BS_GLUE_AUTO, BS_GLUE_WORD } bs_ts_glue;
 
-/* Inline style bits carried per byte of paragraph text. */
-enum { BS_ST_BOLD = 1, BS_ST_DOTS = 2, BS_ST_CODE = 4, BS_ST_SMALL = 8 };
+/* Inline style bits carried per byte of paragraph text. BS_ST_HEI: titles and headings in
+ * the Hei (sans) face (E4). */
+enum { BS_ST_BOLD = 1, BS_ST_DOTS = 2, BS_ST_CODE = 4, BS_ST_SMALL = 8, BS_ST_HEI = 64 };
+/* content (notes.c): note marks are BS_ST_SMALL; consecutive marks alternate this bit so
+ * that each is a run (and a box) of its own */
+enum { BS_ST_MARK_ALT = 32 };
 
 typedef struct bs_ts_glyph {
   uint32_t gid;
@@ -98,6 +108,10 @@ typedef struct bs_ts_box {
   bool forced;       /* a forced line break before this box */
   double pos;        /* inline position in its line after justification */
   double gap;        /* glue actually set before it in its line */
+  /* content (ruby.c): space before its glyphs when a ruby is longer than its base (its
+   * advance includes it), and the ruby (index + 1 in its paragraph) it is the base of */
+  double lead;
+  int ruby;
 } bs_ts_box;
 
 /* A placed glyph, in its run's local frame. */
@@ -114,11 +128,16 @@ typedef struct bs_ts_prun {
   double size;
   bs_ts_orient orient;
   bool halved;
+  size_t p0;        /* its first byte in the paragraph */
+  int link;         /* an external link it is part of (index + 1 in c->hrefs), or 0 */
   cairo_matrix_t m; /* run local → line local */
   char *text;       /* owned */
   size_t len;
   bs_ts_pglyph *g;  /* owned */
   size_t ng;
+  /* content (ruby.c): a ruby annotation run (its ruby's id), or a run that is a ruby base;
+   * (notes.c) a note mark (its note's id) */
+  int ruby, rb, note;
 } bs_ts_prun;
 
 typedef enum {
@@ -126,7 +145,9 @@ typedef enum {
   BS_LINE_HEADING,
   BS_LINE_SMALL,
   BS_LINE_CODE,
-  BS_LINE_BLANK
+  BS_LINE_BLANK,
+  BS_LINE_FIGURE, /* content (figure.c): an image occupying `slots` whole grid lines */
+  BS_LINE_NOTE    /* content (notes.c): a line of a footnote or chapter-end note */
 } bs_ts_line_kind;
 
 typedef enum { BS_FIT_NORMAL = 0, BS_FIT_PUSH_IN, BS_FIT_PUSH_OUT, BS_FIT_FORCED } bs_ts_fit;
@@ -149,16 +170,45 @@ typedef struct bs_ts_line {
   int column;         /* grid line index on its page */
   bs_ts_prun *runs;   /* owned */
   size_t nruns;
+  struct bs_ts_figure *fig; /* content (figure.c): owned, for BS_LINE_FIGURE */
+  int note;       /* content (notes.c): the id of the note this line opens, or 0 */
+  bool note_rule; /* content (notes.c): the first footnote line of its page: a rule above */
 } bs_ts_line;
 
 typedef struct bs_ts_page {
-  size_t l0, l1; /* lines */
+  size_t l0, l1; /* lines of the current chapter */
   char lang[32]; /* the language of the document it belongs to */
   int number;
   bool blank;    /* left empty so that a chapter opens on a recto: no folio */
+  bool opening;  /* a chapter's first page: no running head (§7.5) */
+  bool divider;  /* a part's title page: no folio either */
 } bs_ts_page;
 
-typedef struct bs_ts_ctx {
+/* A chapter title (level 0) or heading, with where pagination put it. */
+typedef struct bs_ts_head {
+  const bs_node *node; /* the heading, or the document for its title */
+  int level;
+  char *text;     /* owned: its presentation text */
+  size_t line;    /* its first line in the chapter */
+  int page;       /* page number (set by pagination) */
+  double x, y;    /* page position of its line's frame */
+} bs_ts_head;
+
+/* An entry of the contents: a chapter title (level 0) or heading, and where it landed. */
+typedef struct bs_ts_toc {
+  const bs_node *node;
+  int level;
+  int page;       /* page number, 0 until laid out */
+  double x, y;    /* its line's frame on that page */
+  size_t line;    /* its last line in the contents (front_lines) */
+} bs_ts_toc;
+
+typedef struct bs_ts_ctx bs_ts_ctx;
+/* Called once per chapter after pagination, with c->lines_v and c->pages filled; the lines
+ * and pages are freed after it returns. */
+typedef bs_status (*bs_ts_emit_fn)(bs_ts_ctx *c, void *user, bs_error *err);
+
+struct bs_ts_ctx {
   const bs_typeset_options *opts;
   bool vertical;
   char lang[32];   /* BCP 47 of the book */
@@ -188,19 +238,53 @@ typedef struct bs_ts_ctx {
     bs_ts_glyph g;
   } half[BS_TS_HALF_CACHE];
   int nhalf;
-  /* output */
+  /* output, one chapter at a time (memory stays bounded by the largest chapter, #4): lines
+   * and pages of the chapter being laid out; page numbers continue from page_base */
   bs_ts_line *lines_v;
   size_t nlines, caplines;
   bs_ts_page *pages;
   size_t npages;
+  int page_base;       /* pages of the chapters already emitted */
+  FILE *out;           /* the PDF being written, for progress reports, or NULL */
+  int chapter;         /* index of the chapter being laid out (0-based) */
+  const bs_node *doc;  /* its document */
+  bs_ts_head *heads;   /* its title and headings, in order */
+  size_t nheads, capheads;
+  const char **hrefs;  /* its external links' targets (in the tree) */
+  size_t nhrefs;
   int para_counter;
+  bool recto;          /* chapters open on a recto page */
+  bool in_part;        /* a part divider came before: chapters nest one level under it */
+  bool recto_breaks;   /* every page break opens a recto (front matter) */
+  /* front matter (book.c): the contents, laid out before the chapters, drawn after them */
+  bool toc;
+  bs_ts_toc *tocs;     /* its entries */
+  size_t ntoc;
+  bs_ts_line *front_lines;
+  size_t nfront_lines;
+  bs_ts_page *front_pages;
+  size_t nfront_pages; /* physical pages before page 1 (contents and padding) */
+  const char *book_title;
+  double trim_x, trim_y; /* the trimmed page's origin on the PDF page (bleed, crop marks) */
+  double bleed;
+  /* every character the book can show, per region and kind of face (font subsets, draw.c) */
+  hb_set_t *book_cps[5][BS_TS_CPS_KINDS];
   bool book;       /* several documents: chapters open on odd pages */
   bool warned_glyph;
-} bs_ts_ctx;
+  /* content features (ruby.c, figure.c, notes.c) */
+  int ruby_counter;
+  struct bs_ts_note *notes; /* the chapter's notes, in the order of their numbers */
+  size_t nnotes, capnotes;
+  int note_base;            /* notes of the chapters before: ids are note_base + number */
+  size_t notes_l0;          /* the chapter's first note line (horizontal: page-foot notes) */
+  int foot_used;            /* pagination: slots the notes of the current page take */
+};
 
 /* typeset.c */
 /* Switches the rules, fonts and breaker to a document's language (BCP 47, NULL = zh-Hant). */
 bs_status bs_ts_set_lang(bs_ts_ctx *c, const char *lang, bs_error *err);
+/* 0 TW, 1 HK, 2 CN, 3 JP, 4 KR from a BCP 47 tag (NULL: the default, zh-Hant-TW). */
+int bs_ts_region_of(const char *lang);
 bs_status bs_ts_ctx_init(bs_ts_ctx *c, const bs_node *root, const bs_typeset_options *opts,
                          bs_error *err);
 void bs_ts_ctx_free(bs_ts_ctx *c);
@@ -211,6 +295,8 @@ bs_status bs_ts_fonts_init(bs_ts_ctx *c, bs_error *err);
 void bs_ts_fonts_free(bs_ts_ctx *c);
 /* The face for a style (bold, mono), loading it on first use; NULL with err on failure. */
 bs_ts_face *bs_ts_face_get(bs_ts_ctx *c, bool bold, bool mono, bs_error *err);
+/* The face for inline style bits (BS_ST_BOLD, BS_ST_CODE, BS_ST_HEI). */
+bs_ts_face *bs_ts_face_for_style(bs_ts_ctx *c, unsigned style, bs_error *err);
 
 /* A Cairo face holding only `gids` of `f` (same glyph ids), or NULL to use f->cr. */
 cairo_font_face_t *bs_ts_face_subset(bs_ts_face *f, hb_set_t *gids);
@@ -231,6 +317,8 @@ typedef struct bs_ts_para {
   bs_ts_glyph *g;
   size_t ng, capg;
   double size;
+  struct bs_ts_ruby *ruby; /* content (ruby.c): owned */
+  size_t nruby;
 } bs_ts_para;
 bs_status bs_ts_shape_para(bs_ts_ctx *c, bs_ts_para *p, bs_error *err);
 void bs_ts_para_free(bs_ts_para *p);
@@ -247,18 +335,158 @@ typedef struct bs_ts_block {
   bool justify;          /* full lines fill the measure */
   bool center;           /* short lines centred in the measure (horizontal titles) */
   bool new_page, keep_next;
+  double end_pt;         /* room kept free at the line end (the contents' page numbers) */
 } bs_ts_block;
 void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk);
 void bs_ts_line_free(bs_ts_line *l);
 
-/* page.c */
-bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err);
+/* book.c: front matter, running heads, outline */
+/* Collects the contents' entries and lays the contents out into c->front_lines/front_pages. */
+bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err);
+/* A part divider of a book: an empty document with a title (the manifest's parts). */
+bool bs_ts_is_divider(const bs_node *doc);
+/* Records where the current chapter's headings landed for the contents. */
+void bs_ts_front_note(bs_ts_ctx *c);
+/* The running head of a page of the current chapter ("" for none) (§7.5). */
+const char *bs_ts_running_head(const bs_ts_ctx *c, const bs_ts_page *pg);
 
-/* draw.c */
-bs_status bs_ts_draw(bs_ts_ctx *c, const bs_node *root, bs_buf *out, bs_error *err);
+/* page.c: lays out, paginates and emits one chapter (document of a book) at a time. */
+bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, void *user,
+                       bs_error *err);
+/* Frees the current chapter's lines, pages and headings. */
+void bs_ts_chapter_free(bs_ts_ctx *c);
+/* Lays out one block's text as a paragraph (for the front matter). */
+bs_status bs_ts_para_text(bs_ts_ctx *c, const char *text, unsigned char style, double size,
+                          const bs_ts_block *blk, bs_error *err);
+bs_ts_block bs_ts_body_block(const bs_ts_ctx *c, double indent_pt);
+/* Puts the laid-out lines on pages (c->pages). */
+void bs_ts_paginate(bs_ts_ctx *c);
+
+/* draw.c: the PDF, streamed chapter by chapter to `f` (a file opened for writing at offset 0) */
+typedef struct bs_ts_pdf bs_ts_pdf;
+bs_status bs_ts_draw_begin(bs_ts_ctx *c, const bs_node *root, FILE *f, bs_ts_pdf **out,
+                           bs_error *err);
+bs_status bs_ts_draw_chapter(bs_ts_ctx *c, void *pdf, bs_error *err); /* a bs_ts_emit_fn */
+/* Finishes the PDF and, if `ok`, appends the incremental update; `path` names the file for
+ * reading its tail back (NULL: the stream itself is readable). Frees `pdf`. */
+bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *pdf, const char *path, bool ok,
+                         bs_error *err);
 void bs_ts_folio(bs_ts_ctx *c, int page, char *text, size_t n, double *x, double *y);
+/* The running head as drawn: shortened with an ellipsis to half the measure. */
+void bs_ts_head_text(bs_ts_ctx *c, const bs_ts_page *pg, char *out, size_t n);
+
+/* pdfup.c: incremental updates of the finished PDF */
+typedef struct bs_pdfup bs_pdfup;
+bs_pdfup *bs_pdfup_open(FILE *rd);   /* NULL if the file is not laid out as Cairo writes it */
+int bs_pdfup_root(const bs_pdfup *u);
+bool bs_pdfup_get(bs_pdfup *u, int num, bs_buf *dict); /* an object's text between obj/endobj */
+void bs_pdfup_set(bs_pdfup *u, int num, const char *body, size_t len);
+int bs_pdfup_new_obj(bs_pdfup *u);
+bool bs_pdfup_write(bs_pdfup *u, FILE *append);
+void bs_pdfup_free(bs_pdfup *u);
+
+/* subset.c: every character the tree can show, per region and kind of face, into
+ * c->book_cps, for font subsets made before drawing */
+void bs_ts_book_chars(bs_ts_ctx *c, const bs_node *root);
+/* The glyphs of face `f` for the characters the book has for it, closed over the GSUB
+ * features the shaper uses (vert, vrt2, vhal, halt, fwid, hwid, …). */
+hb_set_t *bs_ts_face_glyphs(bs_ts_ctx *c, bs_ts_face *f);
+
+/* ---- content features (ruby.c, figure.c, notes.c) ---- */
+
+/* ruby.c: one annotation over paragraph bytes [start, end) (the base: one unbreakable unit) */
+typedef struct bs_ts_ruby {
+  size_t start, end;
+  char *text; /* owned */
+  int id;     /* book-wide, for the dump */
+  size_t b0, b1;       /* boxes of the base */
+  bs_ts_face *face;
+  double size;         /* annotation size: half the base's */
+  bs_ts_glyph *g;      /* owned, at `size` */
+  size_t ng;
+  double w;            /* natural length of the annotation */
+  double trail;        /* space after the base (see bs_ts_box.lead) */
+  int note;            /* notes.c: not a ruby but a note mark (its note's id) */
+} bs_ts_ruby;
+typedef struct bs_ts_ruby_list {
+  bs_ts_ruby *v;
+  size_t n, cap;
+} bs_ts_ruby_list;
+/* Records a ruby over text bytes [start, end) while a paragraph is collected. */
+void bs_ts_ruby_add(bs_ts_ruby_list *l, size_t start, size_t end, const char *ann);
+/* Moves the rubies inside bytes [a, b) of the collected text into `p` (offsets from a). */
+void bs_ts_ruby_take(bs_ts_ruby_list *l, bs_ts_para *p, size_t a, size_t b);
+void bs_ts_ruby_list_free(bs_ts_ruby_list *l);
+/* After shaping: bases become unbreakable, annotations are shaped, long ones get room. */
+void bs_ts_ruby_shape(bs_ts_ctx *c, bs_ts_para *p);
+/* After a line's boxes [s, e) are placed: appends the annotation runs of its rubies. */
+void bs_ts_ruby_place(bs_ts_ctx *c, const bs_ts_para *p, size_t s, size_t e, double start,
+                      bs_ts_line *ln);
+void bs_ts_ruby_free(bs_ts_para *p);
+
+/* figure.c: an image set between lines (horizontal) or columns (vertical), whole slots */
+typedef struct bs_ts_figure {
+  char *src, *input; /* owned: as written, and the document that refers to it */
+  int line;
+  char *data;        /* owned: the file's bytes (JPEG goes into the PDF as it is) */
+  size_t len;
+  bool jpeg;
+  int px_w, px_h;
+  double w, h;       /* drawn size, pt */
+} bs_ts_figure;
+/* Appends a figure line for `fig` (nothing if it has no image the PDF can show). */
+bs_status bs_ts_figure_line(bs_ts_ctx *c, const bs_node *fig, double indent, bool caption,
+                            bool new_page, bool *added, bs_error *err);
+/* Top-left corner of a placed figure line's image on its page. */
+void bs_ts_figure_pos(const bs_ts_ctx *c, const bs_ts_line *l, double *x, double *y);
+bs_status bs_ts_figure_draw(cairo_t *cr, const bs_ts_ctx *c, const bs_ts_line *l, bs_error *err);
+void bs_ts_figure_free(bs_ts_figure *f);
+
+/* notes.c: footnotes. Marks are small numbers after the text they annotate (superscript in
+ * horizontal, right of the column in vertical); the notes follow the chapter's text and, in
+ * horizontal, move to the foot of the page of their mark (bs_ts_notes_place). */
+typedef struct bs_ts_note {
+  char *label;          /* owned */
+  const bs_node *def;   /* its definition, or NULL */
+  int num;              /* shown number within the chapter, 0 until numbered */
+  size_t l0, l1;        /* its lines */
+  size_t ref_line;      /* the line of its first mark (pagination), or (size_t)-1 */
+  bool marked;          /* at least one mark refers to it */
+} bs_ts_note;
+/* A mark for `label`: its note's id, numbering notes in the order of their first marks. */
+int bs_ts_note_ref(bs_ts_ctx *c, const char *label);
+/* Records a definition (laid out with the chapter's notes). */
+void bs_ts_note_def(bs_ts_ctx *c, const bs_node *def);
+/* The text of mark `id`: "3" (horizontal), "③" (vertical). */
+void bs_ts_note_mark(const bs_ts_ctx *c, int id, char *buf, size_t n);
+void bs_ts_note_span(bs_ts_ruby_list *l, size_t start, size_t end, int id);
+/* Numbers the notes that were defined but never marked; the heading of the notes section. */
+void bs_ts_notes_number(bs_ts_ctx *c);
+const char *bs_ts_notes_title(const bs_ts_ctx *c);
+bs_ts_note *bs_ts_note_by_id(bs_ts_ctx *c, int id);
+void bs_ts_note_shape(bs_ts_ctx *c, bs_ts_para *p, bs_ts_ruby *r);
+void bs_ts_note_place(bs_ts_ctx *c, const bs_ts_para *p, const bs_ts_ruby *r, size_t s, size_t e,
+                      bs_ts_line *ln);
+/* Pagination: where the body lines end, and the note slots line i brings to its page. */
+size_t bs_ts_notes_body_end(bs_ts_ctx *c);
+int bs_ts_notes_foot(bs_ts_ctx *c, size_t i);
+/* After pagination (horizontal): each page's notes go to its foot, after its text. */
+void bs_ts_notes_place(bs_ts_ctx *c);
+void bs_ts_notes_free(bs_ts_ctx *c);
+/* The characters notes add to a book (circled numbers, 註 / 注 / 주), for font subsets. */
+void bs_ts_notes_chars(hb_set_t *s);
+/* A paragraph's text without its note marks (for contents, outline and running heads). */
+char *bs_ts_text_unmarked(const bs_ts_para *p);
+/* Drawing of page `pi`'s content extras: figure images, note rules, note links. */
+bs_status bs_ts_content_draw(bs_ts_ctx *c, bs_ts_pdf *p, size_t pi, bs_error *err);
+/* draw.c, for the above: link annotations written with the contents' links, and the context */
+void bs_ts_pdf_add_link(const bs_ts_ctx *c, bs_ts_pdf *p, size_t from, const double rect[4],
+                        int to, double x, double y);
+cairo_t *bs_ts_pdf_cr(bs_ts_pdf *p);
 
 /* dump.c */
-bs_status bs_ts_dump(bs_ts_ctx *c, FILE *out, bs_error *err);
+bs_status bs_ts_dump_begin(bs_ts_ctx *c, FILE *out, bs_error *err);
+bs_status bs_ts_dump_chapter(bs_ts_ctx *c, void *out, bs_error *err); /* a bs_ts_emit_fn */
+bs_status bs_ts_dump_end(bs_ts_ctx *c, FILE *out, bs_error *err);
 
 #endif

@@ -16,6 +16,8 @@ void bs_typeset_options_init(bs_typeset_options *o)
   memset(o, 0, sizeof *o);
   o->indent_em = -1;
   o->source_date = -1;
+  o->toc = -1;
+  o->recto_chapters = -1;
 }
 
 /* §7.2: B5/B6 are the JIS sizes (what they mean in Japan and Taiwan); 32K is the mainland
@@ -61,7 +63,7 @@ void bs_ts_warn(bs_ts_ctx *c, const char *fmt, ...)
   c->opts->diag(c->opts->diag_user, &w);
 }
 
-static int region_of(const char *lang)
+int bs_ts_region_of(const char *lang)
 {
   if (!lang || !*lang)
     return 0; /* the project's default: zh-Hant-TW (§9) */
@@ -133,7 +135,7 @@ static void grid(bs_ts_ctx *c)
 bs_status bs_ts_set_lang(bs_ts_ctx *c, const char *lang, bs_error *err)
 {
   snprintf(c->doc_lang, sizeof c->doc_lang, "%s", lang ? lang : "zh-Hant");
-  c->region = region_of(lang);
+  c->region = bs_ts_region_of(lang);
   c->indent_em = c->opts->indent_em >= 0 ? c->opts->indent_em : c->region == 3 ? 1 : 2;
   if (c->brk_region == c->region)
     return BS_OK;
@@ -165,6 +167,7 @@ bs_status bs_ts_ctx_init(bs_ts_ctx *c, const bs_node *root, const bs_typeset_opt
   if (!lang && bs_node_get_type(root) == BS_NODE_BOOK && bs_node_first_child(root))
     lang = bs_node_get_inherited_lang(bs_node_first_child(root));
   snprintf(c->lang, sizeof c->lang, "%s", lang ? lang : "zh-Hant");
+  c->book_title = bs_node_get_meta(root, BS_META_TITLE);
   c->brk_region = -1;
   grid(c);
   bs_status st = bs_ts_set_lang(c, lang, err);
@@ -175,43 +178,84 @@ bs_status bs_ts_ctx_init(bs_ts_ctx *c, const bs_node *root, const bs_typeset_opt
 
 void bs_ts_ctx_free(bs_ts_ctx *c)
 {
-  for (size_t i = 0; i < c->nlines; i++)
-    bs_ts_line_free(&c->lines_v[i]);
+  bs_ts_chapter_free(c);
   free(c->lines_v);
-  free(c->pages);
+  free(c->heads);
+  free(c->hrefs);
+  for (size_t i = 0; i < c->nfront_lines; i++)
+    bs_ts_line_free(&c->front_lines[i]);
+  free(c->front_lines);
+  free(c->front_pages);
+  free(c->tocs);
+  for (int r = 0; r < 5; r++)
+    for (int k = 0; k < BS_TS_CPS_KINDS; k++)
+      if (c->book_cps[r][k])
+        hb_set_destroy(c->book_cps[r][k]);
   if (c->brk)
     ubrk_close(c->brk);
   bs_ts_fonts_free(c);
   memset(c, 0, sizeof *c);
 }
 
+/* Copies the finished temporary PDF to stdout. */
+static bs_status copy_out(FILE *f, bs_error *err)
+{
+  char buf[65536];
+  size_t n;
+  if (fflush(f) || fseek(f, 0, SEEK_SET))
+    return bs_error_set(err, BS_ERR_IO, "-", 0, 0, "cannot read the PDF back");
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+    if (fwrite(buf, 1, n, stdout) != n)
+      return bs_error_set(err, BS_ERR_IO, "-", 0, 0, "cannot write the PDF");
+  if (ferror(f) || fflush(stdout))
+    return bs_error_set(err, BS_ERR_IO, "-", 0, 0, "cannot write the PDF");
+  return BS_OK;
+}
+
+/* The PDF is streamed to its output file page by page as chapters are laid out (#4: memory
+ * bounded by one chapter); stdout gets it through a temporary file, since the incremental
+ * update at the end reads the file's tail back. */
 bs_status bs_pdf_write(const bs_node *root, const bs_typeset_options *opts, const char *path,
                        bs_error *err)
 {
   bs_ts_ctx c;
-  bs_buf pdf = BS_BUF_INIT;
   bs_atomic_file *af = NULL;
+  FILE *f = NULL;
+  bs_ts_pdf *pdf = NULL;
+  bool to_stdout = !strcmp(path, "-");
   bs_status st = bs_ts_ctx_init(&c, root, opts, err);
-  if (st == BS_OK)
-    st = bs_ts_layout(&c, root, err);
-  if (st == BS_OK)
-    st = bs_ts_draw(&c, root, &pdf, err);
-  if (st == BS_OK && !strcmp(path, "-")) {
-    if (fwrite(pdf.data, 1, pdf.len, stdout) != pdf.len || fflush(stdout))
-      st = bs_error_set(err, BS_ERR_IO, path, 0, 0, "cannot write the PDF");
+  if (st == BS_OK && to_stdout) {
+    f = tmpfile();
+    if (!f)
+      st = bs_error_set(err, BS_ERR_IO, path, 0, 0, "cannot create a temporary file");
   } else if (st == BS_OK) {
     st = bs_atomic_open(path, &af, err);
-    if (st == BS_OK) {
-      FILE *f = bs_atomic_stream(af);
-      if (fwrite(pdf.data, 1, pdf.len, f) != pdf.len) {
-        bs_atomic_abort(af);
-        st = bs_error_set(err, BS_ERR_IO, path, 0, 0, "cannot write the PDF");
-      } else {
-        st = bs_atomic_commit(af, err);
-      }
-    }
+    if (st == BS_OK)
+      f = bs_atomic_stream(af);
   }
-  bs_buf_free(&pdf);
+  c.out = f;
+  if (st == BS_OK)
+    st = bs_ts_front_layout(&c, root, err);
+  if (st == BS_OK)
+    st = bs_ts_draw_begin(&c, root, f, &pdf, err);
+  if (st == BS_OK)
+    st = bs_ts_layout(&c, root, bs_ts_draw_chapter, pdf, err);
+  if (pdf) {
+    bs_status st2 = bs_ts_draw_end(&c, pdf, af ? bs_atomic_tmp_path(af) : NULL, st == BS_OK,
+                                   err);
+    if (st == BS_OK)
+      st = st2;
+  }
+  if (to_stdout && f) {
+    if (st == BS_OK)
+      st = copy_out(f, err);
+    fclose(f);
+  } else if (af) {
+    if (st == BS_OK)
+      st = bs_atomic_commit(af, err);
+    else
+      bs_atomic_abort(af);
+  }
   bs_ts_ctx_free(&c);
   return st;
 }
@@ -222,9 +266,11 @@ bs_status bs_layout_dump(const bs_node *root, const bs_typeset_options *opts, FI
   bs_ts_ctx c;
   bs_status st = bs_ts_ctx_init(&c, root, opts, err);
   if (st == BS_OK)
-    st = bs_ts_layout(&c, root, err);
+    st = bs_ts_dump_begin(&c, out, err);
   if (st == BS_OK)
-    st = bs_ts_dump(&c, out, err);
+    st = bs_ts_layout(&c, root, bs_ts_dump_chapter, out, err);
+  if (st == BS_OK)
+    st = bs_ts_dump_end(&c, out, err);
   bs_ts_ctx_free(&c);
   return st;
 }

@@ -52,13 +52,6 @@ bool bs_is_cjk_punct(uint32_t cp);  /* full-width CJK punctuation and brackets *
 bool bs_is_cjk(uint32_t cp);        /* Han, kana, bopomofo, Hangul or CJK punctuation */
 bool bs_is_cjk_space(uint32_t cp);  /* ASCII white space, NBSP, U+3000 and friends */
 
-/* Largest image a writer accepts: pixels on a side and in all (16384 x 4096 = 256 MB decoded
- * as RGBA); beyond that a reader's decoder or the PDF renderer runs out of memory. */
-enum { BS_IMAGE_MAX_SIDE = 16384, BS_IMAGE_MAX_PIXELS = 64 * 1024 * 1024 };
-/* Width and height declared in a PNG, JPEG, GIF or WebP header (imagesize.c). False when the
- * header is damaged or the format is none of those (SVG has no pixel size). */
-bool bs_image_size(const unsigned char *d, size_t n, uint32_t *w, uint32_t *h);
-
 /* Reads a whole file ("-" = stdin) into a new buffer (caller frees). Inputs (articles,
  * manifests, images, stylesheets) above BS_INPUT_MAX bytes are refused with BS_ERR_LIMIT
  * instead of exhausting memory: the whole pipeline holds about seven times the input. */
@@ -77,5 +70,22 @@ void *bs_atomic_stream(bs_atomic_file *f); /* a FILE * */
 bs_status bs_atomic_commit(bs_atomic_file *f, bs_error *err);
 /* Removes the temporary and frees `f`. NULL is a no-op. */
 void bs_atomic_abort(bs_atomic_file *f);
+
+/* Images (image.c): typed by their bytes, sized from their headers. */
+enum { BS_IMAGE_MAX_SIDE = 20000 }; /* pixels a side: beyond that it is not a figure */
+/* Pixels in all: 64 megapixels are 256 MB decoded as RGBA (the PDF decodes every image; a
+ * reading system does too). A 20000 x 20000 header would ask for 1.6 GB. */
+enum { BS_IMAGE_MAX_PIXELS = 64 * 1024 * 1024 };
+/* "image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml" (and *ext "png" …)
+ * from the first bytes, or NULL. */
+const char *bs_image_sniff(const unsigned char *d, size_t n, const char **ext);
+/* Pixel size from a PNG IHDR, a JPEG SOF marker, a GIF header or a WebP VP8/VP8L/VP8X chunk;
+ * false if not found (a damaged header) or zero. */
+bool bs_image_size(const unsigned char *d, size_t n, int *w, int *h);
+/* Resolves `src`, referenced from `input` at `line`, inside the input's folder (no URLs, no
+ * absolute paths, no escapes through .. or links), reads it (at most 64 MB) and types it;
+ * errors name the input and line. Caller frees *data. */
+bs_status bs_image_load(const char *src, const char *input, int line, char **data, size_t *len,
+                        const char **type, bs_error *err);
 
 #endif

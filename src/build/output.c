@@ -1,0 +1,308 @@
+/* Building one output of a manifest: the stage that joins readers and writers (it is the only
+ * library code that calls a writer on a tree a reader made). Leaves an unchanged output file
+ * untouched: a sidecar records the hash of everything the writer sees. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "../util/util.h"
+#include "bisheng/epub.h"
+#include "bisheng/manifest.h"
+#include "bisheng/typeset.h"
+#include "bisheng/version.h"
+
+
+static bs_status mkdirs(const char *dir, bs_error *err, const bs_manifest *m,
+                        const bs_manifest_output *o)
+{
+  char *p = bs_xstrdup(dir);
+  bs_status st = BS_OK;
+  for (char *s = p + 1;; s++) {
+    bool end = *s == '\0';
+    if (*s == '/' || end) {
+      *s = '\0';
+      struct stat sb;
+      if (stat(p, &sb) == 0) {
+        if (!S_ISDIR(sb.st_mode)) {
+          st = bs_error_set(err, BS_ERR_IO, bs_manifest_get_path(m), o->line,
+                            0, "cannot write output '%s': '%s' is not a folder", o->name, p);
+          goto done;
+        }
+      } else if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+        st = bs_error_set(err, BS_ERR_IO, bs_manifest_get_path(m), o->line, 0,
+                          "cannot write output '%s': cannot create folder '%s': %s", o->name, p,
+                          strerror(errno));
+        goto done;
+      }
+      if (end)
+        break;
+      *s = '/';
+    }
+  }
+done:
+  free(p);
+  return st;
+}
+
+static char *dir_of(const char *path)
+{
+  const char *slash = strrchr(path, '/');
+  if (!slash)
+    return bs_xstrdup(".");
+  if (slash == path)
+    return bs_xstrdup("/");
+  return bs_xstrndup(path, (size_t)(slash - path));
+}
+
+bs_status bs_manifest_prepare_output(const bs_manifest *m, const bs_manifest_output *o,
+                                     bs_error *err)
+{
+  char *dir = dir_of(o->path);
+  bs_status st = BS_OK;
+  struct stat sb;
+  if (strcmp(dir, ".") && strcmp(dir, "/") && (st = mkdirs(dir, err, m, o)) != BS_OK)
+    goto done;
+  if (stat(o->path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+    st = bs_error_set(err, BS_ERR_IO, bs_manifest_get_path(m), o->line, 0,
+                      "cannot write output '%s': '%s' is a folder", o->name, o->file);
+    goto done;
+  }
+  /* a probe file: access() says yes to root even on a read-only mount */
+  bs_buf probe = BS_BUF_INIT;
+  bs_buf_printf(&probe, "%s/.bisheng-probe-XXXXXX", dir);
+  int fd = mkstemp(probe.data);
+  if (fd < 0)
+    st = bs_error_set(err, BS_ERR_IO, bs_manifest_get_path(m), o->line, 0,
+                      "cannot write output '%s': folder '%s' is not writable: %s", o->name, dir,
+                      strerror(errno));
+  else {
+    close(fd);
+    unlink(probe.data);
+  }
+  bs_buf_free(&probe);
+done:
+  free(dir);
+  return st;
+}
+
+/* FNV-1a, 64 bits: a change detector, not a defence against anyone. */
+typedef struct hasher {
+  uint64_t h;
+} hasher;
+
+static void hash_bytes(hasher *x, const void *p, size_t n)
+{
+  const unsigned char *b = p;
+  for (size_t i = 0; i < n; i++) {
+    x->h ^= b[i];
+    x->h *= 0x100000001b3ULL;
+  }
+}
+
+static void hash_str(hasher *x, const char *s)
+{
+  hash_bytes(x, s ? s : "(null)", strlen(s ? s : "(null)") + 1);
+}
+
+static void hash_file(hasher *x, const char *path)
+{
+  hash_str(x, path);
+  if (!path)
+    return;
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    hash_str(x, "(missing)");
+    return;
+  }
+  char chunk[65536];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+    hash_bytes(x, chunk, n);
+  fclose(f);
+}
+
+/* Everything the writer sees: version, options, the tree, the files it refers to. */
+static bs_status tree_hash(const bs_manifest *m, const bs_manifest_output *o, char out[17],
+                           bs_error *err)
+{
+  hasher x = {0xcbf29ce484222325ULL};
+  bs_buf b = BS_BUF_INIT;
+  bs_buf_printf(&b, "bisheng %s format %d\n", BS_VERSION_STRING, (int)o->format);
+  if (o->format == BS_OUTPUT_EPUB) {
+    const bs_epub_options *e = &o->epub;
+    bs_buf_printf(&b, "dir %d embed %d keep %d date %lld\n", (int)e->direction, e->embed_fonts,
+                  e->keep_going, e->source_date);
+    hash_str(&x, b.data);
+    hash_file(&x, e->css_path);
+    hash_file(&x, e->cover_path);
+    hash_str(&x, e->templates_dir);
+  } else {
+    const bs_typeset_options *t = &o->pdf;
+    bs_buf_printf(&b, "dir %d paper %g %g size %g grid %d %d margins %g %g %g %g indent %g "
+                      "vnum %d dots %d date %lld\n",
+                  (int)t->direction, t->paper_w_mm, t->paper_h_mm, t->font_size_pt,
+                  t->grid_chars, t->grid_lines, t->margins_mm[0], t->margins_mm[1],
+                  t->margins_mm[2], t->margins_mm[3], t->indent_em, t->vnum_sideways,
+                  t->emphasis_dots, t->source_date);
+    hash_str(&x, b.data);
+    hash_str(&x, t->font_family);
+    hash_str(&x, t->fonts_dir);
+  }
+  bs_buf_free(&b);
+  char *dump = NULL;
+  size_t dlen = 0;
+  FILE *mem = open_memstream(&dump, &dlen);
+  if (!mem)
+    return bs_error_set(err, BS_ERR_LIBRARY, bs_manifest_get_path(m), 0, 0, "out of memory");
+  bs_status st = bs_node_dump_json(bs_manifest_get_book(m), mem, err);
+  fclose(mem);
+  if (st == BS_OK) {
+    hash_bytes(&x, dump, dlen);
+    hash_file(&x, bs_node_get_meta(bs_manifest_get_book(m), BS_META_COVER));
+    /* images the articles show, resolved as the writers do: beside the article */
+    bs_iter *it = bs_iter_new((bs_node *)bs_manifest_get_book(m)); /* read only */
+    bs_event ev;
+    while ((ev = bs_iter_next(it)) != BS_EVENT_DONE) {
+      bs_node *n = bs_iter_get_node(it);
+      if (ev != BS_EVENT_ENTER || bs_node_get_type(n) != BS_NODE_FIGURE)
+        continue;
+      const char *src = bs_node_get_src(n), *input = bs_node_get_input(n);
+      if (!src || strstr(src, "://"))
+        continue;
+      char *dir = input && src[0] != '/' ? dir_of(input) : bs_xstrdup("");
+      bs_buf p = BS_BUF_INIT;
+      bs_buf_printf(&p, "%s%s%s", dir, dir[0] ? "/" : "", src);
+      hash_file(&x, p.data);
+      bs_buf_free(&p);
+      free(dir);
+    }
+    bs_iter_free(it);
+    snprintf(out, 17, "%016llx", (unsigned long long)x.h);
+  }
+  free(dump);
+  return st;
+}
+
+static char *sidecar_path(const char *path)
+{
+  bs_buf b = BS_BUF_INIT;
+  const char *slash = strrchr(path, '/');
+  if (slash)
+    bs_buf_printf(&b, "%.*s.%s.bisheng", (int)(slash - path + 1), path, slash + 1);
+  else
+    bs_buf_printf(&b, ".%s.bisheng", path);
+  return bs_buf_detach(&b);
+}
+
+/* Pages in a PDF: its /Type /Page objects (cairo writes them uncompressed). */
+static int count_pages(const char *d, size_t n)
+{
+  int pages = 0;
+  for (const char *p = d; (p = memmem(p, n - (size_t)(p - d), "/Type", 5)); p += 5) {
+    const char *q = p + 5;
+    while (q < d + n && (*q == ' ' || *q == '\n' || *q == '\r'))
+      q++;
+    if (q + 5 <= d + n && !memcmp(q, "/Page", 5) && (q + 5 == d + n || q[5] != 's'))
+      pages++;
+  }
+  return pages;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+  char *da = NULL, *db = NULL;
+  size_t la = 0, lb = 0;
+  bool same = bs_read_all_max(a, SIZE_MAX, &da, &la, NULL) == BS_OK &&
+              bs_read_all_max(b, SIZE_MAX, &db, &lb, NULL) == BS_OK &&
+              la == lb && !memcmp(da, db, la);
+  free(da);
+  free(db);
+  return same;
+}
+
+bs_status bs_manifest_write(const bs_manifest *m, const bs_manifest_output *o,
+                            bs_manifest_result *res, bs_error *err)
+{
+  bs_manifest_result r = {false, 0, 0};
+  char hash[17];
+  char *side = sidecar_path(o->path), *tmp = NULL, *data = NULL;
+  size_t len = 0;
+  bs_status st = tree_hash(m, o, hash, err);
+  if (st != BS_OK)
+    goto done;
+  struct stat sb;
+  /* the sidecar names the hash and size of what is there: skip the build when they agree */
+  FILE *sf = o->force ? NULL : fopen(side, "r");
+  if (sf) {
+    char h[17] = "";
+    long long bytes = -1;
+    int pages = 0;
+    int got = fscanf(sf, "bisheng-build 1 hash %16s bytes %lld pages %d", h, &bytes, &pages);
+    fclose(sf);
+    if (got == 3 && !strcmp(h, hash) && stat(o->path, &sb) == 0 && sb.st_size == bytes) {
+      r.bytes = bytes;
+      r.pages = pages;
+      goto done;
+    }
+  }
+  bs_buf t = BS_BUF_INIT;
+  const char *slash = strrchr(o->path, '/'), *base = slash ? slash + 1 : o->path;
+  const char *ext = o->format == BS_OUTPUT_EPUB ? ".epub" : ".pdf";
+  bs_buf_printf(&t, "%.*s.%s.new-XXXXXX%s", slash ? (int)(slash - o->path + 1) : 0, o->path,
+                base, ext);
+  tmp = bs_buf_detach(&t);
+  int fd = mkstemps(tmp, (int)strlen(ext));
+  if (fd < 0) {
+    st = bs_error_set(err, BS_ERR_IO, o->path, 0, 0, "cannot write: %s", strerror(errno));
+    free(tmp);
+    tmp = NULL;
+    goto done;
+  }
+  close(fd);
+  if (o->format == BS_OUTPUT_EPUB)
+    st = bs_epub_write(bs_manifest_get_book(m), &o->epub, tmp, err);
+  else
+    st = bs_pdf_write(bs_manifest_get_book(m), &o->pdf, tmp, err);
+  if (st != BS_OK) {
+    /* name the real output, not our temporary, and name it when the writer could not */
+    if (err && (!err->path[0] || !strcmp(err->path, tmp)))
+      snprintf(err->path, sizeof err->path, "%s", o->path);
+    goto done;
+  }
+  if ((st = bs_read_all_max(tmp, SIZE_MAX, &data, &len, err)) != BS_OK) /* our own output */
+    goto done;
+  r.bytes = (long long)len;
+  if (o->format == BS_OUTPUT_PDF)
+    r.pages = count_pages(data, len);
+  if (stat(o->path, &sb) == 0 && (size_t)sb.st_size == len && same_file(tmp, o->path)) {
+    /* the same bytes: leave the existing file and its mtime alone */
+  } else if (rename(tmp, o->path) != 0) {
+    st = bs_error_set(err, BS_ERR_IO, o->path, 0, 0, "cannot rename into place: %s",
+                      strerror(errno));
+    goto done;
+  } else {
+    free(tmp);
+    tmp = NULL;
+    r.written = true;
+  }
+  /* the sidecar is an optimisation: failing to write it only costs a rebuild next time */
+  bs_atomic_file *af;
+  if (bs_atomic_open(side, &af, NULL) == BS_OK) {
+    fprintf(bs_atomic_stream(af), "bisheng-build 1 hash %s bytes %lld pages %d\n", hash,
+            r.bytes, r.pages);
+    bs_atomic_commit(af, NULL);
+  }
+done:
+  if (tmp)
+    unlink(tmp);
+  free(tmp);
+  free(data);
+  free(side);
+  if (res)
+    *res = r;
+  return st;
+}

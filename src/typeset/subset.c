@@ -1,0 +1,170 @@
+/* Font subsets made before drawing (#4): chapters are drawn as soon as they are laid out, so
+ * a face's subset cannot be the glyphs the layout used. It is instead every glyph the book can
+ * need from that face: the nominal glyphs of the characters the book sets in it (one cheap
+ * walk of the tree, by region and kind of face: body text in the regular face, titles and
+ * headings in the Hei face, strong text in bold, code in mono), closed over the GSUB lookups
+ * of the features the shaper applies, so vertical forms (vert, vrt2), half-width punctuation
+ * (halt, vhal), full- and half-width letters (fwid, hwid) and local forms (locl) are all in.
+ * Glyph ids are retained (bs_ts_face_subset), so the layout's ids stay valid. A glyph outside
+ * the subset still prints: draw.c then embeds the whole face (tests check it never does). */
+#include <string.h>
+
+#include <hb-ot.h>
+
+#include "typeset-impl.h"
+
+typedef struct chars {
+  bs_ts_ctx *c;
+  int region;
+} chars;
+
+static hb_set_t *set_of(chars *w, int kind)
+{
+  hb_set_t **s = &w->c->book_cps[w->region][kind];
+  if (!*s)
+    *s = hb_set_create();
+  return *s;
+}
+
+static void add_utf8(hb_set_t *s, const char *t)
+{
+  if (!t)
+    return;
+  size_t n = strlen(t), i = 0;
+  while (i < n) {
+    uint32_t cp;
+    size_t k = bs_utf8_decode(t + i, n - i, &cp);
+    if (!k) {
+      i++;
+      continue;
+    }
+    hb_set_add(s, cp);
+    i += k;
+  }
+}
+
+/* `kinds`: bit per BS_TS_CPS_* the text of `n` goes to. */
+static void walk(chars *w, const bs_node *n, unsigned kinds)
+{
+  bs_node_type t = bs_node_get_type(n);
+  if (t == BS_NODE_DOCUMENT) {
+    w->region = bs_ts_region_of(bs_node_get_inherited_lang(n));
+    /* the title in Hei; in the regular face in running heads and the contents; bylines */
+    const char *title = bs_node_get_meta(n, BS_META_TITLE);
+    add_utf8(set_of(w, BS_TS_CPS_SANS), title);
+    add_utf8(set_of(w, BS_TS_CPS_REGULAR), title);
+    for (int k = 0; k < BS_META_STRING_COUNT; k++)
+      add_utf8(set_of(w, BS_TS_CPS_REGULAR), bs_node_get_meta(n, (bs_meta_key)k));
+    for (size_t i = 0; i < bs_node_get_meta_count(n, BS_META_AUTHORS); i++)
+      add_utf8(set_of(w, BS_TS_CPS_REGULAR), bs_node_get_meta_item(n, BS_META_AUTHORS, i));
+  }
+  if (t == BS_NODE_HEADING)
+    kinds |= 1u << BS_TS_CPS_SANS; /* E4; and in the regular face in heads and contents */
+  else if (t == BS_NODE_STRONG || (t == BS_NODE_TABLE_CELL && bs_node_get_cell_header(n)))
+    kinds |= 1u << BS_TS_CPS_BOLD;
+  else if (t == BS_NODE_CODE || t == BS_NODE_CODE_BLOCK)
+    kinds = 1u << BS_TS_CPS_MONO;
+  const char *text[3] = {NULL, NULL, NULL};
+  switch (t) {
+  case BS_NODE_TEXT:
+  case BS_NODE_CODE:
+  case BS_NODE_CODE_BLOCK:
+    text[0] = bs_node_get_literal(n);
+    break;
+  case BS_NODE_FOOTNOTE_REF:
+  case BS_NODE_FOOTNOTE_DEF:
+    text[0] = bs_node_get_label(n);
+    break;
+  case BS_NODE_FIGURE:
+    text[0] = bs_node_get_caption(n);
+    text[1] = bs_node_get_credit(n);
+    break;
+  case BS_NODE_RUBY:
+    text[0] = bs_node_get_annotation(n);
+    break;
+  case BS_NODE_LINK:
+    text[0] = bs_node_get_title(n);
+    break;
+  default:
+    break;
+  }
+  for (int k = 0; k < BS_TS_CPS_KINDS; k++)
+    if (kinds & (1u << k))
+      for (int i = 0; i < 3; i++)
+        add_utf8(set_of(w, k), text[i]);
+  for (const bs_node *k = bs_node_first_child(n); k; k = bs_node_next(k))
+    walk(w, k, kinds);
+}
+
+void bs_ts_book_chars(bs_ts_ctx *c, const bs_node *root)
+{
+  chars w = {c, bs_ts_region_of(c->lang)};
+  walk(&w, root, 1u << BS_TS_CPS_REGULAR);
+  /* the book's metadata: title page (Hei and regular), running heads in every region */
+  for (int r = 0; r < 5; r++) {
+    w.region = r;
+    for (int k = 0; k < BS_TS_CPS_KINDS; k++) {
+      hb_set_t *s = set_of(&w, k);
+      add_utf8(s, bs_node_get_meta(root, BS_META_TITLE));
+      /* what the typesetter adds itself: ASCII (folios, list numbers, the contents' page
+       * numbers), the corner brackets of V3, marks, brackets and spaces of lists, notes,
+       * bylines, and the contents' title (book.c) */
+      for (uint32_t cp = 0x20; cp < 0x7F; cp++)
+        hb_set_add(s, cp);
+      add_utf8(s, "「」『』〔〕・、。（）　…‥─—〇一二三四五六七八九十百千第章節目錄录次목차");
+      bs_ts_notes_chars(s); /* content hook: note marks and headings (notes.c) */
+    }
+    add_utf8(set_of(&w, BS_TS_CPS_REGULAR), bs_node_get_meta(root, BS_META_SUBTITLE));
+    add_utf8(set_of(&w, BS_TS_CPS_SANS), bs_node_get_meta(root, BS_META_SUBTITLE));
+    for (int k = 0; k < BS_META_STRING_COUNT; k++)
+      add_utf8(set_of(&w, BS_TS_CPS_REGULAR), bs_node_get_meta(root, (bs_meta_key)k));
+    for (size_t i = 0; i < bs_node_get_meta_count(root, BS_META_AUTHORS); i++)
+      add_utf8(set_of(&w, BS_TS_CPS_REGULAR), bs_node_get_meta_item(root, BS_META_AUTHORS, i));
+  }
+  /* headings are also set in the regular face (contents, running heads): the Hei set's
+   * characters join the regular one */
+  for (int r = 0; r < 5; r++)
+    hb_set_union(c->book_cps[r][BS_TS_CPS_REGULAR], c->book_cps[r][BS_TS_CPS_SANS]);
+}
+
+hb_set_t *bs_ts_face_glyphs(bs_ts_ctx *c, bs_ts_face *f)
+{
+  int kind = f->mono   ? BS_TS_CPS_MONO
+             : f->sans ? BS_TS_CPS_SANS
+             : f->bold ? BS_TS_CPS_BOLD
+                       : BS_TS_CPS_REGULAR;
+  const hb_set_t *cps = c->book_cps[f->region >= 0 && f->region < 5 ? f->region : 0][kind];
+  hb_set_t *g = hb_set_create();
+  hb_set_add(g, 0);
+  for (hb_codepoint_t cp = HB_SET_VALUE_INVALID; cps && hb_set_next(cps, &cp);) {
+    hb_codepoint_t gid;
+    if (hb_font_get_nominal_glyph(f->hb, cp, &gid))
+      hb_set_add(g, gid);
+  }
+  static const hb_tag_t both[] = {
+      HB_TAG('c', 'c', 'm', 'p'), HB_TAG('l', 'o', 'c', 'l'), HB_TAG('l', 'i', 'g', 'a'),
+      HB_TAG('c', 'l', 'i', 'g'), HB_TAG('c', 'a', 'l', 't'), HB_TAG('r', 'l', 'i', 'g'),
+      HB_TAG('h', 'a', 'l', 't'), HB_TAG('f', 'w', 'i', 'd'), HB_TAG('h', 'w', 'i', 'd'),
+      HB_TAG('p', 'w', 'i', 'd'), HB_TAG('r', 'v', 'r', 'n'), HB_TAG('d', 'l', 'i', 'g'),
+      HB_TAG('p', 'a', 'l', 't'),
+      HB_TAG('r', 'u', 'b', 'y'), /* content: ruby annotations are shaped with it (ruby.c) */
+      HB_TAG_NONE};
+  /* vertical text also takes the vertical forms */
+  static const hb_tag_t vert[] = {
+      HB_TAG('c', 'c', 'm', 'p'), HB_TAG('l', 'o', 'c', 'l'), HB_TAG('l', 'i', 'g', 'a'),
+      HB_TAG('c', 'l', 'i', 'g'), HB_TAG('c', 'a', 'l', 't'), HB_TAG('r', 'l', 'i', 'g'),
+      HB_TAG('h', 'a', 'l', 't'), HB_TAG('f', 'w', 'i', 'd'), HB_TAG('h', 'w', 'i', 'd'),
+      HB_TAG('p', 'w', 'i', 'd'), HB_TAG('r', 'v', 'r', 'n'), HB_TAG('d', 'l', 'i', 'g'),
+      HB_TAG('p', 'a', 'l', 't'), HB_TAG('v', 'e', 'r', 't'), HB_TAG('v', 'r', 't', '2'),
+      HB_TAG('v', 'h', 'a', 'l'), HB_TAG('v', 'k', 'n', 'a'), HB_TAG('v', 'r', 't', 'r'),
+      HB_TAG('v', 'p', 'a', 'l'),
+      HB_TAG('r', 'u', 'b', 'y'), /* content (ruby.c) */
+      HB_TAG_NONE};
+  hb_face_t *face = hb_font_get_face(f->hb);
+  hb_set_t *lookups = hb_set_create();
+  hb_ot_layout_collect_lookups(face, HB_OT_TAG_GSUB, NULL, NULL, c->vertical ? vert : both,
+                               lookups);
+  hb_ot_layout_lookups_substitute_closure(face, lookups, g);
+  hb_set_destroy(lookups);
+  return g;
+}

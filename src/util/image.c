@@ -1,0 +1,191 @@
+/* Images referenced by an input, for the writers that need their bytes: resolved inside the
+ * input's folder, never fetched, typed by their bytes and sized from their headers. The rules
+ * and messages are the EPUB writer's (src/epub/image.c), so both outputs refuse the same
+ * files in the same words. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* Largest image we read; a bigger file is almost surely not a figure. */
+enum { IMAGE_MAX_BYTES = 64 * 1024 * 1024 };
+
+const char *bs_image_sniff(const unsigned char *d, size_t n, const char **ext)
+{
+  if (n >= 8 && !memcmp(d, "\x89PNG\r\n\x1a\n", 8))
+    return *ext = "png", "image/png";
+  if (n >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF)
+    return *ext = "jpg", "image/jpeg";
+  if (n >= 6 && (!memcmp(d, "GIF87a", 6) || !memcmp(d, "GIF89a", 6)))
+    return *ext = "gif", "image/gif";
+  if (n >= 12 && !memcmp(d, "RIFF", 4) && !memcmp(d + 8, "WEBP", 4))
+    return *ext = "webp", "image/webp";
+  size_t i = 0, lim = n < 4096 ? n : 4096;
+  if (lim >= 3 && !memcmp(d, "\xEF\xBB\xBF", 3))
+    i = 3;
+  while (i < lim) {
+    while (i < lim && (d[i] == ' ' || d[i] == '\t' || d[i] == '\r' || d[i] == '\n'))
+      i++;
+    if (i + 4 <= lim && !memcmp(d + i, "<svg", 4))
+      return *ext = "svg", "image/svg+xml";
+    if (i + 2 <= lim && d[i] == '<' && (d[i + 1] == '?' || d[i + 1] == '!')) {
+      const unsigned char *end = memchr(d + i, '>', lim - i);
+      if (!end)
+        break;
+      i = (size_t)(end - d) + 1;
+      continue;
+    }
+    break;
+  }
+  return NULL;
+}
+
+static unsigned be16(const unsigned char *p) { return (unsigned)p[0] << 8 | p[1]; }
+static unsigned long be32(const unsigned char *p)
+{
+  return (unsigned long)p[0] << 24 | (unsigned long)p[1] << 16 | (unsigned long)p[2] << 8 | p[3];
+}
+
+bool bs_image_size(const unsigned char *d, size_t n, int *w, int *h)
+{
+  unsigned long W = 0, H = 0;
+  if (n >= 24 && !memcmp(d, "\x89PNG\r\n\x1a\n", 8) && !memcmp(d + 12, "IHDR", 4)) {
+    W = be32(d + 16);
+    H = be32(d + 20);
+  } else if (n >= 4 && d[0] == 0xFF && d[1] == 0xD8) {
+    /* walk the marker segments to the first SOFn (not DHT C4, JPG C8, DAC CC) */
+    size_t i = 2;
+    while (i + 4 <= n) {
+      if (d[i] != 0xFF)
+        return false;
+      unsigned m = d[i + 1];
+      if (m == 0xFF) {
+        i++;
+        continue;
+      }
+      if (m == 0xD8 || (m >= 0xD0 && m <= 0xD7) || m == 0x01) {
+        i += 2;
+        continue;
+      }
+      unsigned seg = be16(d + i + 2);
+      if (seg < 2)
+        return false;
+      if (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC) {
+        if (i + 9 > n)
+          return false;
+        H = be16(d + i + 5);
+        W = be16(d + i + 7);
+        break;
+      }
+      if (m == 0xD9 || m == 0xDA)
+        return false;
+      i += 2 + seg;
+    }
+  } else if (n >= 10 && (!memcmp(d, "GIF87a", 6) || !memcmp(d, "GIF89a", 6))) {
+    W = (unsigned long)d[6] | (unsigned long)d[7] << 8;
+    H = (unsigned long)d[8] | (unsigned long)d[9] << 8;
+  } else if (n >= 30 && !memcmp(d, "RIFF", 4) && !memcmp(d + 8, "WEBPVP8 ", 8)) {
+    W = ((unsigned long)d[26] | (unsigned long)d[27] << 8) & 0x3FFF; /* 14 bits after the */
+    H = ((unsigned long)d[28] | (unsigned long)d[29] << 8) & 0x3FFF; /* key frame's code */
+  } else if (n >= 25 && !memcmp(d, "RIFF", 4) && !memcmp(d + 8, "WEBPVP8L", 8)) {
+    const unsigned char *b = d + 21; /* after the 0x2f signature: 14-bit width-1, height-1 */
+    W = 1 + (b[0] | (unsigned long)(b[1] & 0x3F) << 8);
+    H = 1 + (b[1] >> 6 | (unsigned long)b[2] << 2 | (unsigned long)(b[3] & 0x0F) << 10);
+  } else if (n >= 30 && !memcmp(d, "RIFF", 4) && !memcmp(d + 8, "WEBPVP8X", 8)) {
+    W = 1 + ((unsigned long)d[24] | (unsigned long)d[25] << 8 | (unsigned long)d[26] << 16);
+    H = 1 + ((unsigned long)d[27] | (unsigned long)d[28] << 8 | (unsigned long)d[29] << 16);
+  }
+  if (W == 0 || H == 0 || W > 0x7fffffffUL || H > 0x7fffffffUL)
+    return false;
+  *w = (int)W;
+  *h = (int)H;
+  return true;
+}
+
+static bool has_scheme(const char *s)
+{
+  const char *p = s;
+  while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+         *p == '+' || *p == '-' || *p == '.')
+    p++;
+  return *p == ':' && p - s >= 2; /* "C:" style drive letters are not URLs */
+}
+
+bs_status bs_image_load(const char *src, const char *input, int line, char **data, size_t *len,
+                        const char **type, bs_error *err)
+{
+  bs_status st = BS_OK;
+  char *dir = NULL, *joined = NULL, *real = NULL, *realdir = NULL;
+  const char *shown = input ? input : "";
+  *data = NULL;
+  *len = 0;
+  *type = NULL;
+  if (!src || !*src) {
+    st = bs_error_set(err, BS_ERR_IMAGE, shown, line, 0, "image with an empty path");
+    goto done;
+  }
+  if (has_scheme(src)) {
+    st = bs_error_set(err, BS_ERR_IMAGE, shown, line, 0,
+                      "remote image '%s' is not fetched; download it next to the input", src);
+    goto done;
+  }
+  if (src[0] == '/') {
+    st = bs_error_set(err, BS_ERR_IMAGE, shown, line, 0,
+                      "image '%s' has an absolute path; it must be inside the input's folder",
+                      src);
+    goto done;
+  }
+  const char *slash = input && strcmp(input, "-") ? strrchr(input, '/') : NULL;
+  dir = slash ? bs_xstrndup(input, (size_t)(slash - input)) : bs_xstrdup(".");
+  if (!*dir) {
+    free(dir);
+    dir = bs_xstrdup("/");
+  }
+  bs_buf b = BS_BUF_INIT;
+  bs_buf_printf(&b, "%s/%s", dir, src);
+  joined = bs_buf_detach(&b);
+  real = realpath(joined, NULL);
+  if (!real) {
+    st = bs_error_set(err, BS_ERR_IMAGE, shown, line, 0, "cannot read image '%s': %s", src,
+                      strerror(errno));
+    goto done;
+  }
+  realdir = realpath(dir, NULL);
+  size_t dl = realdir ? strlen(realdir) : 0;
+  if (!realdir || strncmp(real, realdir, dl) != 0 ||
+      (real[dl] != '/' && !(dl == 1 && realdir[0] == '/'))) {
+    st = bs_error_set(err, BS_ERR_IMAGE, shown, line, 0,
+                      "image '%s' leaves the input's folder; it is not read", src);
+    goto done;
+  }
+  bs_error rerr;
+  bs_error_clear(&rerr);
+  if (bs_read_all(real, data, len, &rerr) != BS_OK) {
+    st = bs_error_set(err, BS_ERR_IMAGE, shown, line, 0, "cannot read image '%s': %s", src,
+                      rerr.message);
+    goto done;
+  }
+  if (*len > IMAGE_MAX_BYTES) {
+    st = bs_error_set(err, BS_ERR_LIMIT, shown, line, 0, "image '%s' is larger than %d MB", src,
+                      IMAGE_MAX_BYTES / (1024 * 1024));
+    goto done;
+  }
+  const char *ext = NULL;
+  *type = bs_image_sniff((const unsigned char *)*data, *len, &ext);
+  if (!*type)
+    st = bs_error_set(err, BS_ERR_IMAGE, shown, line, 0,
+                      "image '%s' is not a PNG, JPEG, GIF, WebP or SVG file", src);
+done:
+  if (st != BS_OK) {
+    free(*data);
+    *data = NULL;
+    *len = 0;
+    *type = NULL;
+  }
+  free(dir);
+  free(joined);
+  free(real);
+  free(realdir);
+  return st;
+}
