@@ -92,29 +92,42 @@ demo: deps
 
 check: deps
 	@$(MAKE) --no-print-directory all tests-build
-	@BUILD=$(BUILD) BIN=$(BIN) CORPUS=$(CORPUS) SANITIZE=$(SANITIZE) sh tests/run-tests.sh
+	@BUILD=$(BUILD) BIN=$(BIN) CORPUS=$(CORPUS) SANITIZE=$(SANITIZE) VALGRIND=$(VALGRIND) sh tests/run-tests.sh
 
 .PHONY: tests-build
 tests-build: $(UNIT_BIN) $(REPLAY_BIN)
 
-$(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB)
+$(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz-common.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $< tests/fuzz/replay.c -o $@ $(LDFLAGS) $(LIB) $(LDLIBS)
 
-# libFuzzer with clang: the library is built with fuzzer instrumentation into build/fuzz.
+# libFuzzer with clang: the library is built with fuzzer instrumentation into build/fuzz, and
+# each tests/fuzz/fuzz_*.c target runs FUZZ_SECONDS seconds in turn (FUZZ_TARGETS="md pdf" picks
+# some), seeded from the shared corpus (tests/fuzz/seed.py) with its dictionary if it has one.
+# The corpus folder build/fuzz/corpus/TARGET grows from run to run. A crash stops the loop; its
+# input goes to tests/fuzz/crashers/TARGET/ so t-fuzz-replay.sh replays it in every make check.
+FUZZ_TARGETS ?= $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
 fuzz: deps
 	@$(MAKE) --no-print-directory CC=clang BUILD=build/fuzz \
 	  SANFLAGS_EXTRA="-fsanitize=fuzzer-no-link,address,undefined" build/fuzz/libbisheng.a
-	@mkdir -p build/fuzz/corpus
-	@for src in $(FUZZ_SRC); do \
-	  t=$$(basename $$src .c); \
-	  clang $(CFLAGS) -fsanitize=fuzzer,address,undefined $$src -o build/fuzz/$$t \
-	    build/fuzz/libbisheng.a $(LDLIBS) || exit 1; \
-	  mkdir -p build/fuzz/corpus/$$t; \
-	  for f in $(CORPUS)/*.* tests/bad/*.txt; do printf '\000' | cat - $$f > build/fuzz/corpus/$$t/$$(basename $$f); done; \
-	  echo "fuzzing $$t for $(FUZZ_SECONDS)s"; \
-	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -artifact_prefix=build/fuzz/ \
-	    build/fuzz/corpus/$$t || { echo "crash: copy build/fuzz/crash-* to tests/fuzz/crashers/"; exit 1; }; \
+	@for t in $(FUZZ_TARGETS); do \
+	  clang $(CFLAGS) -fsanitize=fuzzer,address,undefined tests/fuzz/fuzz_$$t.c \
+	    -o build/fuzz/fuzz_$$t build/fuzz/libbisheng.a $(LDLIBS) || exit 1; \
+	done
+	@for t in $(FUZZ_TARGETS); do \
+	  python3 tests/fuzz/seed.py $$t build/fuzz/corpus/$$t $(CORPUS) || exit 1; \
+	  dict=; case $$t in md|text|epub|pdf) dict=-dict=tests/fuzz/md.dict ;; \
+	    html) dict=-dict=tests/fuzz/html.dict ;; manifest) dict=-dict=tests/fuzz/manifest.dict ;; esac; \
+	  echo "fuzzing $$t for $(FUZZ_SECONDS)s (log: build/fuzz/fuzz_$$t.log)"; \
+	  ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$$PWD/tests/lsan.supp \
+	  build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=20 \
+	    -rss_limit_mb=2560 -print_final_stats=1 $$dict -artifact_prefix=build/fuzz/$$t- \
+	    build/fuzz/corpus/$$t > build/fuzz/fuzz_$$t.log 2>&1; rc=$$?; \
+	  grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|Done)' build/fuzz/fuzz_$$t.log; \
+	  if [ $$rc != 0 ]; then tail -n 40 build/fuzz/fuzz_$$t.log; \
+	    mkdir -p tests/fuzz/crashers/$$t; \
+	    for a in build/fuzz/$$t-*; do [ -f "$$a" ] && mv "$$a" tests/fuzz/crashers/$$t/; done; \
+	    echo "fuzz_$$t failed: its input is in tests/fuzz/crashers/$$t/"; exit 1; fi; \
 	done
 
 # make bench: time bisheng against the HarfBuzz/zlib floor and the peers (tests/bench/).

@@ -1,24 +1,75 @@
 # Bad-input suite (tests/bad/CASES): exit status, the exact first line of stderr, and no
-# output file left behind on failure.
+# output file left behind on failure. Inputs are tests/bad/NAME, or NAME made here in a
+# temporary folder when it is too big to commit (see gen below).
 set -u
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+tmp=$(mktemp -d); trap 'chmod -R u+w "$tmp"; rm -rf "$tmp"' EXIT
+gen=$tmp/gen
+mkdir -p "$gen" "$tmp/ro"
+python3 - "$gen" <<'PY' || { echo "cannot make the generated inputs"; exit 1; }
+import os, sys
+d = sys.argv[1]
+def put(name, text):
+    with open(os.path.join(d, name), "w", encoding="utf-8") as f:
+        f.write(text)
+# 10,000 levels of nesting: Markdown block quotes and list items, HTML divs and inline spans
+put("deep-quotes.md", "# 深\n\n" + "> " * 10000 + "最深處的一句話。\n")
+put("deep-lists.md", "# 深\n\n" + "- " * 10000 + "項\n" + "1. " * 10000 + "項\n")
+put("deep-divs.html", "<html><body><h1>深</h1>" + "<div>" * 10000 + "<p>最深處的一句話。</p>"
+    + "</div>" * 10000 + "</body></html>\n")
+put("deep-spans.html", "<html><body><h1>深</h1><p>" + "<em><b>" * 5000 + "最深處"
+    + "</b></em>" * 5000 + "</p></body></html>\n")
+# a 300 KB paragraph (no line breaks), CJK with punctuation
+put("para-300k.txt", "長段落\n\n" + "中文，標點。「引號」與（括號）——破折號……" * 12000 + "\n")
+# a book the PDF page limit refuses at a tiny grid (about 6,000 pages of 15 characters)
+put("many-pages.txt", "頁數\n\n" + ("一二三四五六七八九十。" * 20 + "\n\n") * 450)
+PY
+# 100 MB input: a sparse file, refused by the input size limit before it is parsed
+truncate -s 100M "$gen/big-100mb.txt" || { echo "truncate failed"; exit 1; }
+# a read-only folder; root writes anyway, so those cases are skipped there
+chmod 555 "$tmp/ro"
+ro_ok=1
+if touch "$tmp/ro/probe" 2> /dev/null; then
+  rm -f "$tmp/ro/probe"; ro_ok=0
+  echo "note: running as root (chmod does not stop writes): the read-only folder cases are skipped"
+fi
 status=0 n=0
+files=$(find tests/bad | sort)
+touch "$tmp/stamp"
 while IFS='|' read -r name args want_rc want_err; do
   case $name in \#*|'') continue ;; esac
   name=$(echo $name); want_rc=$(echo $want_rc)
   want_err=$(echo "$want_err" | sed 's/^ *//; s/ *$//')
+  case $args in *'{ro}'*) [ $ro_ok = 1 ] || { echo "skip: $name ($args)"; continue; } ;; esac
   in=tests/bad/$name
+  [ -e "$in" ] || in=$gen/$name
   out=$tmp/out$n
-  a=$(echo "$args" | sed "s|{in}|$in|g; s|{out}|$out|g")
-  want_err=$(printf '%s' "$want_err" | sed "s|{in}|$in|g")
+  # "1+out": that status, and the output must exist (--keep-going builds what it can)
+  want_out=0
+  case $want_rc in *+out) want_out=1; want_rc=${want_rc%+out} ;; esac
+  sub="s|{in}|$in|g; s|{out}|$out|g; s|{ro}|$tmp/ro|g; s|{corpus}|$CORPUS|g"
+  a=$(echo "$args" | sed "$sub")
+  want_err=$(printf '%s' "$want_err" | sed "$sub")
   # shellcheck disable=SC2086
   "$BIN" $a > "$tmp/stdout" 2> "$tmp/stderr"
   rc=$?
   got_err=$(head -n 1 "$tmp/stderr")
   n=$((n + 1))
-  if [ "$rc" != "$want_rc" ]; then echo "$name ($args): exit $rc, want $want_rc"; cat "$tmp/stderr"; status=1; continue; fi
+  if [ "$rc" != "$want_rc" ]; then echo "$name ($args): exit $rc, want $want_rc"; head -n 5 "$tmp/stderr"; status=1; continue; fi
   if [ "$got_err" != "$want_err" ]; then echo "$name ($args): stderr"; echo "  got:  $got_err"; echo "  want: $want_err"; status=1; fi
-  if [ "$rc" != 0 ] && ls "$out"* "$(dirname "$out")"/.out* > /dev/null 2>&1; then echo "$name: output left behind"; status=1; fi
+  left=$(ls -d "$out"* "$tmp"/.out* "$tmp"/ro/* "$tmp"/ro/.[!.]* 2> /dev/null)
+  if [ $want_out = 1 ]; then
+    [ -s "$out.epub" ] || [ -s "$out.pdf" ] || { echo "$name ($args): no output written"; status=1; }
+  elif [ "$rc" != 0 ] && [ -n "$left" ]; then
+    echo "$name ($args): output left behind: $left"; status=1
+  fi
+  # no temporary (.NAME.tmp-XXXXXX) may survive in any case
+  if ls -a "$tmp" "$tmp/ro" | grep -q '\.tmp-'; then echo "$name: temporary file left behind"; status=1; fi
+  rm -rf "$out"*
+  # the inputs are never touched: no file in tests/bad added, removed or written
+  if [ "$(find tests/bad | sort)" != "$files" ] || [ -n "$(find tests/bad -newer "$tmp/stamp")" ]; then
+    echo "$name ($args): tests/bad changed"; status=1
+  fi
 done < tests/bad/CASES
-[ $n -ge 10 ] || { echo "only $n cases ran"; exit 1; }
+[ $n -ge 40 ] || { echo "only $n cases ran"; exit 1; }
+echo "$n cases"
 exit $status

@@ -1,9 +1,14 @@
-# Replays every fuzz target over the shared corpus, the bad-input files and past crashers.
+# Replays every fuzz target (built without libFuzzer, tests/fuzz/replay.c) over the shared
+# corpus, the bad-input files and that target's past crashers (tests/fuzz/crashers/TARGET/).
 set -u
 n=0
 for r in "$BUILD"/fuzz/replay_*; do
   [ -x "$r" ] || continue
-  timeout 600 "$r" "$CORPUS"/*.* tests/bad/*.txt $(find tests/fuzz/crashers -type f ! -name .keep) || { echo "$r failed"; exit 1; }
+  t=${r##*/replay_}
+  crashers=$(find "tests/fuzz/crashers/$t" -type f ! -name .keep 2>/dev/null)
+  # shellcheck disable=SC2086
+  out=$(timeout 600 "$r" "$CORPUS"/*.* tests/bad/*.txt $crashers) || { echo "$r failed"; exit 1; }
+  echo "$t: $out, $(echo $crashers | wc -w) crashers"
   n=$((n + 1))
 done
-[ $n -ge 1 ] || { echo "no replay binaries in $BUILD/fuzz"; exit 1; }
+[ $n -ge 6 ] || { echo "only $n replay binaries in $BUILD/fuzz (want 6: text md html manifest epub pdf)"; exit 1; }

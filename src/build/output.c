@@ -216,7 +216,8 @@ static bool same_file(const char *a, const char *b)
 {
   char *da = NULL, *db = NULL;
   size_t la = 0, lb = 0;
-  bool same = bs_read_all(a, &da, &la, NULL) == BS_OK && bs_read_all(b, &db, &lb, NULL) == BS_OK &&
+  bool same = bs_read_all_max(a, SIZE_MAX, &da, &la, NULL) == BS_OK &&
+              bs_read_all_max(b, SIZE_MAX, &db, &lb, NULL) == BS_OK &&
               la == lb && !memcmp(da, db, la);
   free(da);
   free(db);
@@ -272,7 +273,7 @@ bs_status bs_manifest_write(const bs_manifest *m, const bs_manifest_output *o,
       snprintf(err->path, sizeof err->path, "%s", o->path);
     goto done;
   }
-  if ((st = bs_read_all(tmp, &data, &len, err)) != BS_OK)
+  if ((st = bs_read_all_max(tmp, SIZE_MAX, &data, &len, err)) != BS_OK) /* our own output */
     goto done;
   r.bytes = (long long)len;
   if (o->format == BS_OUTPUT_PDF)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "bisheng/bisheng.h"
 #include "cli.h"
@@ -107,7 +108,8 @@ static void help(void)
       "  --title T, --author A, --lang L   override the metadata (--author may repeat)\n"
       "  --cover IMAGE, --css FILE         EPUB cover image and extra stylesheet\n"
       "  --embed-fonts            EPUB: embed subsets of the CJK fonts used\n"
-      "  --keep-going             image problems become warnings\n"
+      "  --keep-going             image problems become warnings; a bad article among\n"
+      "                           several is left out (exit status 1, the rest is built)\n"
       "  --paper SIZE             A4 A5 B5 B6 32K Letter or WxHmm (PDF, default A5)\n"
       "  --font-size PT           body size in points (default 10.5)\n"
       "  --grid CxL               characters per line x lines per page\n"
@@ -288,8 +290,10 @@ static int parse_args(int argc, char **argv, int start, cli *c)
   return 0;
 }
 
-/* Reads every input; one document is returned as is, several become a book. */
-static int load(const cli *c, bs_node **out)
+/* Reads every input; one document is returned as is, several become a book. With
+ * --keep-going a bad article among several is reported and left out (counted in *skipped);
+ * the caller still fails in the end. */
+static int load(const cli *c, bs_node **out, int *skipped)
 {
   bs_read_options ro;
   bs_read_options_init(&ro);
@@ -300,15 +304,26 @@ static int load(const cli *c, bs_node **out)
   ro.diag = on_warning;
   bs_node *book = c->ninputs > 1 ? bs_node_new(BS_NODE_BOOK) : NULL;
   bs_node *doc = NULL;
+  *skipped = 0;
   for (int i = 0; i < c->ninputs; i++) {
     bs_error err;
     bs_error_clear(&err);
     if (bs_read_file(c->inputs[i], &ro, &doc, &err) != BS_OK) {
-      bs_node_free(book);
-      return fail(&err);
+      int rc = fail(&err);
+      if (!book || !c->keep_going || rc != EXIT_INPUT) {
+        bs_node_free(book);
+        return rc;
+      }
+      ++*skipped;
+      continue;
     }
     if (book)
       bs_node_append_child(book, doc);
+  }
+  if (book && !bs_node_first_child(book)) {
+    bs_node_free(book);
+    fprintf(stderr, "%s: no article could be read\n", prog);
+    return EXIT_INPUT;
   }
   bs_node *root = book ? book : doc;
   if (c->title)
@@ -330,6 +345,15 @@ static int load(const cli *c, bs_node **out)
   }
   *out = root;
   return 0;
+}
+
+/* --keep-going built the book without some articles: say so, and fail like make -k. */
+static int left_out(int skipped, int total)
+{
+  flush_warnings();
+  fprintf(stderr, "%s: %d of %d articles left out (--keep-going); the rest were built\n", prog,
+          skipped, total);
+  return EXIT_INPUT;
 }
 
 static int typeset_options(const cli *c, bs_typeset_options *o)
@@ -374,8 +398,9 @@ static int cmd_dump(int argc, char **argv)
   if (!rc && c.ninputs != 1)
     rc = usage_error("%s", "dump takes one input");
   bs_node *root = NULL;
+  int skipped = 0;
   if (!rc)
-    rc = load(&c, &root);
+    rc = load(&c, &root, &skipped);
   if (!rc) {
     bs_error err;
     bs_error_clear(&err);
@@ -399,14 +424,17 @@ static int cmd_layout(int argc, char **argv)
   if (!rc)
     rc = typeset_options(&c, &to);
   bs_node *root = NULL;
+  int skipped = 0;
   if (!rc)
-    rc = load(&c, &root);
+    rc = load(&c, &root, &skipped);
   if (!rc) {
     bs_error err;
     bs_error_clear(&err);
     if (bs_layout_dump(root, &to, stdout, &err) != BS_OK)
       rc = fail(&err);
   }
+  if (!rc && skipped)
+    rc = left_out(skipped, c.ninputs);
   bs_node_free(root);
   free(c.inputs);
   free(c.authors);
@@ -425,6 +453,28 @@ static bool same_file(const char *in, const char *out)
   return stat(in, &a) == 0 && stat(out, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
+/* The output's folder must exist and take files: checked before any work is done, with the
+ * library's wording (a read-only folder is caught here too, unless we run as root). */
+static int check_output_folder(const char *out)
+{
+  if (!strcmp(out, "-"))
+    return 0;
+  const char *slash = strrchr(out, '/');
+  char *dir = slash ? strndup(out, slash == out ? 1 : (size_t)(slash - out)) : strdup(".");
+  if (!dir)
+    abort();
+  struct stat sb;
+  int rc = 0;
+  if (stat(dir, &sb) != 0 && errno == ENOENT)
+    fprintf(stderr, "%s: cannot write: the folder '%s' does not exist\n", out, dir), rc = 1;
+  else if (stat(dir, &sb) == 0 && !S_ISDIR(sb.st_mode))
+    fprintf(stderr, "%s: cannot write: '%s' is not a folder\n", out, dir), rc = 1;
+  else if (access(dir, W_OK) != 0)
+    fprintf(stderr, "%s: cannot write: %s\n", out, strerror(errno)), rc = 1;
+  free(dir);
+  return rc ? EXIT_INPUT : 0;
+}
+
 static int cmd_convert(int argc, char **argv)
 {
   cli c = {0};
@@ -436,6 +486,8 @@ static int cmd_convert(int argc, char **argv)
   for (int i = 0; !rc && i < c.ninputs; i++)
     if (same_file(c.inputs[i], c.output))
       rc = usage_error("the output '%s' is also an input", c.output);
+  if (!rc)
+    rc = check_output_folder(c.output);
   const char *fmt = c.to;
   if (!rc && !fmt) {
     const char *dot = strrchr(c.output, '.');
@@ -449,8 +501,9 @@ static int cmd_convert(int argc, char **argv)
   if (!rc && !strcasecmp(fmt, "pdf"))
     rc = typeset_options(&c, &to);
   bs_node *root = NULL;
+  int skipped = 0;
   if (!rc)
-    rc = load(&c, &root);
+    rc = load(&c, &root, &skipped);
   if (!rc) {
     bs_error err;
     bs_error_clear(&err);
@@ -472,6 +525,8 @@ static int cmd_convert(int argc, char **argv)
     if (st != BS_OK)
       rc = fail(&err);
   }
+  if (!rc && skipped)
+    rc = left_out(skipped, c.ninputs);
   bs_node_free(root);
   free(c.inputs);
   free(c.authors);

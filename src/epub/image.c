@@ -135,6 +135,26 @@ bs_status bs_epub_image(bs_epub *e, const char *src, const char *input, int line
                       "%s is not a PNG, JPEG, GIF, WebP or SVG file", what.data);
     goto done;
   }
+  /* the PDF's checks (src/typeset/figure.c), in its words: a reading system decodes it too */
+  int w = 0, h = 0;
+  if (strcmp(ext, "svg") && !bs_image_size((const unsigned char *)data, len, &w, &h)) {
+    st = bs_error_set(err, BS_ERR_IMAGE, shown, at, 0, "%s is not a readable %s file", what.data,
+                      !strcmp(ext, "png") ? "PNG" : !strcmp(ext, "jpg") ? "JPEG"
+                      : !strcmp(ext, "gif") ? "GIF" : "WebP");
+    goto done;
+  }
+  if (w > BS_IMAGE_MAX_SIDE || h > BS_IMAGE_MAX_SIDE) {
+    st = bs_error_set(err, BS_ERR_LIMIT, shown, at, 0,
+                      "%s is %d x %d pixels; the limit is %d a side", what.data, w, h,
+                      BS_IMAGE_MAX_SIDE);
+    goto done;
+  }
+  if ((long long)w * h > BS_IMAGE_MAX_PIXELS) {
+    st = bs_error_set(err, BS_ERR_LIMIT, shown, at, 0,
+                      "%s is %d x %d pixels; the limit is %d megapixels", what.data, w, h,
+                      BS_IMAGE_MAX_PIXELS >> 20);
+    goto done;
+  }
   bs_buf href = BS_BUF_INIT, id = BS_BUF_INIT;
   bs_buf_printf(&href, "images/img%04zu.%s", e->nimages + 1, ext);
   bs_buf_printf(&id, "img%04zu", e->nimages + 1);

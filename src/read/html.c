@@ -1062,6 +1062,14 @@ bs_status bs_read_html(const char *buf, size_t len, const bs_read_options *opts,
   if (len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3))
     buf += 3, len -= 3;
   hctx c = {.opts = opts, .w = {opts, {false}}};
+  /* libxml2 passes invalid bytes through into the tree: check first, as the other readers do */
+  char *clean = NULL;
+  size_t clean_len = 0;
+  bs_status st = bs_read_check_utf8(buf, len, opts, &c.w, &clean, &clean_len, err);
+  if (st != BS_OK)
+    return st;
+  if (clean)
+    buf = clean, len = clean_len;
   xmlDoc *xd = htmlReadMemory(buf, (int)len, NULL, "UTF-8",
                               HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
                                   HTML_PARSE_RECOVER | HTML_PARSE_COMPACT | XML_PARSE_HUGE);
@@ -1102,6 +1110,7 @@ bs_status bs_read_html(const char *buf, size_t len, const bs_read_options *opts,
   bs_buf_free(&c.tags);
   if (xd)
     xmlFreeDoc(xd);
+  free(clean);
   bs_read_settle_lang(doc);
   if (opts->normalize)
     bs_normalize_punctuation(doc);

@@ -1372,7 +1372,8 @@ bs_status bs_read_markdown(const char *buf, size_t len, const bs_read_options *o
   }
   bs_status st = BS_OK;
   mdctx c = {.opts = opts, .w = {opts, {false}}};
-  char *capped = NULL, *body_copy = NULL;
+  char *capped = NULL, *body_copy = NULL, *clean = NULL;
+  size_t clean_len = 0;
   cmark_parser *parser = NULL;
   cmark_node *root = NULL;
   bs_node *doc = bs_node_new(BS_NODE_DOCUMENT);
@@ -1380,14 +1381,11 @@ bs_status bs_read_markdown(const char *buf, size_t len, const bs_read_options *o
 
   if (len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3))
     buf += 3, len -= 3;
-  size_t bad = bs_utf8_validate(buf, len);
-  if (bad != (size_t)-1) {
-    int line = 1;
-    for (size_t i = 0; i < bad; i++)
-      line += buf[i] == '\n';
-    st = bs_error_set(err, BS_ERR_ENCODING, opts->path, line, 0, "input is not valid UTF-8");
+  st = bs_read_check_utf8(buf, len, opts, &c.w, &clean, &clean_len, err);
+  if (st != BS_OK)
     goto done;
-  }
+  if (clean)
+    buf = clean, len = clean_len;
 
   size_t ys, ye, fend;
   int fm_lines = 0;
@@ -1450,6 +1448,7 @@ done:
     free(c.labels[i]);
   free(c.labels);
   free(capped);
+  free(clean);
   free(body_copy);
   if (root)
     cmark_node_free(root);

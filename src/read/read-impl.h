@@ -24,6 +24,7 @@ typedef enum {
   BS_WARN_IMAGE,          /* an image we could not keep as a figure */
   BS_WARN_UNSAFE_URL,     /* javascript: and similar URLs dropped */
   BS_WARN_SPLIT,          /* an overlong paragraph split before parsing */
+  BS_WARN_UTF8,           /* invalid UTF-8 replaced (lossy) */
   BS_WARN_KIND_COUNT
 } bs_warn_kind;
 
@@ -35,6 +36,13 @@ typedef struct bs_warn_state {
 /* Reports a warning of `kind` through opts->diag unless one of that kind was reported. */
 void bs_read_warn(bs_warn_state *w, bs_warn_kind kind, int line, int column, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+
+/* The UTF-8 check of the Markdown and HTML readers (text.c has its own, which also drops
+ * control characters): invalid UTF-8 is an error naming its line, column and byte offset, or
+ * with opts->lossy becomes U+FFFD in a new buffer `*clean` (NULL when nothing changed) with one
+ * warning through `w`. */
+bs_status bs_read_check_utf8(const char *buf, size_t len, const bs_read_options *opts,
+                             bs_warn_state *w, char **clean, size_t *clean_len, bs_error *err);
 
 /* True for a language tag that is Japanese ("ja", "ja-JP", ...). */
 bool bs_lang_is_ja(const char *lang);

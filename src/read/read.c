@@ -7,6 +7,7 @@
 
 #include "../util/util.h"
 #include "bisheng/read.h"
+#include "read-impl.h"
 
 void bs_read_options_init(bs_read_options *o)
 {
@@ -75,6 +76,42 @@ static bs_format sniff(const char *buf, size_t len)
   if (rest >= 2 && p[0] == '#' && (p[1] == ' ' || p[1] == '#'))
     return BS_FORMAT_MARKDOWN;
   return BS_FORMAT_TEXT;
+}
+
+bs_status bs_read_check_utf8(const char *buf, size_t len, const bs_read_options *opts,
+                             bs_warn_state *w, char **clean, size_t *clean_len, bs_error *err)
+{
+  *clean = NULL;
+  size_t bad = bs_utf8_validate(buf, len);
+  if (bad == (size_t)-1)
+    return BS_OK;
+  int line = 1;
+  size_t line_start = 0;
+  for (size_t i = 0; i < bad; i++)
+    if (buf[i] == '\n')
+      line++, line_start = i + 1;
+  if (!opts->lossy)
+    return bs_error_set(err, BS_ERR_ENCODING, opts->path, line,
+                        (int)bs_utf8_count(buf + line_start, bad - line_start) + 1,
+                        "invalid UTF-8 at byte offset %zu (use --lossy to replace it)", bad);
+  bs_read_warn(w, BS_WARN_UTF8, line, 0, "invalid UTF-8 replaced with U+FFFD");
+  bs_buf out = BS_BUF_INIT;
+  size_t copied = 0;
+  for (size_t i = bad; i < len;) {
+    uint32_t cp;
+    size_t n = bs_utf8_decode(buf + i, len - i, &cp);
+    if (n) {
+      i += n;
+      continue;
+    }
+    bs_buf_put(&out, buf + copied, i - copied);
+    bs_buf_puts(&out, "\xEF\xBF\xBD");
+    copied = ++i;
+  }
+  bs_buf_put(&out, buf + copied, len - copied);
+  *clean_len = out.len;
+  *clean = bs_buf_detach(&out);
+  return BS_OK;
 }
 
 /* UTF-16 with a byte-order mark is converted to UTF-8; every other encoding but UTF-8 is the

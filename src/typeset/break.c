@@ -295,9 +295,14 @@ void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
     /* K9: the paragraph's last line must not hold a single character (plus punctuation):
      * pull one more unit down; this line is then justified by expansion */
     if (!last && !forced && fit != BS_FIT_FORCED && blk->justify) {
+      /* the rest matters only if it fits on one line: stop once it cannot (scanning to the
+       * paragraph's end for every line made long paragraphs quadratic) */
       size_t end = e + 1;
-      while (end < p->nbox && !p->box[end].forced)
+      double rest = p->box[e].adv;
+      while (end < p->nbox && !p->box[end].forced && rest <= M + BS_TS_EPS) {
+        rest += glue_of(&p->box[end]) + p->box[end].adv;
         end++;
+      }
       if (end == p->nbox && natural(p, e, end) <= M + BS_TS_EPS) {
         int letters = 0;
         for (size_t k = e; k < end; k++)

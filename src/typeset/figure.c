@@ -62,6 +62,12 @@ bs_status bs_ts_figure_line(bs_ts_ctx *c, const bs_node *fig, double indent, boo
                         "image '%s' is %d x %d pixels; the limit is %d a side", src, pw, ph,
                         BS_IMAGE_MAX_SIDE);
   }
+  if ((long long)pw * ph > BS_IMAGE_MAX_PIXELS) { /* Cairo would decode it all */
+    free(data);
+    return bs_error_set(err, BS_ERR_LIMIT, input ? input : "", line, 0,
+                        "image '%s' is %d x %d pixels; the limit is %d megapixels", src, pw, ph,
+                        BS_IMAGE_MAX_PIXELS >> 20);
+  }
   bs_ts_figure *f = bs_xcalloc(1, sizeof *f);
   f->src = bs_xstrdup(src);
   f->input = bs_xstrdup(input ? input : "");

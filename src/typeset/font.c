@@ -147,6 +147,7 @@ static bs_ts_face *face_get(bs_ts_ctx *c, bool bold, bool mono, bool sans, bs_er
   }
   char family[256];
   const char *user = c->opts->font_family;
+retry:
   if (user && !mono && !sans)
     snprintf(family, sizeof family, "%s", user);
   else
@@ -174,6 +175,15 @@ static bs_ts_face *face_get(bs_ts_ctx *c, bool bold, bool mono, bool sans, bs_er
     return NULL;
   }
   FcPatternGetInteger(m, FC_INDEX, 0, &index);
+  if (user && !mono && !sans && strcmp((const char *)got, family)) {
+    /* a missing --font falls back to our own CJK face for the region, not to whatever the
+     * system's default (often a sans or a Latin-only face) happens to be */
+    FcPatternDestroy(m);
+    snprintf(family, sizeof family, "Noto Serif CJK %s", region_suffix[c->region]);
+    bs_ts_warn(c, "font '%s' not found, using '%s'", user, family);
+    user = NULL;
+    goto retry;
+  }
   if (strcmp((const char *)got, family))
     bs_ts_warn(c, "font '%s' not found, using '%s'", family, (const char *)got);
   hb_blob_t *blob = blob_for(c, (const char *)file);

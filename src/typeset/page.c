@@ -93,6 +93,10 @@ static void inlines(walk *w, const bs_node *n, unsigned char sty)
   }
 }
 
+/* Pages in one chapter of a PDF: a chapter's lines stay in memory until it is drawn (about
+ * 150 KB a page at the default grid, so some 800 MB at the limit). */
+enum { TS_MAX_PAGES = 5000 };
+
 /* Lays out the collected text as one paragraph. */
 static bs_status flush(walk *w, double size, const bs_ts_block *blk, bs_error *err)
 {
@@ -160,6 +164,10 @@ static bs_status flush(walk *w, double size, const bs_ts_block *blk, bs_error *e
   }
   w->nlinks = 0;
   bs_ts_para_free(&p);
+  /* stop a runaway chapter before its lines exhaust memory */
+  if (st == BS_OK && c->nlines / (size_t)(c->lines > 0 ? c->lines : 1) > TS_MAX_PAGES)
+    st = bs_error_set(err, BS_ERR_LIMIT, NULL, 0, 0,
+                      "a chapter would take more than %d pages; split it", TS_MAX_PAGES);
   return st;
 }
 

@@ -85,6 +85,16 @@ bool bs_image_size(const unsigned char *d, size_t n, int *w, int *h)
   } else if (n >= 10 && (!memcmp(d, "GIF87a", 6) || !memcmp(d, "GIF89a", 6))) {
     W = (unsigned long)d[6] | (unsigned long)d[7] << 8;
     H = (unsigned long)d[8] | (unsigned long)d[9] << 8;
+  } else if (n >= 30 && !memcmp(d, "RIFF", 4) && !memcmp(d + 8, "WEBPVP8 ", 8)) {
+    W = ((unsigned long)d[26] | (unsigned long)d[27] << 8) & 0x3FFF; /* 14 bits after the */
+    H = ((unsigned long)d[28] | (unsigned long)d[29] << 8) & 0x3FFF; /* key frame's code */
+  } else if (n >= 25 && !memcmp(d, "RIFF", 4) && !memcmp(d + 8, "WEBPVP8L", 8)) {
+    const unsigned char *b = d + 21; /* after the 0x2f signature: 14-bit width-1, height-1 */
+    W = 1 + (b[0] | (unsigned long)(b[1] & 0x3F) << 8);
+    H = 1 + (b[1] >> 6 | (unsigned long)b[2] << 2 | (unsigned long)(b[3] & 0x0F) << 10);
+  } else if (n >= 30 && !memcmp(d, "RIFF", 4) && !memcmp(d + 8, "WEBPVP8X", 8)) {
+    W = 1 + ((unsigned long)d[24] | (unsigned long)d[25] << 8 | (unsigned long)d[26] << 16);
+    H = 1 + ((unsigned long)d[27] | (unsigned long)d[28] << 8 | (unsigned long)d[29] << 16);
   }
   if (W == 0 || H == 0 || W > 0x7fffffffUL || H > 0x7fffffffUL)
     return false;

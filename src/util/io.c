@@ -10,10 +10,12 @@
 
 #include "util.h"
 
-/* Inputs above this are refused instead of exhausting memory (reliability issue #8). */
-#define BS_INPUT_MAX ((size_t)256 << 20)
-
 bs_status bs_read_all(const char *path, char **data, size_t *len, bs_error *err)
+{
+  return bs_read_all_max(path, BS_INPUT_MAX, data, len, err);
+}
+
+bs_status bs_read_all_max(const char *path, size_t max, char **data, size_t *len, bs_error *err)
 {
   bool is_stdin = strcmp(path, "-") == 0;
   FILE *f = is_stdin ? stdin : fopen(path, "rb");
@@ -28,12 +30,12 @@ bs_status bs_read_all(const char *path, char **data, size_t *len, bs_error *err)
   char chunk[65536];
   size_t n;
   while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-    if (b.len + n > BS_INPUT_MAX) {
+    if (b.len + n > max) {
       bs_buf_free(&b);
       if (!is_stdin)
         fclose(f);
       return bs_error_set(err, BS_ERR_LIMIT, path, 0, 0,
-                          "input larger than the %zu MB limit", BS_INPUT_MAX >> 20);
+                          "the file is larger than the %zu MB limit", max >> 20);
     }
     bs_buf_put(&b, chunk, n);
   }
@@ -78,7 +80,20 @@ bs_status bs_atomic_open(const char *path, bs_atomic_file **out, bs_error *err)
   }
   int fd = mkstemp(a->tmp);
   if (fd < 0) {
-    bs_status st = bs_error_set(err, BS_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
+    int e = errno;
+    const char *slash = a->path ? strrchr(path, '/') : NULL;
+    struct stat sb;
+    bool nodir = false;
+    if (e == ENOENT && slash) {
+      char *dir = bs_xstrndup(path, slash == path ? 1 : (size_t)(slash - path));
+      nodir = stat(dir, &sb) != 0;
+      free(dir);
+    }
+    bs_status st =
+        nodir
+            ? bs_error_set(err, BS_ERR_IO, path, 0, 0, "cannot write: the folder '%.*s' does not exist",
+                           slash == path ? 1 : (int)(slash - path), path)
+            : bs_error_set(err, BS_ERR_IO, path, 0, 0, "cannot write: %s", strerror(e));
     free(a->tmp);
     a->tmp = NULL;
     bs_atomic_abort(a);

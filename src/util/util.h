@@ -94,8 +94,13 @@ bool bs_is_cjk_punct(uint32_t cp);  /* full-width CJK punctuation and brackets *
 bool bs_is_cjk(uint32_t cp);        /* Han, kana, bopomofo, Hangul or CJK punctuation */
 bool bs_is_cjk_space(uint32_t cp);  /* ASCII white space, NBSP, U+3000 and friends */
 
-/* Reads a whole file ("-" = stdin) into a new buffer (caller frees). */
+/* Reads a whole file ("-" = stdin) into a new buffer (caller frees). Inputs (articles,
+ * manifests, images, stylesheets) above BS_INPUT_MAX bytes are refused with BS_ERR_LIMIT
+ * instead of exhausting memory: the whole pipeline holds about seven times the input. */
+#define BS_INPUT_MAX ((size_t)64 << 20)
 bs_status bs_read_all(const char *path, char **data, size_t *len, bs_error *err);
+/* The same with another limit (SIZE_MAX: none, for reading back our own outputs). */
+bs_status bs_read_all_max(const char *path, size_t max, char **data, size_t *len, bs_error *err);
 
 /* Writes via a temporary file beside `path`, renamed over it on success. */
 typedef struct bs_atomic_file bs_atomic_file;
@@ -110,10 +115,14 @@ void bs_atomic_abort(bs_atomic_file *f);
 
 /* Images (image.c): typed by their bytes, sized from their headers. */
 enum { BS_IMAGE_MAX_SIDE = 20000 }; /* pixels a side: beyond that it is not a figure */
+/* Pixels in all: 64 megapixels are 256 MB decoded as RGBA (the PDF decodes every image; a
+ * reading system does too). A 20000 x 20000 header would ask for 1.6 GB. */
+enum { BS_IMAGE_MAX_PIXELS = 64 * 1024 * 1024 };
 /* "image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml" (and *ext "png" …)
  * from the first bytes, or NULL. */
 const char *bs_image_sniff(const unsigned char *d, size_t n, const char **ext);
-/* Pixel size from a PNG IHDR, a JPEG SOF marker or a GIF header; false if not found. */
+/* Pixel size from a PNG IHDR, a JPEG SOF marker, a GIF header or a WebP VP8/VP8L/VP8X chunk;
+ * false if not found (a damaged header) or zero. */
 bool bs_image_size(const unsigned char *d, size_t n, int *w, int *h);
 /* Resolves `src`, referenced from `input` at `line`, inside the input's folder (no URLs, no
  * absolute paths, no escapes through .. or links), reads it (at most 64 MB) and types it;
