@@ -493,7 +493,8 @@ static void build_help(void)
          "       bisheng init [DIR]                    start a book: DIR/book.yaml + chapters/\n"
          "\n"
          "  --only NAME[,NAME]  build only these outputs (may repeat)\n"
-         "  -j, --jobs N        outputs built at once (default: the number of cores)\n"
+         "  -j, --jobs N        threads: outputs built at once, the rest typeset each PDF's\n"
+         "                      chapters (default: the number of cores)\n"
          "  --check             check the manifest (keys, paths, outputs) and stop\n"
          "  --force             rebuild even outputs that are up to date\n"
          "  --json              print a build report as JSON on standard output\n"
@@ -692,6 +693,11 @@ int bisheng_cmd_build(int argc, char **argv)
   size_t nthreads = b.jobs < 1 ? 1 : (size_t)b.jobs;
   if (nthreads > b.njobs)
     nthreads = b.njobs;
+  /* the rest of the -j budget goes to each PDF's chapters (#7): outputs built at once share
+   * the threads, at least one each */
+  int chapter_jobs = nthreads ? b.jobs / (int)nthreads : 1;
+  for (size_t i = 0; i < b.njobs; i++)
+    b.jobv[i].out.pdf.jobs = chapter_jobs < 1 ? 1 : chapter_jobs;
   pthread_t *th = calloc(nthreads + 1, sizeof *th), tick;
   if (!th)
     abort();

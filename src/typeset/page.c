@@ -425,7 +425,7 @@ void bs_ts_chapter_free(bs_ts_ctx *c)
 }
 
 /* Reports progress to the options' callback: chapters done of total, pages so far. */
-static void progress(bs_ts_ctx *c, size_t done, size_t total)
+void bs_ts_progress(bs_ts_ctx *c, size_t done, size_t total)
 {
   if (!c->opts->progress)
     return;
@@ -438,8 +438,8 @@ static void progress(bs_ts_ctx *c, size_t done, size_t total)
 }
 
 /* Paginates the chapter laid out so far, hands it to `emit` and frees it. */
-static bs_status emit_chapter(bs_ts_ctx *c, bs_ts_emit_fn emit, void *user, bool last,
-                              bs_error *err)
+bs_status bs_ts_chapter_emit(bs_ts_ctx *c, bs_ts_emit_fn emit, void *user, bool last,
+                             bs_error *err)
 {
   bs_ts_paginate(c);
   bs_ts_notes_place(c); /* content hook: page-foot notes (horizontal) */
@@ -581,6 +581,26 @@ static bs_status part_title(walk *w, const bs_node *doc, bs_error *err)
   return flush(w, c->size * 2, &blk, err);
 }
 
+bs_status bs_ts_chapter_layout(bs_ts_ctx *c, const bs_node *d, bs_error *err)
+{
+  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, true, -1, NULL, NULL, 0, {0}};
+  c->doc = d; /* each document starts a new page */
+  bs_status st = bs_ts_set_lang(c, bs_node_get_inherited_lang(d), err);
+  if (st == BS_OK && bs_ts_is_divider(d))
+    st = part_title(&w, d, err);
+  else if (st == BS_OK)
+    st = title_block(&w, d, err);
+  if (st == BS_OK)
+    st = blocks(&w, d, 0, err);
+  if (st == BS_OK)
+    st = notes_section(&w, err); /* content hook */
+  free(w.links);
+  bs_buf_free(&w.text);
+  bs_buf_free(&w.style);
+  bs_ts_ruby_list_free(&w.ruby);
+  return st;
+}
+
 bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, void *user,
                        bs_error *err)
 {
@@ -592,41 +612,30 @@ bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, vo
     c->book = true;
     c->recto = c->opts->recto_chapters != 0;
     size_t total = bs_node_child_count(root), done = 0;
-    progress(c, 0, total);
+    bs_ts_progress(c, 0, total);
     for (const bs_node *d = bs_node_first_child(root); d && !st; d = bs_node_next(d)) {
-      w.new_page = true; /* each document starts a new page */
-      c->doc = d;
-      bool divider = bs_ts_is_divider(d);
-      st = bs_ts_set_lang(c, bs_node_get_inherited_lang(d), err);
-      if (st == BS_OK && divider)
-        st = part_title(&w, d, err);
-      else if (st == BS_OK)
-        st = title_block(&w, d, err);
+      st = bs_ts_chapter_layout(c, d, err);
       if (st == BS_OK)
-        st = blocks(&w, d, 0, err);
+        st = bs_ts_chapter_emit(c, emit, user, !bs_node_next(d), err);
+      c->in_part = c->in_part || bs_ts_is_divider(d);
       if (st == BS_OK)
-        st = notes_section(&w, err); /* content hook */
-      if (st == BS_OK)
-        st = emit_chapter(c, emit, user, !bs_node_next(d), err);
-      c->in_part = c->in_part || divider;
-      if (st == BS_OK)
-        progress(c, ++done, total);
+        bs_ts_progress(c, ++done, total);
     }
     if (st == BS_OK && !bs_node_first_child(root))
-      st = emit_chapter(c, emit, user, true, err);
+      st = bs_ts_chapter_emit(c, emit, user, true, err);
   } else {
     c->doc = root;
     c->recto = c->opts->recto_chapters > 0;
-    progress(c, 0, 1);
+    bs_ts_progress(c, 0, 1);
     st = title_block(&w, root, err);
     if (st == BS_OK)
       st = blocks(&w, root, 0, err);
     if (st == BS_OK)
       st = notes_section(&w, err); /* content hook */
     if (st == BS_OK)
-      st = emit_chapter(c, emit, user, true, err);
+      st = bs_ts_chapter_emit(c, emit, user, true, err);
     if (st == BS_OK)
-      progress(c, 1, 1);
+      bs_ts_progress(c, 1, 1);
   }
   free(w.links);
   bs_buf_free(&w.text);
