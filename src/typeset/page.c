@@ -455,8 +455,11 @@ bs_status bs_ts_chapter_emit(bs_ts_ctx *c, bs_ts_emit_fn emit, void *user, bool 
   return st;
 }
 
-/* The document's title and byline open it (the readers keep them as metadata): the title in
- * bold at 1.6 em in a three-line band, then authors and affiliation (§7.6). */
+/* The document's heading block opens it (#5: every article of a collection opens with its
+ * full heading; the readers keep these as metadata): the title in bold Hei at 1.6 em in a
+ * three-line band, the subtitle in bold Hei at 1.15 em in a two-line band, then the byline
+ * (authors and affiliation) and, in smaller type, where the article comes from and its date
+ * (§7.6: bands of whole line slots; vertical lines below the title indented further). */
 static bs_status title_block(walk *w, const bs_node *doc, bs_error *err)
 {
   bs_ts_ctx *c = w->c;
@@ -474,8 +477,27 @@ static bs_status title_block(walk *w, const bs_node *doc, bs_error *err)
     w->head_node = doc;
     st = flush(w, c->size * 1.6, &blk, err);
   }
+  const char *sub = bs_node_get_meta(doc, BS_META_SUBTITLE);
+  if (st == BS_OK && sub && *sub) {
+    bs_ts_block blk = bs_ts_body_block(c, 0);
+    blk.kind = BS_LINE_HEADING;
+    blk.slots = 2;
+    blk.first_indent = c->vertical ? 2 * c->size : 0;
+    blk.center = !c->vertical;
+    blk.justify = false;
+    blk.keep_next = true;
+    put(w, sub, strlen(sub), BS_ST_BOLD | BS_ST_HEI); /* E4 */
+    st = flush(w, c->size * 1.15, &blk, err);
+  }
   size_t na = bs_node_get_meta_count(doc, BS_META_AUTHORS);
   const char *aff = bs_node_get_meta(doc, BS_META_AFFILIATION);
+  const char *src = bs_node_get_meta(doc, BS_META_SOURCE);
+  const char *date = bs_node_get_meta(doc, BS_META_DATE);
+  bool has_src = src && *src, has_date = date && *date;
+  bs_ts_block blk = bs_ts_body_block(c, c->vertical ? 4 * c->size : 0);
+  blk.kind = BS_LINE_BODY;
+  blk.first_indent = 0;
+  blk.keep_next = true;
   if (st == BS_OK && (na || (aff && *aff))) {
     for (size_t i = 0; i < na; i++) {
       const char *a = bs_node_get_meta_item(doc, BS_META_AUTHORS, i);
@@ -488,14 +510,23 @@ static bs_status title_block(walk *w, const bs_node *doc, bs_error *err)
       put(w, aff, strlen(aff), 0);
       put(w, "）", strlen("）"), 0);
     }
-    bs_ts_block blk = bs_ts_body_block(c, c->vertical ? 4 * c->size : 0);
-    blk.kind = BS_LINE_BODY;
-    blk.first_indent = 0;
-    blk.keep_next = true;
     st = flush(w, c->size, &blk, err);
-    if (st == BS_OK)
-      st = flush(w, c->size, &blk, err); /* a blank line before the text */
   }
+  if (st == BS_OK && (has_src || has_date)) {
+    /* the source and the date, an ideographic space apart, in the small type of captions */
+    bs_ts_block sb = blk;
+    sb.kind = BS_LINE_SMALL;
+    sb.justify = false;
+    if (has_src)
+      put(w, src, strlen(src), 0);
+    if (has_src && has_date)
+      put(w, "　", strlen("　"), 0);
+    if (has_date)
+      put(w, date, strlen(date), 0);
+    st = flush(w, c->size * 0.85, &sb, err);
+  }
+  if (st == BS_OK && (na || (aff && *aff) || has_src || has_date))
+    st = flush(w, c->size, &blk, err); /* a blank line before the text */
   return st;
 }
 
