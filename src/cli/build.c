@@ -693,11 +693,15 @@ int bisheng_cmd_build(int argc, char **argv)
   size_t nthreads = b.jobs < 1 ? 1 : (size_t)b.jobs;
   if (nthreads > b.njobs)
     nthreads = b.njobs;
-  /* the rest of the -j budget goes to each PDF's chapters (#7): outputs built at once share
-   * the threads, at least one each */
-  int chapter_jobs = nthreads ? b.jobs / (int)nthreads : 1;
-  for (size_t i = 0; i < b.njobs; i++)
-    b.jobv[i].out.pdf.jobs = chapter_jobs < 1 ? 1 : chapter_jobs;
+  /* the -j budget is shared by the outputs built at once; each PDF lays its chapters out in
+   * its share of the threads (#7), at least one, the first outputs taking what does not divide
+   * evenly (the files do not depend on it) */
+  for (size_t i = 0; i < b.njobs; i++) {
+    int share = nthreads ? b.jobs / (int)nthreads : 1;
+    if (nthreads && i < (size_t)b.jobs % nthreads)
+      share++;
+    b.jobv[i].out.pdf.jobs = share < 1 ? 1 : share;
+  }
   pthread_t *th = calloc(nthreads + 1, sizeof *th), tick;
   if (!th)
     abort();
