@@ -233,6 +233,11 @@ typedef struct bs_ts_ctx bs_ts_ctx;
  * and pages are freed after it returns. */
 typedef bs_status (*bs_ts_emit_fn)(bs_ts_ctx *c, void *user, bs_error *err);
 
+/* With -j (parallel.c) each chapter is laid out in a copy of this context made before the
+ * first chapter: state a chapter's layout changes must be the chapter's own (freed by
+ * bs_ts_chapter_free), and nothing a chapter shows may depend on counters kept here from the
+ * chapters before (page numbers are set by pagination, on the drawing thread; note numbers
+ * restart per chapter). t-pdf-parallel compares the bytes of -j 1 and -j 4. */
 struct bs_ts_ctx {
   const bs_typeset_options *opts;
   bool vertical;
