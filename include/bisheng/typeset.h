@@ -29,6 +29,7 @@ typedef struct bs_typeset_options {
   int recto_chapters;     /* chapters open on a recto: 1 on, 0 off, < 0: for books */
   double bleed_mm;        /* bleed around the trimmed page, 0: none */
   bool crop_marks;        /* crop marks outside the trim (the page grows to hold them) */
+  int jobs;               /* PDF: threads laying chapters out; <= 1: none (the same bytes) */
   bs_diag_fn diag;
   void *diag_user;
   bs_progress_fn progress; /* or NULL */

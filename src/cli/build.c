@@ -491,7 +491,8 @@ static void build_help(void)
          "       bisheng init [DIR]                    start a book: DIR/book.yaml + chapters/\n"
          "\n"
          "  --only NAME[,NAME]  build only these outputs (may repeat)\n"
-         "  -j, --jobs N        outputs built at once (default: the number of cores)\n"
+         "  -j, --jobs N        threads: outputs built at once, the rest typeset each PDF's\n"
+         "                      chapters (default: the number of cores)\n"
          "  --check             check the manifest (keys, paths, outputs) and stop\n"
          "  --force             rebuild even outputs that are up to date\n"
          "  --json              print a build report as JSON on standard output\n"
@@ -690,6 +691,15 @@ int bisheng_cmd_build(int argc, char **argv)
   size_t nthreads = b.jobs < 1 ? 1 : (size_t)b.jobs;
   if (nthreads > b.njobs)
     nthreads = b.njobs;
+  /* the -j budget is shared by the outputs built at once; each PDF lays its chapters out in
+   * its share of the threads (#7), at least one, the first outputs taking what does not divide
+   * evenly (the files do not depend on it) */
+  for (size_t i = 0; i < b.njobs; i++) {
+    int share = nthreads ? b.jobs / (int)nthreads : 1;
+    if (nthreads && i < (size_t)b.jobs % nthreads)
+      share++;
+    b.jobv[i].out.pdf.jobs = share < 1 ? 1 : share;
+  }
   pthread_t *th = calloc(nthreads + 1, sizeof *th), tick;
   if (!th)
     abort();

@@ -122,6 +122,8 @@ static void help(void)
       "  --recto-chapters, --no-recto-chapters   chapters open on a recto (default: books)\n"
       "  --bleed MM               PDF bleed around the trimmed page, e.g. 3mm\n"
       "  --crop-marks             PDF crop marks outside the trim\n"
+      "  -j, --jobs N             PDF: threads laying chapters out (default: the number of\n"
+      "                           cores; the file is the same whatever N)\n"
       "  --no-normalize           keep ASCII punctuation inside CJK text as it is\n"
       "  --lossy                  replace invalid UTF-8 with U+FFFD instead of failing\n"
       "  -q, --quiet              no warnings\n"
@@ -145,6 +147,7 @@ typedef struct {
   int embed_fonts, keep_going, vnum_sideways, dots, no_normalize, lossy;
   int toc, recto, crop_marks; /* toc/recto: 0 default, 1 on, 2 off */
   double bleed;
+  int jobs; /* PDF: threads laying chapters out (0: the number of cores) */
 } cli;
 
 int cli_exit_code(bs_status st)
@@ -280,6 +283,19 @@ static int parse_args(int argc, char **argv, int start, cli *c)
       c->no_normalize = 1;
     } else if (!strcmp(a, "--lossy")) {
       c->lossy = 1;
+    } else if (!strcmp(a, "-j") || !strcmp(a, "--jobs") || (!strncmp(a, "-j", 2) && a[2]) ||
+               !strncmp(a, "--jobs=", 7)) {
+      if (a[1] == 'j' && a[2])
+        v = a + 2;
+      else if (!strncmp(a, "--jobs=", 7))
+        v = a + 7;
+      else if (!(v = VAL(a)))
+        return EXIT_USAGE;
+      char *end;
+      long n = strtol(v, &end, 10);
+      if (end == v || *end || n < 1 || n > 1024)
+        return usage_error("-j takes a number of threads from 1 to 1024, not '%s'", v);
+      c->jobs = (int)n;
     } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
       quiet = 1;
     } else {
@@ -372,6 +388,12 @@ static int typeset_options(const cli *c, bs_typeset_options *o)
     o->recto_chapters = c->recto == 1;
   o->bleed_mm = c->bleed;
   o->crop_marks = c->crop_marks;
+  if (c->jobs > 0) {
+    o->jobs = c->jobs;
+  } else {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    o->jobs = n < 1 ? 1 : n > 64 ? 64 : (int)n;
+  }
   if (c->font_size > 0)
     o->font_size_pt = c->font_size;
   if (c->paper && !bs_paper_size(c->paper, &o->paper_w_mm, &o->paper_h_mm))

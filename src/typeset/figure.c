@@ -45,7 +45,7 @@ bs_status bs_ts_figure_line(bs_ts_ctx *c, const bs_node *fig, double indent, boo
       bs_error_set(&w, BS_ERR_IMAGE, input ? input : "", line, 0,
                    "image '%s' is a %s file: the PDF shows PNG and JPEG images only; its caption "
                    "stands alone", src, kind);
-      c->opts->diag(c->opts->diag_user, &w);
+      bs_ts_diag(c, &w, 0); /* logged when a worker thread lays the chapter out */
     }
     free(data);
     return BS_OK;

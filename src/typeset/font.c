@@ -43,34 +43,43 @@ bs_status bs_ts_fonts_init(bs_ts_ctx *c, bs_error *err)
     FcConfigDestroy(cfg);
     return bs_error_set(err, BS_ERR_FONT, NULL, 0, 0, "cannot load the font configuration");
   }
-  c->fc = cfg;
+  c->fonts = bs_xcalloc(1, sizeof *c->fonts);
+  pthread_mutex_t *mu = bs_xmalloc(sizeof *mu);
+  pthread_mutex_init(mu, NULL);
+  c->fonts->mu = mu;
+  c->fonts->fc = cfg;
   c->buf = hb_buffer_create();
   return BS_OK;
 }
 
 void bs_ts_fonts_free(bs_ts_ctx *c)
 {
-  for (int i = 0; i < c->nfaces; i++) {
-    bs_ts_face *f = &c->faces[i];
+  bs_ts_fonts *fs = c->fonts;
+  hb_buffer_destroy(c->buf);
+  c->buf = NULL;
+  if (!fs)
+    return;
+  for (int i = 0; i < fs->nfaces; i++) {
+    bs_ts_face *f = &fs->faces[i];
     free(f->family);
     free(f->file);
+    free(f->warn);
     hb_font_destroy(f->hb);
     cairo_font_face_destroy(f->cr);
     cairo_font_face_destroy(f->sub);
     if (f->sub_gids)
       hb_set_destroy(f->sub_gids);
   }
-  c->nfaces = 0;
-  for (int i = 0; i < c->nblobs; i++) {
-    hb_blob_destroy(c->blobs[i]);
-    free(c->blob_files[i]);
+  for (int i = 0; i < fs->nblobs; i++) {
+    hb_blob_destroy(fs->blobs[i]);
+    free(fs->blob_files[i]);
   }
-  c->nblobs = 0;
-  if (c->fc)
-    FcConfigDestroy(c->fc);
-  c->fc = NULL;
-  hb_buffer_destroy(c->buf);
-  c->buf = NULL;
+  if (fs->fc)
+    FcConfigDestroy(fs->fc);
+  pthread_mutex_destroy(fs->mu);
+  free(fs->mu);
+  free(fs);
+  c->fonts = NULL;
 }
 
 /* A font file mapped read-only by us (not hb_blob_create_from_file, which may fall back to
@@ -105,7 +114,7 @@ static hb_blob_t *map_file(const char *file)
   return hb_blob_create(addr, (unsigned)m->len, HB_MEMORY_MODE_READONLY, m, unmap);
 }
 
-static hb_blob_t *blob_for(bs_ts_ctx *c, const char *file)
+static hb_blob_t *blob_for(bs_ts_fonts *c, const char *file)
 {
   for (int i = 0; i < c->nblobs; i++)
     if (!strcmp(c->blob_files[i], file))
@@ -135,18 +144,47 @@ bs_ts_face *bs_ts_face_for_style(bs_ts_ctx *c, unsigned style, bs_error *err)
   return face_get(c, (style & BS_ST_BOLD) != 0, mono, !mono && (style & BS_ST_HEI), err);
 }
 
+static bs_ts_face *face_load(bs_ts_ctx *c, bool bold, bool mono, bool sans, bs_error *err);
+
+/* Faces are shared by the threads of parallel layout: looked up and loaded under the lock.
+ * A face found by fallback warns once per context that uses it (a worker's chapter logs it;
+ * the drawing thread gives it once per book, in chapter order: bs_ts_diag). */
 static bs_ts_face *face_get(bs_ts_ctx *c, bool bold, bool mono, bool sans, bs_error *err)
 {
-  for (int i = 0; i < c->nfaces; i++)
-    if (c->faces[i].bold == bold && c->faces[i].mono == mono && c->faces[i].sans == sans &&
-        c->faces[i].region == c->region)
-      return &c->faces[i];
-  if (c->nfaces == BS_TS_MAX_FACES) {
+  bs_ts_fonts *fs = c->fonts;
+  pthread_mutex_lock(fs->mu);
+  bs_ts_face *f = NULL;
+  for (int i = 0; i < fs->nfaces && !f; i++)
+    if (fs->faces[i].bold == bold && fs->faces[i].mono == mono && fs->faces[i].sans == sans &&
+        fs->faces[i].region == c->region)
+      f = &fs->faces[i];
+  if (!f)
+    f = face_load(c, bold, mono, sans, err);
+  pthread_mutex_unlock(fs->mu);
+  if (f && f->warn) {
+    int k = (int)(f - fs->faces);
+    if (!(c->face_seen & (1ull << k))) {
+      c->face_seen |= 1ull << k;
+      bs_error w;
+      bs_error_clear(&w);
+      w.code = BS_ERR_FONT;
+      snprintf(w.message, sizeof w.message, "%s", f->warn);
+      bs_ts_diag(c, &w, k + 1);
+    }
+  }
+  return f;
+}
+
+static bs_ts_face *face_load(bs_ts_ctx *c, bool bold, bool mono, bool sans, bs_error *err)
+{
+  bs_ts_fonts *fs = c->fonts;
+  if (fs->nfaces == BS_TS_MAX_FACES) {
     bs_error_set(err, BS_ERR_LIMIT, NULL, 0, 0, "too many fonts");
     return NULL;
   }
   char family[256];
   const char *user = c->opts->font_family;
+  char fallback[BS_ERROR_MESSAGE_MAX] = ""; /* the warning for a missing --font */
 retry:
   if (user && !mono && !sans)
     snprintf(family, sizeof family, "%s", user);
@@ -154,7 +192,7 @@ retry:
     snprintf(family, sizeof family, "Noto %s CJK %s",
              mono ? "Sans Mono" : sans ? "Sans" : "Serif", region_suffix[c->region]);
   /* A user family may be anywhere on the system: look it up with the system configuration. */
-  FcConfig *cfg = user && !mono && !sans ? NULL : (FcConfig *)c->fc;
+  FcConfig *cfg = user && !mono && !sans ? NULL : (FcConfig *)fs->fc;
   FcPattern *pat = FcPatternCreate();
   FcPatternAddString(pat, FC_FAMILY, (const FcChar8 *)family);
   FcPatternAddString(pat, FC_LANG, (const FcChar8 *)region_fclang[c->region]);
@@ -180,20 +218,25 @@ retry:
      * system's default (often a sans or a Latin-only face) happens to be */
     FcPatternDestroy(m);
     snprintf(family, sizeof family, "Noto Serif CJK %s", region_suffix[c->region]);
-    bs_ts_warn(c, "font '%s' not found, using '%s'", user, family);
+    snprintf(fallback, sizeof fallback, "font '%s' not found, using '%s'", user, family);
     user = NULL;
     goto retry;
   }
-  if (strcmp((const char *)got, family))
-    bs_ts_warn(c, "font '%s' not found, using '%s'", family, (const char *)got);
-  hb_blob_t *blob = blob_for(c, (const char *)file);
+  hb_blob_t *blob = blob_for(fs, (const char *)file);
   if (!blob) {
     bs_error_set(err, BS_ERR_FONT, (const char *)file, 0, 0, "cannot read the font file");
     FcPatternDestroy(m);
     return NULL;
   }
-  bs_ts_face *f = &c->faces[c->nfaces++];
+  bs_ts_face *f = &fs->faces[fs->nfaces++];
   memset(f, 0, sizeof *f);
+  if (fallback[0]) {
+    f->warn = bs_xstrdup(fallback);
+  } else if (strcmp((const char *)got, family)) {
+    char w[BS_ERROR_MESSAGE_MAX];
+    snprintf(w, sizeof w, "font '%s' not found, using '%s'", family, (const char *)got);
+    f->warn = bs_xstrdup(w);
+  }
   f->family = bs_xstrdup((const char *)got);
   f->file = bs_xstrdup((const char *)file);
   f->index = index;
@@ -204,6 +247,7 @@ retry:
   hb_face_t *face = hb_face_create(blob, (unsigned)index);
   f->upem = hb_face_get_upem(face);
   f->hb = hb_font_create(face);
+  hb_font_make_immutable(f->hb); /* shaped from several threads (parallel.c) */
   hb_face_destroy(face);
   /* Cairo opens the same file and face itself; we place every glyph, so its metrics are
    * never used (no hinting of positions, §0.4). */

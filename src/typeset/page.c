@@ -433,7 +433,7 @@ void bs_ts_chapter_free(bs_ts_ctx *c)
 }
 
 /* Reports progress to the options' callback: chapters done of total, pages so far. */
-static void progress(bs_ts_ctx *c, size_t done, size_t total)
+void bs_ts_progress(bs_ts_ctx *c, size_t done, size_t total)
 {
   if (!c->opts->progress)
     return;
@@ -446,8 +446,8 @@ static void progress(bs_ts_ctx *c, size_t done, size_t total)
 }
 
 /* Paginates the chapter laid out so far, hands it to `emit` and frees it. */
-static bs_status emit_chapter(bs_ts_ctx *c, bs_ts_emit_fn emit, void *user, bool last,
-                              bs_error *err)
+bs_status bs_ts_chapter_emit(bs_ts_ctx *c, bs_ts_emit_fn emit, void *user, bool last,
+                             bs_error *err)
 {
   bs_ts_paginate(c);
   bs_ts_notes_place(c); /* content hook: page-foot notes (horizontal) */
@@ -463,8 +463,11 @@ static bs_status emit_chapter(bs_ts_ctx *c, bs_ts_emit_fn emit, void *user, bool
   return st;
 }
 
-/* The document's title and byline open it (the readers keep them as metadata): the title in
- * bold at 1.6 em in a three-line band, then authors and affiliation (§7.6). */
+/* The document's heading block opens it (#5: every article of a collection opens with its
+ * full heading; the readers keep these as metadata): the title in bold Hei at 1.6 em in a
+ * three-line band, the subtitle in bold Hei at 1.15 em in a two-line band, then the byline
+ * (authors and affiliation) and, in smaller type, where the article comes from and its date
+ * (§7.6: bands of whole line slots; vertical lines below the title indented further). */
 static bs_status title_block(walk *w, const bs_node *doc, bs_error *err)
 {
   bs_ts_ctx *c = w->c;
@@ -482,8 +485,27 @@ static bs_status title_block(walk *w, const bs_node *doc, bs_error *err)
     w->head_node = doc;
     st = flush(w, c->size * 1.6, &blk, err);
   }
+  const char *sub = bs_node_get_meta(doc, BS_META_SUBTITLE);
+  if (st == BS_OK && sub && *sub) {
+    bs_ts_block blk = bs_ts_body_block(c, 0);
+    blk.kind = BS_LINE_HEADING;
+    blk.slots = 2;
+    blk.first_indent = c->vertical ? 2 * c->size : 0;
+    blk.center = !c->vertical;
+    blk.justify = false;
+    blk.keep_next = true;
+    put(w, sub, strlen(sub), BS_ST_BOLD | BS_ST_HEI); /* E4 */
+    st = flush(w, c->size * 1.15, &blk, err);
+  }
   size_t na = bs_node_get_meta_count(doc, BS_META_AUTHORS);
   const char *aff = bs_node_get_meta(doc, BS_META_AFFILIATION);
+  const char *src = bs_node_get_meta(doc, BS_META_SOURCE);
+  const char *date = bs_node_get_meta(doc, BS_META_DATE);
+  bool has_src = src && *src, has_date = date && *date;
+  bs_ts_block blk = bs_ts_body_block(c, c->vertical ? 4 * c->size : 0);
+  blk.kind = BS_LINE_BODY;
+  blk.first_indent = 0;
+  blk.keep_next = true;
   if (st == BS_OK && (na || (aff && *aff))) {
     for (size_t i = 0; i < na; i++) {
       const char *a = bs_node_get_meta_item(doc, BS_META_AUTHORS, i);
@@ -496,14 +518,23 @@ static bs_status title_block(walk *w, const bs_node *doc, bs_error *err)
       put(w, aff, strlen(aff), 0);
       put(w, "）", strlen("）"), 0);
     }
-    bs_ts_block blk = bs_ts_body_block(c, c->vertical ? 4 * c->size : 0);
-    blk.kind = BS_LINE_BODY;
-    blk.first_indent = 0;
-    blk.keep_next = true;
     st = flush(w, c->size, &blk, err);
-    if (st == BS_OK)
-      st = flush(w, c->size, &blk, err); /* a blank line before the text */
   }
+  if (st == BS_OK && (has_src || has_date)) {
+    /* the source and the date, an ideographic space apart, in the small type of captions */
+    bs_ts_block sb = blk;
+    sb.kind = BS_LINE_SMALL;
+    sb.justify = false;
+    if (has_src)
+      put(w, src, strlen(src), 0);
+    if (has_src && has_date)
+      put(w, "　", strlen("　"), 0);
+    if (has_date)
+      put(w, date, strlen(date), 0);
+    st = flush(w, c->size * 0.85, &sb, err);
+  }
+  if (st == BS_OK && (na || (aff && *aff) || has_src || has_date))
+    st = flush(w, c->size, &blk, err); /* a blank line before the text */
   return st;
 }
 
@@ -589,6 +620,26 @@ static bs_status part_title(walk *w, const bs_node *doc, bs_error *err)
   return flush(w, c->size * 2, &blk, err);
 }
 
+bs_status bs_ts_chapter_layout(bs_ts_ctx *c, const bs_node *d, bs_error *err)
+{
+  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, true, -1, NULL, NULL, 0, {0}};
+  c->doc = d; /* each document starts a new page */
+  bs_status st = bs_ts_set_lang(c, bs_node_get_inherited_lang(d), err);
+  if (st == BS_OK && bs_ts_is_divider(d))
+    st = part_title(&w, d, err);
+  else if (st == BS_OK)
+    st = title_block(&w, d, err);
+  if (st == BS_OK)
+    st = blocks(&w, d, 0, err);
+  if (st == BS_OK)
+    st = notes_section(&w, err); /* content hook */
+  free(w.links);
+  bs_buf_free(&w.text);
+  bs_buf_free(&w.style);
+  bs_ts_ruby_list_free(&w.ruby);
+  return st;
+}
+
 bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, void *user,
                        bs_error *err)
 {
@@ -600,41 +651,30 @@ bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, vo
     c->book = true;
     c->recto = c->opts->recto_chapters != 0;
     size_t total = bs_node_child_count(root), done = 0;
-    progress(c, 0, total);
+    bs_ts_progress(c, 0, total);
     for (const bs_node *d = bs_node_first_child(root); d && !st; d = bs_node_next(d)) {
-      w.new_page = true; /* each document starts a new page */
-      c->doc = d;
-      bool divider = bs_ts_is_divider(d);
-      st = bs_ts_set_lang(c, bs_node_get_inherited_lang(d), err);
-      if (st == BS_OK && divider)
-        st = part_title(&w, d, err);
-      else if (st == BS_OK)
-        st = title_block(&w, d, err);
+      st = bs_ts_chapter_layout(c, d, err);
       if (st == BS_OK)
-        st = blocks(&w, d, 0, err);
+        st = bs_ts_chapter_emit(c, emit, user, !bs_node_next(d), err);
+      c->in_part = c->in_part || bs_ts_is_divider(d);
       if (st == BS_OK)
-        st = notes_section(&w, err); /* content hook */
-      if (st == BS_OK)
-        st = emit_chapter(c, emit, user, !bs_node_next(d), err);
-      c->in_part = c->in_part || divider;
-      if (st == BS_OK)
-        progress(c, ++done, total);
+        bs_ts_progress(c, ++done, total);
     }
     if (st == BS_OK && !bs_node_first_child(root))
-      st = emit_chapter(c, emit, user, true, err);
+      st = bs_ts_chapter_emit(c, emit, user, true, err);
   } else {
     c->doc = root;
     c->recto = c->opts->recto_chapters > 0;
-    progress(c, 0, 1);
+    bs_ts_progress(c, 0, 1);
     st = title_block(&w, root, err);
     if (st == BS_OK)
       st = blocks(&w, root, 0, err);
     if (st == BS_OK)
       st = notes_section(&w, err); /* content hook */
     if (st == BS_OK)
-      st = emit_chapter(c, emit, user, true, err);
+      st = bs_ts_chapter_emit(c, emit, user, true, err);
     if (st == BS_OK)
-      progress(c, 1, 1);
+      bs_ts_progress(c, 1, 1);
   }
   free(w.links);
   bs_buf_free(&w.text);

@@ -53,6 +53,7 @@ static void walk(chars *w, const bs_node *n, unsigned kinds)
     const char *title = bs_node_get_meta(n, BS_META_TITLE);
     add_utf8(set_of(w, BS_TS_CPS_SANS), title);
     add_utf8(set_of(w, BS_TS_CPS_REGULAR), title);
+    add_utf8(set_of(w, BS_TS_CPS_SANS), bs_node_get_meta(n, BS_META_SUBTITLE));
     for (int k = 0; k < BS_META_STRING_COUNT; k++)
       add_utf8(set_of(w, BS_TS_CPS_REGULAR), bs_node_get_meta(n, (bs_meta_key)k));
     for (size_t i = 0; i < bs_node_get_meta_count(n, BS_META_AUTHORS); i++)

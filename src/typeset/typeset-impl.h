@@ -45,7 +45,32 @@ typedef struct bs_ts_face {
   hb_set_t *sub_gids;     /* the glyphs `sub` holds; a run needing others draws with `cr` */
   bool sub_tried;
   double upem;
+  char *warn;             /* the fallback warning of its lookup ("font 'x' not found"), or NULL */
 } bs_ts_face;
+
+/* The faces of a book, shared by the contexts that lay chapters out in parallel (parallel.c):
+ * faces are loaded lazily under `mu` and never move (boxes point at them); their hb_font_t
+ * is immutable, so shaping with it from several threads is safe. */
+typedef struct bs_ts_fonts {
+  void *mu;  /* pthread_mutex_t */
+  void *fc;  /* FcConfig: only used under mu */
+  bs_ts_face faces[BS_TS_MAX_FACES];
+  int nfaces;
+  hb_blob_t *blobs[8];
+  char *blob_files[8];
+  int nblobs;
+  unsigned long long warned; /* once-per-book warnings given (bit per face), drawing thread */
+} bs_ts_fonts;
+
+/* Warnings of a chapter laid out by a worker thread, replayed in chapter order by the drawing
+ * thread so that the diag callback sees the same warnings in the same order whatever -j. */
+typedef struct bs_ts_wlog {
+  struct bs_ts_wmsg {
+    bs_error w;
+    int once; /* a face's fallback warning (face index + 1): given once per book; or 0 */
+  } *v;
+  size_t n;
+} bs_ts_wlog;
 
 typedef enum { BS_OR_UPRIGHT = 0, BS_OR_SIDEWAYS, BS_OR_TCY } bs_ts_orient;
 
@@ -208,6 +233,11 @@ typedef struct bs_ts_ctx bs_ts_ctx;
  * and pages are freed after it returns. */
 typedef bs_status (*bs_ts_emit_fn)(bs_ts_ctx *c, void *user, bs_error *err);
 
+/* With -j (parallel.c) each chapter is laid out in a copy of this context made before the
+ * first chapter: state a chapter's layout changes must be the chapter's own (freed by
+ * bs_ts_chapter_free), and nothing a chapter shows may depend on counters kept here from the
+ * chapters before (page numbers are set by pagination, on the drawing thread; note numbers
+ * restart per chapter). t-pdf-parallel compares the bytes of -j 1 and -j 4. */
 struct bs_ts_ctx {
   const bs_typeset_options *opts;
   bool vertical;
@@ -221,13 +251,10 @@ struct bs_ts_ctx {
   double area_x, area_y, area_w, area_h; /* type area, pt */
   double measure;
   double indent_em;
-  /* fonts */
-  void *fc; /* FcConfig */
-  bs_ts_face faces[BS_TS_MAX_FACES];
-  int nfaces;
-  hb_blob_t *blobs[8];
-  char *blob_files[8];
-  int nblobs;
+  /* fonts: shared with the contexts of parallel layout; buf, brk and half are per context */
+  bs_ts_fonts *fonts;
+  unsigned long long face_seen; /* faces whose fallback warning this context gave (bit each) */
+  bs_ts_wlog *wlog; /* a worker's chapter: warnings are collected here, else NULL: given */
   hb_buffer_t *buf;
   UBreakIterator *brk;
   struct {
@@ -289,6 +316,11 @@ bs_status bs_ts_ctx_init(bs_ts_ctx *c, const bs_node *root, const bs_typeset_opt
                          bs_error *err);
 void bs_ts_ctx_free(bs_ts_ctx *c);
 void bs_ts_warn(bs_ts_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Gives warning `w` to the options' diag callback, or logs it when a worker lays the chapter
+ * out; `once` (face index + 1) makes it a once-per-book warning. */
+void bs_ts_diag(bs_ts_ctx *c, const bs_error *w, int once);
+/* Replays and clears a worker's log (drawing thread). */
+void bs_ts_wlog_replay(bs_ts_ctx *c, bs_ts_wlog *log);
 
 /* font.c */
 bs_status bs_ts_fonts_init(bs_ts_ctx *c, bs_error *err);
@@ -353,6 +385,18 @@ const char *bs_ts_running_head(const bs_ts_ctx *c, const bs_ts_page *pg);
 /* page.c: lays out, paginates and emits one chapter (document of a book) at a time. */
 bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, void *user,
                        bs_error *err);
+/* The steps of bs_ts_layout for a book, for parallel.c: lays out document `d` (a part
+ * divider or a chapter) into c->lines_v; paginates, emits and frees it; reports progress. */
+bs_status bs_ts_chapter_layout(bs_ts_ctx *c, const bs_node *d, bs_error *err);
+bs_status bs_ts_chapter_emit(bs_ts_ctx *c, bs_ts_emit_fn emit, void *user, bool last,
+                             bs_error *err);
+void bs_ts_progress(bs_ts_ctx *c, size_t done, size_t total);
+
+/* parallel.c: bs_ts_layout for a book with opts->jobs > 1: worker threads lay chapters out
+ * ahead (at most jobs + 1 in flight), this thread paginates and emits them in order, so the
+ * output does not depend on the number of threads. Falls back to bs_ts_layout otherwise. */
+bs_status bs_ts_layout_parallel(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit,
+                                void *user, bs_error *err);
 /* Frees the current chapter's lines, pages and headings. */
 void bs_ts_chapter_free(bs_ts_ctx *c);
 /* Lays out one block's text as a paragraph (for the front matter). */

@@ -60,7 +60,41 @@ void bs_ts_warn(bs_ts_ctx *c, const char *fmt, ...)
   va_start(ap, fmt);
   vsnprintf(w.message, sizeof w.message, fmt, ap);
   va_end(ap);
-  c->opts->diag(c->opts->diag_user, &w);
+  bs_ts_diag(c, &w, 0);
+}
+
+static void deliver(bs_ts_ctx *c, const bs_error *w, int once)
+{
+  if (once > 0 && once <= 64) {
+    unsigned long long bit = 1ull << (once - 1);
+    if (c->fonts->warned & bit)
+      return;
+    c->fonts->warned |= bit;
+  }
+  c->opts->diag(c->opts->diag_user, w);
+}
+
+void bs_ts_diag(bs_ts_ctx *c, const bs_error *w, int once)
+{
+  if (!c->opts->diag)
+    return;
+  if (!c->wlog) {
+    deliver(c, w, once);
+    return;
+  }
+  bs_ts_wlog *l = c->wlog;
+  l->v = bs_xrealloc(l->v, (l->n + 1) * sizeof *l->v);
+  l->v[l->n].w = *w;
+  l->v[l->n++].once = once;
+}
+
+void bs_ts_wlog_replay(bs_ts_ctx *c, bs_ts_wlog *log)
+{
+  for (size_t i = 0; i < log->n && c->opts->diag; i++)
+    deliver(c, &log->v[i].w, log->v[i].once);
+  free(log->v);
+  log->v = NULL;
+  log->n = 0;
 }
 
 int bs_ts_region_of(const char *lang)
@@ -239,7 +273,7 @@ bs_status bs_pdf_write(const bs_node *root, const bs_typeset_options *opts, cons
   if (st == BS_OK)
     st = bs_ts_draw_begin(&c, root, f, &pdf, err);
   if (st == BS_OK)
-    st = bs_ts_layout(&c, root, bs_ts_draw_chapter, pdf, err);
+    st = bs_ts_layout_parallel(&c, root, bs_ts_draw_chapter, pdf, err);
   if (pdf) {
     bs_status st2 = bs_ts_draw_end(&c, pdf, af ? bs_atomic_tmp_path(af) : NULL, st == BS_OK,
                                    err);
