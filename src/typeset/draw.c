@@ -94,10 +94,10 @@ static cairo_font_face_t *face_for(bs_ts_ctx *c, bs_ts_face *f, const bs_ts_pgly
       f->sub = bs_ts_face_subset(f, f->sub_gids);
   }
   if (!f->sub)
-    return f->cr;
+    return bs_ts_face_cairo(f);
   for (size_t i = 0; i < n; i++)
     if (!hb_set_has(f->sub_gids, g[i].gid))
-      return f->cr; /* a glyph outside the subset (never expected): the whole face */
+      return bs_ts_face_cairo(f); /* a glyph outside the subset (never expected) */
   return f->sub;
 }
 

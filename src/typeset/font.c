@@ -249,15 +249,23 @@ retry:
   f->hb = hb_font_create(face);
   hb_font_make_immutable(f->hb); /* shaped from several threads (parallel.c) */
   hb_face_destroy(face);
-  /* Cairo opens the same file and face itself; we place every glyph, so its metrics are
-   * never used (no hinting of positions, §0.4). */
-  FcPattern *cp = FcPatternCreate();
-  FcPatternAddString(cp, FC_FILE, file);
-  FcPatternAddInteger(cp, FC_INDEX, index);
-  f->cr = cairo_ft_font_face_create_for_pattern(cp);
-  FcPatternDestroy(cp);
   FcPatternDestroy(m);
   return f;
+}
+
+/* Cairo opens the same file and face itself; we place every glyph, so its metrics are never
+ * used (no hinting of positions, §0.4). Made on first use by the drawing thread, which holds
+ * the process's Cairo lock (typeset.c), never by a layout worker. */
+cairo_font_face_t *bs_ts_face_cairo(bs_ts_face *f)
+{
+  if (!f->cr) {
+    FcPattern *cp = FcPatternCreate();
+    FcPatternAddString(cp, FC_FILE, (const FcChar8 *)f->file);
+    FcPatternAddInteger(cp, FC_INDEX, f->index);
+    f->cr = cairo_ft_font_face_create_for_pattern(cp);
+    FcPatternDestroy(cp);
+  }
+  return f->cr;
 }
 
 /* Font subsetting before Cairo sees the font. Cairo 1.16 subsets CFF CID fonts but keeps every

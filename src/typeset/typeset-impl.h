@@ -330,6 +330,8 @@ bs_ts_face *bs_ts_face_get(bs_ts_ctx *c, bool bold, bool mono, bs_error *err);
 /* The face for inline style bits (BS_ST_BOLD, BS_ST_CODE, BS_ST_HEI). */
 bs_ts_face *bs_ts_face_for_style(bs_ts_ctx *c, unsigned style, bs_error *err);
 
+/* The Cairo face of `f` (the whole font), made on first use by the drawing thread. */
+cairo_font_face_t *bs_ts_face_cairo(bs_ts_face *f);
 /* A Cairo face holding only `gids` of `f` (same glyph ids), or NULL to use f->cr. */
 cairo_font_face_t *bs_ts_face_subset(bs_ts_face *f, hb_set_t *gids);
 

@@ -1,6 +1,7 @@
 /* Typesetter entry points: options, paper sizes, the page grid (§7), PDF and dump output. */
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -249,6 +250,21 @@ static bs_status copy_out(FILE *f, bs_error *err)
 /* The PDF is streamed to its output file page by page as chapters are laid out (#4: memory
  * bounded by one chapter); stdout gets it through a temporary file, since the incremental
  * update at the end reads the file's tail back. */
+/* Cairo 1.16 is not safe for two threads drawing PDFs at once: its scaled-font caches take
+ * their locks in different orders (ThreadSanitizer flags it, and `bisheng build -j` hung once
+ * with two outputs in cairo_show_text_glyphs). So one thread in the process draws at a time,
+ * a chapter at a turn; shaping and line breaking (bs_ts_layout_parallel's workers) and the
+ * EPUB writer run alongside. Our other locks (the fonts') are only ever taken inside this one. */
+static pthread_mutex_t cairo_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bs_status draw_chapter_locked(bs_ts_ctx *c, void *pdf, bs_error *err)
+{
+  pthread_mutex_lock(&cairo_lock);
+  bs_status st = bs_ts_draw_chapter(c, pdf, err);
+  pthread_mutex_unlock(&cairo_lock);
+  return st;
+}
+
 bs_status bs_pdf_write(const bs_node *root, const bs_typeset_options *opts, const char *path,
                        bs_error *err)
 {
@@ -270,13 +286,18 @@ bs_status bs_pdf_write(const bs_node *root, const bs_typeset_options *opts, cons
   c.out = f;
   if (st == BS_OK)
     st = bs_ts_front_layout(&c, root, err);
-  if (st == BS_OK)
+  if (st == BS_OK) {
+    pthread_mutex_lock(&cairo_lock);
     st = bs_ts_draw_begin(&c, root, f, &pdf, err);
+    pthread_mutex_unlock(&cairo_lock);
+  }
   if (st == BS_OK)
-    st = bs_ts_layout_parallel(&c, root, bs_ts_draw_chapter, pdf, err);
+    st = bs_ts_layout_parallel(&c, root, draw_chapter_locked, pdf, err);
   if (pdf) {
+    pthread_mutex_lock(&cairo_lock);
     bs_status st2 = bs_ts_draw_end(&c, pdf, af ? bs_atomic_tmp_path(af) : NULL, st == BS_OK,
                                    err);
+    pthread_mutex_unlock(&cairo_lock);
     if (st == BS_OK)
       st = st2;
   }
@@ -290,7 +311,9 @@ bs_status bs_pdf_write(const bs_node *root, const bs_typeset_options *opts, cons
     else
       bs_atomic_abort(af);
   }
+  pthread_mutex_lock(&cairo_lock); /* it destroys the Cairo faces */
   bs_ts_ctx_free(&c);
+  pthread_mutex_unlock(&cairo_lock);
   return st;
 }
 
