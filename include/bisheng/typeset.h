@@ -24,6 +24,7 @@ typedef struct bs_typeset_options {
   double indent_em;       /* first-line indent; < 0: by language (2 zh, 1 ja) */
   bool vnum_sideways;     /* --vnum sideways: 4+ digit runs rotated instead of upright */
   bool emphasis_dots;     /* strong as emphasis dots instead of bold */
+  bool keep_going;        /* image problems become warnings (the caption is kept) */
   long long source_date;  /* SOURCE_DATE_EPOCH, or -1 for now */
   int toc;                /* table of contents: 1 on, 0 off, < 0: for books of several documents */
   int recto_chapters;     /* chapters open on a recto: 1 on, 0 off, < 0: for books */

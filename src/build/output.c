@@ -143,11 +143,12 @@ static bs_status tree_hash(const bs_manifest *m, const bs_manifest_output *o, ch
   } else {
     const bs_typeset_options *t = &o->pdf;
     bs_buf_printf(&b, "dir %d paper %g %g size %g grid %d %d margins %g %g %g %g indent %g "
-                      "vnum %d dots %d date %lld\n",
+                      "vnum %d dots %d date %lld toc %d recto %d bleed %g crop %d keep %d\n",
                   (int)t->direction, t->paper_w_mm, t->paper_h_mm, t->font_size_pt,
                   t->grid_chars, t->grid_lines, t->margins_mm[0], t->margins_mm[1],
                   t->margins_mm[2], t->margins_mm[3], t->indent_em, t->vnum_sideways,
-                  t->emphasis_dots, t->source_date);
+                  t->emphasis_dots, t->source_date, t->toc, t->recto_chapters, t->bleed_mm,
+                  t->crop_marks, t->keep_going);
     hash_str(&x, b.data);
     hash_str(&x, t->font_family);
     hash_str(&x, t->fonts_dir);

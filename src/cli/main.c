@@ -381,6 +381,7 @@ static int typeset_options(const cli *c, bs_typeset_options *o)
   o->font_family = c->font;
   o->vnum_sideways = c->vnum_sideways;
   o->emphasis_dots = c->dots;
+  o->keep_going = c->keep_going;
   o->indent_em = c->indent;
   if (c->toc)
     o->toc = c->toc == 1;

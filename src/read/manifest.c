@@ -34,9 +34,9 @@ typedef struct entry {
 /* Output settings as written (book defaults, then each output's own). */
 typedef struct outset {
   const char *direction, *paper, *font, *css, *cover, *grid, *margins, *vnum, *emphasis;
-  double font_size, indent;
-  bool has_indent;
-  int embed_fonts, keep_going; /* -1 unset */
+  double font_size, indent, bleed;
+  bool has_indent, has_bleed;
+  int embed_fonts, keep_going, toc, recto, crop; /* -1 unset */
 } outset;
 
 struct bs_manifest {
@@ -485,7 +485,8 @@ static bool check_mapping(ctx *c, const yaml_node_t *map, const char *what)
 static const char *const outset_keys[] = {
     "direction", "paper", "papersize", "fontsize", "font-size", "mainfont", "CJKmainfont", "font",
     "css", "cover-image", "cover", "grid", "margins", "indent", "vnum", "emphasis",
-    "embed-fonts", "keep-going", NULL};
+    "embed-fonts", "keep-going", "toc",
+    "recto-chapters", "bleed", "crop-marks", NULL};
 
 static bool is_outset_key(const char *k)
 {
@@ -515,6 +516,23 @@ static void set_outset(ctx *c, outset *o, const char *k, const yaml_node_t *v)
   }
   if (!strcmp(k, "keep-going")) {
     parse_bool(c, v, k, &o->keep_going);
+    return;
+  }
+  if (!strcmp(k, "toc")) {
+    parse_bool(c, v, k, &o->toc);
+    return;
+  }
+  if (!strcmp(k, "recto-chapters")) {
+    parse_bool(c, v, k, &o->recto);
+    return;
+  }
+  if (!strcmp(k, "crop-marks")) {
+    parse_bool(c, v, k, &o->crop);
+    return;
+  }
+  if (!strcmp(k, "bleed")) {
+    if (parse_number(c, v, k, "mm", 0, 20, &o->bleed))
+      o->has_bleed = true;
     return;
   }
   if (!(s = scalar(c, v, k)))
@@ -591,6 +609,16 @@ static void merge_outset(outset *dst, const outset *book, const outset *own)
     dst->embed_fonts = own->embed_fonts;
   if (own->keep_going >= 0)
     dst->keep_going = own->keep_going;
+  if (own->toc >= 0)
+    dst->toc = own->toc;
+  if (own->recto >= 0)
+    dst->recto = own->recto;
+  if (own->crop >= 0)
+    dst->crop = own->crop;
+  if (own->has_bleed) {
+    dst->bleed = own->bleed;
+    dst->has_bleed = true;
+  }
 }
 
 static void apply_outset(bs_manifest_output *o, const outset *s)
@@ -602,7 +630,7 @@ static void apply_outset(bs_manifest_output *o, const outset *s)
   o->epub.css_path = s->css;
   o->epub.cover_path = s->cover;
   o->epub.embed_fonts = s->embed_fonts > 0;
-  o->epub.keep_going = s->keep_going > 0;
+  o->epub.keep_going = o->pdf.keep_going = s->keep_going > 0;
   if (s->paper)
     bs_paper_size(s->paper, &o->pdf.paper_w_mm, &o->pdf.paper_h_mm);
   if (s->font_size > 0)
@@ -619,6 +647,13 @@ static void apply_outset(bs_manifest_output *o, const outset *s)
     o->pdf.indent_em = s->indent;
   o->pdf.vnum_sideways = s->vnum && !strcmp(s->vnum, "sideways");
   o->pdf.emphasis_dots = s->emphasis && !strcmp(s->emphasis, "dots");
+  if (s->toc >= 0)
+    o->pdf.toc = s->toc;
+  if (s->recto >= 0)
+    o->pdf.recto_chapters = s->recto;
+  o->pdf.crop_marks = s->crop > 0;
+  if (s->has_bleed)
+    o->pdf.bleed_mm = s->bleed;
 }
 
 /* ---- Parts and articles ---- */
@@ -835,7 +870,8 @@ static void parse_articles(ctx *c, const yaml_node_t *list, const override *part
 static const char *const output_keys[] = {
     "name", "file", "path", "output", "format", "to", "direction", "paper", "papersize",
     "fontsize", "font-size", "mainfont", "CJKmainfont", "font", "css", "cover-image", "cover",
-    "grid", "margins", "indent", "vnum", "emphasis", "embed-fonts", "keep-going", NULL};
+    "grid", "margins", "indent", "vnum", "emphasis", "embed-fonts", "keep-going", "toc",
+    "recto-chapters", "bleed", "crop-marks", NULL};
 
 static void parse_output(ctx *c, const yaml_node_t *n, const char *given_name,
                          const outset *book, int name_line)
@@ -844,7 +880,7 @@ static void parse_output(ctx *c, const yaml_node_t *n, const char *given_name,
     return;
   outset own;
   memset(&own, 0, sizeof own);
-  own.embed_fonts = own.keep_going = -1;
+  own.embed_fonts = own.keep_going = own.toc = own.recto = own.crop = -1;
   const char *name = given_name, *file = NULL, *format = NULL;
   int line = name_line ? name_line : line_of(n), file_line = line, format_line = line;
   for (yaml_node_pair_t *it = n->data.mapping.pairs.start; it < n->data.mapping.pairs.top;
@@ -897,7 +933,8 @@ static void parse_output(ctx *c, const yaml_node_t *n, const char *given_name,
     const char *key = (const char *)k->data.scalar.value;
     static const char *const pdf_only[] = {"paper", "papersize", "fontsize", "font-size",
                                            "mainfont", "CJKmainfont", "font", "grid",
-                                           "margins", "indent", "vnum", "emphasis", NULL};
+                                           "margins", "indent", "vnum", "emphasis", "toc",
+                                           "recto-chapters", "bleed", "crop-marks", NULL};
     static const char *const epub_only[] = {"css", "cover-image", "cover", "embed-fonts", NULL};
     const char *const *other = f == BS_OUTPUT_EPUB ? pdf_only : epub_only;
     for (size_t i = 0; other[i]; i++)
@@ -970,7 +1007,8 @@ static const char *const book_keys[] = {
     "identifier", "direction", "cover-image", "cover", "rights", "description", "abstract",
     "keywords", "tags", "url", "source", "parts", "articles", "chapters", "outputs", "paper",
     "papersize", "fontsize", "font-size", "mainfont", "CJKmainfont", "font", "css", "grid",
-    "margins", "indent", "vnum", "emphasis", "embed-fonts", "keep-going", NULL};
+    "margins", "indent", "vnum", "emphasis", "embed-fonts", "keep-going", "toc",
+    "recto-chapters", "bleed", "crop-marks", NULL};
 
 static void parse_book(ctx *c, const yaml_node_t *root)
 {
@@ -981,7 +1019,7 @@ static void parse_book(ctx *c, const yaml_node_t *root)
   memset(&book, 0, sizeof book);
   outset defaults;
   memset(&defaults, 0, sizeof defaults);
-  defaults.embed_fonts = defaults.keep_going = -1;
+  defaults.embed_fonts = defaults.keep_going = defaults.toc = defaults.recto = defaults.crop = -1;
   const yaml_node_t *outputs = NULL;
   bool have_articles = false;
   for (yaml_node_pair_t *it = root->data.mapping.pairs.start; it < root->data.mapping.pairs.top;

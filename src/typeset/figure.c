@@ -20,8 +20,8 @@ void bs_ts_figure_free(bs_ts_figure *f)
   free(f);
 }
 
-bs_status bs_ts_figure_line(bs_ts_ctx *c, const bs_node *fig, double indent, bool caption,
-                            bool new_page, bool *added, bs_error *err)
+static bs_status figure_line(bs_ts_ctx *c, const bs_node *fig, double indent, bool caption,
+                             bool new_page, bool *added, bs_error *err)
 {
   *added = false;
   const char *src = bs_node_get_src(fig);
@@ -173,4 +173,23 @@ bs_status bs_ts_figure_draw(cairo_t *cr, const bs_ts_ctx *c, const bs_ts_line *l
   cairo_restore(cr);
   cairo_surface_destroy(img);
   return BS_OK;
+}
+
+/* --keep-going: an image that cannot be shown is a warning, as in the EPUB writer, and its
+ * caption stands alone. */
+bs_status bs_ts_figure_line(bs_ts_ctx *c, const bs_node *fig, double indent, bool caption,
+                            bool new_page, bool *added, bs_error *err)
+{
+  bs_error e;
+  bs_error_clear(&e);
+  bs_status st = figure_line(c, fig, indent, caption, new_page, added, &e);
+  if (st == BS_OK)
+    return BS_OK;
+  if (c->opts->keep_going && (st == BS_ERR_IMAGE || st == BS_ERR_LIMIT || st == BS_ERR_IO)) {
+    bs_ts_diag(c, &e, 0); /* logged per chapter, given in chapter order */
+    return BS_OK;
+  }
+  if (err)
+    *err = e;
+  return st;
 }
