@@ -69,6 +69,9 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+# `bisheng init` carries templates/book.yaml in the binary (.incbin: not seen by -MMD)
+$(BUILD)/src/cli/build.o: templates/book.yaml
+
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
