@@ -103,6 +103,12 @@ static void hash_bytes(hasher *x, const void *p, size_t n)
   }
 }
 
+static ssize_t hash_write(void *cookie, const char *buf, size_t n)
+{
+  hash_bytes(cookie, buf, n);
+  return (ssize_t)n;
+}
+
 static void hash_str(hasher *x, const char *s)
 {
   hash_bytes(x, s ? s : "(null)", strlen(s ? s : "(null)") + 1);
@@ -154,15 +160,15 @@ static bs_status tree_hash(const bs_manifest *m, const bs_manifest_output *o, ch
     hash_str(&x, t->fonts_dir);
   }
   bs_buf_free(&b);
-  char *dump = NULL;
-  size_t dlen = 0;
-  FILE *mem = open_memstream(&dump, &dlen);
-  if (!mem)
+  /* the tree's dump goes straight into the hash: a 1,000-article book dumps ~30 MB of JSON,
+   * which a memory stream held whole (60 MB and a fifth of the EPUB's build time) */
+  cookie_io_functions_t io = {NULL, hash_write, NULL, NULL};
+  FILE *hf = fopencookie(&x, "w", io);
+  if (!hf)
     return bs_error_set(err, BS_ERR_LIBRARY, bs_manifest_get_path(m), 0, 0, "out of memory");
-  bs_status st = bs_node_dump_json(bs_manifest_get_book(m), mem, err);
-  fclose(mem);
+  bs_status st = bs_node_dump_json(bs_manifest_get_book(m), hf, err);
+  fclose(hf);
   if (st == BS_OK) {
-    hash_bytes(&x, dump, dlen);
     hash_file(&x, bs_node_get_meta(bs_manifest_get_book(m), BS_META_COVER));
     /* images the articles show, resolved as the writers do: beside the article */
     bs_iter *it = bs_iter_new((bs_node *)bs_manifest_get_book(m)); /* read only */
@@ -184,7 +190,6 @@ static bs_status tree_hash(const bs_manifest *m, const bs_manifest_output *o, ch
     bs_iter_free(it);
     snprintf(out, 17, "%016llx", (unsigned long long)x.h);
   }
-  free(dump);
   return st;
 }
 
