@@ -273,6 +273,11 @@ static void draw(build *b, bool first)
       if (j->prog.pages > 0)
         snprintf(extra + strlen(extra), sizeof extra - strlen(extra), ", %d pages",
                  j->prog.pages);
+      if (j->prog.bytes > 0) {
+        char size[32];
+        human_size(j->prog.bytes, size, sizeof size);
+        snprintf(extra + strlen(extra), sizeof extra - strlen(extra), ", %s", size);
+      }
     } else if (j->st == ST_WRITTEN || j->st == ST_UNCHANGED) {
       human_size(j->res.bytes, extra, sizeof extra);
       if (j->res.pages > 0)
