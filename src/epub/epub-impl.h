@@ -157,7 +157,6 @@ bs_epub_run bs_epub_classify_run(const char *s, size_t n);
  * keep_going). `from_cli` skips the stay-in-the-input-folder rule (a --cover path). */
 bs_status bs_epub_image(bs_epub *e, const char *src, const char *input, int line,
                         bool from_cli, size_t *entry, bs_error *err);
-const char *bs_epub_sniff_image(const unsigned char *d, size_t n, const char **ext);
 
 /* fonts.c (--embed-fonts): notes the characters of a page in `lang`, then packs the subsets
  * and css/fonts.css (always, as the pages link it). Problems are warnings. */

@@ -51,23 +51,7 @@ static bs_status figure_line(bs_ts_ctx *c, const bs_node *fig, double indent, bo
     return BS_OK;
   }
   int pw = 0, ph = 0;
-  if (!bs_image_size((const unsigned char *)data, len, &pw, &ph)) {
-    free(data);
-    return bs_error_set(err, BS_ERR_IMAGE, input ? input : "", line, 0,
-                        "image '%s' is not a readable %s file", src, jpeg ? "JPEG" : "PNG");
-  }
-  if (pw > BS_IMAGE_MAX_SIDE || ph > BS_IMAGE_MAX_SIDE) {
-    free(data);
-    return bs_error_set(err, BS_ERR_LIMIT, input ? input : "", line, 0,
-                        "image '%s' is %d x %d pixels; the limit is %d a side", src, pw, ph,
-                        BS_IMAGE_MAX_SIDE);
-  }
-  if ((long long)pw * ph > BS_IMAGE_MAX_PIXELS) { /* Cairo would decode it all */
-    free(data);
-    return bs_error_set(err, BS_ERR_LIMIT, input ? input : "", line, 0,
-                        "image '%s' is %d x %d pixels; the limit is %d megapixels", src, pw, ph,
-                        BS_IMAGE_MAX_PIXELS >> 20);
-  }
+  bs_image_size((const unsigned char *)data, len, &pw, &ph); /* checked by bs_image_load */
   bs_ts_figure *f = bs_xcalloc(1, sizeof *f);
   f->src = bs_xstrdup(src);
   f->input = bs_xstrdup(input ? input : "");

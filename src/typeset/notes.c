@@ -140,15 +140,7 @@ void bs_ts_note_span(bs_ts_ruby_list *l, size_t start, size_t end, int id)
 {
   if (end <= start)
     return;
-  if (l->n == l->cap) {
-    l->cap = l->cap * 2 + 8;
-    l->v = bs_xrealloc(l->v, l->cap * sizeof *l->v);
-  }
-  bs_ts_ruby *r = &l->v[l->n++];
-  memset(r, 0, sizeof *r);
-  r->start = start;
-  r->end = end;
-  r->note = id;
+  bs_ts_span_push(l, start, end)->note = id;
 }
 
 /* The mark's boxes: small, tied to the text before them, no spacing on either side. */

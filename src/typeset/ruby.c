@@ -10,10 +10,8 @@
 
 #include "typeset-impl.h"
 
-void bs_ts_ruby_add(bs_ts_ruby_list *l, size_t start, size_t end, const char *ann)
+bs_ts_ruby *bs_ts_span_push(bs_ts_ruby_list *l, size_t start, size_t end)
 {
-  if (!ann || !*ann || end <= start)
-    return;
   if (l->n == l->cap) {
     l->cap = l->cap * 2 + 8;
     l->v = bs_xrealloc(l->v, l->cap * sizeof *l->v);
@@ -22,7 +20,14 @@ void bs_ts_ruby_add(bs_ts_ruby_list *l, size_t start, size_t end, const char *an
   memset(r, 0, sizeof *r);
   r->start = start;
   r->end = end;
-  r->text = bs_xstrdup(ann);
+  return r;
+}
+
+void bs_ts_ruby_add(bs_ts_ruby_list *l, size_t start, size_t end, const char *ann)
+{
+  if (!ann || !*ann || end <= start)
+    return;
+  bs_ts_span_push(l, start, end)->text = bs_xstrdup(ann);
 }
 
 void bs_ts_ruby_list_free(bs_ts_ruby_list *l)

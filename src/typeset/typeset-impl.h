@@ -459,6 +459,8 @@ typedef struct bs_ts_ruby_list {
   size_t n, cap;
 } bs_ts_ruby_list;
 /* Records a ruby over text bytes [start, end) while a paragraph is collected. */
+/* Appends a zeroed span over paragraph bytes [start, end) (ruby.c; notes.c uses it too). */
+bs_ts_ruby *bs_ts_span_push(bs_ts_ruby_list *l, size_t start, size_t end);
 void bs_ts_ruby_add(bs_ts_ruby_list *l, size_t start, size_t end, const char *ann);
 /* Moves the rubies inside bytes [a, b) of the collected text into `p` (offsets from a). */
 void bs_ts_ruby_take(bs_ts_ruby_list *l, bs_ts_para *p, size_t a, size_t b);

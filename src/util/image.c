@@ -1,8 +1,9 @@
 /* Images referenced by an input, for the writers that need their bytes: resolved inside the
- * input's folder, never fetched, typed by their bytes and sized from their headers. The rules
- * and messages are the EPUB writer's (src/epub/image.c), so both outputs refuse the same
- * files in the same words. */
+ * input's folder, never fetched, typed by their bytes and sized from their headers. Both the
+ * EPUB writer and the typesetter load them here, so they refuse the same files in the same
+ * words. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,80 +113,141 @@ static bool has_scheme(const char *s)
   return *p == ':' && p - s >= 2; /* "C:" style drive letters are not URLs */
 }
 
-bs_status bs_image_load(const char *src, const char *input, int line, char **data, size_t *len,
-                        const char **type, bs_error *err)
+/* `what` names the image in messages: "image 'x'", or "cover image" for a --cover path. */
+static void what_of(const char *src, bool cli, char *what, size_t n)
+{
+  if (cli)
+    snprintf(what, n, "cover image");
+  else
+    snprintf(what, n, "image '%s'", src ? src : "");
+}
+
+bs_status bs_image_resolve(const char *src, const char *input, int line, bool cli, char **real,
+                           bs_error *err)
 {
   bs_status st = BS_OK;
-  char *dir = NULL, *joined = NULL, *real = NULL, *realdir = NULL;
-  const char *shown = input ? input : "";
-  *data = NULL;
-  *len = 0;
-  *type = NULL;
-  if (!src || !*src) {
-    st = bs_error_set(err, BS_ERR_IMAGE, shown, line, 0, "image with an empty path");
-    goto done;
+  char *dir = NULL, *joined = NULL, *realdir = NULL, what[BS_ERROR_PATH_MAX + 16];
+  const char *shown = cli ? (src ? src : "") : input ? input : "";
+  int at = cli ? 0 : line;
+  what_of(src, cli, what, sizeof what);
+  *real = NULL;
+  if (!src || !*src)
+    return bs_error_set(err, BS_ERR_IMAGE, shown, at, 0, "image with an empty path");
+  if (has_scheme(src))
+    return bs_error_set(err, BS_ERR_IMAGE, shown, at, 0,
+                        "remote image '%s' is not fetched; download it next to the input", src);
+  if (cli) {
+    joined = bs_xstrdup(src); /* the user named it: any readable file */
+  } else {
+    if (src[0] == '/')
+      return bs_error_set(err, BS_ERR_IMAGE, shown, at, 0,
+                          "image '%s' has an absolute path; it must be inside the input's folder",
+                          src);
+    const char *slash = input && strcmp(input, "-") ? strrchr(input, '/') : NULL;
+    dir = slash ? bs_xstrndup(input, (size_t)(slash - input)) : bs_xstrdup(".");
+    if (!*dir) {
+      free(dir);
+      dir = bs_xstrdup("/");
+    }
+    bs_buf b = BS_BUF_INIT;
+    bs_buf_printf(&b, "%s/%s", dir, src);
+    joined = bs_buf_detach(&b);
   }
-  if (has_scheme(src)) {
-    st = bs_error_set(err, BS_ERR_IMAGE, shown, line, 0,
-                      "remote image '%s' is not fetched; download it next to the input", src);
-    goto done;
-  }
-  if (src[0] == '/') {
-    st = bs_error_set(err, BS_ERR_IMAGE, shown, line, 0,
-                      "image '%s' has an absolute path; it must be inside the input's folder",
-                      src);
-    goto done;
-  }
-  const char *slash = input && strcmp(input, "-") ? strrchr(input, '/') : NULL;
-  dir = slash ? bs_xstrndup(input, (size_t)(slash - input)) : bs_xstrdup(".");
-  if (!*dir) {
-    free(dir);
-    dir = bs_xstrdup("/");
-  }
-  bs_buf b = BS_BUF_INIT;
-  bs_buf_printf(&b, "%s/%s", dir, src);
-  joined = bs_buf_detach(&b);
-  real = realpath(joined, NULL);
-  if (!real) {
-    st = bs_error_set(err, BS_ERR_IMAGE, shown, line, 0, "cannot read image '%s': %s", src,
+  *real = realpath(joined, NULL);
+  if (!*real) {
+    st = bs_error_set(err, BS_ERR_IMAGE, shown, at, 0, "cannot read %s: %s", what,
                       strerror(errno));
     goto done;
   }
-  realdir = realpath(dir, NULL);
-  size_t dl = realdir ? strlen(realdir) : 0;
-  if (!realdir || strncmp(real, realdir, dl) != 0 ||
-      (real[dl] != '/' && !(dl == 1 && realdir[0] == '/'))) {
-    st = bs_error_set(err, BS_ERR_IMAGE, shown, line, 0,
-                      "image '%s' leaves the input's folder; it is not read", src);
-    goto done;
+  if (!cli) {
+    /* after links are followed: `..` and symlinks out of the folder are both caught here */
+    realdir = realpath(dir, NULL);
+    size_t dl = realdir ? strlen(realdir) : 0;
+    if (!realdir || strncmp(*real, realdir, dl) != 0 ||
+        ((*real)[dl] != '/' && !(dl == 1 && realdir[0] == '/'))) {
+      st = bs_error_set(err, BS_ERR_IMAGE, shown, at, 0,
+                        "image '%s' leaves the input's folder; it is not used", src);
+      free(*real);
+      *real = NULL;
+    }
   }
+done:
+  free(dir);
+  free(joined);
+  free(realdir);
+  return st;
+}
+
+bs_status bs_image_read(const char *real, const char *src, const char *input, int line, bool cli,
+                        char **data, size_t *len, const char **type, const char **ext,
+                        bs_error *err)
+{
+  bs_status st = BS_OK;
+  char what[BS_ERROR_PATH_MAX + 16];
+  const char *shown = cli ? (src ? src : "") : input ? input : "";
+  int at = cli ? 0 : line;
+  what_of(src, cli, what, sizeof what);
+  *data = NULL;
+  *len = 0;
+  *type = *ext = NULL;
   bs_error rerr;
   bs_error_clear(&rerr);
   if (bs_read_all(real, data, len, &rerr) != BS_OK) {
-    st = bs_error_set(err, BS_ERR_IMAGE, shown, line, 0, "cannot read image '%s': %s", src,
-                      rerr.message);
+    st = bs_error_set(err, BS_ERR_IMAGE, shown, at, 0, "cannot read %s: %s", what, rerr.message);
     goto done;
   }
   if (*len > IMAGE_MAX_BYTES) {
-    st = bs_error_set(err, BS_ERR_LIMIT, shown, line, 0, "image '%s' is larger than %d MB", src,
+    st = bs_error_set(err, BS_ERR_LIMIT, shown, at, 0, "%s is larger than %d MB", what,
                       IMAGE_MAX_BYTES / (1024 * 1024));
     goto done;
   }
-  const char *ext = NULL;
-  *type = bs_image_sniff((const unsigned char *)*data, *len, &ext);
-  if (!*type)
-    st = bs_error_set(err, BS_ERR_IMAGE, shown, line, 0,
-                      "image '%s' is not a PNG, JPEG, GIF, WebP or SVG file", src);
+  *type = bs_image_sniff((const unsigned char *)*data, *len, ext);
+  if (!*type) {
+    st = bs_error_set(err, BS_ERR_IMAGE, shown, at, 0,
+                      "%s is not a PNG, JPEG, GIF, WebP or SVG file", what);
+    goto done;
+  }
+  /* sizes from the header: a reading system and the PDF decode the whole image */
+  int w = 0, h = 0;
+  if (strcmp(*ext, "svg") && !bs_image_size((const unsigned char *)*data, *len, &w, &h)) {
+    st = bs_error_set(err, BS_ERR_IMAGE, shown, at, 0, "%s is not a readable %s file", what,
+                      !strcmp(*ext, "png")   ? "PNG"
+                      : !strcmp(*ext, "jpg") ? "JPEG"
+                      : !strcmp(*ext, "gif") ? "GIF"
+                                             : "WebP");
+    goto done;
+  }
+  if (w > BS_IMAGE_MAX_SIDE || h > BS_IMAGE_MAX_SIDE) {
+    st = bs_error_set(err, BS_ERR_LIMIT, shown, at, 0,
+                      "%s is %d x %d pixels; the limit is %d a side", what, w, h,
+                      BS_IMAGE_MAX_SIDE);
+    goto done;
+  }
+  if ((long long)w * h > BS_IMAGE_MAX_PIXELS)
+    st = bs_error_set(err, BS_ERR_LIMIT, shown, at, 0,
+                      "%s is %d x %d pixels; the limit is %d megapixels", what, w, h,
+                      BS_IMAGE_MAX_PIXELS >> 20);
 done:
   if (st != BS_OK) {
     free(*data);
     *data = NULL;
     *len = 0;
-    *type = NULL;
+    *type = *ext = NULL;
   }
-  free(dir);
-  free(joined);
+  return st;
+}
+
+bs_status bs_image_load(const char *src, const char *input, int line, char **data, size_t *len,
+                        const char **type, bs_error *err)
+{
+  char *real = NULL;
+  const char *ext;
+  *data = NULL;
+  *len = 0;
+  *type = NULL;
+  bs_status st = bs_image_resolve(src, input, line, false, &real, err);
+  if (st == BS_OK)
+    st = bs_image_read(real, src, input, line, false, data, len, type, &ext, err);
   free(real);
-  free(realdir);
   return st;
 }

@@ -124,9 +124,19 @@ const char *bs_image_sniff(const unsigned char *d, size_t n, const char **ext);
 /* Pixel size from a PNG IHDR, a JPEG SOF marker, a GIF header or a WebP VP8/VP8L/VP8X chunk;
  * false if not found (a damaged header) or zero. */
 bool bs_image_size(const unsigned char *d, size_t n, int *w, int *h);
-/* Resolves `src`, referenced from `input` at `line`, inside the input's folder (no URLs, no
- * absolute paths, no escapes through .. or links), reads it (at most 64 MB) and types it;
- * errors name the input and line. Caller frees *data. */
+/* Resolves `src`, referenced from `input` at `line`, to a real path (*real, caller frees):
+ * no URLs, and unless `cli` (a path the user gave, such as --cover) no absolute paths and no
+ * escape from the input's folder through .. or links. Errors name the input and line (or the
+ * path itself when `cli`). */
+bs_status bs_image_resolve(const char *src, const char *input, int line, bool cli, char **real,
+                           bs_error *err);
+/* Reads the resolved `real` (at most 64 MB), types it by its bytes (*type "image/png", *ext
+ * "png" …) and checks its declared size against the limits above; messages as for
+ * bs_image_resolve. Caller frees *data. */
+bs_status bs_image_read(const char *real, const char *src, const char *input, int line, bool cli,
+                        char **data, size_t *len, const char **type, const char **ext,
+                        bs_error *err);
+/* Both of the above, for an image in an article. */
 bs_status bs_image_load(const char *src, const char *input, int line, char **data, size_t *len,
                         const char **type, bs_error *err);
 

@@ -284,17 +284,17 @@ static void test_sniff(void **state)
 {
   (void)state;
   const char *ext;
-  assert_string_equal(bs_epub_sniff_image((const unsigned char *)"\x89PNG\r\n\x1a\n....", 12, &ext),
+  assert_string_equal(bs_image_sniff((const unsigned char *)"\x89PNG\r\n\x1a\n....", 12, &ext),
                       "image/png");
-  assert_string_equal(bs_epub_sniff_image((const unsigned char *)"\xFF\xD8\xFF\xE0", 4, &ext),
+  assert_string_equal(bs_image_sniff((const unsigned char *)"\xFF\xD8\xFF\xE0", 4, &ext),
                       "image/jpeg");
-  assert_string_equal(bs_epub_sniff_image((const unsigned char *)"GIF89a..", 8, &ext), "image/gif");
-  assert_string_equal(bs_epub_sniff_image((const unsigned char *)"RIFF....WEBPVP8 ", 16, &ext),
+  assert_string_equal(bs_image_sniff((const unsigned char *)"GIF89a..", 8, &ext), "image/gif");
+  assert_string_equal(bs_image_sniff((const unsigned char *)"RIFF....WEBPVP8 ", 16, &ext),
                       "image/webp");
   const char *svg = "<?xml version=\"1.0\"?>\n<!-- c -->\n<svg xmlns=\"http://www.w3.org/2000/svg\"/>";
-  assert_string_equal(bs_epub_sniff_image((const unsigned char *)svg, strlen(svg), &ext),
+  assert_string_equal(bs_image_sniff((const unsigned char *)svg, strlen(svg), &ext),
                       "image/svg+xml");
-  assert_null(bs_epub_sniff_image((const unsigned char *)"hello world", 11, &ext));
+  assert_null(bs_image_sniff((const unsigned char *)"hello world", 11, &ext));
 }
 
 /* ---- whole books ---- */
