@@ -223,11 +223,19 @@ bs_status bs_node_dump_json(const bs_node *root, FILE *out, bs_error *err)
     dump_meta(&b, root, 1);
     key(&b, 1, "chapters", &first);
     bs_buf_putc(&b, '[');
+    bool ok = true;
     for (const bs_node *c = bs_node_first_child(root); c; c = bs_node_next(c)) {
       if (c != bs_node_first_child(root))
         bs_buf_putc(&b, ',');
       indent(&b, 2);
       dump_document(&b, c, 2);
+      /* a chapter at a time: a 1,000-article book is ~30 MB of JSON */
+      ok = ok && fwrite(b.data, 1, b.len, out) == b.len;
+      bs_buf_clear(&b);
+    }
+    if (!ok) {
+      bs_buf_free(&b);
+      return bs_error_set(err, BS_ERR_IO, NULL, 0, 0, "write error");
     }
     indent(&b, 1);
     bs_buf_puts(&b, "]\n}\n");
