@@ -1,7 +1,8 @@
 #!/bin/sh
 # The corpus collection built with `bisheng build` (both PDF outputs): the manifest's parts
 # become part title pages without folio or running head; the contents and the outline nest
-# each part's chapters under it; the first page is the book's title page.
+# each part's chapters under it, with the page each chapter opens on; the first page is the
+# book's title page.
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 CORPUS=$(cd "${CORPUS:-../shared/corpus}" && pwd)
 [ -f "$CORPUS/collection.yaml" ] || exit 77
@@ -29,15 +30,30 @@ assert text(1).startswith("東亞散文試印本"), text(1)[:30]
 for title, page, kids in parts:
     # the part page holds its title and nothing else: no folio, no running head
     assert text(page) == title, (title, page, text(page))
-# the contents list the parts, each before its chapters
+# the contents list the parts, each before its chapters, and give each chapter the number of
+# the page it opens on (the page label of its outline entry's target: front matter is i, ii …)
 toc = "".join(text(p["pageposfrom1"]) for p in q["pages"] if p["label"].get("/S") == "/r")
+label = {p["pageposfrom1"]: p["label"] for p in q["pages"]}
 at = 0
-for title, page, kids in parts:
-    for t in [title] + kids:
-        k = toc.find("".join(t.split()), at)
+numbered = 0
+for o in outl:
+    for item in [o] + o["kids"]:
+        t = "".join(item["title"].split())
+        k = toc.find(t, at)
         assert k >= 0, ("contents lack", t)
+        k += len(t)
+        num = ""
+        while k < len(toc) and toc[k].isdigit():
+            num += toc[k]
+            k += 1
         at = k
-print("ok", len(parts), "parts")
+        if item is o:
+            continue  # a part's page has no folio
+        lab = label[item["destpageposfrom1"]]
+        assert num and lab.get("/S") == "/D" and int(num) == lab.get("/St"), (t, num, lab)
+        numbered += 1
+assert numbered == 10, numbered
+print("ok", len(parts), "parts,", numbered, "chapter page numbers")
 PY
 done
 exit $bad
