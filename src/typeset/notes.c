@@ -147,14 +147,8 @@ void bs_ts_note_span(bs_ts_ruby_list *l, size_t start, size_t end, int id)
 void bs_ts_note_shape(bs_ts_ctx *c, bs_ts_para *p, bs_ts_ruby *r)
 {
   (void)c;
-  size_t b0 = 0;
-  while (b0 < p->nbox && p->box[b0].start < r->start)
-    b0++;
-  size_t b1 = b0;
-  while (b1 < p->nbox && p->box[b1].start < r->end)
-    b1++;
-  r->b0 = b0;
-  r->b1 = b1;
+  bs_ts_span_boxes(p, r);
+  size_t b0 = r->b0, b1 = r->b1;
   for (size_t k = b0; k < b1; k++) {
     bs_ts_box *b = &p->box[k];
     b->can_halve = false;

@@ -23,6 +23,18 @@ bs_ts_ruby *bs_ts_span_push(bs_ts_ruby_list *l, size_t start, size_t end)
   return r;
 }
 
+void bs_ts_span_boxes(const bs_ts_para *p, bs_ts_ruby *r)
+{
+  size_t b0 = 0;
+  while (b0 < p->nbox && p->box[b0].start < r->start)
+    b0++;
+  size_t b1 = b0;
+  while (b1 < p->nbox && p->box[b1].start < r->end)
+    b1++;
+  r->b0 = b0;
+  r->b1 = b1;
+}
+
 void bs_ts_ruby_add(bs_ts_ruby_list *l, size_t start, size_t end, const char *ann)
 {
   if (!ann || !*ann || end <= start)
@@ -98,14 +110,8 @@ void bs_ts_ruby_shape(bs_ts_ctx *c, bs_ts_para *p)
       continue;
     }
     r->id = ++c->ruby_counter;
-    size_t b0 = 0;
-    while (b0 < p->nbox && p->box[b0].start < r->start)
-      b0++;
-    size_t b1 = b0;
-    while (b1 < p->nbox && p->box[b1].start < r->end)
-      b1++;
-    r->b0 = b0;
-    r->b1 = b1;
+    bs_ts_span_boxes(p, r);
+    size_t b0 = r->b0, b1 = r->b1;
     if (b0 == b1)
       continue;
     double base = 0;

@@ -461,6 +461,8 @@ typedef struct bs_ts_ruby_list {
 /* Records a ruby over text bytes [start, end) while a paragraph is collected. */
 /* Appends a zeroed span over paragraph bytes [start, end) (ruby.c; notes.c uses it too). */
 bs_ts_ruby *bs_ts_span_push(bs_ts_ruby_list *l, size_t start, size_t end);
+/* The boxes [r->b0, r->b1) of paragraph `p` that the span's bytes fall in. */
+void bs_ts_span_boxes(const bs_ts_para *p, bs_ts_ruby *r);
 void bs_ts_ruby_add(bs_ts_ruby_list *l, size_t start, size_t end, const char *ann);
 /* Moves the rubies inside bytes [a, b) of the collected text into `p` (offsets from a). */
 void bs_ts_ruby_take(bs_ts_ruby_list *l, bs_ts_para *p, size_t a, size_t b);
