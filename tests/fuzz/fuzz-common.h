@@ -78,4 +78,30 @@ static inline int fuzz_reader(const uint8_t *data, size_t size, bs_format format
   return 0;
 }
 
+/* A pipeline target's input: cut at `max` bytes (so each run stays fast) and read with the
+ * reader the option byte's low bits pick (text, Markdown, HTML, sniffed), as if it lay in
+ * FUZZ_DIR; NULL to skip. `out` (size 64) gets the temporary output's name, removed. */
+static inline bs_node *fuzz_pipeline_read(const uint8_t *data, size_t size, size_t max,
+                                          const char *ext, char *out)
+{
+  static const bs_format formats[] = {BS_FORMAT_TEXT, BS_FORMAT_MARKDOWN, BS_FORMAT_HTML,
+                                      BS_FORMAT_AUTO};
+  fuzz_dir();
+  snprintf(out, 64, "/tmp/bisheng-fuzz-%ld.%s", (long)getpid(), ext);
+  unlink(out);
+  if (size < 1 || size > max)
+    return NULL;
+  return fuzz_read(data, size, formats[data[0] & 3], FUZZ_DIR "/in");
+}
+
+/* A writer's outcome: success leaves a non-empty file, failure leaves none and says why. */
+static inline void fuzz_check_output(const char *out, bs_status st, const bs_error *err)
+{
+  struct stat sb;
+  bool exists = stat(out, &sb) == 0;
+  if (st == BS_OK ? !exists || sb.st_size == 0 : exists || !err->message[0])
+    abort();
+  unlink(out);
+}
+
 #endif

@@ -9,16 +9,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  static const bs_format formats[] = {BS_FORMAT_TEXT, BS_FORMAT_MARKDOWN, BS_FORMAT_HTML,
-                                      BS_FORMAT_AUTO};
-  static char out[64];
-  if (!out[0]) {
-    fuzz_dir();
-    snprintf(out, sizeof out, "/tmp/bisheng-fuzz-%ld.pdf", (long)getpid());
-  }
-  if (size < 1 || size > 4 * 1024)
-    return 0;
-  bs_node *doc = fuzz_read(data, size, formats[data[0] & 3], FUZZ_DIR "/in");
+  char out[64];
+  bs_node *doc = fuzz_pipeline_read(data, size, 4 * 1024, "pdf", out);
   if (!doc)
     return 0;
   bs_typeset_options to;
@@ -31,13 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   to.source_date = 0;
   bs_error err;
   bs_error_clear(&err);
-  unlink(out);
-  bs_status st = bs_pdf_write(doc, &to, out, &err);
-  struct stat sb;
-  bool exists = stat(out, &sb) == 0;
-  if (st == BS_OK ? !exists || sb.st_size == 0 : exists || !err.message[0])
-    abort(); /* success leaves a file; failure leaves none and says why */
-  unlink(out);
+  fuzz_check_output(out, bs_pdf_write(doc, &to, out, &err), &err);
   bs_node_free(doc);
   return 0;
 }
