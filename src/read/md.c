@@ -563,6 +563,20 @@ static frame *split_target(mdctx *c)
   return NULL;
 }
 
+/* A block-level raw tag inside a paragraph ends it: later text goes to a new paragraph after
+ * it (when the current one has content). */
+static void split_paragraph(mdctx *c)
+{
+  frame *f = split_target(c);
+  if (!f || !bs_node_first_child(f->bs))
+    return;
+  bs_node *p2 = bs_node_new(BS_NODE_PARAGRAPH);
+  if (bs_node_insert_after(f->bs, p2))
+    f->bs = p2;
+  else
+    bs_node_free(p2);
+}
+
 /* Puts `block` after the current paragraph piece and starts a new piece after it. */
 static bool split_with(mdctx *c, bs_node *block)
 {
@@ -705,16 +719,8 @@ static void handle_tag(mdctx *c, const tag *t, int line, bool in_block)
     return;
   if (t->close) {
     close_raw(c, nm);
-    if (in_block && block_tag(nm)) {
-      frame *f = split_target(c);
-      if (f && bs_node_first_child(f->bs)) {
-        bs_node *p2 = bs_node_new(BS_NODE_PARAGRAPH);
-        if (bs_node_insert_after(f->bs, p2))
-          f->bs = p2;
-        else
-          bs_node_free(p2);
-      }
-    }
+    if (in_block && block_tag(nm))
+      split_paragraph(c);
     return;
   }
   if (!strcmp(nm, "br")) {
@@ -766,14 +772,7 @@ static void handle_tag(mdctx *c, const tag *t, int line, bool in_block)
       if (!strcmp(nm, voids[i]))
         return;
     if (in_block && block_tag(nm)) {
-      frame *sf = split_target(c);
-      if (sf && bs_node_first_child(sf->bs)) {
-        bs_node *p2 = bs_node_new(BS_NODE_PARAGRAPH);
-        if (bs_node_insert_after(sf->bs, p2))
-          sf->bs = p2;
-        else
-          bs_node_free(p2);
-      }
+      split_paragraph(c);
       return;
     }
     f = push(c, NULL, NULL);
