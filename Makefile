@@ -10,14 +10,44 @@ SHARED ?= ../shared
 CORPUS ?= $(SHARED)/corpus
 
 # Debian packages the project needs: libraries, fonts, tools used by tests and the demo.
-DEBS := build-essential pkg-config clang \
-        libzip-dev libxml2-dev libcairo2-dev libharfbuzz-dev \
-        libfontconfig-dev libfreetype-dev libicu-dev libyaml-dev \
-        libcmark-gfm-dev libcmark-gfm-extensions-dev zlib1g-dev \
-        fonts-noto-cjk libcmocka-dev \
-        poppler-utils mupdf-tools qpdf epubcheck python3 libxml2-utils unzip zip
-PKGS := libxml-2.0 cairo harfbuzz harfbuzz-subset fontconfig \
-        freetype2 icu-uc icu-i18n yaml-0.1 libcmark-gfm zlib
+# One a line, sorted, so that additions merge cleanly.
+DEBS := \
+        build-essential \
+        clang \
+        epubcheck \
+        fonts-noto-cjk \
+        libcairo2-dev \
+        libcmark-gfm-dev \
+        libcmark-gfm-extensions-dev \
+        libcmocka-dev \
+        libfontconfig-dev \
+        libfreetype-dev \
+        libharfbuzz-dev \
+        libicu-dev \
+        libxml2-dev \
+        libxml2-utils \
+        libyaml-dev \
+        libzip-dev \
+        mupdf-tools \
+        pkg-config \
+        poppler-utils \
+        python3 \
+        qpdf \
+        unzip \
+        zip \
+        zlib1g-dev
+PKGS := \
+        cairo \
+        fontconfig \
+        freetype2 \
+        harfbuzz \
+        harfbuzz-subset \
+        icu-i18n \
+        icu-uc \
+        libcmark-gfm \
+        libxml-2.0 \
+        yaml-0.1 \
+        zlib
 # The unit tests also read EPUBs back with libzip (the writer has its own streaming container).
 TEST_PKGS := cmocka libzip
 
