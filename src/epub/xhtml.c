@@ -126,8 +126,6 @@ static void page_render(xmlDocPtr doc, bs_buf *out)
   bs_epub_xml_dump(doc, 0, out);
 }
 
-static void free_doc(void *doc) { xmlFreeDoc(doc); }
-
 static bool lang_is(const char *lang, const char *p)
 {
   size_t n = strlen(p);
@@ -183,17 +181,17 @@ static void note_bold(bs_epub *e, xmlNodePtr n, const char *lang, bs_epub_varian
   }
 }
 
-/* Adds the page to the book: serialised here, freed, deflated and written by the writer's
- * helper thread. With --embed-fonts its characters go into the font subsets first. */
-static void page_add(page *p, const char *href, const char *id, bool spine)
+/* The page's bytes into e->page, its tree freed. With --embed-fonts' first pass its
+ * characters go into the font subsets. */
+static void page_add(page *p)
 {
   bs_epub *e = p->e;
-  if (e->opts->embed_fonts)
+  if (e->note_fonts)
     note_bold(e, (xmlNodePtr)p->doc, p->lang, BS_EPUB_SERIF);
   page_render(p->doc, &e->page);
-  if (e->opts->embed_fonts)
+  if (e->note_fonts)
     bs_epub_fonts_note(e, p->lang, e->page.data, e->page.len);
-  bs_epub_add_page(e, href, id, p->doc, free_doc, spine);
+  xmlFreeDoc(p->doc);
   p->doc = NULL;
 }
 
@@ -451,21 +449,9 @@ static bs_status figure(chap *c, xmlNodePtr parent, const bs_node *n, bs_error *
   const char *src = bs_node_get_src(n);
   const char *cap = bs_node_get_caption(n);
   const char *credit = bs_node_get_credit(n);
-  size_t entry = BS_EPUB_NO_ENTRY;
-  if (src && *src) {
-    bs_error ierr;
-    bs_error_clear(&ierr);
-    bs_status st = bs_epub_image(c->e, src, bs_node_get_input(n), bs_node_get_pos(n).line,
-                                 false, &entry, &ierr);
-    if (st != BS_OK) {
-      if (!c->e->opts->keep_going) {
-        if (err)
-          *err = ierr;
-        return st;
-      }
-      bs_epub_warn(c->e, ierr.code, ierr.path, ierr.line, "%s", ierr.message);
-    }
-  }
+  /* planned before the chapters (epub.c), where a bad image was reported */
+  size_t entry = src && *src ? bs_epub_image_find(c->e, src, bs_node_get_input(n))
+                             : BS_EPUB_NO_ENTRY;
   xmlNodePtr capbox;
   if (entry != BS_EPUB_NO_ENTRY) {
     xmlNodePtr fig = elem(parent, "figure", NULL);
@@ -774,11 +760,7 @@ bs_status bs_epub_chapter(bs_epub *e, const bs_node *doc, int number, bs_error *
   }
   bs_status st = body(&c, sec, err);
   if (st == BS_OK) {
-    char id[32];
-    snprintf(id, sizeof id, "c%04d", number);
-    page_add(&c.p, c.href, id, true);
-    if (!e->first_chapter)
-      e->first_chapter = bs_xstrdup(c.href);
+    page_add(&c.p);
   } else {
     xmlFreeDoc(c.p.doc);
   }
@@ -804,7 +786,7 @@ void bs_epub_book_titlepage(bs_epub *e, const bs_node *book)
   xmlNodePtr sec = elem(c.p.body, "section", "titlepage book-title");
   xmlNewNsProp(sec, c.p.ops, BAD_CAST "type", BAD_CAST "titlepage");
   title_block(&c, sec, book, true);
-  page_add(&c.p, "text/titlepage.xhtml", "titlepage", true);
+  page_add(&c.p);
 }
 
 void bs_epub_cover_page(bs_epub *e)
@@ -819,7 +801,7 @@ void bs_epub_cover_page(bs_epub *e)
   xmlNewProp(img, BAD_CAST "src", BAD_CAST h.data);
   xmlNewProp(img, BAD_CAST "alt", BAD_CAST "Cover");
   bs_buf_free(&h);
-  page_add(&p, "text/cover.xhtml", "cover", true);
+  page_add(&p);
 }
 
 /* ---- navigation document ---- */
@@ -931,7 +913,7 @@ void bs_epub_nav(bs_epub *e, const char *title)
   w_start(w, "h1");
   xmlTextWriterWriteString(w, BAD_CAST toc_word(e->book_lang));
   w_end(w);
-  if (e->opts->embed_fonts) {
+  if (e->note_fonts) {
     const char *l = e->book_lang, *word = toc_word(l);
     bool sans = lang_is(l, "zh-Hant") || lang_is(l, "zh-Hans") || lang_is(l, "ja");
     bs_epub_fonts_note_variant(e, l, sans ? BS_EPUB_SANS_BOLD : BS_EPUB_SERIF_BOLD, word,
@@ -975,6 +957,6 @@ void bs_epub_nav(bs_epub *e, const char *title)
   xmlTextWriterWriteString(w, BAD_CAST "\n");
   w_end(w); /* html */
   bs_epub_writer_end(w, &e->page);
-  if (e->opts->embed_fonts)
+  if (e->note_fonts)
     bs_epub_fonts_note(e, e->book_lang, e->page.data, e->page.len);
 }
