@@ -13,6 +13,7 @@ CORPUS ?= $(SHARED)/corpus
 # One a line, sorted, so that additions merge cleanly.
 DEBS := \
         build-essential \
+        chromium \
         clang \
         epubcheck \
         fonts-noto-cjk \
@@ -29,6 +30,7 @@ DEBS := \
         libyaml-dev \
         libzip-dev \
         mupdf-tools \
+        nodejs \
         pkg-config \
         poppler-utils \
         python3 \
@@ -80,21 +82,39 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps demo check test install uninstall bench bench-peers fuzz golden-update generate format clean
+.PHONY: all deps ace demo check test install uninstall bench bench-peers fuzz golden-update generate format clean
 all: $(BIN)
 
 deps:
 	@missing=""; for p in $(DEBS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
-	if [ -z "$$missing" ]; then exit 0; fi; \
-	if [ "$$(id -u)" = 0 ]; then \
-	  echo "installing:$$missing"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing) >/dev/null || exit 1; \
-	else \
-	  echo "bisheng needs these Debian packages; run:"; \
-	  echo "  sudo apt-get install$$missing"; exit 1; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing) >/dev/null || exit 1; \
+	  else \
+	    echo "bisheng needs these Debian packages; run:"; \
+	    echo "  sudo apt-get install$$missing"; exit 1; \
+	  fi; \
 	fi
+	@$(MAKE) --no-print-directory ace
+
+# DAISY Ace, the EPUB accessibility checker make check runs (tests/ace-check.js), from npm at
+# the versions tests/ace/package-lock.json pins, into build/ace (shared by the build variants).
+# Puppeteer drives Debian's chromium (DEBS) instead of downloading a browser; no install
+# scripts run. Debian's nodejs has no npm of its own: it is installed when missing.
+ACE_DIR := build/ace
+ACE_STAMP := $(ACE_DIR)/node_modules/.bin/ace-cli
+ace: $(ACE_STAMP)
+$(ACE_STAMP): tests/ace/package.json tests/ace/package-lock.json
+	@command -v npm > /dev/null || { [ "$$(id -u)" = 0 ] && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm > /dev/null; } || \
+	  { echo "DAISY Ace needs npm; run: sudo apt-get install npm"; exit 1; }
+	@mkdir -p $(ACE_DIR)
+	cp tests/ace/package.json tests/ace/package-lock.json $(ACE_DIR)/
+	cd $(ACE_DIR) && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -126,7 +146,8 @@ demo: deps
 
 check: deps
 	@$(MAKE) --no-print-directory all tests-build
-	@BUILD=$(BUILD) BIN=$(BIN) CORPUS=$(CORPUS) SANITIZE=$(SANITIZE) VALGRIND=$(VALGRIND) sh tests/run-tests.sh
+	@BUILD=$(BUILD) BIN=$(BIN) CORPUS=$(CORPUS) SANITIZE=$(SANITIZE) VALGRIND=$(VALGRIND) \
+	  ACE_DIR=$(ACE_DIR) sh tests/run-tests.sh
 
 .PHONY: tests-build
 tests-build: $(UNIT_BIN) $(REPLAY_BIN)

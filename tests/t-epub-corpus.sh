@@ -1,6 +1,9 @@
 #!/bin/sh
-# epubcheck on the EPUB the command line makes of every corpus article the readers can read,
-# horizontal and vertical, and of a collection of all of them; any error or warning fails.
+# epubcheck and DAISY Ace on the EPUB the command line makes of every corpus article the
+# readers can read, horizontal and vertical, of a collection of all of them in both
+# directions with and without embedded fonts, and of the corpus's collection.yaml (parts, a
+# cover, mixed directions) built by `bisheng build`; any epubcheck error or warning and any Ace
+# violation fails.
 # Articles whose reader has not landed yet are skipped (t-epub-epubcheck.sh covers them).
 BIN=${BIN:-build/cc/bisheng}
 CORPUS=${CORPUS:-../shared/corpus}
@@ -26,5 +29,14 @@ for f in "$@"; do
 done
 "$BIN" -q "$@" -o "$tmp/collection-horizontal.epub" || { echo "FAIL: collection"; fail=1; }
 "$BIN" -q "$@" --direction vertical -o "$tmp/collection-vertical.epub" || { echo "FAIL: collection vertical"; fail=1; }
+"$BIN" -q "$@" --embed-fonts -o "$tmp/collection-fonts.epub" || { echo "FAIL: collection with fonts"; fail=1; }
+"$BIN" -q "$@" --direction vertical --embed-fonts -o "$tmp/collection-vertical-fonts.epub" ||
+  { echo "FAIL: collection vertical with fonts"; fail=1; }
+if [ -f "$CORPUS/collection.yaml" ]; then
+  cp -r "$CORPUS" "$tmp/c"
+  (cd "$tmp/c" && "$BIN" build -q --only epub collection.yaml) &&
+    cp "$tmp/c/out/collection.epub" "$tmp/manifest-collection.epub" ||
+    { echo "FAIL: bisheng build collection.yaml"; fail=1; }
+fi
 [ $fail = 0 ] || exit 1
 check_all "$tmp"/*.epub

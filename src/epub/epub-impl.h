@@ -91,6 +91,9 @@ struct bs_epub {
   char *first_chapter;      /* href of the first chapter, for landmarks */
   bool use_fonts_css;       /* --embed-fonts: css/fonts.css is linked */
   void *cps[BS_EPUB_FACES]; /* hb_set_t of the code points per CJK face (fonts.c) */
+  /* what the pages hold, for the accessibility metadata (set as they are made) */
+  size_t nfigures, nfigures_alt; /* images shown, and those with a text alternative */
+  bool has_ruby, has_notes, has_tables;
   bool note_fonts;          /* --embed-fonts' first pass: pages note their characters */
   bool quiet;               /* the second pass: its warnings were given by the first */
   bs_epub_part **parts;     /* the container's files in order (container.c) */

@@ -351,6 +351,60 @@ static void ncx_doc(bs_epub *e, const char *id, const char *title)
   bs_epub_writer_end(w, &e->page);
 }
 
+static void prop_meta(xmlTextWriterPtr w, const char *property, const char *value)
+{
+  start(w, "meta");
+  attr(w, "property", property);
+  xmlTextWriterWriteString(w, BAD_CAST value);
+  end(w);
+}
+
+/* EPUB Accessibility 1.1's discovery metadata (schema.org), from what the pages hold: they
+ * are all made by now (the package document is the container's last file). */
+static void a11y_meta(bs_epub *e, xmlTextWriterPtr w)
+{
+  bool images = e->nfigures > 0 || e->cover_entry != BS_EPUB_NO_ENTRY;
+  bool all_alt = e->nfigures_alt == e->nfigures;
+  prop_meta(w, "schema:accessMode", "textual");
+  if (images)
+    prop_meta(w, "schema:accessMode", "visual");
+  /* text alone carries the book unless an image has no text alternative */
+  prop_meta(w, "schema:accessModeSufficient", all_alt ? "textual" : "textual,visual");
+  if (images && !all_alt)
+    prop_meta(w, "schema:accessModeSufficient", "visual");
+  static const char *const always[] = {"structuralNavigation", "tableOfContents", "readingOrder",
+                                       "displayTransformability"};
+  for (size_t i = 0; i < sizeof always / sizeof always[0]; i++)
+    prop_meta(w, "schema:accessibilityFeature", always[i]);
+  if (e->nfigures && all_alt)
+    prop_meta(w, "schema:accessibilityFeature", "alternativeText");
+  if (e->has_ruby)
+    prop_meta(w, "schema:accessibilityFeature", "rubyAnnotations");
+  prop_meta(w, "schema:accessibilityHazard", "none");
+  bs_buf sum = BS_BUF_INIT;
+  size_t chapters = 0;
+  for (size_t i = 0; i < e->ntoc; i++)
+    chapters += e->toc[i].depth == 0;
+  bs_buf_printf(&sum,
+                "A reflowable text in reading order (%s) with a table of contents of its %zu "
+                "chapter%s and their headings, navigable by heading level",
+                e->book_vertical ? "vertical, read right to left" : "horizontal", chapters,
+                chapters == 1 ? "" : "s");
+  if (e->has_notes)
+    bs_buf_puts(&sum, "; footnotes linked both ways");
+  if (e->has_ruby)
+    bs_buf_puts(&sum, "; ruby annotations for readings");
+  if (e->nfigures)
+    bs_buf_printf(&sum, "; %zu image%s, %s", e->nfigures, e->nfigures == 1 ? "" : "s",
+                  all_alt ? "each described by a text alternative"
+                          : "not all described by a text alternative");
+  if (e->has_tables)
+    bs_buf_puts(&sum, "; tables with header cells");
+  bs_buf_puts(&sum, ". No page list (the book has no print page numbers). No hazards.");
+  prop_meta(w, "schema:accessibilitySummary", sum.data);
+  bs_buf_free(&sum);
+}
+
 static void package_doc(bs_epub *e, const char *id, const char *title, time_t modified)
 {
   const bs_node *root = e->root;
@@ -445,6 +499,7 @@ static void package_doc(bs_epub *e, const char *id, const char *title, time_t mo
     attr(w, "content", "vertical-rl");
     end(w);
   }
+  a11y_meta(e, w);
   end(w);
 
   start(w, "manifest");
@@ -664,6 +719,7 @@ static bs_status plan_fonts(bs_epub *e, bs_error *err)
   }
   e->ntoc = 0;
   e->prog.done = 0;
+  e->nfigures = e->nfigures_alt = 0; /* counted again as the container's pass makes them */
   e->note_fonts = false;
   bs_epub_fonts_pack(e);
   e->quiet = true;

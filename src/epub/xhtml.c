@@ -233,6 +233,8 @@ typedef struct chap {
   bool *fn_done;        /* the definition already carries its id */
   int *fn_ref;          /* the first reference's number, for the way back */
   int nref, nheading;
+  int hmin;             /* the smallest heading level in the chapter (maps to h2 or h1) */
+  int hlast;            /* the last heading's output level: no level is skipped going down */
   bs_epub_quotes q;
   bs_epub_quotes *qp;   /* the active V3 plan, or NULL */
   int in_link;          /* inside <a>: no nested links */
@@ -461,8 +463,12 @@ static bs_status figure(chap *c, xmlNodePtr parent, const bs_node *n, bs_error *
     bs_buf_printf(&h, "../%s", c->e->entries[entry].href);
     xmlNewProp(img, BAD_CAST "src", BAD_CAST h.data);
     bs_buf_free(&h);
+    /* the text alternative: the caption, which the readers take from the source's alt when
+     * there is no caption (an image without either was warned about when planned) */
     char *alt = bs_epub_clean(c->e, cap ? cap : "", cap ? strlen(cap) : 0, n);
     xmlNewProp(img, BAD_CAST "alt", BAD_CAST alt);
+    c->e->nfigures++;
+    c->e->nfigures_alt += *alt != '\0';
     free(alt);
     if (!(cap && *cap) && !(credit && *credit))
       return BS_OK;
@@ -540,7 +546,15 @@ static bs_status body(chap *c, xmlNodePtr root, bs_error *err)
       begin_quotes(c, n);
       break;
     case BS_NODE_HEADING: {
-      int level = bs_node_get_heading_level(n) + c->bump;
+      /* the chapter's top heading level goes right under the title (Aozora's 中見出し
+       * are level 2 with no level 1), and a deeper heading goes one level down at most:
+       * assistive technology navigates by these levels (no h1 -> h3) */
+      int level = bs_node_get_heading_level(n) - c->hmin + 1 + c->bump;
+      if (level > c->hlast + 1)
+        level = c->hlast + 1;
+      if (level < 1)
+        level = 1;
+      c->hlast = level;
       char name[4] = {'h', (char)('0' + (level > 6 ? 6 : level)), 0, 0};
       x = elem(cur, name, NULL);
       char id[32];
@@ -584,7 +598,10 @@ static bs_status body(chap *c, xmlNodePtr root, bs_error *err)
       if ((st = figure(c, cur, n, err)) != BS_OK)
         goto done;
       break;
-    case BS_NODE_TABLE: x = elem(cur, "table", NULL); break;
+    case BS_NODE_TABLE:
+      x = elem(cur, "table", NULL);
+      e->has_tables = true;
+      break;
     case BS_NODE_TABLE_ROW: x = elem(cur, "tr", NULL); break;
     case BS_NODE_TABLE_CELL: {
       static const char *align[] = {NULL, "align-left", "align-center", "align-right"};
@@ -597,6 +614,8 @@ static bs_status body(chap *c, xmlNodePtr root, bs_error *err)
     case BS_NODE_FOOTNOTE_DEF: {
       x = elem(cur, "aside", "footnote");
       xmlNewNsProp(x, c->p.ops, BAD_CAST "type", BAD_CAST "footnote");
+      xmlNewProp(x, BAD_CAST "role", BAD_CAST "doc-footnote");
+      e->has_notes = true;
       long k = find_fn(c, bs_node_get_label(n));
       if (k >= 0 && !c->fn_done[k]) {
         c->fn_done[k] = true;
@@ -629,7 +648,10 @@ static bs_status body(chap *c, xmlNodePtr root, bs_error *err)
     case BS_NODE_SUPERSCRIPT: x = elem(cur, "sup", NULL); break;
     case BS_NODE_SUBSCRIPT: x = elem(cur, "sub", NULL); break;
     case BS_NODE_SPAN: x = elem(cur, "span", NULL); break;
-    case BS_NODE_RUBY: x = elem(cur, "ruby", NULL); break;
+    case BS_NODE_RUBY:
+      x = elem(cur, "ruby", NULL);
+      e->has_ruby = true;
+      break;
     case BS_NODE_LINK: {
       const char *href = bs_node_get_href(n);
       if (safe_href(href) && !c->in_link) {
@@ -668,6 +690,7 @@ static bs_status body(chap *c, xmlNodePtr root, bs_error *err)
       }
       xmlNodePtr a = elem(cur, "a", "noteref");
       xmlNewNsProp(a, c->p.ops, BAD_CAST "type", BAD_CAST "noteref");
+      xmlNewProp(a, BAD_CAST "role", BAD_CAST "doc-noteref");
       char buf[40];
       snprintf(buf, sizeof buf, "#fn%ld", k + 1);
       xmlNewProp(a, BAD_CAST "href", BAD_CAST buf);
@@ -732,8 +755,13 @@ bs_status bs_epub_chapter(bs_epub *e, const bs_node *doc, int number, bs_error *
   bs_iter *it = bs_iter_new((bs_node *)doc);
   bs_event ev;
   size_t cap = 0;
+  c.hmin = 6;
+  c.hlast = c.bump;
   while ((ev = bs_iter_next(it)) != BS_EVENT_DONE) {
     bs_node *n = bs_iter_get_node(it);
+    if (ev == BS_EVENT_ENTER && bs_node_get_type(n) == BS_NODE_HEADING &&
+        bs_node_get_heading_level(n) < c.hmin)
+      c.hmin = bs_node_get_heading_level(n);
     if (ev == BS_EVENT_ENTER && bs_node_get_type(n) == BS_NODE_FOOTNOTE_DEF &&
         bs_node_get_label(n) && find_fn(&c, bs_node_get_label(n)) < 0) {
       if (c.nfn == cap) {
@@ -753,6 +781,7 @@ bs_status bs_epub_chapter(bs_epub *e, const bs_node *doc, int number, bs_error *
   page_new(e, &c.p, label, lang, c.vertical ? 2 : 1, "../");
   xmlNodePtr sec = elem(c.p.body, "section", "chapter");
   xmlNewNsProp(sec, c.p.ops, BAD_CAST "type", BAD_CAST "chapter");
+  xmlNewProp(sec, BAD_CAST "role", BAD_CAST "doc-chapter"); /* DPUB-ARIA: what epub:type says */
   if (has_title || bs_node_get_meta_count(doc, BS_META_AUTHORS) ||
       bs_node_get_meta(doc, BS_META_SUBTITLE)) {
     xmlNodePtr head = elem(sec, "header", "titlepage chapter-head");
@@ -909,6 +938,7 @@ void bs_epub_nav(bs_epub *e, const char *title)
 
   w_start(w, "nav");
   w_attr(w, "epub:type", "toc");
+  w_attr(w, "role", "doc-toc");
   w_attr(w, "id", "toc");
   w_start(w, "h1");
   xmlTextWriterWriteString(w, BAD_CAST toc_word(e->book_lang));
