@@ -6,6 +6,7 @@
 # violation fails.
 # Articles whose reader has not landed yet are skipped (t-epub-epubcheck.sh covers them).
 BIN=${BIN:-build/cc/bisheng}
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 CORPUS=${CORPUS:-../shared/corpus}
 . tests/epub-lib.sh
 epubcheck_cmd || { echo "epubcheck not available"; exit 77; }
