@@ -71,6 +71,9 @@ typedef struct bs_epub_img {
 
 /* Faces for --embed-fonts: five CJK languages times Serif Regular, Serif Bold, Sans Bold. */
 enum { BS_EPUB_NO_ENTRY = (size_t)-1, BS_EPUB_FACES = 15 };
+/* Pixels on a cover's long side below which it is warned about: reading systems scale a cover
+ * to the screen, and 600 pixels is already soft on a phone (stores ask for 1,400 or more). */
+enum { BS_EPUB_COVER_MIN = 600 };
 typedef enum { BS_EPUB_SERIF = 0, BS_EPUB_SERIF_BOLD = 1, BS_EPUB_SANS_BOLD = 2 } bs_epub_variant;
 
 struct bs_epub {
@@ -94,6 +97,10 @@ struct bs_epub {
   /* what the pages hold, for the accessibility metadata (set as they are made) */
   size_t nfigures, nfigures_alt; /* images shown, and those with a text alternative */
   bool has_ruby, has_notes, has_tables;
+  bool nav_in_spine;        /* a book: nav.xhtml is also its contents page */
+  bool cover_pending;       /* the image being planned is the cover */
+  bool in_part;             /* chapters nest under the last part's toc line */
+  size_t nparts_seen;       /* part dividers among the chapters */
   bool note_fonts;          /* --embed-fonts' first pass: pages note their characters */
   bool quiet;               /* the second pass: its warnings were given by the first */
   bs_epub_part **parts;     /* the container's files in order (container.c) */

@@ -382,9 +382,7 @@ static void a11y_meta(bs_epub *e, xmlTextWriterPtr w)
     prop_meta(w, "schema:accessibilityFeature", "rubyAnnotations");
   prop_meta(w, "schema:accessibilityHazard", "none");
   bs_buf sum = BS_BUF_INIT;
-  size_t chapters = 0;
-  for (size_t i = 0; i < e->ntoc; i++)
-    chapters += e->toc[i].depth == 0;
+  size_t chapters = (size_t)e->prog.total - e->nparts_seen;
   bs_buf_printf(&sum,
                 "A reflowable text in reading order (%s) with a table of contents of its %zu "
                 "chapter%s and their headings, navigable by heading level",
@@ -531,8 +529,17 @@ static void package_doc(bs_epub *e, const char *id, const char *title, time_t mo
   attr(w, "toc", "ncx");
   if (e->book_vertical)
     attr(w, "page-progression-direction", "rtl");
+  bool nav_done = !e->nav_in_spine;
   for (size_t i = 0; i < e->nentries; i++)
     if (e->entries[i].spine) {
+      /* a book's contents page, for reading systems that show no nav of their own: after
+       * the cover and title page, before the first chapter */
+      if (!nav_done && e->first_chapter && !strcmp(e->entries[i].href, e->first_chapter)) {
+        start(w, "itemref");
+        attr(w, "idref", "nav");
+        end(w);
+        nav_done = true;
+      }
       start(w, "itemref");
       attr(w, "idref", e->entries[i].id);
       end(w);
@@ -719,6 +726,8 @@ static bs_status plan_fonts(bs_epub *e, bs_error *err)
   }
   e->ntoc = 0;
   e->prog.done = 0;
+  e->in_part = false;
+  e->nparts_seen = 0;
   e->nfigures = e->nfigures_alt = 0; /* counted again as the container's pass makes them */
   e->note_fonts = false;
   bs_epub_fonts_pack(e);
@@ -830,7 +839,9 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
     size_t entry;
     bs_error ierr;
     bs_error_clear(&ierr);
+    e.cover_pending = true;
     st = bs_epub_image(&e, cover, bs_node_get_input(root), 0, cover_cli, &entry, &ierr);
+    e.cover_pending = false;
     if (st != BS_OK) {
       if (!opts->keep_going) {
         if (err)
@@ -872,6 +883,7 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
       e.first_chapter = bs_xstrdup(href);
   }
   e.prog.total = number;
+  e.nav_in_spine = book;
   /* the images the chapters show, planned after them (their warnings given here, once) */
   if ((st = plan_images(&e, first, book, err)) != BS_OK)
     goto done;

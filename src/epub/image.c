@@ -86,6 +86,17 @@ bs_status bs_epub_image(bs_epub *e, const char *src, const char *input, int line
   bs_buf_printf(&href, "images/img%04zu.%s", n, ext);
   bs_buf_printf(&id, "img%04zu", n);
   bool svg = !strcmp(ext, "svg");
+  int w = 0, h = 0;
+  /* a cover this small is blown up by reading systems into a blur (stores ask for 1,400
+   * pixels or more on the long side) */
+  if (e->cover_pending) {
+    if (!svg && bs_image_size((const unsigned char *)data, len, &w, &h) &&
+        (w > h ? w : h) < BS_EPUB_COVER_MIN)
+      bs_epub_warn(e, BS_OK, from_cli ? src : input, line,
+                   "cover image '%s' is only %dx%d pixels; reading systems will show it blurred "
+                   "(%d or more on the long side looks sharp)",
+                   src, w, h, BS_EPUB_COVER_MIN);
+  }
   *entry = bs_epub_add_made(e, href.data, id.data, type, false, svg, bs_epub_make_image, real, 0);
   bs_buf_free(&href);
   bs_buf_free(&id);

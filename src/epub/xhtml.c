@@ -235,6 +235,7 @@ typedef struct chap {
   int nref, nheading;
   int hmin;             /* the smallest heading level in the chapter (maps to h2 or h1) */
   int hlast;            /* the last heading's output level: no level is skipped going down */
+  int toc_base;         /* 1 for a chapter inside a part: its toc lines nest under the part */
   bs_epub_quotes q;
   bs_epub_quotes *qp;   /* the active V3 plan, or NULL */
   int in_link;          /* inside <a>: no nested links */
@@ -377,6 +378,45 @@ static void end_quotes(chap *c)
 {
   c->qp = NULL;
   bs_epub_quotes_free(&c->q);
+}
+
+/* V3 in a toc label of a vertical zh-Hant chapter, as its heading shows it (「…」). */
+static void v3_label(chap *c, const bs_node *where, char *t)
+{
+  if (!v3_for(c, where))
+    return;
+  bs_epub_quotes q = {0};
+  size_t tl = strlen(t);
+  bs_epub_quotes_scan(&q, t, tl);
+  bs_epub_quotes_finish(&q);
+  for (size_t i = 0; i < tl;) {
+    uint32_t cp;
+    size_t n = bs_utf8_decode(t + i, tl - i, &cp);
+    if (!n) {
+      i++;
+      continue;
+    }
+    if (bs_epub_is_quote(cp)) {
+      uint32_t r = bs_epub_quotes_take(&q, cp);
+      if (r != cp) { /* marks and brackets: three bytes each in UTF-8 */
+        bs_buf b = BS_BUF_INIT;
+        bs_buf_put_utf8(&b, r);
+        if (b.len == n)
+          memcpy(t + i, b.data, n);
+        bs_buf_free(&b);
+      }
+    }
+    i += n;
+  }
+  bs_epub_quotes_free(&q);
+}
+
+/* A part divider, as the typesetter knows one: an empty chapter of a book with a title. */
+static bool is_part(const bs_epub *e, const bs_node *doc)
+{
+  const char *t = bs_node_get_meta(doc, BS_META_TITLE);
+  return bs_node_get_type(e->root) == BS_NODE_BOOK && !bs_node_first_child(doc) && t &&
+         t[strspn(t, " \t\n")];
 }
 
 static char *plain_label(chap *c, const bs_node *n)
@@ -565,7 +605,8 @@ static bs_status body(chap *c, xmlNodePtr root, bs_error *err)
       if (*label) {
         bs_buf href = BS_BUF_INIT;
         bs_buf_printf(&href, "%s#%s", c->href, id);
-        bs_epub_add_toc(e, bs_node_get_heading_level(n), label, href.data);
+        v3_label(c, n, label);
+        bs_epub_add_toc(e, bs_node_get_heading_level(n) + c->toc_base, label, href.data);
         bs_buf_free(&href);
       }
       free(label);
@@ -776,7 +817,15 @@ bs_status bs_epub_chapter(bs_epub *e, const bs_node *doc, int number, bs_error *
   c.fn_ref = bs_xcalloc(c.nfn + 1, sizeof *c.fn_ref);
 
   char *label = chapter_label(&c, number);
-  bs_epub_add_toc(e, 0, label, c.href);
+  v3_label(&c, doc, label);
+  /* a part's chapters nest under it in the nav and NCX, as in the PDF's contents */
+  bool part = is_part(e, doc);
+  if (part) {
+    e->in_part = true;
+    e->nparts_seen++;
+  }
+  c.toc_base = e->in_part && !part ? 1 : 0;
+  bs_epub_add_toc(e, c.toc_base, label, c.href);
   const char *lang = bs_epub_lang_of(e, doc);
   page_new(e, &c.p, label, lang, c.vertical ? 2 : 1, "../");
   xmlNodePtr sec = elem(c.p.body, "section", "chapter");
@@ -874,18 +923,30 @@ static void nav_list(const bs_epub *e, xmlTextWriterPtr w, size_t i, size_t end)
   }
 }
 
-static const char *toc_word(const char *lang)
+/* The nav's words in the book's language: its heading and the landmarks' labels. */
+typedef struct nav_words {
+  const char *contents, *landmarks, *cover, *titlepage, *start;
+} nav_words;
+
+static nav_words words_for(const char *lang)
 {
+  static const nav_words hant = {"目錄", "導覽", "封面", "書名頁", "正文"};
+  static const nav_words hans = {"目录", "导览", "封面", "书名页", "正文"};
+  static const nav_words ja = {"目次", "ランドマーク", "表紙", "扉", "本文"};
+  static const nav_words ko = {"목차", "랜드마크", "표지", "속표지", "본문"};
+  static const nav_words en = {"Contents", "Landmarks", "Cover", "Title page", "Start"};
   if (bs_epub_lang_is_hant(lang))
-    return "目錄";
+    return hant;
   if (lang && !strncasecmp(lang, "zh", 2))
-    return "目录";
+    return hans;
   if (lang && !strncasecmp(lang, "ja", 2))
-    return "目次";
+    return ja;
   if (lang && !strncasecmp(lang, "ko", 2))
-    return "목차";
-  return "Contents";
+    return ko;
+  return en;
 }
+
+static const char *toc_word(const char *lang) { return words_for(lang).contents; }
 
 typedef struct mark {
   const char *type, *href, *label;
@@ -957,21 +1018,24 @@ void bs_epub_nav(bs_epub *e, const char *title)
   w_start(w, "nav");
   w_attr(w, "epub:type", "landmarks");
   w_attr(w, "hidden", "hidden");
+  nav_words nw = words_for(e->book_lang);
   w_start(w, "h1");
-  xmlTextWriterWriteString(w, BAD_CAST "Landmarks");
+  xmlTextWriterWriteString(w, BAD_CAST nw.landmarks);
   w_end(w);
   w_start(w, "ol");
-  mark marks[4];
+  mark marks[5];
   int nm = 0;
   for (size_t i = 0; i < e->nentries; i++) {
     if (!strcmp(e->entries[i].href, "text/cover.xhtml"))
-      marks[nm++] = make_mark("cover", "text/cover.xhtml", "Cover");
+      marks[nm++] = make_mark("cover", "text/cover.xhtml", nw.cover);
     else if (!strcmp(e->entries[i].href, "text/titlepage.xhtml"))
-      marks[nm++] = make_mark("titlepage", "text/titlepage.xhtml", "Title page");
+      marks[nm++] = make_mark("titlepage", "text/titlepage.xhtml", nw.titlepage);
   }
-  /* no "toc" landmark: nav.xhtml is not in the spine (RSC-011) */
+  /* the "toc" landmark only where nav.xhtml is in the spine (RSC-011): a book's */
+  if (e->nav_in_spine)
+    marks[nm++] = make_mark("toc", "nav.xhtml#toc", nw.contents);
   if (e->first_chapter)
-    marks[nm++] = make_mark("bodymatter", e->first_chapter, "Start");
+    marks[nm++] = make_mark("bodymatter", e->first_chapter, nw.start);
   for (int i = 0; i < nm; i++) {
     w_start(w, "li");
     w_start(w, "a");

@@ -306,8 +306,6 @@ typedef struct frame {
 } frame;
 
 typedef struct mdctx {
-  char **labels; /* footnote labels from the source, in cmark's order of definitions */
-  size_t nlabels;
   const bs_read_options *opts;
   bs_warn_state w;
   frame *st;
@@ -317,46 +315,13 @@ typedef struct mdctx {
   char num[16];
 } mdctx;
 
-/* cmark-gfm numbers footnotes in order of first reference and keeps only the ordinal; the
- * label as written comes back from the definition's source line. */
+/* cmark-gfm numbers footnotes in order of first reference (and drops unreferenced
+ * definitions); that number is the label in the tree, so both writers show 1, 2, 3 where the
+ * source wrote [^zhihu] (a source label is a key for pairing, not text for readers). */
 static const char *footnote_label(mdctx *c, int ordinal)
 {
-  if (ordinal >= 1 && (size_t)ordinal <= c->nlabels && c->labels[ordinal - 1])
-    return c->labels[ordinal - 1];
   snprintf(c->num, sizeof c->num, "%d", ordinal); /* per reader: readers run in threads */
   return c->num;
-}
-
-static void find_labels(mdctx *c, cmark_node *root, const char *body, size_t blen)
-{
-  size_t line = 1, off = 0;
-  for (cmark_node *k = cmark_node_first_child(root); k; k = cmark_node_next(k)) {
-    if (cmark_node_get_type(k) != CMARK_NODE_FOOTNOTE_DEFINITION)
-      continue;
-    c->labels = bs_xrealloc(c->labels, (c->nlabels + 1) * sizeof *c->labels);
-    char *lab = NULL;
-    size_t want = (size_t)cmark_node_get_start_line(k);
-    if (want < line)
-      line = 1, off = 0;
-    while (line < want && off < blen) {
-      const char *nl = memchr(body + off, '\n', blen - off);
-      if (!nl) {
-        off = blen;
-        break;
-      }
-      off = (size_t)(nl - body) + 1;
-      line++;
-    }
-    size_t i = off;
-    while (i < blen && (body[i] == ' ' || body[i] == '>' || body[i] == '\t'))
-      i++;
-    if (i + 2 < blen && body[i] == '[' && body[i + 1] == '^') {
-      const char *e = memchr(body + i + 2, ']', blen - i - 2 < 1000 ? blen - i - 2 : 1000);
-      if (e && e > body + i + 2)
-        lab = bs_xstrndup(body + i + 2, (size_t)(e - (body + i + 2)));
-    }
-    c->labels[c->nlabels++] = lab;
-  }
 }
 
 static frame *push(mdctx *c, cmark_node *cm, bs_node *bs)
@@ -1421,7 +1386,6 @@ bs_status bs_read_markdown(const char *buf, size_t len, const bs_read_options *o
   if (opts->lang)
     bs_node_set_lang(doc, opts->lang);
 
-  find_labels(&c, root, body, blen);
   push(&c, root, doc);
   cmark_iter *it = cmark_iter_new(root);
   cmark_event_type ev;
@@ -1436,6 +1400,7 @@ bs_status bs_read_markdown(const char *buf, size_t len, const bs_read_options *o
   }
   cmark_iter_free(it);
 
+  bs_read_drop_title_heading(doc); /* front matter's title and `# the same title` */
   bs_read_settle_lang(doc);
   postprocess(doc, bs_node_get_meta(doc, BS_META_LANG), &c.w);
   if (opts->normalize)
@@ -1443,9 +1408,6 @@ bs_status bs_read_markdown(const char *buf, size_t len, const bs_read_options *o
 
 done:
   free(c.st);
-  for (size_t i = 0; i < c.nlabels; i++)
-    free(c.labels[i]);
-  free(c.labels);
   free(capped);
   free(clean);
   free(body_copy);

@@ -71,6 +71,13 @@ bool bs_aozora_detect(const char *buf, size_t len);
 bs_status bs_aozora_read_document(const char *buf, size_t len, const bs_read_options *opts,
                                   bs_node **out, bs_error *err);
 
+/* Drops the document's first block when it is a heading repeating the title (alone, or with
+ * a site suffix on either side: "Title - Blog"), which the writers show from the metadata
+ * already; heading and title are compared without their spaces. */
+void bs_read_drop_title_heading(bs_node *doc);
+/* `s` with each run of white space as one space and none at the ends; caller frees. */
+char *bs_read_squeeze_space(const char *s);
+
 /* Gives `doc` the language detected from its text (§9) when its metadata names none. */
 void bs_read_settle_lang(bs_node *doc);
 

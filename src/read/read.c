@@ -193,3 +193,65 @@ bs_status bs_read_file(const char *path, const bs_read_options *opts, bs_node **
   free(data);
   return st;
 }
+
+char *bs_read_squeeze_space(const char *s)
+{
+  bs_buf b = BS_BUF_INIT;
+  for (; *s; s++) {
+    bool ws = *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r';
+    if (ws) {
+      if (b.len && b.data[b.len - 1] != ' ')
+        bs_buf_putc(&b, ' ');
+    } else {
+      bs_buf_putc(&b, *s);
+    }
+  }
+  while (b.len && b.data[b.len - 1] == ' ')
+    b.data[--b.len] = '\0';
+  char *r = bs_buf_detach(&b);
+  return r ? r : bs_xstrdup("");
+}
+
+static void no_space(char *s)
+{
+  char *o = s;
+  for (; *s; s++)
+    if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+      *o++ = *s;
+  *o = '\0';
+}
+
+/* Does `longer` continue `shorter` with a site suffix (" - Blog", " | Site", "｜站", "_网")? */
+static bool title_plus_site(const char *longer, const char *shorter)
+{
+  size_t n = strlen(shorter);
+  if (!n || strncmp(longer, shorter, n))
+    return false;
+  /* the separators without their spaces, which are gone here */
+  static const char *const seps[] = {"-", "|", "\xEF\xBD\x9C", "\xE2\x80\x93", "\xE2\x80\x94",
+                                     "_", NULL};
+  const char *rest = longer + n;
+  for (int i = 0; seps[i]; i++)
+    if (!strncmp(rest, seps[i], strlen(seps[i])) && rest[strlen(seps[i])])
+      return true;
+  return false;
+}
+
+void bs_read_drop_title_heading(bs_node *doc)
+{
+  const char *title = bs_node_get_meta(doc, BS_META_TITLE);
+  bs_node *first = bs_node_first_child(doc);
+  if (!title || !*title || !first || bs_node_get_type(first) != BS_NODE_HEADING)
+    return;
+  /* compared without spaces: readers drop those between CJK characters in text (CSS Text
+   * §4.1.2) but the title keeps what the source wrote */
+  char *h = bs_node_text_content(first), *t = bs_xstrdup(title);
+  no_space(h);
+  no_space(t);
+  if (*h && (!strcmp(h, t) || title_plus_site(h, t) || title_plus_site(t, h))) {
+    bs_node_unlink(first);
+    bs_node_free(first);
+  }
+  free(h);
+  free(t);
+}
