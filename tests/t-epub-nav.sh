@@ -3,7 +3,8 @@
 # (1, 2 … not their source labels); the nav and NCX nest a part's chapters under it; a vertical
 # zh-Hant book's toc labels use V3's corner brackets as its headings do; landmark labels in the
 # book's language; a book's contents page (nav.xhtml) in the spine with its "toc" landmark; a
-# tiny cover warned about; --embed-fonts asks Apple Books for the fonts.
+# tiny cover warned about; --embed-fonts asks Apple Books for the fonts; a paragraph opening
+# with U+3000 gets one indent, not two.
 BIN=${BIN:-build/cc/bisheng}
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 CORPUS=$(cd "${CORPUS:-../shared/corpus}" && pwd)
@@ -16,6 +17,10 @@ cp -r "$CORPUS" "$tmp/c"
 grep -q "warning: cover image 'images/seal.png' is only 64x64 pixels" "$tmp/build.err" ||
   { echo "FAIL: no warning for the 64x64 cover"; cat "$tmp/build.err"; exit 1; }
 "$BIN" -q "$CORPUS/kongyiji.zh-Hans.md" -o "$tmp/kong.epub" || { echo "FAIL: kongyiji"; exit 1; }
+# U+3000 at a paragraph's start and the automatic indent: one indent, never two
+"$BIN" -q "$CORPUS/kumo-no-ito.aozora.txt" -o "$tmp/kumo.epub" || { echo "FAIL: kumo"; exit 1; }
+printf '題\n\n\343\200\200これは段落です。\n\343\200\200二つ目の段落です。\n' > "$tmp/u3000.txt"
+"$BIN" -q --lang ja "$tmp/u3000.txt" -o "$tmp/u3000.epub" || { echo "FAIL: u3000"; exit 1; }
 "$BIN" -q --embed-fonts "$CORPUS/seed-article.txt" "$CORPUS/yume-juya.ja.txt" -o "$tmp/fonts.epub" ||
   { echo "FAIL: --embed-fonts"; exit 1; }
 python3 - "$tmp" <<'PY'
@@ -65,6 +70,14 @@ except KeyError:
     bad.append("--embed-fonts: no com.apple.ibooks.display-options.xml")
 if "META-INF/com.apple.ibooks.display-options.xml" in zipfile.ZipFile(t + "/kong.epub").namelist():
     bad.append("display options without --embed-fonts")
+# the Aozora text keeps its U+3000 and drops the stylesheet's indent (p.indented); the plain
+# text reader drops the U+3000 and keeps the stylesheet's
+a = zipfile.ZipFile(t + "/kumo.epub").read("EPUB/text/c0001.xhtml").decode()
+if "<p>\u3000" in a or '<p class="indented">\u3000' not in a:
+    bad.append("Aozora: a U+3000 paragraph without class indented")
+u = zipfile.ZipFile(t + "/u3000.epub").read("EPUB/text/c0001.xhtml").decode()
+if "<p>これは段落です。</p>" not in u:
+    bad.append("text: the leading U+3000 stays beside the automatic indent")
 for b in bad:
     print("FAIL:", b)
 sys.exit(1 if bad else 0)
