@@ -28,8 +28,7 @@ ace_all() {
     node tests/ace-check.js "$@"
 }
 
-# check_all FILE...: epubcheck each file (one per CPU), then Ace on all of them; any epubcheck
-# error or warning and any Ace violation fails.
+# check_all FILE...: epubcheck each file (one per CPU); any error or warning fails.
 check_all() {
   out=$(mktemp -d)
   for f in "$@"; do echo "$f"; done |
@@ -43,6 +42,5 @@ check_all() {
   done
   rm -rf "$out"
   [ $bad = 0 ] && echo "epubcheck clean: $# files"
-  ace_all "$@" || bad=1
   return $bad
 }

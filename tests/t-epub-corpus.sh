@@ -1,9 +1,8 @@
 #!/bin/sh
-# epubcheck and DAISY Ace on the EPUB the command line makes of every corpus article the
-# readers can read, horizontal and vertical, of a collection of all of them in both
-# directions with and without embedded fonts, and of the corpus's collection.yaml (parts, a
-# cover, mixed directions) built by `bisheng build`; any epubcheck error or warning and any Ace
-# violation fails.
+# epubcheck on the EPUB the command line makes of every corpus article the readers can read,
+# horizontal and vertical, of a collection of all of them in both directions with and without
+# embedded fonts, and of the corpus's collection.yaml (parts, a cover, mixed directions) built
+# by `bisheng build`; any error or warning fails. t-epub-ace.sh runs DAISY Ace on the books.
 # Articles whose reader has not landed yet are skipped (t-epub-epubcheck.sh covers them).
 BIN=${BIN:-build/cc/bisheng}
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
