@@ -20,9 +20,10 @@ log=$(mktemp -d)
 # error). The unit tests are left to SANITIZE=1. Skipped (VALGRIND_SKIP): scripts that do not
 # run the binary (abi, layering, install, epubcheck on the unit test's fixtures), the benchmark,
 # the fuzz replays (their own binaries; SANITIZE=1 runs them), the 50 MB and 20 MB inputs of
-# t-pathological and t-read-html-bad (beyond their hang guards under valgrind), and
-# t-pdf-corpus (8 minutes; the same PDFs are typeset by t-typeset-corpus).
-VALGRIND_SKIP="t-bench t-fuzz-replay t-pathological t-abi t-layering t-install t-epub-epubcheck t-pdf-corpus t-read-html-bad"
+# t-pathological and t-read-html-bad (beyond their hang guards under valgrind),
+# t-pdf-corpus (8 minutes; the same PDFs are typeset by t-typeset-corpus), and t-epub-ace (Chromium;
+# its books are built by t-epub-corpus too).
+VALGRIND_SKIP="t-bench t-fuzz-replay t-pathological t-abi t-layering t-install t-epub-epubcheck t-epub-ace t-pdf-corpus t-read-html-bad"
 if [ "$VALGRIND" = 1 ]; then
   command -v valgrind > /dev/null || { echo "VALGRIND=1 needs valgrind (apt-get install valgrind)"; exit 1; }
   real=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
