@@ -21,6 +21,7 @@ struct bs_node {
   bs_node *parent, *first, *last, *next, *prev;
   bs_pos pos;
   char *lang;
+  char *cls;       /* classes (pandoc's fenced divs, bracketed spans) */
   char *input;
   /* Per-type data. One set of fields serves several types; accessors check the type. */
   char *literal;   /* text, code, code block */
@@ -169,6 +170,7 @@ static void free_meta(bs_meta *m)
 static void free_one(bs_node *n)
 {
   free(n->lang);
+  free(n->cls);
   free(n->input);
   free(n->literal);
   free(n->s1);
@@ -411,6 +413,19 @@ bool bs_node_set_cell_align(bs_node *n, bs_align a)
   if (!IS(n, BS_NODE_TABLE_CELL) || a < BS_ALIGN_NONE || a > BS_ALIGN_RIGHT)
     return false;
   n->i1 = (int)a;
+  return true;
+}
+
+const char *bs_node_get_class(const bs_node *n)
+{
+  return (bs_node_is_block(n) || bs_node_is_inline(n)) ? n->cls : NULL;
+}
+
+bool bs_node_set_class(bs_node *n, const char *classes)
+{
+  if (!bs_node_is_block(n) && !bs_node_is_inline(n))
+    return false;
+  set_str(&n->cls, classes && *classes ? classes : NULL);
   return true;
 }
 
