@@ -85,6 +85,8 @@ typedef enum {
   BS_META_EDITOR,
   BS_META_URL,
   BS_META_RIGHTS,
+  BS_META_COLLECTION, /* the series a volume belongs to (EPUB belongs-to-collection) */
+  BS_META_POSITION,   /* the volume's number in it, "1", "2"... (group-position) */
   BS_META_STRING_COUNT
 } bs_meta_key;
 

@@ -137,7 +137,10 @@ typedef enum { ST_WAITING, ST_BUILDING, ST_WRITTEN, ST_UNCHANGED, ST_FAILED } st
 
 typedef struct job {
   build *b;
-  bs_manifest_output out;
+  bs_manifest_output out; /* with volumes: name "NAME:V", file and path "…-vNN.ext" */
+  const char *output;     /* the manifest's output name */
+  size_t volume;          /* 1-based, 0 without volumes */
+  char *owned[3];         /* the volume's name, file and path */
   state st;
   double start, ms;
   bs_manifest_result res;
@@ -154,10 +157,11 @@ struct build {
   int jobs, quiet, json, check, force, lossy, no_normalize, keep_going, plan, fail_if_warnings;
   bool tty;
   warnings warn;        /* manifest and reading warnings */
+  size_t warn_printed;  /* how many of them are printed */
   char **errors;
   size_t nerrors;
   job *jobv;
-  size_t njobs, next_job;
+  size_t njobs, next_job, end_job; /* the workers take jobs [next_job, end_job) */
   size_t narticles;
   bs_manifest *m;
   double t0, load_ms, read_ms, total_ms;
@@ -443,8 +447,8 @@ static void *worker(void *arg)
   build *b = arg;
   for (;;) {
     pthread_mutex_lock(&lock);
-    size_t i = b->next_job++;
-    job *j = i < b->njobs ? &b->jobv[i] : NULL;
+    size_t i = b->next_job < b->end_job ? b->next_job++ : b->end_job;
+    job *j = i < b->end_job ? &b->jobv[i] : NULL;
     if (j) {
       j->st = ST_BUILDING;
       j->start = now_ms();
@@ -521,6 +525,8 @@ static void json_report(const build *b, int rc)
     json_str(f, j->out.name);
     fputs(", \"file\": ", f);
     json_str(f, j->out.path);
+    if (j->volume)
+      fprintf(f, ", \"volume\": %zu", j->volume);
     fprintf(f, ", \"format\": \"%s\", \"status\": \"%s\"",
             j->out.format == BS_OUTPUT_EPUB ? "epub" : "pdf",
             j->st == ST_WAITING ? "skipped" : j->st == ST_FAILED ? "failed" : state_word(j->st));
@@ -609,8 +615,11 @@ static void print_plan(const build *b)
     fputs(i ? ",\n    {\"name\": " : "\n    {\"name\": ", f);
     json_str(f, j->out.name);
     fputs(", \"output\": ", f);
-    json_str(f, j->out.name);
-    fputs(", \"volume\": null, \"id\": ", f);
+    json_str(f, j->output);
+    if (j->volume)
+      fprintf(f, ", \"volume\": %zu, \"id\": ", j->volume);
+    else
+      fputs(", \"volume\": null, \"id\": ", f);
     json_str(f, id);
     fputs(", \"file\": ", f);
     json_str(f, j->out.file);
@@ -710,8 +719,22 @@ static int parse_build_args(int argc, char **argv, build *b)
   return 0;
 }
 
-/* True if `name` is among the comma-separated --only lists. */
-static bool selected(const build *b, const char *name)
+/* Splits "NAME" or "NAME:VOLUME" (volume 0 when not given; -1 when not a number). */
+static size_t only_name(const char *p, size_t l, long *vol)
+{
+  const char *colon = memchr(p, ':', l);
+  *vol = 0;
+  if (!colon)
+    return l;
+  char *end;
+  long v = strtol(colon + 1, &end, 10);
+  *vol = end == colon + 1 || end != p + l || v < 1 ? -1 : v;
+  return (size_t)(colon - p);
+}
+
+/* True if output `name`, volume `vol`, is among the comma-separated --only lists: as NAME
+ * (every volume) or NAME:VOLUME. */
+static bool selected(const build *b, const char *name, size_t vol)
 {
   if (!b->nonly)
     return true;
@@ -720,28 +743,40 @@ static bool selected(const build *b, const char *name)
     for (const char *p = b->only[i]; *p;) {
       const char *comma = strchr(p, ',');
       size_t l = comma ? (size_t)(comma - p) : strlen(p);
-      if (l == nl && !memcmp(p, name, l))
+      long v;
+      size_t n = only_name(p, l, &v);
+      if (n == nl && !memcmp(p, name, n) && (v == 0 || (size_t)v == vol))
         return true;
       p += l + (comma != NULL);
     }
   return false;
 }
 
-/* Checks that every --only name exists; lists the outputs there are when one does not. */
+/* Checks that every --only name exists (and its volume, if given); lists the outputs there
+ * are when one does not. */
 static int check_only(const build *b)
 {
+  size_t nvols = bs_manifest_volume_count(b->m);
   for (int i = 0; i < b->nonly; i++)
     for (const char *p = b->only[i]; *p;) {
       const char *comma = strchr(p, ',');
       size_t l = comma ? (size_t)(comma - p) : strlen(p);
+      long vol;
+      size_t nl = only_name(p, l, &vol);
       bool found = false;
       for (size_t k = 0; k < bs_manifest_output_count(b->m); k++) {
         const char *n = bs_manifest_get_output(b->m, k)->name;
-        if (strlen(n) == l && !memcmp(n, p, l))
+        if (strlen(n) == nl && !memcmp(n, p, nl))
           found = true;
       }
+      char word[128];
+      snprintf(word, sizeof word, "%.*s", (int)(l < 100 ? l : 100), p);
+      if (found && vol && !nvols)
+        return cli_usage(CMD_BUILD, "'%s': %s has no volumes", word, b->manifest);
+      if (found && (vol < 0 || (size_t)vol > nvols))
+        return cli_usage(CMD_BUILD, "'%s': %s has volumes 1 to %zu", word, b->manifest, nvols);
       if (!found) {
-        char names[1024] = "", word[128];
+        char names[1024] = "";
         const char *cands[64];
         size_t nc = 0;
         for (size_t k = 0; k < bs_manifest_output_count(b->m); k++) {
@@ -751,7 +786,7 @@ static int check_only(const build *b)
           if (nc < 64)
             cands[nc++] = n;
         }
-        snprintf(word, sizeof word, "%.*s", (int)(l < 100 ? l : 100), p);
+        snprintf(word, sizeof word, "%.*s", (int)(nl < 100 ? nl : 100), p);
         const char *s = cli_suggest(word, cands, nc);
         if (s)
           return cli_usage(CMD_BUILD, "no output named '%s' in %s; did you mean '%s'?", word,
@@ -762,6 +797,81 @@ static int check_only(const build *b)
       p += l + (comma != NULL);
     }
   return 0;
+}
+
+/* "out/book.epub", volume 3 of 12 → "out/book-v03.epub" (two digits at least, so the files
+ * sort in order). */
+static char *volume_file(const char *file, size_t v, size_t nvols)
+{
+  const char *slash = strrchr(file, '/'), *dot = strrchr(file, '.');
+  if (!dot || (slash && dot < slash) || dot == (slash ? slash + 1 : file))
+    dot = file + strlen(file);
+  int width = nvols >= 1000 ? 4 : nvols >= 100 ? 3 : 2;
+  char *out;
+  if (asprintf(&out, "%.*s-v%0*zu%s", (int)(dot - file), file, width, v, dot) < 0)
+    abort();
+  return out;
+}
+
+/* Builds the jobs from m->volume_first to the job whose volume differs: reads that volume's
+ * articles (or the whole book), then runs its outputs in parallel. */
+static int run_group(build *b, size_t from, size_t to, bs_manifest_options *mo)
+{
+  bs_error err;
+  bs_error_clear(&err);
+  int rc = 0;
+  size_t vol = b->jobv[from].volume;
+  if (bs_manifest_volume_count(b->m) && bs_manifest_select_volume(b->m, vol, &err) != BS_OK) {
+    on_error(b, &err);
+    return cli_exit_code(err.code);
+  }
+  if (!b->quiet && !b->tty) {
+    if (vol)
+      fprintf(stderr, "bisheng: volume %zu: reading its articles\n", vol);
+    else
+      fprintf(stderr, "bisheng: reading %zu articles\n", b->narticles);
+  }
+  double t = now_ms();
+  size_t nerr = b->nerrors;
+  bs_status st = bs_manifest_read_articles(b->m, mo, &err);
+  b->read_ms += now_ms() - t;
+  if (st != BS_OK) /* reported through mo->report; the jobs stay unbuilt ("skipped") */
+    return cli_exit_code(st);
+  if (b->nerrors > nerr) /* --keep-going left bad articles out: build the rest, but fail */
+    rc = 1;
+  print_warnings(b, &b->warn, b->warn_printed, "bisheng: ");
+  b->warn_printed = b->warn.n;
+  size_t n = to - from;
+  size_t nthreads = b->jobs < 1 ? 1 : (size_t)b->jobs;
+  if (nthreads > n)
+    nthreads = n;
+  /* the -j budget is shared by the outputs built at once; each PDF lays its chapters out in
+   * its share of the threads (#7), at least one, the first outputs taking what does not divide
+   * evenly (the files do not depend on it) */
+  for (size_t i = 0; i < n; i++) {
+    int share = nthreads ? b->jobs / (int)nthreads : 1;
+    if (nthreads && i < (size_t)b->jobs % nthreads)
+      share++;
+    b->jobv[from + i].out.pdf.jobs = share < 1 ? 1 : share;
+  }
+  pthread_t *th = calloc(nthreads + 1, sizeof *th);
+  if (!th)
+    abort();
+  pthread_mutex_lock(&lock);
+  b->next_job = from;
+  b->end_job = to;
+  pthread_mutex_unlock(&lock);
+  size_t started = 0;
+  if (nthreads > 1)
+    for (; started < nthreads; started++)
+      if (pthread_create(&th[started], NULL, worker, b) != 0)
+        break;
+  if (started == 0)
+    worker(b);
+  for (size_t i = 0; i < started; i++)
+    pthread_join(th[i], NULL);
+  free(th);
+  return rc;
 }
 
 int bisheng_cmd_build(int argc, char **argv)
@@ -794,21 +904,34 @@ int bisheng_cmd_build(int argc, char **argv)
     goto report;
   }
   print_warnings(&b, &b.warn, 0, "bisheng: ");
-  size_t nloaded = b.warn.n;
+  b.warn_printed = b.warn.n;
   if ((rc = check_only(&b)) != 0)
     goto report;
   b.narticles = bs_manifest_article_count(b.m);
-  b.jobv = calloc(bs_manifest_output_count(b.m) + 1, sizeof *b.jobv);
+  /* the jobs: each output, or each output of each volume (volume by volume: a volume's
+   * articles are read once for all its outputs) */
+  size_t nvols = bs_manifest_volume_count(b.m), nout = bs_manifest_output_count(b.m);
+  b.jobv = calloc(nout * (nvols ? nvols : 1) + 1, sizeof *b.jobv);
   if (!b.jobv)
     abort();
   long long date = cli_source_date();
-  for (size_t k = 0; k < bs_manifest_output_count(b.m); k++) {
+  for (size_t v = nvols ? 1 : 0; v <= nvols; v++)
+  for (size_t k = 0; k < nout; k++) {
     const bs_manifest_output *o = bs_manifest_get_output(b.m, k);
-    if (!selected(&b, o->name))
+    if (!selected(&b, o->name, v))
       continue;
     job *j = &b.jobv[b.njobs++];
     j->b = &b;
     j->out = *o;
+    j->output = o->name;
+    j->volume = v;
+    if (v) {
+      if (asprintf(&j->owned[0], "%s:%zu", o->name, v) < 0)
+        abort();
+      j->out.name = j->owned[0];
+      j->out.file = j->owned[1] = volume_file(o->file, v, nvols);
+      j->out.path = j->owned[2] = volume_file(o->path, v, nvols);
+    }
     j->out.force = b.force;
     j->out.epub.diag = j->out.pdf.diag = on_output_warning;
     j->out.epub.diag_user = j->out.pdf.diag_user = j;
@@ -821,7 +944,10 @@ int bisheng_cmd_build(int argc, char **argv)
     goto report;
   }
   if (b.check) {
-    if (!b.quiet)
+    if (!b.quiet && nvols)
+      fprintf(stderr, "bisheng: %s: %zu articles in %zu parts, %zu volumes, jobs checked: %zu\n",
+              b.manifest, b.narticles, bs_manifest_part_count(b.m), nvols, b.njobs);
+    else if (!b.quiet)
       fprintf(stderr, "bisheng: %s: %zu articles in %zu parts, outputs checked: %zu\n",
               b.manifest, b.narticles, bs_manifest_part_count(b.m), b.njobs);
     goto report;
@@ -837,49 +963,23 @@ int bisheng_cmd_build(int argc, char **argv)
   }
   if (rc)
     goto report;
-  if (!b.quiet && !b.tty)
-    fprintf(stderr, "bisheng: reading %zu articles\n", b.narticles);
-  double t = now_ms();
-  bs_error_clear(&err);
-  st = bs_manifest_read_articles(b.m, &mo, &err);
-  b.read_ms = now_ms() - t;
-  if (st != BS_OK) {
-    rc = cli_exit_code(st);
-    goto report;
-  }
-  if (b.nerrors) /* --keep-going left bad articles out: build the rest, but say it failed */
-    rc = 1;
-  print_warnings(&b, &b.warn, nloaded, "bisheng: ");
-  size_t nthreads = b.jobs < 1 ? 1 : (size_t)b.jobs;
-  if (nthreads > b.njobs)
-    nthreads = b.njobs;
-  /* the -j budget is shared by the outputs built at once; each PDF lays its chapters out in
-   * its share of the threads (#7), at least one, the first outputs taking what does not divide
-   * evenly (the files do not depend on it) */
-  for (size_t i = 0; i < b.njobs; i++) {
-    int share = nthreads ? b.jobs / (int)nthreads : 1;
-    if (nthreads && i < (size_t)b.jobs % nthreads)
-      share++;
-    b.jobv[i].out.pdf.jobs = share < 1 ? 1 : share;
-  }
-  pthread_t *th = calloc(nthreads + 1, sizeof *th), tick;
-  if (!th)
-    abort();
+  pthread_t tick;
   bool ticking = false;
   if (b.tty && !b.quiet) {
     draw(&b, true);
     ticking = pthread_create(&tick, NULL, ticker, &b) == 0;
   }
-  size_t started = 0;
-  if (nthreads > 1)
-    for (; started < nthreads; started++)
-      if (pthread_create(&th[started], NULL, worker, &b) != 0)
-        break;
-  if (started == 0)
-    worker(&b);
-  for (size_t i = 0; i < started; i++)
-    pthread_join(th[i], NULL);
-  free(th);
+  /* volume by volume (one group without volumes): read, build its outputs, go on; the
+   * book's memory is one volume's */
+  for (size_t from = 0, to; from < b.njobs; from = to) {
+    for (to = from + 1; to < b.njobs && b.jobv[to].volume == b.jobv[from].volume; to++)
+      ;
+    int grc = run_group(&b, from, to, &mo);
+    if (grc > rc)
+      rc = grc;
+    if (grc > 1 || (grc && !b.keep_going))
+      break;
+  }
   if (ticking) {
     pthread_mutex_lock(&lock);
     b.finished = 1;
@@ -912,8 +1012,11 @@ report:
     fprintf(stderr, "bisheng: %zu errors\n", b.nerrors);
   if (b.json && !(b.plan && !rc))
     json_report(&b, rc);
-  for (size_t i = 0; i < b.njobs; i++)
+  for (size_t i = 0; i < b.njobs; i++) {
     warnings_free(&b.jobv[i].warn);
+    for (int k = 0; k < 3; k++)
+      free(b.jobv[i].owned[k]);
+  }
   free(b.jobv);
   warnings_free(&b.warn);
   for (size_t i = 0; i < b.nerrors; i++)

@@ -504,7 +504,8 @@ bs_direction bs_node_get_inherited_direction(const bs_node *n)
 
 static const char *const meta_names[BS_META_STRING_COUNT] = {
     "title", "subtitle", "affiliation", "date", "lang", "source", "direction",
-    "description", "cover", "identifier", "publisher", "editor", "url", "rights"};
+    "description", "cover", "identifier", "publisher", "editor", "url", "rights",
+    "collection", "position"};
 static const char *const meta_list_names[BS_META_LIST_COUNT] = {"authors", "tags"};
 
 const char *bs_meta_key_string(bs_meta_key k)
