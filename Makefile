@@ -111,6 +111,14 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+# Objects are rebuilt when the flags change (-fPIC for the shared library, a new -D), not only
+# when their sources do: a build folder made by an older Makefile cannot link stale objects.
+$(BUILD)/.cflags: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(CC) $(CFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS)' > $@
+.PHONY: FORCE
+$(LIB_OBJ) $(CLI_OBJ): $(BUILD)/.cflags
+
 # `bisheng init` carries templates/book.yaml in the binary (.incbin: not seen by -MMD)
 $(BUILD)/src/cli/build.o: templates/book.yaml templates/ci/github.yml templates/ci/gitlab.yml
 
