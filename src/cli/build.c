@@ -388,12 +388,6 @@ static void *worker(void *arg)
   }
 }
 
-static int default_jobs(void)
-{
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n < 1 ? 1 : n > 256 ? 256 : (int)n;
-}
-
 /* ---- The JSON report ---- */
 
 static void json_str(FILE *f, const char *s)
@@ -514,7 +508,7 @@ static int parse_build_args(int argc, char **argv, build *b)
   b->only = calloc((size_t)argc, sizeof *b->only);
   if (!b->only)
     abort();
-  b->jobs = default_jobs();
+  b->jobs = bs_jobs_default();
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i], *v = NULL;
     if (!strcmp(a, "--only") || !strcmp(a, "-j") || !strcmp(a, "--jobs")) {
