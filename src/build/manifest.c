@@ -145,12 +145,7 @@ typedef struct ctx {
 static void vreport(ctx *c, bs_status code, int line, int col, const char *fmt, va_list ap)
 {
   bs_error e;
-  bs_error_clear(&e);
-  e.code = code;
-  snprintf(e.path, sizeof e.path, "%s", c->m->path);
-  e.line = line;
-  e.column = col;
-  vsnprintf(e.message, sizeof e.message, fmt, ap);
+  bs_diag_vmake(&e, code, c->m->path, line, col, fmt, ap);
   if (c->nerr++ == 0) {
     c->first = code;
     if (c->err)
@@ -184,18 +179,12 @@ static void report_error(ctx *c, const bs_error *e)
 static void warn(ctx *c, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void warn(ctx *c, int line, const char *fmt, ...)
 {
-  if (!c->opts || !c->opts->diag)
+  if (!c->opts)
     return;
-  bs_error e;
-  bs_error_clear(&e);
-  e.code = BS_ERR_SYNTAX;
-  snprintf(e.path, sizeof e.path, "%s", c->m->path);
-  e.line = line;
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(e.message, sizeof e.message, fmt, ap);
+  bs_diag_vemit(c->opts->diag, c->opts->diag_user, BS_ERR_SYNTAX, c->m->path, line, 0, fmt, ap);
   va_end(ap);
-  c->opts->diag(c->opts->diag_user, &e);
 }
 
 /* ---- YAML node helpers ---- */
@@ -1010,7 +999,6 @@ static void hold_warning(void *user, const bs_error *w)
 
 typedef struct job {
   held *warn;
-  bool *done;
   bs_manifest *m;
   const bs_manifest_options *opts;
   entry **arts;
@@ -1043,8 +1031,7 @@ static void *worker(void *arg)
     pthread_mutex_unlock(&j->lock);
     if (i >= j->n)
       return NULL;
-    if (!j->done[i])
-      read_one(j, i);
+    read_one(j, i);
   }
 }
 
@@ -1079,7 +1066,6 @@ bs_status bs_manifest_read_articles(bs_manifest *m, const bs_manifest_options *o
   j.errs = bs_xcalloc(j.n + 1, sizeof *j.errs);
   j.sts = bs_xcalloc(j.n + 1, sizeof *j.sts);
   j.warn = bs_xcalloc(j.n + 1, sizeof *j.warn);
-  j.done = bs_xcalloc(j.n + 1, sizeof *j.done);
   for (size_t k = 0, i = 0; k < m->nentries; k++)
     if (!m->entries[k].is_part)
       j.arts[i++] = &m->entries[k];
@@ -1090,19 +1076,7 @@ bs_status bs_manifest_read_articles(bs_manifest *m, const bs_manifest_options *o
   size_t nthreads = opts->jobs > 1 ? (size_t)opts->jobs : 1;
   if (nthreads > j.n)
     nthreads = j.n;
-  if (nthreads > 1) {
-    /* one article of each format first, on this thread: a reader's one-time library set-up
-     * (cmark-gfm's extension registry, libxml2's globals) must not be raced */
-    bool seen[BS_FORMAT_MANIFEST + 1] = {false};
-    for (size_t i = 0; i < j.n; i++) {
-      bs_format f = bs_format_from_path(j.arts[i]->path);
-      if (f <= BS_FORMAT_MANIFEST && !seen[f]) {
-        seen[f] = true;
-        read_one(&j, i);
-        j.done[i] = true;
-      }
-    }
-  }
+  /* no warming up: each reader sets its library up once itself (read.h, thread safety) */
   pthread_mutex_init(&j.lock, NULL);
   pthread_t *th = bs_xcalloc(nthreads + 1, sizeof *th);
   size_t started = 0;
@@ -1135,7 +1109,6 @@ bs_status bs_manifest_read_articles(bs_manifest *m, const bs_manifest_options *o
     }
   }
   free(j.warn);
-  free(j.done);
   bool ok = c.nerr == 0 || (opts->keep_going && nread > 0);
   if (ok) {
     size_t i = 0;

@@ -209,9 +209,10 @@ static void print_warnings(const build *b, const warnings *w, size_t from, const
 }
 
 /* ---- Progress ----
- * The writers report no progress of their own yet, so on a terminal each output gets a bar
- * that moves while it builds and fills when it is done; off a terminal (CI) each output gets
- * one line when it starts and one when it ends. */
+ * On a terminal each output gets a bar that fills with the chapters its writer reports done
+ * (on_progress), with pages and bytes so far, and fills when it is done; off a terminal (CI)
+ * each output gets one line when it starts, one at each quarter of a long build, and one when
+ * it ends. */
 
 static const char *state_word(state s)
 {
