@@ -1,5 +1,9 @@
 /* bisheng: the EPUB 3 writer. Takes a const tree (a document or a book) and writes one
- * .epub file; knows nothing of readers. */
+ * .epub file; knows nothing of readers.
+ *
+ * Thread safety: several EPUBs may be written at once from separate threads, also from one
+ * tree (it is only read) and alongside PDFs; libxml2 is set up once per process. Callbacks are
+ * called on the writing thread. */
 #ifndef BISHENG_EPUB_H
 #define BISHENG_EPUB_H
 

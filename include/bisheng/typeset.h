@@ -1,5 +1,13 @@
 /* bisheng: the typesetter. Lays out a const tree (document or book) on a CJK page grid and
- * draws it to PDF with Cairo; the same layout feeds a JSON dump for tests. */
+ * draws it to PDF with Cairo; the same layout feeds a JSON dump for tests.
+ *
+ * Thread safety: several PDFs may be made at once from separate threads (the tree is only
+ * read). Layout runs freely in parallel (each thread has its own font map and shaper), but
+ * drawing takes one process-wide lock: Cairo 1.16 is not safe for two threads drawing PDFs,
+ * so one chapter at a time is drawn in the whole process. The FreeType library used for
+ * font subsetting is made once per process and lives until exit. Callbacks (diag, progress)
+ * are called on the calling thread of bs_pdf_write / bs_layout_dump, in chapter order,
+ * whatever `jobs` is. */
 #ifndef BISHENG_TYPESET_H
 #define BISHENG_TYPESET_H
 

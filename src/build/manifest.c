@@ -16,6 +16,7 @@
 
 #include "../util/util.h"
 #include "bisheng/manifest.h"
+#include "bisheng/settings.h"
 
 /* ---- The manifest ---- */
 
@@ -31,14 +32,6 @@ typedef struct entry {
   int line;
   override ov;
 } entry;
-
-/* Output settings as written (book defaults, then each output's own). */
-typedef struct outset {
-  const char *direction, *paper, *font, *css, *cover, *grid, *margins, *vnum, *emphasis;
-  double font_size, indent, bleed;
-  bool has_indent, has_bleed;
-  int embed_fonts, keep_going, toc, recto, crop; /* -1 unset */
-} outset;
 
 struct bs_manifest {
   char *path;
@@ -228,12 +221,7 @@ typedef struct ctx {
 static void vreport(ctx *c, bs_status code, int line, int col, const char *fmt, va_list ap)
 {
   bs_error e;
-  bs_error_clear(&e);
-  e.code = code;
-  snprintf(e.path, sizeof e.path, "%s", c->m->path);
-  e.line = line;
-  e.column = col;
-  vsnprintf(e.message, sizeof e.message, fmt, ap);
+  bs_diag_vmake(&e, code, c->m->path, line, col, fmt, ap);
   if (c->nerr++ == 0) {
     c->first = code;
     if (c->err)
@@ -267,18 +255,12 @@ static void report_error(ctx *c, const bs_error *e)
 static void warn(ctx *c, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void warn(ctx *c, int line, const char *fmt, ...)
 {
-  if (!c->opts || !c->opts->diag)
+  if (!c->opts)
     return;
-  bs_error e;
-  bs_error_clear(&e);
-  e.code = BS_ERR_SYNTAX;
-  snprintf(e.path, sizeof e.path, "%s", c->m->path);
-  e.line = line;
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(e.message, sizeof e.message, fmt, ap);
+  bs_diag_vemit(c->opts->diag, c->opts->diag_user, BS_ERR_SYNTAX, c->m->path, line, 0, fmt, ap);
   va_end(ap);
-  c->opts->diag(c->opts->diag_user, &e);
 }
 
 /* ---- YAML node helpers ---- */
@@ -311,23 +293,6 @@ static bool visit(ctx *c, const yaml_node_t *n)
     report(c, BS_ERR_LIMIT, line_of(n), "manifest too large (more than %d YAML nodes)",
            BS_MANIFEST_NODES_MAX);
   return c->visits < BS_MANIFEST_NODES_MAX;
-}
-
-static bool parse_bool(ctx *c, const yaml_node_t *n, const char *key, int *out)
-{
-  const char *v = scalar(c, n, key);
-  if (!v)
-    return false;
-  if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcasecmp(v, "on")) {
-    *out = 1;
-    return true;
-  }
-  if (!strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcasecmp(v, "off")) {
-    *out = 0;
-    return true;
-  }
-  report(c, BS_ERR_SYNTAX, line_of(n), "'%s' should be true or false, not '%s'", key, v);
-  return false;
 }
 
 static bool parse_number(ctx *c, const yaml_node_t *n, const char *key, const char *unit,
@@ -573,164 +538,25 @@ static bool is_outset_key(const char *k)
   return false;
 }
 
-/* Parses one output setting into `o`; the book's `direction` and `cover-image` are metadata
- * and are not handled here. */
-static void set_outset(ctx *c, outset *o, const char *k, const yaml_node_t *v)
+/* Parses one output setting into `o` (settings.h checks the value); the book's `direction`
+ * and `cover-image` are metadata and are not handled here. */
+static void set_outset(ctx *c, bs_output_settings *o, const char *k, const yaml_node_t *v)
 {
-  const char *s = NULL;
-  if (!strcmp(k, "fontsize") || !strcmp(k, "font-size")) {
-    parse_number(c, v, k, "pt", 4, 1000, &o->font_size);
-    return;
-  }
-  if (!strcmp(k, "indent")) {
-    if (parse_number(c, v, k, "em", 0, 100, &o->indent))
-      o->has_indent = true;
-    return;
-  }
-  if (!strcmp(k, "embed-fonts")) {
-    parse_bool(c, v, k, &o->embed_fonts);
-    return;
-  }
-  if (!strcmp(k, "keep-going")) {
-    parse_bool(c, v, k, &o->keep_going);
-    return;
-  }
-  if (!strcmp(k, "toc")) {
-    parse_bool(c, v, k, &o->toc);
-    return;
-  }
-  if (!strcmp(k, "recto-chapters")) {
-    parse_bool(c, v, k, &o->recto);
-    return;
-  }
-  if (!strcmp(k, "crop-marks")) {
-    parse_bool(c, v, k, &o->crop);
-    return;
-  }
-  if (!strcmp(k, "bleed")) {
-    if (parse_number(c, v, k, "mm", 0, 20, &o->bleed))
-      o->has_bleed = true;
-    return;
-  }
-  if (!(s = scalar(c, v, k)))
+  const char *s = scalar(c, v, k), *expect;
+  if (!s)
     return;
   int line = line_of(v);
-  if (!strcmp(k, "direction")) {
-    if (check_direction(c, v, s))
-      o->direction = s;
-  } else if (!strcmp(k, "paper") || !strcmp(k, "papersize")) {
-    double w, h;
-    /* until the typesetter knows paper sizes (placeholder build), names are not checked */
-    if (!bs_paper_size(s, &w, &h) && bs_paper_size("A4", &w, &h))
-      report(c, BS_ERR_SYNTAX, line, "unknown paper size '%s' (A4 A5 B5 B6 32K Letter or WxHmm)",
+  if (!strcmp(k, "css") || !strcmp(k, "cover-image") || !strcmp(k, "cover")) {
+    /* paths are the manifest's: relative to its folder */
+    struct stat st;
+    char *p = pool_add(c->m, resolve(c->m, s));
+    if (stat(p, &st) != 0)
+      report(c, BS_ERR_IO, line, "%s '%s' not found", !strcmp(k, "css") ? "stylesheet" : "cover image",
              s);
-    else
-      o->paper = s;
-  } else if (!strcmp(k, "mainfont") || !strcmp(k, "CJKmainfont") || !strcmp(k, "font")) {
-    o->font = s;
-  } else if (!strcmp(k, "css")) {
-    struct stat st;
-    char *p = pool_add(c->m, resolve(c->m, s));
-    if (stat(p, &st) != 0)
-      report(c, BS_ERR_IO, line, "stylesheet '%s' not found", s);
-    o->css = p;
-  } else if (!strcmp(k, "cover-image") || !strcmp(k, "cover")) {
-    struct stat st;
-    char *p = pool_add(c->m, resolve(c->m, s));
-    if (stat(p, &st) != 0)
-      report(c, BS_ERR_IO, line, "cover image '%s' not found", s);
-    o->cover = p;
-  } else if (!strcmp(k, "grid")) {
-    int gc, gl;
-    char tail;
-    if (sscanf(s, "%dx%d%c", &gc, &gl, &tail) != 2 || gc < 5 || gl < 3 || gc > 200 || gl > 200)
-      report(c, BS_ERR_SYNTAX, line, "'grid' should be CxL such as 40x15, not '%s'", s);
-    else
-      o->grid = s;
-  } else if (!strcmp(k, "margins")) {
-    double m[4];
-    char tail;
-    int n = sscanf(s, "%lf,%lf,%lf,%lf%c", &m[0], &m[1], &m[2], &m[3], &tail);
-    if (n != 1 && n != 4)
-      report(c, BS_ERR_SYNTAX, line, "'margins' should be T,R,B,L in mm, not '%s'", s);
-    else
-      o->margins = s;
-  } else if (!strcmp(k, "vnum")) {
-    if (strcmp(s, "upright") && strcmp(s, "sideways"))
-      report(c, BS_ERR_SYNTAX, line, "'vnum' should be upright or sideways, not '%s'", s);
-    else
-      o->vnum = s;
-  } else if (!strcmp(k, "emphasis")) {
-    if (strcmp(s, "bold") && strcmp(s, "dots"))
-      report(c, BS_ERR_SYNTAX, line, "'emphasis' should be bold or dots, not '%s'", s);
-    else
-      o->emphasis = s;
+    s = p;
   }
-}
-
-/* Book defaults under an output's own settings. */
-static void merge_outset(outset *dst, const outset *book, const outset *own)
-{
-  *dst = *book;
-#define TAKE(f) if (own->f) dst->f = own->f
-  TAKE(direction); TAKE(paper); TAKE(font); TAKE(css); TAKE(cover); TAKE(grid); TAKE(margins);
-  TAKE(vnum); TAKE(emphasis);
-#undef TAKE
-  if (own->font_size > 0)
-    dst->font_size = own->font_size;
-  if (own->has_indent) {
-    dst->indent = own->indent;
-    dst->has_indent = true;
-  }
-  if (own->embed_fonts >= 0)
-    dst->embed_fonts = own->embed_fonts;
-  if (own->keep_going >= 0)
-    dst->keep_going = own->keep_going;
-  if (own->toc >= 0)
-    dst->toc = own->toc;
-  if (own->recto >= 0)
-    dst->recto = own->recto;
-  if (own->crop >= 0)
-    dst->crop = own->crop;
-  if (own->has_bleed) {
-    dst->bleed = own->bleed;
-    dst->has_bleed = true;
-  }
-}
-
-static void apply_outset(bs_manifest_output *o, const outset *s)
-{
-  bs_epub_options_init(&o->epub);
-  bs_typeset_options_init(&o->pdf);
-  bs_direction d = s->direction ? bs_direction_from_string(s->direction) : BS_DIR_DEFAULT;
-  o->epub.direction = o->pdf.direction = d;
-  o->epub.css_path = s->css;
-  o->epub.cover_path = s->cover;
-  o->epub.embed_fonts = s->embed_fonts > 0;
-  o->epub.keep_going = o->pdf.keep_going = s->keep_going > 0;
-  if (s->paper)
-    bs_paper_size(s->paper, &o->pdf.paper_w_mm, &o->pdf.paper_h_mm);
-  if (s->font_size > 0)
-    o->pdf.font_size_pt = s->font_size;
-  if (s->grid)
-    sscanf(s->grid, "%dx%d", &o->pdf.grid_chars, &o->pdf.grid_lines);
-  if (s->margins) {
-    double *m = o->pdf.margins_mm;
-    if (sscanf(s->margins, "%lf,%lf,%lf,%lf", &m[0], &m[1], &m[2], &m[3]) == 1)
-      m[1] = m[2] = m[3] = m[0];
-  }
-  o->pdf.font_family = s->font;
-  if (s->has_indent)
-    o->pdf.indent_em = s->indent;
-  o->pdf.vnum_sideways = s->vnum && !strcmp(s->vnum, "sideways");
-  o->pdf.emphasis_dots = s->emphasis && !strcmp(s->emphasis, "dots");
-  if (s->toc >= 0)
-    o->pdf.toc = s->toc;
-  if (s->recto >= 0)
-    o->pdf.recto_chapters = s->recto;
-  o->pdf.crop_marks = s->crop > 0;
-  if (s->has_bleed)
-    o->pdf.bleed_mm = s->bleed;
+  if (!bs_output_settings_set(o, k, s, &expect))
+    report(c, BS_ERR_SYNTAX, line, "'%s' should be %s, not '%s'", k, expect, s);
 }
 
 /* ---- Parts and articles ---- */
@@ -951,13 +777,12 @@ static const char *const output_keys[] = {
     "recto-chapters", "bleed", "crop-marks", NULL};
 
 static void parse_output(ctx *c, const yaml_node_t *n, const char *given_name,
-                         const outset *book, int name_line)
+                         const bs_output_settings *book, int name_line)
 {
   if (!check_mapping(c, n, "an output"))
     return;
-  outset own;
-  memset(&own, 0, sizeof own);
-  own.embed_fonts = own.keep_going = own.toc = own.recto = own.crop = -1;
+  bs_output_settings own;
+  bs_output_settings_init(&own);
   const char *name = given_name, *file = NULL, *format = NULL;
   int line = name_line ? name_line : line_of(n), file_line = line, format_line = line;
   for (yaml_node_pair_t *it = n->data.mapping.pairs.start; it < n->data.mapping.pairs.top;
@@ -1046,12 +871,12 @@ static void parse_output(ctx *c, const yaml_node_t *n, const char *given_name,
   o->path = path;
   o->format = f;
   o->line = line;
-  outset s;
-  merge_outset(&s, book, &own);
-  apply_outset(o, &s);
+  bs_output_settings s = *book;
+  bs_output_settings_merge(&s, &own);
+  bs_output_settings_apply(&s, &o->epub, &o->pdf);
 }
 
-static void parse_outputs(ctx *c, const yaml_node_t *v, const outset *book)
+static void parse_outputs(ctx *c, const yaml_node_t *v, const bs_output_settings *book)
 {
   if (v->type == YAML_SEQUENCE_NODE) {
     for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
@@ -1179,9 +1004,8 @@ static void parse_book(ctx *c, const yaml_node_t *root)
     return;
   override book;
   memset(&book, 0, sizeof book);
-  outset defaults;
-  memset(&defaults, 0, sizeof defaults);
-  defaults.embed_fonts = defaults.keep_going = defaults.toc = defaults.recto = defaults.crop = -1;
+  bs_output_settings defaults;
+  bs_output_settings_init(&defaults);
   const yaml_node_t *outputs = NULL;
   bool have_articles = false;
   for (yaml_node_pair_t *it = root->data.mapping.pairs.start; it < root->data.mapping.pairs.top;
@@ -1361,7 +1185,6 @@ static void hold_warning(void *user, const bs_error *w)
 
 typedef struct job {
   held *warn;
-  bool *done;
   bs_manifest *m;
   const bs_manifest_options *opts;
   entry **arts;
@@ -1394,8 +1217,7 @@ static void *worker(void *arg)
     pthread_mutex_unlock(&j->lock);
     if (i >= j->n)
       return NULL;
-    if (!j->done[i])
-      read_one(j, i);
+    read_one(j, i);
   }
 }
 
@@ -1440,7 +1262,6 @@ bs_status bs_manifest_read_articles(bs_manifest *m, const bs_manifest_options *o
   j.errs = bs_xcalloc(j.n + 1, sizeof *j.errs);
   j.sts = bs_xcalloc(j.n + 1, sizeof *j.sts);
   j.warn = bs_xcalloc(j.n + 1, sizeof *j.warn);
-  j.done = bs_xcalloc(j.n + 1, sizeof *j.done);
   for (size_t k = first, i = 0; k < end; k++)
     if (!m->entries[k].is_part)
       j.arts[i++] = &m->entries[k];
@@ -1451,19 +1272,7 @@ bs_status bs_manifest_read_articles(bs_manifest *m, const bs_manifest_options *o
   size_t nthreads = opts->jobs > 1 ? (size_t)opts->jobs : 1;
   if (nthreads > j.n)
     nthreads = j.n;
-  if (nthreads > 1) {
-    /* one article of each format first, on this thread: a reader's one-time library set-up
-     * (cmark-gfm's extension registry, libxml2's globals) must not be raced */
-    bool seen[BS_FORMAT_MANIFEST + 1] = {false};
-    for (size_t i = 0; i < j.n; i++) {
-      bs_format f = bs_format_from_path(j.arts[i]->path);
-      if (f <= BS_FORMAT_MANIFEST && !seen[f]) {
-        seen[f] = true;
-        read_one(&j, i);
-        j.done[i] = true;
-      }
-    }
-  }
+  /* no warming up: each reader sets its library up once itself (read.h, thread safety) */
   pthread_mutex_init(&j.lock, NULL);
   pthread_t *th = bs_xcalloc(nthreads + 1, sizeof *th);
   size_t started = 0;
@@ -1496,7 +1305,6 @@ bs_status bs_manifest_read_articles(bs_manifest *m, const bs_manifest_options *o
     }
   }
   free(j.warn);
-  free(j.done);
   bool ok = c.nerr == 0 || (opts->keep_going && nread > 0);
   if (ok) {
     size_t i = 0;
@@ -1519,14 +1327,7 @@ bs_status bs_manifest_read_articles(bs_manifest *m, const bs_manifest_options *o
       apply_override(doc, &e->ov);
       bs_node_append_child(m->book, doc);
     }
-    if (!bs_node_get_meta(m->book, BS_META_LANG)) {
-      /* a book's language is its first article's unless the manifest says otherwise */
-      for (bs_node *d = bs_node_first_child(m->book); d; d = bs_node_next(d))
-        if (!bs_manifest_is_part(d) && bs_node_get_meta(d, BS_META_LANG)) {
-          bs_node_set_meta(m->book, BS_META_LANG, bs_node_get_meta(d, BS_META_LANG));
-          break;
-        }
-    }
+    bs_book_settle_lang(m->book);
     volume_meta(m);
   }
   for (size_t i = 0; i < j.n; i++)

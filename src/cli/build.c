@@ -225,9 +225,10 @@ static void print_warnings(const build *b, const warnings *w, size_t from, const
 }
 
 /* ---- Progress ----
- * The writers report no progress of their own yet, so on a terminal each output gets a bar
- * that moves while it builds and fills when it is done; off a terminal (CI) each output gets
- * one line when it starts and one when it ends. */
+ * On a terminal each output gets a bar that fills with the chapters its writer reports done
+ * (on_progress), with pages and bytes so far, and fills when it is done; off a terminal (CI)
+ * each output gets one line when it starts, one at each quarter of a long build, and one when
+ * it ends. */
 
 static const char *state_word(state s)
 {
@@ -467,12 +468,6 @@ static void *worker(void *arg)
   }
 }
 
-static int default_jobs(void)
-{
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n < 1 ? 1 : n > 256 ? 256 : (int)n;
-}
-
 /* ---- The JSON report ---- */
 
 static void json_str(FILE *f, const char *s)
@@ -710,7 +705,7 @@ static int parse_build_args(int argc, char **argv, build *b)
   b->only = calloc((size_t)argc, sizeof *b->only);
   if (!b->only)
     abort();
-  b->jobs = default_jobs();
+  b->jobs = bs_jobs_default();
   int rc = cli_parse(CMD_BUILD, argc, argv, 2, on_build_option, b);
   if (rc)
     return rc;

@@ -516,12 +516,7 @@ static int load(const cli *c, bs_node **out, int *skipped)
     list_set[lk] = true;
     bs_node_add_meta_item(root, lk, c->meta[i].value);
   }
-  if (book && !bs_node_get_meta(book, BS_META_LANG)) {
-    /* a book's language is its first chapter's unless told otherwise */
-    const char *l = bs_node_get_meta(bs_node_first_child(book), BS_META_LANG);
-    if (l)
-      bs_node_set_meta(book, BS_META_LANG, l);
-  }
+  bs_book_settle_lang(book);
   *out = root;
   return 0;
 }
@@ -535,46 +530,53 @@ static int left_out(int skipped, int total)
   return EXIT_INPUT;
 }
 
+/* The options as output settings: checked and mapped onto the writers' options by the same
+ * layer as a manifest's keys (settings.h). Paper, grid and margins are checked for PDF only
+ * (they mean nothing to an EPUB). */
+static int output_settings(const cli *c, bool pdf, bs_output_settings *s)
+{
+  bs_output_settings_init(s);
+  s->direction = c->direction;
+  s->font = c->font;
+  s->css = c->css;
+  s->cover = c->cover;
+  s->font_size_pt = c->font_size;
+  s->indent_em = c->indent;
+  s->bleed_mm = c->bleed;
+  s->vnum_sideways = c->vnum_sideways;
+  s->emphasis_dots = c->dots;
+  s->embed_fonts = c->embed_fonts;
+  s->keep_going = c->keep_going;
+  s->crop_marks = c->crop_marks;
+  if (c->toc)
+    s->toc = c->toc == 1;
+  if (c->recto)
+    s->recto_chapters = c->recto == 1;
+  s->jobs = c->jobs > 0 ? c->jobs : bs_jobs_default();
+  const struct {
+    const char *key, *value;
+  } text[] = {{"paper", c->paper}, {"grid", c->grid}, {"margins", c->margins}};
+  for (size_t i = 0; pdf && i < sizeof text / sizeof text[0]; i++) {
+    const char *expect;
+    if (text[i].value && !bs_output_settings_set(s, text[i].key, text[i].value, &expect)) {
+      char fmt[160];
+      snprintf(fmt, sizeof fmt, "--%s takes %s, not '%%s'", text[i].key, expect);
+      return usage_error(fmt, text[i].value);
+    }
+  }
+  return 0;
+}
+
 static int typeset_options(const cli *c, bs_typeset_options *o)
 {
-  bs_typeset_options_init(o);
-  o->direction = c->direction;
+  bs_output_settings s;
+  int rc = output_settings(c, true, &s);
+  if (rc)
+    return rc;
+  bs_output_settings_apply(&s, NULL, o);
   o->diag = on_warning;
   o->source_date = cli_source_date();
-  o->font_family = c->font;
-  o->vnum_sideways = c->vnum_sideways;
-  o->emphasis_dots = c->dots;
-  o->keep_going = c->keep_going;
-  o->indent_em = c->indent;
-  if (c->toc)
-    o->toc = c->toc == 1;
-  if (c->recto)
-    o->recto_chapters = c->recto == 1;
-  o->bleed_mm = c->bleed;
   o->toc_depth = c->toc_depth;
-  o->crop_marks = c->crop_marks;
-  if (c->jobs > 0) {
-    o->jobs = c->jobs;
-  } else {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    o->jobs = n < 1 ? 1 : n > 64 ? 64 : (int)n;
-  }
-  if (c->font_size > 0)
-    o->font_size_pt = c->font_size;
-  if (c->paper && !bs_paper_size(c->paper, &o->paper_w_mm, &o->paper_h_mm))
-    return usage_error("unknown paper size '%s' (A4 A5 B5 B6 32K Letter or WxHmm)", c->paper);
-  if (c->grid && (sscanf(c->grid, "%dx%d", &o->grid_chars, &o->grid_lines) != 2 ||
-                  o->grid_chars < 5 || o->grid_lines < 3 || o->grid_chars > 200 ||
-                  o->grid_lines > 200))
-    return usage_error("--grid takes CxL such as 40x15, not '%s'", c->grid);
-  if (c->margins) {
-    double *m = o->margins_mm;
-    int n = sscanf(c->margins, "%lf,%lf,%lf,%lf", &m[0], &m[1], &m[2], &m[3]);
-    if (n == 1)
-      m[1] = m[2] = m[3] = m[0];
-    else if (n != 4)
-      return usage_error("--margins takes T,R,B,L in mm, not '%s'", c->margins);
-  }
   return 0;
 }
 
@@ -736,12 +738,9 @@ static int cmd_convert(int argc, char **argv)
     bs_status st;
     if (!strcasecmp(fmt, "epub")) {
       bs_epub_options eo;
-      bs_epub_options_init(&eo);
-      eo.direction = c.direction;
-      eo.css_path = c.css;
-      eo.cover_path = c.cover;
-      eo.embed_fonts = c.embed_fonts;
-      eo.keep_going = c.keep_going;
+      bs_output_settings s;
+      output_settings(&c, false, &s);
+      bs_output_settings_apply(&s, &eo, NULL);
       eo.toc_depth = c.toc_depth;
       eo.source_date = cli_source_date();
       eo.diag = on_warning;

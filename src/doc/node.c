@@ -242,7 +242,9 @@ static bool can_attach(const bs_node *parent, const bs_node *child)
     return false;
   if (!bs_node_can_contain(parent->type, child->type))
     return false;
-  for (const bs_node *a = parent->parent; a; a = a->parent)
+  /* no cycles: `child` may not be an ancestor of `parent`, which it can only be when it has
+   * children (so building a deep tree a leaf at a time does not walk every ancestor) */
+  for (const bs_node *a = child->first ? parent->parent : NULL; a; a = a->parent)
     if (a == child)
       return false;
   return true;

@@ -30,19 +30,12 @@ void bs_epub_options_init(bs_epub_options *o)
 
 void bs_epub_warn(bs_epub *e, bs_status code, const char *path, int line, const char *fmt, ...)
 {
-  if (!e->opts->diag || e->quiet)
+  if (e->quiet) /* --embed-fonts' second pass: its warnings were given by the first */
     return;
-  bs_error w;
-  bs_error_clear(&w);
-  w.code = code;
-  if (path)
-    snprintf(w.path, sizeof w.path, "%s", path);
-  w.line = line;
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(w.message, sizeof w.message, fmt, ap);
+  bs_diag_vemit(e->opts->diag, e->opts->diag_user, code, path, line, 0, fmt, ap);
   va_end(ap);
-  e->opts->diag(e->opts->diag_user, &w);
 }
 
 const char *bs_epub_lang_of(const bs_epub *e, const bs_node *node)
@@ -117,11 +110,6 @@ void bs_epub_add_toc(bs_epub *e, int depth, const char *label, const char *href)
   e->toc[e->ntoc].href = bs_xstrdup(href);
   e->ntoc++;
 }
-
-/* libxml2 wants its initialisation done once, before threads use it (the page helper thread,
- * and bisheng build writing outputs in parallel). */
-static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
-static void init_xml(void) { xmlInitParser(); }
 
 static int dump_write(void *ctx, const char *data, int len)
 {
@@ -816,7 +804,7 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
    * their images, the fonts, then nav, NCX and package document, which need the chapters */
   time_t now = opts->source_date >= 0 ? (time_t)opts->source_date : time(NULL);
   e.modified = (long long)now;
-  pthread_once(&xml_once, init_xml);
+  bs_libxml_init();
   static const char mimetype[] = "application/epub+zip";
   bs_epub_part_add_bytes(&e, "mimetype", false, mimetype, sizeof mimetype - 1);
   container_doc(&e.page);

@@ -4,6 +4,7 @@
 #include <cmark-gfm-core-extensions.h>
 #include <cmark-gfm-extension_api.h>
 #include <cmark-gfm.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -1326,6 +1327,10 @@ static void postprocess(bs_node *doc, const char *lang, bs_warn_state *w)
   merge_text(doc);
 }
 
+/* cmark-gfm's extension registry is a process-wide list filled on first use: once, whichever
+ * reader thread comes first (articles are read in parallel, in any order of formats). */
+static pthread_once_t extensions_once = PTHREAD_ONCE_INIT;
+
 bs_status bs_read_markdown(const char *buf, size_t len, const bs_read_options *opts,
                            bs_node **out, bs_error *err)
 {
@@ -1372,7 +1377,7 @@ bs_status bs_read_markdown(const char *buf, size_t len, const bs_read_options *o
   if (undiv)
     body = undiv;
 
-  cmark_gfm_core_extensions_ensure_registered();
+  pthread_once(&extensions_once, cmark_gfm_core_extensions_ensure_registered);
   parser = cmark_parser_new(CMARK_OPT_FOOTNOTES | CMARK_OPT_UNSAFE);
   static const char *const exts[] = {"table", "strikethrough", "autolink", "tagfilter"};
   for (size_t i = 0; i < sizeof exts / sizeof *exts; i++) {

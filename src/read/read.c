@@ -1,6 +1,7 @@
 /* Reader dispatch: format detection, encoding checks common to all readers, file reading. */
 #include <errno.h>
 #include <iconv.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -13,6 +14,28 @@ void bs_read_options_init(bs_read_options *o)
 {
   memset(o, 0, sizeof *o);
   o->normalize = true;
+}
+
+/* ---- Services of every reader (read-impl.h) ---- */
+
+void bs_read_warn(bs_warn_state *w, bs_warn_kind kind, int line, int column, const char *fmt, ...)
+{
+  if (!w || (unsigned)kind >= BS_WARN_KIND_COUNT || w->seen[kind])
+    return;
+  w->seen[kind] = true;
+  if (!w->opts)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  bs_diag_vemit(w->opts->diag, w->opts->diag_user, BS_ERR_SYNTAX, w->opts->path, line, column,
+                fmt, ap);
+  va_end(ap);
+}
+
+bool bs_lang_is_ja(const char *lang)
+{
+  return lang && (lang[0] == 'j' || lang[0] == 'J') && (lang[1] == 'a' || lang[1] == 'A') &&
+         (lang[2] == '\0' || lang[2] == '-' || lang[2] == '_');
 }
 
 bs_format bs_format_from_path(const char *path)
