@@ -44,8 +44,10 @@ static double shrinkable(const bs_ts_para *p, size_t s, size_t e)
   return w;
 }
 
-/* K8: makes [s, e) exactly `target` long, recording the adjustments in `ln`. */
-static void justify(bs_ts_para *p, size_t s, size_t e, double target, bs_ts_line *ln)
+/* K8: makes [s, e) exactly `target` long, recording the adjustments in `ln`; with `stretch`
+ * false (a paragraph's last line, pushed in) it only compresses, down to `target` at most. */
+static void justify(bs_ts_para *p, size_t s, size_t e, double target, bs_ts_line *ln,
+                    bool stretch)
 {
   for (size_t i = s; i < e; i++)
     p->box[i].gap = i > s ? glue_of(&p->box[i]) : 0;
@@ -83,7 +85,7 @@ static void justify(bs_ts_para *p, size_t s, size_t e, double target, bs_ts_line
       }
     }
   }
-  if (d > BS_TS_EPS) {
+  if (d > BS_TS_EPS && stretch) {
     /* expansion order: word spaces to ½ em, CJK–Latin spacing to ½ em, then every
      * inter-character gap equally */
     for (int pass = 0; pass < 2 && d > BS_TS_EPS; pass++) {
@@ -341,7 +343,9 @@ void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
         set_halved(b, true);
     }
     if (ln->full)
-      justify(p, s, e, avail, ln);
+      justify(p, s, e, avail, ln, true);
+    else if (fit == BS_FIT_PUSH_IN)
+      justify(p, s, e, avail, ln, false); /* K7: a pushed-in last line is compressed, not hung */
     else
       natural_positions(p, s, e, ln);
     if (blk->center && !ln->full && ln->natural < avail)

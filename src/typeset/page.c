@@ -344,6 +344,36 @@ static void new_page(bs_ts_ctx *c, size_t first_line)
   c->npages++;
 }
 
+/* Slots a paragraph starting at line i must bring onto the page of its first line: K9 keeps
+ * two lines together at both its ends, so a paragraph of three lines goes whole. */
+static int para_head_need(const bs_ts_ctx *c, size_t i)
+{
+  int n = 0, need = 0, two = 0;
+  for (size_t k = i; k < c->nlines && n < 4; k++) {
+    n++;
+    if (n <= 3)
+      need += c->lines_v[k].slots;
+    if (n == 2)
+      two = need;
+    if (c->lines_v[k].para_last)
+      break;
+  }
+  return n == 3 ? need : n == 1 ? c->lines_v[i].slots : two;
+}
+
+/* §7.6: a heading (and the headings chained to it) keeps with what the paragraph after it
+ * needs on the same page. */
+static int keep_need(const bs_ts_ctx *c, size_t i)
+{
+  int need = 0;
+  size_t k = i + 1;
+  while (k < c->nlines && c->lines_v[k].keep_next && !c->lines_v[k].new_page)
+    need += c->lines_v[k++].slots;
+  if (k < c->nlines && !c->lines_v[k].new_page && c->lines_v[k].kind != BS_LINE_BLANK)
+    need += c->lines_v[k].para_first ? para_head_need(c, k) : c->lines_v[k].slots;
+  return need;
+}
+
 /* Puts lines on pages and computes each line's frame origin (G1: on the grid). */
 void bs_ts_paginate(bs_ts_ctx *c)
 {
@@ -353,8 +383,8 @@ void bs_ts_paginate(bs_ts_ctx *c)
     bs_ts_line *l = &c->lines_v[i];
     int need = l->slots;
     int foot = bs_ts_notes_foot(c, i); /* content hook: note slots this line brings */
-    if (l->keep_next && i + 1 < c->nlines && !c->lines_v[i + 1].keep_next)
-      need += 2; /* §7.6: a heading keeps with the next two lines */
+    if (l->keep_next)
+      need += keep_need(c, i); /* §7.6: a heading keeps with two lines of its paragraph */
     bool brk = c->npages == 0;
     if (!brk && l->new_page && slot > 0)
       brk = true;
@@ -365,6 +395,12 @@ void bs_ts_paginate(bs_ts_ctx *c)
     /* orphan: a paragraph's first line alone at the foot of a page */
     if (!brk && slot > 0 && l->para_first && !l->para_last && slot + l->slots == c->lines &&
         l->kind == BS_LINE_BODY)
+      brk = true;
+    /* K9 both ways at once: a paragraph of three lines with two slots left goes whole */
+    if (!brk && slot > 0 && l->para_first && !l->para_last && l->kind == BS_LINE_BODY &&
+        i + 2 < c->nlines && !c->lines_v[i + 1].para_last && c->lines_v[i + 2].para_last &&
+        slot + l->slots + c->lines_v[i + 1].slots <= c->lines &&
+        slot + para_head_need(c, i) > c->lines)
       brk = true;
     /* widow: the last line alone at the head of the next page (K9's page sense) */
     if (!brk && slot > 0 && !l->para_first && !l->para_last && i + 1 < c->nlines &&
