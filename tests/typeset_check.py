@@ -12,7 +12,7 @@ Checks K1/K2 (line-start/end prohibitions), K7 (no line longer than the measure;
 K9 (no one-character paragraph-final line, no widow at a page head, headings kept with two
 lines of their paragraph), G1 (upright CJK glyphs on the grid), V2 (vertical forms equal HarfBuzz's TTB output via hb-shape), V3
 (no “”‘’ upright in vertical zh-Hant), L1 (Latin and digits in vertical), L6 and S1
-(horizontal), P1 (adjacent brackets take 1.5 em) and that the dump holds every character of
+(horizontal; beside a number at most ¼ em on justified lines with other gaps, K8), P1 (adjacent brackets take 1.5 em) and that the dump holds every character of
 the source in order. Prints one line per failure; exits 1 on any."""
 import ctypes
 import json
@@ -295,6 +295,18 @@ def main():
                         if g["c"].isdigit() and g["adv"] >= size - TOL:
                             fail("L6 %s digit %s is full width" % (where, g["c"]))
                 i = j
+            # S1/K8: on a justified horizontal line that has gaps between CJK characters to take
+            # the slack, the space beside a number stays at ¼ em (at most)
+            if not vertical and line["full"] and any(
+                    is_cjk_letter(a["c"][-1]) and is_cjk_letter(b["c"][0]) for a, b in zip(gl, gl[1:])):
+                for a, b in zip(gl, gl[1:]):
+                    if "mark" in a or "mark" in b:
+                        continue
+                    if (is_cjk_letter(a["c"][-1]) and b["c"][0] in "0123456789") or (
+                            a["c"][-1] in "0123456789" and is_cjk_letter(b["c"][0])):
+                        gap = b["p"] - (a["p"] + a["adv"])
+                        if gap > line["size"] / 4 + TOL:
+                            fail("S1 %s gap %.2f em beside the number %s%s" % (where, gap / line["size"], a["c"], b["c"]))
             # S1 in horizontal lines set at natural width (a pushed-in last line is compressed, K7)
             if not vertical and not line["full"] and line["fit"] != "push-in":
                 for a, b in zip(gl, gl[1:]):
