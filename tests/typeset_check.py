@@ -168,7 +168,8 @@ def main():
     presented = []
     nfull = 0
     for pi, page in enumerate(dump["pages"]):
-        # a book may mix languages: each page follows its document's
+        # a book may mix languages and directions: each page follows its document's
+        vertical = page.get("direction", dump["direction"]) == "vertical"
         lang = page.get("lang", dump["lang"])
         ja = lang.startswith("ja")
         hant = not ja and "hans" not in lang.lower()
@@ -325,7 +326,7 @@ def main():
             if line["kind"] != "blank":
                 para_lines[line["para"]] = para_lines.get(line["para"], 0) + 1
     for page in dump["pages"]:
-        ls = [l for l in page["lines"] if l["kind"] not in ("blank", "note") and l["glyphs"]]
+        ls = [l for l in page["lines"] if l["kind"] != "blank" and l["glyphs"]]
         if not ls:
             continue
         h = ls[0]
@@ -339,7 +340,7 @@ def main():
                 if page is not dump["pages"][-1]:
                     fail("7.6 page %d ends with a heading" % page["number"])
                 continue
-            if rest[0]["kind"] != "body" or not rest[0]["first"]:
+            if rest[0]["kind"] not in ("body", "note") or not rest[0]["first"]:
                 continue
             n = sum(1 for r in rest if r["para"] == rest[0]["para"])
             if n < min(2, para_lines[rest[0]["para"]]):

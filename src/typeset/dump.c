@@ -58,8 +58,11 @@ bs_status bs_ts_dump_chapter(bs_ts_ctx *c, void *user, bs_error *err)
     char folio[32];
     double fx, fy;
     bs_ts_folio(c, pg->number, folio, sizeof folio, &fx, &fy);
-    bs_buf_printf(&b, "%s\n  {\"number\": %d, \"lang\": \"%s\", \"folio\": \"%s\", \"head\": ",
-                  pg->number > 1 ? "," : "", pg->number, pg->lang, pg->blank || pg->divider ? "" : folio);
+    bs_buf_printf(&b,
+                  "%s\n  {\"number\": %d, \"lang\": \"%s\", \"direction\": \"%s\", "
+                  "\"folio\": \"%s\", \"head\": ",
+                  pg->number > 1 ? "," : "", pg->number, pg->lang,
+                  c->vertical ? "vertical" : "horizontal", pg->blank || pg->divider ? "" : folio);
     char head[512];
     bs_ts_head_text(c, pg, head, sizeof head);
     json_str(&b, head, strlen(head));

@@ -496,6 +496,7 @@ bs_status bs_ts_chapter_emit(bs_ts_ctx *c, bs_ts_emit_fn emit, void *user, bool 
   c->page_base += (int)c->npages;
   c->chapter++;
   bs_ts_chapter_free(c);
+  bs_ts_set_direction(c, c->book_vertical); /* the contents and the PDF's end are the book's */
   return st;
 }
 
@@ -661,6 +662,27 @@ bs_status bs_ts_chapter_layout(bs_ts_ctx *c, const bs_node *d, bs_error *err)
   walk w = {c, BS_BUF_INIT, BS_BUF_INIT, true, -1, NULL, NULL, 0, {0}};
   c->doc = d; /* each document starts a new page */
   bs_status st = bs_ts_set_lang(c, bs_node_get_inherited_lang(d), err);
+  if (c->book && !bs_ts_is_divider(d)) {
+    /* issue #16: a chapter's own direction (or a language without vertical tradition) wins
+     * over the book's; the book's page order stays */
+    bool v = bs_node_get_chapter_direction(d, c->opts->direction, c->book_vertical
+                                                                      ? BS_DIR_VERTICAL
+                                                                      : BS_DIR_HORIZONTAL) ==
+             BS_DIR_VERTICAL;
+    bs_ts_set_direction(c, v);
+    if (v != c->book_vertical) {
+      bs_error note;
+      bs_error_clear(&note);
+      note.code = BS_ERR_UNSUPPORTED;
+      snprintf(note.path, sizeof note.path, "%s", bs_node_get_input(d) ? bs_node_get_input(d) : "");
+      const char *t = bs_node_get_meta(d, BS_META_TITLE);
+      snprintf(note.message, sizeof note.message, "chapter '%s' is set %s in this %s book",
+               t ? t : "", v ? "vertically" : "horizontally", v ? "horizontal" : "vertical");
+      bs_ts_diag(c, &note, 0);
+    }
+  } else {
+    bs_ts_set_direction(c, c->book_vertical);
+  }
   if (st == BS_OK && bs_ts_is_divider(d))
     st = part_title(&w, d, err);
   else if (st == BS_OK)
