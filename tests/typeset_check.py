@@ -117,7 +117,10 @@ def l1_expect(run, vnum_sideways):
         return "upright"
     if n <= 3 and digits and all(c.isdigit() or c.isupper() or c in ".+" for c in run):
         return "tcy"
-    if digits and all(c.isdigit() or c in ".,:/%" for c in run) and not lower:
+    # a range 1881-1936 is a number like 1923 (#16 item 7: one treatment per kind)
+    if digits and all(c.isdigit() or c in ".,:/%" or (c == "-" and 0 < i < n - 1 and run[i - 1].isdigit()
+                                                       and run[i + 1].isdigit())
+                      for i, c in enumerate(run)) and not lower:
         return "sideways" if vnum_sideways else "upright"
     return "sideways"
 
@@ -170,6 +173,7 @@ def main():
     for pi, page in enumerate(dump["pages"]):
         # a book may mix languages and directions: each page follows its document's
         vertical = page.get("direction", dump["direction"]) == "vertical"
+        area = page.get("area", dump["area"])
         lang = page.get("lang", dump["lang"])
         ja = lang.startswith("ja")
         hant = not ja and "hans" not in lang.lower()

@@ -60,9 +60,11 @@ bs_status bs_ts_dump_chapter(bs_ts_ctx *c, void *user, bs_error *err)
     bs_ts_folio(c, pg->number, folio, sizeof folio, &fx, &fy);
     bs_buf_printf(&b,
                   "%s\n  {\"number\": %d, \"lang\": \"%s\", \"direction\": \"%s\", "
-                  "\"folio\": \"%s\", \"head\": ",
+                  "\"rows\": %d, \"area\": {\"x\": %.4f, \"y\": %.4f, \"width\": %.4f, "
+                  "\"height\": %.4f}, \"folio\": \"%s\", \"head\": ",
                   pg->number > 1 ? "," : "", pg->number, pg->lang,
-                  c->vertical ? "vertical" : "horizontal", pg->blank || pg->divider ? "" : folio);
+                  c->vertical ? "vertical" : "horizontal", c->lines, c->area_x, c->area_y,
+                  c->area_w, c->area_h, pg->blank || pg->divider ? "" : folio);
     char head[512];
     bs_ts_head_text(c, pg, head, sizeof head);
     json_str(&b, head, strlen(head));

@@ -192,7 +192,10 @@ static run_mode vertical_mode(const bs_ts_ctx *c, const uint32_t *cps, size_t n)
       spaces++;
     else {
       other++;
-      if (ch == '.' || ch == ',' || ch == ':' || ch == '/' || ch == '%')
+      /* item 7 (#16): a range 1881-1936 is a number like 1923, set the same way (L1) */
+      if (ch == '.' || ch == ',' || ch == ':' || ch == '/' || ch == '%' ||
+          (ch == '-' && i > 0 && i + 1 < n && cps[i - 1] >= '0' && cps[i - 1] <= '9' &&
+           cps[i + 1] >= '0' && cps[i + 1] <= '9'))
         numsep++;
       if (ch == '.' || ch == '+')
         tcyset++;
