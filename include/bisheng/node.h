@@ -200,6 +200,13 @@ BS_API bool bs_node_set_lang(bs_node *node, const char *bcp47);
 BS_API const char *bs_node_get_inherited_lang(const bs_node *node);
 /* The direction preference of the nearest document or book that states one. */
 BS_API bs_direction bs_node_get_inherited_direction(const bs_node *node);
+/* The direction a book's chapter (document) is set in, the same in every writer: `forced` is
+ * the output's or command line's direction (DEFAULT: none), `book` the book's (its own, else
+ * its first chapter's). A document that says horizontal is horizontal; one in a language
+ * without a vertical tradition (not zh, ja, ko) is horizontal unless it says vertical and
+ * nothing forces horizontal; otherwise `forced`, else its own, else `book`. */
+BS_API bs_direction bs_node_get_chapter_direction(const bs_node *doc, bs_direction forced,
+                                                  bs_direction book);
 BS_API bs_direction bs_direction_from_string(const char *s); /* DEFAULT if unknown */
 BS_API const char *bs_direction_string(bs_direction d);      /* "horizontal", ... */
 

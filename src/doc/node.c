@@ -1,6 +1,7 @@
 /* The document tree: nodes, content model, accessors, iterator (cmark's design). */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../util/util.h"
 #include "bisheng/node.h"
@@ -500,6 +501,30 @@ bs_direction bs_node_get_inherited_direction(const bs_node *n)
     }
   }
   return BS_DIR_DEFAULT;
+}
+
+/* Issue #16: a horizontal English chapter in a vertical Chinese book keeps its direction;
+ * a chapter's own vertical is a preference that an output's direction overrides (so that
+ * one manifest can print the same chapters both ways). */
+bs_direction bs_node_get_chapter_direction(const bs_node *doc, bs_direction forced,
+                                           bs_direction book)
+{
+  bs_direction own = BS_DIR_DEFAULT;
+  if (doc && doc->meta)
+    own = bs_direction_from_string(doc->meta->str[BS_META_DIRECTION]);
+  if (own == BS_DIR_HORIZONTAL)
+    return BS_DIR_HORIZONTAL;
+  const char *l = bs_node_get_inherited_lang(doc);
+  bool cjk = !l || !*l || !strncasecmp(l, "zh", 2) || !strncasecmp(l, "ja", 2) ||
+             !strncasecmp(l, "ko", 2) || !strcasecmp(l, "und");
+  if (cjk && l && l[2] && l[2] != '-' && l[2] != '_')
+    cjk = !strcasecmp(l, "und"); /* "zhx", "jam", "kok" are other languages */
+  if (!cjk)
+    return own == BS_DIR_VERTICAL && forced != BS_DIR_HORIZONTAL ? BS_DIR_VERTICAL
+                                                                 : BS_DIR_HORIZONTAL;
+  if (forced != BS_DIR_DEFAULT)
+    return forced;
+  return own != BS_DIR_DEFAULT ? own : book;
 }
 
 /* ---- metadata ---- */

@@ -46,6 +46,12 @@ const char *bs_epub_lang_of(const bs_epub *e, const bs_node *node)
 
 bool bs_epub_node_vertical(const bs_epub *e, const bs_node *doc)
 {
+  /* issue #16: a book's chapter follows its own direction or language first (as in the PDF) */
+  if (bs_node_get_type(e->root) == BS_NODE_BOOK && doc != e->root)
+    return bs_node_get_chapter_direction(doc, e->forced,
+                                         e->book_vertical ? BS_DIR_VERTICAL
+                                                          : BS_DIR_HORIZONTAL) ==
+           BS_DIR_VERTICAL;
   if (e->forced != BS_DIR_DEFAULT)
     return e->forced == BS_DIR_VERTICAL;
   bs_direction d = bs_node_get_inherited_direction(doc);
@@ -793,10 +799,17 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
     e.book_vertical = d == BS_DIR_VERTICAL;
   }
   for (const bs_node *d = first; d; d = book ? bs_node_next(d) : NULL) {
-    if (bs_epub_node_vertical(&e, d))
+    bool v = bs_epub_node_vertical(&e, d);
+    if (v)
       e.use_vertical_css = true;
     else
       e.use_horizontal_css = true;
+    if (book && v != e.book_vertical && bs_node_first_child(d)) {
+      const char *t = bs_node_get_meta(d, BS_META_TITLE);
+      bs_epub_warn(&e, BS_ERR_UNSUPPORTED, bs_node_get_input(d), 0,
+                   "chapter '%s' is set %s in this %s book", t ? t : "",
+                   v ? "vertically" : "horizontally", v ? "horizontal" : "vertical");
+    }
   }
 
   /* everything is planned, then made in this order as libzip writes it: mimetype first and

@@ -44,8 +44,22 @@ static double shrinkable(const bs_ts_para *p, size_t s, size_t e)
   return w;
 }
 
-/* K8: makes [s, e) exactly `target` long, recording the adjustments in `ln`. */
-static void justify(bs_ts_para *p, size_t s, size_t e, double target, bs_ts_line *ln)
+/* The CJK–Latin spacing before box i sits beside a number or a designation with digits
+ * (2025, B-2, 3.0%) (S1: kept at ¼ em while the line has other gaps to take its slack, so
+ * that 2025 年 8 月 stays tight). */
+static bool auto_beside_digit(const bs_ts_para *p, size_t i)
+{
+  const bs_ts_box *w = p->box[i - 1].cls == BS_CL_LATIN ? &p->box[i - 1] : &p->box[i];
+  for (size_t k = w->start; k < w->end; k++)
+    if (p->text[k] >= '0' && p->text[k] <= '9')
+      return true;
+  return false;
+}
+
+/* K8: makes [s, e) exactly `target` long, recording the adjustments in `ln`; with `stretch`
+ * false (a paragraph's last line, pushed in) it only compresses, down to `target` at most. */
+static void justify(bs_ts_para *p, size_t s, size_t e, double target, bs_ts_line *ln,
+                    bool stretch)
 {
   for (size_t i = s; i < e; i++)
     p->box[i].gap = i > s ? glue_of(&p->box[i]) : 0;
@@ -83,20 +97,24 @@ static void justify(bs_ts_para *p, size_t s, size_t e, double target, bs_ts_line
       }
     }
   }
-  if (d > BS_TS_EPS) {
-    /* expansion order: word spaces to ½ em, CJK–Latin spacing to ½ em, then every
-     * inter-character gap equally */
+  if (d > BS_TS_EPS && stretch) {
+    /* expansion order (K8, S1): word spaces to ½ em, CJK–Latin spacing to ½ em, then every
+     * inter-character gap equally; the spacing beside a number stays at ¼ em when there are
+     * inter-character gaps to take the slack */
+    bool char_gaps = false;
+    for (size_t i = s + 1; i < e && !char_gaps; i++)
+      char_gaps = p->box[i].glue == BS_GLUE_CHAR;
     for (int pass = 0; pass < 2 && d > BS_TS_EPS; pass++) {
       bs_ts_glue kind = pass == 0 ? BS_GLUE_WORD : BS_GLUE_AUTO;
       double room = 0;
       for (size_t i = s + 1; i < e; i++)
-        if (p->box[i].glue == kind)
+        if (p->box[i].glue == kind && !(char_gaps && kind == BS_GLUE_AUTO && auto_beside_digit(p, i)))
           room += p->box[i].glue_max - p->box[i].gap;
       if (room <= BS_TS_EPS)
         continue;
       double f = fmin(1, d / room);
       for (size_t i = s + 1; i < e; i++)
-        if (p->box[i].glue == kind) {
+        if (p->box[i].glue == kind && !(char_gaps && kind == BS_GLUE_AUTO && auto_beside_digit(p, i))) {
           double g = (p->box[i].glue_max - p->box[i].gap) * f;
           p->box[i].gap += g;
           if (kind == BS_GLUE_WORD)
@@ -341,7 +359,9 @@ void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
         set_halved(b, true);
     }
     if (ln->full)
-      justify(p, s, e, avail, ln);
+      justify(p, s, e, avail, ln, true);
+    else if (fit == BS_FIT_PUSH_IN)
+      justify(p, s, e, avail, ln, false); /* K7: a pushed-in last line is compressed, not hung */
     else
       natural_positions(p, s, e, ln);
     if (blk->center && !ln->full && ln->natural < avail)

@@ -228,7 +228,7 @@ static void draw_dots(cairo_t *cr, const bs_ts_ctx *c, const bs_ts_line *l, cons
 void bs_ts_folio(bs_ts_ctx *c, int page, char *text, size_t n, double *x, double *y)
 {
   snprintf(text, n, "%d", page);
-  bool left_page = c->vertical ? page % 2 == 1 : page % 2 == 0;
+  bool left_page = c->book_vertical ? page % 2 == 1 : page % 2 == 0;
   *y = c->area_y + c->area_h + c->size + BS_TS_ASCENT * c->size * 0.8;
   *x = left_page ? c->area_x : c->area_x + c->area_w; /* right edge: caller right-aligns */
 }
@@ -316,7 +316,7 @@ static void draw_folio(cairo_t *cr, bs_ts_ctx *c, font_state *fs, batch *bt,
   int page = pg->number;
   bs_ts_folio(c, page, text, sizeof text, &x, &y);
   double size = c->size * 0.8;
-  bool left_page = c->vertical ? page % 2 == 1 : page % 2 == 0;
+  bool left_page = c->book_vertical ? page % 2 == 1 : page % 2 == 0;
   double w = draw_text(c, cr, fs, bt, text, size, x, y, !left_page, 1, true);
   char h[512];
   bs_ts_head_text(c, pg, h, sizeof h);
@@ -513,7 +513,7 @@ static void pdf_update(bs_ts_ctx *c, bs_ts_pdf *p, bs_pdfup *u)
   bs_pdfup_set(u, labels, add.data, add.len);
   bs_buf_clear(&add);
   bs_buf_printf(&add, " /PageLabels %d 0 R", labels);
-  if (c->vertical)
+  if (c->book_vertical)
     bs_buf_puts(&add, " /ViewerPreferences << /Direction /R2L >> /PageLayout /TwoPageRight");
   bs_buf_puts(&add, "\n");
   if (!strstr(cat.data, "/PageLabels") && dict_append(&cat, add.data))

@@ -43,8 +43,13 @@ bs_status bs_ts_dump_chapter(bs_ts_ctx *c, void *user, bs_error *err)
     char folio[32];
     double fx, fy;
     bs_ts_folio(c, pg->number, folio, sizeof folio, &fx, &fy);
-    bs_buf_printf(&b, "%s\n  {\"number\": %d, \"lang\": \"%s\", \"folio\": \"%s\", \"head\": ",
-                  pg->number > 1 ? "," : "", pg->number, pg->lang, pg->blank || pg->divider ? "" : folio);
+    bs_buf_printf(&b,
+                  "%s\n  {\"number\": %d, \"lang\": \"%s\", \"direction\": \"%s\", "
+                  "\"rows\": %d, \"area\": {\"x\": %.4f, \"y\": %.4f, \"width\": %.4f, "
+                  "\"height\": %.4f}, \"folio\": \"%s\", \"head\": ",
+                  pg->number > 1 ? "," : "", pg->number, pg->lang,
+                  c->vertical ? "vertical" : "horizontal", c->lines, c->area_x, c->area_y,
+                  c->area_w, c->area_h, pg->blank || pg->divider ? "" : folio);
     char head[512];
     bs_ts_head_text(c, pg, head, sizeof head);
     bs_buf_put_json(&b, head, strlen(head));

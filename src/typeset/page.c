@@ -344,6 +344,36 @@ static void new_page(bs_ts_ctx *c, size_t first_line)
   c->npages++;
 }
 
+/* Slots a paragraph starting at line i must bring onto the page of its first line: K9 keeps
+ * two lines together at both its ends, so a paragraph of three lines goes whole. */
+static int para_head_need(const bs_ts_ctx *c, size_t i)
+{
+  int n = 0, need = 0, two = 0;
+  for (size_t k = i; k < c->nlines && n < 4; k++) {
+    n++;
+    if (n <= 3)
+      need += c->lines_v[k].slots;
+    if (n == 2)
+      two = need;
+    if (c->lines_v[k].para_last)
+      break;
+  }
+  return n == 3 ? need : n == 1 ? c->lines_v[i].slots : two;
+}
+
+/* §7.6: a heading (and the headings chained to it) keeps with what the paragraph after it
+ * needs on the same page. */
+static int keep_need(const bs_ts_ctx *c, size_t i)
+{
+  int need = 0;
+  size_t k = i + 1;
+  while (k < c->nlines && c->lines_v[k].keep_next && !c->lines_v[k].new_page)
+    need += c->lines_v[k++].slots;
+  if (k < c->nlines && !c->lines_v[k].new_page && c->lines_v[k].kind != BS_LINE_BLANK)
+    need += c->lines_v[k].para_first ? para_head_need(c, k) : c->lines_v[k].slots;
+  return need;
+}
+
 /* Puts lines on pages and computes each line's frame origin (G1: on the grid). */
 void bs_ts_paginate(bs_ts_ctx *c)
 {
@@ -353,8 +383,8 @@ void bs_ts_paginate(bs_ts_ctx *c)
     bs_ts_line *l = &c->lines_v[i];
     int need = l->slots;
     int foot = bs_ts_notes_foot(c, i); /* content hook: note slots this line brings */
-    if (l->keep_next && i + 1 < c->nlines && !c->lines_v[i + 1].keep_next)
-      need += 2; /* §7.6: a heading keeps with the next two lines */
+    if (l->keep_next)
+      need += keep_need(c, i); /* §7.6: a heading keeps with two lines of its paragraph */
     bool brk = c->npages == 0;
     if (!brk && l->new_page && slot > 0)
       brk = true;
@@ -365,6 +395,12 @@ void bs_ts_paginate(bs_ts_ctx *c)
     /* orphan: a paragraph's first line alone at the foot of a page */
     if (!brk && slot > 0 && l->para_first && !l->para_last && slot + l->slots == c->lines &&
         l->kind == BS_LINE_BODY)
+      brk = true;
+    /* K9 both ways at once: a paragraph of three lines with two slots left goes whole */
+    if (!brk && slot > 0 && l->para_first && !l->para_last && l->kind == BS_LINE_BODY &&
+        i + 2 < c->nlines && !c->lines_v[i + 1].para_last && c->lines_v[i + 2].para_last &&
+        slot + l->slots + c->lines_v[i + 1].slots <= c->lines &&
+        slot + para_head_need(c, i) > c->lines)
       brk = true;
     /* widow: the last line alone at the head of the next page (K9's page sense) */
     if (!brk && slot > 0 && !l->para_first && !l->para_last && i + 1 < c->nlines &&
@@ -460,6 +496,7 @@ bs_status bs_ts_chapter_emit(bs_ts_ctx *c, bs_ts_emit_fn emit, void *user, bool 
   c->page_base += (int)c->npages;
   c->chapter++;
   bs_ts_chapter_free(c);
+  bs_ts_set_direction(c, c->book_vertical); /* the contents and the PDF's end are the book's */
   return st;
 }
 
@@ -625,6 +662,27 @@ bs_status bs_ts_chapter_layout(bs_ts_ctx *c, const bs_node *d, bs_error *err)
   walk w = {c, BS_BUF_INIT, BS_BUF_INIT, true, -1, NULL, NULL, 0, {0}};
   c->doc = d; /* each document starts a new page */
   bs_status st = bs_ts_set_lang(c, bs_node_get_inherited_lang(d), err);
+  if (c->book && !bs_ts_is_divider(d)) {
+    /* issue #16: a chapter's own direction (or a language without vertical tradition) wins
+     * over the book's; the book's page order stays */
+    bool v = bs_node_get_chapter_direction(d, c->opts->direction, c->book_vertical
+                                                                      ? BS_DIR_VERTICAL
+                                                                      : BS_DIR_HORIZONTAL) ==
+             BS_DIR_VERTICAL;
+    bs_ts_set_direction(c, v);
+    if (v != c->book_vertical) {
+      bs_error note;
+      bs_error_clear(&note);
+      note.code = BS_ERR_UNSUPPORTED;
+      snprintf(note.path, sizeof note.path, "%s", bs_node_get_input(d) ? bs_node_get_input(d) : "");
+      const char *t = bs_node_get_meta(d, BS_META_TITLE);
+      snprintf(note.message, sizeof note.message, "chapter '%s' is set %s in this %s book",
+               t ? t : "", v ? "vertically" : "horizontally", v ? "horizontal" : "vertical");
+      bs_ts_diag(c, &note, 0);
+    }
+  } else {
+    bs_ts_set_direction(c, c->book_vertical);
+  }
   if (st == BS_OK && bs_ts_is_divider(d))
     st = part_title(&w, d, err);
   else if (st == BS_OK)

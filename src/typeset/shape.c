@@ -92,6 +92,42 @@ static bool is_alnum(uint32_t cp)
          (cp >= 0xC0 && cp <= 0x24F && cp != 0xD7 && cp != 0xF7) || (cp >= 0x370 && cp <= 0x52F);
 }
 
+/* §2.4 fallback: halves glyph `g` (shaped at body size) by its ink when halt/vhal did not:
+ * a closing mark or stop whose ink lies in the first half of its advance loses the second
+ * half; an opening mark with its ink in the second half loses the first. */
+static bool half_by_extents(bs_ts_ctx *c, bs_ts_face *f, uint32_t cp, bool vertical,
+                            bs_ts_glyph *g)
+{
+  bs_ts_class cls = bs_ts_char_class(cp);
+  if (cls != BS_CL_CLOSE && cls != BS_CL_OPEN && cls != BS_CL_STOP)
+    return false;
+  hb_glyph_extents_t e;
+  if (!hb_font_get_glyph_extents(f->hb, g->gid, &e) || !e.width || !e.height)
+    return false;
+  double k = c->size / f->upem, h = g->adv / 2;
+  double lo, hi; /* the ink along the inline axis, from the pen */
+  if (vertical) {
+    lo = -g->dy - e.y_bearing * k;
+    hi = lo - e.height * k;
+  } else {
+    lo = g->dx + e.x_bearing * k;
+    hi = lo + e.width * k;
+  }
+  if (cls != BS_CL_OPEN && lo >= -BS_TS_EPS && hi <= h + BS_TS_EPS) {
+    g->adv = h;
+    return true;
+  }
+  if (cls == BS_CL_OPEN && lo >= h - BS_TS_EPS && hi <= g->adv + BS_TS_EPS) {
+    if (vertical)
+      g->dy += h;
+    else
+      g->dx -= h;
+    g->adv = h;
+    return true;
+  }
+  return false;
+}
+
 /* The halt/vhal form of a single punctuation character (§2.4), cached per face. */
 static bool half_form(bs_ts_ctx *c, bs_ts_face *f, double size, uint32_t cp, bool vertical,
                       bs_ts_glyph *out, double full)
@@ -118,6 +154,10 @@ static bool half_form(bs_ts_ctx *c, bs_ts_face *f, double size, uint32_t cp, boo
                        0, (unsigned)-1};
   shape_range(c, &q, f, 0, q.len, vertical, false, &feat, 1);
   bool ok = q.ng == 1;
+  /* §2.4: a face without halt/vhal for this mark (the JP face's proportional quotes in
+   * vertical): halve it by its ink when the ink lies in the half that stays */
+  if (ok && q.g[0].adv >= q.size * 0.9)
+    ok = half_by_extents(c, f, cp, vertical, &q.g[0]);
   if (c->nhalf < BS_TS_HALF_CACHE) {
     c->half[c->nhalf].face = f;
     c->half[c->nhalf].cp = cp;
@@ -152,7 +192,10 @@ static run_mode vertical_mode(const bs_ts_ctx *c, const uint32_t *cps, size_t n)
       spaces++;
     else {
       other++;
-      if (ch == '.' || ch == ',' || ch == ':' || ch == '/' || ch == '%')
+      /* item 7 (#16): a range 1881-1936 is a number like 1923, set the same way (L1) */
+      if (ch == '.' || ch == ',' || ch == ':' || ch == '/' || ch == '%' ||
+          (ch == '-' && i > 0 && i + 1 < n && cps[i - 1] >= '0' && cps[i - 1] <= '9' &&
+           cps[i + 1] >= '0' && cps[i + 1] <= '9'))
         numsep++;
       if (ch == '.' || ch == '+')
         tcyset++;
@@ -207,12 +250,21 @@ static void add_boxes_from(bs_ts_ctx *c, bs_ts_para *p, bs_ts_face *f, size_t g0
       adv += p->g[k].adv;
     if (orient == BS_OR_TCY)
       adv = p->size; /* L2: exactly one em along the column */
-    b->adv = b->full_adv = adv;
     uint32_t cp0 = 0, cpl = 0;
     bs_utf8_decode(p->text + b->start, p->len - b->start, &cp0);
     size_t ls;
     cpl = bs_utf8_prev(p->text, b->end, &ls);
     b->cls = bs_ts_char_class(cp0);
+    if (b->cls == BS_CL_MIDDOT && c->region == 2 && j == i + 1 && orient == BS_OR_UPRIGHT) {
+      /* P4: the mainland interpunct is ½ em, its ink centred, in both directions */
+      double h = p->size / 2, sh = (adv - h) / 2;
+      if (vertical)
+        p->g[i].dy += sh;
+      else
+        p->g[i].dx -= sh;
+      p->g[i].adv = adv = h;
+    }
+    b->adv = b->full_adv = adv;
     b->cjk = b->cls != BS_CL_LATIN;
     if (orient == BS_OR_TCY || (run_id && vertical))
       b->cls = BS_CL_IDEO, b->cjk = false; /* upright Latin acts like an ideograph (S2) */
@@ -404,7 +456,10 @@ static void adjacent_pairs(bs_ts_para *p)
       continue;
     bs_ts_box *h = NULL;
     bs_ts_class x = a->cls, y = b->cls;
-    if (x == BS_CL_CLOSE && (y == BS_CL_CLOSE || y == BS_CL_STOP))
+    /* CLOSE + CLOSE/STOP/COLON/DIVIDE (」」 」， 〉： 』？ 」；): the closing mark's blank half
+     * faces the other mark; the colon or question mark keeps its em (clreq) */
+    if (x == BS_CL_CLOSE && (y == BS_CL_CLOSE || y == BS_CL_STOP || y == BS_CL_COLON ||
+                             y == BS_CL_DIVIDE))
       h = a;
     else if ((x == BS_CL_CLOSE || x == BS_CL_OPEN || x == BS_CL_STOP || x == BS_CL_COLON ||
               x == BS_CL_DIVIDE) && y == BS_CL_OPEN)
@@ -472,11 +527,11 @@ bs_status bs_ts_shape_para(bs_ts_ctx *c, bs_ts_para *p, bs_error *err)
       while (j < n && !bs_ts_is_latin(cps[j]) && cps[j] != ' ' && cps[j] != '\t' &&
              cps[j] != '\n' && cps[j] != '\r' && p->style[off[j]] == sty)
         j++;
-      /* P4: the TW/HK interpunct is full width */
+      /* P4: the TW/HK (and Japanese) interpunct is full width */
       hb_feature_t feats[64];
       unsigned nf = 0;
       for (size_t k = i; k < j && nf < 64; k++)
-        if (cps[k] == 0xB7 && c->region <= 1)
+        if (cps[k] == 0xB7 && c->region != 2)
           feats[nf++] = (hb_feature_t){HB_TAG('f', 'w', 'i', 'd'), 1, (unsigned)off[k],
                                        (unsigned)off[k + 1]};
       size_t g0 = p->ng;

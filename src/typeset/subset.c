@@ -163,7 +163,7 @@ hb_set_t *bs_ts_face_glyphs(bs_ts_ctx *c, bs_ts_face *f)
       HB_TAG_NONE};
   hb_face_t *face = hb_font_get_face(f->hb);
   hb_set_t *lookups = hb_set_create();
-  hb_ot_layout_collect_lookups(face, HB_OT_TAG_GSUB, NULL, NULL, c->vertical ? vert : both,
+  hb_ot_layout_collect_lookups(face, HB_OT_TAG_GSUB, NULL, NULL, c->any_vertical ? vert : both,
                                lookups);
   hb_ot_layout_lookups_substitute_closure(face, lookups, g);
   hb_set_destroy(lookups);

@@ -240,7 +240,9 @@ typedef bs_status (*bs_ts_emit_fn)(bs_ts_ctx *c, void *user, bs_error *err);
  * restart per chapter). t-pdf-parallel compares the bytes of -j 1 and -j 4. */
 struct bs_ts_ctx {
   const bs_typeset_options *opts;
-  bool vertical;
+  bool vertical;      /* of the chapter being laid out (bs_ts_set_direction) */
+  bool book_vertical; /* of the book: page order, folios, /Direction */
+  bool any_vertical;  /* some chapter is vertical: font subsets keep the vertical forms */
   char lang[32];   /* BCP 47 of the book */
   char doc_lang[32]; /* of the document being laid out */
   int region;      /* of the document being laid out: 0 TW, 1 HK, 2 CN, 3 JP, 4 KR */
@@ -310,6 +312,8 @@ struct bs_ts_ctx {
 /* typeset.c */
 /* Switches the rules, fonts and breaker to a document's language (BCP 47, NULL = zh-Hant). */
 bs_status bs_ts_set_lang(bs_ts_ctx *c, const char *lang, bs_error *err);
+/* Sets the chapter's direction: its grid, type area and measure follow (§7.1). */
+void bs_ts_set_direction(bs_ts_ctx *c, bool vertical);
 /* 0 TW, 1 HK, 2 CN, 3 JP, 4 KR from a BCP 47 tag (NULL: the default, zh-Hant-TW). */
 int bs_ts_region_of(const char *lang);
 bs_status bs_ts_ctx_init(bs_ts_ctx *c, const bs_node *root, const bs_typeset_options *opts,

@@ -165,6 +165,14 @@ static void grid(bs_ts_ctx *c)
   }
 }
 
+void bs_ts_set_direction(bs_ts_ctx *c, bool vertical)
+{
+  if (c->vertical == vertical)
+    return;
+  c->vertical = vertical;
+  grid(c);
+}
+
 bs_status bs_ts_set_lang(bs_ts_ctx *c, const char *lang, bs_error *err)
 {
   snprintf(c->doc_lang, sizeof c->doc_lang, "%s", lang ? lang : "zh-Hant");
@@ -195,7 +203,10 @@ bs_status bs_ts_ctx_init(bs_ts_ctx *c, const bs_node *root, const bs_typeset_opt
     d = bs_node_get_inherited_direction(root);
   if (d == BS_DIR_DEFAULT && bs_node_get_type(root) == BS_NODE_BOOK && bs_node_first_child(root))
     d = bs_node_get_inherited_direction(bs_node_first_child(root));
-  c->vertical = d == BS_DIR_VERTICAL;
+  c->vertical = c->book_vertical = c->any_vertical = d == BS_DIR_VERTICAL;
+  if (bs_node_get_type(root) == BS_NODE_BOOK)
+    for (const bs_node *k = bs_node_first_child(root); k && !c->any_vertical; k = bs_node_next(k))
+      c->any_vertical = bs_node_get_chapter_direction(k, opts->direction, d) == BS_DIR_VERTICAL;
   const char *lang = bs_node_get_inherited_lang(root);
   if (!lang && bs_node_get_type(root) == BS_NODE_BOOK && bs_node_first_child(root))
     lang = bs_node_get_inherited_lang(bs_node_first_child(root));
