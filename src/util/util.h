@@ -86,6 +86,18 @@ size_t bs_utf8_count(const char *s, size_t off);
 /* The code point that ends just before s[off] (0 at the start); *start gets its offset. */
 uint32_t bs_utf8_prev(const char *s, size_t off, size_t *start);
 
+/* YAML: libyaml 0.2.5 keeps a simple-key slot per open flow collection and scans them all at
+ * every token, so `[[[…]]]` nested n deep costs n² (100,000 levels: 30 s). Readers measure the
+ * deepest `[`/`{` nesting outside quotes and comments before parsing, stopping at the first
+ * level past `max` (its offset in *at). Returns the depth found (more than `max`: refuse). */
+enum { BS_YAML_MAX_DEPTH = 1000 };
+int bs_yaml_flow_depth(const char *s, size_t n, int max, size_t *at);
+/* A libyaml parse error as `path:LINE:COL: what: …`, at the context mark (where the open
+ * construct starts) naming the problem mark too; `line0` is added to libyaml's 0-based lines. */
+bs_status bs_yaml_error(bs_error *err, const char *path, int line0, const char *what,
+                        const char *problem, size_t pline, size_t pcol, const char *context,
+                        size_t cline, size_t ccol);
+
 /* Character classes for CJK processing. */
 bool bs_is_han(uint32_t cp);
 bool bs_is_kana(uint32_t cp);
