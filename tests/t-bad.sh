@@ -34,6 +34,8 @@ put("fm-deep-block.md", "---\ntitle: t\ntags:\n" + "- " * 100000 + "a\n---\n\n�
 put("fm-open-quote.md", "---\ntitle: 題\nauthor: 某\ndate: 2020\ndescription: \"open\n  quote\n\n---\n\n正文。\n")
 put("table-3000.md", "|" + "a|" * 3000 + "\n|" + "-|" * 3000 + "\n" + "x\n" * 3000)
 put("table-5000.md", "# 表\n\n|" + "a|" * 5000 + "\n|" + "-|" * 5000 + "\n|x|\n")
+# one paragraph of 64,000 rubies (ruby layout was quadratic within a paragraph: 40 s)
+put("ruby-64k.txt", "ルビ\n\n" + "漢字《かんじ》を読む。" * 64000 + "\n")
 put("table-cap.md", "# 表\n\n|" + "甲|" * 1000 + "\n|" + "-|" * 1000 + "\n" + "|乙|\n" * 99)
 PY
 # 100 MB input: a sparse file, refused by the input size limit before it is parsed
