@@ -148,6 +148,12 @@ bs_status bs_image_resolve(const char *src, const char *input, int line, bool cl
 bs_status bs_image_read(const char *real, const char *src, const char *input, int line, bool cli,
                         char **data, size_t *len, const char **type, const char **ext,
                         bs_error *err);
+/* Whether a PNG's or JPEG's data can be decoded as its header promises, checked before a
+ * writer decodes it: NULL when it can, else "truncated" (cut short: no end, too little data),
+ * "damaged" or "larger when decoded than its header says" (a deflate bomb; the inflating
+ * stops there). PNG is inflated into a scratch buffer and counted, never kept. Other types:
+ * NULL. */
+const char *bs_image_check(const unsigned char *d, size_t n, const char *ext);
 /* Both of the above, for an image in an article. */
 bs_status bs_image_load(const char *src, const char *input, int line, char **data, size_t *len,
                         const char **type, bs_error *err);
