@@ -58,6 +58,12 @@ putb("header.jpg", bytes.fromhex("ffd8ffc0001108" "1b58" "1b58" "030122000211010
 for name, img in (("bomb", "bomb.png"), ("half", "half.png"), ("header", "header.jpg"),
                   ("twice", "good.png")):
     put(f"pdf-image-{name}.md", f"# 圖\n\n文字。\n\n![說明一]({img})\n\n又一段。\n\n![說明二]({img})\n")
+# noncharacters: valid UTF-8 that Cairo refuses (U+FDD0, U+FFFE, U+FFFF, U+10FFFE; &#xFFFF; in HTML)
+put("nonchar.txt", "標題\n\n文字\ufdd0中間\ufffe與。\n")
+put("nonchar.md", "# 標題\n\n文字\uffff中間\U0010fffe。\n")
+put("nonchar.html", "<html><body><article><h1>標題</h1><p>文字&#xFFFF;中間\ufdd0。</p></article></body></html>\n")
+# a paragraph over the PDF's 4 MB limit (the EPUB has none)
+put("para-5mb.txt", "長段落\n\n" + "中文，標點。" * 300000 + "\n")
 put("table-cap.md", "# 表\n\n|" + "甲|" * 1000 + "\n|" + "-|" * 1000 + "\n" + "|乙|\n" * 99)
 PY
 # 100 MB input: a sparse file, refused by the input size limit before it is parsed
