@@ -114,7 +114,18 @@ bs_status bs_read_all(const char *path, char **data, size_t *len, bs_error *err)
 /* The same with another limit (SIZE_MAX: none, for reading back our own outputs). */
 bs_status bs_read_all_max(const char *path, size_t max, char **data, size_t *len, bs_error *err);
 
-/* Writes via a temporary file beside `path`, renamed over it on success. */
+/* Temporaries removed by bs_remove_temporaries (error.h) on a signal: tracked from creation
+ * until renamed into place or removed. */
+void bs_tmp_track(const char *path);
+void bs_tmp_untrack(const char *path);
+/* The mode a new output at `path` gets: an existing file's, else 0666 less the umask. */
+#include <sys/types.h>
+mode_t bs_output_mode(const char *path);
+/* fsync of the folder holding `path` (after a rename into it); false if it failed. */
+bool bs_sync_folder(const char *path);
+
+/* Writes via a temporary file beside `path`, renamed over it on success: the temporary gets
+ * the output's mode (bs_output_mode), is synced before and its folder after the rename. */
 typedef struct bs_atomic_file bs_atomic_file;
 bs_status bs_atomic_open(const char *path, bs_atomic_file **out, bs_error *err);
 /* The temporary's path (for libraries that want a file name) and stream. */
