@@ -68,7 +68,8 @@ void bs_ts_ruby_take(bs_ts_ruby_list *l, bs_ts_para *p, size_t a, size_t b)
       free(r->text);
       continue;
     }
-    p->ruby = bs_xrealloc(p->ruby, (p->nruby + 1) * sizeof *p->ruby);
+    if ((p->nruby & (p->nruby - 1)) == 0) /* doubling at powers of two: thousands of spans */
+      p->ruby = bs_xrealloc(p->ruby, (p->nruby ? 2 * p->nruby : 1) * sizeof *p->ruby);
     bs_ts_ruby *o = &p->ruby[p->nruby++];
     *o = *r;
     o->start = s - a;
