@@ -27,6 +27,7 @@ typedef struct bs_typeset_options {
   bool keep_going;        /* image problems become warnings (the caption is kept) */
   long long source_date;  /* SOURCE_DATE_EPOCH, or -1 for now */
   int toc;                /* table of contents: 1 on, 0 off, < 0: for books of several documents */
+  int toc_depth;          /* deepest heading level in the contents; 0: 2 (the outline has all) */
   int recto_chapters;     /* chapters open on a recto: 1 on, 0 off, < 0: for books */
   double bleed_mm;        /* bleed around the trimmed page, 0: none */
   bool crop_marks;        /* crop marks outside the trim (the page grows to hold them) */

@@ -51,6 +51,16 @@ struct bs_manifest {
   size_t *article_index; /* entries[] index of each article, made after parsing */
   bs_manifest_output *outputs;
   size_t noutputs;
+  /* volumes: how the book is split (`volumes:`), each volume's entries, the one selected */
+  enum { VOL_NONE, VOL_PARTS, VOL_ARTICLES, VOL_PAGES } vol_kind;
+  long vol_max;
+  int vol_line;
+  struct volume {
+    size_t first, end; /* entries[first, end) */
+    long cont_part;    /* a part divider repeated at the start (the part goes on), or -1 */
+  } *vols;
+  size_t nvols, volume;
+  char *title;       /* the book's own title, before a volume's is set */
   char **pool;       /* strings owned by the manifest */
   size_t npool;
 };
@@ -82,6 +92,8 @@ void bs_manifest_free(bs_manifest *m)
   }
   free(m->entries);
   free(m->article_index);
+  free(m->vols);
+  free(m->title);
   free(m->outputs);
   for (size_t i = 0; i < m->npool; i++)
     free(m->pool[i]);
@@ -92,6 +104,70 @@ void bs_manifest_free(bs_manifest *m)
 }
 
 const bs_node *bs_manifest_get_book(const bs_manifest *m) { return m->book; }
+
+size_t bs_manifest_volume_count(const bs_manifest *m) { return m->nvols; }
+
+/* "第一卷" in Chinese numerals up to 9,999 (the volume count is bounded by the articles). */
+static void cjk_number(size_t n, char *out, size_t size)
+{
+  static const char *const d[] = {"〇", "一", "二", "三", "四", "五", "六", "七", "八", "九"};
+  static const char *const u[] = {"千", "百", "十", ""};
+  size_t div[] = {1000, 100, 10, 1};
+  out[0] = '\0';
+  bool zero = false, any = false;
+  for (int i = 0; i < 4; i++) {
+    size_t k = n / div[i] % 10;
+    if (!k) {
+      zero = any;
+      continue;
+    }
+    if (zero)
+      strncat(out, d[0], size - strlen(out) - 1);
+    if (!(i == 2 && k == 1 && !any)) /* 十二, not 一十二 */
+      strncat(out, d[k], size - strlen(out) - 1);
+    strncat(out, u[i], size - strlen(out) - 1);
+    zero = false, any = true;
+  }
+}
+
+/* The selected volume's title and series on the book (again after reading: the language may
+ * come from the first article). */
+static void volume_meta(bs_manifest *m)
+{
+  size_t v = m->volume;
+  bs_node_set_meta(m->book, BS_META_TITLE, m->title);
+  bs_node_set_meta(m->book, BS_META_COLLECTION, NULL);
+  bs_node_set_meta(m->book, BS_META_POSITION, NULL);
+  if (!v)
+    return;
+  /* the volume in the title, as each language writes it: 書名 第一卷, 書名 第一巻, Title,
+   * Volume 1; the series and the position in the metadata */
+  const char *lang = bs_node_get_meta(m->book, BS_META_LANG);
+  char num[64], title[BS_ERROR_MESSAGE_MAX];
+  const char *t = m->title ? m->title : "";
+  if (lang && (!strncmp(lang, "zh", 2) || !strncmp(lang, "ja", 2))) {
+    cjk_number(v, num, sizeof num);
+    snprintf(title, sizeof title, "%s%s第%s%s", t, *t ? " " : "", num,
+             !strncmp(lang, "ja", 2) ? "巻" : "卷");
+  } else {
+    snprintf(title, sizeof title, "%s%sVolume %zu", t, *t ? ", " : "", v);
+  }
+  bs_node_set_meta(m->book, BS_META_TITLE, title);
+  if (m->title)
+    bs_node_set_meta(m->book, BS_META_COLLECTION, m->title);
+  snprintf(num, sizeof num, "%zu", v);
+  bs_node_set_meta(m->book, BS_META_POSITION, num);
+}
+
+bs_status bs_manifest_select_volume(bs_manifest *m, size_t v, bs_error *err)
+{
+  if (v > m->nvols)
+    return bs_error_set(err, BS_ERR_ARGUMENT, m->path, 0, 0,
+                        "volume %zu of a manifest with %zu volumes", v, m->nvols);
+  m->volume = v;
+  volume_meta(m);
+  return BS_OK;
+}
 const char *bs_manifest_get_path(const bs_manifest *m) { return m->path; }
 size_t bs_manifest_article_count(const bs_manifest *m) { return m->narticles; }
 size_t bs_manifest_part_count(const bs_manifest *m) { return m->nparts; }
@@ -1009,7 +1085,92 @@ static const char *const book_keys[] = {
     "keywords", "tags", "url", "source", "parts", "articles", "chapters", "outputs", "paper",
     "papersize", "fontsize", "font-size", "mainfont", "CJKmainfont", "font", "css", "grid",
     "margins", "indent", "vnum", "emphasis", "embed-fonts", "keep-going", "toc",
-    "recto-chapters", "bleed", "crop-marks", NULL};
+    "recto-chapters", "bleed", "crop-marks", "volumes", NULL};
+
+/* `volumes: parts`, or `volumes: {articles: N}` / `{pages: N}` (a maximum per volume). */
+static void parse_volumes(ctx *c, const yaml_node_t *v)
+{
+  bs_manifest *m = c->m;
+  m->vol_line = line_of(v);
+  if (v->type == YAML_SCALAR_NODE) {
+    const char *s = (const char *)v->data.scalar.value;
+    if (!strcmp(s, "parts"))
+      m->vol_kind = VOL_PARTS;
+    else
+      report(c, BS_ERR_SYNTAX, line_of(v),
+             "'volumes' should be 'parts' or a maximum such as {articles: 500} or "
+             "{pages: 400}, not '%s'", s);
+    return;
+  }
+  static const char *const keys[] = {"articles", "max-articles", "pages", "max-pages", NULL};
+  if (!check_mapping(c, v, "'volumes'"))
+    return;
+  for (yaml_node_pair_t *it = v->data.mapping.pairs.start; it < v->data.mapping.pairs.top; it++) {
+    yaml_node_t *k = node_at(c, it->key), *val = node_at(c, it->value);
+    const char *key = (const char *)k->data.scalar.value;
+    double d;
+    if (!strcmp(key, "articles") || !strcmp(key, "max-articles") || !strcmp(key, "pages") ||
+        !strcmp(key, "max-pages")) {
+      if (m->vol_kind != VOL_NONE) {
+        report(c, BS_ERR_SYNTAX, line_of(k), "'volumes' takes one maximum, articles or pages");
+        return;
+      }
+      if (parse_number(c, val, key, "", 1, 1e7, &d)) {
+        m->vol_kind = strstr(key, "articles") ? VOL_ARTICLES : VOL_PAGES;
+        m->vol_max = (long)d;
+      }
+    } else {
+      unknown_key(c, k, key, "'volumes'", keys);
+    }
+  }
+  if (m->vol_kind == VOL_NONE && c->nerr == 0)
+    report(c, BS_ERR_SYNTAX, line_of(v), "'volumes' needs articles: N or pages: N");
+}
+
+/* An A5 page of the default grid holds about 600 CJK characters, 1,800 bytes of UTF-8: the
+ * estimate that splits `volumes: {pages: N}` before anything is read, so every output of the
+ * manifest gets the same volumes. */
+#define VOLUME_BYTES_PER_PAGE 1800
+
+static long article_pages(const entry *e)
+{
+  struct stat sb;
+  if (!e->path || stat(e->path, &sb) != 0)
+    return 1;
+  return 1 + (long)(sb.st_size / VOLUME_BYTES_PER_PAGE);
+}
+
+/* Splits the entries into volumes: at each part, or before the article that would take a
+ * volume past its maximum. A part split across volumes has its divider repeated. */
+static void split_volumes(bs_manifest *m)
+{
+  if (m->vol_kind == VOL_NONE)
+    return;
+  m->vols = bs_xcalloc(m->nentries + 1, sizeof *m->vols);
+  long used = 0, part = -1;
+  size_t nart = 0;
+  for (size_t k = 0; k < m->nentries; k++) {
+    entry *e = &m->entries[k];
+    long cost = m->vol_kind == VOL_PAGES ? article_pages(e) : 1;
+    bool start = m->nvols == 0;
+    if (e->is_part) {
+      part = (long)k;
+      start |= m->vol_kind == VOL_PARTS && nart > 0;
+    } else if (m->vol_kind != VOL_PARTS && nart > 0 && used + cost > m->vol_max) {
+      start = true;
+    }
+    if (start) {
+      if (m->nvols)
+        m->vols[m->nvols - 1].end = k;
+      m->vols[m->nvols++] = (struct volume){k, 0, !e->is_part && part >= 0 ? part : -1};
+      used = 0, nart = 0;
+    }
+    if (!e->is_part)
+      used += cost, nart++;
+  }
+  if (m->nvols)
+    m->vols[m->nvols - 1].end = m->nentries;
+}
 
 static void parse_book(ctx *c, const yaml_node_t *root)
 {
@@ -1046,6 +1207,8 @@ static void parse_book(ctx *c, const yaml_node_t *root)
       }
     } else if (!strcmp(key, "outputs")) {
       outputs = v;
+    } else if (!strcmp(key, "volumes")) {
+      parse_volumes(c, v);
     } else if (!strcmp(key, "cover-image") || !strcmp(key, "cover")) {
       const char *s = scalar(c, v, key);
       if (s) {
@@ -1153,6 +1316,9 @@ bs_status bs_manifest_parse(const char *buf, size_t len, const char *path,
   for (size_t k = 0, i = 0; k < m->nentries; k++)
     if (!m->entries[k].is_part)
       m->article_index[i++] = k;
+  split_volumes(m);
+  if (bs_node_get_meta(m->book, BS_META_TITLE))
+    m->title = bs_xstrdup(bs_node_get_meta(m->book, BS_META_TITLE));
   *out = m;
   return BS_OK;
 }
@@ -1258,14 +1424,24 @@ bs_status bs_manifest_read_articles(bs_manifest *m, const bs_manifest_options *o
   memset(&j, 0, sizeof j);
   j.m = m;
   j.opts = opts;
-  j.n = m->narticles;
+  /* the selected volume's entries, or all */
+  size_t first = 0, end = m->nentries;
+  long cont = -1;
+  if (m->volume) {
+    first = m->vols[m->volume - 1].first;
+    end = m->vols[m->volume - 1].end;
+    cont = m->vols[m->volume - 1].cont_part;
+  }
+  j.n = 0;
+  for (size_t k = first; k < end; k++)
+    j.n += !m->entries[k].is_part;
   j.arts = bs_xcalloc(j.n + 1, sizeof *j.arts);
   j.docs = bs_xcalloc(j.n + 1, sizeof *j.docs);
   j.errs = bs_xcalloc(j.n + 1, sizeof *j.errs);
   j.sts = bs_xcalloc(j.n + 1, sizeof *j.sts);
   j.warn = bs_xcalloc(j.n + 1, sizeof *j.warn);
   j.done = bs_xcalloc(j.n + 1, sizeof *j.done);
-  for (size_t k = 0, i = 0; k < m->nentries; k++)
+  for (size_t k = first, i = 0; k < end; k++)
     if (!m->entries[k].is_part)
       j.arts[i++] = &m->entries[k];
   /* drop what an earlier call attached */
@@ -1324,7 +1500,9 @@ bs_status bs_manifest_read_articles(bs_manifest *m, const bs_manifest_options *o
   bool ok = c.nerr == 0 || (opts->keep_going && nread > 0);
   if (ok) {
     size_t i = 0;
-    for (size_t k = 0; k < m->nentries; k++) {
+    for (size_t kk = first - (cont >= 0); kk < end; kk++) {
+      /* a part going on from the volume before opens this one again */
+      size_t k = kk == first - 1 ? (size_t)cont : kk;
       entry *e = &m->entries[k];
       bs_node *doc;
       if (e->is_part) {
@@ -1349,6 +1527,7 @@ bs_status bs_manifest_read_articles(bs_manifest *m, const bs_manifest_options *o
           break;
         }
     }
+    volume_meta(m);
   }
   for (size_t i = 0; i < j.n; i++)
     bs_node_free(j.docs[i]);

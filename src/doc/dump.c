@@ -145,6 +145,10 @@ static void dump_attrs(bs_buf *b, const bs_node *n, int depth, bool *first)
     key(b, depth, "lang", first);
     json_str(b, s);
   }
+  if ((s = bs_node_get_class(n))) {
+    key(b, depth, "class", first);
+    json_str(b, s);
+  }
   if (bs_node_get_indent(n) > 0) {
     key(b, depth, "indent", first);
     bs_buf_printf(b, "%d", bs_node_get_indent(n));

@@ -434,6 +434,30 @@ static void package_doc(bs_epub *e, const char *id, const char *title, time_t mo
       text_elem(w, opt[i].name, v);
     free(v);
   }
+  /* a volume of a series: EPUB 3's collection, as readers' libraries group them */
+  char *coll = meta(e, root, BS_META_COLLECTION);
+  if (coll) {
+    start(w, "meta");
+    attr(w, "property", "belongs-to-collection");
+    attr(w, "id", "collection");
+    xmlTextWriterWriteString(w, BAD_CAST coll);
+    end(w);
+    start(w, "meta");
+    attr(w, "refines", "#collection");
+    attr(w, "property", "collection-type");
+    xmlTextWriterWriteString(w, BAD_CAST "series");
+    end(w);
+    char *pos = meta(e, root, BS_META_POSITION);
+    if (pos) {
+      start(w, "meta");
+      attr(w, "refines", "#collection");
+      attr(w, "property", "group-position");
+      xmlTextWriterWriteString(w, BAD_CAST pos);
+      end(w);
+    }
+    free(pos);
+  }
+  free(coll);
   if (e->cover_entry != BS_EPUB_NO_ENTRY) {
     start(w, "meta");
     attr(w, "name", "cover");

@@ -1472,7 +1472,9 @@ bs_status bs_read_markdown(const char *buf, size_t len, const bs_read_options *o
   }
   bs_status st = BS_OK;
   mdctx c = {.opts = opts, .w = {opts, {false}}};
-  char *capped = NULL, *body_copy = NULL, *clean = NULL;
+  char *capped = NULL, *body_copy = NULL, *clean = NULL, *undiv = NULL;
+  bs_md_div *divs = NULL;
+  size_t ndivs = 0;
   size_t clean_len = 0;
   cmark_parser *parser = NULL;
   cmark_node *root = NULL;
@@ -1502,6 +1504,9 @@ bs_status bs_read_markdown(const char *buf, size_t len, const bs_read_options *o
   capped = cap_depth(body, blen, &clen, &c.w, fm_lines + 1);
   if (capped)
     body = capped, blen = clen;
+  undiv = bs_md_fenced_divs(body, blen, &divs, &ndivs);
+  if (undiv)
+    body = undiv;
 
   cmark_gfm_core_extensions_ensure_registered();
   parser = cmark_parser_new(CMARK_OPT_FOOTNOTES | CMARK_OPT_UNSAFE);
@@ -1539,6 +1544,8 @@ bs_status bs_read_markdown(const char *buf, size_t len, const bs_read_options *o
 
   bs_read_settle_lang(doc);
   postprocess(doc, bs_node_get_meta(doc, BS_META_LANG), &c.w);
+  bs_md_apply_divs(doc, divs, ndivs, fm_lines);
+  bs_md_bracketed_spans(doc);
   if (opts->normalize)
     bs_normalize_punctuation(doc);
 
@@ -1548,6 +1555,8 @@ done:
     free(c.labels[i]);
   free(c.labels);
   free(capped);
+  free(undiv);
+  bs_md_divs_free(divs, ndivs);
   free(clean);
   free(body_copy);
   if (root)
