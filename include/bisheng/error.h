@@ -44,6 +44,11 @@ typedef struct bs_error {
 /* Clears `err` to BS_OK with no position. NULL is a no-op. */
 BS_API void bs_error_clear(bs_error *err);
 
+/* Removes the temporary files of the outputs being written (a writer writes beside its
+ * output and renames on success). Async-signal-safe: for a SIGINT/SIGTERM/SIGHUP handler,
+ * which should then re-raise the signal. */
+BS_API void bs_remove_temporaries(void);
+
 /* Fills `err` (if not NULL) and returns `code`, so callers can `return bs_error_set(...)`.
  * `path` may be NULL. `fmt` is printf-style. */
 BS_API bs_status bs_error_set(bs_error *err, bs_status code, const char *path, int line,

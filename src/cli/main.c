@@ -1,5 +1,6 @@
 /* bisheng command line: thin glue over libbisheng. The only code that prints or exits. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -774,8 +775,25 @@ static int mistyped_command(const char *word)
   return 0;
 }
 
+/* Interrupted or hung up: the outputs being written leave no temporary behind, then the signal
+ * takes its usual course (the exit status tells the shell). */
+static void on_signal(int sig)
+{
+  bs_remove_temporaries();
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
 int main(int argc, char **argv)
 {
+  static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+  for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sigs[i], &sa, NULL);
+  }
   if (argc < 2) {
     help(CMD_CONVERT);
     return EXIT_USAGE;

@@ -578,7 +578,9 @@ bool bs_node_add_meta_item(bs_node *n, bs_meta_list_key k, const char *v)
   if (!n || !n->meta || (unsigned)k >= BS_META_LIST_COUNT || !v)
     return false;
   bs_meta *m = n->meta;
-  m->list[k] = bs_xrealloc(m->list[k], (m->list_len[k] + 1) * sizeof *m->list[k]);
+  size_t len = m->list_len[k];
+  if ((len & (len - 1)) == 0) /* capacity doubles at each power of two: linear, not n² copies */
+    m->list[k] = bs_xrealloc(m->list[k], (len ? 2 * len : 1) * sizeof *m->list[k]);
   m->list[k][m->list_len[k]++] = bs_xstrdup(v);
   return true;
 }

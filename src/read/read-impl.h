@@ -25,6 +25,7 @@ typedef enum {
   BS_WARN_UNSAFE_URL,     /* javascript: and similar URLs dropped */
   BS_WARN_SPLIT,          /* an overlong paragraph split before parsing */
   BS_WARN_UTF8,           /* invalid UTF-8 replaced (lossy) */
+  BS_WARN_TABLE,          /* a table over the size caps kept as text (Markdown) */
   BS_WARN_KIND_COUNT
 } bs_warn_kind;
 

@@ -20,17 +20,54 @@ typedef struct walk {
   } *links;      /* external links in the paragraph being collected */
   size_t nlinks;
   bs_ts_ruby_list ruby; /* content hook: rubies and note marks of the paragraph (ruby.c) */
+  const bs_node *at;    /* the block being collected, for errors (NULL: a title or contents) */
 } walk;
 
-static void put(walk *w, const char *s, size_t n, unsigned char sty)
+/* Noncharacters (U+FDD0–U+FDEF, U+xFFFE, U+xFFFF) are valid UTF-8 but Cairo refuses a string
+ * holding one (its PDF text would fail the whole book): they are dropped. */
+static bool nonchar_at(const char *s, size_t n, size_t i, size_t *len, uint32_t *cp)
 {
+  unsigned char b = (unsigned char)s[i];
+  if (b != 0xEF && b < 0xF0)
+    return false; /* every noncharacter is U+FDD0 or above */
+  *len = bs_utf8_decode(s + i, n - i, cp);
+  return *len && ((*cp >= 0xFDD0 && *cp <= 0xFDEF) || (*cp & 0xFFFE) == 0xFFFE);
+}
+
+/* Appends text; returns the first noncharacter dropped, or 0. */
+static uint32_t put(walk *w, const char *s, size_t n, unsigned char sty)
+{
+  uint32_t dropped = 0;
   for (size_t i = 0; i < n; i++) {
+    size_t skip;
+    uint32_t cp;
+    if ((unsigned char)s[i] >= 0xEF && nonchar_at(s, n, i, &skip, &cp)) {
+      dropped = dropped ? dropped : cp;
+      i += skip - 1;
+      continue;
+    }
     char ch = s[i];
     if (ch == '\n' || ch == '\r')
       ch = ' '; /* a soft line break; dropped between CJK characters by the glue rules */
     bs_buf_putc(&w->text, ch);
     bs_buf_putc(&w->style, (char)sty);
   }
+  return dropped;
+}
+
+/* Text of node k, with a warning naming its input and line when a noncharacter is dropped. */
+static void put_text(walk *w, const bs_node *k, unsigned char sty)
+{
+  uint32_t cp = put(w, bs_node_get_literal(k), bs_node_get_literal_length(k), sty);
+  if (!cp || !w->c->opts->diag)
+    return;
+  const bs_node *at = k;
+  while (at && bs_node_get_pos(at).line == 0)
+    at = bs_node_parent(at);
+  bs_error e;
+  bs_error_set(&e, BS_ERR_ENCODING, bs_node_get_input(k), at ? bs_node_get_pos(at).line : 0, 0,
+               "noncharacter U+%04X dropped from the PDF", (unsigned)cp);
+  bs_ts_diag(w->c, &e, 0);
 }
 
 static void inlines(walk *w, const bs_node *n, unsigned char sty)
@@ -38,10 +75,10 @@ static void inlines(walk *w, const bs_node *n, unsigned char sty)
   for (const bs_node *k = bs_node_first_child(n); k; k = bs_node_next(k)) {
     switch (bs_node_get_type(k)) {
     case BS_NODE_TEXT:
-      put(w, bs_node_get_literal(k), bs_node_get_literal_length(k), sty);
+      put_text(w, k, sty);
       break;
     case BS_NODE_CODE:
-      put(w, bs_node_get_literal(k), bs_node_get_literal_length(k), sty | BS_ST_CODE);
+      put_text(w, k, sty | BS_ST_CODE);
       break;
     case BS_NODE_LINE_BREAK:
       bs_buf_putc(&w->text, '\n');
@@ -97,6 +134,15 @@ static void inlines(walk *w, const bs_node *n, unsigned char sty)
  * 150 KB a page at the default grid, so some 800 MB at the limit). */
 enum { TS_MAX_PAGES = 5000 };
 
+/* The input an error in the paragraph being collected names: its block's, else its chapter's. */
+static const char *where(const walk *w)
+{
+  const char *in = w->at ? bs_node_get_input(w->at) : NULL;
+  if ((!in || !*in) && w->c->doc)
+    in = bs_node_get_input(w->c->doc);
+  return in;
+}
+
 /* Lays out the collected text as one paragraph. */
 static bs_status flush(walk *w, double size, const bs_ts_block *blk, bs_error *err)
 {
@@ -112,8 +158,8 @@ static bs_status flush(walk *w, double size, const bs_ts_block *blk, bs_error *e
     bs_buf_clear(&w->text);
     bs_buf_clear(&w->style);
     w->nlinks = 0;
-    return bs_error_set(err, BS_ERR_LIMIT, NULL, 0, 0, "paragraph longer than %d bytes",
-                        BS_TS_MAX_PARA);
+    return bs_error_set(err, BS_ERR_LIMIT, where(w), w->at ? bs_node_get_pos(w->at).line : 0,
+                        0, "paragraph longer than %d bytes", BS_TS_MAX_PARA);
   }
   bs_ts_para p = {0};
   p.len = b - a;
@@ -166,7 +212,7 @@ static bs_status flush(walk *w, double size, const bs_ts_block *blk, bs_error *e
   bs_ts_para_free(&p);
   /* stop a runaway chapter before its lines exhaust memory */
   if (st == BS_OK && c->nlines / (size_t)(c->lines > 0 ? c->lines : 1) > TS_MAX_PAGES)
-    st = bs_error_set(err, BS_ERR_LIMIT, NULL, 0, 0,
+    st = bs_error_set(err, BS_ERR_LIMIT, where(w), 0, 0,
                       "a chapter would take more than %d pages; split it", TS_MAX_PAGES);
   return st;
 }
@@ -186,6 +232,7 @@ static bs_status blocks(walk *w, const bs_node *n, double indent, bs_error *err)
 
 static bs_status block(walk *w, const bs_node *k, double indent, bs_error *err)
 {
+  w->at = k;
   bs_ts_ctx *c = w->c;
   double em = c->size;
   double ind = indent + bs_node_get_indent(k) * em;
@@ -321,7 +368,7 @@ static bs_status blocks(walk *w, const bs_node *n, double indent, bs_error *err)
 bs_status bs_ts_para_text(bs_ts_ctx *c, const char *text, unsigned char style, double size,
                           const bs_ts_block *blk, bs_error *err)
 {
-  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, -1, NULL, NULL, 0, {0}};
+  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, -1, NULL, NULL, 0, {0}, NULL};
   put(&w, text, strlen(text), style);
   bs_status st = flush(&w, size, blk, err);
   free(w.links);
@@ -659,7 +706,7 @@ static bs_status part_title(walk *w, const bs_node *doc, bs_error *err)
 
 bs_status bs_ts_chapter_layout(bs_ts_ctx *c, const bs_node *d, bs_error *err)
 {
-  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, true, -1, NULL, NULL, 0, {0}};
+  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, true, -1, NULL, NULL, 0, {0}, NULL};
   c->doc = d; /* each document starts a new page */
   bs_status st = bs_ts_set_lang(c, bs_node_get_inherited_lang(d), err);
   if (c->book && !bs_ts_is_divider(d)) {
@@ -701,7 +748,7 @@ bs_status bs_ts_chapter_layout(bs_ts_ctx *c, const bs_node *d, bs_error *err)
 bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, void *user,
                        bs_error *err)
 {
-  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, -1, NULL, NULL, 0, {0}};
+  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, -1, NULL, NULL, 0, {0}, NULL};
   bs_status st = BS_OK;
   c->page_base = 0;
   c->chapter = 0;

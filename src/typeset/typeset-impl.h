@@ -457,6 +457,8 @@ typedef struct bs_ts_ruby {
   double w;            /* natural length of the annotation */
   double trail;        /* space after the base (see bs_ts_box.lead) */
   int note;            /* notes.c: not a ruby but a note mark (its note's id) */
+  size_t reach;        /* the largest b1 of this and every earlier span; SIZE_MAX in all when
+                          the spans are not in b0 order (bs_ts_ruby_place then scans them all) */
 } bs_ts_ruby;
 typedef struct bs_ts_ruby_list {
   bs_ts_ruby *v;

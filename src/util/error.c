@@ -85,3 +85,22 @@ const char *bs_status_string(bs_status code)
   }
   return "unknown error";
 }
+
+bs_status bs_yaml_error(bs_error *err, const char *path, int line0, const char *what,
+                        const char *problem, size_t pline, size_t pcol, const char *context,
+                        size_t cline, size_t ccol)
+{
+  if (!problem)
+    problem = "invalid YAML";
+  /* libyaml reports where it gave up (often the end of the file); the construct that was
+   * left open starts at the context mark, which is where the reader has to look */
+  if (context && (cline != pline || ccol != pcol))
+    return bs_error_set(err, BS_ERR_SYNTAX, path, (int)cline + line0, (int)ccol + 1,
+                        "%s: %s that starts here: %s at line %d, column %d", what, context,
+                        problem, (int)pline + line0, (int)pcol + 1);
+  if (context)
+    return bs_error_set(err, BS_ERR_SYNTAX, path, (int)pline + line0, (int)pcol + 1,
+                        "%s: %s %s", what, problem, context);
+  return bs_error_set(err, BS_ERR_SYNTAX, path, (int)pline + line0, (int)pcol + 1, "%s: %s",
+                      what, problem);
+}

@@ -284,3 +284,41 @@ bool bs_is_cjk_space(uint32_t cp)
 static pthread_once_t libxml_once = PTHREAD_ONCE_INIT;
 static void libxml_setup(void) { xmlInitParser(); }
 void bs_libxml_init(void) { pthread_once(&libxml_once, libxml_setup); }
+
+int bs_yaml_flow_depth(const char *s, size_t n, int max, size_t *at)
+{
+  int depth = 0, deepest = 0;
+  char prev = '\n';
+  for (size_t i = 0; i < n; prev = s[i++]) {
+    char c = s[i];
+    bool token_start = prev == '\n' || prev == ' ' || prev == '\t' || prev == '[' ||
+                       prev == '{' || prev == ',' || prev == ':';
+    if (c == '#' && (prev == '\n' || prev == ' ' || prev == '\t')) {
+      while (i + 1 < n && s[i + 1] != '\n')
+        i++;
+    } else if ((c == '\'' || c == '"') && token_start) {
+      /* a quoted scalar: '' and \" do not end it */
+      for (i++; i < n; i++) {
+        if (c == '"' && s[i] == '\\')
+          i++;
+        else if (s[i] == c && !(c == '\'' && i + 1 < n && s[i + 1] == '\''))
+          break;
+        else if (c == '\'' && s[i] == '\'')
+          i++;
+      }
+      if (i >= n)
+        break;
+    } else if (c == '[' || c == '{') {
+      if (++depth > deepest)
+        deepest = depth;
+      if (depth > max) {
+        if (at)
+          *at = i;
+        return depth;
+      }
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      depth--;
+    }
+  }
+  return deepest;
+}

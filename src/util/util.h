@@ -106,6 +106,18 @@ size_t bs_utf8_count(const char *s, size_t off);
 /* The code point that ends just before s[off] (0 at the start); *start gets its offset. */
 uint32_t bs_utf8_prev(const char *s, size_t off, size_t *start);
 
+/* YAML: libyaml 0.2.5 keeps a simple-key slot per open flow collection and scans them all at
+ * every token, so `[[[…]]]` nested n deep costs n² (100,000 levels: 30 s). Readers measure the
+ * deepest `[`/`{` nesting outside quotes and comments before parsing, stopping at the first
+ * level past `max` (its offset in *at). Returns the depth found (more than `max`: refuse). */
+enum { BS_YAML_MAX_DEPTH = 1000 };
+int bs_yaml_flow_depth(const char *s, size_t n, int max, size_t *at);
+/* A libyaml parse error as `path:LINE:COL: what: …`, at the context mark (where the open
+ * construct starts) naming the problem mark too; `line0` is added to libyaml's 0-based lines. */
+bs_status bs_yaml_error(bs_error *err, const char *path, int line0, const char *what,
+                        const char *problem, size_t pline, size_t pcol, const char *context,
+                        size_t cline, size_t ccol);
+
 /* Character classes for CJK processing. */
 bool bs_is_han(uint32_t cp);
 bool bs_is_kana(uint32_t cp);
@@ -122,7 +134,18 @@ bs_status bs_read_all(const char *path, char **data, size_t *len, bs_error *err)
 /* The same with another limit (SIZE_MAX: none, for reading back our own outputs). */
 bs_status bs_read_all_max(const char *path, size_t max, char **data, size_t *len, bs_error *err);
 
-/* Writes via a temporary file beside `path`, renamed over it on success. */
+/* Temporaries removed by bs_remove_temporaries (error.h) on a signal: tracked from creation
+ * until renamed into place or removed. */
+void bs_tmp_track(const char *path);
+void bs_tmp_untrack(const char *path);
+/* The mode a new output at `path` gets: an existing file's, else 0666 less the umask. */
+#include <sys/types.h>
+mode_t bs_output_mode(const char *path);
+/* fsync of the folder holding `path` (after a rename into it); false if it failed. */
+bool bs_sync_folder(const char *path);
+
+/* Writes via a temporary file beside `path`, renamed over it on success: the temporary gets
+ * the output's mode (bs_output_mode), is synced before and its folder after the rename. */
 typedef struct bs_atomic_file bs_atomic_file;
 bs_status bs_atomic_open(const char *path, bs_atomic_file **out, bs_error *err);
 /* The temporary's path (for libraries that want a file name) and stream. */
@@ -156,6 +179,12 @@ bs_status bs_image_resolve(const char *src, const char *input, int line, bool cl
 bs_status bs_image_read(const char *real, const char *src, const char *input, int line, bool cli,
                         char **data, size_t *len, const char **type, const char **ext,
                         bs_error *err);
+/* Whether a PNG's or JPEG's data can be decoded as its header promises, checked before a
+ * writer decodes it: NULL when it can, else "truncated" (cut short: no end, too little data),
+ * "damaged" or "larger when decoded than its header says" (a deflate bomb; the inflating
+ * stops there). PNG is inflated into a scratch buffer and counted, never kept. Other types:
+ * NULL. */
+const char *bs_image_check(const unsigned char *d, size_t n, const char *ext);
 /* Both of the above, for an image in an article. */
 bs_status bs_image_load(const char *src, const char *input, int line, char **data, size_t *len,
                         const char **type, bs_error *err);
