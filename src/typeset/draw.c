@@ -12,6 +12,7 @@
 #include "typeset-impl.h"
 
 typedef struct batch batch;
+typedef struct font_state font_state;
 struct bs_ts_pdf {
   cairo_surface_t *s;
   cairo_t *cr;
@@ -32,12 +33,33 @@ struct bs_ts_pdf {
     const char *uri; /* in the tree */
   } *uris;           /* external links, in drawing order */
   size_t nuris;
+  bs_pdftext *text;  /* vertical: /ActualText for each line (pdftext.c), else NULL */
+  int para;          /* the paragraph whose structure tag is open, or 0 */
+  char para_tag[8];
+  bool span;         /* a paragraph's Span is open */
+  bs_buf line;       /* its text */
+  size_t line_end;   /* the paragraph byte after it */
+  bool upright;      /* it shows upright glyphs: extractors need its /ActualText */
+  struct ruby_run {
+    const bs_ts_line *l;
+    const bs_ts_prun *r;
+  } *rubies;         /* vertical: the ruby readings of the Span, drawn after it */
+  size_t nrubies, caprubies;
+  struct font_state *fs; /* the font state of the page being drawn */
+  bs_ts_ctx *cx;
+  bool toc;          /* drawing the contents: entries are TOCI */
+  /* the tags above the paragraphs, opened with the first paragraph under them: Cairo 1.16
+   * fails at the end of a structure element begun on a page without content (a blank
+   * recto) */
+  bool doc_open;
+  const char *sect;  /* the chapter's (Sect, Part) or the contents' (TOC) tag, or NULL */
+  bool sect_open;
 };
 
 static cairo_status_t write_file(void *closure, const unsigned char *data, unsigned int len)
 {
   bs_ts_pdf *p = closure;
-  if (fwrite(data, 1, len, p->f) != len) {
+  if (p->text ? !bs_pdftext_write(p->text, data, len) : fwrite(data, 1, len, p->f) != len) {
     p->write_failed = true;
     return CAIRO_STATUS_WRITE_ERROR;
   }
@@ -103,10 +125,10 @@ static cairo_font_face_t *face_for(bs_ts_ctx *c, bs_ts_face *f, const bs_ts_pgly
 
 /* The font state lives outside save/restore and is set only when it changes: looking up a
  * scaled font for every box costs more than drawing it. */
-typedef struct font_state {
+struct font_state {
   const cairo_font_face_t *face;
   double size;
-} font_state;
+};
 
 /* Consecutive runs of a page with the same face, size and transformation up to a translation
  * are drawn by one cairo_show_text_glyphs() call (#4: each call costs Cairo a region union at
@@ -542,6 +564,8 @@ bs_status bs_ts_draw_begin(bs_ts_ctx *c, const bs_node *root, FILE *f, bs_ts_pdf
   if (c->opts->crop_marks)
     c->trim_x = (c->bleed > 3 * mm ? c->bleed : 3 * mm) + 8 * mm;
   c->trim_y = c->trim_x;
+  if (c->vertical)
+    p->text = bs_pdftext_new(f);
   p->s = cairo_pdf_surface_create_for_stream(write_file, p, c->page_w + 2 * c->trim_x,
                                              c->page_h + 2 * c->trim_y);
   cairo_pdf_surface_restrict_to_version(p->s, CAIRO_PDF_VERSION_1_5);
@@ -557,12 +581,122 @@ bs_status bs_ts_draw_begin(bs_ts_ctx *c, const bs_node *root, FILE *f, bs_ts_pdf
   return BS_OK;
 }
 
+/* The text a line shows, for /ActualText, appended to `b`: its runs in logical order
+ * without ruby readings (they sit beside the base text and would splice into it); a space
+ * where a break between two Latin letters took one. */
+static void line_text(const bs_ts_line *l, bs_buf *b, size_t *end)
+{
+  for (size_t r = 0; r < l->nruns; r++) {
+    const bs_ts_prun *run = &l->runs[r];
+    if (run->ruby || !run->len)
+      continue;
+    if (b->len && run->p0 > *end && bs_ts_is_latin((unsigned char)b->data[b->len - 1]) &&
+        bs_ts_is_latin((unsigned char)run->text[0]))
+      bs_buf_putc(b, ' ');
+    bs_buf_put(b, run->text, run->len);
+    *end = run->p0 + run->len;
+  }
+}
+
+/* Structure (#15): each paragraph a P (a heading H1–H6, a contents entry TOCI), its piece on
+ * each page a Span that holds the marked content; in vertical books the Span also carries
+ * the piece's text as /ActualText (pdftext.c), so that its columns copy and search as
+ * running text. */
+static void span_end(bs_ts_pdf *p)
+{
+  if (!p->span)
+    return;
+  batch_flush(p->cr, p->fs, p->batch);
+  cairo_tag_end(p->cr, "Span");
+  p->span = false;
+  if (p->text)
+    bs_pdftext_add(p->text, p->upright ? (p->line.data ? p->line.data : "") : NULL,
+                   p->line.len);
+  /* ruby readings: each a Span of its own after the base text, so that they copy apart */
+  for (size_t i = 0; i < p->nrubies; i++) {
+    const bs_ts_prun *r = p->rubies[i].r;
+    cairo_tag_begin(p->cr, "Span", NULL);
+    draw_run(p->cx, p->cr, p->fs, p->batch, p->rubies[i].l, r);
+    batch_flush(p->cr, p->fs, p->batch);
+    cairo_tag_end(p->cr, "Span");
+    bs_pdftext_add(p->text, r->text, r->len);
+  }
+  p->nrubies = 0;
+}
+
+static void para_tag(bs_ts_ctx *c, bs_ts_pdf *p, const bs_ts_line *l, size_t li)
+{
+  if (p->para && l && l->para_id == p->para)
+    return;
+  span_end(p);
+  if (p->para)
+    cairo_tag_end(p->cr, p->para_tag);
+  p->para = 0;
+  if (!l)
+    return;
+  if (!p->doc_open) {
+    cairo_tag_begin(p->cr, "Document", NULL);
+    p->doc_open = true;
+  }
+  if (p->sect && !p->sect_open) {
+    cairo_tag_begin(p->cr, p->sect, NULL);
+    p->sect_open = true;
+  }
+  snprintf(p->para_tag, sizeof p->para_tag, "%s", p->toc ? "TOCI" : "P");
+  for (size_t i = 0; i < c->nheads && l->kind == BS_LINE_HEADING; i++)
+    if (c->heads[i].line == li) {
+      int lv = c->heads[i].level + 1;
+      snprintf(p->para_tag, sizeof p->para_tag, "H%d", lv < 1 ? 1 : lv > 6 ? 6 : lv);
+    }
+  p->para = l->para_id;
+  cairo_tag_begin(p->cr, p->para_tag, NULL);
+}
+
+/* Ends the open paragraph and section tags; the next paragraph opens `name` above it. */
+static void sect_tag(bs_ts_pdf *p, const char *name)
+{
+  para_tag(NULL, p, NULL, 0);
+  if (p->sect_open)
+    cairo_tag_end(p->cr, p->sect);
+  p->sect = name;
+  p->sect_open = false;
+}
+
 static void draw_lines(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs, size_t l0, size_t l1)
 {
   for (size_t li = l0; li < l1; li++) {
     const bs_ts_line *l = &c->lines_v[li];
-    for (size_t r = 0; r < l->nruns; r++)
-      draw_run(c, p->cr, fs, p->batch, l, &l->runs[r]);
+    if (!l->nruns)
+      continue;
+    if (!p->span || l->para_id != p->para)
+      batch_flush(p->cr, fs, p->batch); /* a batch never crosses a tag */
+    para_tag(c, p, l, li);
+    if (!p->span) {
+      cairo_tag_begin(p->cr, "Span", NULL);
+      p->span = true;
+      p->fs = fs;
+      p->cx = c;
+      bs_buf_clear(&p->line);
+      p->line_end = 0;
+      p->upright = false;
+    }
+    if (p->text)
+      line_text(l, &p->line, &p->line_end);
+    for (size_t r = 0; r < l->nruns; r++) {
+      const bs_ts_prun *run = &l->runs[r];
+      if (p->text && run->ruby) { /* drawn after the Span (span_end) */
+        if (p->nrubies == p->caprubies) {
+          p->caprubies = p->caprubies ? 2 * p->caprubies : 16;
+          p->rubies = bs_xrealloc(p->rubies, p->caprubies * sizeof *p->rubies);
+        }
+        p->rubies[p->nrubies].l = l;
+        p->rubies[p->nrubies++].r = run;
+        continue;
+      }
+      if (run->orient != BS_OR_SIDEWAYS && run->ng)
+        p->upright = true;
+      draw_run(c, p->cr, fs, p->batch, l, run);
+    }
   }
   batch_flush(p->cr, fs, p->batch);
   for (size_t li = l0; li < l1; li++) {
@@ -689,11 +823,13 @@ bs_status bs_ts_draw_chapter(bs_ts_ctx *c, void *user, bs_error *err)
 {
   bs_ts_pdf *p = user;
   cairo_t *cr = p->cr;
+  sect_tag(p, c->book && bs_ts_is_divider(c->doc) ? "Part" : "Sect");
   for (size_t pi = 0; pi < c->npages; pi++) {
     const bs_ts_page *pg = &c->pages[pi];
     cairo_set_source_rgb(cr, 0, 0, 0);
     font_state fs = {NULL, 0};
     draw_lines(c, p, &fs, pg->l0, pg->l1);
+    span_end(p);
     /* content hook: figure images, note rules and note links (figure.c, notes.c) */
     bs_status fst = bs_ts_content_draw(c, p, pi, err);
     if (fst != BS_OK)
@@ -705,6 +841,7 @@ bs_status bs_ts_draw_chapter(bs_ts_ctx *c, void *user, bs_error *err)
       draw_crop_marks(cr, c);
     cairo_show_page(cr);
   }
+  sect_tag(p, NULL);
   outline_chapter(c, p);
   cairo_status_t cs = cairo_status(cr);
   if (cs != CAIRO_STATUS_SUCCESS)
@@ -772,6 +909,8 @@ static void draw_front(bs_ts_ctx *c, bs_ts_pdf *p)
   }
   (void)from;
   cairo_t *cr = p->cr;
+  sect_tag(p, "TOC");
+  p->toc = true;
   for (size_t pi = 0; pi < c->nfront_pages; pi++) {
     const bs_ts_page *pg = &c->front_pages[pi];
     cairo_set_source_rgb(cr, 0, 0, 0);
@@ -780,6 +919,7 @@ static void draw_front(bs_ts_ctx *c, bs_ts_pdf *p)
       int e = entry[li];
       const bs_ts_toc *t = e >= 0 ? &c->tocs[e] : NULL;
       draw_lines(c, p, &fs, li, li + 1);
+      span_end(p);
       if (t && t->page > 0) {
         const bs_ts_line *l = &c->lines_v[li];
         if (li == t->line)
@@ -811,6 +951,8 @@ static void draw_front(bs_ts_ctx *c, bs_ts_pdf *p)
       draw_crop_marks(cr, c);
     cairo_show_page(cr);
   }
+  sect_tag(p, NULL);
+  p->toc = false;
   free(entry);
   c->lines_v = save_lines;
   c->nlines = save_n;
@@ -821,6 +963,9 @@ bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *p, const char *path, bool ok, 
   bs_status st = BS_OK;
   if (ok)
     draw_front(c, p);
+  sect_tag(p, NULL);
+  if (p->doc_open)
+    cairo_tag_end(p->cr, "Document");
   cairo_status_t cs = cairo_status(p->cr);
   cairo_destroy(p->cr);
   cairo_surface_finish(p->s);
@@ -829,6 +974,17 @@ bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *p, const char *path, bool ok, 
   cairo_surface_destroy(p->s);
   batch_free(p->batch);
   free(p->batch);
+  bs_buf_free(&p->line);
+  free(p->rubies);
+  size_t unmatched = 0;
+  if (ok && cs == CAIRO_STATUS_SUCCESS && p->text && !bs_pdftext_finish(p->text, path, &unmatched))
+    cs = CAIRO_STATUS_WRITE_ERROR;
+  /* every Span tag drawn meets its BDC in the contents: anything else is our bug */
+  if (ok && cs == CAIRO_STATUS_SUCCESS && unmatched)
+    st = bs_error_set(err, BS_ERR_LIBRARY, path, 0, 0,
+                      "%zu lines without their text in the PDF (cairo's output changed?)",
+                      unmatched);
+  bs_pdftext_free(p->text);
   if (!ok) {
     free(p->links);
     free(p->uris);
@@ -836,8 +992,9 @@ bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *p, const char *path, bool ok, 
     return BS_OK;
   }
   if (cs != CAIRO_STATUS_SUCCESS)
-    st = bs_error_set(err, p->write_failed ? BS_ERR_IO : BS_ERR_LIBRARY, NULL, 0, 0,
-                      "cairo: %s", cairo_status_to_string(cs));
+    st = bs_error_set(err, p->write_failed || cs == CAIRO_STATUS_WRITE_ERROR ? BS_ERR_IO
+                                                                           : BS_ERR_LIBRARY,
+                      NULL, 0, 0, "cairo: %s", cairo_status_to_string(cs));
   FILE *rd = NULL;
   if (st == BS_OK && fflush(p->f))
     st = bs_error_set(err, BS_ERR_IO, path, 0, 0, "cannot write the PDF");
