@@ -34,7 +34,8 @@ struct bs_ts_pdf {
   } *uris;           /* external links, in drawing order */
   size_t nuris;
   bs_pdftext *text;  /* vertical: /ActualText for each line (pdftext.c), else NULL */
-  int para;          /* the paragraph whose structure tag is open, or 0 */
+  bool para_open;    /* a paragraph's structure tag is open ... */
+  int para;          /* ... that of this paragraph (its lines' para_id) */
   char para_tag[8];
   bool span;         /* a paragraph's Span is open */
   bs_buf line;       /* its text */
@@ -54,6 +55,9 @@ struct bs_ts_pdf {
   bool doc_open;
   const char *sect;  /* the chapter's (Sect, Part) or the contents' (TOC) tag, or NULL */
   bool sect_open;
+  char (*sect_lang)[32]; /* the language of each section opened, in order */
+  size_t nsect;
+  size_t toc_sect;   /* the contents' section (index + 1), or 0 */
 };
 
 static cairo_status_t write_file(void *closure, const unsigned char *data, unsigned int len)
@@ -424,6 +428,90 @@ static bool dict_append(bs_buf *d, const char *add)
   return false;
 }
 
+/* A BCP 47 tag that can go into a literal string as it is. */
+static bool lang_ok(const char *lang)
+{
+  size_t n = strlen(lang);
+  return n && strspn(lang, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
+/* The first object number after `key` in `d`'s text (0 if none); *arr: the rest of its array
+ * when the value is one ("[ 4 0 R 105 0 R ]"). */
+static int ref_after(const char *d, const char *key, const char **arr)
+{
+  const char *k = strstr(d, key);
+  if (!k)
+    return 0;
+  k += strlen(key);
+  while (*k == ' ' || *k == '\n' || *k == '[')
+    k++;
+  if (arr)
+    *arr = k;
+  return atoi(k);
+}
+
+/* #15: each chapter's structure element (Sect, Part) names its language when it is not the
+ * book's: the Document's kids are the sections in drawing order (pdf->sect_lang). The
+ * contents, drawn last, move to the front of the Document, where they are read. */
+static void struct_langs(bs_ts_ctx *c, bs_ts_pdf *p, bs_pdfup *u, const char *cat)
+{
+  bs_buf b = BS_BUF_INIT, add = BS_BUF_INIT;
+  int root = ref_after(cat, "/StructTreeRoot", NULL), doc = 0;
+  if (root > 0 && bs_pdfup_get(u, root, &b))
+    doc = ref_after(b.data, "/K", NULL);
+  const char *q = NULL;
+  if (doc > 0 && bs_pdfup_get(u, doc, &b) && ref_after(b.data, "/K", &q) > 0) {
+    char *kids = bs_xstrdup(q);
+    char *e = kids;
+    long toc = 0;
+    size_t nk = 0;
+    for (size_t i = 0; i < p->nsect; i++) {
+      char *next;
+      long num = strtol(e, &next, 10);
+      if (next == e || num <= 0)
+        break;
+      nk++;
+      if (p->toc_sect == i + 1)
+        toc = num;
+      strtol(next, &e, 10); /* generation */
+      while (*e == ' ' || *e == 'R' || *e == '\n')
+        e++;
+      if (!strcmp(p->sect_lang[i], c->lang) || !lang_ok(p->sect_lang[i]))
+        continue;
+      bs_buf_clear(&add);
+      bs_buf_printf(&add, " /Lang (%s)\n", p->sect_lang[i]);
+      if (bs_pdfup_get(u, (int)num, &b) && dict_append(&b, add.data))
+        bs_pdfup_set(u, (int)num, b.data, b.len);
+    }
+    free(kids);
+    /* the Document: "/K [ a 0 R b 0 R ... ]" with the contents first */
+    char *k, *open, *close;
+    if (toc && nk == p->nsect && bs_pdfup_get(u, doc, &b) && (k = strstr(b.data, "/K")) &&
+        (open = strchr(k, '[')) && (close = strchr(open, ']'))) {
+      bs_buf_clear(&add);
+      bs_buf_put(&add, b.data, (size_t)(open + 1 - b.data));
+      bs_buf_printf(&add, " %ld 0 R", toc);
+      char *x = open + 1;
+      while (x < close) {
+        char *next;
+        long num = strtol(x, &next, 10);
+        if (next == x)
+          break;
+        strtol(next, &x, 10);
+        while (x < close && (*x == ' ' || *x == 'R' || *x == '\n'))
+          x++;
+        if (num != toc)
+          bs_buf_printf(&add, " %ld 0 R", num);
+      }
+      bs_buf_puts(&add, " ");
+      bs_buf_puts(&add, close);
+      bs_pdfup_set(u, doc, add.data, add.len);
+    }
+  }
+  bs_buf_free(&b);
+  bs_buf_free(&add);
+}
+
 /* The incremental update (pdfup.c): the contents' pages, drawn last, move to the front of
  * /Kids; page boxes for print; /PageLabels (i, ii, … for the front matter, then 1, 2, …);
  * §7.4: vertical books open as right-to-left spreads (/Direction /R2L, /TwoPageRight). */
@@ -535,9 +623,17 @@ static void pdf_update(bs_ts_ctx *c, bs_ts_pdf *p, bs_pdfup *u)
   bs_pdfup_set(u, labels, add.data, add.len);
   bs_buf_clear(&add);
   bs_buf_printf(&add, " /PageLabels %d 0 R", labels);
+  /* #15: viewers show the title, not the file name; the book's language for screen readers
+   * (a literal string of the BCP 47 tag's ASCII) */
+  bs_buf_puts(&add, " /ViewerPreferences << /DisplayDocTitle true");
   if (c->vertical)
-    bs_buf_puts(&add, " /ViewerPreferences << /Direction /R2L >> /PageLayout /TwoPageRight");
+    bs_buf_puts(&add, " /Direction /R2L >> /PageLayout /TwoPageRight");
+  else
+    bs_buf_puts(&add, " >>");
+  if (lang_ok(c->lang))
+    bs_buf_printf(&add, " /Lang (%s)", c->lang);
   bs_buf_puts(&add, "\n");
+  struct_langs(c, p, u, cat.data);
   if (!strstr(cat.data, "/PageLabels") && dict_append(&cat, add.data))
     bs_pdfup_set(u, r, cat.data, cat.len);
 done:
@@ -626,12 +722,12 @@ static void span_end(bs_ts_pdf *p)
 
 static void para_tag(bs_ts_ctx *c, bs_ts_pdf *p, const bs_ts_line *l, size_t li)
 {
-  if (p->para && l && l->para_id == p->para)
+  if (p->para_open && l && l->para_id == p->para)
     return;
   span_end(p);
-  if (p->para)
+  if (p->para_open)
     cairo_tag_end(p->cr, p->para_tag);
-  p->para = 0;
+  p->para_open = false;
   if (!l)
     return;
   if (!p->doc_open) {
@@ -641,6 +737,11 @@ static void para_tag(bs_ts_ctx *c, bs_ts_pdf *p, const bs_ts_line *l, size_t li)
   if (p->sect && !p->sect_open) {
     cairo_tag_begin(p->cr, p->sect, NULL);
     p->sect_open = true;
+    p->sect_lang = bs_xrealloc(p->sect_lang, (p->nsect + 1) * sizeof *p->sect_lang);
+    snprintf(p->sect_lang[p->nsect++], sizeof *p->sect_lang, "%s",
+             p->toc || !c->doc_lang[0] ? c->lang : c->doc_lang);
+    if (p->toc)
+      p->toc_sect = p->nsect;
   }
   snprintf(p->para_tag, sizeof p->para_tag, "%s", p->toc ? "TOCI" : "P");
   for (size_t i = 0; i < c->nheads && l->kind == BS_LINE_HEADING; i++)
@@ -649,6 +750,7 @@ static void para_tag(bs_ts_ctx *c, bs_ts_pdf *p, const bs_ts_line *l, size_t li)
       snprintf(p->para_tag, sizeof p->para_tag, "H%d", lv < 1 ? 1 : lv > 6 ? 6 : lv);
     }
   p->para = l->para_id;
+  p->para_open = true;
   cairo_tag_begin(p->cr, p->para_tag, NULL);
 }
 
@@ -824,6 +926,11 @@ bs_status bs_ts_draw_chapter(bs_ts_ctx *c, void *user, bs_error *err)
   bs_ts_pdf *p = user;
   cairo_t *cr = p->cr;
   sect_tag(p, c->book && bs_ts_is_divider(c->doc) ? "Part" : "Sect");
+  /* Cairo 1.16 drops the tags of a page with nothing drawn: the chapter's end on its last
+   * page that has something (a blank recto may follow) */
+  size_t last = c->npages;
+  while (last > 0 && c->pages[last - 1].l0 == c->pages[last - 1].l1 && c->pages[last - 1].blank)
+    last--;
   for (size_t pi = 0; pi < c->npages; pi++) {
     const bs_ts_page *pg = &c->pages[pi];
     cairo_set_source_rgb(cr, 0, 0, 0);
@@ -839,9 +946,10 @@ bs_status bs_ts_draw_chapter(bs_ts_ctx *c, void *user, bs_error *err)
       draw_folio(cr, c, &fs, p->batch, pg);
     if (c->opts->crop_marks)
       draw_crop_marks(cr, c);
+    if (pi + 1 >= last)
+      sect_tag(p, NULL);
     cairo_show_page(cr);
   }
-  sect_tag(p, NULL);
   outline_chapter(c, p);
   cairo_status_t cs = cairo_status(cr);
   if (cs != CAIRO_STATUS_SUCCESS)
@@ -911,6 +1019,9 @@ static void draw_front(bs_ts_ctx *c, bs_ts_pdf *p)
   cairo_t *cr = p->cr;
   sect_tag(p, "TOC");
   p->toc = true;
+  size_t last = c->nfront_pages;
+  while (last > 0 && c->front_pages[last - 1].l0 == c->front_pages[last - 1].l1)
+    last--;
   for (size_t pi = 0; pi < c->nfront_pages; pi++) {
     const bs_ts_page *pg = &c->front_pages[pi];
     cairo_set_source_rgb(cr, 0, 0, 0);
@@ -949,10 +1060,12 @@ static void draw_front(bs_ts_ctx *c, bs_ts_pdf *p)
     }
     if (c->opts->crop_marks)
       draw_crop_marks(cr, c);
+    if (pi + 1 >= last) { /* on its last page with something drawn, as a chapter's */
+      sect_tag(p, NULL);
+      p->toc = false;
+    }
     cairo_show_page(cr);
   }
-  sect_tag(p, NULL);
-  p->toc = false;
   free(entry);
   c->lines_v = save_lines;
   c->nlines = save_n;
@@ -986,6 +1099,7 @@ bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *p, const char *path, bool ok, 
                       unmatched);
   bs_pdftext_free(p->text);
   if (!ok) {
+    free(p->sect_lang);
     free(p->links);
     free(p->uris);
     free(p);
@@ -1009,6 +1123,7 @@ bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *p, const char *path, bool ok, 
   bs_pdfup_free(u);
   if (rd && rd != p->f)
     fclose(rd);
+  free(p->sect_lang);
   free(p->links);
   free(p->uris);
   free(p);
