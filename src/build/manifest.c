@@ -528,7 +528,12 @@ static void set_outset(ctx *c, outset *o, const char *k, const yaml_node_t *v)
     return;
   }
   if (!strcmp(k, "crop-marks")) {
-    parse_bool(c, v, k, &o->crop);
+    /* true (corner marks), false, or japanese (トンボ) */
+    const char *js = v && v->type == YAML_SCALAR_NODE ? (const char *)v->data.scalar.value : NULL;
+    if (js && !strcmp(js, "japanese"))
+      o->crop = BS_CROP_JAPANESE;
+    else
+      parse_bool(c, v, k, &o->crop);
     return;
   }
   if (!strcmp(k, "bleed")) {
@@ -652,7 +657,7 @@ static void apply_outset(bs_manifest_output *o, const outset *s)
     o->pdf.toc = s->toc;
   if (s->recto >= 0)
     o->pdf.recto_chapters = s->recto;
-  o->pdf.crop_marks = s->crop > 0;
+  o->pdf.crop_marks = s->crop > 0 ? s->crop : BS_CROP_NONE;
   if (s->has_bleed)
     o->pdf.bleed_mm = s->bleed;
 }

@@ -121,7 +121,8 @@ static void help(void)
       "  --toc, --no-toc          PDF table of contents (default: on for several inputs)\n"
       "  --recto-chapters, --no-recto-chapters   chapters open on a recto (default: books)\n"
       "  --bleed MM               PDF bleed around the trimmed page, e.g. 3mm\n"
-      "  --crop-marks             PDF crop marks outside the trim\n"
+      "  --crop-marks[=japanese]  PDF crop marks outside the trim (japanese: トンボ,\n"
+      "                           double corner marks and centre marks)\n"
       "  -j, --jobs N             PDF: threads laying chapters out (default: the number of\n"
       "                           cores; the file is the same whatever N)\n"
       "  --no-normalize           keep ASCII punctuation inside CJK text as it is\n"
@@ -266,7 +267,14 @@ static int parse_args(int argc, char **argv, int start, cli *c)
     } else if (!strcmp(a, "--recto-chapters") || !strcmp(a, "--no-recto-chapters")) {
       c->recto = a[2] == 'n' ? 2 : 1;
     } else if (!strcmp(a, "--crop-marks")) {
-      c->crop_marks = 1;
+      c->crop_marks = BS_CROP_CORNER;
+    } else if (!strncmp(a, "--crop-marks=", 13)) {
+      if (!strcmp(a + 13, "japanese"))
+        c->crop_marks = BS_CROP_JAPANESE;
+      else if (!strcmp(a + 13, "corner"))
+        c->crop_marks = BS_CROP_CORNER;
+      else
+        return usage_error("--crop-marks= takes corner or japanese, not '%s'", a + 13);
     } else if (!strcmp(a, "--bleed")) {
       if (!(v = VAL(a)))
         return EXIT_USAGE;

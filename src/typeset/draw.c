@@ -360,15 +360,19 @@ static void draw_folio(cairo_t *cr, bs_ts_ctx *c, font_state *fs, batch *bt,
   draw_text(c, cr, fs, bt, text, size, x, y, !left_page, 1, false);
 }
 
-/* Crop marks at the trim corners, outside the bleed (#5 print options). */
+/* Crop marks at the trim corners, outside the bleed (#5 print options). Japanese トンボ
+ * (#15): at each corner a pair of marks, one on the trim line and one on the bleed line (3 mm
+ * out at least), and a centre mark (a cross) outside the middle of each edge. */
 static void draw_crop_marks(cairo_t *cr, const bs_ts_ctx *c)
 {
-  double off = c->bleed > 3 * 2.834645669 ? c->bleed : 3 * 2.834645669;
-  double len = c->trim_x - off - 2.834645669;
+  const double mm = 2.834645669;
+  double off = c->bleed > 3 * mm ? c->bleed : 3 * mm;
+  double len = c->trim_x - off - mm;
   if (len <= 0)
     return;
   cairo_save(cr);
   cairo_set_line_width(cr, 0.25);
+  bool jp = c->opts->crop_marks == BS_CROP_JAPANESE;
   for (int i = 0; i < 4; i++) {
     double x = i & 1 ? c->page_w : 0, y = i & 2 ? c->page_h : 0;
     double sx = i & 1 ? 1 : -1, sy = i & 2 ? 1 : -1;
@@ -376,7 +380,35 @@ static void draw_crop_marks(cairo_t *cr, const bs_ts_ctx *c)
     cairo_line_to(cr, x + sx * (off + len), y);
     cairo_move_to(cr, x, y + sy * off);
     cairo_line_to(cr, x, y + sy * (off + len));
+    if (jp) { /* the outer mark: an L on the bleed line, its arms reaching to the trim */
+      cairo_move_to(cr, x + sx * (off + len), y + sy * off);
+      cairo_line_to(cr, x + sx * off, y + sy * off);
+      cairo_line_to(cr, x + sx * off, y + sy * (off + len));
+      cairo_move_to(cr, x, y + sy * off);
+      cairo_line_to(cr, x + sx * off, y + sy * off);
+      cairo_move_to(cr, x + sx * off, y);
+      cairo_line_to(cr, x + sx * off, y + sy * off);
+    }
   }
+  if (jp)
+    for (int i = 0; i < 4; i++) { /* centre marks: along the centre line, a bar across it */
+      bool horiz = i < 2; /* on the top and bottom edges */
+      double s = i & 1 ? 1 : -1;
+      double cx = c->page_w / 2, cy = c->page_h / 2;
+      double e = horiz ? (i & 1 ? c->page_h : 0) : (i & 1 ? c->page_w : 0);
+      double a = e + s * off, b = e + s * (off + len), m = (a + b) / 2;
+      if (horiz) {
+        cairo_move_to(cr, cx, a);
+        cairo_line_to(cr, cx, b);
+        cairo_move_to(cr, cx - len / 2, m);
+        cairo_line_to(cr, cx + len / 2, m);
+      } else {
+        cairo_move_to(cr, a, cy);
+        cairo_line_to(cr, b, cy);
+        cairo_move_to(cr, m, cy - len / 2);
+        cairo_line_to(cr, m, cy + len / 2);
+      }
+    }
   cairo_stroke(cr);
   cairo_restore(cr);
 }
