@@ -7,7 +7,8 @@ usage: pdf_struct_check.py PDF BOOK_LANG TOC(0|1) DUMP.json...   (one dump per c
 The catalog has /Lang, /MarkInfo << /Marked true >> and /ViewerPreferences with
 /DisplayDocTitle; the tree is Document → [TOC of TOCI] Sect per chapter in order, a chapter in
 another language than the book's has its /Lang; each chapter's headings are there in order
-(its title H1, a heading of level n Hn+1), as many P as it has paragraphs at least, and every
+(its title H1, a heading of level n Hn+1), as many P as it has paragraphs at least, its lists
+(L of LI), block quotes, tables (Table of TR) and captioned figures (Figure with /Alt), and every
 P and H holds marked content (a Span with an MCID on a page)."""
 import json
 import subprocess
@@ -66,9 +67,17 @@ def walk(e, out):
                 walk(ke, out)
 
 
+CONTAINERS = {"list": "L", "item": "LI", "block_quote": "BlockQuote", "table": "Table",
+              "table_row": "TR"}
+
+
 def blocks(bs, out):
     for b in bs:
         t = b.get("type")
+        if t in CONTAINERS:
+            out.append((CONTAINERS[t], 0))
+        if t == "figure" and (b.get("caption") or b.get("credit")):
+            out.append(("Figure", 0))
         if t == "heading":
             out.append(("H", min(b.get("level", 1) + 1, 6)))
         elif t == "paragraph":
@@ -95,7 +104,15 @@ for i, (sec, dump) in enumerate(zip(secs, dumps)):
     nps = sum(1 for s, e in els if s == "P")
     if nps < sum(1 for t, lv in tb if t == "P"):
         fails.append("chapter %d: %d P for %d paragraphs" % (i + 1, nps, sum(1 for t, lv in tb if t == "P")))
+    for t in sorted(set(CONTAINERS.values())) + ["Figure"]:
+        got, want_n = sum(1 for s, e in els if s == t), sum(1 for k, lv in tb if k == t)
+        if got != want_n:
+            fails.append("chapter %d: %d %s, wanted %d" % (i + 1, got, t, want_n))
     for s, e in els:
+        if s == "Figure" and not str(e.get("/Alt", "")).strip("u: "):
+            fails.append("chapter %d: a Figure without /Alt" % (i + 1))
+        if s == "LI" and not any(get(k)["/S"] in ("/P", "/L") for k in kids(e)):
+            fails.append("chapter %d: an LI without a P" % (i + 1))
         if s == "P" or s[0] == "H":
             spans = [get(k) for k in kids(e) if isinstance(k, str) and k.endswith(" R")]
             if not spans or not all(isinstance(sp.get("/K"), int) and "/Pg" in sp for sp in spans):

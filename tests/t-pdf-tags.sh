@@ -2,7 +2,8 @@
 # Issue #15: tagged PDF. A book of the corpus in three languages, both directions: the
 # structure tree read back with qpdf (pdf_struct_check.py) has the Document, the contents
 # first, a Sect per chapter in order with /Lang where it differs from the book's, every
-# heading in order, the paragraphs, marked content under each; the catalog names the language,
+# heading in order, the paragraphs, lists, block quotes, tables, captioned figures with /Alt,
+# marked content under each; the catalog names the language,
 # /MarkInfo and /DisplayDocTitle. qpdf --check finds nothing wrong.
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 CORPUS=$(cd "${CORPUS:-../shared/corpus}" && pwd)
@@ -12,7 +13,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-arts="seed-article.txt ah-q.zh-Hans.txt yume-juya.ja.txt bisheng.en.md"
+arts="seed-article.txt ah-q.zh-Hans.txt kongyiji.zh-Hans.md yume-juya.ja.txt bisheng.en.md"
 set --
 for f in $arts; do
   "$BIN" dump "$CORPUS/$f" > "$T/$f.json" || fail "dump $f"

@@ -34,6 +34,13 @@ struct bs_ts_pdf {
   } *uris;           /* external links, in drawing order */
   size_t nuris;
   bs_pdftext *text;  /* vertical: /ActualText for each line (pdftext.c), else NULL */
+  struct cont {
+    const bs_node *n;
+    const char *tag;
+  } cont[16];        /* the open containers above the paragraph (L, LI, BlockQuote, ...) */
+  int ncont;
+  char **alts;       /* each Figure's /Alt, in the order they are opened (pdf_update) */
+  size_t nalts;
   bool para_open;    /* a paragraph's structure tag is open ... */
   int para;          /* ... that of this paragraph (its lines' para_id) */
   char para_tag[8];
@@ -482,6 +489,66 @@ static int ref_after(const char *d, const char *key, const char **arr)
   return atoi(k);
 }
 
+/* A PDF text string: UTF-16BE hex with a byte-order mark. */
+static void pdf_text(bs_buf *b, const char *s)
+{
+  bs_buf_puts(b, "<FEFF");
+  size_t n = strlen(s), i = 0;
+  while (i < n) {
+    uint32_t cp;
+    size_t k = bs_utf8_decode(s + i, n - i, &cp);
+    if (!k) {
+      cp = 0xFFFD;
+      k = 1;
+    }
+    i += k;
+    if (cp >= 0x10000)
+      bs_buf_printf(b, "%04X%04X", 0xD800 + ((cp - 0x10000) >> 10), 0xDC00 + (cp & 0x3FF));
+    else
+      bs_buf_printf(b, "%04X", cp);
+  }
+  bs_buf_putc(b, '>');
+}
+
+/* Gives the Figure elements under structure element `num`, in order, their /Alt. */
+static void figure_alts(bs_ts_pdf *p, bs_pdfup *u, int num, size_t *next, int depth)
+{
+  bs_buf b = BS_BUF_INIT;
+  if (depth > 32 || *next >= p->nalts || !bs_pdfup_get(u, num, &b))
+    goto done;
+  if (strstr(b.data, "/S /Figure")) {
+    bs_buf add = BS_BUF_INIT;
+    bs_buf_puts(&add, " /Alt ");
+    pdf_text(&add, p->alts[(*next)++]);
+    bs_buf_puts(&add, "\n");
+    if (dict_append(&b, add.data))
+      bs_pdfup_set(u, num, b.data, b.len);
+    bs_buf_free(&add);
+    goto done;
+  }
+  const char *q = NULL; /* "/K [ a 0 R 5 b 0 R ]" or "/K a 0 R" */
+  if (ref_after(b.data, "/K", &q) <= 0)
+    goto done;
+  char *kids = bs_xstrdup(q), *e = kids;
+  for (;;) {
+    char *nx;
+    long k = strtol(e, &nx, 10);
+    if (nx == e || k <= 0)
+      break;
+    long gen = strtol(nx, &e, 10);
+    while (*e == ' ' || *e == '\n')
+      e++;
+    if (*e != 'R')
+      break; /* a marked-content id, not an element */
+    e++;
+    (void)gen;
+    figure_alts(p, u, (int)k, next, depth + 1);
+  }
+  free(kids);
+done:
+  bs_buf_free(&b);
+}
+
 /* #15: each chapter's structure element (Sect, Part) names its language when it is not the
  * book's: the Document's kids are the sections in drawing order (pdf->sect_lang). The
  * contents, drawn last, move to the front of the Document, where they are read. */
@@ -540,6 +607,9 @@ static void struct_langs(bs_ts_ctx *c, bs_ts_pdf *p, bs_pdfup *u, const char *ca
       bs_pdfup_set(u, doc, add.data, add.len);
     }
   }
+  size_t next = 0;
+  if (doc > 0 && p->nalts)
+    figure_alts(p, u, doc, &next, 0);
   bs_buf_free(&b);
   bs_buf_free(&add);
 }
@@ -752,6 +822,59 @@ static void span_end(bs_ts_pdf *p)
   p->nrubies = 0;
 }
 
+/* The structure type of a block that holds paragraphs, or NULL. */
+static const char *container_tag(const bs_node *n)
+{
+  switch (bs_node_get_type(n)) {
+  case BS_NODE_LIST:
+    return "L";
+  case BS_NODE_ITEM:
+    return "LI";
+  case BS_NODE_BLOCK_QUOTE:
+    return "BlockQuote";
+  case BS_NODE_TABLE:
+    return "Table";
+  case BS_NODE_TABLE_ROW:
+    return "TR";
+  case BS_NODE_FIGURE:
+    return "Figure";
+  default:
+    return NULL;
+  }
+}
+
+/* Opens the containers of `node` (outermost first) that are not open yet, after closing those
+ * that do not hold it; NULL closes them all. */
+static void containers(bs_ts_pdf *p, const bs_node *node)
+{
+  const bs_node *chain[16];
+  int n = 0;
+  for (const bs_node *k = node; k && n < 16; k = bs_node_parent(k))
+    if (container_tag(k))
+      chain[n++] = k;
+  int keep = 0; /* open containers that are in the chain, from the outermost */
+  while (keep < p->ncont && keep < n && p->cont[keep].n == chain[n - 1 - keep])
+    keep++;
+  while (p->ncont > keep)
+    cairo_tag_end(p->cr, p->cont[--p->ncont].tag);
+  for (int i = n - 1 - keep; i >= 0; i--) {
+    const char *tag = container_tag(chain[i]);
+    cairo_tag_begin(p->cr, tag, NULL);
+    p->cont[p->ncont].n = chain[i];
+    p->cont[p->ncont++].tag = tag;
+    if (bs_node_get_type(chain[i]) == BS_NODE_FIGURE) {
+      /* the caption, else the image's title, else its credit */
+      const char *alt = bs_node_get_caption(chain[i]);
+      if (!alt || !*alt)
+        alt = bs_node_get_title(chain[i]);
+      if (!alt || !*alt)
+        alt = bs_node_get_credit(chain[i]);
+      p->alts = bs_xrealloc(p->alts, (p->nalts + 1) * sizeof *p->alts);
+      p->alts[p->nalts++] = bs_xstrdup(alt ? alt : "");
+    }
+  }
+}
+
 static void para_tag(bs_ts_ctx *c, bs_ts_pdf *p, const bs_ts_line *l, size_t li)
 {
   if (p->para_open && l && l->para_id == p->para)
@@ -760,8 +883,10 @@ static void para_tag(bs_ts_ctx *c, bs_ts_pdf *p, const bs_ts_line *l, size_t li)
   if (p->para_open)
     cairo_tag_end(p->cr, p->para_tag);
   p->para_open = false;
-  if (!l)
+  if (!l) {
+    containers(p, NULL);
     return;
+  }
   if (!p->doc_open) {
     cairo_tag_begin(p->cr, "Document", NULL);
     p->doc_open = true;
@@ -775,7 +900,14 @@ static void para_tag(bs_ts_ctx *c, bs_ts_pdf *p, const bs_ts_line *l, size_t li)
     if (p->toc)
       p->toc_sect = p->nsect;
   }
-  snprintf(p->para_tag, sizeof p->para_tag, "%s", p->toc ? "TOCI" : "P");
+  containers(p, l->node);
+  bs_node_type nt = l->node ? bs_node_get_type(l->node) : BS_NODE_PARAGRAPH;
+  snprintf(p->para_tag, sizeof p->para_tag, "%s",
+           p->toc                         ? "TOCI"
+           : nt == BS_NODE_FIGURE         ? "Caption"
+           : nt == BS_NODE_TABLE_ROW      ? "TD"
+           : nt == BS_NODE_CODE_BLOCK     ? "Code"
+                                          : "P");
   for (size_t i = 0; i < c->nheads && l->kind == BS_LINE_HEADING; i++)
     if (c->heads[i].line == li) {
       int lv = c->heads[i].level + 1;
@@ -1132,6 +1264,9 @@ bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *p, const char *path, bool ok, 
   bs_pdftext_free(p->text);
   if (!ok) {
     free(p->sect_lang);
+  for (size_t i = 0; i < p->nalts; i++)
+    free(p->alts[i]);
+  free(p->alts);
     free(p->links);
     free(p->uris);
     free(p);
@@ -1156,6 +1291,9 @@ bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *p, const char *path, bool ok, 
   if (rd && rd != p->f)
     fclose(rd);
   free(p->sect_lang);
+  for (size_t i = 0; i < p->nalts; i++)
+    free(p->alts[i]);
+  free(p->alts);
   free(p->links);
   free(p->uris);
   free(p);

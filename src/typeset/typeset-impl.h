@@ -198,6 +198,7 @@ typedef struct bs_ts_line {
   struct bs_ts_figure *fig; /* content (figure.c): owned, for BS_LINE_FIGURE */
   int note;       /* content (notes.c): the id of the note this line opens, or 0 */
   bool note_rule; /* content (notes.c): the first footnote line of its page: a rule above */
+  const bs_node *node; /* the block its paragraph comes from (structure tags), or NULL */
 } bs_ts_line;
 
 typedef struct bs_ts_page {
@@ -280,6 +281,7 @@ struct bs_ts_ctx {
   const char **hrefs;  /* its external links' targets (in the tree) */
   size_t nhrefs;
   int para_counter;
+  const bs_node *para_node; /* the block of the paragraph being laid out, or NULL */
   bool recto;          /* chapters open on a recto page */
   bool in_part;        /* a part divider came before: chapters nest one level under it */
   bool recto_breaks;   /* every page break opens a recto (front matter) */
