@@ -67,7 +67,8 @@ BS_API const char *bs_status_string(bs_status code);
 typedef void (*bs_diag_fn)(void *user, const bs_error *w);
 
 /* Progress of a writer, reported after each chapter (and once at the start, done = 0) on the
- * writing thread. For a progress bar; the numbers only grow. */
+ * writing thread. For a progress bar; the numbers only grow. The PDF writer reports once more
+ * when the file is complete: then `pages` is the number of pages in the file. */
 typedef struct bs_progress {
   size_t done;     /* chapters finished */
   size_t total;    /* chapters in the book (1 for a single document) */

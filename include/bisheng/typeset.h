@@ -21,6 +21,8 @@
 extern "C" {
 #endif
 
+enum { BS_CROP_NONE = 0, BS_CROP_CORNER = 1, BS_CROP_JAPANESE = 2 };
+
 typedef struct bs_typeset_options {
   bs_direction direction; /* DEFAULT: the tree's preference, else horizontal */
   double paper_w_mm, paper_h_mm; /* 0: A5 */
@@ -38,7 +40,9 @@ typedef struct bs_typeset_options {
   int toc_depth;          /* deepest heading level in the contents; 0: 2 (the outline has all) */
   int recto_chapters;     /* chapters open on a recto: 1 on, 0 off, < 0: for books */
   double bleed_mm;        /* bleed around the trimmed page, 0: none */
-  bool crop_marks;        /* crop marks outside the trim (the page grows to hold them) */
+  int crop_marks;         /* marks outside the trim (the page grows to hold them): 0 none,
+                           * BS_CROP_CORNER corner marks, BS_CROP_JAPANESE トンボ (double
+                           * corner marks at trim and bleed, and centre marks) */
   int jobs;               /* PDF: threads laying chapters out; <= 1: none (the same bytes) */
   bs_diag_fn diag;
   void *diag_user;

@@ -204,18 +204,20 @@ static char *sidecar_path(const char *path)
   return bs_buf_detach(&b);
 }
 
-/* Pages in a PDF: its /Type /Page objects (cairo writes them uncompressed). */
-static int count_pages(const char *d, size_t n)
+/* The PDF writer's last progress report counts the pages of the file (a scan for /Type /Page
+ * would count the pages the incremental update rewrites twice). */
+typedef struct page_count {
+  bs_progress_fn fn;
+  void *user;
+  int pages;
+} page_count;
+
+static void count_pages(void *user, const bs_progress *p)
 {
-  int pages = 0;
-  for (const char *p = d; (p = memmem(p, n - (size_t)(p - d), "/Type", 5)); p += 5) {
-    const char *q = p + 5;
-    while (q < d + n && (*q == ' ' || *q == '\n' || *q == '\r'))
-      q++;
-    if (q + 5 <= d + n && !memcmp(q, "/Page", 5) && (q + 5 == d + n || q[5] != 's'))
-      pages++;
-  }
-  return pages;
+  page_count *pc = user;
+  pc->pages = p->pages;
+  if (pc->fn)
+    pc->fn(pc->user, p);
 }
 
 /* FNV-1a of a file's bytes ("" when it cannot be read): the sidecar records it, so an output
@@ -241,6 +243,7 @@ bs_status bs_manifest_write(const bs_manifest *m, const bs_manifest_output *o,
                             bs_manifest_result *res, bs_error *err)
 {
   bs_manifest_result r = {false, 0, 0};
+  page_count pc = {NULL, NULL, 0};
   char hash[17];
   char *side = sidecar_path(o->path), *tmp = NULL, *data = NULL;
   size_t len = 0;
@@ -282,8 +285,14 @@ bs_status bs_manifest_write(const bs_manifest *m, const bs_manifest_output *o,
   close(fd);
   if (o->format == BS_OUTPUT_EPUB)
     st = bs_epub_write(bs_manifest_get_book(m), &o->epub, tmp, err);
-  else
-    st = bs_pdf_write(bs_manifest_get_book(m), &o->pdf, tmp, err);
+  else {
+    bs_typeset_options po = o->pdf;
+    pc.fn = po.progress;
+    pc.user = po.progress_user;
+    po.progress = count_pages;
+    po.progress_user = &pc;
+    st = bs_pdf_write(bs_manifest_get_book(m), &po, tmp, err);
+  }
   if (st != BS_OK) {
     /* name the real output, not our temporary, and name it when the writer could not */
     if (err && (!err->path[0] || !strcmp(err->path, tmp)))
@@ -294,7 +303,7 @@ bs_status bs_manifest_write(const bs_manifest *m, const bs_manifest_output *o,
     goto done;
   r.bytes = (long long)len;
   if (o->format == BS_OUTPUT_PDF)
-    r.pages = count_pages(data, len);
+    r.pages = pc.pages;
   char new_sum[17];
   file_sum(tmp, new_sum);
   bool same = false;

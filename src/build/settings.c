@@ -86,7 +86,7 @@ static const struct {
     {"keep-going", K_KEEP_GOING, "true or false"},
     {"toc", K_TOC, "true or false"},
     {"recto-chapters", K_RECTO, "true or false"},
-    {"crop-marks", K_CROP, "true or false"},
+    {"crop-marks", K_CROP, "true, false or japanese"},
 };
 
 /* G1: a grid of fewer than 5 characters or 3 lines is no page; more than 200 is no book. */
@@ -139,7 +139,13 @@ bool bs_output_settings_set(bs_output_settings *s, const char *name, const char 
   case K_KEEP_GOING: ok = on_off(v, &t.keep_going); break;
   case K_TOC: ok = on_off(v, &t.toc); break;
   case K_RECTO: ok = on_off(v, &t.recto_chapters); break;
-  case K_CROP: ok = on_off(v, &t.crop_marks); break;
+  case K_CROP:
+    /* true (corner marks), false, or japanese (トンボ) */
+    if (!strcmp(v, "japanese"))
+      t.crop_marks = BS_CROP_JAPANESE;
+    else
+      ok = on_off(v, &t.crop_marks);
+    break;
   }
   if (ok)
     *s = t;
@@ -209,7 +215,7 @@ void bs_output_settings_apply(const bs_output_settings *s, bs_epub_options *epub
   pdf->vnum_sideways = s->vnum_sideways > 0;
   pdf->emphasis_dots = s->emphasis_dots > 0;
   pdf->keep_going = s->keep_going > 0;
-  pdf->crop_marks = s->crop_marks > 0;
+  pdf->crop_marks = s->crop_marks > 0 ? s->crop_marks : 0;
   if (s->toc >= 0)
     pdf->toc = s->toc;
   if (s->recto_chapters >= 0)

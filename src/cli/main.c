@@ -343,7 +343,14 @@ static int on_option(void *user, const cli_opt *o, const char *v)
   case OPT_NO_TOC: c->toc = 2; break;
   case OPT_RECTO: c->recto = 1; break;
   case OPT_NO_RECTO: c->recto = 2; break;
-  case OPT_CROP_MARKS: c->crop_marks = 1; break;
+  case OPT_CROP_MARKS:
+    if (!v || !strcmp(v, "corner"))
+      c->crop_marks = BS_CROP_CORNER;
+    else if (!strcmp(v, "japanese"))
+      c->crop_marks = BS_CROP_JAPANESE;
+    else
+      return cli_usage(CMD_CONVERT, "--crop-marks= takes corner or japanese, not '%s'", v);
+    break;
   case OPT_BLEED:
     if (!number(v, "mm", 0, 20, &c->bleed))
       return cli_usage(c->cmd, "--bleed takes a length in mm up to 20mm, not '%s'", v);

@@ -39,7 +39,7 @@ const cli_opt cli_options[] = {
     {OPT_RECTO, 0, "recto-chapters", NULL, TYPESET, OUT_PDF, "chapters open on a recto (default: books)"},
     {OPT_NO_RECTO, 0, "no-recto-chapters", NULL, TYPESET, OUT_PDF, "chapters open on the next page"},
     {OPT_BLEED, 0, "bleed", "MM", TYPESET, OUT_PDF, "bleed around the trimmed page, e.g. 3mm"},
-    {OPT_CROP_MARKS, 0, "crop-marks", NULL, TYPESET, OUT_PDF, "crop marks outside the trim"},
+    {OPT_CROP_MARKS, 0, "crop-marks", "[=japanese]", TYPESET, OUT_PDF, "crop marks outside the trim (japanese: トンボ, double corner and centre marks)"},
     {OPT_ONLY, 0, "only", "NAME[:VOL]", CMD_BUILD, 0, "build only these outputs or volumes (comma-separated; may repeat)"},
     {OPT_PLAN, 0, "plan", NULL, CMD_BUILD, 0, "print the jobs (output x volume) and their commands, build nothing"},
     {OPT_JOBS, 'j', "jobs", "N", TYPESET | CMD_BUILD, OUT_PDF, "threads (default: the number of cores); build: outputs at once"},
@@ -186,7 +186,9 @@ int cli_parse(unsigned cmd, int argc, char **argv, int start, cli_opt_fn fn, voi
         return unknown(cmd, a, bare, o);
       }
       const char *v = NULL;
-      if (o->arg) {
+      if (o->arg && o->arg[0] == '[') {
+        v = eq ? eq + 1 : NULL; /* an optional value is only ever given with '=' */
+      } else if (o->arg) {
         if (eq)
           v = eq + 1;
         else if (i + 1 < argc)
@@ -236,7 +238,7 @@ void cli_print_options(unsigned cmd, FILE *f)
       n = snprintf(head, sizeof head, "-%c, ", o->shrt);
     else
       n = snprintf(head, sizeof head, "    ");
-    snprintf(head + n, sizeof head - (size_t)n, "--%s%s%s", o->lng, o->arg ? " " : "",
+    snprintf(head + n, sizeof head - (size_t)n, "--%s%s%s", o->lng, o->arg && o->arg[0] != '[' ? " " : "",
              o->arg ? o->arg : "");
     const char *what = o->help;
     if (cmd == CMD_CONVERT && o->out == OUT_PDF && strncmp(what, "PDF", 3))

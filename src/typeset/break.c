@@ -262,6 +262,7 @@ void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
     ln->measure = M;
     ln->indent = blk->indent_pt;
     ln->para_id = para;
+    ln->node = c->para_node;
     ln->para_first = ln->para_last = true;
     ln->new_page = blk->new_page;
     ln->keep_next = blk->keep_next;
@@ -347,6 +348,7 @@ void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
     ln->indent = blk->indent_pt;
     ln->measure = M;
     ln->para_id = para;
+    ln->node = c->para_node;
     ln->para_first = first;
     ln->new_page = first && blk->new_page;
     ln->keep_next = blk->keep_next;

@@ -180,6 +180,7 @@ static bs_status flush(walk *w, double size, const bs_ts_block *blk, bs_error *e
   bs_status st = bs_ts_shape_para(c, &p, err);
   if (st == BS_OK)
     bs_ts_break_para(c, &p, &bk);
+  c->para_node = NULL; /* set again by the next block that knows its node */
   if (st == BS_OK && w->head_level >= 0 && p.len) {
     /* for the outline, contents and running heads */
     if (c->nheads == c->capheads) {
@@ -239,6 +240,7 @@ static bs_status block(walk *w, const bs_node *k, double indent, bs_error *err)
   if (ind > c->measure / 2)
     ind = c->measure / 2;
   bs_ts_block blk = bs_ts_body_block(c, ind);
+  c->para_node = k; /* for the structure tags (draw.c) */
   switch (bs_node_get_type(k)) {
   case BS_NODE_PARAGRAPH:
     inlines(w, k, 0);
@@ -275,6 +277,7 @@ static bs_status block(walk *w, const bs_node *k, double indent, bs_error *err)
           lb.first_indent = 0;
           put(w, mark, strlen(mark), 0);
           inlines(w, b, 0);
+          c->para_node = b;
           bs_status st = flush(w, em, &lb, err);
           if (st)
             return st;
@@ -342,6 +345,7 @@ static bs_status block(walk *w, const bs_node *k, double indent, bs_error *err)
       }
       bs_ts_block tb = blk;
       tb.first_indent = 0;
+      c->para_node = row;
       bs_status st = flush(w, em, &tb, err);
       if (st)
         return st;

@@ -198,6 +198,7 @@ typedef struct bs_ts_line {
   struct bs_ts_figure *fig; /* content (figure.c): owned, for BS_LINE_FIGURE */
   int note;       /* content (notes.c): the id of the note this line opens, or 0 */
   bool note_rule; /* content (notes.c): the first footnote line of its page: a rule above */
+  const bs_node *node; /* the block its paragraph comes from (structure tags), or NULL */
 } bs_ts_line;
 
 typedef struct bs_ts_page {
@@ -282,6 +283,7 @@ struct bs_ts_ctx {
   const char **hrefs;  /* its external links' targets (in the tree) */
   size_t nhrefs;
   int para_counter;
+  const bs_node *para_node; /* the block of the paragraph being laid out, or NULL */
   bool recto;          /* chapters open on a recto page */
   bool in_part;        /* a part divider came before: chapters nest one level under it */
   bool recto_breaks;   /* every page break opens a recto (front matter) */
@@ -434,6 +436,20 @@ void bs_pdfup_set(bs_pdfup *u, int num, const char *body, size_t len);
 int bs_pdfup_new_obj(bs_pdfup *u);
 bool bs_pdfup_write(bs_pdfup *u, FILE *append);
 void bs_pdfup_free(bs_pdfup *u);
+
+/* pdftext.c: /ActualText for the Span lines of vertical PDFs, added to Cairo's page contents
+ * on their way to `f` (a seekable file written from offset 0). */
+typedef struct bs_pdftext bs_pdftext;
+bs_pdftext *bs_pdftext_new(FILE *f);
+/* The text of the next Span tag drawn (UTF-8, copied), or NULL to leave that Span as it is. */
+void bs_pdftext_add(bs_pdftext *t, const char *utf8, size_t len);
+/* Cairo's write callback goes here; false once writing failed. */
+bool bs_pdftext_write(bs_pdftext *t, const unsigned char *data, size_t len);
+/* After cairo_surface_finish: the rest of the file, and Cairo's cross-reference table moved
+ * to where the objects now are (read back from `path`, or from the stream if NULL).
+ * *unmatched: Span tags and texts that did not pair up (0). */
+bool bs_pdftext_finish(bs_pdftext *t, const char *path, size_t *unmatched);
+void bs_pdftext_free(bs_pdftext *t);
 
 /* subset.c: every character the tree can show, per region and kind of face, into
  * c->book_cps, for font subsets made before drawing */

@@ -310,6 +310,14 @@ bs_status bs_pdf_write(const bs_node *root, const bs_typeset_options *opts, cons
     if (st == BS_OK)
       st = st2;
   }
+  if (st == BS_OK && c.opts->progress) {
+    /* the last report counts every physical page: the contents before page 1 too */
+    size_t total = bs_node_get_type(root) == BS_NODE_BOOK ? bs_node_child_count(root) : 1;
+    bs_progress p = {total, total, (int)c.nfront_pages + c.page_base, 0};
+    long long at = f ? (long long)ftello(f) : 0;
+    p.bytes = at > 0 ? at : 0;
+    c.opts->progress(c.opts->progress_user, &p);
+  }
   if (to_stdout && f) {
     if (st == BS_OK)
       st = copy_out(f, err);
