@@ -15,7 +15,10 @@ DEBS := \
         build-essential \
         clang \
         epubcheck \
+        fonts-hanazono \
         fonts-noto-cjk \
+        fonts-noto-color-emoji \
+        fonts-noto-core \
         libcairo2-dev \
         libcmark-gfm-dev \
         libcmark-gfm-extensions-dev \
@@ -24,6 +27,7 @@ DEBS := \
         libfreetype-dev \
         libharfbuzz-dev \
         libicu-dev \
+        libpango1.0-dev \
         libxml2-dev \
         libxml2-utils \
         libyaml-dev \
@@ -45,6 +49,9 @@ PKGS := \
         icu-i18n \
         icu-uc \
         libcmark-gfm \
+        pango \
+        pangocairo \
+        pangofc \
         libxml-2.0 \
         yaml-0.1 \
         zlib
@@ -101,6 +108,7 @@ $(BUILD)/%.o: %.c
 
 # `bisheng init` carries templates/book.yaml in the binary (.incbin: not seen by -MMD)
 $(BUILD)/src/cli/build.o: templates/book.yaml
+$(BUILD)/src/typeset/font.o: fonts/fonts.conf
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@

@@ -73,7 +73,7 @@ static hb_set_t *used_glyphs(bs_ts_ctx *c, bs_ts_face *f)
         for (size_t k = 0; k < run->ng; k++)
           hb_set_add(set, run->g[k].gid);
     }
-  if (!f->bold && !f->mono && !f->sans) {
+  if (f->cjk && !f->bold && !f->mono && !f->sans) {
     add_shaped(c, f, set, "0123456789…");
     add_shaped(c, f, set, c->book_title);
     for (size_t i = 0; i < c->nheads; i++)

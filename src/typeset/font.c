@@ -1,9 +1,11 @@
 /* Fonts: the Noto CJK face for the book's region, found through a private fontconfig
- * configuration (fonts/fonts.conf) so results do not depend on the user's settings (§8.4). */
+ * configuration (fonts/fonts.conf) so results do not depend on the user's settings (§8.4),
+ * and the fallback faces Pango picks through the same configuration (itemize.c). */
 #include <fontconfig/fontconfig.h>
 #include <cairo-ft.h>
 #include <ft2build.h>
 #include FT_FREETYPE_H
+#include <hb-ot.h>
 #include <hb-subset.h>
 #include <pthread.h>
 #include <fcntl.h>
@@ -16,13 +18,15 @@
 
 #include "typeset-impl.h"
 
-/* The same as fonts/fonts.conf; used when no fonts folder is given. */
-static const char builtin_conf[] =
-    "<?xml version=\"1.0\"?><fontconfig>"
-    "<dir>/usr/share/fonts/opentype/noto</dir>"
-    "<cachedir>/var/cache/fontconfig</cachedir>"
-    "<cachedir prefix=\"xdg\">fontconfig</cachedir>"
-    "</fontconfig>";
+/* fonts/fonts.conf, built into the binary (used when no fonts folder is given), so the
+ * installed tool needs no data files. */
+__asm__(".section .rodata\n"
+        ".balign 16\n"
+        "builtin_conf:\n"
+        ".incbin \"fonts/fonts.conf\"\n"
+        ".byte 0\n"
+        ".previous\n");
+extern const char builtin_conf[];
 
 static const char *region_suffix[] = {"TC", "HK", "SC", "JP", "KR"};
 /* fontconfig knows only the legacy region tags (§0.3). */
@@ -163,8 +167,8 @@ static bs_ts_face *face_get(bs_ts_ctx *c, bool bold, bool mono, bool sans, bs_er
   pthread_mutex_unlock(fs->mu);
   if (f && f->warn) {
     int k = (int)(f - fs->faces);
-    if (!(c->face_seen & (1ull << k))) {
-      c->face_seen |= 1ull << k;
+    if (!(c->face_seen[k / 64] & (1ull << (k % 64)))) {
+      c->face_seen[k / 64] |= 1ull << (k % 64);
       bs_error w;
       bs_error_clear(&w);
       w.code = BS_ERR_FONT;
@@ -244,12 +248,50 @@ retry:
   f->mono = mono;
   f->sans = sans;
   f->region = c->region;
+  f->cjk = true;
   hb_face_t *face = hb_face_create(blob, (unsigned)index);
   f->upem = hb_face_get_upem(face);
   f->hb = hb_font_create(face);
   hb_font_make_immutable(f->hb); /* shaped from several threads (parallel.c) */
   hb_face_destroy(face);
   FcPatternDestroy(m);
+  return f;
+}
+
+bs_ts_face *bs_ts_face_for_file(bs_ts_ctx *c, const char *file, int index, const char *family,
+                                bool bold, bs_error *err)
+{
+  bs_ts_fonts *fs = c->fonts;
+  bs_ts_face *f = NULL;
+  pthread_mutex_lock(fs->mu);
+  for (int i = 0; i < fs->nfaces && !f; i++)
+    if (fs->faces[i].region < 0 && fs->faces[i].index == index && !strcmp(fs->faces[i].file, file))
+      f = &fs->faces[i];
+  if (f)
+    goto done;
+  hb_blob_t *blob = fs->nfaces < BS_TS_MAX_FACES ? blob_for(fs, file) : NULL;
+  if (!blob) {
+    if (fs->nfaces == BS_TS_MAX_FACES)
+      bs_error_set(err, BS_ERR_LIMIT, NULL, 0, 0, "too many fonts");
+    else
+      bs_error_set(err, BS_ERR_FONT, file, 0, 0, "cannot read the font file");
+    goto done;
+  }
+  f = &fs->faces[fs->nfaces++];
+  memset(f, 0, sizeof *f);
+  f->family = bs_xstrdup(family ? family : file);
+  f->file = bs_xstrdup(file);
+  f->index = index;
+  f->bold = bold;
+  f->region = -1;
+  hb_face_t *face = hb_face_create(blob, (unsigned)index);
+  f->upem = hb_face_get_upem(face);
+  f->color = hb_ot_color_has_png(face);
+  f->hb = hb_font_create(face);
+  hb_font_make_immutable(f->hb);
+  hb_face_destroy(face);
+done:
+  pthread_mutex_unlock(fs->mu);
   return f;
 }
 
