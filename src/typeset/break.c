@@ -404,6 +404,14 @@ void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
   c->lines_v[c->nlines - 1].para_last = true;
 }
 
+void bs_ts_place_line(bs_ts_ctx *c, bs_ts_para *p, bs_ts_line *ln)
+{
+  memset(ln, 0, sizeof *ln);
+  ln->size = p->size;
+  natural_positions(p, 0, p->nbox, ln);
+  place(c, p, 0, p->nbox, 0, ln->natural, ln);
+}
+
 void bs_ts_line_free(bs_ts_line *l)
 {
   for (size_t i = 0; i < l->nruns; i++) {

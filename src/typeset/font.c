@@ -73,6 +73,9 @@ void bs_ts_fonts_free(bs_ts_ctx *c)
     cairo_font_face_destroy(f->sub);
     if (f->sub_gids)
       hb_set_destroy(f->sub_gids);
+    for (size_t k = 0; k < f->npngs; k++)
+      cairo_surface_destroy(f->pngs[k].img);
+    free(f->pngs);
   }
   for (int i = 0; i < fs->nblobs; i++) {
     hb_blob_destroy(fs->blobs[i]);

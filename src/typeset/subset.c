@@ -113,6 +113,7 @@ void bs_ts_book_chars(bs_ts_ctx *c, const bs_node *root)
       for (uint32_t cp = 0x20; cp < 0x7F; cp++)
         hb_set_add(s, cp);
       add_utf8(s, "「」『』〔〕・、。（）　…‥─—〇一二三四五六七八九十百千第章節目錄录次목차");
+      hb_set_add(s, 0x25A1); /* □: the stand-in drawn under emoji for their text (draw.c) */
       bs_ts_notes_chars(s); /* content hook: note marks and headings (notes.c) */
     }
     add_utf8(set_of(&w, BS_TS_CPS_REGULAR), bs_node_get_meta(root, BS_META_SUBTITLE));

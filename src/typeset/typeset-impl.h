@@ -50,6 +50,11 @@ typedef struct bs_ts_face {
   bool sub_tried;
   double upem;
   char *warn;             /* the fallback warning of its lookup ("font 'x' not found"), or NULL */
+  struct bs_ts_png {      /* colour glyphs as images, made on first use by the drawing thread */
+    uint32_t gid;
+    cairo_surface_t *img; /* NULL: the glyph has no PNG */
+  } *pngs;
+  size_t npngs;
 } bs_ts_face;
 
 /* The faces of a book, shared by the contexts that lay chapters out in parallel (parallel.c):
@@ -406,6 +411,9 @@ typedef struct bs_ts_block {
   double end_pt;         /* room kept free at the line end (the contents' page numbers) */
 } bs_ts_block;
 void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk);
+/* All of a shaped paragraph's boxes as one unbroken line at natural spacing, into `ln` (runs
+ * owned: bs_ts_line_free); its length is ln->natural. For folios and running heads. */
+void bs_ts_place_line(bs_ts_ctx *c, bs_ts_para *p, bs_ts_line *ln);
 void bs_ts_line_free(bs_ts_line *l);
 
 /* book.c: front matter, running heads, outline */
