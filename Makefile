@@ -19,6 +19,9 @@ DEBS := \
         fonts-noto-cjk \
         fonts-noto-color-emoji \
         fonts-noto-core \
+        hyphen-de \
+        hyphen-en-us \
+        hyphen-fr \
         libcairo2-dev \
         libcmark-gfm-dev \
         libcmark-gfm-extensions-dev \
@@ -26,6 +29,7 @@ DEBS := \
         libfontconfig-dev \
         libfreetype-dev \
         libharfbuzz-dev \
+        libhyphen-dev \
         libicu-dev \
         libpango1.0-dev \
         libxml2-dev \
@@ -71,7 +75,8 @@ BUILD ?= build/$(VARIANT)
 WARN := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wno-unused-parameter
 override CFLAGS := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE -fvisibility=hidden -Iinclude \
         $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(SANFLAGS) -MMD -MP $(CFLAGS)
-LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmark-gfm-extensions -lm -lpthread
+# libhyphen has no pkg-config file
+LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmark-gfm-extensions -lhyphen -lm -lpthread
 override LDFLAGS := $(SANFLAGS) $(LDFLAGS)
 
 LIB_SRC := $(sort $(wildcard src/util/*.c src/doc/*.c src/read/*.c src/epub/*.c src/typeset/*.c src/build/*.c))

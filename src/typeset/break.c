@@ -119,6 +119,12 @@ static void justify(bs_ts_para *p, size_t s, size_t e, double target, bs_ts_line
             gaps++;
         kind = BS_GLUE_WORD;
       }
+      /* a line of words alone: its spaces stretch to at most twice their bound (S5); beyond
+       * that the line stays short rather than gape (#13) */
+      if (kind == BS_GLUE_WORD && gaps && d / gaps > p->size / 2) {
+        d = gaps * p->size / 2;
+        ln->full = false; /* not filled: the dump and the K8 check see a short line */
+      }
       if (gaps) {
         double g = d / gaps;
         for (size_t i = s + 1; i < e; i++) {
@@ -217,7 +223,7 @@ static void place(bs_ts_ctx *c, bs_ts_para *p, size_t s, size_t e, double start,
     r->len = b->end - b->start;
     r->text = bs_xstrndup(p->text + b->start, r->len);
     r->ng = b->g1 - b->g0;
-    r->g = bs_xcalloc(r->ng, sizeof *r->g);
+    r->g = bs_xcalloc(r->ng + 1, sizeof *r->g); /* + the hyphen of a hyphenated line */
     double p0 = xs[i - s] + b->lead; /* lead: room for a long ruby (ruby.c) */
     double w = 0;
     for (size_t k = b->g0; k < b->g1; k++)
@@ -255,6 +261,14 @@ static void place(bs_ts_ctx *c, bs_ts_para *p, size_t s, size_t e, double start,
       o->dot = b->dots;
       pen += g->adv;
     }
+    if (b->hyph_end) { /* no text: extraction gives the word whole */
+      bs_ts_pglyph *o = &r->g[r->ng++];
+      o->gid = b->hy.gid;
+      o->x = pen;
+      o->p = p0 + pen;
+      o->adv = b->hy.adv;
+      o->c0 = (uint32_t)r->len;
+    }
     if (b->level & 1) {
       /* right to left: HarfBuzz gave the glyphs in visual order; they are kept in logical
        * order (their positions unchanged) so that clusters and extraction run forward */
@@ -280,8 +294,40 @@ static void place(bs_ts_ctx *c, bs_ts_para *p, size_t s, size_t e, double start,
   bs_ts_ruby_place(c, p, s, e, start, ln); /* content hook: annotation runs (ruby.c) */
 }
 
+/* Hyphenation (#13): `e` is the break the fitter chose. A line ending at a hyphenation point
+ * must hold its hyphen too; a point is taken only when breaking at the last space before it
+ * would stretch the word spaces beyond their bound (S5: ½ em), and on at most two lines in a
+ * row (`run`: hyphenated lines just before). */
+static size_t hyphen_break(const bs_ts_para *p, size_t s, size_t e, double avail, int run)
+{
+  while (e > s + 1 && p->box[e].hyph_brk &&
+         natural(p, s, e) - shrinkable(p, s, e) + p->box[e - 1].hy.adv > avail + BS_TS_EPS) {
+    size_t j = e - 1;
+    while (j > s + 1 && !p->box[j].brk)
+      j--;
+    if (!p->box[j].brk)
+      break;
+    e = j;
+  }
+  if (e >= p->nbox || !p->box[e].hyph_brk)
+    return e;
+  size_t j = e - 1;
+  while (j > s && !(p->box[j].brk && !p->box[j].hyph_brk))
+    j--;
+  if (j <= s)
+    return e; /* no space to break at */
+  if (run >= 2)
+    return j;
+  double room = 0;
+  for (size_t i = s + 1; i < j; i++)
+    if (p->box[i].glue == BS_GLUE_WORD || p->box[i].glue == BS_GLUE_AUTO)
+      room += p->box[i].glue_max - p->box[i].glue_w;
+  return natural(p, s, j) + room >= avail - BS_TS_EPS ? j : e;
+}
+
 void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
 {
+  int hyph_run = 0; /* hyphenated lines in a row */
   double M = c->measure - blk->indent_pt - blk->end_pt;
   int para = ++c->para_counter;
   size_t s = 0;
@@ -367,6 +413,17 @@ void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
         }
       }
     }
+    bool hyph = false;
+    if (!last && !forced && fit != BS_FIT_FORCED && p->box[e].hyph_brk) {
+      e = hyphen_break(p, s, e, avail, hyph_run);
+      hyph = e < p->nbox && p->box[e].hyph_brk;
+      last = e >= p->nbox;
+    }
+    hyph_run = hyph ? hyph_run + 1 : 0;
+    if (hyph) { /* the hyphen is part of the line's last box while it is set */
+      p->box[e - 1].hyph_end = true;
+      p->box[e - 1].adv += p->box[e - 1].hy.adv;
+    }
     /* the halved partner of a pair split by this break is restored (P1) */
     if (e < p->nbox && p->box[e - 1].halved && p->box[e - 1].p1_partner == (int)e)
       set_halved(&p->box[e - 1], false);
@@ -398,6 +455,10 @@ void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
     if (blk->center && !ln->full && ln->natural < avail)
       start += (avail - ln->natural) / 2;
     place(c, p, s, e, start, M, ln);
+    if (hyph) {
+      p->box[e - 1].hyph_end = false;
+      p->box[e - 1].adv -= p->box[e - 1].hy.adv;
+    }
     first = false;
     s = e;
   }

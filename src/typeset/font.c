@@ -47,6 +47,10 @@ bs_status bs_ts_fonts_init(bs_ts_ctx *c, bs_error *err)
     FcConfigDestroy(cfg);
     return bs_error_set(err, BS_ERR_FONT, NULL, 0, 0, "cannot load the font configuration");
   }
+  /* the process's current configuration becomes ours: Pango initialises fontconfig once per
+   * process (FcInit in a thread of its own, which the first itemization waits for), and with
+   * a current configuration set that is free instead of loading every system font (#13) */
+  FcConfigSetCurrent(cfg);
   c->fonts = bs_xcalloc(1, sizeof *c->fonts);
   pthread_mutex_t *mu = bs_xmalloc(sizeof *mu);
   pthread_mutex_init(mu, NULL);
@@ -83,6 +87,8 @@ void bs_ts_fonts_free(bs_ts_ctx *c)
   }
   if (fs->fc)
     FcConfigDestroy(fs->fc);
+  if (fs->sys)
+    FcConfigDestroy(fs->sys);
   pthread_mutex_destroy(fs->mu);
   free(fs->mu);
   free(fs);
@@ -198,8 +204,11 @@ retry:
   else
     snprintf(family, sizeof family, "Noto %s CJK %s",
              mono ? "Sans Mono" : sans ? "Sans" : "Serif", region_suffix[c->region]);
-  /* A user family may be anywhere on the system: look it up with the system configuration. */
-  FcConfig *cfg = user && !mono && !sans ? NULL : (FcConfig *)fs->fc;
+  /* A user family may be anywhere on the system: look it up with the system configuration
+   * (loaded on first use: the current one is ours). */
+  if (user && !mono && !sans && !fs->sys)
+    fs->sys = FcInitLoadConfigAndFonts();
+  FcConfig *cfg = user && !mono && !sans ? (FcConfig *)fs->sys : (FcConfig *)fs->fc;
   FcPattern *pat = FcPatternCreate();
   FcPatternAddString(pat, FC_FAMILY, (const FcChar8 *)family);
   FcPatternAddString(pat, FC_LANG, (const FcChar8 *)region_fclang[c->region]);

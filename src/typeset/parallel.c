@@ -81,6 +81,8 @@ static void slot_init(slot *s, const bs_ts_ctx *c)
   k->nnotes = k->capnotes = 0;
   memset(k->face_seen, 0, sizeof k->face_seen);
   k->pango = NULL; /* Pango font maps are not thread-safe: one per context (itemize.c) */
+  k->hyph = NULL;
+  k->hyph_lang[0] = 0;
   k->wlog = &s->log;
 }
 
@@ -94,6 +96,7 @@ static void slot_free(slot *s)
   if (k->brk)
     ubrk_close(k->brk);
   bs_ts_pango_free(k);
+  bs_ts_hyphen_free(k);
   hb_buffer_destroy(k->buf);
   free(s->log.v);
 }

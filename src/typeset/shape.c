@@ -341,8 +341,10 @@ static void decide_glue(bs_ts_ctx *c, bs_ts_para *p, const bool *spaced, const b
     } else if ((a->cls == b->cls && (a->cls == BS_CL_DASH || a->cls == BS_CL_ELLIPSIS)) ||
                a->cls == BS_CL_CONNECT || b->cls == BS_CL_CONNECT ||
                a->cls == BS_CL_SOLIDUS || b->cls == BS_CL_SOLIDUS ||
-               (a->latin_run && a->latin_run == b->latin_run)) {
-      b->glue = BS_GLUE_NONE; /* K3, K8 exceptions, numbers and acronyms stay solid */
+               (a->latin_run && a->latin_run == b->latin_run) || (a_lat && b_lat)) {
+      /* K3, K8 exceptions, numbers and acronyms stay solid; so do two Latin runs that meet
+       * without a space (a bold word and its full stop) */
+      b->glue = BS_GLUE_NONE;
     } else {
       b->glue = BS_GLUE_CHAR;
     }
@@ -350,7 +352,7 @@ static void decide_glue(bs_ts_ctx *c, bs_ts_para *p, const bool *spaced, const b
     bool atomic = a->latin_run && a->latin_run == b->latin_run && !spaced[i] && !soft[i];
     b->brk = b->forced || (icu[b->start] && !not_start(c, b) && !not_end(c, a) && !same_k3 &&
                            !atomic);
-    if (b->forced)
+    if (b->forced || b->hyph_brk)
       b->brk = true;
   }
 }
@@ -381,6 +383,8 @@ static void split_long_words(const bs_ts_ctx *c, bs_ts_para *p)
         j++;
       bs_ts_box *o = &nb[n++];
       *o = *b;
+      o->hyph_brk = b->hyph_brk && k == b->g0;
+      o->hyphen = b->hyphen && j == b->g1;
       o->g0 = k;
       o->g1 = j;
       o->start = p->g[k].cluster;
@@ -449,6 +453,12 @@ static void emoji_cells(bs_ts_para *p, size_t b0)
 
 static bool is_space(uint32_t cp) { return cp == ' ' || cp == '\t' || cp == '\r' || cp == '\n'; }
 
+/* A word may break after its own hyphen or dash (well-|known, 1041–|1048) where ICU allows. */
+static bool hyphen_at(uint32_t cp)
+{
+  return cp == '-' || cp == 0x2010 || cp == 0x2013;
+}
+
 /* A word of a non-CJK run, cps[w, we): one box per piece of one face, direction and script
  * (Pango's items), so "Ελληνικά" is one box and "عام2020" two that never part; words of
  * scripts written without spaces also part where ICU allows a break (soft[box]). */
@@ -460,7 +470,7 @@ static void foreign_word(bs_ts_ctx *c, bs_ts_para *p, const uint32_t *cps, const
   while (k < we) {
     size_t e = k + 1;
     while (e < we && it[e].face == it[k].face && it[e].level == it[k].level &&
-           it[e].script == it[k].script && !(it[e].nospace && icu[off[e]]))
+           it[e].script == it[k].script && !(icu[off[e]] && (it[e].nospace || hyphen_at(cps[e - 1]))))
       e++;
     size_t g0 = p->ng, b0 = p->nbox;
     hb_direction_t dir = it[k].level & 1 ? HB_DIRECTION_RTL : HB_DIRECTION_LTR;
@@ -468,18 +478,48 @@ static void foreign_word(bs_ts_ctx *c, bs_ts_para *p, const uint32_t *cps, const
     if (scr == HB_SCRIPT_COMMON || scr == HB_SCRIPT_INHERITED || scr == HB_SCRIPT_UNKNOWN)
       scr = HB_SCRIPT_LATIN;
     shape_run(c, p, it[k].face, off[k], off[e], dir, scr, NULL, 0);
-    add_boxes_from(c, p, it[k].face, g0, off[e], orient, false, true, run_id);
+    /* horizontal Latin words: one box per piece between hyphenation points, where a point
+     * falls between glyphs (not inside a ligature) */
+    size_t cut[BS_TS_MAX_HYPH + 1], nc = 0, pts[BS_TS_MAX_HYPH];
+    size_t np = !c->vertical && dir == HB_DIRECTION_LTR && scr == HB_SCRIPT_LATIN
+                    ? bs_ts_hyphen_points(c, p->text, off[k], off[e], pts, BS_TS_MAX_HYPH)
+                    : 0;
+    for (size_t q = 0, gi = g0 + 1; q < np; q++) {
+      while (gi < p->ng && p->g[gi].cluster < pts[q])
+        gi++;
+      if (gi < p->ng && p->g[gi].cluster == pts[q])
+        cut[nc++] = gi;
+    }
+    size_t gend = p->ng;
+    cut[nc] = gend;
+    for (size_t q = 0, gs = g0; q <= nc; gs = cut[q++]) {
+      size_t bb = p->nbox;
+      p->ng = cut[q];
+      add_boxes_from(c, p, it[k].face, gs, q < nc ? p->g[cut[q]].cluster : off[e], orient,
+                     false, true, run_id);
+      p->ng = gend;
+      if (q > 0 && bb > b0 && bb < p->nbox) {
+        bs_ts_box *a = &p->box[bb - 1];
+        hb_codepoint_t hg;
+        if (hb_font_get_nominal_glyph(it[k].face->hb, '-', &hg)) {
+          a->hyphen = true;
+          a->hy.gid = hg;
+          a->hy.adv = pt(it[k].face, p->size, hb_font_get_glyph_h_advance(it[k].face->hb, hg));
+          a->hy.cluster = (uint32_t)a->end;
+          p->box[bb].hyph_brk = true;
+        }
+      }
+    }
     for (size_t b = b0; b < p->nbox; b++) {
       p->box[b].level = it[k].level;
       p->box[b].cls = BS_CL_LATIN; /* a foreign word: no CJK punctuation rules */
       p->box[b].cjk = false;
       p->box[b].can_halve = false;
     }
-    if (k > w && b0 < p->nbox && it[k].nospace && icu[off[k]])
+    if (k > w && b0 < p->nbox && icu[off[k]] && (it[k].nospace || hyphen_at(cps[k - 1])))
       soft[b0] = true;
     k = e;
   }
-  (void)cps;
 }
 
 bs_status bs_ts_shape_para(bs_ts_ctx *c, bs_ts_para *p, bs_error *err)

@@ -24,6 +24,7 @@ enum {
    * other scripts (fonts/fonts.conf: Latin, Arabic, Hebrew, Indic, emoji, rare Han…) */
   BS_TS_MAX_FACES = 128,
   BS_TS_HALF_CACHE = 256,      /* distinct punctuation characters × faces × directions */
+  BS_TS_MAX_HYPH = 32,         /* hyphenation points in one word piece (hyphen.c) */
   BS_TS_MAX_PARA = 1 << 22     /* bytes in one paragraph: beyond that the input is broken */
 };
 
@@ -62,7 +63,8 @@ typedef struct bs_ts_face {
  * is immutable, so shaping with it from several threads is safe. */
 typedef struct bs_ts_fonts {
   void *mu;  /* pthread_mutex_t */
-  void *fc;  /* FcConfig: only used under mu */
+  void *fc;  /* FcConfig: ours (fonts/fonts.conf); Pango's font maps read it too */
+  void *sys; /* FcConfig: the system's, loaded for a --font family, or NULL */
   bs_ts_face faces[BS_TS_MAX_FACES];
   int nfaces;
   hb_blob_t *blobs[BS_TS_MAX_FACES];
@@ -142,6 +144,10 @@ typedef struct bs_ts_box {
   bs_ts_glue glue;   /* glue before this box */
   double glue_w, glue_max, glue_min;
   bool brk;          /* a line may break before this box */
+  bool hyph_brk;     /* that break is a hyphenation point of a word (hyphen.c) */
+  bool hyphen;       /* a line ending after this box ends with `hy`, a hyphen */
+  bool hyph_end;     /* break.c: the line being placed ends here with the hyphen */
+  bs_ts_glyph hy;
   bool forced;       /* a forced line break before this box */
   double pos;        /* inline position in its line after justification */
   double gap;        /* glue actually set before it in its line */
@@ -269,6 +275,8 @@ struct bs_ts_ctx {
   /* faces whose fallback warning this context gave (bit each) */
   unsigned long long face_seen[BS_TS_MAX_FACES / 64];
   struct bs_ts_pango *pango; /* this context's Pango font map and context (itemize.c) */
+  void *hyph;                /* the hyphenation dictionary of hyph_lang (hyphen.c), or NULL */
+  char hyph_lang[32];
   bs_ts_wlog *wlog; /* a worker's chapter: warnings are collected here, else NULL: given */
   hb_buffer_t *buf;
   UBreakIterator *brk;
@@ -352,6 +360,13 @@ bs_ts_face *bs_ts_face_for_file(bs_ts_ctx *c, const char *file, int index, const
 cairo_font_face_t *bs_ts_face_cairo(bs_ts_face *f);
 /* A Cairo face holding only `gids` of `f` (same glyph ids), or NULL to use f->cr. */
 cairo_font_face_t *bs_ts_face_subset(bs_ts_face *f, hb_set_t *gids);
+
+/* hyphen.c: hyphenation points of the Latin words in text[a, b) (byte offsets after which a
+ * word may break with a hyphen), at most `max`; from the document language's dictionary, or
+ * the soft hyphens of a word that has any. */
+size_t bs_ts_hyphen_points(bs_ts_ctx *c, const char *text, size_t a, size_t b, size_t *out,
+                           size_t max);
+void bs_ts_hyphen_free(bs_ts_ctx *c);
 
 /* runs.c: character classes and orientation (§1.1, §4) */
 bs_ts_class bs_ts_char_class(uint32_t cp);

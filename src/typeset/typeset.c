@@ -229,6 +229,7 @@ void bs_ts_ctx_free(bs_ts_ctx *c)
   if (c->brk)
     ubrk_close(c->brk);
   bs_ts_pango_free(c);
+  bs_ts_hyphen_free(c);
   bs_ts_fonts_free(c);
   memset(c, 0, sizeof *c);
 }
