@@ -35,4 +35,24 @@ for g in cells:
 print("emoji cells ok", d["direction"])
 PY
 done
+# the EPUB names the same fallback faces, and blocks holding Arabic or Hebrew take dir="auto"
+if "$BIN" tests/scripts/arabic-en.md tests/scripts/hebrew.md -o "$tmp/rtl.epub" 2> "$tmp/err"; then
+  mkdir -p "$tmp/x" && (cd "$tmp/x" && unzip -q ../rtl.epub) || bad=1
+  python3 - "$tmp/x" <<'PY' || { echo "FAIL epub"; bad=1; }
+import glob, re, sys
+css = open(glob.glob(sys.argv[1] + "/EPUB/css/base.css")[0], encoding="utf-8").read()
+for face in ("Noto Naskh Arabic", "Noto Serif Hebrew", "Noto Color Emoji", "HanaMinB"):
+    assert face in css, face
+n = 0
+for f in glob.glob(sys.argv[1] + "/EPUB/text/c*.xhtml"):
+    for m in re.finditer(r"<p([^>]*)>(.*?)</p>", open(f, encoding="utf-8").read(), re.S):
+        rtl = re.search("[\u0590-\u07ff]", m.group(2))
+        assert bool(rtl) == ('dir="auto"' in m.group(1)), m.group(0)[:80]
+        n += bool(rtl)
+assert n >= 3, n
+print("epub ok:", n, "paragraphs with dir=auto")
+PY
+else
+  echo "FAIL epub"; cat "$tmp/err"; bad=1
+fi
 exit $bad
