@@ -1,7 +1,10 @@
 #!/bin/sh
 # Runs every test: the cmocka unit binaries in $BUILD/tests and every tests/t-*.sh script
 # (each script is one test; exit 0 passes, 77 skips). Ends with the summary line
-# "N passed, N failed".
+# "N passed, N failed". A skip fails the run: `make check` installs everything the tests need
+# (make deps), so a test that skips has found something missing and tested nothing.
+# ALLOW_SKIP=1 lets skips pass on a machine without some tool (never in CI). Each test's time
+# is printed after it, so where `make check` spends its time is in its log.
 BUILD=${BUILD:-build/cc}
 BIN=${BIN:-$BUILD/bisheng}
 CORPUS=${CORPUS:-../shared/corpus}
@@ -11,7 +14,7 @@ export BUILD BIN CORPUS
 [ "$SANITIZE" = 1 ] && export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 \
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0
-pass=0 fail=0 skip=0 failed=""
+pass=0 fail=0 skip=0 failed="" skipped=""
 log=$(mktemp -d)
 # VALGRIND=1: the CLI scripts run with BIN pointing at a wrapper that runs bisheng under
 # valgrind (memcheck; definite leaks are errors; tests/valgrind.supp holds the known noise of
@@ -40,8 +43,9 @@ for t in "$BUILD"/tests/test_*; do
   [ "$VALGRIND" = 1 ] && break
   [ -x "$t" ] || continue
   name=$(basename "$t")
+  start=$(date +%s)
   if "$t" > "$log/$name.out" 2>&1; then
-    pass=$((pass + 1)); echo "PASS: $name"
+    pass=$((pass + 1)); echo "PASS: $name ($(( $(date +%s) - start ))s)"
   else
     fail=$((fail + 1)); failed="$failed $name"; echo "FAIL: $name"; cat "$log/$name.out"
   fi
@@ -64,14 +68,18 @@ for t in tests/t-*.sh; do
     echo "  ($name took $(( $(date +%s) - start ))s under valgrind)"
   fi
   if [ $rc = 0 ]; then
-    pass=$((pass + 1)); echo "PASS: $name"
+    pass=$((pass + 1)); echo "PASS: $name ($(( $(date +%s) - start ))s)"
   elif [ $rc = 77 ]; then
-    skip=$((skip + 1)); echo "SKIP: $name"; tail -n 3 "$log/$name.out"
+    skip=$((skip + 1)); skipped="$skipped $name"; echo "SKIP: $name"; tail -n 3 "$log/$name.out"
   else
     fail=$((fail + 1)); failed="$failed $name"; echo "FAIL: $name"; tail -n 40 "$log/$name.out"
   fi
 done
 rm -rf "$log"
+if [ -n "$skipped" ] && [ "$ALLOW_SKIP" != 1 ]; then
+  fail=$((fail + skip)); failed="$failed$skipped"
+  echo "skipped tests count as failed (ALLOW_SKIP=1 to let them pass):$skipped"
+fi
 [ -n "$failed" ] && echo "failed:$failed"
 echo "$pass passed, $fail failed, $skip skipped"
 [ $fail = 0 ]

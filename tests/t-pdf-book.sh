@@ -6,7 +6,7 @@
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 set -- "$CORPUS/seed-article.txt" "$CORPUS/taoyuanming.zh-Hant.txt" "$CORPUS/kongyiji.zh-Hans.md" \
   "$CORPUS/yume-juya.ja.txt" "$CORPUS/shishuo.zh-Hant.html"
-for f; do tt_reader_ok "$f" || exit 77; done
+tt_read "$@" || exit 1
 i=0
 for f; do i=$((i + 1)); "$BIN" dump "$f" > "$tmp/src$i.json" || exit 1; done
 title=東亞散文試印本

@@ -4,7 +4,7 @@
 # matching Latin face (L6, #13: Noto Sans bold in headings, Noto Serif in the body).
 . tests/typeset-lib.sh
 f=$CORPUS/kongyiji.zh-Hans.md
-tt_reader_ok "$f" || exit 77
+tt_read "$f" || exit 1
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 for d in vertical horizontal; do
   "$BIN" layout "$f" --direction $d > "$tmp/l.json" || exit 1

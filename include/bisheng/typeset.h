@@ -1,5 +1,13 @@
 /* bisheng: the typesetter. Lays out a const tree (document or book) on a CJK page grid and
- * draws it to PDF with Cairo; the same layout feeds a JSON dump for tests. */
+ * draws it to PDF with Cairo; the same layout feeds a JSON dump for tests.
+ *
+ * Thread safety: several PDFs may be made at once from separate threads (the tree is only
+ * read). Layout runs freely in parallel (each thread has its own font map and shaper), but
+ * drawing takes one process-wide lock: Cairo 1.16 is not safe for two threads drawing PDFs,
+ * so one chapter at a time is drawn in the whole process. The FreeType library used for
+ * font subsetting is made once per process and lives until exit. Callbacks (diag, progress)
+ * are called on the calling thread of bs_pdf_write / bs_layout_dump, in chapter order,
+ * whatever `jobs` is. */
 #ifndef BISHENG_TYPESET_H
 #define BISHENG_TYPESET_H
 
@@ -27,6 +35,7 @@ typedef struct bs_typeset_options {
   bool keep_going;        /* image problems become warnings (the caption is kept) */
   long long source_date;  /* SOURCE_DATE_EPOCH, or -1 for now */
   int toc;                /* table of contents: 1 on, 0 off, < 0: for books of several documents */
+  int toc_depth;          /* deepest heading level in the contents; 0: 2 (the outline has all) */
   int recto_chapters;     /* chapters open on a recto: 1 on, 0 off, < 0: for books */
   double bleed_mm;        /* bleed around the trimmed page, 0: none */
   bool crop_marks;        /* crop marks outside the trim (the page grows to hold them) */

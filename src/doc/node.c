@@ -21,6 +21,7 @@ struct bs_node {
   bs_node *parent, *first, *last, *next, *prev;
   bs_pos pos;
   char *lang;
+  char *cls;       /* classes (pandoc's fenced divs, bracketed spans) */
   char *input;
   /* Per-type data. One set of fields serves several types; accessors check the type. */
   char *literal;   /* text, code, code block */
@@ -169,6 +170,7 @@ static void free_meta(bs_meta *m)
 static void free_one(bs_node *n)
 {
   free(n->lang);
+  free(n->cls);
   free(n->input);
   free(n->literal);
   free(n->s1);
@@ -240,7 +242,9 @@ static bool can_attach(const bs_node *parent, const bs_node *child)
     return false;
   if (!bs_node_can_contain(parent->type, child->type))
     return false;
-  for (const bs_node *a = parent->parent; a; a = a->parent)
+  /* no cycles: `child` may not be an ancestor of `parent`, which it can only be when it has
+   * children (so building a deep tree a leaf at a time does not walk every ancestor) */
+  for (const bs_node *a = child->first ? parent->parent : NULL; a; a = a->parent)
     if (a == child)
       return false;
   return true;
@@ -414,6 +418,19 @@ bool bs_node_set_cell_align(bs_node *n, bs_align a)
   return true;
 }
 
+const char *bs_node_get_class(const bs_node *n)
+{
+  return (bs_node_is_block(n) || bs_node_is_inline(n)) ? n->cls : NULL;
+}
+
+bool bs_node_set_class(bs_node *n, const char *classes)
+{
+  if (!bs_node_is_block(n) && !bs_node_is_inline(n))
+    return false;
+  set_str(&n->cls, classes && *classes ? classes : NULL);
+  return true;
+}
+
 int bs_node_get_indent(const bs_node *n) { return bs_node_is_block(n) ? n->indent : 0; }
 bool bs_node_set_indent(bs_node *n, int em)
 {
@@ -489,7 +506,8 @@ bs_direction bs_node_get_inherited_direction(const bs_node *n)
 
 static const char *const meta_names[BS_META_STRING_COUNT] = {
     "title", "subtitle", "affiliation", "date", "lang", "source", "direction",
-    "description", "cover", "identifier", "publisher", "editor", "url", "rights"};
+    "description", "cover", "identifier", "publisher", "editor", "url", "rights",
+    "collection", "position"};
 static const char *const meta_list_names[BS_META_LIST_COUNT] = {"authors", "tags"};
 
 const char *bs_meta_key_string(bs_meta_key k)

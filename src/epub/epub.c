@@ -30,19 +30,10 @@ void bs_epub_options_init(bs_epub_options *o)
 
 void bs_epub_warn(bs_epub *e, bs_status code, const char *path, int line, const char *fmt, ...)
 {
-  if (!e->opts->diag)
-    return;
-  bs_error w;
-  bs_error_clear(&w);
-  w.code = code;
-  if (path)
-    snprintf(w.path, sizeof w.path, "%s", path);
-  w.line = line;
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(w.message, sizeof w.message, fmt, ap);
+  bs_diag_vemit(e->opts->diag, e->opts->diag_user, code, path, line, 0, fmt, ap);
   va_end(ap);
-  e->opts->diag(e->opts->diag_user, &w);
 }
 
 const char *bs_epub_lang_of(const bs_epub *e, const bs_node *node)
@@ -121,11 +112,6 @@ void bs_epub_add_toc(bs_epub *e, int depth, const char *label, const char *href)
   e->toc[e->ntoc].href = bs_xstrdup(href);
   e->ntoc++;
 }
-
-/* libxml2 wants its initialisation done once, before threads use it (the page helper thread,
- * and bisheng build writing outputs in parallel). */
-static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
-static void init_xml(void) { xmlInitParser(); }
 
 static int dump_write(void *ctx, const char *data, int len)
 {
@@ -434,6 +420,30 @@ static void package_doc(bs_epub *e, const char *id, const char *title, time_t mo
       text_elem(w, opt[i].name, v);
     free(v);
   }
+  /* a volume of a series: EPUB 3's collection, as readers' libraries group them */
+  char *coll = meta(e, root, BS_META_COLLECTION);
+  if (coll) {
+    start(w, "meta");
+    attr(w, "property", "belongs-to-collection");
+    attr(w, "id", "collection");
+    xmlTextWriterWriteString(w, BAD_CAST coll);
+    end(w);
+    start(w, "meta");
+    attr(w, "refines", "#collection");
+    attr(w, "property", "collection-type");
+    xmlTextWriterWriteString(w, BAD_CAST "series");
+    end(w);
+    char *pos = meta(e, root, BS_META_POSITION);
+    if (pos) {
+      start(w, "meta");
+      attr(w, "refines", "#collection");
+      attr(w, "property", "group-position");
+      xmlTextWriterWriteString(w, BAD_CAST pos);
+      end(w);
+    }
+    free(pos);
+  }
+  free(coll);
   if (e->cover_entry != BS_EPUB_NO_ENTRY) {
     start(w, "meta");
     attr(w, "name", "cover");
@@ -587,7 +597,7 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
   if ((st = bs_atomic_open(path, &af, err)) != BS_OK)
     goto done;
   /* a helper thread pays for itself from a few chapters on */
-  pthread_once(&xml_once, init_xml);
+  bs_libxml_init();
   e.zip = bs_epub_zip_new(bs_atomic_stream(af), (long long)now, book);
   static const char mimetype[] = "application/epub+zip";
   bs_epub_zip_add(e.zip, "mimetype", mimetype, sizeof mimetype - 1, false);

@@ -237,6 +237,23 @@ static void set_lang(xmlNodePtr n, const char *lang)
   }
 }
 
+/* The reader's classes (pandoc fenced divs and spans) joined to ours, for the user's CSS. */
+static void add_classes(xmlNodePtr x, const char *cls)
+{
+  if (!cls || !*cls)
+    return;
+  xmlChar *old = xmlGetProp(x, BAD_CAST "class");
+  if (!old) {
+    xmlNewProp(x, BAD_CAST "class", BAD_CAST cls);
+    return;
+  }
+  bs_buf b = BS_BUF_INIT;
+  bs_buf_printf(&b, "%s %s", (const char *)old, cls);
+  xmlSetProp(x, BAD_CAST "class", BAD_CAST b.data);
+  bs_buf_free(&b);
+  xmlFree(old);
+}
+
 /* ---- chapters ---- */
 
 typedef struct chap {
@@ -578,7 +595,8 @@ static bs_status body(chap *c, xmlNodePtr root, bs_error *err)
       xmlNewProp(x, BAD_CAST "id", BAD_CAST id);
       indent(x, n);
       char *label = plain_label(c, n);
-      if (*label) {
+      int depth = c->e->opts->toc_depth;
+      if (*label && (depth <= 0 || bs_node_get_heading_level(n) <= depth)) {
         bs_buf href = BS_BUF_INIT;
         bs_buf_printf(&href, "%s#%s", c->href, id);
         bs_epub_add_toc(e, bs_node_get_heading_level(n), label, href.data);
@@ -716,6 +734,7 @@ static bs_status body(chap *c, xmlNodePtr root, bs_error *err)
       if ((t == BS_NODE_PARAGRAPH || t == BS_NODE_HEADING || t == BS_NODE_TABLE_CELL) &&
           has_rtl(n))
         xmlNewProp(x, BAD_CAST "dir", BAD_CAST "auto");
+      add_classes(x, bs_node_get_class(n));
       cur = x;
     }
   }

@@ -1070,6 +1070,7 @@ bs_status bs_read_html(const char *buf, size_t len, const bs_read_options *opts,
     return st;
   if (clean)
     buf = clean, len = clean_len;
+  bs_libxml_init();
   xmlDoc *xd = htmlReadMemory(buf, (int)len, NULL, "UTF-8",
                               HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
                                   HTML_PARSE_RECOVER | HTML_PARSE_COMPACT | XML_PARSE_HUGE);

@@ -4,6 +4,7 @@
 #include <cmark-gfm-core-extensions.h>
 #include <cmark-gfm-extension_api.h>
 #include <cmark-gfm.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -1361,6 +1362,10 @@ static void postprocess(bs_node *doc, const char *lang, bs_warn_state *w)
   merge_text(doc);
 }
 
+/* cmark-gfm's extension registry is a process-wide list filled on first use: once, whichever
+ * reader thread comes first (articles are read in parallel, in any order of formats). */
+static pthread_once_t extensions_once = PTHREAD_ONCE_INIT;
+
 bs_status bs_read_markdown(const char *buf, size_t len, const bs_read_options *opts,
                            bs_node **out, bs_error *err)
 {
@@ -1371,7 +1376,9 @@ bs_status bs_read_markdown(const char *buf, size_t len, const bs_read_options *o
   }
   bs_status st = BS_OK;
   mdctx c = {.opts = opts, .w = {opts, {false}}};
-  char *capped = NULL, *body_copy = NULL, *clean = NULL;
+  char *capped = NULL, *body_copy = NULL, *clean = NULL, *undiv = NULL;
+  bs_md_div *divs = NULL;
+  size_t ndivs = 0;
   size_t clean_len = 0;
   cmark_parser *parser = NULL;
   cmark_node *root = NULL;
@@ -1401,8 +1408,11 @@ bs_status bs_read_markdown(const char *buf, size_t len, const bs_read_options *o
   capped = cap_depth(body, blen, &clen, &c.w, fm_lines + 1);
   if (capped)
     body = capped, blen = clen;
+  undiv = bs_md_fenced_divs(body, blen, &divs, &ndivs);
+  if (undiv)
+    body = undiv;
 
-  cmark_gfm_core_extensions_ensure_registered();
+  pthread_once(&extensions_once, cmark_gfm_core_extensions_ensure_registered);
   parser = cmark_parser_new(CMARK_OPT_FOOTNOTES | CMARK_OPT_UNSAFE);
   static const char *const exts[] = {"table", "strikethrough", "autolink", "tagfilter"};
   for (size_t i = 0; i < sizeof exts / sizeof *exts; i++) {
@@ -1438,6 +1448,8 @@ bs_status bs_read_markdown(const char *buf, size_t len, const bs_read_options *o
 
   bs_read_settle_lang(doc);
   postprocess(doc, bs_node_get_meta(doc, BS_META_LANG), &c.w);
+  bs_md_apply_divs(doc, divs, ndivs, fm_lines);
+  bs_md_bracketed_spans(doc);
   if (opts->normalize)
     bs_normalize_punctuation(doc);
 
@@ -1447,6 +1459,8 @@ done:
     free(c.labels[i]);
   free(c.labels);
   free(capped);
+  free(undiv);
+  bs_md_divs_free(divs, ndivs);
   free(clean);
   free(body_copy);
   if (root)

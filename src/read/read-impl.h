@@ -81,4 +81,21 @@ extern const size_t bs_han_trad_only_len;
 extern const uint32_t bs_han_simp_only[];
 extern const size_t bs_han_simp_only_len;
 
+/* pandoc Markdown extensions (pandoc.c). A fenced div: its fence lines (body-relative,
+ * 1-based) and its classes. */
+typedef struct bs_md_div {
+  int first, last;
+  char *cls;
+} bs_md_div;
+/* Finds the fenced divs of a Markdown body (not inside code fences). Returns a copy of the
+ * body with the fence lines blanked (caller frees), or NULL when there are none; `*divs`
+ * (freed with bs_md_divs_free) lists them. */
+char *bs_md_fenced_divs(const char *body, size_t len, bs_md_div **divs, size_t *ndivs);
+/* Gives each top-level block of `doc` between a div's fences that div's classes (outer first);
+ * `line0` is the line of the body's first line minus one. */
+void bs_md_apply_divs(bs_node *doc, const bs_md_div *divs, size_t ndivs, int line0);
+void bs_md_divs_free(bs_md_div *divs, size_t ndivs);
+/* Turns `[text]{.class lang=xx}` in the tree into spans with those classes and language. */
+void bs_md_bracketed_spans(bs_node *doc);
+
 #endif

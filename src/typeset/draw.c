@@ -428,8 +428,8 @@ static void draw_folio(cairo_t *cr, bs_ts_ctx *c, font_state *fs, batch *bt,
 /* Crop marks at the trim corners, outside the bleed (#5 print options). */
 static void draw_crop_marks(cairo_t *cr, const bs_ts_ctx *c)
 {
-  double off = c->bleed > 3 * 2.834645669 ? c->bleed : 3 * 2.834645669;
-  double len = c->trim_x - off - 2.834645669;
+  double off = c->bleed > 3 * BS_PT_PER_MM ? c->bleed : 3 * BS_PT_PER_MM;
+  double len = c->trim_x - off - BS_PT_PER_MM;
   if (len <= 0)
     return;
   cairo_save(cr);
@@ -627,7 +627,7 @@ bs_status bs_ts_draw_begin(bs_ts_ctx *c, const bs_node *root, FILE *f, bs_ts_pdf
   p->batch = bs_xcalloc(1, sizeof *p->batch);
   bs_ts_book_chars(c, root);
   /* print options: the page grows by the bleed, and by room for crop marks outside it */
-  const double mm = 2.834645669;
+  const double mm = BS_PT_PER_MM;
   c->bleed = c->opts->bleed_mm > 0 ? c->opts->bleed_mm * mm : 0;
   c->trim_x = c->bleed;
   if (c->opts->crop_marks)

@@ -450,12 +450,6 @@ bs_status bs_ts_chapter_layout(bs_ts_ctx *c, const bs_node *d, bs_error *err);
 bs_status bs_ts_chapter_emit(bs_ts_ctx *c, bs_ts_emit_fn emit, void *user, bool last,
                              bs_error *err);
 void bs_ts_progress(bs_ts_ctx *c, size_t done, size_t total);
-
-/* parallel.c: bs_ts_layout for a book with opts->jobs > 1: worker threads lay chapters out
- * ahead (at most jobs + 1 in flight), this thread paginates and emits them in order, so the
- * output does not depend on the number of threads. Falls back to bs_ts_layout otherwise. */
-bs_status bs_ts_layout_parallel(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit,
-                                void *user, bs_error *err);
 /* Frees the current chapter's lines, pages and headings. */
 void bs_ts_chapter_free(bs_ts_ctx *c);
 /* Lays out one block's text as a paragraph (for the front matter). */
@@ -464,6 +458,12 @@ bs_status bs_ts_para_text(bs_ts_ctx *c, const char *text, unsigned char style, d
 bs_ts_block bs_ts_body_block(const bs_ts_ctx *c, double indent_pt);
 /* Puts the laid-out lines on pages (c->pages). */
 void bs_ts_paginate(bs_ts_ctx *c);
+
+/* parallel.c: bs_ts_layout for a book with opts->jobs > 1: worker threads lay chapters out
+ * ahead (at most jobs + 1 in flight), this thread paginates and emits them in order, so the
+ * output does not depend on the number of threads. Falls back to bs_ts_layout otherwise. */
+bs_status bs_ts_layout_parallel(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit,
+                                void *user, bs_error *err);
 
 /* draw.c: the PDF, streamed chapter by chapter to `f` (a file opened for writing at offset 0) */
 typedef struct bs_ts_pdf bs_ts_pdf;

@@ -10,7 +10,6 @@
 
 #include "typeset-impl.h"
 
-#define MM 2.834645669 /* pt per mm */
 
 void bs_typeset_options_init(bs_typeset_options *o)
 {
@@ -55,11 +54,9 @@ void bs_ts_warn(bs_ts_ctx *c, const char *fmt, ...)
   if (!c->opts->diag)
     return;
   bs_error w;
-  bs_error_clear(&w);
-  w.code = BS_ERR_FONT;
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(w.message, sizeof w.message, fmt, ap);
+  bs_diag_vmake(&w, BS_ERR_FONT, NULL, 0, 0, fmt, ap);
   va_end(ap);
   bs_ts_diag(c, &w, 0);
 }
@@ -127,8 +124,8 @@ static void grid(bs_ts_ctx *c)
 {
   const bs_typeset_options *o = c->opts;
   double pw = o->paper_w_mm > 0 ? o->paper_w_mm : 148, ph = o->paper_h_mm > 0 ? o->paper_h_mm : 210;
-  c->page_w = pw * MM;
-  c->page_h = ph * MM;
+  c->page_w = pw * BS_PT_PER_MM;
+  c->page_h = ph * BS_PT_PER_MM;
   c->size = o->font_size_pt > 0 ? o->font_size_pt : 10.5;
   c->gap = 0.875 * c->size;
   c->pitch = c->size + c->gap;
@@ -137,7 +134,8 @@ static void grid(bs_ts_ctx *c)
   const double *m = o->margins_mm;
   bool margins = m[0] > 0 || m[1] > 0 || m[2] > 0 || m[3] > 0;
   if (margins) {
-    double iw = c->page_w - (m[1] + m[3]) * MM, ih = c->page_h - (m[0] + m[2]) * MM;
+    double iw = c->page_w - (m[1] + m[3]) * BS_PT_PER_MM,
+           ih = c->page_h - (m[0] + m[2]) * BS_PT_PER_MM;
     inline_len = c->vertical ? ih : iw;
     cross_len = c->vertical ? iw : ih;
   } else {
@@ -159,8 +157,8 @@ static void grid(bs_ts_ctx *c)
   c->area_w = c->vertical ? cross : c->measure;
   c->area_h = c->vertical ? c->measure : cross;
   if (margins) {
-    c->area_y = m[0] * MM;
-    c->area_x = c->vertical ? c->page_w - m[1] * MM - c->area_w : m[3] * MM;
+    c->area_y = m[0] * BS_PT_PER_MM;
+    c->area_x = c->vertical ? c->page_w - m[1] * BS_PT_PER_MM - c->area_w : m[3] * BS_PT_PER_MM;
   } else {
     c->area_x = (c->page_w - c->area_w) / 2;
     c->area_y = (c->page_h - c->area_h) / 2;

@@ -13,19 +13,35 @@ void bs_error_clear(bs_error *err)
   err->offset = -1;
 }
 
+void bs_diag_vmake(bs_error *e, bs_status code, const char *path, int line, int column,
+                   const char *fmt, va_list ap)
+{
+  e->code = code;
+  snprintf(e->path, sizeof e->path, "%s", path ? path : "");
+  e->line = line;
+  e->column = column;
+  e->offset = -1;
+  vsnprintf(e->message, sizeof e->message, fmt, ap);
+}
+
+void bs_diag_vemit(bs_diag_fn fn, void *user, bs_status code, const char *path, int line,
+                   int column, const char *fmt, va_list ap)
+{
+  if (!fn)
+    return;
+  bs_error e;
+  bs_diag_vmake(&e, code, path, line, column, fmt, ap);
+  fn(user, &e);
+}
+
 bs_status bs_error_set(bs_error *err, bs_status code, const char *path, int line, int column,
                        const char *fmt, ...)
 {
   if (!err)
     return code;
-  err->code = code;
-  snprintf(err->path, sizeof err->path, "%s", path ? path : "");
-  err->line = line;
-  err->column = column;
-  err->offset = -1;
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(err->message, sizeof err->message, fmt, ap);
+  bs_diag_vmake(err, code, path, line, column, fmt, ap);
   va_end(ap);
   return code;
 }

@@ -1,6 +1,8 @@
 /* Allocation, buffers and UTF-8. */
 #include "util.h"
 
+#include <libxml/parser.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +124,27 @@ char *bs_buf_detach(bs_buf *b)
   b->data = NULL;
   b->len = b->cap = 0;
   return d;
+}
+
+void bs_buf_put_json(bs_buf *b, const char *s, size_t n)
+{
+  bs_buf_putc(b, '"');
+  for (size_t i = 0; s && i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    switch (c) {
+    case '"': bs_buf_puts(b, "\\\""); break;
+    case '\\': bs_buf_puts(b, "\\\\"); break;
+    case '\n': bs_buf_puts(b, "\\n"); break;
+    case '\r': bs_buf_puts(b, "\\r"); break;
+    case '\t': bs_buf_puts(b, "\\t"); break;
+    default:
+      if (c < 0x20)
+        bs_buf_printf(b, "\\u%04x", c);
+      else
+        bs_buf_putc(b, (char)c);
+    }
+  }
+  bs_buf_putc(b, '"');
 }
 
 void bs_buf_free(bs_buf *b)
@@ -257,3 +280,7 @@ bool bs_is_cjk_space(uint32_t cp)
          cp == 0xA0 || cp == 0x3000 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x202F ||
          cp == 0x205F || cp == 0xFEFF;
 }
+
+static pthread_once_t libxml_once = PTHREAD_ONCE_INIT;
+static void libxml_setup(void) { xmlInitParser(); }
+void bs_libxml_init(void) { pthread_once(&libxml_once, libxml_setup); }

@@ -3,11 +3,28 @@
 #ifndef BS_UTIL_H
 #define BS_UTIL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "bisheng/error.h"
+
+/* Typographic points in a millimetre (72 / 25.4, to the digits every PDF so far was made with). */
+#define BS_PT_PER_MM 2.834645669
+
+/* The one builder of diagnostics (warnings and collected errors): every field of `e` is set:
+ * `code`, `path` (NULL: none), line, column, no offset and the formatted message. */
+void bs_diag_vmake(bs_error *e, bs_status code, const char *path, int line, int column,
+                   const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
+/* The same delivered to `fn` (nothing happens when `fn` is NULL). */
+void bs_diag_vemit(bs_diag_fn fn, void *user, bs_status code, const char *path, int line,
+                   int column, const char *fmt, va_list ap) __attribute__((format(printf, 7, 0)));
+
+/* libxml2's one-time set-up (xmlInitParser), done once per process whichever thread comes
+ * first: the HTML reader and the EPUB writer both call it before using libxml2, so readers in
+ * threads and outputs written in parallel never race it. */
+void bs_libxml_init(void);
 
 /* Out of memory prints a message and aborts, as cmark and GLib do. */
 void *bs_xmalloc(size_t n);
@@ -53,6 +70,9 @@ static inline void bs_buf_put_utf8(bs_buf *b, uint32_t cp)
   }
 }
 void bs_buf_printf(bs_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* `n` bytes of `s` as a JSON string, quotes included (NULL: ""): the one escaper of the tree
+ * and layout dumps. */
+void bs_buf_put_json(bs_buf *b, const char *s, size_t n);
 void bs_buf_clear(bs_buf *b);
 /* Hands the data to the caller (free with free()); the buffer is left empty. */
 char *bs_buf_detach(bs_buf *b);
