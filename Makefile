@@ -16,7 +16,13 @@ DEBS := \
         chromium \
         clang \
         epubcheck \
+        fonts-hanazono \
         fonts-noto-cjk \
+        fonts-noto-color-emoji \
+        fonts-noto-core \
+        hyphen-de \
+        hyphen-en-us \
+        hyphen-fr \
         libcairo2-dev \
         libcmark-gfm-dev \
         libcmark-gfm-extensions-dev \
@@ -24,7 +30,9 @@ DEBS := \
         libfontconfig-dev \
         libfreetype-dev \
         libharfbuzz-dev \
+        libhyphen-dev \
         libicu-dev \
+        libpango1.0-dev \
         libxml2-dev \
         libxml2-utils \
         libyaml-dev \
@@ -47,6 +55,9 @@ PKGS := \
         icu-i18n \
         icu-uc \
         libcmark-gfm \
+        pango \
+        pangocairo \
+        pangofc \
         libxml-2.0 \
         libzip \
         yaml-0.1 \
@@ -67,7 +78,8 @@ BUILD ?= build/$(VARIANT)
 WARN := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wno-unused-parameter
 override CFLAGS := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE -fvisibility=hidden -fPIC -Iinclude \
         $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(SANFLAGS) -MMD -MP $(CFLAGS)
-LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmark-gfm-extensions -lm -lpthread
+# libhyphen has no pkg-config file
+LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmark-gfm-extensions -lhyphen -lm -lpthread
 override LDFLAGS := $(SANFLAGS) $(LDFLAGS)
 
 LIB_SRC := $(sort $(wildcard src/util/*.c src/doc/*.c src/read/*.c src/epub/*.c src/typeset/*.c src/build/*.c))
@@ -142,6 +154,7 @@ $(LIB_OBJ) $(CLI_OBJ): $(BUILD)/.cflags
 
 # `bisheng init` carries templates/book.yaml in the binary (.incbin: not seen by -MMD)
 $(BUILD)/src/cli/build.o: templates/book.yaml templates/ci/github.yml templates/ci/gitlab.yml
+$(BUILD)/src/typeset/font.o: fonts/fonts.conf
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@

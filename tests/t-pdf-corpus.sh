@@ -23,7 +23,8 @@ for f in $arts; do
     fi
     [ "$(pdffonts "$tmp/a.pdf" | tail -n +3 | wc -l)" -ge 1 ] || { echo "FAIL $b $d: no fonts"; bad=1; }
     # subsets are made before drawing: a glyph left out would embed the whole face again
-    dup=$(pdffonts "$tmp/a.pdf" | tail -n +3 | awk '{ sub(/^[A-Z]+\+/, "", $1); print $1 }' | sort | uniq -d)
+    # (name, encoding): Cairo sets the Latin glyphs of a TrueType face apart as a WinAnsi subset
+    dup=$(pdffonts "$tmp/a.pdf" | tail -n +3 | awk '{ sub(/^[A-Z]+\+/, "", $1); print $1, $(NF-5) }' | sort | uniq -d)
     [ -z "$dup" ] || { echo "FAIL $b $d: fonts embedded twice: $dup"; bad=1; }
     tt_pdf "$f" $d "$tmp/b.pdf"
     cmp -s "$tmp/a.pdf" "$tmp/b.pdf" || { echo "FAIL $b $d: two builds differ"; bad=1; }

@@ -233,7 +233,8 @@ def main():
                          all(g["adv"] in (size,) or abs(g["adv"] - size) < 1e-6 for g in gl) and
                          not any("rb" in g for g in gl))  # a long ruby may widen its base
                 for g in gl:
-                    if g["o"] != "upright" or not is_cjk_letter(g["c"][0]) or g["c"][0] in NOT_START_JA:
+                    # (a hyphenated line's hyphen has no source text: "c" is empty)
+                    if not g["c"] or g["o"] != "upright" or not is_cjk_letter(g["c"][0]) or g["c"][0] in NOT_START_JA:
                         continue
                     if vertical:
                         axis = area["x"] + area["width"] - size / 2 - k * pitch

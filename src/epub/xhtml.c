@@ -20,6 +20,22 @@ typedef struct page {
   xmlNodePtr body;
 } page;
 
+/* #13: a block holding Hebrew, Arabic, Syriac or Thaana text (U+0590–U+07FF, two-byte UTF-8
+ * from D6 90) takes dir="auto": its direction is its first strong letter's, as in the PDF,
+ * and reading systems set an Arabic paragraph of a left-to-right book from the right. */
+static bool has_rtl(const bs_node *n)
+{
+  for (const bs_node *k = bs_node_first_child(n); k; k = bs_node_next(k)) {
+    const char *t = bs_node_get_type(k) == BS_NODE_TEXT ? bs_node_get_literal(k) : NULL;
+    for (const unsigned char *q = (const unsigned char *)t; q && *q; q++)
+      if ((*q == 0xD6 && q[1] >= 0x90) || (*q >= 0xD7 && *q <= 0xDF))
+        return true;
+    if (bs_node_first_child(k) && has_rtl(k))
+      return true;
+  }
+  return false;
+}
+
 /* The XHTML scaffold: doctype, html with lang, head with title and our stylesheets. */
 static void page_new(bs_epub *e, page *p, const char *title, const char *lang, int dir,
                      const char *up)
@@ -765,6 +781,9 @@ static bs_status body(chap *c, xmlNodePtr root, bs_error *err)
     if (x) {
       if (t != BS_NODE_HEADING || bs_node_get_lang(n))
         set_lang(x, bs_node_get_lang(n));
+      if ((t == BS_NODE_PARAGRAPH || t == BS_NODE_HEADING || t == BS_NODE_TABLE_CELL) &&
+          has_rtl(n))
+        xmlNewProp(x, BAD_CAST "dir", BAD_CAST "auto");
       add_classes(x, bs_node_get_class(n));
       cur = x;
     }

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <hb-ot.h>
+
 #include "bisheng/version.h"
 #include "typeset-impl.h"
 
@@ -106,8 +108,8 @@ static hb_set_t *used_glyphs(bs_ts_ctx *c, bs_ts_face *f)
         for (size_t k = 0; k < run->ng; k++)
           hb_set_add(set, run->g[k].gid);
     }
-  if (!f->bold && !f->mono && !f->sans) {
-    add_shaped(c, f, set, "0123456789…");
+  if (f->cjk && !f->bold && !f->mono && !f->sans) {
+    add_shaped(c, f, set, "0123456789…□"); /* □: the stand-in under emoji */
     add_shaped(c, f, set, c->book_title);
     for (size_t i = 0; i < c->nheads; i++)
       add_shaped(c, f, set, c->heads[i].text);
@@ -119,7 +121,7 @@ static cairo_font_face_t *face_for(bs_ts_ctx *c, bs_ts_face *f, const bs_ts_pgly
 {
   if (!f->sub_tried) {
     f->sub_tried = true;
-    if (!c->book)
+    if (!c->book && f->cjk)
       f->sub_gids = used_glyphs(c, f);
     else
       f->sub_gids = bs_ts_face_glyphs(c, f);
@@ -182,11 +184,18 @@ static void batch_free(batch *b)
   bs_buf_free(&b->text);
 }
 
+static void draw_emoji(bs_ts_ctx *c, cairo_t *cr, font_state *fs, batch *b, const bs_ts_line *l,
+                       const bs_ts_prun *r);
+
 static void draw_run(bs_ts_ctx *c, cairo_t *cr, font_state *fs, batch *b, const bs_ts_line *l,
                      const bs_ts_prun *r)
 {
   if (!r->ng)
     return;
+  if (r->face->color) {
+    draw_emoji(c, cr, fs, b, l, r);
+    return;
+  }
   cairo_font_face_t *ff = face_for(c, r->face, r->g, r->ng);
   const cairo_matrix_t *m = &r->m;
   if (b->ng && (b->ff != ff || b->size != r->size || b->lin.xx != m->xx || b->lin.yx != m->yx ||
@@ -240,6 +249,93 @@ static void draw_run(bs_ts_ctx *c, cairo_t *cr, font_state *fs, batch *b, const 
   bs_buf_put(&b->text, r->text, r->len);
 }
 
+/* #13: Cairo 1.16 draws Noto Color Emoji's bitmap strikes blurry or not at all, so each
+ * emoji glyph is drawn as its PNG (hb_ot_color_glyph_reference_png: 109 px per em), made into
+ * an image once per glyph and face (the PDF then holds it once however often it is drawn).
+ * The text stays extractable: under the image the run's text is shown with a stand-in glyph
+ * of the regional face (□, one em) at an alpha of 0.5 % (Cairo drops clear sources); Cairo
+ * maps the glyph to each emoji's text by /ActualText. */
+typedef struct png_read {
+  const unsigned char *p;
+  unsigned len, pos;
+} png_read;
+
+static cairo_status_t png_chunk(void *closure, unsigned char *data, unsigned int len)
+{
+  png_read *rd = closure;
+  if (rd->pos + len > rd->len)
+    return CAIRO_STATUS_READ_ERROR;
+  memcpy(data, rd->p + rd->pos, len);
+  rd->pos += len;
+  return CAIRO_STATUS_SUCCESS;
+}
+
+static cairo_surface_t *emoji_image(bs_ts_face *f, uint32_t gid)
+{
+  for (size_t i = 0; i < f->npngs; i++)
+    if (f->pngs[i].gid == gid)
+      return f->pngs[i].img;
+  hb_blob_t *blob = hb_ot_color_glyph_reference_png(f->hb, gid);
+  png_read rd = {NULL, 0, 0};
+  rd.p = (const unsigned char *)hb_blob_get_data(blob, &rd.len);
+  cairo_surface_t *img = NULL;
+  if (rd.len) {
+    img = cairo_image_surface_create_from_png_stream(png_chunk, &rd);
+    if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS) {
+      cairo_surface_destroy(img);
+      img = NULL;
+    }
+  }
+  hb_blob_destroy(blob);
+  f->pngs = bs_xrealloc(f->pngs, (f->npngs + 1) * sizeof *f->pngs);
+  f->pngs[f->npngs].gid = gid;
+  f->pngs[f->npngs++].img = img;
+  return img;
+}
+
+static void draw_emoji(bs_ts_ctx *c, cairo_t *cr, font_state *fs, batch *b, const bs_ts_line *l,
+                       const bs_ts_prun *r)
+{
+  batch_flush(cr, fs, b);
+  bs_ts_face *cjk = bs_ts_face_get(c, false, false, NULL);
+  hb_codepoint_t box = 0;
+  if (cjk && hb_font_get_nominal_glyph(cjk->hb, 0x25A1, &box)) {
+    bs_ts_prun t = *r;
+    t.face = cjk;
+    t.g = bs_xmalloc(r->ng * sizeof *t.g);
+    t.size = 0;
+    for (size_t i = 0; i < r->ng; i++) {
+      t.g[i] = r->g[i];
+      t.g[i].gid = box;
+      t.size = fmax(t.size, r->g[i].adv);
+    }
+    cairo_set_source_rgba(cr, 0, 0, 0, 0.005);
+    draw_run(c, cr, fs, b, l, &t);
+    batch_flush(cr, fs, b);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    free(t.g);
+  }
+  double k = r->size / r->face->upem;
+  for (size_t i = 0; i < r->ng; i++) {
+    cairo_surface_t *img = emoji_image(r->face, r->g[i].gid);
+    hb_glyph_extents_t e;
+    if (!img || !hb_font_get_glyph_extents(r->face->hb, r->g[i].gid, &e) || !e.width ||
+        !e.height)
+      continue;
+    int iw = cairo_image_surface_get_width(img), ih = cairo_image_surface_get_height(img);
+    cairo_save(cr);
+    cairo_translate(cr, l->ox, l->oy);
+    cairo_transform(cr, &r->m);
+    cairo_translate(cr, r->g[i].x + e.x_bearing * k, r->g[i].y - e.y_bearing * k);
+    cairo_scale(cr, e.width * k / iw, -e.height * k / ih);
+    cairo_set_source_surface(cr, img, 0, 0);
+    cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD);
+    cairo_paint(cr);
+    cairo_restore(cr);
+  }
+  cairo_set_source_rgb(cr, 0, 0, 0);
+}
+
 /* E2: a dot per character, right of the column (vertical) or under the line (horizontal). */
 static void draw_dots(cairo_t *cr, const bs_ts_ctx *c, const bs_ts_line *l, const bs_ts_prun *r)
 {
@@ -266,47 +362,42 @@ void bs_ts_folio(bs_ts_ctx *c, int page, char *text, size_t n, double *x, double
   *x = left_page ? c->area_x : c->area_x + c->area_w; /* right edge: caller right-aligns */
 }
 
-/* Shapes `text` horizontally in the regular face at `size` and draws it with its baseline at
- * y, starting at x (or ending there when right_align), squeezed horizontally by sx (≤ 1)
- * around its start. Returns its width. */
+/* Shapes `text` horizontally at `size` as body text (Pango's fonts for each script, #13) and
+ * draws it with its baseline at y, starting at x (or ending there when right_align),
+ * squeezed horizontally by sx (≤ 1) around its start. Returns its width. */
 static double draw_text(bs_ts_ctx *c, cairo_t *cr, font_state *fs, batch *bt, const char *text,
                         double size, double x, double y, bool right_align, double sx,
                         bool measure_only)
 {
-  bs_ts_face *f = bs_ts_face_get(c, false, false, NULL);
-  if (!f || !*text)
+  if (!*text)
     return 0;
-  bs_ts_glyph *g = NULL;
-  size_t n = 0;
-  bs_ts_shape_simple(c, f, text, strlen(text), false, NULL, &g, &n);
-  double k = size / c->size, w = 0;
-  for (size_t i = 0; i < n; i++)
-    w += g[i].adv * k;
-  if (!measure_only && n) {
-    bs_ts_prun r = {0};
-    r.face = f;
-    r.size = size;
-    r.text = (char *)text;
-    r.len = strlen(text);
-    r.ng = n;
-    r.g = bs_xcalloc(n, sizeof *r.g);
-    double pen = 0;
-    for (size_t i = 0; i < n; i++) {
-      r.g[i].gid = g[i].gid;
-      r.g[i].x = pen + g[i].dx * k;
-      r.g[i].y = -g[i].dy * k;
-      r.g[i].c0 = g[i].cluster;
-      pen += g[i].adv * k;
+  bs_ts_para p = {0};
+  p.len = strlen(text);
+  p.text = bs_xstrndup(text, p.len);
+  p.style = bs_xcalloc(p.len + 1, 1);
+  p.size = size;
+  bool vertical = c->vertical;
+  c->vertical = false;
+  bs_ts_line l;
+  memset(&l, 0, sizeof l);
+  if (bs_ts_shape_para(c, &p, NULL) == BS_OK)
+    bs_ts_place_line(c, &p, &l);
+  c->vertical = vertical;
+  double w = l.natural;
+  if (!measure_only && l.nruns) {
+    l.ox = right_align ? x - w * sx : x;
+    l.oy = y - BS_TS_ASCENT * size;
+    cairo_matrix_t sq;
+    cairo_matrix_init_scale(&sq, sx, 1);
+    batch_flush(cr, fs, bt);
+    for (size_t i = 0; i < l.nruns; i++) {
+      cairo_matrix_multiply(&l.runs[i].m, &l.runs[i].m, &sq);
+      draw_run(c, cr, fs, bt, &l, &l.runs[i]);
     }
-    cairo_matrix_init_translate(&r.m, right_align ? x - w * sx : x, y);
-    cairo_matrix_scale(&r.m, sx, 1);
-    bs_ts_line l = {0};
     batch_flush(cr, fs, bt);
-    draw_run(c, cr, fs, bt, &l, &r);
-    batch_flush(cr, fs, bt);
-    free(r.g);
   }
-  free(g);
+  bs_ts_line_free(&l);
+  bs_ts_para_free(&p);
   return w * sx;
 }
 

@@ -9,7 +9,7 @@
 
 static const char *kind_name[] = {"body", "heading", "small", "code", "blank", "figure", "note"};
 static const char *fit_name[] = {"normal", "push-in", "push-out", "forced"};
-static const char *orient_name[] = {"upright", "sideways", "tcy"};
+static const char *orient_name[] = {"upright", "sideways", "tcy", "emoji"};
 
 static bs_status put_out(bs_buf *b, FILE *out, bs_error *err)
 {
@@ -105,6 +105,8 @@ bs_status bs_ts_dump_chapter(bs_ts_ctx *c, void *user, bs_error *err)
             bs_buf_printf(&b, ", \"rb\": %d", r->rb);
           if (r->note)
             bs_buf_printf(&b, ", \"mark\": %d, \"size\": %.4f", r->note, r->size);
+          if (r->level)
+            bs_buf_printf(&b, ", \"level\": %d", r->level);
           bs_buf_putc(&b, '}');
           firstg = false;
         }

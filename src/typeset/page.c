@@ -567,6 +567,7 @@ static bs_status title_block(walk *w, const bs_node *doc, bs_error *err)
     blk.slots = 3;
     blk.first_indent = 0;
     blk.center = !c->vertical; /* §7.6: horizontal major headings are centred */
+    blk.justify = c->vertical; /* centred lines, never spread word by word (#13) */
     blk.keep_next = true;
     put(w, title, strlen(title), BS_ST_BOLD | BS_ST_HEI); /* E4 */
     w->head_level = 0;

@@ -15,7 +15,7 @@ typedef enum { MODE_CJK = 0, MODE_WORDS, MODE_TCY, MODE_FW } run_mode;
 static const char *hb_lang_for(const bs_ts_ctx *c)
 {
   static const char *tags[] = {"zh-Hant", "zh-HK", "zh-Hans", "ja", "ko"};
-  return tags[c->region];
+  return bs_ts_cjk_doc(c) ? tags[c->region] : c->doc_lang;
 }
 
 static double pt(const bs_ts_face *f, double size, hb_position_t v)
@@ -24,16 +24,17 @@ static double pt(const bs_ts_face *f, double size, hb_position_t v)
 }
 
 /* Shapes text[start, end) of the paragraph (context = the whole text) and appends glyphs with
- * paragraph byte offsets as clusters. */
-static void shape_range(bs_ts_ctx *c, bs_ts_para *p, bs_ts_face *f, size_t start, size_t end,
-                        bool vertical, bool latin, const hb_feature_t *feat, unsigned nfeat)
+ * paragraph byte offsets as clusters: in `dir` (right-to-left glyphs come in visual order). */
+static void shape_run(bs_ts_ctx *c, bs_ts_para *p, bs_ts_face *f, size_t start, size_t end,
+                      hb_direction_t dir, hb_script_t script, const hb_feature_t *feat,
+                      unsigned nfeat)
 {
   hb_buffer_t *b = c->buf;
   hb_buffer_clear_contents(b);
   hb_buffer_set_cluster_level(b, HB_BUFFER_CLUSTER_LEVEL_MONOTONE_CHARACTERS);
   hb_buffer_add_utf8(b, p->text, (int)p->len, (unsigned)start, (int)(end - start));
-  hb_buffer_set_direction(b, vertical ? HB_DIRECTION_TTB : HB_DIRECTION_LTR);
-  hb_buffer_set_script(b, latin ? HB_SCRIPT_LATIN : HB_SCRIPT_HAN);
+  hb_buffer_set_direction(b, dir);
+  hb_buffer_set_script(b, script);
   hb_buffer_set_language(b, hb_language_from_string(hb_lang_for(c), -1));
   hb_shape(f->hb, b, feat, nfeat);
   unsigned n;
@@ -43,6 +44,7 @@ static void shape_range(bs_ts_ctx *c, bs_ts_para *p, bs_ts_face *f, size_t start
     p->capg = (p->ng + n) * 2 + 64;
     p->g = bs_xrealloc(p->g, p->capg * sizeof *p->g);
   }
+  bool vertical = HB_DIRECTION_IS_VERTICAL(dir);
   for (unsigned i = 0; i < n; i++) {
     bs_ts_glyph *g = &p->g[p->ng++];
     g->gid = info[i].codepoint;
@@ -57,6 +59,13 @@ static void shape_range(bs_ts_ctx *c, bs_ts_para *p, bs_ts_face *f, size_t start
         bs_ts_warn(c, "missing glyph U+%04X in %s", (unsigned)cp, f->family);
     }
   }
+}
+
+static void shape_range(bs_ts_ctx *c, bs_ts_para *p, bs_ts_face *f, size_t start, size_t end,
+                        bool vertical, bool latin, const hb_feature_t *feat, unsigned nfeat)
+{
+  shape_run(c, p, f, start, end, vertical ? HB_DIRECTION_TTB : HB_DIRECTION_LTR,
+            latin ? HB_SCRIPT_LATIN : HB_SCRIPT_HAN, feat, nfeat);
 }
 
 void bs_ts_shape_simple(bs_ts_ctx *c, bs_ts_face *f, const char *s, size_t len, bool vertical,
@@ -343,7 +352,8 @@ static bool not_end(const bs_ts_ctx *c, const bs_ts_box *b)
          (c->region == 2 && b->cls == BS_CL_SOLIDUS); /* K2, GB style */
 }
 
-static void decide_glue(bs_ts_ctx *c, bs_ts_para *p, const bool *spaced, const bool *icu)
+static void decide_glue(bs_ts_ctx *c, bs_ts_para *p, const bool *spaced, const bool *soft,
+                        const bool *icu)
 {
   double em = p->size;
   double space_w = em / 3;
@@ -383,16 +393,18 @@ static void decide_glue(bs_ts_ctx *c, bs_ts_para *p, const bool *spaced, const b
     } else if ((a->cls == b->cls && (a->cls == BS_CL_DASH || a->cls == BS_CL_ELLIPSIS)) ||
                a->cls == BS_CL_CONNECT || b->cls == BS_CL_CONNECT ||
                a->cls == BS_CL_SOLIDUS || b->cls == BS_CL_SOLIDUS ||
-               (a->latin_run && a->latin_run == b->latin_run)) {
-      b->glue = BS_GLUE_NONE; /* K3, K8 exceptions, numbers and acronyms stay solid */
+               (a->latin_run && a->latin_run == b->latin_run) || (a_lat && b_lat)) {
+      /* K3, K8 exceptions, numbers and acronyms stay solid; so do two Latin runs that meet
+       * without a space (a bold word and its full stop) */
+      b->glue = BS_GLUE_NONE;
     } else {
       b->glue = BS_GLUE_CHAR;
     }
     bool same_k3 = a->cls == b->cls && (a->cls == BS_CL_DASH || a->cls == BS_CL_ELLIPSIS);
-    bool atomic = a->latin_run && a->latin_run == b->latin_run && !spaced[i];
+    bool atomic = a->latin_run && a->latin_run == b->latin_run && !spaced[i] && !soft[i];
     b->brk = b->forced || (icu[b->start] && !not_start(c, b) && !not_end(c, a) && !same_k3 &&
                            !atomic);
-    if (b->forced)
+    if (b->forced || b->hyph_brk)
       b->brk = true;
   }
 }
@@ -423,6 +435,8 @@ static void split_long_words(const bs_ts_ctx *c, bs_ts_para *p)
         j++;
       bs_ts_box *o = &nb[n++];
       *o = *b;
+      o->hyph_brk = b->hyph_brk && k == b->g0;
+      o->hyphen = b->hyphen && j == b->g1;
       o->g0 = k;
       o->g1 = j;
       o->start = p->g[k].cluster;
@@ -474,13 +488,103 @@ static void adjacent_pairs(bs_ts_para *p)
   }
 }
 
+/* An emoji box is one cell: scaled to 1 em (Noto Color Emoji advances 1.245 em). */
+static void emoji_cells(bs_ts_para *p, size_t b0)
+{
+  for (size_t i = b0; i < p->nbox; i++) {
+    bs_ts_box *b = &p->box[i];
+    double adv = 0;
+    for (size_t k = b->g0; k < b->g1; k++)
+      adv += p->g[k].adv;
+    double s = adv > 0 ? p->size / adv : 1;
+    for (size_t k = b->g0; k < b->g1; k++)
+      p->g[k].dx *= s, p->g[k].dy *= s, p->g[k].adv *= s;
+    b->size = p->size * s;
+    b->adv = b->full_adv = p->size;
+    b->cls = BS_CL_IDEO; /* breaks and spacing as an ideograph */
+    b->cjk = true;
+  }
+}
+
+static bool is_space(uint32_t cp) { return cp == ' ' || cp == '\t' || cp == '\r' || cp == '\n'; }
+
+/* A word may break after its own hyphen or dash (well-|known, 1041–|1048) where ICU allows. */
+static bool hyphen_at(uint32_t cp)
+{
+  return cp == '-' || cp == 0x2010 || cp == 0x2013;
+}
+
+/* A word of a non-CJK run, cps[w, we): one box per piece of one face, direction and script
+ * (Pango's items), so "Ελληνικά" is one box and "عام2020" two that never part; words of
+ * scripts written without spaces also part where ICU allows a break (soft[box]). */
+static void foreign_word(bs_ts_ctx *c, bs_ts_para *p, const uint32_t *cps, const size_t *off,
+                         const bs_ts_item *it, size_t w, size_t we, bs_ts_orient orient,
+                         int run_id, const bool *icu, bool *soft)
+{
+  size_t k = w;
+  while (k < we) {
+    size_t e = k + 1;
+    while (e < we && it[e].face == it[k].face && it[e].level == it[k].level &&
+           it[e].script == it[k].script && !(icu[off[e]] && (it[e].nospace || hyphen_at(cps[e - 1]))))
+      e++;
+    size_t g0 = p->ng, b0 = p->nbox;
+    hb_direction_t dir = it[k].level & 1 ? HB_DIRECTION_RTL : HB_DIRECTION_LTR;
+    hb_script_t scr = it[k].script;
+    if (scr == HB_SCRIPT_COMMON || scr == HB_SCRIPT_INHERITED || scr == HB_SCRIPT_UNKNOWN)
+      scr = HB_SCRIPT_LATIN;
+    shape_run(c, p, it[k].face, off[k], off[e], dir, scr, NULL, 0);
+    /* horizontal Latin words: one box per piece between hyphenation points, where a point
+     * falls between glyphs (not inside a ligature) */
+    size_t cut[BS_TS_MAX_HYPH + 1], nc = 0, pts[BS_TS_MAX_HYPH];
+    size_t np = !c->vertical && dir == HB_DIRECTION_LTR && scr == HB_SCRIPT_LATIN
+                    ? bs_ts_hyphen_points(c, p->text, off[k], off[e], pts, BS_TS_MAX_HYPH)
+                    : 0;
+    for (size_t q = 0, gi = g0 + 1; q < np; q++) {
+      while (gi < p->ng && p->g[gi].cluster < pts[q])
+        gi++;
+      if (gi < p->ng && p->g[gi].cluster == pts[q])
+        cut[nc++] = gi;
+    }
+    size_t gend = p->ng;
+    cut[nc] = gend;
+    for (size_t q = 0, gs = g0; q <= nc; gs = cut[q++]) {
+      size_t bb = p->nbox;
+      p->ng = cut[q];
+      add_boxes_from(c, p, it[k].face, gs, q < nc ? p->g[cut[q]].cluster : off[e], orient,
+                     false, true, run_id);
+      p->ng = gend;
+      if (q > 0 && bb > b0 && bb < p->nbox) {
+        bs_ts_box *a = &p->box[bb - 1];
+        hb_codepoint_t hg;
+        if (hb_font_get_nominal_glyph(it[k].face->hb, '-', &hg)) {
+          a->hyphen = true;
+          a->hy.gid = hg;
+          a->hy.adv = pt(it[k].face, p->size, hb_font_get_glyph_h_advance(it[k].face->hb, hg));
+          a->hy.cluster = (uint32_t)a->end;
+          p->box[bb].hyph_brk = true;
+        }
+      }
+    }
+    for (size_t b = b0; b < p->nbox; b++) {
+      p->box[b].level = it[k].level;
+      p->box[b].cls = BS_CL_LATIN; /* a foreign word: no CJK punctuation rules */
+      p->box[b].cjk = false;
+      p->box[b].can_halve = false;
+    }
+    if (k > w && b0 < p->nbox && icu[off[k]] && (it[k].nospace || hyphen_at(cps[k - 1])))
+      soft[b0] = true;
+    k = e;
+  }
+}
+
 bs_status bs_ts_shape_para(bs_ts_ctx *c, bs_ts_para *p, bs_error *err)
 {
   bs_status st = BS_OK;
   size_t n = 0;
   uint32_t *cps = bs_xmalloc((p->len + 1) * sizeof *cps);
   size_t *off = bs_xmalloc((p->len + 1) * sizeof *off);
-  bool *spaced = NULL, *icu = NULL;
+  bool *spaced = NULL, *icu = NULL, *soft = NULL;
+  bs_ts_item *it = NULL;
   bool *forced_at = bs_xcalloc(p->len + 1, 1);
   for (size_t i = 0; i < p->len;) {
     uint32_t cp;
@@ -497,10 +601,16 @@ bs_status bs_ts_shape_para(bs_ts_ctx *c, bs_ts_para *p, bs_error *err)
     st = err ? err->code : BS_ERR_FONT;
     goto done;
   }
+  it = bs_xcalloc(n + 1, sizeof *it);
+  st = bs_ts_itemize(c, p, cps, off, n, it, err);
+  if (st != BS_OK)
+    goto done;
+  icu = icu_breaks(c, p);
   int run_id = 0;
   size_t i = 0;
   bool pending_space = false;
-  spaced = bs_xcalloc(p->len + 2, 1); /* per box index; sized generously below */
+  spaced = bs_xcalloc(p->len + 2, 1); /* per box index: at most one box per character */
+  soft = bs_xcalloc(p->len + 2, 1);
   size_t spaced_cap = p->len + 2;
   while (i < n) {
     uint32_t cp = cps[i];
@@ -523,9 +633,9 @@ bs_status bs_ts_shape_para(bs_ts_ctx *c, bs_ts_para *p, bs_error *err)
     }
     size_t first_box = p->nbox;
     size_t j = i;
-    if (!bs_ts_is_latin(cp)) {
-      while (j < n && !bs_ts_is_latin(cps[j]) && cps[j] != ' ' && cps[j] != '\t' &&
-             cps[j] != '\n' && cps[j] != '\r' && p->style[off[j]] == sty)
+    if (it[i].kind == BS_IT_CJK) {
+      while (j < n && it[j].kind == BS_IT_CJK && it[j].face == it[i].face && !is_space(cps[j]) &&
+             p->style[off[j]] == sty)
         j++;
       /* P4: the TW/HK (and Japanese) interpunct is full width */
       hb_feature_t feats[64];
@@ -535,20 +645,36 @@ bs_status bs_ts_shape_para(bs_ts_ctx *c, bs_ts_para *p, bs_error *err)
           feats[nf++] = (hb_feature_t){HB_TAG('f', 'w', 'i', 'd'), 1, (unsigned)off[k],
                                        (unsigned)off[k + 1]};
       size_t g0 = p->ng;
-      shape_range(c, p, f, off[i], off[j], c->vertical, false, feats, nf);
-      add_boxes_from(c, p, f, g0, off[j], BS_OR_UPRIGHT, c->vertical, false, 0);
-    } else {
-      /* a non-CJK run: Latin characters and single spaces between them, one style */
-      while (j < n && p->style[off[j]] == sty &&
-             (bs_ts_is_latin(cps[j]) ||
-              (cps[j] == ' ' && j + 1 < n && bs_ts_is_latin(cps[j + 1]) && j > i)))
+      shape_range(c, p, it[i].face, off[i], off[j], c->vertical, false, feats, nf);
+      add_boxes_from(c, p, it[i].face, g0, off[j], BS_OR_UPRIGHT, c->vertical, false, 0);
+    } else if (it[i].kind == BS_IT_EMOJI) {
+      /* upright in both directions, one cell per cluster: ZWJ sequences, skin tones,
+       * keycaps and flags are one glyph cluster of the emoji face */
+      while (j < n && it[j].kind == BS_IT_EMOJI && it[j].face == it[i].face && !is_space(cps[j]) &&
+             p->style[off[j]] == sty)
         j++;
+      size_t g0 = p->ng, b0 = p->nbox;
+      shape_run(c, p, it[i].face, off[i], off[j], HB_DIRECTION_LTR, HB_SCRIPT_COMMON, NULL, 0);
+      add_boxes_from(c, p, it[i].face, g0, off[j], BS_OR_CELL, false, false, 0);
+      emoji_cells(p, b0);
+    } else {
+      /* a non-CJK run: foreign characters and single spaces between them, one style */
+      bool all_latin = true;
+      while (j < n && p->style[off[j]] == sty &&
+             ((it[j].kind == BS_IT_FOREIGN && !is_space(cps[j])) ||
+              (cps[j] == ' ' && j + 1 < n && it[j + 1].kind == BS_IT_FOREIGN &&
+               !is_space(cps[j + 1]) && j > i))) {
+        if (cps[j] != ' ' && !bs_ts_is_latin(cps[j]))
+          all_latin = false;
+        j++;
+      }
       run_id++;
       /* L1: digits followed by % — the digits decide alone, ％ is set upright */
       size_t jj = j;
       if (c->vertical && j - i >= 2 && cps[j - 1] == '%' && cps[j - 2] >= '0' && cps[j - 2] <= '9')
         jj = j - 1;
-      run_mode mode = c->vertical ? vertical_mode(c, cps + i, jj - i) : MODE_WORDS;
+      /* L1 is for Latin letters and digits; other scripts lie sideways as words */
+      run_mode mode = c->vertical && all_latin ? vertical_mode(c, cps + i, jj - i) : MODE_WORDS;
       size_t w = i;
       while (w < j) {
         if (cps[w] == ' ') {
@@ -577,10 +703,8 @@ bs_status bs_ts_shape_para(bs_ts_ctx *c, bs_ts_para *p, bs_error *err)
         } else {
           while (we < jj && cps[we] != ' ')
             we++;
-          size_t g0 = p->ng;
-          shape_range(c, p, f, off[w], off[we], false, true, NULL, 0);
-          add_boxes_from(c, p, f, g0, off[we],
-                         c->vertical ? BS_OR_SIDEWAYS : BS_OR_UPRIGHT, false, true, run_id);
+          foreign_word(c, p, cps, off, it, w, we, c->vertical ? BS_OR_SIDEWAYS : BS_OR_UPRIGHT,
+                       run_id, icu, soft);
           if (we < jj && cps[we] == ' ' && p->nbox + 1 < spaced_cap)
             spaced[p->nbox] = true; /* the next word box follows a space */
         }
@@ -600,8 +724,7 @@ bs_status bs_ts_shape_para(bs_ts_ctx *c, bs_ts_para *p, bs_error *err)
       if (forced_at[k])
         p->box[b].forced = true;
   }
-  icu = icu_breaks(c, p);
-  decide_glue(c, p, spaced, icu);
+  decide_glue(c, p, spaced, soft, icu);
   split_long_words(c, p);
   adjacent_pairs(p);
   bs_ts_ruby_shape(c, p); /* content hook: ruby bases (ruby.c) */
@@ -610,6 +733,8 @@ done:
   free(off);
   free(spaced);
   free(icu);
+  free(soft);
+  free(it);
   free(forced_at);
   return st;
 }

@@ -20,8 +20,11 @@ enum { BS_TS_CPS_REGULAR = 0, BS_TS_CPS_BOLD, BS_TS_CPS_SANS, BS_TS_CPS_MONO, BS
 
 /* Limits, with their reasons. */
 enum {
-  BS_TS_MAX_FACES = 32,        /* regional × weight × family combinations in one book */
+  /* regional CJK faces (region × weight × family) and the fallback faces Pango chose for
+   * other scripts (fonts/fonts.conf: Latin, Arabic, Hebrew, Indic, emoji, rare Han…) */
+  BS_TS_MAX_FACES = 128,
   BS_TS_HALF_CACHE = 256,      /* distinct punctuation characters × faces × directions */
+  BS_TS_MAX_HYPH = 32,         /* hyphenation points in one word piece (hyphen.c) */
   BS_TS_MAX_PARA = 1 << 22     /* bytes in one paragraph: beyond that the input is broken */
 };
 
@@ -38,7 +41,9 @@ typedef struct bs_ts_face {
   bool bold;
   bool mono;
   bool sans;     /* Hei for titles and headings (E4) */
-  int region;    /* the regional face it was chosen for */
+  int region;    /* the regional face it was chosen for; -1 for a fallback face */
+  bool cjk;      /* a regional CJK face (or --font): set by the CJK rules */
+  bool color;    /* colour bitmaps (Noto Color Emoji): drawn as images (draw.c) */
   hb_font_t *hb; /* scale = upem, no rounding anywhere (§0.4) */
   cairo_font_face_t *cr;
   cairo_font_face_t *sub; /* the subset drawn into the PDF (draw.c), or NULL */
@@ -46,6 +51,11 @@ typedef struct bs_ts_face {
   bool sub_tried;
   double upem;
   char *warn;             /* the fallback warning of its lookup ("font 'x' not found"), or NULL */
+  struct bs_ts_png {      /* colour glyphs as images, made on first use by the drawing thread */
+    uint32_t gid;
+    cairo_surface_t *img; /* NULL: the glyph has no PNG */
+  } *pngs;
+  size_t npngs;
 } bs_ts_face;
 
 /* The faces of a book, shared by the contexts that lay chapters out in parallel (parallel.c):
@@ -53,13 +63,15 @@ typedef struct bs_ts_face {
  * is immutable, so shaping with it from several threads is safe. */
 typedef struct bs_ts_fonts {
   void *mu;  /* pthread_mutex_t */
-  void *fc;  /* FcConfig: only used under mu */
+  void *fc;  /* FcConfig: ours (fonts/fonts.conf); Pango's font maps read it too */
+  void *sys; /* FcConfig: the system's, loaded for a --font family, or NULL */
   bs_ts_face faces[BS_TS_MAX_FACES];
   int nfaces;
-  hb_blob_t *blobs[8];
-  char *blob_files[8];
+  hb_blob_t *blobs[BS_TS_MAX_FACES];
+  char *blob_files[BS_TS_MAX_FACES];
   int nblobs;
-  unsigned long long warned; /* once-per-book warnings given (bit per face), drawing thread */
+  /* once-per-book warnings given (bit per face), drawing thread */
+  unsigned long long warned[BS_TS_MAX_FACES / 64];
 } bs_ts_fonts;
 
 /* Warnings of a chapter laid out by a worker thread, replayed in chapter order by the drawing
@@ -72,7 +84,8 @@ typedef struct bs_ts_wlog {
   size_t n;
 } bs_ts_wlog;
 
-typedef enum { BS_OR_UPRIGHT = 0, BS_OR_SIDEWAYS, BS_OR_TCY } bs_ts_orient;
+/* BS_OR_CELL: an emoji, upright and centred in a 1 em cell in both directions */
+typedef enum { BS_OR_UPRIGHT = 0, BS_OR_SIDEWAYS, BS_OR_TCY, BS_OR_CELL } bs_ts_orient;
 
 /* Line-breaking and spacing classes (§1.1). */
 typedef enum {
@@ -117,6 +130,7 @@ typedef struct bs_ts_box {
   double size;
   bs_ts_orient orient;
   bool vertical;     /* shaped TTB (upright in vertical text) */
+  unsigned char level; /* bidi embedding level (Pango): odd = right to left, glyphs visual */
   bs_ts_class cls;
   bool alnum_start, alnum_end; /* Latin letter/digit at the edges (S1) */
   bool cjk;          /* a CJK character box (ideograph, kana, CJK punctuation) */
@@ -130,6 +144,10 @@ typedef struct bs_ts_box {
   bs_ts_glue glue;   /* glue before this box */
   double glue_w, glue_max, glue_min;
   bool brk;          /* a line may break before this box */
+  bool hyph_brk;     /* that break is a hyphenation point of a word (hyphen.c) */
+  bool hyphen;       /* a line ending after this box ends with `hy`, a hyphen */
+  bool hyph_end;     /* break.c: the line being placed ends here with the hyphen */
+  bs_ts_glyph hy;
   bool forced;       /* a forced line break before this box */
   double pos;        /* inline position in its line after justification */
   double gap;        /* glue actually set before it in its line */
@@ -153,6 +171,7 @@ typedef struct bs_ts_prun {
   double size;
   bs_ts_orient orient;
   bool halved;
+  unsigned char level; /* bidi level; a right-to-left run's glyphs are kept in logical order */
   size_t p0;        /* its first byte in the paragraph */
   int link;         /* an external link it is part of (index + 1 in c->hrefs), or 0 */
   cairo_matrix_t m; /* run local → line local */
@@ -256,7 +275,11 @@ struct bs_ts_ctx {
   double indent_em;
   /* fonts: shared with the contexts of parallel layout; buf, brk and half are per context */
   bs_ts_fonts *fonts;
-  unsigned long long face_seen; /* faces whose fallback warning this context gave (bit each) */
+  /* faces whose fallback warning this context gave (bit each) */
+  unsigned long long face_seen[BS_TS_MAX_FACES / 64];
+  struct bs_ts_pango *pango; /* this context's Pango font map and context (itemize.c) */
+  void *hyph;                /* the hyphenation dictionary of hyph_lang (hyphen.c), or NULL */
+  char hyph_lang[32];
   bs_ts_wlog *wlog; /* a worker's chapter: warnings are collected here, else NULL: given */
   hb_buffer_t *buf;
   UBreakIterator *brk;
@@ -336,10 +359,20 @@ bs_ts_face *bs_ts_face_get(bs_ts_ctx *c, bool bold, bool mono, bs_error *err);
 /* The face for inline style bits (BS_ST_BOLD, BS_ST_CODE, BS_ST_HEI). */
 bs_ts_face *bs_ts_face_for_style(bs_ts_ctx *c, unsigned style, bs_error *err);
 
+/* The face of font file `file` (face `index`), loaded on first use: a fallback face. */
+bs_ts_face *bs_ts_face_for_file(bs_ts_ctx *c, const char *file, int index, const char *family,
+                                bool bold, bs_error *err);
 /* The Cairo face of `f` (the whole font), made on first use by the drawing thread. */
 cairo_font_face_t *bs_ts_face_cairo(bs_ts_face *f);
 /* A Cairo face holding only `gids` of `f` (same glyph ids), or NULL to use f->cr. */
 cairo_font_face_t *bs_ts_face_subset(bs_ts_face *f, hb_set_t *gids);
+
+/* hyphen.c: hyphenation points of the Latin words in text[a, b) (byte offsets after which a
+ * word may break with a hyphen), at most `max`; from the document language's dictionary, or
+ * the soft hyphens of a word that has any. */
+size_t bs_ts_hyphen_points(bs_ts_ctx *c, const char *text, size_t a, size_t b, size_t *out,
+                           size_t max);
+void bs_ts_hyphen_free(bs_ts_ctx *c);
 
 /* runs.c: character classes and orientation (§1.1, §4) */
 bs_ts_class bs_ts_char_class(uint32_t cp);
@@ -359,12 +392,33 @@ typedef struct bs_ts_para {
   double size;
   struct bs_ts_ruby *ruby; /* content (ruby.c): owned */
   size_t nruby;
+  unsigned char base_level; /* 1: a right-to-left paragraph (first strong character, P2) */
 } bs_ts_para;
 bs_status bs_ts_shape_para(bs_ts_ctx *c, bs_ts_para *p, bs_error *err);
 void bs_ts_para_free(bs_ts_para *p);
 /* Shapes one string with HarfBuzz (for tests and folios). */
 void bs_ts_shape_simple(bs_ts_ctx *c, bs_ts_face *f, const char *s, size_t len, bool vertical,
                         const char *features, bs_ts_glyph **out, size_t *n);
+
+/* itemize.c: Pango in front of the shaper. Each character of a paragraph gets the face Pango
+ * chose for it (through fonts/fonts.conf's fallback chain), its script and its bidi level. */
+typedef enum { BS_IT_CJK = 0, BS_IT_FOREIGN, BS_IT_EMOJI } bs_ts_it_kind;
+typedef struct bs_ts_item {
+  bs_ts_face *face;     /* Pango's face (for CJK characters: the regional face, see below) */
+  hb_script_t script;
+  unsigned char level;
+  unsigned char kind;   /* bs_ts_it_kind */
+  bool nospace;         /* a script written without spaces (Thai, Lao, Khmer, Myanmar) */
+} bs_ts_item;
+/* Fills it[0..n) for the characters at byte offsets off[0..n) of `p` (off[n] = p->len).
+ * CJK characters (and CJK punctuation in a CJK document) keep the document's regional face
+ * for their style; the rest take Pango's choice. */
+bs_status bs_ts_itemize(bs_ts_ctx *c, bs_ts_para *p, const uint32_t *cps, const size_t *off,
+                        size_t n, bs_ts_item *it, bs_error *err);
+/* Frees the context's Pango state (made on first use by the thread that lays it out). */
+void bs_ts_pango_free(bs_ts_ctx *c);
+/* True when the document being laid out is in Chinese, Japanese or Korean. */
+bool bs_ts_cjk_doc(const bs_ts_ctx *c);
 
 /* break.c: boxes → justified lines appended to c->lines_v */
 typedef struct bs_ts_block {
@@ -378,6 +432,9 @@ typedef struct bs_ts_block {
   double end_pt;         /* room kept free at the line end (the contents' page numbers) */
 } bs_ts_block;
 void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk);
+/* All of a shaped paragraph's boxes as one unbroken line at natural spacing, into `ln` (runs
+ * owned: bs_ts_line_free); its length is ln->natural. For folios and running heads. */
+void bs_ts_place_line(bs_ts_ctx *c, bs_ts_para *p, bs_ts_line *ln);
 void bs_ts_line_free(bs_ts_line *l);
 
 /* book.c: front matter, running heads, outline */

@@ -63,11 +63,11 @@ void bs_ts_warn(bs_ts_ctx *c, const char *fmt, ...)
 
 static void deliver(bs_ts_ctx *c, const bs_error *w, int once)
 {
-  if (once > 0 && once <= 64) {
-    unsigned long long bit = 1ull << (once - 1);
-    if (c->fonts->warned & bit)
+  if (once > 0 && once <= BS_TS_MAX_FACES) {
+    unsigned long long bit = 1ull << ((once - 1) % 64);
+    if (c->fonts->warned[(once - 1) / 64] & bit)
       return;
-    c->fonts->warned |= bit;
+    c->fonts->warned[(once - 1) / 64] |= bit;
   }
   c->opts->diag(c->opts->diag_user, w);
 }
@@ -237,6 +237,8 @@ void bs_ts_ctx_free(bs_ts_ctx *c)
         hb_set_destroy(c->book_cps[r][k]);
   if (c->brk)
     ubrk_close(c->brk);
+  bs_ts_pango_free(c);
+  bs_ts_hyphen_free(c);
   bs_ts_fonts_free(c);
   memset(c, 0, sizeof *c);
 }
