@@ -456,7 +456,8 @@ void bs_ts_paginate(bs_ts_ctx *c)
     /* widow: the last line alone at the head of the next page (K9's page sense) */
     if (!brk && slot > 0 && !l->para_first && !l->para_last && i + 1 < c->nlines &&
         c->lines_v[i + 1].para_last && i > 0 && !c->lines_v[i - 1].para_first &&
-        slot + l->slots == c->lines)
+        slot + l->slots + c->foot_used + foot >= c->lines) /* the page's last free slot, notes
+                                                            * at its foot counted */
       brk = true;
     if (brk) {
       /* a book's chapters open on a recto, an odd page (§7.4: the left page in vertical
