@@ -9,7 +9,7 @@ The catalog has /Lang, /MarkInfo << /Marked true >> and /ViewerPreferences with
 another language than the book's has its /Lang; each chapter's headings are there in order
 (its title H1, a heading of level n Hn+1), as many P as it has paragraphs at least, its lists
 (L of LI), block quotes, tables (Table of TR) and captioned figures (Figure with /Alt), and every
-P and H holds marked content (a Span with an MCID on a page)."""
+P and H holds marked content (a Span with an MCID on a page), each footnote is a Note."""
 import json
 import subprocess
 import sys
@@ -68,7 +68,7 @@ def walk(e, out):
 
 
 CONTAINERS = {"list": "L", "item": "LI", "block_quote": "BlockQuote", "table": "Table",
-              "table_row": "TR"}
+              "table_row": "TR", "footnote_definition": "Note"}
 
 
 def blocks(bs, out):

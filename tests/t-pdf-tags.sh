@@ -3,12 +3,14 @@
 # structure tree read back with qpdf (pdf_struct_check.py) has the Document, the contents
 # first, a Sect per chapter in order with /Lang where it differs from the book's, every
 # heading in order, the paragraphs, lists, block quotes, tables, captioned figures with /Alt,
-# marked content under each; the catalog names the language,
-# /MarkInfo and /DisplayDocTitle. qpdf --check finds nothing wrong.
+# marked content under each, footnotes as Note; the catalog names the language,
+# /MarkInfo and /DisplayDocTitle. qpdf --check finds nothing wrong. pdf_artifact_check.py reads
+# the page contents back: everything drawn is tagged or an /Artifact, running heads and folios
+# are artifacts and never in the structure's text, black is DeviceGray ("0 g", not RGB).
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 CORPUS=$(cd "${CORPUS:-../shared/corpus}" && pwd)
 TESTS=$(cd "$(dirname "$0")" && pwd)
-command -v qpdf > /dev/null || { echo "no qpdf"; exit 1; }
+command -v qpdf > /dev/null && command -v fix-qdf > /dev/null || { echo "no qpdf"; exit 1; }
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fails=0
@@ -20,11 +22,13 @@ for f in $arts; do
   set -- "$@" "$CORPUS/$f"
 done
 for d in vertical horizontal; do
-  "$BIN" "$@" --direction $d -o "$T/b.pdf" 2> /dev/null || { fail "$d: book"; continue; }
+  "$BIN" "$@" --direction $d --crop-marks -o "$T/b.pdf" 2> /dev/null || { fail "$d: book"; continue; }
   qpdf --check "$T/b.pdf" > "$T/q" 2>&1 || { fail "$d: qpdf --check"; tail -3 "$T/q"; }
   python3 "$TESTS/pdf_struct_check.py" "$T/b.pdf" zh-Hant 1 $(for f in $arts; do echo "$T/$f.json"; done) > "$T/out" || fail "$d: structure"
   sed "s/^/$d: /" "$T/out"
   pdfinfo "$T/b.pdf" | grep -q '^Tagged: *yes' || fail "$d: pdfinfo does not call it tagged"
+  python3 "$TESTS/pdf_artifact_check.py" "$T/b.pdf" > "$T/out" || fail "$d: artifacts"
+  sed "s/^/$d: /" "$T/out"
 done
 # a single article: no contents, its language in the catalog
 "$BIN" "$CORPUS/yume-juya.ja.txt" --direction vertical -o "$T/s.pdf" 2> /dev/null || fail "single"

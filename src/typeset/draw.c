@@ -35,7 +35,9 @@ struct bs_ts_pdf {
     const char *uri; /* in the tree */
   } *uris;           /* external links, in drawing order */
   size_t nuris;
-  bs_pdftext *text;  /* vertical: /ActualText for each line (pdftext.c), else NULL */
+  bs_pdftext *text;  /* the filter over Cairo's output (pdftext.c) */
+  bool actual;       /* vertical: each Span gets its text as /ActualText */
+  bool note_open;    /* a Note (footnote or chapter-end note) is open */
   struct cont {
     const bs_node *n;
     const char *tag;
@@ -72,7 +74,7 @@ struct bs_ts_pdf {
 static cairo_status_t write_file(void *closure, const unsigned char *data, unsigned int len)
 {
   bs_ts_pdf *p = closure;
-  if (p->text ? !bs_pdftext_write(p->text, data, len) : fwrite(data, 1, len, p->f) != len) {
+  if (!bs_pdftext_write(p->text, data, len)) {
     p->write_failed = true;
     return CAIRO_STATUS_WRITE_ERROR;
   }
@@ -852,8 +854,8 @@ bs_status bs_ts_draw_begin(bs_ts_ctx *c, const bs_node *root, FILE *f, bs_ts_pdf
   if (c->opts->crop_marks)
     c->trim_x = (c->bleed > 3 * mm ? c->bleed : 3 * mm) + 8 * mm;
   c->trim_y = c->trim_x;
-  if (c->vertical)
-    p->text = bs_pdftext_new(f);
+  p->text = bs_pdftext_new(f);
+  p->actual = c->vertical;
   p->s = cairo_pdf_surface_create_for_stream(write_file, p, c->page_w + 2 * c->trim_x,
                                              c->page_h + 2 * c->trim_y);
   cairo_pdf_surface_restrict_to_version(p->s, CAIRO_PDF_VERSION_1_5);
@@ -897,9 +899,8 @@ static void span_end(bs_ts_pdf *p)
   batch_flush(p->cr, p->fs, p->batch);
   cairo_tag_end(p->cr, "Span");
   p->span = false;
-  if (p->text)
-    bs_pdftext_add(p->text, p->upright ? (p->line.data ? p->line.data : "") : NULL,
-                   p->line.len);
+  bs_pdftext_add(p->text, p->actual && p->upright ? (p->line.data ? p->line.data : "") : NULL,
+                 p->line.len);
   /* ruby readings: each a Span of its own after the base text, so that they copy apart */
   for (size_t i = 0; i < p->nrubies; i++) {
     const bs_ts_prun *r = p->rubies[i].r;
@@ -928,6 +929,8 @@ static const char *container_tag(const bs_node *n)
     return "TR";
   case BS_NODE_FIGURE:
     return "Figure";
+  case BS_NODE_FOOTNOTE_DEF:
+    return "Note";
   default:
     return NULL;
   }
@@ -1036,11 +1039,11 @@ static void draw_lines(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs, size_t l0, si
       p->line_end = 0;
       p->upright = false;
     }
-    if (p->text)
+    if (p->actual)
       line_text(l, &p->line, &p->line_end);
     for (size_t r = 0; r < l->nruns; r++) {
       const bs_ts_prun *run = &l->runs[r];
-      if (p->text && run->ruby) { /* drawn after the Span (span_end) */
+      if (p->actual && run->ruby) { /* drawn after the Span (span_end) */
         if (p->nrubies == p->caprubies) {
           p->caprubies = p->caprubies ? 2 * p->caprubies : 16;
           p->rubies = bs_xrealloc(p->rubies, p->caprubies * sizeof *p->rubies);
@@ -1212,6 +1215,13 @@ bs_status bs_ts_draw_chapter(bs_ts_ctx *c, void *user, bs_error *err)
   return BS_OK;
 }
 
+static void toc_number_end(bs_ts_pdf *p, font_state *fs, const char *num)
+{
+  batch_flush(p->cr, fs, p->batch);
+  cairo_tag_end(p->cr, "Span");
+  bs_pdftext_add(p->text, p->actual ? num : NULL, strlen(num));
+}
+
 /* The leader dots and page number at the end of a contents entry's last line. */
 static void toc_number(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs, const bs_ts_line *l,
                        int page)
@@ -1219,12 +1229,15 @@ static void toc_number(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs, const bs_ts_l
   char num[32];
   snprintf(num, sizeof num, "%d", page);
   double em = c->size, rad = 0.05 * em, from, to;
+  /* the number is the entry's (a Span of its TOCI), the dots are an artifact (pdftext.c) */
+  cairo_tag_begin(p->cr, "Span", NULL);
   if (c->vertical) {
     double w = draw_text(c, NULL, fs, p->batch, num, em, 0, 0, false, 1, true);
     double sx = w > em ? em / w : 1;
     double bottom = c->area_y + c->measure;
     draw_text(c, p->cr, fs, p->batch, num, em, l->ox - w * sx / 2,
               bottom - (1 - BS_TS_ASCENT) * em, false, sx, false);
+    toc_number_end(p, fs, num);
     from = l->oy + l->extent + 0.5 * em;
     to = bottom - 1.5 * em;
     for (double y = from; y <= to; y += 0.5 * em) {
@@ -1235,6 +1248,7 @@ static void toc_number(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs, const bs_ts_l
     double right = c->area_x + c->measure;
     double w = draw_text(c, p->cr, fs, p->batch, num, em, right, l->oy + BS_TS_ASCENT * l->size,
                          true, 1, false);
+    toc_number_end(p, fs, num);
     from = l->ox + l->extent + 0.5 * em;
     to = right - w - 0.5 * em;
     for (double x = from; x <= to; x += 0.5 * em) {
@@ -1344,7 +1358,7 @@ bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *p, const char *path, bool ok, 
   bs_buf_free(&p->line);
   free(p->rubies);
   size_t unmatched = 0;
-  if (ok && cs == CAIRO_STATUS_SUCCESS && p->text && !bs_pdftext_finish(p->text, path, &unmatched))
+  if (ok && cs == CAIRO_STATUS_SUCCESS && !bs_pdftext_finish(p->text, path, &unmatched))
     cs = CAIRO_STATUS_WRITE_ERROR;
   /* every Span tag drawn meets its BDC in the contents: anything else is our bug */
   if (ok && cs == CAIRO_STATUS_SUCCESS && unmatched)

@@ -674,6 +674,7 @@ static bs_status notes_section(walk *w, bs_error *err)
         put(w, mark, strlen(mark), 0);
         put(w, "　", strlen("　"), 0);
         inlines(w, b, 0);
+        c->para_node = b; /* for the structure tags: a Note (draw.c) */
         st = flush(w, em * 0.85, &nb, err);
       } else {
         size_t k0 = c->nlines;

@@ -113,68 +113,171 @@ static void put_text(bs_buf *b, const char *s)
   bs_buf_putc(b, '>');
 }
 
-/* Adds the next text to every "/Span << /MCID n >> BDC" line of `c`; false if there is none.
- * Cairo marks a cluster whose glyph maps to other text (the upright Ｑ drawn for Q) with an
- * /ActualText of its own: inside ours it is dropped with its EMC (extractors end the outer
- * replacement at the inner one). */
-static bool add_texts(bs_pdftext *t, const bs_buf *c, bs_buf *to)
+/* PDF content syntax: whitespace and delimiters. */
+static bool is_space(char ch)
+{
+  return ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t' || ch == '\f' || ch == 0;
+}
+
+static bool is_delim(char ch)
+{
+  return ch == '(' || ch == ')' || ch == '<' || ch == '>' || ch == '[' || ch == ']' ||
+         ch == '{' || ch == '}' || ch == '/' || ch == '%';
+}
+
+/* The end of the token at `p` (not whitespace); *op: it is an operator keyword. */
+static const char *token_end(const char *p, const char *end, bool *op)
+{
+  *op = false;
+  if (*p == '(') { /* a literal string: nested parentheses, backslash escapes */
+    int nest = 0;
+    for (; p < end; p++) {
+      if (*p == '\\')
+        p++;
+      else if (*p == '(')
+        nest++;
+      else if (*p == ')' && --nest == 0)
+        return p + 1;
+    }
+    return end;
+  }
+  if (*p == '<' || *p == '>') {
+    if (p + 1 < end && p[1] == *p)
+      return p + 2; /* << or >> */
+    if (*p == '>')
+      return p + 1;
+    const char *q = memchr(p, '>', (size_t)(end - p)); /* a hex string */
+    return q ? q + 1 : end;
+  }
+  if (*p == '%') {
+    const char *q = memchr(p, '\n', (size_t)(end - p));
+    return q ? q : end;
+  }
+  if (*p != '/' && is_delim(*p))
+    return p + 1;
+  const char *q = p + 1;
+  while (q < end && !is_space(*q) && !is_delim(*q))
+    q++;
+  if (*p != '/' && !(*p >= '0' && *p <= '9') && *p != '-' && *p != '+' && *p != '.' &&
+      !(q - p == 4 && (!memcmp(p, "true", 4) || !memcmp(p, "null", 4))) &&
+      !(q - p == 5 && !memcmp(p, "false", 5)))
+    *op = true;
+  return q;
+}
+
+static bool op_is(const char *p, const char *e, const char *name)
+{
+  size_t n = strlen(name);
+  return (size_t)(e - p) == n && !memcmp(p, name, n);
+}
+
+/* One page's content (#15), rewritten operator by operator as Cairo writes it:
+ * - each "/Span << /MCID n >> BDC" gets the next text as /ActualText (vertical books). Cairo
+ *   marks a cluster whose glyph maps to other text (the upright Ｑ drawn for Q) with an
+ *   /ActualText of its own: inside ours it is dropped with its EMC (extractors end the outer
+ *   replacement at the inner one);
+ * - text and paths painted outside the structure's marked content (running heads, folios,
+ *   crop marks, leaders, note rules) become an /Artifact, as tagged PDF wants of content that
+ *   is not in the structure tree. Images are left alone: a figure's image is content, but
+ *   Cairo 1.16 fails with a tag error at the page's end when one is painted inside a Span of
+ *   its Figure in a vertical book, so it stays outside both;
+ * - pure black, which Cairo sets as RGB ("0 0 0 rg", "0 0 0 RG"), becomes DeviceGray ("0 g",
+ *   "0 G"): text and rules print on the black plate only. */
+static void rewrite_content(bs_pdftext *t, const bs_buf *c, bs_buf *to)
 {
   static const char tag[] = "/Span << /MCID ", inner[] = "/Span << /ActualText ";
   enum { KEEP, OURS, DROP };
   char stack[64];
   int depth = 0, ours = 0; /* marked-content depth; how many of ours with a text are open */
-  bool any = false;
+  bool art = false;        /* an /Artifact is open (at depth 0, not counted in `depth`) */
   const char *p = c->data, *end = c->data + c->len;
+  const char *copied = p, *operands = NULL; /* the current operator's first operand */
   while (p < end) {
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    const char *e = nl ? nl + 1 : end;
-    size_t n = (size_t)(e - p), k = nl ? n - 1 : n;
-    bool bdc = k >= 4 && (!memcmp(p + k - 4, " BDC", 4) || !memcmp(p + k - 4, " BMC", 4));
-    int kind = KEEP;
-    if (bdc && k > sizeof tag - 1 && !memcmp(p, tag, sizeof tag - 1)) {
-      const char *r = p + sizeof tag - 1;
+    if (is_space(*p)) {
+      p++;
+      continue;
+    }
+    bool op;
+    const char *e = token_end(p, end, &op);
+    if (!operands)
+      operands = p;
+    if (!op) {
+      p = e;
+      continue;
+    }
+    const char *o = operands; /* the operator with its operands: [o, e) */
+    operands = NULL;
+    /* what goes before it, what replaces it (NULL: itself), whether it is dropped */
+    const char *before = NULL;
+    bs_buf_put(to, copied, (size_t)(o - copied));
+    copied = o;
+    bool bdc = op_is(p, e, "BDC") || op_is(p, e, "BMC");
+    bool mcid = bdc && (size_t)(e - o) > sizeof tag - 1 && !memcmp(o, tag, sizeof tag - 1);
+    if (art && depth == 0 && (mcid || op_is(p, e, "Q"))) {
+      before = "EMC\n";
+      art = false;
+    } else if (!art && depth == 0 &&
+               (op_is(p, e, "BT") || op_is(p, e, "m") || op_is(p, e, "re") || op_is(p, e, "sh"))) {
+      before = "/Artifact BMC\n";
+      art = true;
+    }
+    if (before) {
+      if (to->len && !is_space(to->data[to->len - 1]))
+        bs_buf_putc(to, '\n');
+      bs_buf_puts(to, before);
+    }
+    if (mcid) {
+      const char *r = o + sizeof tag - 1;
       while (r < e && *r >= '0' && *r <= '9')
         r++;
-      if (e - r >= 7 && !memcmp(r, " >> BDC", 7)) {
-        any = true;
-        bs_buf_put(to, p, (size_t)(r - p));
-        if (t->head < t->ntexts) {
-          if (t->texts[t->head]) {
-            bs_buf_puts(to, " /ActualText ");
-            put_text(to, t->texts[t->head]);
-            free(t->texts[t->head]);
-            kind = OURS;
-            ours++;
-          }
-          t->head++;
-        } else {
-          t->unmatched++;
+      int kind = KEEP;
+      bs_buf_put(to, o, (size_t)(r - o));
+      if (t->head < t->ntexts) {
+        if (t->texts[t->head]) {
+          bs_buf_puts(to, " /ActualText ");
+          put_text(to, t->texts[t->head]);
+          free(t->texts[t->head]);
+          kind = OURS;
+          ours++;
         }
-        bs_buf_put(to, r, (size_t)(e - r));
-        if (depth < (int)sizeof stack)
-          stack[depth] = (char)kind;
-        depth++;
-        p = e;
-        continue;
+        t->head++;
+      } else {
+        t->unmatched++;
       }
-    }
-    if (bdc) {
-      if (ours && k > sizeof inner - 1 && !memcmp(p, inner, sizeof inner - 1))
-        kind = DROP;
+      bs_buf_put(to, r, (size_t)(e - r));
+      copied = e;
       if (depth < (int)sizeof stack)
         stack[depth] = (char)kind;
       depth++;
-    } else if (k == 3 && !memcmp(p, "EMC", 3) && depth > 0) {
+    } else if (bdc) {
+      int kind = KEEP;
+      if (ours && (size_t)(e - o) > sizeof inner - 1 && !memcmp(o, inner, sizeof inner - 1)) {
+        kind = DROP;
+        copied = e;
+      }
+      if (depth < (int)sizeof stack)
+        stack[depth] = (char)kind;
+      depth++;
+    } else if (op_is(p, e, "EMC") && depth > 0) {
       depth--;
-      kind = depth < (int)sizeof stack ? stack[depth] : KEEP;
+      int kind = depth < (int)sizeof stack ? stack[depth] : KEEP;
       if (kind == OURS)
         ours--;
+      if (kind == DROP)
+        copied = e;
+    } else if ((op_is(p, e, "rg") || op_is(p, e, "RG")) && p - o == 6 &&
+               !memcmp(o, "0 0 0 ", 6)) {
+      bs_buf_puts(to, *p == 'r' ? "0 g" : "0 G");
+      copied = e;
     }
-    if (kind != DROP)
-      bs_buf_put(to, p, n);
     p = e;
   }
-  return any;
+  bs_buf_put(to, copied, (size_t)(end - copied));
+  if (art) {
+    if (to->len && to->data[to->len - 1] != '\n')
+      bs_buf_putc(to, '\n');
+    bs_buf_puts(to, "EMC\n");
+  }
 }
 
 static bool deflate_buf(const bs_buf *in, bs_buf *to)
@@ -197,7 +300,9 @@ static void finish_object(bs_pdftext *t)
   /* Cairo: "\nendstream\nendobj\n" then "M 0 obj\n   LEN\nendobj\n" */
   const char *lo = h + tail_at + 18;
   bs_buf added = BS_BUF_INIT, z = BS_BUF_INIT;
-  bool rewrite = add_texts(t, &t->plain, &added) && deflate_buf(&added, &z);
+  rewrite_content(t, &t->plain, &added);
+  bool rewrite = (added.len != t->plain.len || memcmp(added.data, t->plain.data, added.len)) &&
+                 deflate_buf(&added, &z);
   if (!rewrite) {
     out(t, h, t->hold.len);
   } else {
