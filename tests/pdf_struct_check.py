@@ -8,7 +8,8 @@ The catalog has /Lang, /MarkInfo << /Marked true >> and /ViewerPreferences with
 /DisplayDocTitle; the tree is Document → [TOC of TOCI] Sect per chapter in order, a chapter in
 another language than the book's has its /Lang; each chapter's headings are there in order
 (its title H1, a heading of level n Hn+1), as many P as it has paragraphs at least, its lists
-(L of LI), block quotes, tables (Table of TR) and captioned figures (Figure with /Alt), and every
+(L of LI), block quotes, tables (Table of TR of TH and TD, as many as the rows' cells) and
+captioned figures (Figure with /Alt), and every
 P and H holds marked content (a Span with an MCID on a page), each footnote is a Note."""
 import json
 import subprocess
@@ -76,6 +77,8 @@ def blocks(bs, out):
         t = b.get("type")
         if t in CONTAINERS:
             out.append((CONTAINERS[t], 0))
+        if t == "table_cell":
+            out.append(("TH" if b.get("header") else "TD", 0))
         if t == "figure" and (b.get("caption") or b.get("credit")):
             out.append(("Figure", 0))
         if t == "heading":
@@ -104,7 +107,7 @@ for i, (sec, dump) in enumerate(zip(secs, dumps)):
     nps = sum(1 for s, e in els if s == "P")
     if nps < sum(1 for t, lv in tb if t == "P"):
         fails.append("chapter %d: %d P for %d paragraphs" % (i + 1, nps, sum(1 for t, lv in tb if t == "P")))
-    for t in sorted(set(CONTAINERS.values())) + ["Figure"]:
+    for t in sorted(set(CONTAINERS.values())) + ["Figure", "TH", "TD"]:
         got, want_n = sum(1 for s, e in els if s == t), sum(1 for k, lv in tb if k == t)
         if got != want_n:
             fails.append("chapter %d: %d %s, wanted %d" % (i + 1, got, t, want_n))
@@ -113,7 +116,11 @@ for i, (sec, dump) in enumerate(zip(secs, dumps)):
             fails.append("chapter %d: a Figure without /Alt" % (i + 1))
         if s == "LI" and not any(get(k)["/S"] in ("/P", "/L") for k in kids(e)):
             fails.append("chapter %d: an LI without a P" % (i + 1))
-        if s == "P" or s[0] == "H":
+        if s == "TR" and [get(k)["/S"] for k in kids(e)] != sorted(
+                [get(k)["/S"] for k in kids(e)], key=lambda x: x != "/TH") or (
+                s == "TR" and not all(get(k)["/S"] in ("/TH", "/TD") for k in kids(e))):
+            fails.append("chapter %d: a TR holding %r" % (i + 1, [get(k)["/S"] for k in kids(e)]))
+        if s in ("P", "TD", "TH") or s[0] == "H":
             spans = [get(k) for k in kids(e) if isinstance(k, str) and k.endswith(" R")]
             if not spans or not all(isinstance(sp.get("/K"), int) and "/Pg" in sp for sp in spans):
                 fails.append("chapter %d: a %s without marked content" % (i + 1, s))

@@ -504,4 +504,6 @@ void bs_ts_line_free(bs_ts_line *l)
   free(l->runs);
   bs_ts_figure_free(l->fig); /* content hook (figure.c) */
   l->fig = NULL;
+  free(l->cells);
+  l->cells = NULL;
 }

@@ -37,7 +37,11 @@ struct bs_ts_pdf {
   size_t nuris;
   bs_pdftext *text;  /* the filter over Cairo's output (pdftext.c) */
   bool actual;       /* vertical: each Span gets its text as /ActualText */
-  bool note_open;    /* a Note (footnote or chapter-end note) is open */
+  int cell;          /* the open TD/TH of a table row's paragraph (its index), or -1 */
+  bool cell_th;
+  bs_buf row;        /* vertical: the text of a table row's piece on this page ... */
+  size_t row_end;
+  size_t row_spans;  /* ... and how many Spans it has drawn (one /ActualText over them) */
   struct cont {
     const bs_node *n;
     const char *tag;
@@ -856,6 +860,7 @@ bs_status bs_ts_draw_begin(bs_ts_ctx *c, const bs_node *root, FILE *f, bs_ts_pdf
   c->trim_y = c->trim_x;
   p->text = bs_pdftext_new(f);
   p->actual = c->vertical;
+  p->cell = -1;
   p->s = cairo_pdf_surface_create_for_stream(write_file, p, c->page_w + 2 * c->trim_x,
                                              c->page_h + 2 * c->trim_y);
   cairo_pdf_surface_restrict_to_version(p->s, CAIRO_PDF_VERSION_1_5);
@@ -874,18 +879,15 @@ bs_status bs_ts_draw_begin(bs_ts_ctx *c, const bs_node *root, FILE *f, bs_ts_pdf
 /* The text a line shows, for /ActualText, appended to `b`: its runs in logical order
  * without ruby readings (they sit beside the base text and would splice into it); a space
  * where a break between two Latin letters took one. */
-static void line_text(const bs_ts_line *l, bs_buf *b, size_t *end)
+static void run_text(const char *text, size_t len, size_t p0, bs_buf *b, size_t *end)
 {
-  for (size_t r = 0; r < l->nruns; r++) {
-    const bs_ts_prun *run = &l->runs[r];
-    if (run->ruby || !run->len)
-      continue;
-    if (b->len && run->p0 > *end && bs_ts_is_latin((unsigned char)b->data[b->len - 1]) &&
-        bs_ts_is_latin((unsigned char)run->text[0]))
-      bs_buf_putc(b, ' ');
-    bs_buf_put(b, run->text, run->len);
-    *end = run->p0 + run->len;
-  }
+  if (!len)
+    return;
+  if (b->len && p0 > *end && bs_ts_is_latin((unsigned char)b->data[b->len - 1]) &&
+      bs_ts_is_latin((unsigned char)text[0]))
+    bs_buf_putc(b, ' ');
+  bs_buf_put(b, text, len);
+  *end = p0 + len;
 }
 
 /* Structure (#15): each paragraph a P (a heading H1–H6, a contents entry TOCI), its piece on
@@ -899,8 +901,12 @@ static void span_end(bs_ts_pdf *p)
   batch_flush(p->cr, p->fs, p->batch);
   cairo_tag_end(p->cr, "Span");
   p->span = false;
-  bs_pdftext_add(p->text, p->actual && p->upright ? (p->line.data ? p->line.data : "") : NULL,
+  bool cell = p->cell >= 0 && p->actual; /* the row's text goes over all its cells */
+  bs_pdftext_add(p->text,
+                 p->actual && p->upright && !cell ? (p->line.data ? p->line.data : "") : NULL,
                  p->line.len);
+  if (cell)
+    p->row_spans += 1 + p->nrubies;
   /* ruby readings: each a Span of its own after the base text, so that they copy apart */
   for (size_t i = 0; i < p->nrubies; i++) {
     const bs_ts_prun *r = p->rubies[i].r;
@@ -968,12 +974,35 @@ static void containers(bs_ts_pdf *p, const bs_node *node)
   }
 }
 
+/* Vertical: the text of a table row's piece on the page, over all the Spans of its cells,
+ * so that a row copies as one line as a paragraph does. */
+static void row_end(bs_ts_pdf *p)
+{
+  if (p->row_spans && p->row.len)
+    bs_pdftext_group_last(p->text, p->row_spans, p->row.data, p->row.len);
+  p->row_spans = 0;
+  bs_buf_clear(&p->row);
+  p->row_end = 0;
+}
+
+/* Ends the open table cell (TD, TH) with its Span. */
+static void cell_end(bs_ts_pdf *p)
+{
+  if (p->cell < 0)
+    return;
+  span_end(p);
+  cairo_tag_end(p->cr, p->cell_th ? "TH" : "TD");
+  p->cell = -1;
+}
+
 static void para_tag(bs_ts_ctx *c, bs_ts_pdf *p, const bs_ts_line *l, size_t li)
 {
   if (p->para_open && l && l->para_id == p->para)
     return;
   span_end(p);
-  if (p->para_open)
+  cell_end(p);
+  row_end(p);
+  if (p->para_open && p->para_tag[0])
     cairo_tag_end(p->cr, p->para_tag);
   p->para_open = false;
   if (!l) {
@@ -995,6 +1024,13 @@ static void para_tag(bs_ts_ctx *c, bs_ts_pdf *p, const bs_ts_line *l, size_t li)
   }
   containers(p, l->node);
   bs_node_type nt = l->node ? bs_node_get_type(l->node) : BS_NODE_PARAGRAPH;
+  if (nt == BS_NODE_TABLE_ROW && l->ncells && !p->toc) {
+    /* a row's cells are its elements (draw_cells), each a TD or TH */
+    p->para_tag[0] = 0;
+    p->para = l->para_id;
+    p->para_open = true;
+    return;
+  }
   snprintf(p->para_tag, sizeof p->para_tag, "%s",
            p->toc                         ? "TOCI"
            : nt == BS_NODE_FIGURE         ? "Caption"
@@ -1021,6 +1057,73 @@ static void sect_tag(bs_ts_pdf *p, const char *name)
   p->sect_open = false;
 }
 
+static void span_begin(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs)
+{
+  cairo_tag_begin(p->cr, "Span", NULL);
+  p->span = true;
+  p->fs = fs;
+  p->cx = c;
+  bs_buf_clear(&p->line);
+  p->line_end = 0;
+  p->upright = false;
+}
+
+/* A table row's run, drawn cell by cell: each piece in its cell's TD or TH and Span (a run
+ * may cross a cell's start when both cells are in one face). */
+static void draw_cells(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs, const bs_ts_line *l,
+                       const bs_ts_prun *run)
+{
+  size_t a = 0;
+  do {
+    size_t at = run->p0 + a, k = 0;
+    while (k + 1 < l->ncells && (l->cells[k + 1] & ~BS_TS_CELL_TH) <= at)
+      k++;
+    size_t b = run->len;
+    if (k + 1 < l->ncells) {
+      size_t next = l->cells[k + 1] & ~BS_TS_CELL_TH;
+      if (next - run->p0 < b)
+        b = next - run->p0;
+    }
+    if ((int)k != p->cell) {
+      batch_flush(p->cr, fs, p->batch);
+      cell_end(p);
+      p->cell = (int)k;
+      p->cell_th = l->cells[k] & BS_TS_CELL_TH;
+      cairo_tag_begin(p->cr, p->cell_th ? "TH" : "TD", NULL);
+    }
+    if (!p->span)
+      span_begin(c, p, fs);
+    if (p->actual)
+      run_text(run->text + a, b - a, run->p0 + a, &p->row, &p->row_end);
+    if (run->orient != BS_OR_SIDEWAYS && run->ng)
+      p->upright = true;
+    if (a == 0 && b == run->len) {
+      draw_run(c, p->cr, fs, p->batch, l, run);
+    } else { /* the glyphs of bytes [a, b), their clusters counted from a */
+      bs_ts_prun sub = *run;
+      size_t g0 = 0;
+      while (g0 < run->ng && run->g[g0].c0 < a)
+        g0++;
+      size_t g1 = g0;
+      while (g1 < run->ng && run->g[g1].c0 < b)
+        g1++;
+      sub.text = run->text + a;
+      sub.len = b - a;
+      sub.p0 = run->p0 + a;
+      sub.ng = g1 - g0;
+      sub.g = bs_xmalloc((sub.ng + 1) * sizeof *sub.g);
+      for (size_t i = 0; i < sub.ng; i++) {
+        sub.g[i] = run->g[g0 + i];
+        sub.g[i].c0 -= (uint32_t)a;
+        sub.g[i].c1 -= (uint32_t)a;
+      }
+      draw_run(c, p->cr, fs, p->batch, l, &sub);
+      free(sub.g);
+    }
+    a = b;
+  } while (a < run->len);
+}
+
 static void draw_lines(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs, size_t l0, size_t l1)
 {
   for (size_t li = l0; li < l1; li++) {
@@ -1030,17 +1133,9 @@ static void draw_lines(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs, size_t l0, si
     if (!p->span || l->para_id != p->para)
       batch_flush(p->cr, fs, p->batch); /* a batch never crosses a tag */
     para_tag(c, p, l, li);
-    if (!p->span) {
-      cairo_tag_begin(p->cr, "Span", NULL);
-      p->span = true;
-      p->fs = fs;
-      p->cx = c;
-      bs_buf_clear(&p->line);
-      p->line_end = 0;
-      p->upright = false;
-    }
-    if (p->actual)
-      line_text(l, &p->line, &p->line_end);
+    bool cells = p->para_open && !p->para_tag[0];
+    if (!p->span && !cells)
+      span_begin(c, p, fs);
     for (size_t r = 0; r < l->nruns; r++) {
       const bs_ts_prun *run = &l->runs[r];
       if (p->actual && run->ruby) { /* drawn after the Span (span_end) */
@@ -1052,6 +1147,12 @@ static void draw_lines(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs, size_t l0, si
         p->rubies[p->nrubies++].r = run;
         continue;
       }
+      if (cells) {
+        draw_cells(c, p, fs, l, run);
+        continue;
+      }
+      if (p->actual && !run->ruby)
+        run_text(run->text, run->len, run->p0, &p->line, &p->line_end);
       if (run->orient != BS_OR_SIDEWAYS && run->ng)
         p->upright = true;
       draw_run(c, p->cr, fs, p->batch, l, run);
@@ -1195,6 +1296,7 @@ bs_status bs_ts_draw_chapter(bs_ts_ctx *c, void *user, bs_error *err)
     draw_lines(c, p, &fs, pg->l0, pg->l1);
     span_end(p);
     /* content hook: figure images, note rules and note links (figure.c, notes.c) */
+    row_end(p); /* a row's piece on this page */
     bs_status fst = bs_ts_content_draw(c, p, pi, err);
     if (fst != BS_OK)
       return fst;
@@ -1356,6 +1458,7 @@ bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *p, const char *path, bool ok, 
   batch_free(p->batch);
   free(p->batch);
   bs_buf_free(&p->line);
+  bs_buf_free(&p->row);
   free(p->rubies);
   size_t unmatched = 0;
   if (ok && cs == CAIRO_STATUS_SUCCESS && !bs_pdftext_finish(p->text, path, &unmatched))

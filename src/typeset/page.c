@@ -338,15 +338,26 @@ static bs_status block(walk *w, const bs_node *k, double indent, bs_error *err)
   }
   case BS_NODE_TABLE:
     for (const bs_node *row = bs_node_first_child(k); row; row = bs_node_next(row)) {
+      uint32_t *cells = NULL; /* where each cell begins, for the TD/TH tags (draw.c) */
+      size_t ncells = 0;
       for (const bs_node *cell = bs_node_first_child(row); cell; cell = bs_node_next(cell)) {
         if (cell != bs_node_first_child(row))
           put(w, "　", strlen("　"), 0);
+        cells = bs_xrealloc(cells, (ncells + 1) * sizeof *cells);
+        cells[ncells++] = (uint32_t)w->text.len | (bs_node_get_cell_header(cell) ? BS_TS_CELL_TH : 0);
         inlines(w, cell, bs_node_get_cell_header(cell) ? BS_ST_BOLD : 0);
       }
       bs_ts_block tb = blk;
       tb.first_indent = 0;
       c->para_node = row;
+      size_t l0 = c->nlines;
       bs_status st = flush(w, em, &tb, err);
+      for (size_t li = l0; st == BS_OK && li < c->nlines && ncells; li++) {
+        c->lines_v[li].cells = bs_xmalloc(ncells * sizeof *cells);
+        memcpy(c->lines_v[li].cells, cells, ncells * sizeof *cells);
+        c->lines_v[li].ncells = ncells;
+      }
+      free(cells);
       if (st)
         return st;
     }

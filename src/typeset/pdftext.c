@@ -36,7 +36,11 @@ struct bs_pdftext {
   } *shifts;
   size_t nshifts;
   /* the texts of the Span lines, in drawing order, consumed as their BDCs go by */
-  char **texts;
+  struct entry {
+    char *text;  /* its /ActualText, or NULL */
+    char *group; /* an /ActualText over it and the Spans after it, through ... */
+    bool end;    /* ... the one that ends the group */
+  } *texts;
   size_t ntexts, head, cap;
   size_t unmatched;   /* Span BDCs without a text, or texts left over: a bug if not 0 */
   bool failed;
@@ -59,8 +63,10 @@ void bs_pdftext_free(bs_pdftext *t)
     inflateEnd(&t->z);
   bs_buf_free(&t->hold);
   bs_buf_free(&t->plain);
-  for (size_t i = t->head; i < t->ntexts; i++)
-    free(t->texts[i]);
+  for (size_t i = t->head; i < t->ntexts; i++) {
+    free(t->texts[i].text);
+    free(t->texts[i].group);
+  }
   free(t->texts);
   free(t->shifts);
   free(t);
@@ -80,7 +86,21 @@ void bs_pdftext_add(bs_pdftext *t, const char *utf8, size_t len)
     memcpy(s, utf8, len);
     s[len] = 0;
   }
-  t->texts[t->ntexts++] = s;
+  t->texts[t->ntexts].text = s;
+  t->texts[t->ntexts].group = NULL;
+  t->texts[t->ntexts++].end = false;
+}
+
+void bs_pdftext_group_last(bs_pdftext *t, size_t n, const char *utf8, size_t len)
+{
+  if (!n || n > t->ntexts - t->head)
+    return;
+  struct entry *first = &t->texts[t->ntexts - n], *last = &t->texts[t->ntexts - 1];
+  free(first->group);
+  first->group = bs_xmalloc(len + 1);
+  memcpy(first->group, utf8, len);
+  first->group[len] = 0;
+  last->end = true;
 }
 
 static void out(bs_pdftext *t, const void *d, size_t n)
@@ -186,7 +206,7 @@ static bool op_is(const char *p, const char *e, const char *name)
 static void rewrite_content(bs_pdftext *t, const bs_buf *c, bs_buf *to)
 {
   static const char tag[] = "/Span << /MCID ", inner[] = "/Span << /ActualText ";
-  enum { KEEP, OURS, DROP };
+  enum { KEEP, OURS, DROP, GROUP_END = 4 };
   char stack[64];
   int depth = 0, ours = 0; /* marked-content depth; how many of ours with a text are open */
   bool art = false;        /* an /Artifact is open (at depth 0, not counted in `depth`) */
@@ -231,15 +251,26 @@ static void rewrite_content(bs_pdftext *t, const bs_buf *c, bs_buf *to)
       while (r < e && *r >= '0' && *r <= '9')
         r++;
       int kind = KEEP;
+      struct entry *en = t->head < t->ntexts ? &t->texts[t->head] : NULL;
+      if (en && en->group) { /* a table row's cells: one text over them all */
+        bs_buf_puts(to, "/Span << /ActualText ");
+        put_text(to, en->group);
+        bs_buf_puts(to, " >> BDC\n");
+        free(en->group);
+        en->group = NULL;
+        ours++;
+      }
       bs_buf_put(to, o, (size_t)(r - o));
-      if (t->head < t->ntexts) {
-        if (t->texts[t->head]) {
+      if (en) {
+        if (en->text) {
           bs_buf_puts(to, " /ActualText ");
-          put_text(to, t->texts[t->head]);
-          free(t->texts[t->head]);
+          put_text(to, en->text);
+          free(en->text);
           kind = OURS;
           ours++;
         }
+        if (en->end)
+          kind |= GROUP_END;
         t->head++;
       } else {
         t->unmatched++;
@@ -261,10 +292,16 @@ static void rewrite_content(bs_pdftext *t, const bs_buf *c, bs_buf *to)
     } else if (op_is(p, e, "EMC") && depth > 0) {
       depth--;
       int kind = depth < (int)sizeof stack ? stack[depth] : KEEP;
-      if (kind == OURS)
+      if ((kind & 3) == OURS)
         ours--;
       if (kind == DROP)
         copied = e;
+      if (kind & GROUP_END) {
+        bs_buf_put(to, copied, (size_t)(e - copied));
+        bs_buf_puts(to, "\nEMC");
+        copied = e;
+        ours--;
+      }
     } else if ((op_is(p, e, "rg") || op_is(p, e, "RG")) && p - o == 6 &&
                !memcmp(o, "0 0 0 ", 6)) {
       bs_buf_puts(to, *p == 'r' ? "0 g" : "0 G");

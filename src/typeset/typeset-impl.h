@@ -218,7 +218,12 @@ typedef struct bs_ts_line {
   int note;       /* content (notes.c): the id of the note this line opens, or 0 */
   bool note_rule; /* content (notes.c): the first footnote line of its page: a rule above */
   const bs_node *node; /* the block its paragraph comes from (structure tags), or NULL */
+  /* a table row's line: where each cell begins in the paragraph (bytes; BS_TS_CELL_TH set for
+   * a header cell), for the TD/TH tags; owned */
+  uint32_t *cells;
+  size_t ncells;
 } bs_ts_line;
+#define BS_TS_CELL_TH 0x80000000u
 
 typedef struct bs_ts_page {
   size_t l0, l1; /* lines of the current chapter */
@@ -500,6 +505,9 @@ typedef struct bs_pdftext bs_pdftext;
 bs_pdftext *bs_pdftext_new(FILE *f);
 /* The text of the next Span tag drawn (UTF-8, copied), or NULL to leave that Span as it is. */
 void bs_pdftext_add(bs_pdftext *t, const char *utf8, size_t len);
+/* One /ActualText (UTF-8, copied) over the last `n` Spans added, not yet drawn out: a vertical
+ * table row's cells on a page, which copy as the row's text. */
+void bs_pdftext_group_last(bs_pdftext *t, size_t n, const char *utf8, size_t len);
 /* Cairo's write callback goes here; false once writing failed. */
 bool bs_pdftext_write(bs_pdftext *t, const unsigned char *data, size_t len);
 /* After cairo_surface_finish: the rest of the file, and Cairo's cross-reference table moved
