@@ -8,7 +8,7 @@ The catalog has /Lang, /MarkInfo << /Marked true >> and /ViewerPreferences with
 /DisplayDocTitle; the tree is Document → [TOC of TOCI] Sect per chapter in order, a chapter in
 another language than the book's has its /Lang; each chapter's headings are there in order
 (its title H1, a heading of level n Hn+1), as many P as it has paragraphs at least, its lists
-(L of LI), block quotes, tables (Table of TR of TH and TD, as many as the rows' cells) and
+(L of LI), block quotes, paragraphs and headings in another language with their /Lang, tables (Table of TR of TH and TD, as many as the rows' cells) and
 captioned figures (Figure with /Alt), and every
 P and H holds marked content (a Span with an MCID on a page), each footnote is a Note."""
 import json
@@ -58,23 +58,29 @@ if [s["/S"] for s in secs] != ["/Sect"] * len(dumps):
     fails.append("sections %r, wanted %d Sect" % ([s["/S"] for s in secs], len(dumps)))
 
 
-def walk(e, out):
+def walk(e, out, lang=None):
     s = e["/S"][1:]
-    out.append((s, e))
+    lang = e.get("/Lang", lang)
+    out.append((s, e, lang))
     for k in kids(e):
         if isinstance(k, str) and k.endswith(" R"):
             ke = get(k)
             if ke.get("/Type") == "/StructElem" or "/S" in ke:
-                walk(ke, out)
+                walk(ke, out, lang)
 
 
 CONTAINERS = {"list": "L", "item": "LI", "block_quote": "BlockQuote", "table": "Table",
               "table_row": "TR", "footnote_definition": "Note"}
 
 
-def blocks(bs, out):
+def blocks(bs, out, langs=None, lang=None):
+    """The elements the tree's blocks make, in order; `langs` gets (element, language) for
+    each paragraph and heading whose language is not its chapter's."""
     for b in bs:
         t = b.get("type")
+        blang = b.get("lang") or lang
+        if t in ("paragraph", "heading") and b.get("lang") and langs is not None:
+            langs.append(("P" if t == "paragraph" else "H", "u:" + b["lang"]))
         if t in CONTAINERS:
             out.append((CONTAINERS[t], 0))
         if t == "table_cell":
@@ -87,7 +93,7 @@ def blocks(bs, out):
             out.append(("P", 0))
         for k in ("blocks", "children", "items"):
             if isinstance(b.get(k), list):
-                blocks([x for x in b[k] if isinstance(x, dict)], out)
+                blocks([x for x in b[k] if isinstance(x, dict)], out, langs, blang)
 
 
 for i, (sec, dump) in enumerate(zip(secs, dumps)):
@@ -98,9 +104,21 @@ for i, (sec, dump) in enumerate(zip(secs, dumps)):
     els = []
     for k in kids(sec):
         walk(get(k), els)
+    els = [(s, e) for s, e, l in els]
+    els_lang = []
+    for k in kids(sec):
+        walk(get(k), els_lang)
     heads = [int(s[1]) for s, e in els if len(s) == 2 and s[0] == "H" and s[1].isdigit()]
-    tb = []
-    blocks(dump.get("blocks", []), tb)
+    tb, tl = [], []
+    blocks(dump.get("blocks", []), tb, tl)
+    # every paragraph and heading in another language than its chapter's names it (/Lang on
+    # the element or an ancestor below the section), in order
+    got_l = [("H" if s[0] == "H" and s[1:].isdigit() else s, l) for s, e, l in els_lang
+             if (s == "P" or (s[0] == "H" and s[1:].isdigit())) and l]
+    want_l = [x for x in tl if x[1].lower() != "u:" + lang.lower()]
+    if want_l != got_l:
+        fails.append("chapter %d: paragraphs in other languages %r, wanted %r" %
+                     (i + 1, got_l, want_l))
     want_heads = [1] + [lv for t, lv in tb if t == "H"]
     if heads != want_heads:
         fails.append("chapter %d: headings %r, wanted %r" % (i + 1, heads, want_heads))

@@ -3,7 +3,8 @@
 # structure tree read back with qpdf (pdf_struct_check.py) has the Document, the contents
 # first, a Sect per chapter in order with /Lang where it differs from the book's, every
 # heading in order, the paragraphs, lists, block quotes, tables, captioned figures with /Alt,
-# marked content under each, footnotes as Note; the catalog names the language,
+# marked content under each, footnotes as Note, table cells as TH/TD, paragraphs in another
+# language with their /Lang (tags/langs.zh-Hant.html); the catalog names the language,
 # /MarkInfo and /DisplayDocTitle. qpdf --check finds nothing wrong. pdf_artifact_check.py reads
 # the page contents back: everything drawn is tagged or an /Artifact, running heads and folios
 # are artifacts and never in the structure's text, black is DeviceGray ("0 g", not RGB).
@@ -34,5 +35,13 @@ done
 "$BIN" "$CORPUS/yume-juya.ja.txt" --direction vertical -o "$T/s.pdf" 2> /dev/null || fail "single"
 python3 "$TESTS/pdf_struct_check.py" "$T/s.pdf" ja 0 "$T/yume-juya.ja.txt.json" > "$T/out" || fail "single: structure"
 sed "s/^/single: /" "$T/out"
+# paragraphs in other languages than their chapter's (an English quotation, an Arabic
+# paragraph in a Chinese article) name theirs
+"$BIN" dump "$TESTS/tags/langs.zh-Hant.html" > "$T/langs.json" || fail "dump langs"
+for d in vertical horizontal; do
+  "$BIN" "$TESTS/tags/langs.zh-Hant.html" --direction $d -o "$T/l.pdf" 2> /dev/null || { fail "langs $d"; continue; }
+  python3 "$TESTS/pdf_struct_check.py" "$T/l.pdf" zh-Hant-TW 0 "$T/langs.json" > "$T/out" || fail "langs $d: structure"
+  sed "s/^/langs $d: /" "$T/out"
+done
 [ $fails = 0 ] && echo "tags ok"
 [ $fails = 0 ]

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <hb-ot.h>
@@ -42,6 +43,16 @@ struct bs_ts_pdf {
   bs_buf row;        /* vertical: the text of a table row's piece on this page ... */
   size_t row_end;
   size_t row_spans;  /* ... and how many Spans it has drawn (one /ActualText over them) */
+  /* where each structure element begun sits: how many kids each open element has so far
+   * (level 0: the tree's root, whose one kid is the Document) */
+  int tdepth, tkids[64];
+  struct elem_attr {
+    int path[64];    /* kid index at each level, from the Document's */
+    int depth;
+    char name[12];   /* its structure type, checked when it is found */
+    char *add;       /* the entries to add to its dictionary */
+  } *attrs;          /* elements that need more than Cairo writes (/Lang), in order */
+  size_t nattrs;
   struct cont {
     const bs_node *n;
     const char *tag;
@@ -74,6 +85,39 @@ struct bs_ts_pdf {
   size_t nsect;
   size_t toc_sect;   /* the contents' section (index + 1), or 0 */
 };
+
+/* Structure tags go through these, which keep each element's place in the tree (tkids). */
+static void tag_begin(bs_ts_pdf *p, const char *name, const char *attributes)
+{
+  cairo_tag_begin(p->cr, name, attributes);
+  if (p->tdepth > 0)
+    p->tkids[p->tdepth - 1]++;
+  if (p->tdepth < 64)
+    p->tkids[p->tdepth] = 0;
+  p->tdepth++;
+}
+
+static void tag_end(bs_ts_pdf *p, const char *name)
+{
+  cairo_tag_end(p->cr, name);
+  if (p->tdepth > 0)
+    p->tdepth--;
+}
+
+/* The element just begun gets `add` in its dictionary (pdf_update). */
+static void tag_attr(bs_ts_pdf *p, const char *name, const char *add)
+{
+  if (p->tdepth > 64 || p->tdepth < 2)
+    return;
+  p->attrs = bs_xrealloc(p->attrs, (p->nattrs + 1) * sizeof *p->attrs);
+  struct elem_attr *a = &p->attrs[p->nattrs++];
+  /* tkids[0] counts the Document's kids: the path starts under the Document */
+  a->depth = p->tdepth - 1;
+  for (int i = 0; i < a->depth; i++)
+    a->path[i] = p->tkids[i] - 1;
+  snprintf(a->name, sizeof a->name, "%s", name);
+  a->add = bs_xstrdup(add);
+}
 
 static cairo_status_t write_file(void *closure, const unsigned char *data, unsigned int len)
 {
@@ -645,6 +689,56 @@ done:
   bs_buf_free(&b);
 }
 
+/* The index-th element ("N 0 R") among the kids (/K) of a structure element's text, or 0. */
+static int kid_at(const char *obj, int index)
+{
+  const char *q = NULL;
+  if (ref_after(obj, "/K", &q) <= 0)
+    return 0;
+  for (int i = 0;; i++) {
+    char *nx;
+    long k = strtol(q, &nx, 10);
+    if (nx == q || k <= 0)
+      return 0;
+    strtol(nx, &nx, 10); /* generation */
+    while (*nx == ' ' || *nx == '\n')
+      nx++;
+    if (*nx != 'R')
+      return 0; /* a marked-content id: a leaf */
+    if (i == index)
+      return (int)k;
+    q = nx + 1;
+  }
+}
+
+/* The entries Cairo cannot write on the elements that need them (pdf->attrs: /Lang), each
+ * found by its path of kid indexes from the Document and checked by its type. */
+static void elem_attrs(bs_ts_pdf *p, bs_pdfup *u, const char *cat)
+{
+  bs_buf b = BS_BUF_INIT;
+  int root = ref_after(cat, "/StructTreeRoot", NULL), doc = 0;
+  if (root > 0 && bs_pdfup_get(u, root, &b))
+    doc = ref_after(b.data, "/K", NULL);
+  for (size_t i = 0; doc > 0 && i < p->nattrs; i++) {
+    const struct elem_attr *a = &p->attrs[i];
+    int num = doc;
+    for (int d = 0; num > 0 && d < a->depth; d++)
+      num = bs_pdfup_get(u, num, &b) ? kid_at(b.data, a->path[d]) : 0;
+    if (num <= 0 || !bs_pdfup_get(u, num, &b))
+      continue;
+    char s[24];
+    snprintf(s, sizeof s, "/S /%s", a->name);
+    const char *at = strstr(b.data, s);
+    size_t n = strlen(s);
+    if (!at || (at[n] >= 'A' && at[n] <= 'Z') || (at[n] >= 'a' && at[n] <= 'z') ||
+        (at[n] >= '0' && at[n] <= '9'))
+      continue; /* not the element meant: Cairo dropped some (never expected) */
+    if (dict_append(&b, a->add))
+      bs_pdfup_set(u, num, b.data, b.len);
+  }
+  bs_buf_free(&b);
+}
+
 /* #15: each chapter's structure element (Sect, Part) names its language when it is not the
  * book's: the Document's kids are the sections in drawing order (pdf->sect_lang). The
  * contents, drawn last, move to the front of the Document, where they are read. */
@@ -832,6 +926,7 @@ static void pdf_update(bs_ts_ctx *c, bs_ts_pdf *p, bs_pdfup *u)
     bs_buf_printf(&add, " /Lang (%s)", c->lang);
   bs_buf_puts(&add, "\n");
   struct_langs(c, p, u, cat.data);
+  elem_attrs(p, u, cat.data);
   if (!strstr(cat.data, "/PageLabels") && dict_append(&cat, add.data))
     bs_pdfup_set(u, r, cat.data, cat.len);
 done:
@@ -899,7 +994,7 @@ static void span_end(bs_ts_pdf *p)
   if (!p->span)
     return;
   batch_flush(p->cr, p->fs, p->batch);
-  cairo_tag_end(p->cr, "Span");
+  tag_end(p, "Span");
   p->span = false;
   bool cell = p->cell >= 0 && p->actual; /* the row's text goes over all its cells */
   bs_pdftext_add(p->text,
@@ -910,10 +1005,10 @@ static void span_end(bs_ts_pdf *p)
   /* ruby readings: each a Span of its own after the base text, so that they copy apart */
   for (size_t i = 0; i < p->nrubies; i++) {
     const bs_ts_prun *r = p->rubies[i].r;
-    cairo_tag_begin(p->cr, "Span", NULL);
+    tag_begin(p, "Span", NULL);
     draw_run(p->cx, p->cr, p->fs, p->batch, p->rubies[i].l, r);
     batch_flush(p->cr, p->fs, p->batch);
-    cairo_tag_end(p->cr, "Span");
+    tag_end(p, "Span");
     bs_pdftext_add(p->text, r->text, r->len);
   }
   p->nrubies = 0;
@@ -955,10 +1050,10 @@ static void containers(bs_ts_pdf *p, const bs_node *node)
   while (keep < p->ncont && keep < n && p->cont[keep].n == chain[n - 1 - keep])
     keep++;
   while (p->ncont > keep)
-    cairo_tag_end(p->cr, p->cont[--p->ncont].tag);
+    tag_end(p, p->cont[--p->ncont].tag);
   for (int i = n - 1 - keep; i >= 0; i--) {
     const char *tag = container_tag(chain[i]);
-    cairo_tag_begin(p->cr, tag, NULL);
+    tag_begin(p, tag, NULL);
     p->cont[p->ncont].n = chain[i];
     p->cont[p->ncont++].tag = tag;
     if (bs_node_get_type(chain[i]) == BS_NODE_FIGURE) {
@@ -991,7 +1086,7 @@ static void cell_end(bs_ts_pdf *p)
   if (p->cell < 0)
     return;
   span_end(p);
-  cairo_tag_end(p->cr, p->cell_th ? "TH" : "TD");
+  tag_end(p, p->cell_th ? "TH" : "TD");
   p->cell = -1;
 }
 
@@ -1003,18 +1098,18 @@ static void para_tag(bs_ts_ctx *c, bs_ts_pdf *p, const bs_ts_line *l, size_t li)
   cell_end(p);
   row_end(p);
   if (p->para_open && p->para_tag[0])
-    cairo_tag_end(p->cr, p->para_tag);
+    tag_end(p, p->para_tag);
   p->para_open = false;
   if (!l) {
     containers(p, NULL);
     return;
   }
   if (!p->doc_open) {
-    cairo_tag_begin(p->cr, "Document", NULL);
+    tag_begin(p, "Document", NULL);
     p->doc_open = true;
   }
   if (p->sect && !p->sect_open) {
-    cairo_tag_begin(p->cr, p->sect, NULL);
+    tag_begin(p, p->sect, NULL);
     p->sect_open = true;
     p->sect_lang = bs_xrealloc(p->sect_lang, (p->nsect + 1) * sizeof *p->sect_lang);
     snprintf(p->sect_lang[p->nsect++], sizeof *p->sect_lang, "%s",
@@ -1044,7 +1139,15 @@ static void para_tag(bs_ts_ctx *c, bs_ts_pdf *p, const bs_ts_line *l, size_t li)
     }
   p->para = l->para_id;
   p->para_open = true;
-  cairo_tag_begin(p->cr, p->para_tag, NULL);
+  tag_begin(p, p->para_tag, NULL);
+  /* a paragraph in another language than its chapter's names it */
+  const char *nl = l->node ? bs_node_get_inherited_lang(l->node) : NULL;
+  const char *dl = c->doc ? bs_node_get_inherited_lang(c->doc) : NULL;
+  if (!p->toc && nl && lang_ok(nl) && (!dl || strcasecmp(nl, dl))) {
+    char add[64];
+    snprintf(add, sizeof add, " /Lang (%s)\n", nl);
+    tag_attr(p, p->para_tag, add);
+  }
 }
 
 /* Ends the open paragraph and section tags; the next paragraph opens `name` above it. */
@@ -1052,14 +1155,14 @@ static void sect_tag(bs_ts_pdf *p, const char *name)
 {
   para_tag(NULL, p, NULL, 0);
   if (p->sect_open)
-    cairo_tag_end(p->cr, p->sect);
+    tag_end(p, p->sect);
   p->sect = name;
   p->sect_open = false;
 }
 
 static void span_begin(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs)
 {
-  cairo_tag_begin(p->cr, "Span", NULL);
+  tag_begin(p, "Span", NULL);
   p->span = true;
   p->fs = fs;
   p->cx = c;
@@ -1089,7 +1192,7 @@ static void draw_cells(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs, const bs_ts_l
       cell_end(p);
       p->cell = (int)k;
       p->cell_th = l->cells[k] & BS_TS_CELL_TH;
-      cairo_tag_begin(p->cr, p->cell_th ? "TH" : "TD", NULL);
+      tag_begin(p, p->cell_th ? "TH" : "TD", NULL);
     }
     if (!p->span)
       span_begin(c, p, fs);
@@ -1320,7 +1423,7 @@ bs_status bs_ts_draw_chapter(bs_ts_ctx *c, void *user, bs_error *err)
 static void toc_number_end(bs_ts_pdf *p, font_state *fs, const char *num)
 {
   batch_flush(p->cr, fs, p->batch);
-  cairo_tag_end(p->cr, "Span");
+  tag_end(p, "Span");
   bs_pdftext_add(p->text, p->actual ? num : NULL, strlen(num));
 }
 
@@ -1332,7 +1435,7 @@ static void toc_number(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs, const bs_ts_l
   snprintf(num, sizeof num, "%d", page);
   double em = c->size, rad = 0.05 * em, from, to;
   /* the number is the entry's (a Span of its TOCI), the dots are an artifact (pdftext.c) */
-  cairo_tag_begin(p->cr, "Span", NULL);
+  tag_begin(p, "Span", NULL);
   if (c->vertical) {
     double w = draw_text(c, NULL, fs, p->batch, num, em, 0, 0, false, 1, true);
     double sx = w > em ? em / w : 1;
@@ -1448,7 +1551,7 @@ bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *p, const char *path, bool ok, 
     draw_front(c, p);
   sect_tag(p, NULL);
   if (p->doc_open)
-    cairo_tag_end(p->cr, "Document");
+    tag_end(p, "Document");
   cairo_status_t cs = cairo_status(p->cr);
   cairo_destroy(p->cr);
   cairo_surface_finish(p->s);
@@ -1474,6 +1577,9 @@ bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *p, const char *path, bool ok, 
   for (size_t i = 0; i < p->nalts; i++)
     free(p->alts[i]);
   free(p->alts);
+  for (size_t i = 0; i < p->nattrs; i++)
+    free(p->attrs[i].add);
+  free(p->attrs);
     free(p->links);
     free(p->uris);
     free(p);
@@ -1501,6 +1607,9 @@ bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *p, const char *path, bool ok, 
   for (size_t i = 0; i < p->nalts; i++)
     free(p->alts[i]);
   free(p->alts);
+  for (size_t i = 0; i < p->nattrs; i++)
+    free(p->attrs[i].add);
+  free(p->attrs);
   free(p->links);
   free(p->uris);
   free(p);
