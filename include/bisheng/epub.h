@@ -20,6 +20,7 @@ typedef struct bs_epub_options {
   bool embed_fonts;       /* subset and embed the CJK fonts used */
   bool keep_going;        /* image problems become warnings */
   long long source_date;  /* SOURCE_DATE_EPOCH, or -1 for now */
+  int jobs;               /* 1: one thread (no deflating helper); 0 or more: a helper for books */
   bs_diag_fn diag;
   void *diag_user;
   bs_progress_fn progress; /* or NULL */

@@ -886,6 +886,7 @@ int bisheng_cmd_build(int argc, char **argv)
     j->out.epub.progress = j->out.pdf.progress = on_progress;
     j->out.epub.progress_user = j->out.pdf.progress_user = j;
     j->out.epub.source_date = j->out.pdf.source_date = date;
+    j->out.epub.jobs = b.jobs == 1 ? 1 : 0;
   }
   if (b.check) {
     if (!b.quiet)

@@ -123,7 +123,8 @@ static void help(void)
       "  --bleed MM               PDF bleed around the trimmed page, e.g. 3mm\n"
       "  --crop-marks             PDF crop marks outside the trim\n"
       "  -j, --jobs N             PDF: threads laying chapters out (default: the number of\n"
-      "                           cores; the file is the same whatever N)\n"
+      "                           cores; the file is the same whatever N); -j 1: one thread\n"
+      "                           for an EPUB too\n"
       "  --no-normalize           keep ASCII punctuation inside CJK text as it is\n"
       "  --lossy                  replace invalid UTF-8 with U+FFFD instead of failing\n"
       "  -q, --quiet              no warnings\n"
@@ -540,6 +541,7 @@ static int cmd_convert(int argc, char **argv)
       eo.embed_fonts = c.embed_fonts;
       eo.keep_going = c.keep_going;
       eo.source_date = cli_source_date();
+      eo.jobs = c.jobs;
       eo.diag = on_warning;
       st = bs_epub_write(root, &eo, c.output, &err);
     } else {

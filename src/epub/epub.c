@@ -586,9 +586,9 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
   time_t now = opts->source_date >= 0 ? (time_t)opts->source_date : time(NULL);
   if ((st = bs_atomic_open(path, &af, err)) != BS_OK)
     goto done;
-  /* a helper thread pays for itself from a few chapters on */
+  /* a helper thread pays for itself from a few chapters on (not with -j 1: one core) */
   pthread_once(&xml_once, init_xml);
-  e.zip = bs_epub_zip_new(bs_atomic_stream(af), (long long)now, book);
+  e.zip = bs_epub_zip_new(bs_atomic_stream(af), (long long)now, book && opts->jobs != 1);
   static const char mimetype[] = "application/epub+zip";
   bs_epub_zip_add(e.zip, "mimetype", mimetype, sizeof mimetype - 1, false);
   container_doc(&e.page);
