@@ -1,5 +1,6 @@
-/* Manifest reader: book.yaml (libyaml document API; positions from its event marks) into a
- * book tree plus a list of outputs (src/build/output.c writes them). */
+/* The book project: book.yaml (libyaml document API; positions from its event marks) into a
+ * book tree plus a list of outputs (output.c writes them). Not a reader: it carries both
+ * writers' options, so it lives in src/build/, the one stage that joins readers and writers. */
 #include <errno.h>
 #include <glob.h>
 #include <pthread.h>
