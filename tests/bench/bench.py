@@ -62,8 +62,12 @@ TARGET_RSS_MB = 100.0
 TARGET_FLOOR_FACTOR_1 = 10.0  # one article: the fixed cost of a PDF (#19)
 TARGET_J2 = 1.8
 MIN_RUNS = 3
-# bisheng's default threads (-j = cores) are timed from this size on (one chapter: no threads)
-THREADED_FROM = 10
+# bisheng's default threads (-j = cores) are timed from this size on (where threads matter)
+THREADED_FROM = 100
+# the tree dump runs one process per article: past this size it says nothing new
+DUMP_MAX_SIZE = 100
+# the -j table: the largest corpus whose two PDFs take under this much CPU together
+PARALLEL_MAX_CPU = 3.0
 
 
 class Budget:
@@ -499,8 +503,8 @@ def machine_description(args):
     rev = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True,
                          text=True).stdout.strip()
     return ("%s, %d cores, %s; %s, Linux %s; %s; %s at %s; load average %s at the start, "
-            "%.2f at the end (other work on the machine makes the max and the median noisy; "
-            "the min is the steadiest figure)" %
+            "%.2f at the end (other work on the machine makes wall times noisy; CPU times much "
+            "less so)" %
             (cpu, os.cpu_count() or 1, mem, osname, platform.release(),
              cc.splitlines()[0] if cc else "cc ?", ver.splitlines()[0] if ver else "bisheng",
              rev or "?", START_LOAD, os.getloadavg()[0]))
@@ -769,6 +773,7 @@ def main():
     ap.add_argument("--sizes", help="comma-separated corpus sizes (default 1,10,100,1000)")
     ap.add_argument("--tasks", help="comma-separated subset of dump,epub,pdf-h,pdf-v")
     ap.add_argument("--note", help="a sentence on what changed, printed at the top of RESULTS.md")
+    ap.add_argument("--peer-max", type=int, help="run no peer past this many articles")
     args = ap.parse_args()
     t_start = time.monotonic()
     global START_LOAD
@@ -835,7 +840,7 @@ def main():
         c = corpora[n]
         log("bench: %d articles (%s)" % (n, fmt_mb(c["bytes"])))
         for task in TASKS:
-            if not available[task]:
+            if not available[task] or (task == "dump" and n > DUMP_MAX_SIZE):
                 continue
             prev = [m for m in sizes if m < n and (m, task) in results and
                     results[(m, task)]["ok"]]
@@ -867,7 +872,8 @@ def main():
         # size by size, so that every peer gets its small corpora before any gets a large one
         for n in sizes:
             for name, task, needs in PEERS:
-                if not all(have[x] for x in needs) or n > PEER_MAX_SIZE[name]:
+                if not all(have[x] for x in needs) or n > PEER_MAX_SIZE[name] or (
+                        args.peer_max and n > args.peer_max):
                     continue
                 done = sorted(m for (nn, tt, m), r in peers.items() if nn == name and r["ok"])
                 est = None
@@ -912,11 +918,10 @@ def measure_parallel(args, corpora, sizes, outdir, results, budget, notes):
     if p.returncode != 0:
         notes.append("-j not measured: this build has no `bisheng build` command.")
         return []
-    # the largest corpus whose two PDFs take under 15 s of CPU together
     fits = [n for n in sizes if all(results.get((n, t), {}).get("ok") for t in ("pdf-h", "pdf-v"))
-            and results[(n, "pdf-h")]["cpu"] + results[(n, "pdf-v")]["cpu"] < 15]
+            and results[(n, "pdf-h")]["cpu"] + results[(n, "pdf-v")]["cpu"] < PARALLEL_MAX_CPU]
     if not fits:
-        notes.append("-j not measured: no corpus whose PDFs take under 15 s.")
+        notes.append("-j not measured: no corpus whose PDFs take under %g s." % PARALLEL_MAX_CPU)
         return []
     n = max(fits)
     c = corpora[n]
