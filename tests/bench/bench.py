@@ -836,7 +836,8 @@ def main():
                 TASK_NAMES[task], first_line(p.stderr.decode("utf-8", "replace"))))
 
     results, floors, mt = {}, {}, {}
-    for n in sizes:
+    jrows = None
+    for i, n in enumerate(sizes):
         c = corpora[n]
         log("bench: %d articles (%s)" % (n, fmt_mb(c["bytes"])))
         for task in TASKS:
@@ -861,8 +862,15 @@ def main():
                                         bisheng_budget, output=out,
                                         estimate=results[(n, task)]["median"])
 
-    # -j: `bisheng build book.yaml -j N`, when the build command exists.
-    jrows = measure_parallel(args, corpora, sizes, outdir, results, bisheng_budget, notes)
+        # -j: `bisheng build book.yaml -j N`, on the largest corpus under PARALLEL_MAX_CPU,
+        # as soon as it is known (before the larger sizes can use up the budget)
+        nxt = sizes[i + 1] if i + 1 < len(sizes) else None
+        h, v = results.get((n, "pdf-h")), results.get((n, "pdf-v"))
+        if jrows is None and (nxt is None or not (h and v and h["ok"] and v["ok"]) or
+                              (h["cpu"] + v["cpu"]) * nxt / n >= PARALLEL_MAX_CPU):
+            jrows = measure_parallel(args, corpora, [m for m in sizes if m <= n], outdir,
+                                     results, bisheng_budget, notes)
+    jrows = jrows or []
 
     peers = {}
     if run_peers:
