@@ -13,9 +13,16 @@ CORPUS ?= $(SHARED)/corpus
 # One a line, sorted, so that additions merge cleanly.
 DEBS := \
         build-essential \
+        chromium \
         clang \
         epubcheck \
+        fonts-hanazono \
         fonts-noto-cjk \
+        fonts-noto-color-emoji \
+        fonts-noto-core \
+        hyphen-de \
+        hyphen-en-us \
+        hyphen-fr \
         libcairo2-dev \
         libcmark-gfm-dev \
         libcmark-gfm-extensions-dev \
@@ -23,12 +30,15 @@ DEBS := \
         libfontconfig-dev \
         libfreetype-dev \
         libharfbuzz-dev \
+        libhyphen-dev \
         libicu-dev \
+        libpango1.0-dev \
         libxml2-dev \
         libxml2-utils \
         libyaml-dev \
         libzip-dev \
         mupdf-tools \
+        nodejs \
         pkg-config \
         poppler-utils \
         python3 \
@@ -45,11 +55,15 @@ PKGS := \
         icu-i18n \
         icu-uc \
         libcmark-gfm \
+        pango \
+        pangocairo \
+        pangofc \
         libxml-2.0 \
+        libzip \
         yaml-0.1 \
         zlib
-# The unit tests also read EPUBs back with libzip (the writer has its own streaming container).
-TEST_PKGS := cmocka libzip
+# The unit tests (cmocka) also read EPUBs back with libzip, one of PKGS.
+TEST_PKGS := cmocka
 
 ifeq ($(SANITIZE),1)
 VARIANT := sanitize
@@ -62,9 +76,10 @@ SANFLAGS += $(SANFLAGS_EXTRA)
 BUILD ?= build/$(VARIANT)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wno-unused-parameter
-override CFLAGS := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE -fvisibility=hidden -Iinclude \
+override CFLAGS := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE -fvisibility=hidden -fPIC -Iinclude \
         $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(SANFLAGS) -MMD -MP $(CFLAGS)
-LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmark-gfm-extensions -lm -lpthread
+# libhyphen has no pkg-config file
+LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmark-gfm-extensions -lhyphen -lm -lpthread
 override LDFLAGS := $(SANFLAGS) $(LDFLAGS)
 
 LIB_SRC := $(sort $(wildcard src/util/*.c src/doc/*.c src/read/*.c src/epub/*.c src/typeset/*.c src/build/*.c))
@@ -72,6 +87,12 @@ CLI_SRC := $(sort $(wildcard src/cli/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 LIB := $(BUILD)/libbisheng.a
+# The shared library: soname libbisheng.so.$(SOVERSION) (raised when the ABI breaks), its
+# exports exactly tests/abi/exported.txt, each under the version node BISHENG_$(SOVERSION).
+SOVERSION := 0
+SONAME := libbisheng.so.$(SOVERSION)
+SOLIB := $(BUILD)/libbisheng.so.$(VERSION)
+SOMAP := $(BUILD)/libbisheng.map
 BIN := $(BUILD)/bisheng
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -79,32 +100,76 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps demo check test install uninstall bench bench-peers fuzz golden-update generate format clean
-all: $(BIN)
+.PHONY: all deps ace demo check test install uninstall bench bench-peers fuzz golden-update generate format clean
+all: $(BIN) $(SOLIB)
 
 deps:
 	@missing=""; for p in $(DEBS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
-	if [ -z "$$missing" ]; then exit 0; fi; \
-	if [ "$$(id -u)" = 0 ]; then \
-	  echo "installing:$$missing"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing) >/dev/null || exit 1; \
-	else \
-	  echo "bisheng needs these Debian packages; run:"; \
-	  echo "  sudo apt-get install$$missing"; exit 1; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing) >/dev/null || exit 1; \
+	  else \
+	    echo "bisheng needs these Debian packages; run:"; \
+	    echo "  sudo apt-get install$$missing"; exit 1; \
+	  fi; \
 	fi
+	@$(MAKE) --no-print-directory ace
+
+# DAISY Ace, the EPUB accessibility checker make check runs (tests/ace-check.js), from npm at
+# the versions tests/ace/package-lock.json pins, into build/ace (shared by the build variants).
+# Puppeteer drives Debian's chromium (DEBS) instead of downloading a browser; no install
+# scripts run. Debian's nodejs has no npm of its own: it is installed when missing.
+ACE_DIR := build/ace
+ACE_STAMP := $(ACE_DIR)/node_modules/.bin/ace-cli
+ace: $(ACE_STAMP)
+$(ACE_STAMP): tests/ace/package.json tests/ace/package-lock.json
+	@command -v npm > /dev/null || { [ "$$(id -u)" = 0 ] && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm > /dev/null; } || \
+	  { echo "DAISY Ace needs npm; run: sudo apt-get install npm"; exit 1; }
+	@mkdir -p $(ACE_DIR)
+	cp tests/ace/package.json tests/ace/package-lock.json $(ACE_DIR)/
+	cd $(ACE_DIR) && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# The packages that compile bisheng (templates/Dockerfile's build stage): the toolchain and the
+# -dev packages of DEBS.
+.PHONY: print-build-debs
+print-build-debs:
+	@echo $(filter build-essential pkg-config %-dev,$(DEBS))
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+# Objects are rebuilt when the flags change (-fPIC for the shared library, a new -D), not only
+# when their sources do: a build folder made by an older Makefile cannot link stale objects.
+$(BUILD)/.cflags: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(CC) $(CFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS)' > $@
+.PHONY: FORCE
+$(LIB_OBJ) $(CLI_OBJ): $(BUILD)/.cflags
+
 # `bisheng init` carries templates/book.yaml in the binary (.incbin: not seen by -MMD)
-$(BUILD)/src/cli/build.o: templates/book.yaml
+$(BUILD)/src/cli/build.o: templates/book.yaml templates/ci/github.yml templates/ci/gitlab.yml
+$(BUILD)/src/typeset/font.o: fonts/fonts.conf
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
+
+$(SOMAP): tests/abi/exported.txt
+	@mkdir -p $(dir $@)
+	@{ echo 'BISHENG_$(SOVERSION) {'; echo '  global:'; sed 's/.*/    &;/' $<; \
+	   echo '  local: *;'; echo '};'; } > $@
+
+$(SOLIB): $(LIB_OBJ) $(SOMAP)
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(SONAME) -Wl,--version-script,$(SOMAP) \
+	  $(if $(filter 1,$(SANITIZE)),,-Wl,-z,defs) -o $@ $(LIB_OBJ) $(LDLIBS)
+	ln -sf $(notdir $@) $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $(BUILD)/libbisheng.so
 
 $(BIN): $(CLI_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
@@ -125,7 +190,8 @@ demo: deps
 
 check: deps
 	@$(MAKE) --no-print-directory all tests-build
-	@BUILD=$(BUILD) BIN=$(BIN) CORPUS=$(CORPUS) SANITIZE=$(SANITIZE) VALGRIND=$(VALGRIND) sh tests/run-tests.sh
+	@BUILD=$(BUILD) BIN=$(BIN) CORPUS=$(CORPUS) SANITIZE=$(SANITIZE) VALGRIND=$(VALGRIND) \
+	  ACE_DIR=$(ACE_DIR) sh tests/run-tests.sh
 
 .PHONY: tests-build
 tests-build: $(UNIT_BIN) $(REPLAY_BIN)
@@ -196,19 +262,29 @@ generate:
 golden-update: all
 	@BIN=$(BIN) CORPUS=$(CORPUS) sh tests/golden/update.sh
 
+# A program links with plain `pkg-config --cflags --libs bisheng` (the shared library carries
+# its dependencies); `--static` adds Requires.private and Libs.private for libbisheng.a.
+DOCDIR := $(PREFIX)/share/doc/bisheng
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/bisheng
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/bisheng \
+	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(DOCDIR)/examples
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/bisheng
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libbisheng.a
+	install -m 755 $(SOLIB) $(DESTDIR)$(PREFIX)/lib/libbisheng.so.$(VERSION)
+	ln -sf libbisheng.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libbisheng.so
 	install -m 644 include/bisheng/*.h $(DESTDIR)$(PREFIX)/include/bisheng/
-	install -d $(DESTDIR)$(PREFIX)/share/man/man1 && install -m 644 src/cli/bisheng.1 $(DESTDIR)$(PREFIX)/share/man/man1/bisheng.1
+	install -m 644 src/cli/bisheng.1 $(DESTDIR)$(PREFIX)/share/man/man1/bisheng.1
+	install -m 644 src/examples/*.c $(DESTDIR)$(DOCDIR)/examples/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' -e 's|@REQUIRES@|$(PKGS)|g' \
 	  src/bisheng.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/bisheng.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/bisheng $(DESTDIR)$(PREFIX)/lib/libbisheng.a \
-	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/bisheng.pc
-	rm -rf $(DESTDIR)$(PREFIX)/include/bisheng
+	  $(DESTDIR)$(PREFIX)/lib/libbisheng.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME) \
+	  $(DESTDIR)$(PREFIX)/lib/libbisheng.so $(DESTDIR)$(PREFIX)/lib/pkgconfig/bisheng.pc \
+	  $(DESTDIR)$(PREFIX)/share/man/man1/bisheng.1
+	rm -rf $(DESTDIR)$(PREFIX)/include/bisheng $(DESTDIR)$(DOCDIR)
 
 format:
 	clang-format -i --style=file include/bisheng/*.h src/*/*.[ch] tests/unit/*.c

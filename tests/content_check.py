@@ -189,13 +189,16 @@ def figures(dump, args):
 
 
 def notes(dump, args):
-    vertical = dump["direction"] == "vertical"
+    # a book may mix directions (#16): each page follows its chapter's
+    def pv(page):
+        return page.get("direction", dump["direction"]) == "vertical"
     size = dump["size"]
     nlines = dump["lines"]
     marks = {}   # id -> (page index, line index, text)
     opens = {}   # id -> (page index, line index)
     order = []
     for pi, page in enumerate(dump["pages"]):
+        vertical = pv(page)
         lines = page["lines"]
         body_end = None
         first_note = None
@@ -231,7 +234,7 @@ def notes(dump, args):
             nl = [l for l in lines if l["kind"] == "note"]
             if not lines[first_note].get("rule"):
                 fail("page %d: no rule over the notes" % page["number"])
-            if nl[-1]["slot"] + nl[-1]["slots"] != nlines:
+            if nl[-1]["slot"] + nl[-1]["slots"] != page.get("rows", nlines):
                 fail("page %d: notes end in slot %d, not at the foot" % (page["number"], nl[-1]["slot"]))
             for a, b in zip(nl, nl[1:]):
                 if b["slot"] != a["slot"] + a["slots"]:
@@ -248,7 +251,7 @@ def notes(dump, args):
         first = "".join(g["c"] for g in dump["pages"][npi]["lines"][nli]["glyphs"])
         if not first.startswith(text):
             fail("note %d opens with %r, its mark is %r" % (nid, first[:4], text))
-        if vertical:
+        if pv(dump["pages"][pi]):
             continue
         if npi < pi:
             fail("note %d on page %d before its mark" % (nid, npi + 1))
@@ -259,11 +262,15 @@ def notes(dump, args):
             be = max(l["slot"] + l["slots"] for l in mp if l["kind"] != "note")
             if nl and nl[0]["slot"] > be:
                 fail("note %d moved to page %d although page %d had room" % (nid, npi + 1, pi + 1))
-    if vertical and opens:
-        # each chapter's notes come last in it (a new chapter opens a new page), under 註/注
+    if opens:
+        # each vertical chapter's notes come last in it (a new chapter opens a new page),
+        # under 註/注
         prev = None
         last_head = None
         for page in dump["pages"]:
+            if not pv(page):
+                prev = None
+                continue
             for li, l in enumerate(page["lines"]):
                 if l["kind"] == "heading":
                     last_head = "".join(g["c"] for g in l["glyphs"])

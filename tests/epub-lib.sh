@@ -16,6 +16,18 @@ epubcheck_cmd() {
   fi
 }
 
+# ace_all FILE...: DAISY Ace on the files, one Chromium for all of them (tests/ace-check.js);
+# any violation, of any impact, fails. Ace comes from `make ace` (make check and make deps run
+# it) into $ACE_DIR; without it the check fails rather than pass unchecked.
+ace_all() {
+  ACE_DIR=${ACE_DIR:-build/ace}
+  if [ ! -x "$ACE_DIR/node_modules/.bin/ace-cli" ] || ! command -v node > /dev/null; then
+    echo "DAISY Ace is not installed in $ACE_DIR: run make ace"; return 1
+  fi
+  PUPPETEER_EXECUTABLE_PATH=${PUPPETEER_EXECUTABLE_PATH:-/usr/bin/chromium} ACE_DIR=$ACE_DIR \
+    node tests/ace-check.js "$@"
+}
+
 # check_all FILE...: epubcheck each file (one per CPU); any error or warning fails.
 check_all() {
   out=$(mktemp -d)

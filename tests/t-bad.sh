@@ -22,6 +22,49 @@ put("deep-spans.html", "<html><body><h1>深</h1><p>" + "<em><b>" * 5000 + "最�
 put("para-300k.txt", "長段落\n\n" + "中文，標點。「引號」與（括號）——破折號……" * 12000 + "\n")
 # a book the PDF page limit refuses at a tiny grid (about 6,000 pages of 15 characters)
 put("many-pages.txt", "頁數\n\n" + ("一二三四五六七八九十。" * 20 + "\n\n") * 450)
+# issue #20, runaway memory from small inputs: a YAML alias bomb in front matter (nine levels of
+# nine aliases, 560 bytes), front matter nested 100,000 deep in flow and 100,000 deep in block
+# lists, a GFM table of 3,000 columns and 3,000 lines (18 KB), one of 5,000 columns, one at
+# the cap (1,000 columns, 100 rows), a YAML quote left open
+bomb = ["  - &a0 [lol,lol,lol,lol,lol,lol,lol,lol,lol]"] + [
+    f"  - &a{i} [" + ",".join([f"*a{i-1}"] * 9) + "]" for i in range(1, 10)]
+put("fm-alias-bomb.md", "---\ntitle: t\ntags:\n" + "\n".join(bomb) + "\n---\n\n正文。\n")
+put("fm-deep-flow.md", "---\ntitle: [" + "[" * 100000 + "]" * 100000 + "]\n---\n\n正文。\n")
+put("fm-deep-block.md", "---\ntitle: t\ntags:\n" + "- " * 100000 + "a\n---\n\n正文。\n")
+put("fm-open-quote.md", "---\ntitle: 題\nauthor: 某\ndate: 2020\ndescription: \"open\n  quote\n\n---\n\n正文。\n")
+put("table-3000.md", "|" + "a|" * 3000 + "\n|" + "-|" * 3000 + "\n" + "x\n" * 3000)
+put("table-5000.md", "# 表\n\n|" + "a|" * 5000 + "\n|" + "-|" * 5000 + "\n|x|\n")
+# one paragraph of 64,000 rubies (ruby layout was quadratic within a paragraph: 40 s)
+put("ruby-64k.txt", "ルビ\n\n" + "漢字《かんじ》を読む。" * 64000 + "\n")
+# images in the PDF: a 1 MB PNG whose header says 100 x 100 hiding a 1 GB deflate stream, a PNG
+# cut in half, a 21-byte JPEG header declaring 7000 x 7000 (no scan, no end); a good PNG used
+# twice (decoded and written once)
+import struct, zlib
+def chunk(t, b):
+    return struct.pack(">I", len(b)) + t + b + struct.pack(">I", zlib.crc32(t + b) & 0xffffffff)
+def ihdr(w, h):
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+z = zlib.compressobj(9)
+stream = b"".join([z.compress(b"\0" * (1 << 24)) for _ in range(64)] + [z.flush()])
+def putb(name, b):
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(b)
+putb("bomb.png", ihdr(100, 100) + chunk(b"IDAT", stream) + chunk(b"IEND", b""))
+rows = b"".join(b"\0" + bytes(range(64)) for _ in range(64))
+good = ihdr(64, 64) + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b"")
+putb("good.png", good)
+putb("half.png", good[:len(good) // 2])
+putb("header.jpg", bytes.fromhex("ffd8ffc0001108" "1b58" "1b58" "03012200021101031101"))
+for name, img in (("bomb", "bomb.png"), ("half", "half.png"), ("header", "header.jpg"),
+                  ("twice", "good.png")):
+    put(f"pdf-image-{name}.md", f"# 圖\n\n文字。\n\n![說明一]({img})\n\n又一段。\n\n![說明二]({img})\n")
+# noncharacters: valid UTF-8 that Cairo refuses (U+FDD0, U+FFFE, U+FFFF, U+10FFFE; &#xFFFF; in HTML)
+put("nonchar.txt", "標題\n\n文字\ufdd0中間\ufffe與。\n")
+put("nonchar.md", "# 標題\n\n文字\uffff中間\U0010fffe。\n")
+put("nonchar.html", "<html><body><article><h1>標題</h1><p>文字&#xFFFF;中間\ufdd0。</p></article></body></html>\n")
+# a paragraph over the PDF's 4 MB limit (the EPUB has none)
+put("para-5mb.txt", "長段落\n\n" + "中文，標點。" * 300000 + "\n")
+put("table-cap.md", "# 表\n\n|" + "甲|" * 1000 + "\n|" + "-|" * 1000 + "\n" + "|乙|\n" * 99)
 PY
 # 100 MB input: a sparse file, refused by the input size limit before it is parsed
 truncate -s 100M "$gen/big-100mb.txt" || { echo "truncate failed"; exit 1; }
@@ -40,6 +83,12 @@ if touch "$tmp/ro/probe" 2> /dev/null; then
     echo "note: running as root and cannot run as nobody: the read-only folder cases are skipped"
   fi
 fi
+# every case runs with its memory capped at 1 GB and 10 s of CPU (issue #20's bound for hostile
+# input: CPU time, since the machine may be shared), and a 300 s hang guard; ASan and valgrind
+# reserve far more address space than they use and run many times slower, so there neither
+# cap applies and the guard is 900 s
+vcap=1048576 tcap=10 guard=300
+if [ "${SANITIZE:-}" = 1 ] || [ "${VALGRIND:-}" = 1 ]; then vcap=unlimited tcap=unlimited guard=900; fi
 status=0 n=0
 files=$(find tests/bad | sort)
 touch "$tmp/stamp"
@@ -60,8 +109,10 @@ while IFS='|' read -r name args want_rc want_err; do
   run=
   case $args in *'{ro}'*) run=$ro_as ;; esac
   # shellcheck disable=SC2086
-  $run "$BIN" $a > "$tmp/stdout" 2> "$tmp/stderr"
+  (ulimit -v $vcap && ulimit -t $tcap && exec $run timeout $guard "$BIN" $a) > "$tmp/stdout" 2> "$tmp/stderr"
   rc=$?
+  [ $rc = 124 ] && echo "$name ($args): still running after $guard s"
+  [ $rc = 152 ] && echo "$name ($args): more than $tcap s of CPU"
   got_err=$(head -n 1 "$tmp/stderr")
   n=$((n + 1))
   if [ "$rc" != "$want_rc" ]; then echo "$name ($args): exit $rc, want $want_rc"; head -n 5 "$tmp/stderr"; status=1; continue; fi
@@ -81,5 +132,10 @@ while IFS='|' read -r name args want_rc want_err; do
   fi
 done < tests/bad/CASES
 [ $n -ge 40 ] || { echo "only $n cases ran"; exit 1; }
+# an image used twice is decoded once and written once: both uses show the same PDF object
+"$BIN" "$gen/pdf-image-twice.md" -q -o "$tmp/twice.pdf" || { echo "pdf-image-twice: failed"; status=1; }
+objs=$(pdfimages -list "$tmp/twice.pdf" | awk 'NR > 2 { print $11 }' | sort -u | wc -l)
+uses=$(pdfimages -list "$tmp/twice.pdf" | awk 'NR > 2' | wc -l)
+[ "$uses" = 2 ] && [ "$objs" = 1 ] || { echo "pdf-image-twice: $uses uses of $objs images, want 2 of 1"; status=1; }
 echo "$n cases"
 exit $status

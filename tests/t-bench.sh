@@ -21,7 +21,7 @@ case $z in "glyphs 0 bytes "*" deflated "[1-9]*) ;; *) fail "floor z: $z" ;; esa
 
 run() {
   python3 tests/bench/bench.py --bin "$BIN" --floor "$tmp/floor" --corpus "$CORPUS" \
-    --work "$tmp/w" --results "$tmp/R.md" --no-peers --budget 120 --sizes 1,10 --tasks dump > "$tmp/out.md" \
+    --work "$tmp/w" --results "$tmp/R.md" --no-peers --budget 120 --sizes 1,10 --tasks dump --scale-sizes 10,20 > "$tmp/out.md" \
     2> "$tmp/err" || { cat "$tmp/err"; fail "bench.py exit"; }
 }
 run
@@ -35,6 +35,11 @@ grep -q '^| 1 | 11 KB | tree dump | [0-9.]* | [0-9.]*–[0-9.]* | [0-9][0-9.]* |
   fail "dump row: $(grep 'tree dump' "$tmp/out.md")"
 grep -q '^| 10 | .* | tree dump |' "$tmp/out.md" || fail "dump row at 10"
 grep -q '^## Targets (issues #9 and #19)' "$tmp/out.md" || fail "targets table"
+# the scale rows (#18): each size, EPUB and vertical PDF, time and memory per 1,000 articles
+for n in 10 20; do
+  grep -q "^| $n | EPUB | [0-9.]* | [0-9.]* |  | [0-9.]* [KM]B | [0-9.]* [KM]B |$" "$tmp/out.md" || fail "scale EPUB row at $n: $(grep '^## Scale' -A8 "$tmp/out.md")"
+  grep -q "^| $n | vertical PDF | [0-9.]* | [0-9.]* | [0-9][0-9]* | [0-9.]* [KM]B | [0-9.]* [KM]B |$" "$tmp/out.md" || fail "scale PDF row at $n"
+done
 [ ! -e "$tmp/R.md" ] || fail "a partial run wrote the results file"
 # the same corpus again: nothing regenerated differently
 run

@@ -135,15 +135,21 @@ expect 1 "bisheng: nope.yaml: cannot open: No such file or directory" build nope
 # usage errors: exit 2
 printf 'title: T\narticles: [a.txt]\noutputs:\n  - {name: epub, file: o.epub}\n  - {name: pdf, file: o.pdf}\n' > ok.yaml
 expect 2 "bisheng: no output named 'mobi' in ok.yaml (its outputs: epub, pdf)
-Try 'bisheng --help'." build ok.yaml --only epub,mobi
+Try 'bisheng build --help'." build ok.yaml --only epub,mobi
+expect 2 "bisheng: no output named 'ebup' in ok.yaml; did you mean 'epub'?
+Try 'bisheng build --help'." build ok.yaml --only ebup
 expect 2 "bisheng: -j takes a number of jobs from 1 to 1024, not '0'
-Try 'bisheng --help'." build ok.yaml -j 0
-expect 2 "bisheng: option '--only' needs a value
-Try 'bisheng --help'." build ok.yaml --only
-expect 2 "bisheng: unknown option '--frobnicate' for build
-Try 'bisheng --help'." build ok.yaml --frobnicate
+Try 'bisheng build --help'." build ok.yaml -j 0
+expect 2 "bisheng: option '--only' needs a value (NAME[:VOL])
+Try 'bisheng build --help'." build ok.yaml --only
+expect 2 "bisheng: unknown option '--frobnicate'
+Try 'bisheng build --help'." build ok.yaml --frobnicate
+expect 2 "bisheng: unknown option '--forse'; did you mean '--force'?
+Try 'bisheng build --help'." build ok.yaml --forse
+expect 2 "bisheng: option '--paper' does not apply to 'bisheng build'
+Try 'bisheng build --help'." build ok.yaml --paper A4
 expect 2 "bisheng: build takes one manifest, not 'ok.yaml' and 'book.yaml'
-Try 'bisheng --help'." build ok.yaml book.yaml
+Try 'bisheng build --help'." build ok.yaml book.yaml
 # --check: the manifest alone
 expect 0 "bisheng: ok.yaml: 1 articles in 0 parts, outputs checked: 2" build --check ok.yaml
 expect 0 "bisheng: ok.yaml: 1 articles in 0 parts, outputs checked: 1" build --check --only=pdf ok.yaml

@@ -3,24 +3,24 @@
 fail() { echo "FAIL: $*"; exit 1; }
 MAN=src/cli/bisheng.1
 [ -f "$MAN" ] || fail "no man page"
-"$BIN" --help > main.help.$$ || fail "--help"
-"$BIN" build --help > build.help.$$ || fail "build --help"
-trap 'rm -f main.help.$$ build.help.$$ man.txt.$$' EXIT
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+"$BIN" --help > "$tmp/main.help" || fail "--help"
+"$BIN" build --help > "$tmp/build.help" || fail "build --help"
 for c in "bisheng build" "bisheng init" "bisheng dump" "bisheng layout"; do
-  grep -q "$c" main.help.$$ || fail "--help does not mention '$c'"
+  grep -q "$c" "$tmp/main.help" || fail "--help does not mention '$c'"
 done
-grep -q '^Example' main.help.$$ || fail "--help has no example"
-grep -q '^Example' build.help.$$ || fail "build --help has no example"
+grep -q '^Example' "$tmp/main.help" || fail "--help has no example"
+grep -q '^Example' "$tmp/build.help" || fail "build --help has no example"
 # the man page, hyphens unescaped
-sed 's/\\-/-/g' "$MAN" > man.txt.$$
+sed 's/\\-/-/g' "$MAN" > "$tmp/man.txt"
 for c in build init dump layout; do
-  grep -q "^\.BI* \"*bisheng $c" man.txt.$$ || fail "man page lacks the command $c"
+  grep -q "^\.BI* \"*bisheng $c" "$tmp/man.txt" || fail "man page lacks the command $c"
 done
-for opt in $(cat main.help.$$ build.help.$$ | grep -o -- '--[a-z][a-z-]*' | sort -u) -o -t -f -j -q -h; do
-  grep -q -- "$opt" man.txt.$$ || fail "man page lacks $opt"
+for opt in $(cat "$tmp/main.help" "$tmp/build.help" | grep -o -- '--[a-z][a-z-]*' | sort -u) -o -t -f -j -q -h; do
+  grep -q -- "$opt" "$tmp/man.txt" || fail "man page lacks $opt"
 done
 grep -q '^\.SH EXAMPLES' "$MAN" || fail "man page has no examples"
-grep -q 'bisheng build' man.txt.$$ || fail "man page has no build example"
+grep -q 'bisheng build' "$tmp/man.txt" || fail "man page has no build example"
 if command -v groff > /dev/null; then
   w=$(LC_ALL=C.UTF-8 groff -man -Tutf8 -ww -z "$MAN" 2>&1)
   [ -z "$w" ] || fail "groff: $w"

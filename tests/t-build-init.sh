@@ -9,7 +9,15 @@ cd "$T" || exit 1
 fail() { echo "FAIL: $*"; exit 1; }
 
 "$BIN" init mybook 2> err.txt || { cat err.txt; fail "init"; }
-cmp "$TEMPLATE" mybook/book.yaml || fail "book.yaml differs from templates/book.yaml"
+# the template, but with a fresh random identifier (urn:uuid, version 4) each time
+id_re='^identifier: urn:uuid:[0-9a-f]\{8\}-[0-9a-f]\{4\}-4[0-9a-f]\{3\}-[89ab][0-9a-f]\{3\}-[0-9a-f]\{12\} '
+grep -v '^identifier:' "$TEMPLATE" > tpl.txt
+grep -v '^identifier:' mybook/book.yaml | cmp tpl.txt - || fail "book.yaml differs from templates/book.yaml"
+grep "$id_re" mybook/book.yaml > id1.txt || fail "no fresh identifier: $(grep '^identifier' mybook/book.yaml)"
+grep -q 00000000-0000 mybook/book.yaml && fail "the all-zero identifier was kept"
+"$BIN" init -q second || fail "init second"
+grep "$id_re" second/book.yaml > id2.txt || fail "second identifier"
+cmp -s id1.txt id2.txt && fail "two books got the same identifier: $(cat id1.txt)"
 for f in preface 01 02 appendix; do
   [ -s "mybook/chapters/$f.md" ] || fail "chapters/$f.md missing"
 done

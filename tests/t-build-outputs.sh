@@ -2,25 +2,11 @@
 # bisheng build on the corpus collection: EPUB + vertical A5 PDF + horizontal A4 PDF in one
 # command; --only; a second build leaves every output (and its mtime) alone; outputs are
 # reproducible under SOURCE_DATE_EPOCH and the same with -j 1 and -j 4; --json on real builds.
-# Skips (77) until the readers and both writers exist.
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 CORPUS=$(cd "${CORPUS:-../shared/corpus}" && pwd)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
-echo '甲' > x.txt
-for f in epub pdf; do
-  if "$BIN" x.txt -o "x.$f" 2>&1 | grep -q 'not supported yet\|not yet'; then
-    echo "the $f writer (or the text reader) is not there yet"
-    exit 77
-  fi
-done
-for f in seed-article.txt kongyiji.zh-Hans.md shishuo.zh-Hant.html kumo-no-ito.aozora.txt; do
-  if ! "$BIN" dump "$CORPUS/$f" > /dev/null 2>&1; then
-    echo "the reader for $f is not there yet"
-    exit 77
-  fi
-done
 fail() { echo "FAIL: $*"; exit 1; }
 export SOURCE_DATE_EPOCH=1700000000
 

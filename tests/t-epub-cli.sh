@@ -5,7 +5,7 @@ BIN=${BIN:-build/cc/bisheng}
 CORPUS=${CORPUS:-../shared/corpus}
 seed="$CORPUS/seed-article.txt"
 tao="$CORPUS/taoyuanming.zh-Hant.txt"
-"$BIN" dump "$seed" > /dev/null 2>&1 || { echo "the text reader cannot read $seed yet"; exit 77; }
+"$BIN" dump "$seed" > /dev/null || { echo "FAIL: the text reader cannot read $seed"; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 status=0

@@ -16,11 +16,11 @@ trap 'rm -rf "$tmp"' EXIT
 # What a file of a stage may not depend on: the other stages' folders and public headers.
 forbidden() {
   case $1 in
-    util) echo "src/doc src/read src/epub src/typeset src/build src/cli include/bisheng/read.h include/bisheng/epub.h include/bisheng/typeset.h include/bisheng/manifest.h include/bisheng/bisheng.h" ;;
-    doc) echo "src/read src/epub src/typeset src/build src/cli include/bisheng/read.h include/bisheng/epub.h include/bisheng/typeset.h include/bisheng/manifest.h include/bisheng/bisheng.h" ;;
-    read) echo "src/doc src/epub src/typeset src/build src/cli include/bisheng/epub.h include/bisheng/typeset.h include/bisheng/manifest.h include/bisheng/bisheng.h" ;;
-    epub) echo "src/doc src/read src/typeset src/build src/cli include/bisheng/read.h include/bisheng/typeset.h include/bisheng/manifest.h include/bisheng/bisheng.h" ;;
-    typeset) echo "src/doc src/read src/epub src/build src/cli include/bisheng/read.h include/bisheng/epub.h include/bisheng/manifest.h include/bisheng/bisheng.h" ;;
+    util) echo "src/doc src/read src/epub src/typeset src/build src/cli include/bisheng/read.h include/bisheng/epub.h include/bisheng/typeset.h include/bisheng/manifest.h include/bisheng/settings.h include/bisheng/bisheng.h" ;;
+    doc) echo "src/read src/epub src/typeset src/build src/cli include/bisheng/read.h include/bisheng/epub.h include/bisheng/typeset.h include/bisheng/manifest.h include/bisheng/settings.h include/bisheng/bisheng.h" ;;
+    read) echo "src/doc src/epub src/typeset src/build src/cli include/bisheng/epub.h include/bisheng/typeset.h include/bisheng/manifest.h include/bisheng/settings.h include/bisheng/bisheng.h" ;;
+    epub) echo "src/doc src/read src/typeset src/build src/cli include/bisheng/read.h include/bisheng/typeset.h include/bisheng/manifest.h include/bisheng/settings.h include/bisheng/bisheng.h" ;;
+    typeset) echo "src/doc src/read src/epub src/build src/cli include/bisheng/read.h include/bisheng/epub.h include/bisheng/manifest.h include/bisheng/settings.h include/bisheng/bisheng.h" ;;
     build) echo "src/doc src/read src/epub src/typeset src/cli" ;;
   esac
 }

@@ -1,13 +1,14 @@
 #!/bin/sh
-# Issue #4, PDF side, every corpus article the readers handle, both directions:
+# Issue #4, PDF side, every corpus article (one that cannot be read fails), both directions:
 # pdftotext -raw holds every presented character in order (§0.9); pdffonts shows every font
 # embedded; two builds with SOURCE_DATE_EPOCH are byte-identical; mutool stext positions of
 # the first two pages match the layout dump (§12.2).
 . tests/typeset-lib.sh
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 export SOURCE_DATE_EPOCH=1700000000
+arts=$(tt_articles) || exit 1
 n=0 bad=0
-for f in $(tt_articles); do
+for f in $arts; do
   b=$(basename "$f")
   flag=$(tt_source "$f" "$tmp/src")
   for d in horizontal vertical; do
@@ -22,7 +23,8 @@ for f in $(tt_articles); do
     fi
     [ "$(pdffonts "$tmp/a.pdf" | tail -n +3 | wc -l)" -ge 1 ] || { echo "FAIL $b $d: no fonts"; bad=1; }
     # subsets are made before drawing: a glyph left out would embed the whole face again
-    dup=$(pdffonts "$tmp/a.pdf" | tail -n +3 | awk '{ sub(/^[A-Z]+\+/, "", $1); print $1 }' | sort | uniq -d)
+    # (name, encoding): Cairo sets the Latin glyphs of a TrueType face apart as a WinAnsi subset
+    dup=$(pdffonts "$tmp/a.pdf" | tail -n +3 | awk '{ sub(/^[A-Z]+\+/, "", $1); print $1, $(NF-5) }' | sort | uniq -d)
     [ -z "$dup" ] || { echo "FAIL $b $d: fonts embedded twice: $dup"; bad=1; }
     tt_pdf "$f" $d "$tmp/b.pdf"
     cmp -s "$tmp/a.pdf" "$tmp/b.pdf" || { echo "FAIL $b $d: two builds differ"; bad=1; }
@@ -32,5 +34,4 @@ for f in $(tt_articles); do
     echo "ok $b $d: $(tail -n 1 "$tmp/out"); stext: $(tail -n 1 "$tmp/st")"
   done
 done
-[ $n = 0 ] && { echo "no article could be read"; exit 77; }
 exit $bad

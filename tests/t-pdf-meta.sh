@@ -6,7 +6,7 @@
 . tests/typeset-lib.sh
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 f=$CORPUS/seed-article.txt
-tt_reader_ok "$f" || exit 77
+tt_read "$f" || exit 1
 export SOURCE_DATE_EPOCH=1700000000
 bad=0
 for d in vertical horizontal; do

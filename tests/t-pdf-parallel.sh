@@ -41,7 +41,7 @@ printf '# 私用\n\n正文\356\200\200字，又一個\356\200\201。\n' > "$tmp/
 set -- "$CORPUS/seed-article.txt" "$CORPUS/yume-juya.ja.txt" "$CORPUS/kongyiji.zh-Hans.md" \
   "$CORPUS/taoyuanming.zh-Hant.txt" "$CORPUS/shishuo.zh-Hant.html" "$CORPUS/ah-q.zh-Hans.txt" \
   "$CORPUS/yume-juya-5.ja.md" "$CORPUS/bisheng.en.md"
-for f; do tt_reader_ok "$f" || exit 77; done
+tt_read "$@" || exit 1
 set -- "$1" "$tmp/pua.md" "$2" "$3" "$4" "$5" "$tmp/pua.md" "$6" "$7" "$8"
 for d in vertical horizontal; do
   for j in 1 2 4; do

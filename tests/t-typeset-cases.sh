@@ -3,7 +3,7 @@
 # directions, at every line length from 8 to 30 characters, so that each case meets a line
 # end somewhere: K1/K2, K3, K8, K9, G1, V2/V3, L1, S1, P1 must hold in every layout.
 . tests/typeset-lib.sh
-[ -x "$DRIVER" ] || exit 77
+[ -x "$DRIVER" ] || { echo "FAIL: no $DRIVER (make tests-build)"; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 bad=0
 for d in horizontal vertical; do

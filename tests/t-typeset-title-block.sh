@@ -7,7 +7,7 @@
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 set -- "$CORPUS/kongyiji.zh-Hans.md" "$CORPUS/shishuo.zh-Hant.html" "$CORPUS/seed-article.txt" \
   "$CORPUS/kumo-no-ito.aozora.txt"
-for f; do tt_reader_ok "$f" || exit 77; done
+tt_read "$@" || exit 1
 i=0
 for f; do i=$((i + 1)); "$BIN" dump "$f" > "$tmp/src$i.json" || exit 1; done
 bad=0

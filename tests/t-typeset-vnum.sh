@@ -4,7 +4,7 @@
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 f=$CORPUS/seed-article.txt
 printf '題\n2025年8月15日，B-2與F-22飛過，GDP成長3.0%%，iPhone。\n' > "$tmp/in.txt"
-[ -x "$DRIVER" ] || exit 77
+[ -x "$DRIVER" ] || { echo "FAIL: no $DRIVER (make tests-build)"; exit 1; }
 "$DRIVER" --layout "$tmp/in.txt" --vertical --vnum-sideways > "$tmp/d.json" || exit 1
 python3 tests/typeset_check.py "$tmp/d.json" "$tmp/in.txt" --vnum-sideways || exit 1
 grep -q '"c": "2", "gid": [0-9]*, [^}]*"o": "sideways"' "$tmp/d.json" || { echo "2025 not sideways"; exit 1; }

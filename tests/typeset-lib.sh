@@ -2,33 +2,32 @@
 # Under SANITIZE=1: Cairo 1.16 leaks inside cairo_surface_finish (tests/lsan.supp); the full
 # unwinder is needed for LeakSanitizer to see that frame in a library built without frame pointers.
 [ "$SANITIZE" = 1 ] && export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp"
-# tt_layout FILE DIR OUT.json  and  tt_pdf FILE DIR OUT.pdf  use the bisheng binary when its
-# readers handle FILE, else (plain text only) the test driver build/…/tests/test_typeset,
-# which builds the tree itself. tt_source FILE OUT writes what typeset_check.py compares with
-# and echoes the matching flag (--tree or nothing).
+# DRIVER: the unit test binary that lays out a plain-text file without the readers (test cases
+# of the typesetter alone).
 DRIVER=$BUILD/tests/test_typeset
-tt_reader_ok() { "$BIN" dump "$1" > /dev/null 2>&1; }
-tt_usable() { tt_reader_ok "$1" || case $1 in *.txt) [ -x "$DRIVER" ];; *) false;; esac; }
-tt_layout() {
-  if tt_reader_ok "$1"; then "$BIN" layout "$1" --direction "$2" > "$3"
-  else
-    if [ "$2" = vertical ]; then "$DRIVER" --layout "$1" --vertical > "$3"
-    else "$DRIVER" --layout "$1" > "$3"; fi
-  fi
-}
-tt_pdf() {
-  if tt_reader_ok "$1"; then "$BIN" "$1" --direction "$2" -o "$3"
-  else
-    if [ "$2" = vertical ]; then "$DRIVER" --pdf "$1" "$3" --vertical
-    else "$DRIVER" --pdf "$1" "$3"; fi
-  fi
-}
-tt_source() {
-  if tt_reader_ok "$1"; then "$BIN" dump "$1" > "$2"; echo --tree
-  else cp "$1" "$2"; fi
-}
-tt_articles() {
-  for f in "$CORPUS"/*.txt "$CORPUS"/*.md "$CORPUS"/*.html; do
-    [ -f "$f" ] && tt_usable "$f" && echo "$f"
+# tt_read FILE...: every file must be readable; a reader failure is the test's failure (its
+# error is printed), never a reason to leave the article out.
+tt_read() {
+  for f; do
+    "$BIN" dump "$f" > /dev/null 2> "${TMPDIR:-/tmp}/tt_read.$$" && continue
+    echo "FAIL: the reader cannot read $f:" >&2; cat "${TMPDIR:-/tmp}/tt_read.$$" >&2
+    rm -f "${TMPDIR:-/tmp}/tt_read.$$"; return 1
   done
+  rm -f "${TMPDIR:-/tmp}/tt_read.$$"
+}
+# tt_layout FILE DIR OUT.json, tt_pdf FILE DIR OUT.pdf, tt_source FILE OUT (the tree that
+# typeset_check.py compares with; echoes its flag, --tree).
+tt_layout() { "$BIN" layout "$1" --direction "$2" > "$3"; }
+tt_pdf() { "$BIN" "$1" --direction "$2" -o "$3"; }
+tt_source() { "$BIN" dump "$1" > "$2" && echo --tree; }
+# tt_articles: every corpus article, one a line; fails (after printing the reader's error) when
+# the corpus is missing or any article cannot be read. Use as: arts=$(tt_articles) || exit 1
+tt_articles() {
+  n=0
+  for f in "$CORPUS"/*.txt "$CORPUS"/*.md "$CORPUS"/*.html; do
+    [ -f "$f" ] || continue
+    tt_read "$f" || return 1
+    echo "$f"; n=$((n + 1))
+  done
+  [ $n -gt 0 ] || { echo "FAIL: no corpus articles in $CORPUS" >&2; return 1; }
 }

@@ -7,10 +7,12 @@ SOURCE is the plain-text file the test driver built its tree from, or with --tre
 `bisheng dump` JSON of the document. With --pdf-text, the `pdftotext -raw` output must also
 contain every presented character in order (§0.9).
 
-Checks K1/K2 (line-start/end prohibitions), K8 (full lines fill the measure), G1 (upright
-CJK glyphs on the grid), V2 (vertical forms equal HarfBuzz's TTB output via hb-shape), V3
+Checks K1/K2 (line-start/end prohibitions), K7 (no line longer than the measure; only one of
+、。，． may hang, and only on a line the layout marks `hang`), K8 (full lines fill the measure),
+K9 (no one-character paragraph-final line, no widow at a page head, headings kept with two
+lines of their paragraph), G1 (upright CJK glyphs on the grid), V2 (vertical forms equal HarfBuzz's TTB output via hb-shape), V3
 (no “”‘’ upright in vertical zh-Hant), L1 (Latin and digits in vertical), L6 and S1
-(horizontal), P1 (adjacent brackets take 1.5 em) and that the dump holds every character of
+(horizontal; beside a number at most ¼ em on justified lines with other gaps, K8), P1 (adjacent brackets take 1.5 em) and that the dump holds every character of
 the source in order. Prints one line per failure; exits 1 on any."""
 import ctypes
 import json
@@ -25,6 +27,8 @@ OPEN = set("「『（〔【《〈〖［｛〘｟“‘〝")
 CLOSE = set("」』）〕】》〉〗］｝〙｠”’〞〟")
 VERT_CHECK = OPEN | CLOSE | set("、。，．：；！？…—～")
 TOL = 0.01
+HANG = set("、。，．")  # K7: the only marks that may hang (burasage), one at most
+HANG_MAX = 1.0        # em: the most a preset lets a mark hang past the line end
 FONT_DIR = "/usr/share/fonts/opentype/noto/"
 
 fails = []
@@ -113,7 +117,10 @@ def l1_expect(run, vnum_sideways):
         return "upright"
     if n <= 3 and digits and all(c.isdigit() or c.isupper() or c in ".+" for c in run):
         return "tcy"
-    if digits and all(c.isdigit() or c in ".,:/%" for c in run) and not lower:
+    # a range 1881-1936 is a number like 1923 (#16 item 7: one treatment per kind)
+    if digits and all(c.isdigit() or c in ".,:/%" or (c == "-" and 0 < i < n - 1 and run[i - 1].isdigit()
+                                                       and run[i + 1].isdigit())
+                      for i, c in enumerate(run)) and not lower:
         return "sideways" if vnum_sideways else "upright"
     return "sideways"
 
@@ -164,7 +171,9 @@ def main():
     presented = []
     nfull = 0
     for pi, page in enumerate(dump["pages"]):
-        # a book may mix languages: each page follows its document's
+        # a book may mix languages and directions: each page follows its document's
+        vertical = page.get("direction", dump["direction"]) == "vertical"
+        area = page.get("area", dump["area"])
         lang = page.get("lang", dump["lang"])
         ja = lang.startswith("ja")
         hant = not ja and "hans" not in lang.lower()
@@ -198,6 +207,22 @@ def main():
                 nfull += 1
                 if abs(end - line["measure"]) > TOL:
                     fail("K8 %s extent %.4f != measure %.4f: %s" % (where, end, line["measure"], text))
+            # K7: nothing past the line's measure (ruby included: JLREQ keeps it within the
+            # base's space at a line end) and nothing before its start; a hanging line may let
+            # one 、。，． past the end, by at most HANG_MAX em
+            allg = [g for g in line["glyphs"] if "mark" not in g]
+            start = min(g["p"] for g in allg)
+            if start < -TOL:
+                fail("K7 %s starts %.4f before the line start: %s" % (where, -start, text))
+            over = max(g["p"] + g["adv"] for g in allg) - line["measure"]
+            if line["fit"] == "hang":
+                past = [g for g in allg if g["p"] + g["adv"] > line["measure"] + TOL]
+                if len(past) != 1 or past[0]["c"] not in HANG or over > HANG_MAX * line["size"] + TOL:
+                    fail("K7 %s hangs %s by %.2f em: %s" % (where, "".join(g["c"] for g in past),
+                                                             over / line["size"], text))
+            elif over > TOL and line["kind"] != "code":
+                fail("K7 %s runs %.2f em past the measure (%s): %s" % (where, over / line["size"],
+                                                                      line["fit"], text))
             # G1: cross axis for every upright CJK glyph of a body line; inline cells on
             # lines without adjustments
             if line["kind"] == "body":
@@ -208,7 +233,8 @@ def main():
                          all(g["adv"] in (size,) or abs(g["adv"] - size) < 1e-6 for g in gl) and
                          not any("rb" in g for g in gl))  # a long ruby may widen its base
                 for g in gl:
-                    if g["o"] != "upright" or not is_cjk_letter(g["c"][0]) or g["c"][0] in NOT_START_JA:
+                    # (a hyphenated line's hyphen has no source text: "c" is empty)
+                    if not g["c"] or g["o"] != "upright" or not is_cjk_letter(g["c"][0]) or g["c"][0] in NOT_START_JA:
                         continue
                     if vertical:
                         axis = area["x"] + area["width"] - size / 2 - k * pitch
@@ -275,8 +301,20 @@ def main():
                         if g["c"].isdigit() and g["adv"] >= size - TOL:
                             fail("L6 %s digit %s is full width" % (where, g["c"]))
                 i = j
-            # S1 in horizontal lines set at natural width
-            if not vertical and not line["full"]:
+            # S1/K8: on a justified horizontal line that has gaps between CJK characters to take
+            # the slack, the space beside a number stays at ¼ em (at most)
+            if not vertical and line["full"] and any(
+                    is_cjk_letter(a["c"][-1]) and is_cjk_letter(b["c"][0]) for a, b in zip(gl, gl[1:])):
+                for a, b in zip(gl, gl[1:]):
+                    if "mark" in a or "mark" in b:
+                        continue
+                    if (is_cjk_letter(a["c"][-1]) and b["c"][0] in "0123456789") or (
+                            a["c"][-1] in "0123456789" and is_cjk_letter(b["c"][0])):
+                        gap = b["p"] - (a["p"] + a["adv"])
+                        if gap > line["size"] / 4 + TOL:
+                            fail("S1 %s gap %.2f em beside the number %s%s" % (where, gap / line["size"], a["c"], b["c"]))
+            # S1 in horizontal lines set at natural width (a pushed-in last line is compressed, K7)
+            if not vertical and not line["full"] and line["fit"] != "push-in":
                 for a, b in zip(gl, gl[1:]):
                     if "mark" in a or "mark" in b:
                         continue  # a note mark is not a Latin word (S1)
@@ -285,6 +323,33 @@ def main():
                         gap = b["p"] - (a["p"] + a["adv"])
                         if abs(gap - size / 4) > TOL and abs(gap - line["size"] / 4) > TOL:
                             fail("S1 %s gap %.4f between %s and %s" % (where, gap, a["c"], b["c"]))
+    # K9 (page sense) and §7.6: no paragraph's last line alone at a page head; a heading is
+    # never last on its page and has two lines of its paragraph (or all, if shorter) after it
+    para_lines = {}
+    for page in dump["pages"]:
+        for line in page["lines"]:
+            if line["kind"] != "blank":
+                para_lines[line["para"]] = para_lines.get(line["para"], 0) + 1
+    for page in dump["pages"]:
+        ls = [l for l in page["lines"] if l["kind"] != "blank" and l["glyphs"]]
+        if not ls:
+            continue
+        h = ls[0]
+        if h["kind"] == "body" and h["last"] and not h["first"]:
+            fail("K9 page %d opens with a widow: %s" % (page["number"], "".join(g["c"] for g in h["glyphs"])))
+        for i, l in enumerate(ls):
+            if l["kind"] != "heading" or not l["last"]:
+                continue
+            rest = ls[i + 1:]
+            if not rest:
+                if page is not dump["pages"][-1]:
+                    fail("7.6 page %d ends with a heading" % page["number"])
+                continue
+            if rest[0]["kind"] not in ("body", "note") or not rest[0]["first"]:
+                continue
+            n = sum(1 for r in rest if r["para"] == rest[0]["para"])
+            if n < min(2, para_lines[rest[0]["para"]]):
+                fail("7.6 page %d: a heading keeps only %d line of its paragraph" % (page["number"], n))
     # every source character is presented, in order (V3 maps quotes in vertical zh-Hant)
     if "--tree" in sys.argv:
         src = "".join(tree_text(json.loads(source)))

@@ -6,6 +6,7 @@
 #include "error.h"
 #include "node.h"
 #include "read.h"
+#include "settings.h"
 #include "epub.h"
 #include "typeset.h"
 #include "manifest.h"

@@ -1,5 +1,9 @@
 /* bisheng: the EPUB 3 writer. Takes a const tree (a document or a book) and writes one
- * .epub file; knows nothing of readers. */
+ * .epub file; knows nothing of readers.
+ *
+ * Thread safety: several EPUBs may be written at once from separate threads, also from one
+ * tree (it is only read) and alongside PDFs; libxml2 is set up once per process. Callbacks are
+ * called on the writing thread. */
 #ifndef BISHENG_EPUB_H
 #define BISHENG_EPUB_H
 
@@ -20,7 +24,8 @@ typedef struct bs_epub_options {
   bool embed_fonts;       /* subset and embed the CJK fonts used */
   bool keep_going;        /* image problems become warnings */
   long long source_date;  /* SOURCE_DATE_EPOCH, or -1 for now */
-  int jobs;               /* 1: one thread (no deflating helper); 0 or more: a helper for books */
+  int toc_depth;          /* deepest heading level in the contents; 0: all (6) */
+  int jobs;               /* 1: one thread; otherwise a thread makes a book's pages ahead */
   bs_diag_fn diag;
   void *diag_user;
   bs_progress_fn progress; /* or NULL */

@@ -44,6 +44,11 @@ typedef struct bs_error {
 /* Clears `err` to BS_OK with no position. NULL is a no-op. */
 BS_API void bs_error_clear(bs_error *err);
 
+/* Removes the temporary files of the outputs being written (a writer writes beside its
+ * output and renames on success). Async-signal-safe: for a SIGINT/SIGTERM/SIGHUP handler,
+ * which should then re-raise the signal. */
+BS_API void bs_remove_temporaries(void);
+
 /* Fills `err` (if not NULL) and returns `code`, so callers can `return bs_error_set(...)`.
  * `path` may be NULL. `fmt` is printf-style. */
 BS_API bs_status bs_error_set(bs_error *err, bs_status code, const char *path, int line,
@@ -62,7 +67,8 @@ BS_API const char *bs_status_string(bs_status code);
 typedef void (*bs_diag_fn)(void *user, const bs_error *w);
 
 /* Progress of a writer, reported after each chapter (and once at the start, done = 0) on the
- * writing thread. For a progress bar; the numbers only grow. */
+ * writing thread. For a progress bar; the numbers only grow. The PDF writer reports once more
+ * when the file is complete: then `pages` is the number of pages in the file. */
 typedef struct bs_progress {
   size_t done;     /* chapters finished */
   size_t total;    /* chapters in the book (1 for a single document) */

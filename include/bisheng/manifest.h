@@ -113,6 +113,16 @@ BS_API const bs_manifest_output *bs_manifest_get_output(const bs_manifest *m, si
 BS_API const bs_manifest_output *bs_manifest_find_output(const bs_manifest *m,
                                                          const char *name);
 
+/* Volumes (`volumes:` in the manifest: at each part, or a maximum of articles or of
+ * estimated pages per volume). 0 when the book is not split. */
+BS_API size_t bs_manifest_volume_count(const bs_manifest *m);
+/* Selects volume `v` (1-based; 0: the whole book) for the next bs_manifest_read_articles,
+ * which then reads only that volume's articles (a part split between volumes opens the next
+ * one again), and sets the book's title to carry the volume ("書名 第二卷", "Title, Volume
+ * 2") with BS_META_COLLECTION (the book's own title) and BS_META_POSITION ("2"). Fails with
+ * BS_ERR_ARGUMENT past the last volume. */
+BS_API bs_status bs_manifest_select_volume(bs_manifest *m, size_t v, bs_error *err);
+
 /* True if `doc` is a part divider (see above). */
 BS_API bool bs_manifest_is_part(const bs_node *doc);
 

@@ -85,6 +85,8 @@ typedef enum {
   BS_META_EDITOR,
   BS_META_URL,
   BS_META_RIGHTS,
+  BS_META_COLLECTION, /* the series a volume belongs to (EPUB belongs-to-collection) */
+  BS_META_POSITION,   /* the volume's number in it, "1", "2"... (group-position) */
   BS_META_STRING_COUNT
 } bs_meta_key;
 
@@ -180,6 +182,12 @@ BS_API bs_align bs_node_get_cell_align(const bs_node *node);
 BS_API bool bs_node_set_cell_align(bs_node *node, bs_align align);
 
 /* Blocks: extra indent in em (Aozora ［＃８字下げ］), 0 by default. */
+/* Blocks and inlines: space-separated class names a reader found (pandoc Markdown's
+ * `::: byline` fenced divs and `[text]{.class}` spans), or NULL. Writers may use them (the
+ * EPUB writer puts them on the element, for a user stylesheet). */
+BS_API const char *bs_node_get_class(const bs_node *node);
+BS_API bool bs_node_set_class(bs_node *node, const char *classes);
+
 BS_API int bs_node_get_indent(const bs_node *node);
 BS_API bool bs_node_set_indent(bs_node *node, int em);
 
@@ -192,6 +200,13 @@ BS_API bool bs_node_set_lang(bs_node *node, const char *bcp47);
 BS_API const char *bs_node_get_inherited_lang(const bs_node *node);
 /* The direction preference of the nearest document or book that states one. */
 BS_API bs_direction bs_node_get_inherited_direction(const bs_node *node);
+/* The direction a book's chapter (document) is set in, the same in every writer: `forced` is
+ * the output's or command line's direction (DEFAULT: none), `book` the book's (its own, else
+ * its first chapter's). A document that says horizontal is horizontal; one in a language
+ * without a vertical tradition (not zh, ja, ko) is horizontal unless it says vertical and
+ * nothing forces horizontal; otherwise `forced`, else its own, else `book`. */
+BS_API bs_direction bs_node_get_chapter_direction(const bs_node *doc, bs_direction forced,
+                                                  bs_direction book);
 BS_API bs_direction bs_direction_from_string(const char *s); /* DEFAULT if unknown */
 BS_API const char *bs_direction_string(bs_direction d);      /* "horizontal", ... */
 

@@ -1,7 +1,12 @@
 /* bisheng: readers. Each turns bytes into a document tree and knows nothing of writers.
  *
  * A reader fills `*out` only on success (caller frees with bs_node_free); on failure it
- * returns the status and fills `err` with the input's path, line and column. */
+ * returns the status and fills `err` with the input's path, line and column.
+ *
+ * Thread safety: every reader may run in several threads at once, each on its own input and
+ * tree; no warm-up is needed. Each sets its library up once per process itself, whichever
+ * thread comes first (pthread_once: cmark-gfm's extension registry, libxml2's parser). The
+ * diag callback is called on the reading thread. */
 #ifndef BISHENG_READ_H
 #define BISHENG_READ_H
 

@@ -1,5 +1,13 @@
 /* bisheng: the typesetter. Lays out a const tree (document or book) on a CJK page grid and
- * draws it to PDF with Cairo; the same layout feeds a JSON dump for tests. */
+ * draws it to PDF with Cairo; the same layout feeds a JSON dump for tests.
+ *
+ * Thread safety: several PDFs may be made at once from separate threads (the tree is only
+ * read). Layout runs freely in parallel (each thread has its own font map and shaper), but
+ * drawing takes one process-wide lock: Cairo 1.16 is not safe for two threads drawing PDFs,
+ * so one chapter at a time is drawn in the whole process. The FreeType library used for
+ * font subsetting is made once per process and lives until exit. Callbacks (diag, progress)
+ * are called on the calling thread of bs_pdf_write / bs_layout_dump, in chapter order,
+ * whatever `jobs` is. */
 #ifndef BISHENG_TYPESET_H
 #define BISHENG_TYPESET_H
 
@@ -12,6 +20,8 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+enum { BS_CROP_NONE = 0, BS_CROP_CORNER = 1, BS_CROP_JAPANESE = 2 };
 
 typedef struct bs_typeset_options {
   bs_direction direction; /* DEFAULT: the tree's preference, else horizontal */
@@ -27,9 +37,12 @@ typedef struct bs_typeset_options {
   bool keep_going;        /* image problems become warnings (the caption is kept) */
   long long source_date;  /* SOURCE_DATE_EPOCH, or -1 for now */
   int toc;                /* table of contents: 1 on, 0 off, < 0: for books of several documents */
+  int toc_depth;          /* deepest heading level in the contents; 0: 2 (the outline has all) */
   int recto_chapters;     /* chapters open on a recto: 1 on, 0 off, < 0: for books */
   double bleed_mm;        /* bleed around the trimmed page, 0: none */
-  bool crop_marks;        /* crop marks outside the trim (the page grows to hold them) */
+  int crop_marks;         /* marks outside the trim (the page grows to hold them): 0 none,
+                           * BS_CROP_CORNER corner marks, BS_CROP_JAPANESE トンボ (double
+                           * corner marks at trim and bleed, and centre marks) */
   int jobs;               /* PDF: threads laying chapters out; <= 1: none (the same bytes) */
   bs_diag_fn diag;
   void *diag_user;

@@ -16,6 +16,7 @@
 
 #include "../util/util.h"
 #include "bisheng/manifest.h"
+#include "bisheng/settings.h"
 
 /* ---- The manifest ---- */
 
@@ -32,14 +33,6 @@ typedef struct entry {
   override ov;
 } entry;
 
-/* Output settings as written (book defaults, then each output's own). */
-typedef struct outset {
-  const char *direction, *paper, *font, *css, *cover, *grid, *margins, *vnum, *emphasis;
-  double font_size, indent, bleed;
-  bool has_indent, has_bleed;
-  int embed_fonts, keep_going, toc, recto, crop; /* -1 unset */
-} outset;
-
 struct bs_manifest {
   char *path;
   char *dir;         /* the manifest's folder with a trailing '/', or "" */
@@ -51,6 +44,16 @@ struct bs_manifest {
   size_t *article_index; /* entries[] index of each article, made after parsing */
   bs_manifest_output *outputs;
   size_t noutputs;
+  /* volumes: how the book is split (`volumes:`), each volume's entries, the one selected */
+  enum { VOL_NONE, VOL_PARTS, VOL_ARTICLES, VOL_PAGES } vol_kind;
+  long vol_max;
+  int vol_line;
+  struct volume {
+    size_t first, end; /* entries[first, end) */
+    long cont_part;    /* a part divider repeated at the start (the part goes on), or -1 */
+  } *vols;
+  size_t nvols, volume;
+  char *title;       /* the book's own title, before a volume's is set */
   char **pool;       /* strings owned by the manifest */
   size_t npool;
 };
@@ -82,6 +85,8 @@ void bs_manifest_free(bs_manifest *m)
   }
   free(m->entries);
   free(m->article_index);
+  free(m->vols);
+  free(m->title);
   free(m->outputs);
   for (size_t i = 0; i < m->npool; i++)
     free(m->pool[i]);
@@ -92,6 +97,70 @@ void bs_manifest_free(bs_manifest *m)
 }
 
 const bs_node *bs_manifest_get_book(const bs_manifest *m) { return m->book; }
+
+size_t bs_manifest_volume_count(const bs_manifest *m) { return m->nvols; }
+
+/* "第一卷" in Chinese numerals up to 9,999 (the volume count is bounded by the articles). */
+static void cjk_number(size_t n, char *out, size_t size)
+{
+  static const char *const d[] = {"〇", "一", "二", "三", "四", "五", "六", "七", "八", "九"};
+  static const char *const u[] = {"千", "百", "十", ""};
+  size_t div[] = {1000, 100, 10, 1};
+  out[0] = '\0';
+  bool zero = false, any = false;
+  for (int i = 0; i < 4; i++) {
+    size_t k = n / div[i] % 10;
+    if (!k) {
+      zero = any;
+      continue;
+    }
+    if (zero)
+      strncat(out, d[0], size - strlen(out) - 1);
+    if (!(i == 2 && k == 1 && !any)) /* 十二, not 一十二 */
+      strncat(out, d[k], size - strlen(out) - 1);
+    strncat(out, u[i], size - strlen(out) - 1);
+    zero = false, any = true;
+  }
+}
+
+/* The selected volume's title and series on the book (again after reading: the language may
+ * come from the first article). */
+static void volume_meta(bs_manifest *m)
+{
+  size_t v = m->volume;
+  bs_node_set_meta(m->book, BS_META_TITLE, m->title);
+  bs_node_set_meta(m->book, BS_META_COLLECTION, NULL);
+  bs_node_set_meta(m->book, BS_META_POSITION, NULL);
+  if (!v)
+    return;
+  /* the volume in the title, as each language writes it: 書名 第一卷, 書名 第一巻, Title,
+   * Volume 1; the series and the position in the metadata */
+  const char *lang = bs_node_get_meta(m->book, BS_META_LANG);
+  char num[64], title[BS_ERROR_MESSAGE_MAX];
+  const char *t = m->title ? m->title : "";
+  if (lang && (!strncmp(lang, "zh", 2) || !strncmp(lang, "ja", 2))) {
+    cjk_number(v, num, sizeof num);
+    snprintf(title, sizeof title, "%s%s第%s%s", t, *t ? " " : "", num,
+             !strncmp(lang, "ja", 2) ? "巻" : "卷");
+  } else {
+    snprintf(title, sizeof title, "%s%sVolume %zu", t, *t ? ", " : "", v);
+  }
+  bs_node_set_meta(m->book, BS_META_TITLE, title);
+  if (m->title)
+    bs_node_set_meta(m->book, BS_META_COLLECTION, m->title);
+  snprintf(num, sizeof num, "%zu", v);
+  bs_node_set_meta(m->book, BS_META_POSITION, num);
+}
+
+bs_status bs_manifest_select_volume(bs_manifest *m, size_t v, bs_error *err)
+{
+  if (v > m->nvols)
+    return bs_error_set(err, BS_ERR_ARGUMENT, m->path, 0, 0,
+                        "volume %zu of a manifest with %zu volumes", v, m->nvols);
+  m->volume = v;
+  volume_meta(m);
+  return BS_OK;
+}
 const char *bs_manifest_get_path(const bs_manifest *m) { return m->path; }
 size_t bs_manifest_article_count(const bs_manifest *m) { return m->narticles; }
 size_t bs_manifest_part_count(const bs_manifest *m) { return m->nparts; }
@@ -152,12 +221,7 @@ typedef struct ctx {
 static void vreport(ctx *c, bs_status code, int line, int col, const char *fmt, va_list ap)
 {
   bs_error e;
-  bs_error_clear(&e);
-  e.code = code;
-  snprintf(e.path, sizeof e.path, "%s", c->m->path);
-  e.line = line;
-  e.column = col;
-  vsnprintf(e.message, sizeof e.message, fmt, ap);
+  bs_diag_vmake(&e, code, c->m->path, line, col, fmt, ap);
   if (c->nerr++ == 0) {
     c->first = code;
     if (c->err)
@@ -191,18 +255,12 @@ static void report_error(ctx *c, const bs_error *e)
 static void warn(ctx *c, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void warn(ctx *c, int line, const char *fmt, ...)
 {
-  if (!c->opts || !c->opts->diag)
+  if (!c->opts)
     return;
-  bs_error e;
-  bs_error_clear(&e);
-  e.code = BS_ERR_SYNTAX;
-  snprintf(e.path, sizeof e.path, "%s", c->m->path);
-  e.line = line;
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(e.message, sizeof e.message, fmt, ap);
+  bs_diag_vemit(c->opts->diag, c->opts->diag_user, BS_ERR_SYNTAX, c->m->path, line, 0, fmt, ap);
   va_end(ap);
-  c->opts->diag(c->opts->diag_user, &e);
 }
 
 /* ---- YAML node helpers ---- */
@@ -235,23 +293,6 @@ static bool visit(ctx *c, const yaml_node_t *n)
     report(c, BS_ERR_LIMIT, line_of(n), "manifest too large (more than %d YAML nodes)",
            BS_MANIFEST_NODES_MAX);
   return c->visits < BS_MANIFEST_NODES_MAX;
-}
-
-static bool parse_bool(ctx *c, const yaml_node_t *n, const char *key, int *out)
-{
-  const char *v = scalar(c, n, key);
-  if (!v)
-    return false;
-  if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcasecmp(v, "on")) {
-    *out = 1;
-    return true;
-  }
-  if (!strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcasecmp(v, "off")) {
-    *out = 0;
-    return true;
-  }
-  report(c, BS_ERR_SYNTAX, line_of(n), "'%s' should be true or false, not '%s'", key, v);
-  return false;
 }
 
 static bool parse_number(ctx *c, const yaml_node_t *n, const char *key, const char *unit,
@@ -497,164 +538,25 @@ static bool is_outset_key(const char *k)
   return false;
 }
 
-/* Parses one output setting into `o`; the book's `direction` and `cover-image` are metadata
- * and are not handled here. */
-static void set_outset(ctx *c, outset *o, const char *k, const yaml_node_t *v)
+/* Parses one output setting into `o` (settings.h checks the value); the book's `direction`
+ * and `cover-image` are metadata and are not handled here. */
+static void set_outset(ctx *c, bs_output_settings *o, const char *k, const yaml_node_t *v)
 {
-  const char *s = NULL;
-  if (!strcmp(k, "fontsize") || !strcmp(k, "font-size")) {
-    parse_number(c, v, k, "pt", 4, 1000, &o->font_size);
-    return;
-  }
-  if (!strcmp(k, "indent")) {
-    if (parse_number(c, v, k, "em", 0, 100, &o->indent))
-      o->has_indent = true;
-    return;
-  }
-  if (!strcmp(k, "embed-fonts")) {
-    parse_bool(c, v, k, &o->embed_fonts);
-    return;
-  }
-  if (!strcmp(k, "keep-going")) {
-    parse_bool(c, v, k, &o->keep_going);
-    return;
-  }
-  if (!strcmp(k, "toc")) {
-    parse_bool(c, v, k, &o->toc);
-    return;
-  }
-  if (!strcmp(k, "recto-chapters")) {
-    parse_bool(c, v, k, &o->recto);
-    return;
-  }
-  if (!strcmp(k, "crop-marks")) {
-    parse_bool(c, v, k, &o->crop);
-    return;
-  }
-  if (!strcmp(k, "bleed")) {
-    if (parse_number(c, v, k, "mm", 0, 20, &o->bleed))
-      o->has_bleed = true;
-    return;
-  }
-  if (!(s = scalar(c, v, k)))
+  const char *s = scalar(c, v, k), *expect;
+  if (!s)
     return;
   int line = line_of(v);
-  if (!strcmp(k, "direction")) {
-    if (check_direction(c, v, s))
-      o->direction = s;
-  } else if (!strcmp(k, "paper") || !strcmp(k, "papersize")) {
-    double w, h;
-    /* until the typesetter knows paper sizes (placeholder build), names are not checked */
-    if (!bs_paper_size(s, &w, &h) && bs_paper_size("A4", &w, &h))
-      report(c, BS_ERR_SYNTAX, line, "unknown paper size '%s' (A4 A5 B5 B6 32K Letter or WxHmm)",
+  if (!strcmp(k, "css") || !strcmp(k, "cover-image") || !strcmp(k, "cover")) {
+    /* paths are the manifest's: relative to its folder */
+    struct stat st;
+    char *p = pool_add(c->m, resolve(c->m, s));
+    if (stat(p, &st) != 0)
+      report(c, BS_ERR_IO, line, "%s '%s' not found", !strcmp(k, "css") ? "stylesheet" : "cover image",
              s);
-    else
-      o->paper = s;
-  } else if (!strcmp(k, "mainfont") || !strcmp(k, "CJKmainfont") || !strcmp(k, "font")) {
-    o->font = s;
-  } else if (!strcmp(k, "css")) {
-    struct stat st;
-    char *p = pool_add(c->m, resolve(c->m, s));
-    if (stat(p, &st) != 0)
-      report(c, BS_ERR_IO, line, "stylesheet '%s' not found", s);
-    o->css = p;
-  } else if (!strcmp(k, "cover-image") || !strcmp(k, "cover")) {
-    struct stat st;
-    char *p = pool_add(c->m, resolve(c->m, s));
-    if (stat(p, &st) != 0)
-      report(c, BS_ERR_IO, line, "cover image '%s' not found", s);
-    o->cover = p;
-  } else if (!strcmp(k, "grid")) {
-    int gc, gl;
-    char tail;
-    if (sscanf(s, "%dx%d%c", &gc, &gl, &tail) != 2 || gc < 5 || gl < 3 || gc > 200 || gl > 200)
-      report(c, BS_ERR_SYNTAX, line, "'grid' should be CxL such as 40x15, not '%s'", s);
-    else
-      o->grid = s;
-  } else if (!strcmp(k, "margins")) {
-    double m[4];
-    char tail;
-    int n = sscanf(s, "%lf,%lf,%lf,%lf%c", &m[0], &m[1], &m[2], &m[3], &tail);
-    if (n != 1 && n != 4)
-      report(c, BS_ERR_SYNTAX, line, "'margins' should be T,R,B,L in mm, not '%s'", s);
-    else
-      o->margins = s;
-  } else if (!strcmp(k, "vnum")) {
-    if (strcmp(s, "upright") && strcmp(s, "sideways"))
-      report(c, BS_ERR_SYNTAX, line, "'vnum' should be upright or sideways, not '%s'", s);
-    else
-      o->vnum = s;
-  } else if (!strcmp(k, "emphasis")) {
-    if (strcmp(s, "bold") && strcmp(s, "dots"))
-      report(c, BS_ERR_SYNTAX, line, "'emphasis' should be bold or dots, not '%s'", s);
-    else
-      o->emphasis = s;
+    s = p;
   }
-}
-
-/* Book defaults under an output's own settings. */
-static void merge_outset(outset *dst, const outset *book, const outset *own)
-{
-  *dst = *book;
-#define TAKE(f) if (own->f) dst->f = own->f
-  TAKE(direction); TAKE(paper); TAKE(font); TAKE(css); TAKE(cover); TAKE(grid); TAKE(margins);
-  TAKE(vnum); TAKE(emphasis);
-#undef TAKE
-  if (own->font_size > 0)
-    dst->font_size = own->font_size;
-  if (own->has_indent) {
-    dst->indent = own->indent;
-    dst->has_indent = true;
-  }
-  if (own->embed_fonts >= 0)
-    dst->embed_fonts = own->embed_fonts;
-  if (own->keep_going >= 0)
-    dst->keep_going = own->keep_going;
-  if (own->toc >= 0)
-    dst->toc = own->toc;
-  if (own->recto >= 0)
-    dst->recto = own->recto;
-  if (own->crop >= 0)
-    dst->crop = own->crop;
-  if (own->has_bleed) {
-    dst->bleed = own->bleed;
-    dst->has_bleed = true;
-  }
-}
-
-static void apply_outset(bs_manifest_output *o, const outset *s)
-{
-  bs_epub_options_init(&o->epub);
-  bs_typeset_options_init(&o->pdf);
-  bs_direction d = s->direction ? bs_direction_from_string(s->direction) : BS_DIR_DEFAULT;
-  o->epub.direction = o->pdf.direction = d;
-  o->epub.css_path = s->css;
-  o->epub.cover_path = s->cover;
-  o->epub.embed_fonts = s->embed_fonts > 0;
-  o->epub.keep_going = o->pdf.keep_going = s->keep_going > 0;
-  if (s->paper)
-    bs_paper_size(s->paper, &o->pdf.paper_w_mm, &o->pdf.paper_h_mm);
-  if (s->font_size > 0)
-    o->pdf.font_size_pt = s->font_size;
-  if (s->grid)
-    sscanf(s->grid, "%dx%d", &o->pdf.grid_chars, &o->pdf.grid_lines);
-  if (s->margins) {
-    double *m = o->pdf.margins_mm;
-    if (sscanf(s->margins, "%lf,%lf,%lf,%lf", &m[0], &m[1], &m[2], &m[3]) == 1)
-      m[1] = m[2] = m[3] = m[0];
-  }
-  o->pdf.font_family = s->font;
-  if (s->has_indent)
-    o->pdf.indent_em = s->indent;
-  o->pdf.vnum_sideways = s->vnum && !strcmp(s->vnum, "sideways");
-  o->pdf.emphasis_dots = s->emphasis && !strcmp(s->emphasis, "dots");
-  if (s->toc >= 0)
-    o->pdf.toc = s->toc;
-  if (s->recto >= 0)
-    o->pdf.recto_chapters = s->recto;
-  o->pdf.crop_marks = s->crop > 0;
-  if (s->has_bleed)
-    o->pdf.bleed_mm = s->bleed;
+  if (!bs_output_settings_set(o, k, s, &expect))
+    report(c, BS_ERR_SYNTAX, line, "'%s' should be %s, not '%s'", k, expect, s);
 }
 
 /* ---- Parts and articles ---- */
@@ -875,13 +777,12 @@ static const char *const output_keys[] = {
     "recto-chapters", "bleed", "crop-marks", NULL};
 
 static void parse_output(ctx *c, const yaml_node_t *n, const char *given_name,
-                         const outset *book, int name_line)
+                         const bs_output_settings *book, int name_line)
 {
   if (!check_mapping(c, n, "an output"))
     return;
-  outset own;
-  memset(&own, 0, sizeof own);
-  own.embed_fonts = own.keep_going = own.toc = own.recto = own.crop = -1;
+  bs_output_settings own;
+  bs_output_settings_init(&own);
   const char *name = given_name, *file = NULL, *format = NULL;
   int line = name_line ? name_line : line_of(n), file_line = line, format_line = line;
   for (yaml_node_pair_t *it = n->data.mapping.pairs.start; it < n->data.mapping.pairs.top;
@@ -970,12 +871,12 @@ static void parse_output(ctx *c, const yaml_node_t *n, const char *given_name,
   o->path = path;
   o->format = f;
   o->line = line;
-  outset s;
-  merge_outset(&s, book, &own);
-  apply_outset(o, &s);
+  bs_output_settings s = *book;
+  bs_output_settings_merge(&s, &own);
+  bs_output_settings_apply(&s, &o->epub, &o->pdf);
 }
 
-static void parse_outputs(ctx *c, const yaml_node_t *v, const outset *book)
+static void parse_outputs(ctx *c, const yaml_node_t *v, const bs_output_settings *book)
 {
   if (v->type == YAML_SEQUENCE_NODE) {
     for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
@@ -1009,7 +910,92 @@ static const char *const book_keys[] = {
     "keywords", "tags", "url", "source", "parts", "articles", "chapters", "outputs", "paper",
     "papersize", "fontsize", "font-size", "mainfont", "CJKmainfont", "font", "css", "grid",
     "margins", "indent", "vnum", "emphasis", "embed-fonts", "keep-going", "toc",
-    "recto-chapters", "bleed", "crop-marks", NULL};
+    "recto-chapters", "bleed", "crop-marks", "volumes", NULL};
+
+/* `volumes: parts`, or `volumes: {articles: N}` / `{pages: N}` (a maximum per volume). */
+static void parse_volumes(ctx *c, const yaml_node_t *v)
+{
+  bs_manifest *m = c->m;
+  m->vol_line = line_of(v);
+  if (v->type == YAML_SCALAR_NODE) {
+    const char *s = (const char *)v->data.scalar.value;
+    if (!strcmp(s, "parts"))
+      m->vol_kind = VOL_PARTS;
+    else
+      report(c, BS_ERR_SYNTAX, line_of(v),
+             "'volumes' should be 'parts' or a maximum such as {articles: 500} or "
+             "{pages: 400}, not '%s'", s);
+    return;
+  }
+  static const char *const keys[] = {"articles", "max-articles", "pages", "max-pages", NULL};
+  if (!check_mapping(c, v, "'volumes'"))
+    return;
+  for (yaml_node_pair_t *it = v->data.mapping.pairs.start; it < v->data.mapping.pairs.top; it++) {
+    yaml_node_t *k = node_at(c, it->key), *val = node_at(c, it->value);
+    const char *key = (const char *)k->data.scalar.value;
+    double d;
+    if (!strcmp(key, "articles") || !strcmp(key, "max-articles") || !strcmp(key, "pages") ||
+        !strcmp(key, "max-pages")) {
+      if (m->vol_kind != VOL_NONE) {
+        report(c, BS_ERR_SYNTAX, line_of(k), "'volumes' takes one maximum, articles or pages");
+        return;
+      }
+      if (parse_number(c, val, key, "", 1, 1e7, &d)) {
+        m->vol_kind = strstr(key, "articles") ? VOL_ARTICLES : VOL_PAGES;
+        m->vol_max = (long)d;
+      }
+    } else {
+      unknown_key(c, k, key, "'volumes'", keys);
+    }
+  }
+  if (m->vol_kind == VOL_NONE && c->nerr == 0)
+    report(c, BS_ERR_SYNTAX, line_of(v), "'volumes' needs articles: N or pages: N");
+}
+
+/* An A5 page of the default grid holds about 600 CJK characters, 1,800 bytes of UTF-8: the
+ * estimate that splits `volumes: {pages: N}` before anything is read, so every output of the
+ * manifest gets the same volumes. */
+#define VOLUME_BYTES_PER_PAGE 1800
+
+static long article_pages(const entry *e)
+{
+  struct stat sb;
+  if (!e->path || stat(e->path, &sb) != 0)
+    return 1;
+  return 1 + (long)(sb.st_size / VOLUME_BYTES_PER_PAGE);
+}
+
+/* Splits the entries into volumes: at each part, or before the article that would take a
+ * volume past its maximum. A part split across volumes has its divider repeated. */
+static void split_volumes(bs_manifest *m)
+{
+  if (m->vol_kind == VOL_NONE)
+    return;
+  m->vols = bs_xcalloc(m->nentries + 1, sizeof *m->vols);
+  long used = 0, part = -1;
+  size_t nart = 0;
+  for (size_t k = 0; k < m->nentries; k++) {
+    entry *e = &m->entries[k];
+    long cost = m->vol_kind == VOL_PAGES ? article_pages(e) : 1;
+    bool start = m->nvols == 0;
+    if (e->is_part) {
+      part = (long)k;
+      start |= m->vol_kind == VOL_PARTS && nart > 0;
+    } else if (m->vol_kind != VOL_PARTS && nart > 0 && used + cost > m->vol_max) {
+      start = true;
+    }
+    if (start) {
+      if (m->nvols)
+        m->vols[m->nvols - 1].end = k;
+      m->vols[m->nvols++] = (struct volume){k, 0, !e->is_part && part >= 0 ? part : -1};
+      used = 0, nart = 0;
+    }
+    if (!e->is_part)
+      used += cost, nart++;
+  }
+  if (m->nvols)
+    m->vols[m->nvols - 1].end = m->nentries;
+}
 
 static void parse_book(ctx *c, const yaml_node_t *root)
 {
@@ -1018,9 +1004,8 @@ static void parse_book(ctx *c, const yaml_node_t *root)
     return;
   override book;
   memset(&book, 0, sizeof book);
-  outset defaults;
-  memset(&defaults, 0, sizeof defaults);
-  defaults.embed_fonts = defaults.keep_going = defaults.toc = defaults.recto = defaults.crop = -1;
+  bs_output_settings defaults;
+  bs_output_settings_init(&defaults);
   const yaml_node_t *outputs = NULL;
   bool have_articles = false;
   for (yaml_node_pair_t *it = root->data.mapping.pairs.start; it < root->data.mapping.pairs.top;
@@ -1046,6 +1031,8 @@ static void parse_book(ctx *c, const yaml_node_t *root)
       }
     } else if (!strcmp(key, "outputs")) {
       outputs = v;
+    } else if (!strcmp(key, "volumes")) {
+      parse_volumes(c, v);
     } else if (!strcmp(key, "cover-image") || !strcmp(key, "cover")) {
       const char *s = scalar(c, v, key);
       if (s) {
@@ -1153,6 +1140,9 @@ bs_status bs_manifest_parse(const char *buf, size_t len, const char *path,
   for (size_t k = 0, i = 0; k < m->nentries; k++)
     if (!m->entries[k].is_part)
       m->article_index[i++] = k;
+  split_volumes(m);
+  if (bs_node_get_meta(m->book, BS_META_TITLE))
+    m->title = bs_xstrdup(bs_node_get_meta(m->book, BS_META_TITLE));
   *out = m;
   return BS_OK;
 }
@@ -1195,7 +1185,6 @@ static void hold_warning(void *user, const bs_error *w)
 
 typedef struct job {
   held *warn;
-  bool *done;
   bs_manifest *m;
   const bs_manifest_options *opts;
   entry **arts;
@@ -1228,8 +1217,7 @@ static void *worker(void *arg)
     pthread_mutex_unlock(&j->lock);
     if (i >= j->n)
       return NULL;
-    if (!j->done[i])
-      read_one(j, i);
+    read_one(j, i);
   }
 }
 
@@ -1258,14 +1246,23 @@ bs_status bs_manifest_read_articles(bs_manifest *m, const bs_manifest_options *o
   memset(&j, 0, sizeof j);
   j.m = m;
   j.opts = opts;
-  j.n = m->narticles;
+  /* the selected volume's entries, or all */
+  size_t first = 0, end = m->nentries;
+  long cont = -1;
+  if (m->volume) {
+    first = m->vols[m->volume - 1].first;
+    end = m->vols[m->volume - 1].end;
+    cont = m->vols[m->volume - 1].cont_part;
+  }
+  j.n = 0;
+  for (size_t k = first; k < end; k++)
+    j.n += !m->entries[k].is_part;
   j.arts = bs_xcalloc(j.n + 1, sizeof *j.arts);
   j.docs = bs_xcalloc(j.n + 1, sizeof *j.docs);
   j.errs = bs_xcalloc(j.n + 1, sizeof *j.errs);
   j.sts = bs_xcalloc(j.n + 1, sizeof *j.sts);
   j.warn = bs_xcalloc(j.n + 1, sizeof *j.warn);
-  j.done = bs_xcalloc(j.n + 1, sizeof *j.done);
-  for (size_t k = 0, i = 0; k < m->nentries; k++)
+  for (size_t k = first, i = 0; k < end; k++)
     if (!m->entries[k].is_part)
       j.arts[i++] = &m->entries[k];
   /* drop what an earlier call attached */
@@ -1275,19 +1272,7 @@ bs_status bs_manifest_read_articles(bs_manifest *m, const bs_manifest_options *o
   size_t nthreads = opts->jobs > 1 ? (size_t)opts->jobs : 1;
   if (nthreads > j.n)
     nthreads = j.n;
-  if (nthreads > 1) {
-    /* one article of each format first, on this thread: a reader's one-time library set-up
-     * (cmark-gfm's extension registry, libxml2's globals) must not be raced */
-    bool seen[BS_FORMAT_MANIFEST + 1] = {false};
-    for (size_t i = 0; i < j.n; i++) {
-      bs_format f = bs_format_from_path(j.arts[i]->path);
-      if (f <= BS_FORMAT_MANIFEST && !seen[f]) {
-        seen[f] = true;
-        read_one(&j, i);
-        j.done[i] = true;
-      }
-    }
-  }
+  /* no warming up: each reader sets its library up once itself (read.h, thread safety) */
   pthread_mutex_init(&j.lock, NULL);
   pthread_t *th = bs_xcalloc(nthreads + 1, sizeof *th);
   size_t started = 0;
@@ -1320,11 +1305,12 @@ bs_status bs_manifest_read_articles(bs_manifest *m, const bs_manifest_options *o
     }
   }
   free(j.warn);
-  free(j.done);
   bool ok = c.nerr == 0 || (opts->keep_going && nread > 0);
   if (ok) {
     size_t i = 0;
-    for (size_t k = 0; k < m->nentries; k++) {
+    for (size_t kk = first - (cont >= 0); kk < end; kk++) {
+      /* a part going on from the volume before opens this one again */
+      size_t k = kk == first - 1 ? (size_t)cont : kk;
       entry *e = &m->entries[k];
       bs_node *doc;
       if (e->is_part) {
@@ -1341,14 +1327,8 @@ bs_status bs_manifest_read_articles(bs_manifest *m, const bs_manifest_options *o
       apply_override(doc, &e->ov);
       bs_node_append_child(m->book, doc);
     }
-    if (!bs_node_get_meta(m->book, BS_META_LANG)) {
-      /* a book's language is its first article's unless the manifest says otherwise */
-      for (bs_node *d = bs_node_first_child(m->book); d; d = bs_node_next(d))
-        if (!bs_manifest_is_part(d) && bs_node_get_meta(d, BS_META_LANG)) {
-          bs_node_set_meta(m->book, BS_META_LANG, bs_node_get_meta(d, BS_META_LANG));
-          break;
-        }
-    }
+    bs_book_settle_lang(m->book);
+    volume_meta(m);
   }
   for (size_t i = 0; i < j.n; i++)
     bs_node_free(j.docs[i]);

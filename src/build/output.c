@@ -204,36 +204,46 @@ static char *sidecar_path(const char *path)
   return bs_buf_detach(&b);
 }
 
-/* Pages in a PDF: its /Type /Page objects (cairo writes them uncompressed). */
-static int count_pages(const char *d, size_t n)
+/* The PDF writer's last progress report counts the pages of the file (a scan for /Type /Page
+ * would count the pages the incremental update rewrites twice). */
+typedef struct page_count {
+  bs_progress_fn fn;
+  void *user;
+  int pages;
+} page_count;
+
+static void count_pages(void *user, const bs_progress *p)
 {
-  int pages = 0;
-  for (const char *p = d; (p = memmem(p, n - (size_t)(p - d), "/Type", 5)); p += 5) {
-    const char *q = p + 5;
-    while (q < d + n && (*q == ' ' || *q == '\n' || *q == '\r'))
-      q++;
-    if (q + 5 <= d + n && !memcmp(q, "/Page", 5) && (q + 5 == d + n || q[5] != 's'))
-      pages++;
-  }
-  return pages;
+  page_count *pc = user;
+  pc->pages = p->pages;
+  if (pc->fn)
+    pc->fn(pc->user, p);
 }
 
-static bool same_file(const char *a, const char *b)
+/* FNV-1a of a file's bytes ("" when it cannot be read): the sidecar records it, so an output
+ * damaged since (same size, other bytes) is rebuilt rather than reported unchanged. */
+static void file_sum(const char *path, char out[17])
 {
-  char *da = NULL, *db = NULL;
-  size_t la = 0, lb = 0;
-  bool same = bs_read_all_max(a, SIZE_MAX, &da, &la, NULL) == BS_OK &&
-              bs_read_all_max(b, SIZE_MAX, &db, &lb, NULL) == BS_OK &&
-              la == lb && !memcmp(da, db, la);
-  free(da);
-  free(db);
-  return same;
+  hasher x = {0xcbf29ce484222325ULL};
+  FILE *f = fopen(path, "rb");
+  out[0] = '\0';
+  if (!f)
+    return;
+  char chunk[65536];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+    hash_bytes(&x, chunk, n);
+  bool bad = ferror(f);
+  fclose(f);
+  if (!bad)
+    snprintf(out, 17, "%016llx", (unsigned long long)x.h);
 }
 
 bs_status bs_manifest_write(const bs_manifest *m, const bs_manifest_output *o,
                             bs_manifest_result *res, bs_error *err)
 {
   bs_manifest_result r = {false, 0, 0};
+  page_count pc = {NULL, NULL, 0};
   char hash[17];
   char *side = sidecar_path(o->path), *tmp = NULL, *data = NULL;
   size_t len = 0;
@@ -243,13 +253,17 @@ bs_status bs_manifest_write(const bs_manifest *m, const bs_manifest_output *o,
   struct stat sb;
   /* the sidecar names the hash and size of what is there: skip the build when they agree */
   FILE *sf = o->force ? NULL : fopen(side, "r");
+  char sum[17] = "";
   if (sf) {
-    char h[17] = "";
+    char h[17] = "", s[17] = "";
     long long bytes = -1;
     int pages = 0;
-    int got = fscanf(sf, "bisheng-build 1 hash %16s bytes %lld pages %d", h, &bytes, &pages);
+    int got = fscanf(sf, "bisheng-build 2 hash %16s bytes %lld pages %d sum %16s", h, &bytes,
+                     &pages, s);
     fclose(sf);
-    if (got == 3 && !strcmp(h, hash) && stat(o->path, &sb) == 0 && sb.st_size == bytes) {
+    if (got == 4 && !strcmp(h, hash) && stat(o->path, &sb) == 0 && sb.st_size == bytes)
+      file_sum(o->path, sum);
+    if (got == 4 && sum[0] && !strcmp(sum, s)) {
       r.bytes = bytes;
       r.pages = pages;
       goto done;
@@ -257,22 +271,28 @@ bs_status bs_manifest_write(const bs_manifest *m, const bs_manifest_output *o,
   }
   bs_buf t = BS_BUF_INIT;
   const char *slash = strrchr(o->path, '/'), *base = slash ? slash + 1 : o->path;
-  const char *ext = o->format == BS_OUTPUT_EPUB ? ".epub" : ".pdf";
-  bs_buf_printf(&t, "%.*s.%s.new-XXXXXX%s", slash ? (int)(slash - o->path + 1) : 0, o->path,
-                base, ext);
+  /* never ending in the output's extension: `find -name '*.pdf'` must not pick it up */
+  bs_buf_printf(&t, "%.*s.%s.new-XXXXXX", slash ? (int)(slash - o->path + 1) : 0, o->path, base);
   tmp = bs_buf_detach(&t);
-  int fd = mkstemps(tmp, (int)strlen(ext));
+  int fd = mkstemp(tmp);
   if (fd < 0) {
     st = bs_error_set(err, BS_ERR_IO, o->path, 0, 0, "cannot write: %s", strerror(errno));
     free(tmp);
     tmp = NULL;
     goto done;
   }
+  bs_tmp_track(tmp);
   close(fd);
   if (o->format == BS_OUTPUT_EPUB)
     st = bs_epub_write(bs_manifest_get_book(m), &o->epub, tmp, err);
-  else
-    st = bs_pdf_write(bs_manifest_get_book(m), &o->pdf, tmp, err);
+  else {
+    bs_typeset_options po = o->pdf;
+    pc.fn = po.progress;
+    pc.user = po.progress_user;
+    po.progress = count_pages;
+    po.progress_user = &pc;
+    st = bs_pdf_write(bs_manifest_get_book(m), &po, tmp, err);
+  }
   if (st != BS_OK) {
     /* name the real output, not our temporary, and name it when the writer could not */
     if (err && (!err->path[0] || !strcmp(err->path, tmp)))
@@ -283,28 +303,40 @@ bs_status bs_manifest_write(const bs_manifest *m, const bs_manifest_output *o,
     goto done;
   r.bytes = (long long)len;
   if (o->format == BS_OUTPUT_PDF)
-    r.pages = count_pages(data, len);
-  if (stat(o->path, &sb) == 0 && (size_t)sb.st_size == len && same_file(tmp, o->path)) {
+    r.pages = pc.pages;
+  char new_sum[17];
+  file_sum(tmp, new_sum);
+  bool same = false;
+  if (stat(o->path, &sb) == 0 && (size_t)sb.st_size == len) {
+    if (!sum[0])
+      file_sum(o->path, sum);
+    same = sum[0] && !strcmp(sum, new_sum);
+  }
+  if (same) {
     /* the same bytes: leave the existing file and its mtime alone */
-  } else if (rename(tmp, o->path) != 0) {
+  } else if (chmod(tmp, bs_output_mode(o->path)), rename(tmp, o->path) != 0) {
     st = bs_error_set(err, BS_ERR_IO, o->path, 0, 0, "cannot rename into place: %s",
                       strerror(errno));
     goto done;
   } else {
+    bs_tmp_untrack(tmp);
     free(tmp);
     tmp = NULL;
+    bs_sync_folder(o->path);
     r.written = true;
   }
   /* the sidecar is an optimisation: failing to write it only costs a rebuild next time */
   bs_atomic_file *af;
   if (bs_atomic_open(side, &af, NULL) == BS_OK) {
-    fprintf(bs_atomic_stream(af), "bisheng-build 1 hash %s bytes %lld pages %d\n", hash,
-            r.bytes, r.pages);
+    fprintf(bs_atomic_stream(af), "bisheng-build 2 hash %s bytes %lld pages %d sum %s\n", hash,
+            r.bytes, r.pages, new_sum);
     bs_atomic_commit(af, NULL);
   }
 done:
-  if (tmp)
+  if (tmp) {
     unlink(tmp);
+    bs_tmp_untrack(tmp);
+  }
   free(tmp);
   free(data);
   free(side);

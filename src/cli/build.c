@@ -65,6 +65,18 @@ __asm__(".section .rodata\n"
         ".previous\n");
 extern const char book_template[];
 
+/* The CI files `bisheng init --ci` writes (t-ci runs their build commands). */
+__asm__(".section .rodata\n"
+        ".balign 16\n"
+        "ci_github:\n"
+        ".incbin \"templates/ci/github.yml\"\n"
+        ".byte 0\n"
+        "ci_gitlab:\n"
+        ".incbin \"templates/ci/gitlab.yml\"\n"
+        ".byte 0\n"
+        ".previous\n");
+extern const char ci_github[], ci_gitlab[];
+
 static const struct {
   const char *path, *text;
 } samples[] = {
@@ -130,7 +142,10 @@ typedef enum { ST_WAITING, ST_BUILDING, ST_WRITTEN, ST_UNCHANGED, ST_FAILED } st
 
 typedef struct job {
   build *b;
-  bs_manifest_output out;
+  bs_manifest_output out; /* with volumes: name "NAME:V", file and path "…-vNN.ext" */
+  const char *output;     /* the manifest's output name */
+  size_t volume;          /* 1-based, 0 without volumes */
+  char *owned[3];         /* the volume's name, file and path */
   state st;
   double start, ms;
   bs_manifest_result res;
@@ -144,13 +159,14 @@ struct build {
   const char *manifest;
   const char **only;
   int nonly;
-  int jobs, quiet, json, check, force, lossy, no_normalize, keep_going;
+  int jobs, quiet, json, check, force, lossy, no_normalize, keep_going, plan, fail_if_warnings;
   bool tty;
   warnings warn;        /* manifest and reading warnings */
+  size_t warn_printed;  /* how many of them are printed */
   char **errors;
   size_t nerrors;
   job *jobv;
-  size_t njobs, next_job;
+  size_t njobs, next_job, end_job; /* the workers take jobs [next_job, end_job) */
   size_t narticles;
   bs_manifest *m;
   double t0, load_ms, read_ms, total_ms;
@@ -214,9 +230,10 @@ static void print_warnings(const build *b, const warnings *w, size_t from, const
 }
 
 /* ---- Progress ----
- * The writers report no progress of their own yet, so on a terminal each output gets a bar
- * that moves while it builds and fills when it is done; off a terminal (CI) each output gets
- * one line when it starts and one when it ends. */
+ * On a terminal each output gets a bar that fills with the chapters its writer reports done
+ * (on_progress), with pages and bytes so far, and fills when it is done; off a terminal (CI)
+ * each output gets one line when it starts, one at each quarter of a long build, and one when
+ * it ends. */
 
 static const char *state_word(state s)
 {
@@ -241,36 +258,103 @@ static void human_size(long long n, char *out, size_t size)
     snprintf(out, size, "%lld B", n);
 }
 
+/* Columns a UTF-8 string takes on a terminal: East Asian wide characters take two. */
+static size_t cp_width(unsigned cp)
+{
+  return (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+                 (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+                 (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+                 (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x1F300 && cp <= 0x1F64F) ||
+                 (cp >= 0x20000 && cp <= 0x3FFFD)
+             ? 2
+             : 1;
+}
+
+/* Decodes the code point at s (malformed bytes count as one column each). */
+static const char *next_cp(const char *s, unsigned *cp)
+{
+  const unsigned char *u = (const unsigned char *)s;
+  int n = u[0] < 0x80 ? 1 : (u[0] >> 5) == 6 ? 2 : (u[0] >> 4) == 14 ? 3 : (u[0] >> 3) == 30 ? 4 : 1;
+  unsigned v = n == 1 ? u[0] : n == 2 ? u[0] & 0x1F : n == 3 ? u[0] & 0x0F : u[0] & 0x07;
+  for (int i = 1; i < n; i++) {
+    if ((u[i] & 0xC0) != 0x80)
+      return *cp = u[0], s + 1;
+    v = v << 6 | (u[i] & 0x3F);
+  }
+  *cp = v;
+  return s + n;
+}
+
+static size_t text_width(const char *s)
+{
+  size_t w = 0;
+  unsigned cp;
+  while (*s)
+    s = next_cp(s, &cp), w += cp_width(cp);
+  return w;
+}
+
+/* `s` in at most `width` columns, padded to exactly `width` if `pad`: cut at the start, so
+ * the end that tells long names apart stays ("…/book-v12.epub"). */
+static void fit_end(const char *s, size_t width, bool pad, char *out, size_t size)
+{
+  size_t w = text_width(s);
+  const char *from = s;
+  out[0] = '\0';
+  if (w > width) {
+    if (width == 0)
+      return;
+    unsigned cp;
+    while (*from && w > width - 1) /* one column for the ellipsis */
+      from = next_cp(from, &cp), w -= cp_width(cp);
+    snprintf(out, size, "…");
+    w++;
+  }
+  size_t used = strlen(out);
+  snprintf(out + used, size - used, "%s", from);
+  for (used = strlen(out); pad && w < width && used + 1 < size; w++)
+    out[used++] = ' ', out[used] = '\0';
+}
+
 static void draw(build *b, bool first)
 {
-  enum { WIDTH = 24 };
   double t = now_ms();
   struct winsize ws;
-  size_t cols = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20 ? ws.ws_col : 80;
+  size_t cols = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20 ? ws.ws_col : 80;
+  size_t room = cols - 1; /* a line as wide as the terminal wraps on some */
   if (!first)
     fprintf(stderr, "\033[%zuA", b->njobs);
-  int namew = 4;
+  /* the fixed part: " NAME [BAR] building  12.3s  " is name + bar + 23 columns */
+  size_t namew = 4, barw = 24;
   for (size_t i = 0; i < b->njobs; i++) {
-    int l = (int)strlen(b->jobv[i].out.name);
-    if (l > namew && l < 30)
+    size_t l = text_width(b->jobv[i].out.name);
+    if (l > namew)
       namew = l;
   }
+  if (namew > 24)
+    namew = 24;
+  while (barw > 8 && namew + barw + 23 + 16 > room)
+    barw--;
+  while (namew > 8 && namew + barw + 23 + 12 > room)
+    namew--;
+  size_t rest = room > namew + barw + 23 ? room - (namew + barw + 23) : 0;
   for (size_t i = 0; i < b->njobs; i++) {
     job *j = &b->jobv[i];
-    char bar[WIDTH + 1];
-    memset(bar, ' ', WIDTH);
-    bar[WIDTH] = '\0';
+    char bar[64];
+    memset(bar, ' ', barw);
+    bar[barw] = '\0';
     double ms = j->st == ST_BUILDING ? t - j->start : j->ms;
     if (j->st == ST_BUILDING && j->prog.total > 0) {
       /* chapters done, from the writer's reports */
-      memset(bar, '#', (size_t)(WIDTH * j->prog.done / j->prog.total));
+      memset(bar, '#', (size_t)(barw * j->prog.done / j->prog.total));
     } else if (j->st == ST_BUILDING) {
-      int pos = (int)(ms / 80) % (2 * (WIDTH - 4));
-      if (pos >= WIDTH - 4)
-        pos = 2 * (WIDTH - 4) - pos;
+      int span = 2 * ((int)barw - 4);
+      int pos = (int)(ms / 80) % span;
+      if (pos >= (int)barw - 4)
+        pos = span - pos;
       memset(bar + pos, '=', 4);
     } else if (j->st >= ST_WRITTEN) {
-      memset(bar, j->st == ST_FAILED ? 'x' : '#', WIDTH);
+      memset(bar, j->st == ST_FAILED ? 'x' : '#', barw);
     }
     char extra[64] = "";
     if (j->st == ST_BUILDING && j->prog.total > 0) {
@@ -289,19 +373,15 @@ static void draw(build *b, bool first)
         snprintf(extra + strlen(extra), sizeof extra - strlen(extra), ", %d pages",
                  j->res.pages);
     }
-    char line[1024];
-    snprintf(line, sizeof line, " %-*s [%s] %-9s %5.1fs  %s%s%s", namew, j->out.name, bar,
-             state_word(j->st), j->st == ST_WAITING ? 0.0 : ms / 1000, j->out.file,
-             extra[0] ? "  " : "", extra);
-    /* a wrapped line would break the cursor-up redraw: cut at the width (bytes >= columns) */
-    size_t len = strlen(line);
-    if (len >= cols) {
-      len = cols - 1;
-      while (len > 0 && ((unsigned char)line[len] & 0xC0) == 0x80)
-        len--;
-      line[len] = '\0';
-    }
-    fprintf(stderr, "\033[2K%s\n", line);
+    /* the file keeps its end; the details go first when there is no room for both */
+    size_t fw = text_width(j->out.file), ew = strlen(extra);
+    if (fw + 2 + ew > rest)
+      extra[0] = '\0', ew = 0;
+    char name[256], file[1024];
+    fit_end(j->out.name, namew, true, name, sizeof name);
+    fit_end(j->out.file, rest, false, file, sizeof file);
+    fprintf(stderr, "\033[2K %s [%s] %-9s %5.1fs  %s%s%s\n", name, bar, state_word(j->st),
+            j->st == ST_WAITING ? 0.0 : ms / 1000, file, ew ? "  " : "", extra);
   }
   fflush(stderr);
 }
@@ -373,8 +453,8 @@ static void *worker(void *arg)
   build *b = arg;
   for (;;) {
     pthread_mutex_lock(&lock);
-    size_t i = b->next_job++;
-    job *j = i < b->njobs ? &b->jobv[i] : NULL;
+    size_t i = b->next_job < b->end_job ? b->next_job++ : b->end_job;
+    job *j = i < b->end_job ? &b->jobv[i] : NULL;
     if (j) {
       j->st = ST_BUILDING;
       j->start = now_ms();
@@ -525,8 +605,9 @@ static void child_end(build *b, child *c)
   pthread_mutex_unlock(&lock);
 }
 
-/* Builds the jobs in at most `nprocs` children at a time. Returns false if no child could be
- * started at all (the caller then builds in this process). */
+/* Builds the jobs from b->next_job to b->end_job in at most `nprocs` children at a time (the
+ * ticker thread draws the display meanwhile). Returns false if no child could be started at
+ * all; jobs not started are left for the caller to build in this process. */
 static bool build_forked(build *b, size_t nprocs)
 {
   child *cv = calloc(nprocs, sizeof *cv);
@@ -534,24 +615,26 @@ static bool build_forked(build *b, size_t nprocs)
   if (!cv || !pv)
     abort();
   size_t running = 0;
-  bool any = false;
+  bool any = false, failed = false;
   for (;;) {
-    while (running < nprocs && b->next_job < b->njobs) {
+    while (!failed && running < nprocs && b->next_job < b->end_job) {
       job *j = &b->jobv[b->next_job];
       int p[2];
-      if (pipe2(p, O_CLOEXEC) != 0)
+      if (pipe2(p, O_CLOEXEC) != 0) {
+        failed = true;
         break;
+      }
+      /* each child may use every thread of -j: the kernel shares the cores among them, and the
+       * last one still running (often a long vertical PDF) gets them all */
+      j->out.pdf.jobs = b->jobs;
       pthread_mutex_lock(&lock);
       j->st = ST_BUILDING;
       j->start = now_ms();
       plain_line(b, j);
-      pthread_mutex_unlock(&lock);
-      /* each child may use every thread of -j: the kernel shares the cores among them, and the
-       * last one still running (often a long vertical PDF) gets them all */
-      j->out.pdf.jobs = b->jobs;
       fflush(stdout);
       fflush(stderr);
       pid_t pid = fork();
+      pthread_mutex_unlock(&lock);
       if (pid == 0) {
         close(p[0]);
         for (size_t i = 0; i < running; i++)
@@ -561,7 +644,10 @@ static bool build_forked(build *b, size_t nprocs)
       close(p[1]);
       if (pid < 0) {
         close(p[0]);
+        pthread_mutex_lock(&lock);
         j->st = ST_WAITING;
+        pthread_mutex_unlock(&lock);
+        failed = true;
         break;
       }
       b->next_job++;
@@ -572,8 +658,7 @@ static bool build_forked(build *b, size_t nprocs)
       break;
     for (size_t i = 0; i < running; i++)
       pv[i] = (struct pollfd){cv[i].fd, POLLIN, 0};
-    bool drawing = b->tty && !b->quiet;
-    if (poll(pv, running, drawing ? 100 : -1) < 0 && errno != EINTR)
+    if (poll(pv, running, -1) < 0 && errno != EINTR)
       abort();
     for (size_t i = 0; i < running; i++) {
       if (!pv[i].revents)
@@ -599,23 +684,10 @@ static bool build_forked(build *b, size_t nprocs)
       pv[i] = pv[running];
       i--;
     }
-    if (drawing) {
-      pthread_mutex_lock(&lock);
-      draw(b, false);
-      pthread_mutex_unlock(&lock);
-    }
-    if (!any && b->next_job < b->njobs && !running)
-      break;
   }
   free(cv);
   free(pv);
   return any;
-}
-
-static int default_jobs(void)
-{
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n < 1 ? 1 : n > 256 ? 256 : (int)n;
 }
 
 /* ---- The JSON report ---- */
@@ -670,6 +742,8 @@ static void json_report(const build *b, int rc)
     json_str(f, j->out.name);
     fputs(", \"file\": ", f);
     json_str(f, j->out.path);
+    if (j->volume)
+      fprintf(f, ", \"volume\": %zu", j->volume);
     fprintf(f, ", \"format\": \"%s\", \"status\": \"%s\"",
             j->out.format == BS_OUTPUT_EPUB ? "epub" : "pdf",
             j->st == ST_WAITING ? "skipped" : j->st == ST_FAILED ? "failed" : state_word(j->st));
@@ -700,37 +774,152 @@ static void json_report(const build *b, int rc)
   fflush(f);
 }
 
-/* ---- Options ---- */
+/* ---- The plan: the jobs a CI matrix fans out over ---- */
 
-static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage(const char *fmt, ...)
+/* `s` quoted for a POSIX shell when it needs it. */
+static void shell_word(FILE *f, const char *s)
 {
-  va_list ap;
-  va_start(ap, fmt);
-  fputs("bisheng: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fputs("\nTry 'bisheng --help'.\n", stderr);
-  return EXIT_USAGE;
+  if (*s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:=,+@") ==
+                strlen(s)) {
+    fputs(s, f);
+    return;
+  }
+  fputc('\'', f);
+  for (; *s; s++)
+    if (*s == '\'')
+      fputs("'\\''", f);
+    else
+      fputc(*s, f);
+  fputc('\'', f);
 }
+
+/* A job's name made safe for file, artifact and cache names ("epub:2" → "epub-2"). */
+static void job_id(const char *name, char *out, size_t size)
+{
+  size_t n = 0;
+  for (const char *p = name; *p && n + 1 < size; p++)
+    out[n++] = (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", *p) &&
+                *p) ? *p : '-';
+  out[n] = '\0';
+}
+
+/* One job per selected output: its --only name, an id safe in file names, the file it writes
+ * (as in the manifest, and as a path from here) and the command that builds it alone. Text:
+ * NAME, ID, FILE, COMMAND a line, tab-separated. --json prints {"manifest", "jobs": [...]}:
+ * a GitHub matrix takes the list (fromJSON(...).jobs), each job running its "command". */
+static void print_plan(const build *b)
+{
+  FILE *f = stdout;
+  if (b->json)
+    fputs("{\n  \"manifest\": ", f), json_str(f, b->manifest), fputs(",\n  \"jobs\": [", f);
+  for (size_t i = 0; i < b->njobs; i++) {
+    const job *j = &b->jobv[i];
+    char cmd[8192];
+    FILE *c = fmemopen(cmd, sizeof cmd, "w");
+    if (!c)
+      abort();
+    fputs("bisheng build ", c);
+    shell_word(c, b->manifest);
+    fputs(" --only ", c);
+    shell_word(c, j->out.name);
+    fclose(c);
+    char id[256];
+    job_id(j->out.name, id, sizeof id);
+    if (!b->json) {
+      printf("%s\t%s\t%s\t%s\n", j->out.name, id, j->out.file, cmd);
+      continue;
+    }
+    fputs(i ? ",\n    {\"name\": " : "\n    {\"name\": ", f);
+    json_str(f, j->out.name);
+    fputs(", \"output\": ", f);
+    json_str(f, j->output);
+    if (j->volume)
+      fprintf(f, ", \"volume\": %zu, \"id\": ", j->volume);
+    else
+      fputs(", \"volume\": null, \"id\": ", f);
+    json_str(f, id);
+    fputs(", \"file\": ", f);
+    json_str(f, j->out.file);
+    fputs(", \"path\": ", f);
+    json_str(f, j->out.path);
+    fprintf(f, ", \"format\": \"%s\", \"command\": ",
+            j->out.format == BS_OUTPUT_EPUB ? "epub" : "pdf");
+    json_str(f, cmd);
+    fputc('}', f);
+  }
+  if (b->json)
+    fputs(b->njobs ? "\n  ]\n}\n" : "]\n}\n", f);
+  fflush(f);
+}
+
+/* ---- Options ---- */
 
 static void build_help(void)
 {
   printf("Usage: bisheng build [MANIFEST] [options]   build a book's outputs (default book.yaml)\n"
-         "       bisheng init [DIR]                    start a book: DIR/book.yaml + chapters/\n"
          "\n"
-         "  --only NAME[,NAME]  build only these outputs (may repeat)\n"
-         "  -j, --jobs N        outputs built at once (a process each) and threads for each\n"
-         "                      PDF's chapters (default: the number of cores)\n"
-         "  --check             check the manifest (keys, paths, outputs) and stop\n"
-         "  --force             rebuild even outputs that are up to date\n"
-         "  --json              print a build report as JSON on standard output\n"
-         "  --lossy, --no-normalize   as for conversion\n"
-         "  -k, --keep-going    build without articles that cannot be read (still exit 1)\n"
-         "  -q, --quiet         no progress, no warnings\n"
+         "Builds every output the manifest names (or those --only picks), in parallel, leaving\n"
+         "outputs whose sources and options did not change untouched. With volumes: in the\n"
+         "manifest each output is built per volume; NAME:VOLUME picks one (see --plan).\n"
          "\n"
+         "Options:\n");
+  cli_print_options(CMD_BUILD, stdout);
+  printf("\n"
          "Example:\n"
-         "  bisheng init mybook && cd mybook && bisheng build --only epub book.yaml\n");
+         "  bisheng init mybook && cd mybook && bisheng build --only epub book.yaml\n"
+         "  bisheng build book.yaml --plan --json      (the jobs a CI matrix fans out over)\n");
+}
+
+static void init_help(void)
+{
+  printf("Usage: bisheng init [DIR] [options]   start a book: DIR/book.yaml + chapters/\n"
+         "\n"
+         "Writes a documented book.yaml (with a fresh identifier) and sample chapters into DIR\n"
+         "(default: the current folder), never overwriting a file that is there.\n"
+         "\n"
+         "Options:\n");
+  cli_print_options(CMD_INIT, stdout);
+  printf("\n"
+         "Example:\n"
+         "  bisheng init mybook --ci github && cd mybook && bisheng build\n");
+}
+
+static int on_build_option(void *user, const cli_opt *o, const char *v)
+{
+  build *b = user;
+  if (!o) {
+    if (b->manifest)
+      return cli_usage(CMD_BUILD, "build takes one manifest, not '%s' and '%s'", b->manifest, v);
+    b->manifest = v;
+    return 0;
+  }
+  switch (o->id) {
+  case OPT_ONLY:
+    if (!*v)
+      return cli_usage(CMD_BUILD, "%s", "--only needs an output name");
+    b->only[b->nonly++] = v;
+    break;
+  case OPT_JOBS: {
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (end == v || *end || n < 1 || n > 1024)
+      return cli_usage(CMD_BUILD, "-j takes a number of jobs from 1 to 1024, not '%s'", v);
+    b->jobs = (int)n;
+    break;
+  }
+  case OPT_QUIET: b->quiet = 1; break;
+  case OPT_JSON: b->json = 1; break;
+  case OPT_PLAN: b->plan = 1; break;
+  case OPT_CHECK: b->check = 1; break;
+  case OPT_FORCE: b->force = 1; break;
+  case OPT_LOSSY: b->lossy = 1; break;
+  case OPT_NO_NORMALIZE: b->no_normalize = 1; break;
+  case OPT_KEEP_GOING: b->keep_going = 1; break;
+  case OPT_FAIL_IF_WARNINGS: b->fail_if_warnings = 1; break;
+  case OPT_HELP: build_help(); return -1;
+  default: return cli_usage(CMD_BUILD, "option '--%s' is not handled here", o->lng);
+  }
+  return 0;
 }
 
 static int parse_build_args(int argc, char **argv, build *b)
@@ -738,60 +927,31 @@ static int parse_build_args(int argc, char **argv, build *b)
   b->only = calloc((size_t)argc, sizeof *b->only);
   if (!b->only)
     abort();
-  b->jobs = default_jobs();
-  for (int i = 2; i < argc; i++) {
-    const char *a = argv[i], *v = NULL;
-    if (!strcmp(a, "--only") || !strcmp(a, "-j") || !strcmp(a, "--jobs")) {
-      if (i + 1 >= argc)
-        return usage("option '%s' needs a value", a);
-      v = argv[++i];
-    } else if (!strncmp(a, "--only=", 7) || !strncmp(a, "--jobs=", 7)) {
-      v = a + 7;
-    } else if (!strncmp(a, "-j", 2) && a[2]) {
-      v = a + 2;
-    }
-    if (v && (!strncmp(a, "--only", 6))) {
-      if (!*v)
-        return usage("%s", "--only needs an output name");
-      b->only[b->nonly++] = v;
-    } else if (v) {
-      char *end;
-      long n = strtol(v, &end, 10);
-      if (end == v || *end || n < 1 || n > 1024)
-        return usage("-j takes a number of jobs from 1 to 1024, not '%s'", v);
-      b->jobs = (int)n;
-    } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-      b->quiet = 1;
-    } else if (!strcmp(a, "--json")) {
-      b->json = 1;
-    } else if (!strcmp(a, "--check")) {
-      b->check = 1;
-    } else if (!strcmp(a, "--force")) {
-      b->force = 1;
-    } else if (!strcmp(a, "--lossy")) {
-      b->lossy = 1;
-    } else if (!strcmp(a, "--no-normalize")) {
-      b->no_normalize = 1;
-    } else if (!strcmp(a, "-k") || !strcmp(a, "--keep-going")) {
-      b->keep_going = 1;
-    } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      build_help();
-      return -1;
-    } else if (a[0] == '-' && a[1]) {
-      return usage("unknown option '%s' for build", a);
-    } else if (b->manifest) {
-      return usage("build takes one manifest, not '%s' and '%s'", b->manifest, a);
-    } else {
-      b->manifest = a;
-    }
-  }
+  b->jobs = bs_jobs_default();
+  int rc = cli_parse(CMD_BUILD, argc, argv, 2, on_build_option, b);
+  if (rc)
+    return rc;
   if (!b->manifest)
     b->manifest = "book.yaml";
   return 0;
 }
 
-/* True if `name` is among the comma-separated --only lists. */
-static bool selected(const build *b, const char *name)
+/* Splits "NAME" or "NAME:VOLUME" (volume 0 when not given; -1 when not a number). */
+static size_t only_name(const char *p, size_t l, long *vol)
+{
+  const char *colon = memchr(p, ':', l);
+  *vol = 0;
+  if (!colon)
+    return l;
+  char *end;
+  long v = strtol(colon + 1, &end, 10);
+  *vol = end == colon + 1 || end != p + l || v < 1 ? -1 : v;
+  return (size_t)(colon - p);
+}
+
+/* True if output `name`, volume `vol`, is among the comma-separated --only lists: as NAME
+ * (every volume) or NAME:VOLUME. */
+static bool selected(const build *b, const char *name, size_t vol)
 {
   if (!b->nonly)
     return true;
@@ -800,39 +960,138 @@ static bool selected(const build *b, const char *name)
     for (const char *p = b->only[i]; *p;) {
       const char *comma = strchr(p, ',');
       size_t l = comma ? (size_t)(comma - p) : strlen(p);
-      if (l == nl && !memcmp(p, name, l))
+      long v;
+      size_t n = only_name(p, l, &v);
+      if (n == nl && !memcmp(p, name, n) && (v == 0 || (size_t)v == vol))
         return true;
       p += l + (comma != NULL);
     }
   return false;
 }
 
-/* Checks that every --only name exists; lists the outputs there are when one does not. */
+/* Checks that every --only name exists (and its volume, if given); lists the outputs there
+ * are when one does not. */
 static int check_only(const build *b)
 {
+  size_t nvols = bs_manifest_volume_count(b->m);
   for (int i = 0; i < b->nonly; i++)
     for (const char *p = b->only[i]; *p;) {
       const char *comma = strchr(p, ',');
       size_t l = comma ? (size_t)(comma - p) : strlen(p);
+      long vol;
+      size_t nl = only_name(p, l, &vol);
       bool found = false;
       for (size_t k = 0; k < bs_manifest_output_count(b->m); k++) {
         const char *n = bs_manifest_get_output(b->m, k)->name;
-        if (strlen(n) == l && !memcmp(n, p, l))
+        if (strlen(n) == nl && !memcmp(n, p, nl))
           found = true;
       }
+      char word[128];
+      snprintf(word, sizeof word, "%.*s", (int)(l < 100 ? l : 100), p);
+      if (found && vol && !nvols)
+        return cli_usage(CMD_BUILD, "'%s': %s has no volumes", word, b->manifest);
+      if (found && (vol < 0 || (size_t)vol > nvols))
+        return cli_usage(CMD_BUILD, "'%s': %s has volumes 1 to %zu", word, b->manifest, nvols);
       if (!found) {
         char names[1024] = "";
+        const char *cands[64];
+        size_t nc = 0;
         for (size_t k = 0; k < bs_manifest_output_count(b->m); k++) {
           size_t used = strlen(names);
-          snprintf(names + used, sizeof names - used, "%s%s", k ? ", " : "",
-                   bs_manifest_get_output(b->m, k)->name);
+          const char *n = bs_manifest_get_output(b->m, k)->name;
+          snprintf(names + used, sizeof names - used, "%s%s", k ? ", " : "", n);
+          if (nc < 64)
+            cands[nc++] = n;
         }
-        return usage("no output named '%.*s' in %s (its outputs: %s)", (int)l, p, b->manifest,
-                     names);
+        snprintf(word, sizeof word, "%.*s", (int)(nl < 100 ? nl : 100), p);
+        const char *s = cli_suggest(word, cands, nc);
+        if (s)
+          return cli_usage(CMD_BUILD, "no output named '%s' in %s; did you mean '%s'?", word,
+                           b->manifest, s);
+        return cli_usage(CMD_BUILD, "no output named '%s' in %s (its outputs: %s)", word,
+                         b->manifest, names);
       }
       p += l + (comma != NULL);
     }
   return 0;
+}
+
+/* "out/book.epub", volume 3 of 12 → "out/book-v03.epub" (two digits at least, so the files
+ * sort in order). */
+static char *volume_file(const char *file, size_t v, size_t nvols)
+{
+  const char *slash = strrchr(file, '/'), *dot = strrchr(file, '.');
+  if (!dot || (slash && dot < slash) || dot == (slash ? slash + 1 : file))
+    dot = file + strlen(file);
+  int width = nvols >= 1000 ? 4 : nvols >= 100 ? 3 : 2;
+  char *out;
+  if (asprintf(&out, "%.*s-v%0*zu%s", (int)(dot - file), file, width, v, dot) < 0)
+    abort();
+  return out;
+}
+
+/* Builds the jobs from m->volume_first to the job whose volume differs: reads that volume's
+ * articles (or the whole book), then runs its outputs in parallel. */
+static int run_group(build *b, size_t from, size_t to, bs_manifest_options *mo)
+{
+  bs_error err;
+  bs_error_clear(&err);
+  int rc = 0;
+  size_t vol = b->jobv[from].volume;
+  if (bs_manifest_volume_count(b->m) && bs_manifest_select_volume(b->m, vol, &err) != BS_OK) {
+    on_error(b, &err);
+    return cli_exit_code(err.code);
+  }
+  if (!b->quiet && !b->tty) {
+    if (vol)
+      fprintf(stderr, "bisheng: volume %zu: reading its articles\n", vol);
+    else
+      fprintf(stderr, "bisheng: reading %zu articles\n", b->narticles);
+  }
+  double t = now_ms();
+  size_t nerr = b->nerrors;
+  bs_status st = bs_manifest_read_articles(b->m, mo, &err);
+  b->read_ms += now_ms() - t;
+  if (st != BS_OK) /* reported through mo->report; the jobs stay unbuilt ("skipped") */
+    return cli_exit_code(st);
+  if (b->nerrors > nerr) /* --keep-going left bad articles out: build the rest, but fail */
+    rc = 1;
+  print_warnings(b, &b->warn, b->warn_printed, "bisheng: ");
+  b->warn_printed = b->warn.n;
+  size_t n = to - from;
+  size_t nthreads = b->jobs < 1 ? 1 : (size_t)b->jobs;
+  if (nthreads > n)
+    nthreads = n;
+  /* the -j budget is shared by the outputs built at once; each PDF lays its chapters out in
+   * its share of the threads (#7), at least one, the first outputs taking what does not divide
+   * evenly (the files do not depend on it) */
+  for (size_t i = 0; i < n; i++) {
+    int share = nthreads ? b->jobs / (int)nthreads : 1;
+    if (nthreads && i < (size_t)b->jobs % nthreads)
+      share++;
+    b->jobv[from + i].out.pdf.jobs = share < 1 ? 1 : share;
+  }
+  pthread_t *th = calloc(nthreads + 1, sizeof *th);
+  if (!th)
+    abort();
+  pthread_mutex_lock(&lock);
+  b->next_job = from;
+  b->end_job = to;
+  pthread_mutex_unlock(&lock);
+  /* several outputs at once: one process each (#19); what could not be forked is built here */
+  if (nthreads > 1 && build_forked(b, nthreads))
+    nthreads = 1;
+  size_t started = 0;
+  if (nthreads > 1)
+    for (; started < nthreads; started++)
+      if (pthread_create(&th[started], NULL, worker, b) != 0)
+        break;
+  if (started == 0)
+    worker(b);
+  for (size_t i = 0; i < started; i++)
+    pthread_join(th[i], NULL);
+  free(th);
+  return rc;
 }
 
 int bisheng_cmd_build(int argc, char **argv)
@@ -865,21 +1124,34 @@ int bisheng_cmd_build(int argc, char **argv)
     goto report;
   }
   print_warnings(&b, &b.warn, 0, "bisheng: ");
-  size_t nloaded = b.warn.n;
+  b.warn_printed = b.warn.n;
   if ((rc = check_only(&b)) != 0)
     goto report;
   b.narticles = bs_manifest_article_count(b.m);
-  b.jobv = calloc(bs_manifest_output_count(b.m) + 1, sizeof *b.jobv);
+  /* the jobs: each output, or each output of each volume (volume by volume: a volume's
+   * articles are read once for all its outputs) */
+  size_t nvols = bs_manifest_volume_count(b.m), nout = bs_manifest_output_count(b.m);
+  b.jobv = calloc(nout * (nvols ? nvols : 1) + 1, sizeof *b.jobv);
   if (!b.jobv)
     abort();
   long long date = cli_source_date();
-  for (size_t k = 0; k < bs_manifest_output_count(b.m); k++) {
+  for (size_t v = nvols ? 1 : 0; v <= nvols; v++)
+  for (size_t k = 0; k < nout; k++) {
     const bs_manifest_output *o = bs_manifest_get_output(b.m, k);
-    if (!selected(&b, o->name))
+    if (!selected(&b, o->name, v))
       continue;
     job *j = &b.jobv[b.njobs++];
     j->b = &b;
     j->out = *o;
+    j->output = o->name;
+    j->volume = v;
+    if (v) {
+      if (asprintf(&j->owned[0], "%s:%zu", o->name, v) < 0)
+        abort();
+      j->out.name = j->owned[0];
+      j->out.file = j->owned[1] = volume_file(o->file, v, nvols);
+      j->out.path = j->owned[2] = volume_file(o->path, v, nvols);
+    }
     j->out.force = b.force;
     j->out.epub.diag = j->out.pdf.diag = on_output_warning;
     j->out.epub.diag_user = j->out.pdf.diag_user = j;
@@ -888,8 +1160,15 @@ int bisheng_cmd_build(int argc, char **argv)
     j->out.epub.source_date = j->out.pdf.source_date = date;
     j->out.epub.jobs = b.jobs == 1 ? 1 : 0;
   }
+  if (b.plan) {
+    print_plan(&b);
+    goto report;
+  }
   if (b.check) {
-    if (!b.quiet)
+    if (!b.quiet && nvols)
+      fprintf(stderr, "bisheng: %s: %zu articles in %zu parts, %zu volumes, jobs checked: %zu\n",
+              b.manifest, b.narticles, bs_manifest_part_count(b.m), nvols, b.njobs);
+    else if (!b.quiet)
       fprintf(stderr, "bisheng: %s: %zu articles in %zu parts, outputs checked: %zu\n",
               b.manifest, b.narticles, bs_manifest_part_count(b.m), b.njobs);
     goto report;
@@ -905,57 +1184,23 @@ int bisheng_cmd_build(int argc, char **argv)
   }
   if (rc)
     goto report;
-  if (!b.quiet && !b.tty)
-    fprintf(stderr, "bisheng: reading %zu articles\n", b.narticles);
-  double t = now_ms();
-  bs_error_clear(&err);
-  st = bs_manifest_read_articles(b.m, &mo, &err);
-  b.read_ms = now_ms() - t;
-  if (st != BS_OK) {
-    rc = cli_exit_code(st);
-    goto report;
-  }
-  if (b.nerrors) /* --keep-going left bad articles out: build the rest, but say it failed */
-    rc = 1;
-  print_warnings(&b, &b.warn, nloaded, "bisheng: ");
-  size_t nthreads = b.jobs < 1 ? 1 : (size_t)b.jobs;
-  if (nthreads > b.njobs)
-    nthreads = b.njobs;
-  /* built in threads (no fork), the -j budget is shared by the outputs built at once; each
-   * PDF lays its chapters out in its share of the threads (#7), at least one, the first
-   * outputs taking what does not divide evenly (the files do not depend on it); a forked
-   * output takes all of it (build_forked) */
-  for (size_t i = 0; i < b.njobs; i++) {
-    int share = nthreads ? b.jobs / (int)nthreads : 1;
-    if (nthreads && i < (size_t)b.jobs % nthreads)
-      share++;
-    b.jobv[i].out.pdf.jobs = share < 1 ? 1 : share;
-  }
-  bool drawing = b.tty && !b.quiet;
-  if (drawing)
+  pthread_t tick;
+  bool ticking = false;
+  if (b.tty && !b.quiet) {
     draw(&b, true);
-  /* several outputs at once: one process each (#19); what could not be forked is built here */
-  if (nthreads > 1 && build_forked(&b, nthreads)) {
-    nthreads = 1;
-    if (drawing) {
-      draw(&b, false);
-      drawing = false;
-    }
+    ticking = pthread_create(&tick, NULL, ticker, &b) == 0;
   }
-  pthread_t *th = calloc(nthreads + 1, sizeof *th), tick;
-  if (!th)
-    abort();
-  bool ticking = drawing && pthread_create(&tick, NULL, ticker, &b) == 0;
-  size_t started = 0;
-  if (nthreads > 1)
-    for (; started < nthreads; started++)
-      if (pthread_create(&th[started], NULL, worker, &b) != 0)
-        break;
-  if (started == 0)
-    worker(&b);
-  for (size_t i = 0; i < started; i++)
-    pthread_join(th[i], NULL);
-  free(th);
+  /* volume by volume (one group without volumes): read, build its outputs, go on; the
+   * book's memory is one volume's */
+  for (size_t from = 0, to; from < b.njobs; from = to) {
+    for (to = from + 1; to < b.njobs && b.jobv[to].volume == b.jobv[from].volume; to++)
+      ;
+    int grc = run_group(&b, from, to, &mo);
+    if (grc > rc)
+      rc = grc;
+    if (grc > 1 || (grc && !b.keep_going))
+      break;
+  }
   if (ticking) {
     pthread_mutex_lock(&lock);
     b.finished = 1;
@@ -975,12 +1220,24 @@ int bisheng_cmd_build(int argc, char **argv)
   }
 report:
   b.total_ms = now_ms() - b.t0;
+  if (!rc && b.fail_if_warnings) {
+    size_t n = b.warn.n;
+    for (size_t i = 0; i < b.njobs; i++)
+      n += b.jobv[i].warn.n;
+    if (n) {
+      fprintf(stderr, "bisheng: %zu warning%s (--fail-if-warnings)\n", n, n > 1 ? "s" : "");
+      rc = EXIT_INPUT;
+    }
+  }
   if (rc && b.nerrors > 1 && !b.quiet)
     fprintf(stderr, "bisheng: %zu errors\n", b.nerrors);
-  if (b.json)
+  if (b.json && !(b.plan && !rc))
     json_report(&b, rc);
-  for (size_t i = 0; i < b.njobs; i++)
+  for (size_t i = 0; i < b.njobs; i++) {
     warnings_free(&b.jobv[i].warn);
+    for (int k = 0; k < 3; k++)
+      free(b.jobv[i].owned[k]);
+  }
   free(b.jobv);
   warnings_free(&b.warn);
   for (size_t i = 0; i < b.nerrors; i++)
@@ -1016,32 +1273,91 @@ static int write_new(const char *path, const char *text, int quiet)
   return 0;
 }
 
+/* A random (version 4) UUID, so every new book has its own identifier. */
+static void new_uuid(char out[37])
+{
+  unsigned char r[16];
+  FILE *f = fopen("/dev/urandom", "rb");
+  bool ok = f && fread(r, 1, sizeof r, f) == sizeof r;
+  if (f)
+    fclose(f);
+  if (!ok) { /* no /dev/urandom (a bare chroot): time and pid, still distinct per run */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    unsigned long long x = (unsigned long long)ts.tv_sec * 1000000007ULL ^
+                           (unsigned long long)ts.tv_nsec ^ ((unsigned long long)getpid() << 32);
+    for (int i = 0; i < 16; i++) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      r[i] = (unsigned char)x;
+    }
+  }
+  r[6] = (unsigned char)((r[6] & 0x0F) | 0x40); /* version 4 */
+  r[8] = (unsigned char)((r[8] & 0x3F) | 0x80); /* RFC 4122 variant */
+  snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0],
+           r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13],
+           r[14], r[15]);
+}
+
+/* The template with its placeholder identifier replaced by a fresh one. */
+static char *book_with_uuid(void)
+{
+  static const char placeholder[] = "00000000-0000-4000-8000-000000000000";
+  char *t = strdup(book_template);
+  if (!t)
+    abort();
+  char *at = strstr(t, placeholder);
+  if (at) {
+    char id[37];
+    new_uuid(id);
+    memcpy(at, id, 36);
+  }
+  return t;
+}
+
+typedef struct {
+  const char *dir, *ci;
+  int quiet;
+} init_args;
+
+static int on_init_option(void *user, const cli_opt *o, const char *v)
+{
+  init_args *a = user;
+  if (!o) {
+    if (a->dir)
+      return cli_usage(CMD_INIT, "%s", "init takes one folder");
+    a->dir = v;
+    return 0;
+  }
+  switch (o->id) {
+  case OPT_QUIET: a->quiet = 1; break;
+  case OPT_CI:
+    if (strcmp(v, "github") && strcmp(v, "gitlab"))
+      return cli_usage(CMD_INIT, "--ci takes github or gitlab, not '%s'", v);
+    a->ci = v;
+    break;
+  case OPT_HELP: init_help(); return -1;
+  default: return cli_usage(CMD_INIT, "option '--%s' is not handled here", o->lng);
+  }
+  return 0;
+}
+
 int bisheng_cmd_init(int argc, char **argv)
 {
-  const char *dir = NULL;
-  int quiet = 0;
-  for (int i = 2; i < argc; i++) {
-    if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
-      quiet = 1;
-    else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      build_help();
-      return 0;
-    } else if (argv[i][0] == '-' && argv[i][1])
-      return usage("unknown option '%s' for init", argv[i]);
-    else if (dir)
-      return usage("%s", "init takes one folder");
-    else
-      dir = argv[i];
-  }
-  if (!dir)
-    dir = ".";
+  init_args a = {NULL, NULL, 0};
+  int rc = cli_parse(CMD_INIT, argc, argv, 2, on_init_option, &a);
+  if (rc)
+    return rc < 0 ? 0 : rc;
+  const char *dir = a.dir ? a.dir : ".";
+  int quiet = a.quiet;
   char path[4096];
   if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
     fprintf(stderr, "bisheng: %s: cannot create folder: %s\n", dir, strerror(errno));
     return EXIT_INPUT;
   }
   snprintf(path, sizeof path, "%s/book.yaml", dir);
-  int rc = write_new(path, book_template, quiet);
+  char *book = book_with_uuid();
+  rc = write_new(path, book, quiet);
+  free(book);
   if (rc)
     return rc;
   snprintf(path, sizeof path, "%s/chapters", dir);
@@ -1055,6 +1371,21 @@ int bisheng_cmd_init(int argc, char **argv)
     if (stat(path, &st) == 0)
       continue; /* the user's own chapter: keep it */
     if ((rc = write_new(path, samples[i].text, quiet)) != 0)
+      return rc;
+  }
+  if (a.ci) {
+    /* GitHub reads .github/workflows/, GitLab .gitlab-ci.yml at the repository's root */
+    bool gh = !strcmp(a.ci, "github");
+    const char *folders[] = {"/.github", "/.github/workflows"};
+    for (size_t i = 0; gh && i < 2; i++) {
+      snprintf(path, sizeof path, "%s%s", dir, folders[i]);
+      if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "bisheng: %s: cannot create folder: %s\n", path, strerror(errno));
+        return EXIT_INPUT;
+      }
+    }
+    snprintf(path, sizeof path, "%s/%s", dir, gh ? ".github/workflows/book.yml" : ".gitlab-ci.yml");
+    if ((rc = write_new(path, gh ? ci_github : ci_gitlab, quiet)) != 0)
       return rc;
   }
   if (!quiet)

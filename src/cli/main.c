@@ -1,5 +1,6 @@
 /* bisheng command line: thin glue over libbisheng. The only code that prints or exits. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,8 @@
 #include <unistd.h>
 
 #include "bisheng/bisheng.h"
+#include <yaml.h>
+
 #include "cli.h"
 
 
@@ -80,75 +83,86 @@ static int fail(const bs_error *err)
 
 static int usage_error(const char *fmt, const char *arg)
 {
-  fprintf(stderr, "%s: ", prog);
-  fprintf(stderr, fmt, arg);
-  fprintf(stderr, "\nTry '%s --help'.\n", prog);
-  return EXIT_USAGE;
+  return cli_usage(CMD_CONVERT, fmt, arg);
 }
 
-static void help(void)
+/* A warning of our own (not from the library), merged like the others. */
+static void cli_warning(const char *fmt, const char *a, const char *b)
 {
+  bs_error w;
+  bs_error_clear(&w);
+  snprintf(w.path, sizeof w.path, "%s", prog); /* "bisheng: warning: ..." */
+  snprintf(w.message, sizeof w.message, fmt, a, b);
+  on_warning(NULL, &w);
+}
+
+static void help(unsigned cmd)
+{
+  switch (cmd) {
+  case CMD_DUMP:
+    printf("Usage: bisheng dump INPUT [options]   print the document tree as JSON\n\n"
+           "Reads one article (.txt, .md, .html; '-' reads standard input) and prints its tree:\n"
+           "metadata, blocks and inlines with their source positions.\n\nOptions:\n");
+    cli_print_options(cmd, stdout);
+    printf("\nExample:\n  bisheng dump article.md -M lang=ja | less\n");
+    return;
+  case CMD_LAYOUT:
+    printf("Usage: bisheng layout INPUT... [options]   print the page layout as JSON\n\n"
+           "Typesets the inputs as 'bisheng INPUT -o book.pdf' would and prints the pages, lines\n"
+           "and glyphs with their positions instead of drawing them.\n\nOptions:\n");
+    cli_print_options(cmd, stdout);
+    printf("\nExample:\n  bisheng layout article.txt --direction vertical --paper B6\n");
+    return;
+  default: break;
+  }
   printf(
       "Usage: bisheng INPUT... -o OUTPUT [options]   convert articles into a book\n"
       "       bisheng dump INPUT                     print the document tree as JSON\n"
       "       bisheng layout INPUT [options]         print the page layout as JSON\n"
-      "       bisheng build [book.yaml] [--only NAME] [-j N] [--json] [--check] [--force] [-q]\n"
-      "                                              build every output a manifest names\n"
-      "       bisheng init [DIR]                     write a documented book.yaml + chapters\n"
+      "       bisheng build [book.yaml] [--only NAME[:VOL]] [--plan] [-j N] [--json] [--check]\n"
+      "                     [--force] [-q]         build every output a manifest names\n"
+      "       bisheng init [DIR] [--ci github|gitlab]   write a documented book.yaml + chapters\n"
       "\n"
       "Inputs are plain-text article exports (.txt), Markdown (.md) or HTML (.html); '-' reads\n"
       "standard input. Several inputs make one book, one chapter each. The output format comes\n"
-      "from OUTPUT's extension (.epub, .pdf) or -t; '-o -' writes to standard output.\n"
+      "from OUTPUT's extension (.epub, .pdf) or -t; '-o -' writes to standard output. Options\n"
+      "take their value as '--opt VALUE' or '--opt=VALUE' (short ones as '-o FILE' or '-oFILE').\n"
+      "'bisheng COMMAND --help' describes a command.\n"
       "\n"
-      "Options:\n"
-      "  -o, --output FILE        output file\n"
-      "  -t, --to FORMAT          epub or pdf (default: from the output's extension)\n"
-      "  -f, --from FORMAT        input format: text, markdown, html (default: from extension)\n"
-      "  --direction DIR          horizontal (default) or vertical\n"
-      "  --title T, --author A, --lang L   override the metadata (--author may repeat)\n"
-      "  --cover IMAGE, --css FILE         EPUB cover image and extra stylesheet\n"
-      "  --embed-fonts            EPUB: embed subsets of the CJK fonts used\n"
-      "  --keep-going             image problems become warnings; a bad article among\n"
-      "                           several is left out (exit status 1, the rest is built)\n"
-      "  --paper SIZE             A4 A5 B5 B6 32K Letter or WxHmm (PDF, default A5)\n"
-      "  --font-size PT           body size in points (default 10.5)\n"
-      "  --grid CxL               characters per line x lines per page\n"
-      "  --margins T,R,B,L        margins in mm (the grid is derived from them)\n"
-      "  --font FAMILY            body font family\n"
-      "  --indent EM              first-line indent (default 2 for Chinese, 1 for Japanese)\n"
-      "  --vnum upright|sideways  4+ digit numbers in vertical text (default upright)\n"
-      "  --emphasis bold|dots     how strong text is set in PDF (default bold)\n"
-      "  --toc, --no-toc          PDF table of contents (default: on for several inputs)\n"
-      "  --recto-chapters, --no-recto-chapters   chapters open on a recto (default: books)\n"
-      "  --bleed MM               PDF bleed around the trimmed page, e.g. 3mm\n"
-      "  --crop-marks             PDF crop marks outside the trim\n"
-      "  -j, --jobs N             PDF: threads laying chapters out (default: the number of\n"
-      "                           cores; the file is the same whatever N); -j 1: one thread\n"
-      "                           for an EPUB too\n"
-      "  --no-normalize           keep ASCII punctuation inside CJK text as it is\n"
-      "  --lossy                  replace invalid UTF-8 with U+FFFD instead of failing\n"
-      "  -q, --quiet              no warnings\n"
-      "  -h, --help, --version\n"
-      "\n"
-      "Example:\n"
-      "  bisheng article.txt --direction vertical -o book.pdf\n"
-      "  bisheng build book.yaml --only epub -j 4     (see 'bisheng build --help')\n"
-      "\n"
-      "Exit status: 0 success, 1 bad input, 2 usage error, 3 internal failure.\n");
+      "Options:\n");
+  cli_print_options(CMD_CONVERT, stdout);
+  printf("\n"
+         "Example:\n"
+         "  bisheng article.txt --direction vertical -o book.pdf\n"
+         "  bisheng a.md b.md -M title=文集 -M author=徐秉君 --toc-depth=1 -obook.epub\n"
+         "  bisheng build book.yaml --only epub -j 4     (see 'bisheng build --help')\n"
+         "\n"
+         "Exit status: 0 success, 1 bad input, 2 usage error, 3 internal failure.\n");
 }
+
+/* One -M KEY=VALUE (or --title, --author, --lang, --direction), in command-line order. */
+typedef struct {
+  const char *key, *value;
+} meta_arg;
 
 typedef struct {
   const char **inputs;
   int ninputs;
-  const char *output, *to, *from, *title, *lang, *cover, *css, *font, *paper, *grid, *margins;
-  const char **authors;
-  int nauthors;
+  const char *output, *to, *from, *lang, *cover, *css, *font, *paper, *grid, *margins;
+  const char *metadata_file;
+  meta_arg *meta;
+  int nmeta;
+  const cli_opt **given; /* options that apply to one output only, to warn about the other */
+  int ngiven;
   bs_direction direction;
   double font_size, indent;
-  int embed_fonts, keep_going, vnum_sideways, dots, no_normalize, lossy;
+  int embed_fonts, keep_going, vnum_sideways, dots, no_normalize, lossy, fail_if_warnings;
   int toc, recto, crop_marks; /* toc/recto: 0 default, 1 on, 2 off */
+  int toc_depth;
   double bleed;
   int jobs; /* PDF: threads laying chapters out (0: the number of cores) */
+  unsigned cmd;
+  bool helped;
 } cli;
 
 int cli_exit_code(bs_status st)
@@ -174,137 +188,283 @@ long long cli_source_date(void)
   return v;
 }
 
-static int parse_args(int argc, char **argv, int start, cli *c)
+/* The metadata keys of -M and --metadata-file: the names front matter and manifests use. */
+static const struct {
+  const char *name;
+  int key; /* bs_meta_key, or -1 authors, -2 tags */
+} meta_names[] = {
+    {"title", BS_META_TITLE},         {"subtitle", BS_META_SUBTITLE},
+    {"author", -1},                   {"authors", -1},
+    {"affiliation", BS_META_AFFILIATION}, {"date", BS_META_DATE},
+    {"lang", BS_META_LANG},           {"language", BS_META_LANG},
+    {"source", BS_META_SOURCE},       {"direction", BS_META_DIRECTION},
+    {"description", BS_META_DESCRIPTION}, {"abstract", BS_META_DESCRIPTION},
+    {"cover-image", BS_META_COVER},   {"identifier", BS_META_IDENTIFIER},
+    {"publisher", BS_META_PUBLISHER}, {"editor", BS_META_EDITOR},
+    {"url", BS_META_URL},             {"rights", BS_META_RIGHTS},
+    {"keywords", -2},                 {"tags", -2},
+};
+enum { NMETA_NAMES = sizeof meta_names / sizeof meta_names[0] };
+
+/* The key's slot, or -100 if unknown. */
+static int meta_key(const char *name)
 {
-  c->inputs = calloc((size_t)argc, sizeof *c->inputs);
-  c->authors = calloc((size_t)argc, sizeof *c->authors);
-  if (!c->inputs || !c->authors)
-    abort();
-  c->indent = -1;
-  for (int i = start; i < argc; i++) {
-    const char *a = argv[i];
-#define VAL(name)                                                                     \
-  (i + 1 < argc ? argv[++i] : (usage_error("option '%s' needs a value", name), NULL))
-    if (a[0] != '-' || !strcmp(a, "-")) {
-      c->inputs[c->ninputs++] = a;
-      continue;
+  for (size_t i = 0; i < NMETA_NAMES; i++)
+    if (!strcmp(meta_names[i].name, name))
+      return meta_names[i].key;
+  return -100;
+}
+
+static int unknown_meta_key(const char *key)
+{
+  const char *cands[NMETA_NAMES];
+  for (size_t i = 0; i < NMETA_NAMES; i++)
+    cands[i] = meta_names[i].name;
+  const char *s = cli_suggest(key, cands, NMETA_NAMES);
+  if (s) {
+    fprintf(stderr, "%s: unknown metadata key '%s'; did you mean '%s'?\n", prog, key, s);
+    return EXIT_USAGE;
+  }
+  fprintf(stderr, "%s: unknown metadata key '%s' (title, subtitle, author, date, lang, "
+                  "publisher, identifier, rights, description, keywords...)\n", prog, key);
+  return EXIT_USAGE;
+}
+
+static int number(const char *v, const char *units, double lo, double hi, double *out)
+{
+  char *end;
+  double d = strtod(v, &end);
+  if (end == v || (*end && (!units || !strstr(units, end))) || d < lo || d > hi)
+    return 0;
+  *out = d;
+  return 1;
+}
+
+static int on_option(void *user, const cli_opt *o, const char *v)
+{
+  cli *c = user;
+  if (!o) {
+    c->inputs[c->ninputs++] = v;
+    return 0;
+  }
+  if (o->out)
+    c->given[c->ngiven++] = o;
+  double d;
+  switch (o->id) {
+  case OPT_HELP:
+    help(c->cmd);
+    c->helped = true;
+    return -1;
+  case OPT_VERSION:
+    bisheng_print_version();
+    c->helped = true;
+    return -1;
+  case OPT_OUTPUT: c->output = v; break;
+  case OPT_TO: c->to = v; break;
+  case OPT_FROM:
+    c->from = v;
+    if (bs_format_from_string(v) == BS_FORMAT_AUTO || bs_format_from_string(v) == BS_FORMAT_MANIFEST)
+      return cli_usage(c->cmd, "unknown input format '%s' (text, markdown or html)", v);
+    break;
+  case OPT_DIRECTION:
+    c->direction = bs_direction_from_string(v);
+    if (c->direction == BS_DIR_DEFAULT)
+      return cli_usage(c->cmd, "--direction takes horizontal or vertical, not '%s'", v);
+    c->meta[c->nmeta++] = (meta_arg){"direction", v};
+    break;
+  case OPT_TITLE: c->meta[c->nmeta++] = (meta_arg){"title", v}; break;
+  case OPT_AUTHOR: c->meta[c->nmeta++] = (meta_arg){"author", v}; break;
+  case OPT_LANG:
+    c->lang = v;
+    c->meta[c->nmeta++] = (meta_arg){"lang", v};
+    break;
+  case OPT_METADATA: {
+    /* KEY=VALUE (pandoc's KEY:VALUE too); the key must be one we carry */
+    size_t kl = strcspn(v, "=:");
+    if (!v[kl] || !kl)
+      return cli_usage(c->cmd, "-M takes KEY=VALUE, such as -M title=文集, not '%s'", v);
+    char *key = strndup(v, kl);
+    if (!key)
+      abort();
+    int k = meta_key(key);
+    if (k == -100) {
+      int rc = unknown_meta_key(key);
+      free(key);
+      return rc;
     }
-    const char *v = NULL;
-    if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-      if (!(c->output = VAL(a)))
-        return EXIT_USAGE;
-    } else if (!strcmp(a, "-t") || !strcmp(a, "--to")) {
-      if (!(c->to = VAL(a)))
-        return EXIT_USAGE;
-    } else if (!strcmp(a, "-f") || !strcmp(a, "--from")) {
-      if (!(c->from = VAL(a)))
-        return EXIT_USAGE;
-      if (bs_format_from_string(c->from) == BS_FORMAT_AUTO)
-        return usage_error("unknown input format '%s'", c->from);
-    } else if (!strcmp(a, "--direction")) {
-      if (!(v = VAL(a)))
-        return EXIT_USAGE;
-      c->direction = bs_direction_from_string(v);
+    for (size_t i = 0; i < NMETA_NAMES; i++)
+      if (!strcmp(meta_names[i].name, key))
+        c->meta[c->nmeta++] = (meta_arg){meta_names[i].name, v + kl + 1};
+    if (k == BS_META_LANG)
+      c->lang = v + kl + 1;
+    if (k == BS_META_DIRECTION) {
+      c->direction = bs_direction_from_string(v + kl + 1);
       if (c->direction == BS_DIR_DEFAULT)
-        return usage_error("--direction takes horizontal or vertical, not '%s'", v);
-    } else if (!strcmp(a, "--title")) {
-      if (!(c->title = VAL(a)))
-        return EXIT_USAGE;
-    } else if (!strcmp(a, "--author")) {
-      if (!(v = VAL(a)))
-        return EXIT_USAGE;
-      c->authors[c->nauthors++] = v;
-    } else if (!strcmp(a, "--lang")) {
-      if (!(c->lang = VAL(a)))
-        return EXIT_USAGE;
-    } else if (!strcmp(a, "--cover")) {
-      if (!(c->cover = VAL(a)))
-        return EXIT_USAGE;
-    } else if (!strcmp(a, "--css")) {
-      if (!(c->css = VAL(a)))
-        return EXIT_USAGE;
-    } else if (!strcmp(a, "--font")) {
-      if (!(c->font = VAL(a)))
-        return EXIT_USAGE;
-    } else if (!strcmp(a, "--paper")) {
-      if (!(c->paper = VAL(a)))
-        return EXIT_USAGE;
-    } else if (!strcmp(a, "--grid")) {
-      if (!(c->grid = VAL(a)))
-        return EXIT_USAGE;
-    } else if (!strcmp(a, "--margins")) {
-      if (!(c->margins = VAL(a)))
-        return EXIT_USAGE;
-    } else if (!strcmp(a, "--font-size") || !strcmp(a, "--indent")) {
-      if (!(v = VAL(a)))
-        return EXIT_USAGE;
-      char *end;
-      double d = strtod(v, &end);
-      if (end == v || (*end && strcmp(end, "pt") && strcmp(end, "em")) || d < 0 || d > 1000)
-        return usage_error("bad number '%s'", v);
-      if (!strcmp(a, "--indent"))
-        c->indent = d;
-      else if (d < 4)
-        return usage_error("font size '%s' is too small (4pt at least)", v);
-      else
-        c->font_size = d;
-    } else if (!strcmp(a, "--vnum")) {
-      if (!(v = VAL(a)))
-        return EXIT_USAGE;
-      if (!strcmp(v, "sideways"))
-        c->vnum_sideways = 1;
-      else if (strcmp(v, "upright"))
-        return usage_error("--vnum takes upright or sideways, not '%s'", v);
-    } else if (!strcmp(a, "--emphasis")) {
-      if (!(v = VAL(a)))
-        return EXIT_USAGE;
-      if (!strcmp(v, "dots"))
-        c->dots = 1;
-      else if (strcmp(v, "bold"))
-        return usage_error("--emphasis takes bold or dots, not '%s'", v);
-    } else if (!strcmp(a, "--toc") || !strcmp(a, "--no-toc")) {
-      c->toc = a[2] == 'n' ? 2 : 1;
-    } else if (!strcmp(a, "--recto-chapters") || !strcmp(a, "--no-recto-chapters")) {
-      c->recto = a[2] == 'n' ? 2 : 1;
-    } else if (!strcmp(a, "--crop-marks")) {
-      c->crop_marks = 1;
-    } else if (!strcmp(a, "--bleed")) {
-      if (!(v = VAL(a)))
-        return EXIT_USAGE;
-      char *end;
-      double d = strtod(v, &end);
-      if (end == v || (*end && strcmp(end, "mm")) || d < 0 || d > 20)
-        return usage_error("--bleed takes a length in mm up to 20mm, not '%s'", v);
-      c->bleed = d;
-    } else if (!strcmp(a, "--embed-fonts")) {
-      c->embed_fonts = 1;
-    } else if (!strcmp(a, "--keep-going")) {
-      c->keep_going = 1;
-    } else if (!strcmp(a, "--no-normalize")) {
-      c->no_normalize = 1;
-    } else if (!strcmp(a, "--lossy")) {
-      c->lossy = 1;
-    } else if (!strcmp(a, "-j") || !strcmp(a, "--jobs") || (!strncmp(a, "-j", 2) && a[2]) ||
-               !strncmp(a, "--jobs=", 7)) {
-      if (a[1] == 'j' && a[2])
-        v = a + 2;
-      else if (!strncmp(a, "--jobs=", 7))
-        v = a + 7;
-      else if (!(v = VAL(a)))
-        return EXIT_USAGE;
-      char *end;
-      long n = strtol(v, &end, 10);
-      if (end == v || *end || n < 1 || n > 1024)
-        return usage_error("-j takes a number of threads from 1 to 1024, not '%s'", v);
-      c->jobs = (int)n;
-    } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-      quiet = 1;
-    } else {
-      return usage_error("unknown option '%s'", a);
+        return cli_usage(c->cmd, "direction takes horizontal or vertical, not '%s'", v + kl + 1);
     }
-#undef VAL
+    free(key);
+    break;
+  }
+  case OPT_METADATA_FILE: c->metadata_file = v; break;
+  case OPT_TOC_DEPTH:
+    if (!number(v, NULL, 1, 6, &d) || d != (int)d)
+      return cli_usage(c->cmd, "--toc-depth takes a heading level from 1 to 6, not '%s'", v);
+    c->toc_depth = (int)d;
+    break;
+  case OPT_COVER: c->cover = v; break;
+  case OPT_CSS: c->css = v; break;
+  case OPT_FONT: c->font = v; break;
+  case OPT_PAPER: c->paper = v; break;
+  case OPT_GRID: c->grid = v; break;
+  case OPT_MARGINS: c->margins = v; break;
+  case OPT_FONT_SIZE:
+    if (!number(v, "pt", 0, 1000, &d))
+      return cli_usage(c->cmd, "bad number '%s'", v);
+    if (d < 4)
+      return cli_usage(c->cmd, "font size '%s' is too small (4pt at least)", v);
+    c->font_size = d;
+    break;
+  case OPT_INDENT:
+    if (!number(v, "em", 0, 1000, &d))
+      return cli_usage(c->cmd, "bad number '%s'", v);
+    c->indent = d;
+    break;
+  case OPT_VNUM:
+    if (strcmp(v, "sideways") && strcmp(v, "upright"))
+      return cli_usage(c->cmd, "--vnum takes upright or sideways, not '%s'", v);
+    c->vnum_sideways = !strcmp(v, "sideways");
+    break;
+  case OPT_EMPHASIS:
+    if (strcmp(v, "dots") && strcmp(v, "bold"))
+      return cli_usage(c->cmd, "--emphasis takes bold or dots, not '%s'", v);
+    c->dots = !strcmp(v, "dots");
+    break;
+  case OPT_TOC: c->toc = 1; break;
+  case OPT_NO_TOC: c->toc = 2; break;
+  case OPT_RECTO: c->recto = 1; break;
+  case OPT_NO_RECTO: c->recto = 2; break;
+  case OPT_CROP_MARKS:
+    if (!v || !strcmp(v, "corner"))
+      c->crop_marks = BS_CROP_CORNER;
+    else if (!strcmp(v, "japanese"))
+      c->crop_marks = BS_CROP_JAPANESE;
+    else
+      return cli_usage(CMD_CONVERT, "--crop-marks= takes corner or japanese, not '%s'", v);
+    break;
+  case OPT_BLEED:
+    if (!number(v, "mm", 0, 20, &c->bleed))
+      return cli_usage(c->cmd, "--bleed takes a length in mm up to 20mm, not '%s'", v);
+    break;
+  case OPT_EMBED_FONTS: c->embed_fonts = 1; break;
+  case OPT_KEEP_GOING: c->keep_going = 1; break;
+  case OPT_NO_NORMALIZE: c->no_normalize = 1; break;
+  case OPT_LOSSY: c->lossy = 1; break;
+  case OPT_FAIL_IF_WARNINGS: c->fail_if_warnings = 1; break;
+  case OPT_QUIET: quiet = 1; break;
+  case OPT_JOBS: {
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (end == v || *end || n < 1 || n > 1024)
+      return cli_usage(c->cmd, "-j takes a number of threads from 1 to 1024, not '%s'", v);
+    c->jobs = (int)n;
+    break;
+  }
+  default: return cli_usage(c->cmd, "option '--%s' is not handled here", o->lng);
   }
   return 0;
+}
+
+static int parse_args(int argc, char **argv, int start, unsigned cmd, cli *c)
+{
+  size_t n = (size_t)argc + 1;
+  c->inputs = calloc(n, sizeof *c->inputs);
+  c->meta = calloc(n, sizeof *c->meta);
+  c->given = calloc(n, sizeof *c->given);
+  if (!c->inputs || !c->meta || !c->given)
+    abort();
+  c->indent = -1;
+  c->cmd = cmd;
+  return cli_parse(cmd, argc, argv, start, on_option, c);
+}
+
+static void cli_free(cli *c)
+{
+  free(c->inputs);
+  free(c->meta);
+  free(c->given);
+}
+
+/* --metadata-file: a YAML mapping of the keys -M takes (a list for authors and keywords).
+ * The inputs' own metadata wins over it, as in pandoc; -M and --title win over both. */
+static int metadata_file(const cli *c, bs_node *root)
+{
+  FILE *f = fopen(c->metadata_file, "rb");
+  if (!f) {
+    fprintf(stderr, "%s: cannot open: %s\n", c->metadata_file, strerror(errno));
+    return EXIT_INPUT;
+  }
+  yaml_parser_t p;
+  yaml_document_t d;
+  yaml_parser_initialize(&p);
+  yaml_parser_set_input_file(&p, f);
+  int rc = 0;
+  if (!yaml_parser_load(&p, &d)) {
+    fprintf(stderr, "%s:%zu: %s\n", c->metadata_file, p.problem_mark.line + 1,
+            p.problem ? p.problem : "YAML error");
+    yaml_parser_delete(&p);
+    fclose(f);
+    return EXIT_INPUT;
+  }
+  yaml_node_t *top = yaml_document_get_root_node(&d);
+  if (top && top->type != YAML_MAPPING_NODE) {
+    fprintf(stderr, "%s:%zu: metadata must be a mapping of keys to values\n",
+            c->metadata_file, top->start_mark.line + 1);
+    rc = EXIT_INPUT;
+  }
+  for (yaml_node_pair_t *pr = top && !rc ? top->data.mapping.pairs.start : NULL;
+       pr && pr < top->data.mapping.pairs.top && !rc; pr++) {
+    yaml_node_t *k = yaml_document_get_node(&d, pr->key), *v = yaml_document_get_node(&d, pr->value);
+    if (!k || k->type != YAML_SCALAR_NODE || !v)
+      continue;
+    const char *key = (const char *)k->data.scalar.value;
+    int slot = meta_key(key);
+    size_t line = k->start_mark.line + 1;
+    if (slot == -100) {
+      bs_error w;
+      bs_error_clear(&w);
+      snprintf(w.path, sizeof w.path, "%s", c->metadata_file);
+      w.line = (int)line;
+      snprintf(w.message, sizeof w.message, "metadata '%s' is not used", key);
+      on_warning(NULL, &w);
+      continue;
+    }
+    if (slot >= 0) {
+      if (v->type != YAML_SCALAR_NODE) {
+        fprintf(stderr, "%s:%zu: '%s' takes one value\n", c->metadata_file, line, key);
+        rc = EXIT_INPUT;
+      } else if (!bs_node_get_meta(root, (bs_meta_key)slot)) {
+        bs_node_set_meta(root, (bs_meta_key)slot, (const char *)v->data.scalar.value);
+      }
+      continue;
+    }
+    bs_meta_list_key lk = slot == -1 ? BS_META_AUTHORS : BS_META_TAGS;
+    if (bs_node_get_meta_count(root, lk))
+      continue;
+    if (v->type == YAML_SCALAR_NODE) {
+      bs_node_add_meta_item(root, lk, (const char *)v->data.scalar.value);
+    } else if (v->type == YAML_SEQUENCE_NODE) {
+      for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+           it++) {
+        yaml_node_t *e = yaml_document_get_node(&d, *it);
+        if (e && e->type == YAML_SCALAR_NODE)
+          bs_node_add_meta_item(root, lk, (const char *)e->data.scalar.value);
+      }
+    }
+  }
+  yaml_document_delete(&d);
+  yaml_parser_delete(&p);
+  fclose(f);
+  return rc;
 }
 
 /* Reads every input; one document is returned as is, several become a book. With
@@ -343,23 +503,28 @@ static int load(const cli *c, bs_node **out, int *skipped)
     return EXIT_INPUT;
   }
   bs_node *root = book ? book : doc;
-  if (c->title)
-    bs_node_set_meta(root, BS_META_TITLE, c->title);
-  if (c->lang)
-    bs_node_set_meta(root, BS_META_LANG, c->lang);
-  if (c->nauthors) {
-    bs_node_clear_meta_list(root, BS_META_AUTHORS);
-    for (int i = 0; i < c->nauthors; i++)
-      bs_node_add_meta_item(root, BS_META_AUTHORS, c->authors[i]);
+  if (c->metadata_file) {
+    int rc = metadata_file(c, root);
+    if (rc) {
+      bs_node_free(root);
+      return rc;
+    }
   }
-  if (c->direction != BS_DIR_DEFAULT)
-    bs_node_set_meta(root, BS_META_DIRECTION, bs_direction_string(c->direction));
-  if (book && !bs_node_get_meta(book, BS_META_LANG)) {
-    /* a book's language is its first chapter's unless told otherwise */
-    const char *l = bs_node_get_meta(bs_node_first_child(book), BS_META_LANG);
-    if (l)
-      bs_node_set_meta(book, BS_META_LANG, l);
+  /* -M, --title, --author...: in order, a list key's first value replacing the inputs' */
+  bool list_set[BS_META_LIST_COUNT] = {false};
+  for (int i = 0; i < c->nmeta; i++) {
+    int k = meta_key(c->meta[i].key);
+    if (k >= 0) {
+      bs_node_set_meta(root, (bs_meta_key)k, c->meta[i].value);
+      continue;
+    }
+    bs_meta_list_key lk = k == -1 ? BS_META_AUTHORS : BS_META_TAGS;
+    if (!list_set[lk])
+      bs_node_clear_meta_list(root, lk);
+    list_set[lk] = true;
+    bs_node_add_meta_item(root, lk, c->meta[i].value);
   }
+  bs_book_settle_lang(book);
   *out = root;
   return 0;
 }
@@ -373,54 +538,80 @@ static int left_out(int skipped, int total)
   return EXIT_INPUT;
 }
 
-static int typeset_options(const cli *c, bs_typeset_options *o)
+/* The options as output settings: checked and mapped onto the writers' options by the same
+ * layer as a manifest's keys (settings.h). Paper, grid and margins are checked for PDF only
+ * (they mean nothing to an EPUB). */
+static int output_settings(const cli *c, bool pdf, bs_output_settings *s)
 {
-  bs_typeset_options_init(o);
-  o->direction = c->direction;
-  o->diag = on_warning;
-  o->source_date = cli_source_date();
-  o->font_family = c->font;
-  o->vnum_sideways = c->vnum_sideways;
-  o->emphasis_dots = c->dots;
-  o->keep_going = c->keep_going;
-  o->indent_em = c->indent;
+  bs_output_settings_init(s);
+  s->direction = c->direction;
+  s->font = c->font;
+  s->css = c->css;
+  s->cover = c->cover;
+  s->font_size_pt = c->font_size;
+  s->indent_em = c->indent;
+  s->bleed_mm = c->bleed;
+  s->vnum_sideways = c->vnum_sideways;
+  s->emphasis_dots = c->dots;
+  s->embed_fonts = c->embed_fonts;
+  s->keep_going = c->keep_going;
+  s->crop_marks = c->crop_marks;
   if (c->toc)
-    o->toc = c->toc == 1;
+    s->toc = c->toc == 1;
   if (c->recto)
-    o->recto_chapters = c->recto == 1;
-  o->bleed_mm = c->bleed;
-  o->crop_marks = c->crop_marks;
-  if (c->jobs > 0) {
-    o->jobs = c->jobs;
-  } else {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    o->jobs = n < 1 ? 1 : n > 64 ? 64 : (int)n;
-  }
-  if (c->font_size > 0)
-    o->font_size_pt = c->font_size;
-  if (c->paper && !bs_paper_size(c->paper, &o->paper_w_mm, &o->paper_h_mm))
-    return usage_error("unknown paper size '%s' (A4 A5 B5 B6 32K Letter or WxHmm)", c->paper);
-  if (c->grid && (sscanf(c->grid, "%dx%d", &o->grid_chars, &o->grid_lines) != 2 ||
-                  o->grid_chars < 5 || o->grid_lines < 3 || o->grid_chars > 200 ||
-                  o->grid_lines > 200))
-    return usage_error("--grid takes CxL such as 40x15, not '%s'", c->grid);
-  if (c->margins) {
-    double *m = o->margins_mm;
-    int n = sscanf(c->margins, "%lf,%lf,%lf,%lf", &m[0], &m[1], &m[2], &m[3]);
-    if (n == 1)
-      m[1] = m[2] = m[3] = m[0];
-    else if (n != 4)
-      return usage_error("--margins takes T,R,B,L in mm, not '%s'", c->margins);
+    s->recto_chapters = c->recto == 1;
+  s->jobs = c->jobs > 0 ? c->jobs : bs_jobs_default();
+  const struct {
+    const char *key, *value;
+  } text[] = {{"paper", c->paper}, {"grid", c->grid}, {"margins", c->margins}};
+  for (size_t i = 0; pdf && i < sizeof text / sizeof text[0]; i++) {
+    const char *expect;
+    if (text[i].value && !bs_output_settings_set(s, text[i].key, text[i].value, &expect)) {
+      char fmt[160];
+      snprintf(fmt, sizeof fmt, "--%s takes %s, not '%%s'", text[i].key, expect);
+      return usage_error(fmt, text[i].value);
+    }
   }
   return 0;
+}
+
+static int typeset_options(const cli *c, bs_typeset_options *o)
+{
+  bs_output_settings s;
+  int rc = output_settings(c, true, &s);
+  if (rc)
+    return rc;
+  bs_output_settings_apply(&s, NULL, o);
+  o->diag = on_warning;
+  o->source_date = cli_source_date();
+  o->toc_depth = c->toc_depth;
+  return 0;
+}
+
+/* The end of every command: --fail-if-warnings turns printed warnings into exit status 1
+ * (the output stays: it is complete, only not clean); then the warnings are flushed. */
+static int finish(const cli *c, int rc)
+{
+  size_t n = nwarnings;
+  flush_warnings();
+  if (!rc && n && c->fail_if_warnings) {
+    fprintf(stderr, "%s: %zu warning%s (--fail-if-warnings)\n", prog, n, n > 1 ? "s" : "");
+    rc = EXIT_INPUT;
+  }
+  cli_free((cli *)c);
+  return rc;
 }
 
 static int cmd_dump(int argc, char **argv)
 {
   cli c = {0};
-  int rc = parse_args(argc, argv, 2, &c);
+  int rc = parse_args(argc, argv, 2, CMD_DUMP, &c);
+  if (c.helped) {
+    cli_free(&c);
+    return 0;
+  }
   if (!rc && c.ninputs != 1)
-    rc = usage_error("%s", "dump takes one input");
+    rc = cli_usage(CMD_DUMP, "%s", c.ninputs ? "dump takes one input" : "dump needs an input");
   bs_node *root = NULL;
   int skipped = 0;
   if (!rc)
@@ -432,18 +623,19 @@ static int cmd_dump(int argc, char **argv)
       rc = fail(&err);
   }
   bs_node_free(root);
-  free(c.inputs);
-  free(c.authors);
-  flush_warnings();
-  return rc;
+  return finish(&c, rc);
 }
 
 static int cmd_layout(int argc, char **argv)
 {
   cli c = {0};
-  int rc = parse_args(argc, argv, 2, &c);
+  int rc = parse_args(argc, argv, 2, CMD_LAYOUT, &c);
+  if (c.helped) {
+    cli_free(&c);
+    return 0;
+  }
   if (!rc && c.ninputs < 1)
-    rc = usage_error("%s", "layout needs an input");
+    rc = cli_usage(CMD_LAYOUT, "%s", "layout needs an input");
   bs_typeset_options to;
   if (!rc)
     rc = typeset_options(&c, &to);
@@ -460,10 +652,7 @@ static int cmd_layout(int argc, char **argv)
   if (!rc && skipped)
     rc = left_out(skipped, c.ninputs);
   bs_node_free(root);
-  free(c.inputs);
-  free(c.authors);
-  flush_warnings();
-  return rc;
+  return finish(&c, rc);
 }
 
 /* Never overwrite an input: same name, or the same file under another name. */
@@ -499,10 +688,31 @@ static int check_output_folder(const char *out)
   return rc ? EXIT_INPUT : 0;
 }
 
+/* Options that belong to the other output are ignored, with a warning: --paper means nothing
+ * to an EPUB. */
+static void warn_inapplicable(const cli *c, unsigned out)
+{
+  for (int i = 0; i < c->ngiven; i++) {
+    const cli_opt *o = c->given[i];
+    bool seen = false;
+    for (int k = 0; k < i; k++)
+      seen |= c->given[k] == o;
+    if (!seen && !(o->out & out)) {
+      char name[64];
+      snprintf(name, sizeof name, "--%s", o->lng);
+      cli_warning("%s applies to %s output; ignored", name, o->out == OUT_PDF ? "PDF" : "EPUB");
+    }
+  }
+}
+
 static int cmd_convert(int argc, char **argv)
 {
   cli c = {0};
-  int rc = parse_args(argc, argv, 1, &c);
+  int rc = parse_args(argc, argv, 1, CMD_CONVERT, &c);
+  if (c.helped) {
+    cli_free(&c);
+    return 0;
+  }
   if (!rc && c.ninputs < 1)
     rc = usage_error("%s", "no input given");
   if (!rc && !c.output)
@@ -521,6 +731,8 @@ static int cmd_convert(int argc, char **argv)
   }
   if (!rc && strcasecmp(fmt, "epub") && strcasecmp(fmt, "pdf"))
     rc = usage_error("unknown output format '%s' (epub or pdf)", fmt);
+  if (!rc)
+    warn_inapplicable(&c, strcasecmp(fmt, "epub") ? OUT_PDF : OUT_EPUB);
   bs_typeset_options to;
   if (!rc && !strcasecmp(fmt, "pdf"))
     rc = typeset_options(&c, &to);
@@ -534,14 +746,11 @@ static int cmd_convert(int argc, char **argv)
     bs_status st;
     if (!strcasecmp(fmt, "epub")) {
       bs_epub_options eo;
-      bs_epub_options_init(&eo);
-      eo.direction = c.direction;
-      eo.css_path = c.css;
-      eo.cover_path = c.cover;
-      eo.embed_fonts = c.embed_fonts;
-      eo.keep_going = c.keep_going;
+      bs_output_settings s;
+      output_settings(&c, false, &s);
+      bs_output_settings_apply(&s, &eo, NULL);
+      eo.toc_depth = c.toc_depth;
       eo.source_date = cli_source_date();
-      eo.jobs = c.jobs;
       eo.diag = on_warning;
       st = bs_epub_write(root, &eo, c.output, &err);
     } else {
@@ -553,24 +762,57 @@ static int cmd_convert(int argc, char **argv)
   if (!rc && skipped)
     rc = left_out(skipped, c.ninputs);
   bs_node_free(root);
-  free(c.inputs);
-  free(c.authors);
-  flush_warnings();
-  return rc;
+  return finish(&c, rc);
+}
+
+/* The first word is a command, or an input. One that is neither a file nor has the look of
+ * one (no dot, no slash) but is near a command is a mistyped command. */
+static int mistyped_command(const char *word)
+{
+  static const char *const cmds[] = {"build", "init", "dump", "layout", "help", "version"};
+  struct stat sb;
+  if (word[0] == '-' || strchr(word, '.') || strchr(word, '/') || stat(word, &sb) == 0)
+    return 0;
+  const char *s = cli_suggest(word, cmds, sizeof cmds / sizeof cmds[0]);
+  if (s) {
+    fprintf(stderr, "%s: '%s' is not a command; did you mean '%s'?\n", prog, word, s);
+    fprintf(stderr, "Try '%s --help'.\n", prog);
+    return EXIT_USAGE;
+  }
+  return 0;
+}
+
+/* Interrupted or hung up: the outputs being written leave no temporary behind, then the signal
+ * takes its usual course (the exit status tells the shell). */
+static void on_signal(int sig)
+{
+  bs_remove_temporaries();
+  signal(sig, SIG_DFL);
+  raise(sig);
 }
 
 int main(int argc, char **argv)
 {
+  static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+  for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sigs[i], &sa, NULL);
+  }
   if (argc < 2) {
-    help();
+    help(CMD_CONVERT);
     return EXIT_USAGE;
   }
   const char *cmd = argv[1];
   if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
-    help();
+    if (argc > 2 && !strcmp(cmd, "help")) /* bisheng help build */
+      return main(3, (char *[]){argv[0], argv[2], "--help", NULL});
+    help(CMD_CONVERT);
     return 0;
   }
-  if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+  if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
     bisheng_print_version();
     return 0;
   }
@@ -582,5 +824,6 @@ int main(int argc, char **argv)
     return bisheng_cmd_build(argc, argv);
   if (!strcmp(cmd, "init"))
     return bisheng_cmd_init(argc, argv);
-  return cmd_convert(argc, argv);
+  int rc = mistyped_command(cmd);
+  return rc ? rc : cmd_convert(argc, argv);
 }

@@ -7,22 +7,7 @@
 
 static void json_str(bs_buf *b, const char *s)
 {
-  bs_buf_putc(b, '"');
-  for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-    switch (*p) {
-    case '"': bs_buf_puts(b, "\\\""); break;
-    case '\\': bs_buf_puts(b, "\\\\"); break;
-    case '\n': bs_buf_puts(b, "\\n"); break;
-    case '\r': bs_buf_puts(b, "\\r"); break;
-    case '\t': bs_buf_puts(b, "\\t"); break;
-    default:
-      if (*p < 0x20)
-        bs_buf_printf(b, "\\u%04x", *p);
-      else
-        bs_buf_putc(b, (char)*p);
-    }
-  }
-  bs_buf_putc(b, '"');
+  bs_buf_put_json(b, s, s ? strlen(s) : 0);
 }
 
 static void indent(bs_buf *b, int depth)
@@ -143,6 +128,10 @@ static void dump_attrs(bs_buf *b, const bs_node *n, int depth, bool *first)
   }
   if (t != BS_NODE_DOCUMENT && t != BS_NODE_BOOK && (s = bs_node_get_lang(n))) {
     key(b, depth, "lang", first);
+    json_str(b, s);
+  }
+  if ((s = bs_node_get_class(n))) {
+    key(b, depth, "class", first);
     json_str(b, s);
   }
   if (bs_node_get_indent(n) > 0) {

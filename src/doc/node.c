@@ -1,6 +1,7 @@
 /* The document tree: nodes, content model, accessors, iterator (cmark's design). */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../util/util.h"
 #include "bisheng/node.h"
@@ -21,6 +22,7 @@ struct bs_node {
   bs_node *parent, *first, *last, *next, *prev;
   bs_pos pos;
   char *lang;
+  char *cls;       /* classes (pandoc's fenced divs, bracketed spans) */
   char *input;
   /* Per-type data. One set of fields serves several types; accessors check the type. */
   char *literal;   /* text, code, code block */
@@ -169,6 +171,7 @@ static void free_meta(bs_meta *m)
 static void free_one(bs_node *n)
 {
   free(n->lang);
+  free(n->cls);
   free(n->input);
   free(n->literal);
   free(n->s1);
@@ -240,7 +243,9 @@ static bool can_attach(const bs_node *parent, const bs_node *child)
     return false;
   if (!bs_node_can_contain(parent->type, child->type))
     return false;
-  for (const bs_node *a = parent->parent; a; a = a->parent)
+  /* no cycles: `child` may not be an ancestor of `parent`, which it can only be when it has
+   * children (so building a deep tree a leaf at a time does not walk every ancestor) */
+  for (const bs_node *a = child->first ? parent->parent : NULL; a; a = a->parent)
     if (a == child)
       return false;
   return true;
@@ -414,6 +419,19 @@ bool bs_node_set_cell_align(bs_node *n, bs_align a)
   return true;
 }
 
+const char *bs_node_get_class(const bs_node *n)
+{
+  return (bs_node_is_block(n) || bs_node_is_inline(n)) ? n->cls : NULL;
+}
+
+bool bs_node_set_class(bs_node *n, const char *classes)
+{
+  if (!bs_node_is_block(n) && !bs_node_is_inline(n))
+    return false;
+  set_str(&n->cls, classes && *classes ? classes : NULL);
+  return true;
+}
+
 int bs_node_get_indent(const bs_node *n) { return bs_node_is_block(n) ? n->indent : 0; }
 bool bs_node_set_indent(bs_node *n, int em)
 {
@@ -485,11 +503,36 @@ bs_direction bs_node_get_inherited_direction(const bs_node *n)
   return BS_DIR_DEFAULT;
 }
 
+/* Issue #16: a horizontal English chapter in a vertical Chinese book keeps its direction;
+ * a chapter's own vertical is a preference that an output's direction overrides (so that
+ * one manifest can print the same chapters both ways). */
+bs_direction bs_node_get_chapter_direction(const bs_node *doc, bs_direction forced,
+                                           bs_direction book)
+{
+  bs_direction own = BS_DIR_DEFAULT;
+  if (doc && doc->meta)
+    own = bs_direction_from_string(doc->meta->str[BS_META_DIRECTION]);
+  if (own == BS_DIR_HORIZONTAL)
+    return BS_DIR_HORIZONTAL;
+  const char *l = bs_node_get_inherited_lang(doc);
+  bool cjk = !l || !*l || !strncasecmp(l, "zh", 2) || !strncasecmp(l, "ja", 2) ||
+             !strncasecmp(l, "ko", 2) || !strcasecmp(l, "und");
+  if (cjk && l && l[2] && l[2] != '-' && l[2] != '_')
+    cjk = !strcasecmp(l, "und"); /* "zhx", "jam", "kok" are other languages */
+  if (!cjk)
+    return own == BS_DIR_VERTICAL && forced != BS_DIR_HORIZONTAL ? BS_DIR_VERTICAL
+                                                                 : BS_DIR_HORIZONTAL;
+  if (forced != BS_DIR_DEFAULT)
+    return forced;
+  return own != BS_DIR_DEFAULT ? own : book;
+}
+
 /* ---- metadata ---- */
 
 static const char *const meta_names[BS_META_STRING_COUNT] = {
     "title", "subtitle", "affiliation", "date", "lang", "source", "direction",
-    "description", "cover", "identifier", "publisher", "editor", "url", "rights"};
+    "description", "cover", "identifier", "publisher", "editor", "url", "rights",
+    "collection", "position"};
 static const char *const meta_list_names[BS_META_LIST_COUNT] = {"authors", "tags"};
 
 const char *bs_meta_key_string(bs_meta_key k)
@@ -535,7 +578,9 @@ bool bs_node_add_meta_item(bs_node *n, bs_meta_list_key k, const char *v)
   if (!n || !n->meta || (unsigned)k >= BS_META_LIST_COUNT || !v)
     return false;
   bs_meta *m = n->meta;
-  m->list[k] = bs_xrealloc(m->list[k], (m->list_len[k] + 1) * sizeof *m->list[k]);
+  size_t len = m->list_len[k];
+  if ((len & (len - 1)) == 0) /* capacity doubles at each power of two: linear, not n² copies */
+    m->list[k] = bs_xrealloc(m->list[k], (len ? 2 * len : 1) * sizeof *m->list[k]);
   m->list[k][m->list_len[k]++] = bs_xstrdup(v);
   return true;
 }

@@ -16,15 +16,41 @@ extern const char bs_epub_css_base[];
 extern const char bs_epub_css_horizontal[];
 extern const char bs_epub_css_vertical[];
 
-/* One file of the publication, under EPUB/ in the container. */
+/* One file of the container, made when libzip asks for it (container.c). Everything is
+ * planned before zip_close: the parts in container order, their bytes made on libzip's first
+ * question about them (its STAT before OPEN) and freed at CLOSE, so a book is never whole in
+ * memory. */
+typedef struct bs_epub bs_epub;
+typedef struct bs_epub_part bs_epub_part;
+/* Makes a part's bytes: sets p->bytes and p->len (owned when p->owned, else borrowed from
+ * e->page until CLOSE). Returns BS_OK or an error for zip_close to stop on. */
+typedef bs_status (*bs_epub_make_fn)(bs_epub *e, bs_epub_part *p, bs_error *err);
+struct bs_epub_part {
+  bs_epub *e;
+  char *name;           /* in the container: "EPUB/text/c0001.xhtml" */
+  bool compress;        /* deflate (false for mimetype and images compressed already) */
+  bs_epub_make_fn make; /* NULL: `bytes` were given when planned */
+  const void *arg;      /* the producer's: a document node, a file path */
+  int number;           /* the chapter's */
+  const char *bytes;
+  size_t len, off;
+  bool owned, made, done;
+  bool ahead;           /* a page made ahead on the producer thread (container.c) */
+  bool ready;           /* ... and made: bytes (owned) or ahead_st/ahead_err */
+  bs_status ahead_st;
+  bs_error *ahead_err;
+  uint32_t crc;         /* of the bytes, for the content identifier */
+  void *zerr;           /* a zip_error_t for libzip's ERROR question */
+};
+
+/* One file of the publication, under EPUB/ in the container, listed in the manifest. */
 typedef struct bs_epub_entry {
   char *href;             /* relative to the package document: "text/c0001.xhtml" */
   char *id;               /* manifest id */
   const char *media_type; /* static string */
   char *properties;       /* manifest properties or NULL */
   bool spine;             /* listed in the spine, in entry order */
-  size_t zip_index;       /* its place in the container */
-  bool compress;          /* deflate (false for images that are compressed already) */
+  size_t part;            /* its place in the container (index into parts) */
 } bs_epub_entry;
 
 /* One table-of-contents line: depth 0 for a chapter, 1.. for headings below it. */
@@ -34,41 +60,23 @@ typedef struct bs_epub_toc {
   char *href; /* "text/c0001.xhtml#h3" */
 } bs_epub_toc;
 
-/* An image already packed, found again by its real path. */
+/* An image reference planned before the chapters are made: found again by the input and
+ * `src` that named it (a failed one too, so its warning is given once), packed once by its
+ * real path. */
 typedef struct bs_epub_img {
-  char *real;
-  size_t entry; /* index into entries */
+  char *key;    /* input "\n" src */
+  char *real;   /* NULL when it failed */
+  size_t entry; /* index into entries, or BS_EPUB_NO_ENTRY */
 } bs_epub_img;
 
 /* Faces for --embed-fonts: five CJK languages times Serif Regular, Serif Bold, Sans Bold. */
 enum { BS_EPUB_NO_ENTRY = (size_t)-1, BS_EPUB_FACES = 15 };
+/* Pixels on a cover's long side below which it is warned about: reading systems scale a cover
+ * to the screen, and 600 pixels is already soft on a phone (stores ask for 1,400 or more). */
+enum { BS_EPUB_COVER_MIN = 600 };
 typedef enum { BS_EPUB_SERIF = 0, BS_EPUB_SERIF_BOLD = 1, BS_EPUB_SANS_BOLD = 2 } bs_epub_variant;
 
-/* zip.c: the container, written as it goes (see there). */
-typedef struct bs_epub_zip bs_epub_zip;
-/* `file` is a FILE * open for writing; `when` the entries' time (seconds since 1970);
- * `threaded`: deflate and write on a helper thread. */
-bs_epub_zip *bs_epub_zip_new(void *file, long long when, bool threaded);
-/* Queues a copy of `data` (or writes it at once without the thread). */
-void bs_epub_zip_add(bs_epub_zip *z, const char *name, const void *data, size_t len,
-                     bool compress);
-/* Frees a page's tree (an xmlDocPtr). */
-typedef void (*bs_epub_release_fn)(void *doc);
-/* Queues a serialised page (the bytes of `b` are taken) and the tree they came from, which the
- * helper frees once the page is written: the caller serialises, the helper frees, deflates and
- * writes, which splits a book's writing about evenly between the two threads. */
-void bs_epub_zip_add_page(bs_epub_zip *z, const char *name, bs_buf *b, void *doc,
-                          bs_epub_release_fn release);
-/* The same with the bytes of `b`, which may be taken (left empty) rather than copied. */
-void bs_epub_zip_add_buf(bs_epub_zip *z, const char *name, bs_buf *b, bool compress);
-/* Files written so far; the CRC-32 and size of the i-th (both wait for the queue to empty). */
-size_t bs_epub_zip_count(bs_epub_zip *z);
-uint32_t bs_epub_zip_crc(bs_epub_zip *z, size_t i, size_t *len);
-/* Writes the central directory; false when a write failed or the archive is too large. */
-bool bs_epub_zip_finish(bs_epub_zip *z);
-void bs_epub_zip_free(bs_epub_zip *z);
-
-typedef struct bs_epub {
+struct bs_epub {
   const bs_epub_options *opts;
   const bs_node *root;
   bs_direction forced;      /* opts->direction */
@@ -86,21 +94,51 @@ typedef struct bs_epub {
   char *first_chapter;      /* href of the first chapter, for landmarks */
   bool use_fonts_css;       /* --embed-fonts: css/fonts.css is linked */
   void *cps[BS_EPUB_FACES]; /* hb_set_t of the code points per CJK face (fonts.c) */
-  bs_epub_zip *zip;         /* entries go into it as they are added */
-  size_t zip_added;         /* files given to the container so far */
+  /* what the pages hold, for the accessibility metadata (set as they are made) */
+  size_t nfigures, nfigures_alt; /* images shown, and those with a text alternative */
+  bool has_ruby, has_notes, has_tables;
+  bool nav_in_spine;        /* a book: nav.xhtml is also its contents page */
+  bool cover_pending;       /* the image being planned is the cover */
+  bool in_part;             /* chapters nest under the last part's toc line */
+  size_t nparts_seen;       /* part dividers among the chapters */
+  bool note_fonts;          /* --embed-fonts' first pass: pages note their characters */
+  bool quiet;               /* the second pass: its warnings were given by the first */
+  bs_epub_part **parts;     /* the container's files in order (container.c) */
+  size_t nparts, cparts;
+  void *zip;                /* the zip_t being written */
+  void *producer;           /* the thread making pages ahead of libzip (container.c) */
+  long long modified;       /* dcterms:modified and the entries' time (UTC seconds) */
+  long long zip_mtime;      /* the entries' time as libzip wants it (local time) */
+  bs_status make_st;        /* a part that failed inside zip_close, and why */
+  bs_error make_err;
+  char *title;              /* the book's title, known once the chapters are made */
+  char uid[BS_ERROR_MESSAGE_MAX]; /* dc:identifier, known once the chapters are made */
+  bs_progress prog;
   bs_buf page;              /* the serialised page, reused from page to page */
-} bs_epub;
+};
 
+
+/* container.c */
+/* Plans a part made by `make` when libzip asks for it, or holding a copy of `data`. */
+size_t bs_epub_part_add(bs_epub *e, const char *name, bool compress, bs_epub_make_fn make,
+                        const void *arg, int number);
+size_t bs_epub_part_add_bytes(bs_epub *e, const char *name, bool compress, const char *data,
+                              size_t len);
+/* Opens the container at `path` for libzip with entry times for `when`. */
+bs_status bs_epub_container_open(bs_epub *e, const char *path, long long when, bs_error *err);
+/* Registers every planned part and writes the container: the parts are made here, in order.
+ * A part's own error keeps its message. */
+bs_status bs_epub_container_close(bs_epub *e, const char *path, bs_error *err);
+void bs_epub_container_free(bs_epub *e);
 
 /* epub.c */
-/* Lists a file in the manifest and writes it into the container at once (the caller keeps
- * `data`). */
+/* Lists a file in the manifest with a copy of `data` as its part. */
 size_t bs_epub_add_entry(bs_epub *e, const char *href, const char *id, const char *media_type,
                          const char *data, size_t len, bool spine, bool compress);
-/* The same for a page serialised in e->page (taken) from the tree `doc` (given up: the
- * writer frees it with `release`). */
-size_t bs_epub_add_page(bs_epub *e, const char *href, const char *id, void *doc,
-                        bs_epub_release_fn release, bool spine);
+/* Lists a file in the manifest, made by `make` when the container asks. */
+size_t bs_epub_add_made(bs_epub *e, const char *href, const char *id, const char *media_type,
+                        bool spine, bool compress, bs_epub_make_fn make, const void *arg,
+                        int number);
 void bs_epub_add_toc(bs_epub *e, int depth, const char *label, const char *href);
 void bs_epub_warn(bs_epub *e, bs_status code, const char *path, int line, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
@@ -115,12 +153,11 @@ void bs_epub_xml_dump(void *xml_doc, int format, bs_buf *out);
 void *bs_epub_writer_new(bs_buf *out);
 void bs_epub_writer_end(void *writer, bs_buf *out);
 
-/* xhtml.c: one chapter (a document node) into text/cNNNN.xhtml; `book` says whether the
- * chapter belongs to a book (its headings then nest under the chapter's toc line). */
+/* xhtml.c: one chapter (a document node) serialised into e->page; its toc lines are added. */
 bs_status bs_epub_chapter(bs_epub *e, const bs_node *doc, int number, bs_error *err);
-/* The title page of a book: text/titlepage.xhtml. */
+/* The title page of a book, into e->page. */
 void bs_epub_book_titlepage(bs_epub *e, const bs_node *book);
-/* The cover page: text/cover.xhtml showing the cover image entry. */
+/* The cover page showing the cover image entry, into e->page. */
 void bs_epub_cover_page(bs_epub *e);
 /* nav.xhtml from the collected toc lines, in e->page. */
 void bs_epub_nav(bs_epub *e, const char *title);
@@ -152,11 +189,14 @@ void bs_epub_quotes_free(bs_epub_quotes *q);
 typedef enum { BS_EPUB_RUN_NONE = 0, BS_EPUB_RUN_TCY, BS_EPUB_RUN_UPRIGHT } bs_epub_run;
 bs_epub_run bs_epub_classify_run(const char *s, size_t n);
 
-/* image.c: packs the image `src` referenced at (`input`, `line`) and returns its entry, or
- * BS_EPUB_NO_ENTRY with `err` set (or a warning given and BS_OK returned in *st under
- * keep_going). `from_cli` skips the stay-in-the-input-folder rule (a --cover path). */
+/* image.c: plans the image `src` referenced at (`input`, `line`) and returns its entry, or
+ * BS_EPUB_NO_ENTRY with `err` set. `from_cli` skips the stay-in-the-input-folder rule (a
+ * --cover path). The file is read again when the container asks for it. */
 bs_status bs_epub_image(bs_epub *e, const char *src, const char *input, int line,
                         bool from_cli, size_t *entry, bs_error *err);
+/* The entry planned for (`src`, `input`), BS_EPUB_NO_ENTRY when it failed or was not planned. */
+bs_status bs_epub_make_image(bs_epub *e, bs_epub_part *p, bs_error *err);
+size_t bs_epub_image_find(const bs_epub *e, const char *src, const char *input);
 
 /* fonts.c (--embed-fonts): notes the characters of a page in `lang`, then packs the subsets
  * and css/fonts.css (always, as the pages link it). Problems are warnings. */

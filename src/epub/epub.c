@@ -1,6 +1,6 @@
 /* EPUB 3 writer: gathers the chapters (xhtml.c), images (image.c) and stylesheets, writes the
- * package document, nav and NCX, and packs them with libzip in a fixed order with fixed
- * times, so the same input gives the same bytes. */
+ * package document, nav and NCX, and plans them as the container's parts (container.c) in a
+ * fixed order with fixed times, so the same input gives the same bytes. */
 #include <ctype.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -30,19 +30,12 @@ void bs_epub_options_init(bs_epub_options *o)
 
 void bs_epub_warn(bs_epub *e, bs_status code, const char *path, int line, const char *fmt, ...)
 {
-  if (!e->opts->diag)
+  if (e->quiet) /* --embed-fonts' second pass: its warnings were given by the first */
     return;
-  bs_error w;
-  bs_error_clear(&w);
-  w.code = code;
-  if (path)
-    snprintf(w.path, sizeof w.path, "%s", path);
-  w.line = line;
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(w.message, sizeof w.message, fmt, ap);
+  bs_diag_vemit(e->opts->diag, e->opts->diag_user, code, path, line, 0, fmt, ap);
   va_end(ap);
-  e->opts->diag(e->opts->diag_user, &w);
 }
 
 const char *bs_epub_lang_of(const bs_epub *e, const bs_node *node)
@@ -53,6 +46,12 @@ const char *bs_epub_lang_of(const bs_epub *e, const bs_node *node)
 
 bool bs_epub_node_vertical(const bs_epub *e, const bs_node *doc)
 {
+  /* issue #16: a book's chapter follows its own direction or language first (as in the PDF) */
+  if (bs_node_get_type(e->root) == BS_NODE_BOOK && doc != e->root)
+    return bs_node_get_chapter_direction(doc, e->forced,
+                                         e->book_vertical ? BS_DIR_VERTICAL
+                                                          : BS_DIR_HORIZONTAL) ==
+           BS_DIR_VERTICAL;
   if (e->forced != BS_DIR_DEFAULT)
     return e->forced == BS_DIR_VERTICAL;
   bs_direction d = bs_node_get_inherited_direction(doc);
@@ -69,7 +68,7 @@ static void hash_bytes(uint64_t *h, const void *d, size_t n)
 }
 
 static size_t new_entry(bs_epub *e, const char *href, const char *id, const char *media_type,
-                        bool spine, bool compress, bs_buf *name)
+                        bool spine, size_t part)
 {
   if (e->nentries == e->centries) {
     e->centries = e->centries ? e->centries * 2 : 32;
@@ -81,9 +80,7 @@ static size_t new_entry(bs_epub *e, const char *href, const char *id, const char
   x->id = bs_xstrdup(id);
   x->media_type = media_type;
   x->spine = spine;
-  x->compress = compress;
-  x->zip_index = e->zip_added++;
-  bs_buf_printf(name, "EPUB/%s", href);
+  x->part = part;
   return e->nentries++;
 }
 
@@ -91,23 +88,21 @@ size_t bs_epub_add_entry(bs_epub *e, const char *href, const char *id, const cha
                          const char *data, size_t len, bool spine, bool compress)
 {
   bs_buf name = BS_BUF_INIT;
-  size_t i = new_entry(e, href, id, media_type, spine, compress, &name);
-  if (data == e->page.data && data)
-    bs_epub_zip_add_buf(e->zip, name.data, &e->page, compress); /* a page: no copy */
-  else
-    bs_epub_zip_add(e->zip, name.data, data, len, compress);
+  bs_buf_printf(&name, "EPUB/%s", href);
+  size_t part = bs_epub_part_add_bytes(e, name.data, compress, data, len);
   bs_buf_free(&name);
-  return i;
+  return new_entry(e, href, id, media_type, spine, part);
 }
 
-size_t bs_epub_add_page(bs_epub *e, const char *href, const char *id, void *doc,
-                        bs_epub_release_fn release, bool spine)
+size_t bs_epub_add_made(bs_epub *e, const char *href, const char *id, const char *media_type,
+                        bool spine, bool compress, bs_epub_make_fn make, const void *arg,
+                        int number)
 {
   bs_buf name = BS_BUF_INIT;
-  size_t i = new_entry(e, href, id, "application/xhtml+xml", spine, true, &name);
-  bs_epub_zip_add_page(e->zip, name.data, &e->page, doc, release);
+  bs_buf_printf(&name, "EPUB/%s", href);
+  size_t part = bs_epub_part_add(e, name.data, compress, make, arg, number);
   bs_buf_free(&name);
-  return i;
+  return new_entry(e, href, id, media_type, spine, part);
 }
 
 void bs_epub_add_toc(bs_epub *e, int depth, const char *label, const char *href)
@@ -121,11 +116,6 @@ void bs_epub_add_toc(bs_epub *e, int depth, const char *label, const char *href)
   e->toc[e->ntoc].href = bs_xstrdup(href);
   e->ntoc++;
 }
-
-/* libxml2 wants its initialisation done once, before threads use it (the page helper thread,
- * and bisheng build writing outputs in parallel). */
-static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
-static void init_xml(void) { xmlInitParser(); }
 
 static int dump_write(void *ctx, const char *data, int len)
 {
@@ -159,12 +149,15 @@ static void free_epub(bs_epub *e)
     free(e->toc[i].href);
   }
   free(e->toc);
-  for (size_t i = 0; i < e->nimages; i++)
+  for (size_t i = 0; i < e->nimages; i++) {
+    free(e->images[i].key);
     free(e->images[i].real);
+  }
   free(e->images);
   free(e->first_chapter);
+  free(e->title);
   bs_epub_fonts_free(e);
-  bs_epub_zip_free(e->zip);
+  bs_epub_container_free(e);
   bs_buf_free(&e->page);
 }
 
@@ -205,17 +198,17 @@ static char *iso_date(const char *s)
 }
 
 /* Two FNV-1a 64 hashes over the content give the 128 bits of a stable urn:uuid: each file's
- * name, size and CRC-32 (computed for the container anyway, so the content is not read
- * twice). */
-static void content_uuid(bs_epub *e, char out[64])
+ * name, size and CRC-32 (taken as the container writes it). Every manifest file is written
+ * before the NCX and the package document, which carry the identifier. */
+static void content_uuid(bs_epub *e, char *out, size_t outlen)
 {
   uint64_t h[2] = {0xcbf29ce484222325ull, 0x84222325cbf29ce4ull};
   for (size_t i = 0; i < e->nentries; i++) {
     const bs_epub_entry *x = &e->entries[i];
     unsigned char rec[12];
-    size_t len;
-    uint32_t crc = bs_epub_zip_crc(e->zip, x->zip_index, &len);
-    uint64_t l = len;
+    const bs_epub_part *p = e->parts[x->part];
+    uint32_t crc = p->crc;
+    uint64_t l = p->len;
     for (int k = 0; k < 4; k++)
       rec[k] = (unsigned char)(crc >> (8 * k));
     for (int k = 0; k < 8; k++)
@@ -233,7 +226,7 @@ static void content_uuid(bs_epub *e, char out[64])
   }
   b[6] = (unsigned char)((b[6] & 0x0F) | 0x50); /* name-based, like version 5 */
   b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);
-  snprintf(out, 64,
+  snprintf(out, outlen,
            "urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
            b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
            b[14], b[15]);
@@ -352,6 +345,58 @@ static void ncx_doc(bs_epub *e, const char *id, const char *title)
   bs_epub_writer_end(w, &e->page);
 }
 
+static void prop_meta(xmlTextWriterPtr w, const char *property, const char *value)
+{
+  start(w, "meta");
+  attr(w, "property", property);
+  xmlTextWriterWriteString(w, BAD_CAST value);
+  end(w);
+}
+
+/* EPUB Accessibility 1.1's discovery metadata (schema.org), from what the pages hold: they
+ * are all made by now (the package document is the container's last file). */
+static void a11y_meta(bs_epub *e, xmlTextWriterPtr w)
+{
+  bool images = e->nfigures > 0 || e->cover_entry != BS_EPUB_NO_ENTRY;
+  bool all_alt = e->nfigures_alt == e->nfigures;
+  prop_meta(w, "schema:accessMode", "textual");
+  if (images)
+    prop_meta(w, "schema:accessMode", "visual");
+  /* text alone carries the book unless an image has no text alternative */
+  prop_meta(w, "schema:accessModeSufficient", all_alt ? "textual" : "textual,visual");
+  if (images && !all_alt)
+    prop_meta(w, "schema:accessModeSufficient", "visual");
+  static const char *const always[] = {"structuralNavigation", "tableOfContents", "readingOrder",
+                                       "displayTransformability"};
+  for (size_t i = 0; i < sizeof always / sizeof always[0]; i++)
+    prop_meta(w, "schema:accessibilityFeature", always[i]);
+  if (e->nfigures && all_alt)
+    prop_meta(w, "schema:accessibilityFeature", "alternativeText");
+  if (e->has_ruby)
+    prop_meta(w, "schema:accessibilityFeature", "rubyAnnotations");
+  prop_meta(w, "schema:accessibilityHazard", "none");
+  bs_buf sum = BS_BUF_INIT;
+  size_t chapters = (size_t)e->prog.total - e->nparts_seen;
+  bs_buf_printf(&sum,
+                "A reflowable text in reading order (%s) with a table of contents of its %zu "
+                "chapter%s and their headings, navigable by heading level",
+                e->book_vertical ? "vertical, read right to left" : "horizontal", chapters,
+                chapters == 1 ? "" : "s");
+  if (e->has_notes)
+    bs_buf_puts(&sum, "; footnotes linked both ways");
+  if (e->has_ruby)
+    bs_buf_puts(&sum, "; ruby annotations for readings");
+  if (e->nfigures)
+    bs_buf_printf(&sum, "; %zu image%s, %s", e->nfigures, e->nfigures == 1 ? "" : "s",
+                  all_alt ? "each described by a text alternative"
+                          : "not all described by a text alternative");
+  if (e->has_tables)
+    bs_buf_puts(&sum, "; tables with header cells");
+  bs_buf_puts(&sum, ". No page list (the book has no print page numbers). No hazards.");
+  prop_meta(w, "schema:accessibilitySummary", sum.data);
+  bs_buf_free(&sum);
+}
+
 static void package_doc(bs_epub *e, const char *id, const char *title, time_t modified)
 {
   const bs_node *root = e->root;
@@ -434,6 +479,30 @@ static void package_doc(bs_epub *e, const char *id, const char *title, time_t mo
       text_elem(w, opt[i].name, v);
     free(v);
   }
+  /* a volume of a series: EPUB 3's collection, as readers' libraries group them */
+  char *coll = meta(e, root, BS_META_COLLECTION);
+  if (coll) {
+    start(w, "meta");
+    attr(w, "property", "belongs-to-collection");
+    attr(w, "id", "collection");
+    xmlTextWriterWriteString(w, BAD_CAST coll);
+    end(w);
+    start(w, "meta");
+    attr(w, "refines", "#collection");
+    attr(w, "property", "collection-type");
+    xmlTextWriterWriteString(w, BAD_CAST "series");
+    end(w);
+    char *pos = meta(e, root, BS_META_POSITION);
+    if (pos) {
+      start(w, "meta");
+      attr(w, "refines", "#collection");
+      attr(w, "property", "group-position");
+      xmlTextWriterWriteString(w, BAD_CAST pos);
+      end(w);
+    }
+    free(pos);
+  }
+  free(coll);
   if (e->cover_entry != BS_EPUB_NO_ENTRY) {
     start(w, "meta");
     attr(w, "name", "cover");
@@ -446,6 +515,7 @@ static void package_doc(bs_epub *e, const char *id, const char *title, time_t mo
     attr(w, "content", "vertical-rl");
     end(w);
   }
+  a11y_meta(e, w);
   end(w);
 
   start(w, "manifest");
@@ -477,8 +547,17 @@ static void package_doc(bs_epub *e, const char *id, const char *title, time_t mo
   attr(w, "toc", "ncx");
   if (e->book_vertical)
     attr(w, "page-progression-direction", "rtl");
+  bool nav_done = !e->nav_in_spine;
   for (size_t i = 0; i < e->nentries; i++)
     if (e->entries[i].spine) {
+      /* a book's contents page, for reading systems that show no nav of their own: after
+       * the cover and title page, before the first chapter */
+      if (!nav_done && e->first_chapter && !strcmp(e->entries[i].href, e->first_chapter)) {
+        start(w, "itemref");
+        attr(w, "idref", "nav");
+        end(w);
+        nav_done = true;
+      }
       start(w, "itemref");
       attr(w, "idref", e->entries[i].id);
       end(w);
@@ -528,6 +607,152 @@ static bs_status load_css(bs_epub *e, const char *name, const char *builtin, bs_
   return BS_OK;
 }
 
+/* ---- the parts made when the container asks for them ---- */
+
+static bs_status make_chapter(bs_epub *e, bs_epub_part *p, bs_error *err)
+{
+  bs_status st = bs_epub_chapter(e, p->arg, p->number, err);
+  if (st != BS_OK)
+    return st;
+  p->bytes = e->page.data;
+  p->len = e->page.len;
+  e->prog.done++;
+  if (e->opts->progress && !e->note_fonts)
+    e->opts->progress(e->opts->progress_user, &e->prog);
+  return BS_OK;
+}
+
+static bs_status make_titlepage(bs_epub *e, bs_epub_part *p, bs_error *err)
+{
+  bs_epub_book_titlepage(e, p->arg);
+  p->bytes = e->page.data;
+  p->len = e->page.len;
+  return BS_OK;
+}
+
+static bs_status make_cover(bs_epub *e, bs_epub_part *p, bs_error *err)
+{
+  bs_epub_cover_page(e);
+  p->bytes = e->page.data;
+  p->len = e->page.len;
+  return BS_OK;
+}
+
+static bs_status make_nav(bs_epub *e, bs_epub_part *p, bs_error *err)
+{
+  if (!e->title)
+    e->title = bs_xstrdup(e->ntoc ? e->toc[0].label : "Untitled");
+  bs_epub_nav(e, e->title);
+  p->bytes = e->page.data;
+  p->len = e->page.len;
+  return BS_OK;
+}
+
+/* The identifier: the user's, else one from the content (every manifest file is written by
+ * now: the NCX and the package document come last). */
+static void book_id(bs_epub *e)
+{
+  if (e->uid[0])
+    return;
+  char *user_id = meta(e, e->root, BS_META_IDENTIFIER);
+  if (user_id)
+    snprintf(e->uid, sizeof e->uid, "%s", user_id);
+  else
+    content_uuid(e, e->uid, sizeof e->uid);
+  free(user_id);
+}
+
+static bs_status make_ncx(bs_epub *e, bs_epub_part *p, bs_error *err)
+{
+  book_id(e);
+  ncx_doc(e, e->uid, e->title);
+  p->bytes = e->page.data;
+  p->len = e->page.len;
+  return BS_OK;
+}
+
+static bs_status make_opf(bs_epub *e, bs_epub_part *p, bs_error *err)
+{
+  book_id(e);
+  package_doc(e, e->uid, e->title, (time_t)e->modified);
+  p->bytes = e->page.data;
+  p->len = e->page.len;
+  return BS_OK;
+}
+
+/* The figures' images, resolved and checked before anything is written: a bad one stops the
+ * book here (or is a warning under keep_going, given once), and the chapters find the rest
+ * by bs_epub_image_find. */
+static bs_status plan_images(bs_epub *e, const bs_node *first, bool book, bs_error *err)
+{
+  for (const bs_node *d = first; d; d = book ? bs_node_next(d) : NULL) {
+    if (bs_node_get_type(d) != BS_NODE_DOCUMENT)
+      continue;
+    bs_iter *it = bs_iter_new((bs_node *)d);
+    bs_event ev;
+    bs_status st = BS_OK;
+    while ((ev = bs_iter_next(it)) != BS_EVENT_DONE) {
+      bs_node *n = bs_iter_get_node(it);
+      if (ev != BS_EVENT_ENTER || bs_node_get_type(n) != BS_NODE_FIGURE)
+        continue;
+      const char *src = bs_node_get_src(n);
+      if (!src || !*src)
+        continue;
+      size_t entry;
+      bs_error ierr;
+      bs_error_clear(&ierr);
+      st = bs_epub_image(e, src, bs_node_get_input(n), bs_node_get_pos(n).line, false, &entry,
+                         &ierr);
+      if (st == BS_OK)
+        continue;
+      if (!e->opts->keep_going) {
+        if (err)
+          *err = ierr;
+        break;
+      }
+      bs_epub_warn(e, ierr.code, ierr.path, ierr.line, "%s", ierr.message);
+      st = BS_OK;
+    }
+    bs_iter_free(it);
+    if (st != BS_OK)
+      return st;
+  }
+  return BS_OK;
+}
+
+/* --embed-fonts: the subsets need every character of the book before the container is
+ * written, so the pages are made once here to note them (and dropped); the container's pass
+ * makes them again, quietly, as their warnings were given here. */
+static bs_status plan_fonts(bs_epub *e, bs_error *err)
+{
+  e->note_fonts = true;
+  for (size_t i = 0; i < e->nparts; i++) {
+    bs_epub_part *p = e->parts[i];
+    if (!p->make || p->make == bs_epub_make_image)
+      continue;
+    bs_status st = p->make(e, p, err);
+    if (st != BS_OK)
+      return st;
+  }
+  if (!e->title)
+    e->title = bs_xstrdup(e->ntoc ? e->toc[0].label : "Untitled");
+  bs_epub_nav(e, e->title);
+  bs_buf_clear(&e->page);
+  for (size_t i = 0; i < e->ntoc; i++) {
+    free(e->toc[i].label);
+    free(e->toc[i].href);
+  }
+  e->ntoc = 0;
+  e->prog.done = 0;
+  e->in_part = false;
+  e->nparts_seen = 0;
+  e->nfigures = e->nfigures_alt = 0; /* counted again as the container's pass makes them */
+  e->note_fonts = false;
+  bs_epub_fonts_pack(e);
+  e->quiet = true;
+  return BS_OK;
+}
+
 bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const char *path,
                         bs_error *err)
 {
@@ -546,7 +771,6 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
 
   bs_status st = BS_OK;
   bs_epub e = {0};
-  char *title = NULL;
   char *lang_copy = NULL;
   bs_atomic_file *af = NULL;
   e.opts = opts;
@@ -575,25 +799,41 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
     e.book_vertical = d == BS_DIR_VERTICAL;
   }
   for (const bs_node *d = first; d; d = book ? bs_node_next(d) : NULL) {
-    if (bs_epub_node_vertical(&e, d))
+    bool v = bs_epub_node_vertical(&e, d);
+    if (v)
       e.use_vertical_css = true;
     else
       e.use_horizontal_css = true;
+    if (book && v != e.book_vertical && bs_node_first_child(d)) {
+      const char *t = bs_node_get_meta(d, BS_META_TITLE);
+      bs_epub_warn(&e, BS_ERR_UNSUPPORTED, bs_node_get_input(d), 0,
+                   "chapter '%s' is set %s in this %s book", t ? t : "",
+                   v ? "vertically" : "horizontally", v ? "horizontal" : "vertical");
+    }
   }
 
-  /* the container is written as the files come: mimetype first and stored (OCF), then the
-   * container document, which names the package document written last */
+  /* everything is planned, then made in this order as libzip writes it: mimetype first and
+   * stored (OCF), the container document, the stylesheets, cover, title page, chapters and
+   * their images, the fonts, then nav, NCX and package document, which need the chapters */
   time_t now = opts->source_date >= 0 ? (time_t)opts->source_date : time(NULL);
-  if ((st = bs_atomic_open(path, &af, err)) != BS_OK)
-    goto done;
-  /* a helper thread pays for itself from a few chapters on (not with -j 1: one core) */
-  pthread_once(&xml_once, init_xml);
-  e.zip = bs_epub_zip_new(bs_atomic_stream(af), (long long)now, book && opts->jobs != 1);
+  e.modified = (long long)now;
+  bs_libxml_init();
   static const char mimetype[] = "application/epub+zip";
-  bs_epub_zip_add(e.zip, "mimetype", mimetype, sizeof mimetype - 1, false);
+  bs_epub_part_add_bytes(&e, "mimetype", false, mimetype, sizeof mimetype - 1);
   container_doc(&e.page);
-  bs_epub_zip_add_buf(e.zip, "META-INF/container.xml", &e.page, true);
-  e.zip_added = 2;
+  bs_epub_part_add_bytes(&e, "META-INF/container.xml", true, e.page.data, e.page.len);
+  if (opts->embed_fonts) {
+    /* Apple Books shows embedded fonts only when the book asks for them */
+    static const char apple[] =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<display_options>\n"
+        "  <platform name=\"*\">\n"
+        "    <option name=\"specified-fonts\">true</option>\n"
+        "  </platform>\n"
+        "</display_options>\n";
+    bs_epub_part_add_bytes(&e, "META-INF/com.apple.ibooks.display-options.xml", true, apple,
+                           sizeof apple - 1);
+  }
 
   /* stylesheets: ours, then the user's */
   if ((st = load_css(&e, "base.css", bs_epub_css_base, err)) != BS_OK)
@@ -624,7 +864,9 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
     size_t entry;
     bs_error ierr;
     bs_error_clear(&ierr);
+    e.cover_pending = true;
     st = bs_epub_image(&e, cover, bs_node_get_input(root), 0, cover_cli, &entry, &ierr);
+    e.cover_pending = false;
     if (st != BS_OK) {
       if (!opts->keep_going) {
         if (err)
@@ -638,64 +880,59 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
       free(e.entries[entry].id);
       e.entries[entry].id = bs_xstrdup("cover-image");
       e.entries[entry].properties = bs_xstrdup("cover-image");
-      bs_epub_cover_page(&e);
+      size_t ci = bs_epub_add_made(&e, "text/cover.xhtml", "cover", "application/xhtml+xml",
+                                   true, true, make_cover, NULL, 0);
+      e.parts[e.entries[ci].part]->ahead = true; /* it uses e->page, as the chapters do */
     }
   }
 
-  title = meta(&e, root, BS_META_TITLE);
-  if (!title && book)
-    title = meta(&e, first, BS_META_TITLE);
-  if (book)
-    bs_epub_book_titlepage(&e, root);
+  e.title = meta(&e, root, BS_META_TITLE);
+  if (!e.title && book)
+    e.title = meta(&e, first, BS_META_TITLE);
+  if (book) {
+    size_t ti = bs_epub_add_made(&e, "text/titlepage.xhtml", "titlepage",
+                                 "application/xhtml+xml", true, true, make_titlepage, root, 0);
+    e.parts[e.entries[ti].part]->ahead = true;
+  }
   int number = 0;
-  bs_progress prog = {0, 0, 0, 0};
-  for (const bs_node *d = first; d; d = book ? bs_node_next(d) : NULL)
-    if (bs_node_get_type(d) == BS_NODE_DOCUMENT)
-      prog.total++;
-  if (opts->progress)
-    opts->progress(opts->progress_user, &prog);
   for (const bs_node *d = first; d; d = book ? bs_node_next(d) : NULL) {
     if (bs_node_get_type(d) != BS_NODE_DOCUMENT)
       continue;
-    if ((st = bs_epub_chapter(&e, d, ++number, err)) != BS_OK)
-      goto done;
-    prog.done++;
-    if (opts->progress)
-      opts->progress(opts->progress_user, &prog);
+    char href[32], cid[16];
+    snprintf(href, sizeof href, "text/c%04d.xhtml", ++number);
+    snprintf(cid, sizeof cid, "c%04d", number);
+    size_t ci = bs_epub_add_made(&e, href, cid, "application/xhtml+xml", true, true,
+                                 make_chapter, d, number);
+    e.parts[e.entries[ci].part]->ahead = true;
+    if (!e.first_chapter)
+      e.first_chapter = bs_xstrdup(href);
   }
-  if (!title)
-    title = bs_xstrdup(e.ntoc ? e.toc[0].label : "Untitled");
-
-  char id[BS_ERROR_MESSAGE_MAX];
-  char *user_id = meta(&e, root, BS_META_IDENTIFIER);
-  if (user_id)
-    snprintf(id, sizeof id, "%s", user_id);
-  else
-    content_uuid(&e, id);
-  free(user_id);
-  if (opts->embed_fonts) {
-    /* the nav's labels count too; it is written again below with the same text */
-    bs_epub_nav(&e, title);
-    bs_epub_fonts_pack(&e);
-  }
-  bs_epub_nav(&e, title);
-  bs_epub_zip_add_buf(e.zip, "EPUB/nav.xhtml", &e.page, true);
-  ncx_doc(&e, id, title);
-  bs_epub_zip_add_buf(e.zip, "EPUB/toc.ncx", &e.page, true);
-  package_doc(&e, id, title, now);
-  bs_epub_zip_add_buf(e.zip, "EPUB/content.opf", &e.page, true);
-  if (!bs_epub_zip_finish(e.zip)) {
-    st = bs_error_set(err, BS_ERR_IO, path, 0, 0, "write error (or an EPUB over 4 GB)");
+  e.prog.total = number;
+  e.nav_in_spine = book;
+  /* the images the chapters show, planned after them (their warnings given here, once) */
+  if ((st = plan_images(&e, first, book, err)) != BS_OK)
     goto done;
-  }
+  if (opts->embed_fonts && (st = plan_fonts(&e, err)) != BS_OK)
+    goto done;
+  bs_epub_part_add(&e, "EPUB/nav.xhtml", true, make_nav, NULL, 0);
+  bs_epub_part_add(&e, "EPUB/toc.ncx", true, make_ncx, NULL, 0);
+  bs_epub_part_add(&e, "EPUB/content.opf", true, make_opf, NULL, 0);
+
+  if (opts->progress)
+    opts->progress(opts->progress_user, &e.prog);
+  /* libzip writes into the atomic temporary file (its own temporary beside it, renamed over
+   * it on success): `-o -` is copied to standard output from there */
+  if ((st = bs_atomic_open(path, &af, err)) != BS_OK)
+    goto done;
+  if ((st = bs_epub_container_open(&e, bs_atomic_tmp_path(af), e.modified, err)) != BS_OK)
+    goto done;
+  if ((st = bs_epub_container_close(&e, path, err)) != BS_OK)
+    goto done;
   st = bs_atomic_commit(af, err);
   af = NULL;
 done:
-  /* the helper thread stops before its file goes */
-  bs_epub_zip_free(e.zip);
-  e.zip = NULL;
+  bs_epub_container_free(&e);
   bs_atomic_abort(af);
-  free(title);
   free_epub(&e);
   free(lang_copy);
   return st;

@@ -20,6 +20,22 @@ typedef struct page {
   xmlNodePtr body;
 } page;
 
+/* #13: a block holding Hebrew, Arabic, Syriac or Thaana text (U+0590–U+07FF, two-byte UTF-8
+ * from D6 90) takes dir="auto": its direction is its first strong letter's, as in the PDF,
+ * and reading systems set an Arabic paragraph of a left-to-right book from the right. */
+static bool has_rtl(const bs_node *n)
+{
+  for (const bs_node *k = bs_node_first_child(n); k; k = bs_node_next(k)) {
+    const char *t = bs_node_get_type(k) == BS_NODE_TEXT ? bs_node_get_literal(k) : NULL;
+    for (const unsigned char *q = (const unsigned char *)t; q && *q; q++)
+      if ((*q == 0xD6 && q[1] >= 0x90) || (*q >= 0xD7 && *q <= 0xDF))
+        return true;
+    if (bs_node_first_child(k) && has_rtl(k))
+      return true;
+  }
+  return false;
+}
+
 /* The XHTML scaffold: doctype, html with lang, head with title and our stylesheets. */
 static void page_new(bs_epub *e, page *p, const char *title, const char *lang, int dir,
                      const char *up)
@@ -126,8 +142,6 @@ static void page_render(xmlDocPtr doc, bs_buf *out)
   bs_epub_xml_dump(doc, 0, out);
 }
 
-static void free_doc(void *doc) { xmlFreeDoc(doc); }
-
 static bool lang_is(const char *lang, const char *p)
 {
   size_t n = strlen(p);
@@ -183,17 +197,17 @@ static void note_bold(bs_epub *e, xmlNodePtr n, const char *lang, bs_epub_varian
   }
 }
 
-/* Adds the page to the book: serialised here, freed, deflated and written by the writer's
- * helper thread. With --embed-fonts its characters go into the font subsets first. */
-static void page_add(page *p, const char *href, const char *id, bool spine)
+/* The page's bytes into e->page, its tree freed. With --embed-fonts' first pass its
+ * characters go into the font subsets. */
+static void page_add(page *p)
 {
   bs_epub *e = p->e;
-  if (e->opts->embed_fonts)
+  if (e->note_fonts)
     note_bold(e, (xmlNodePtr)p->doc, p->lang, BS_EPUB_SERIF);
   page_render(p->doc, &e->page);
-  if (e->opts->embed_fonts)
+  if (e->note_fonts)
     bs_epub_fonts_note(e, p->lang, e->page.data, e->page.len);
-  bs_epub_add_page(e, href, id, p->doc, free_doc, spine);
+  xmlFreeDoc(p->doc);
   p->doc = NULL;
 }
 
@@ -221,6 +235,23 @@ static void set_lang(xmlNodePtr n, const char *lang)
   }
 }
 
+/* The reader's classes (pandoc fenced divs and spans) joined to ours, for the user's CSS. */
+static void add_classes(xmlNodePtr x, const char *cls)
+{
+  if (!cls || !*cls)
+    return;
+  xmlChar *old = xmlGetProp(x, BAD_CAST "class");
+  if (!old) {
+    xmlNewProp(x, BAD_CAST "class", BAD_CAST cls);
+    return;
+  }
+  bs_buf b = BS_BUF_INIT;
+  bs_buf_printf(&b, "%s %s", (const char *)old, cls);
+  xmlSetProp(x, BAD_CAST "class", BAD_CAST b.data);
+  bs_buf_free(&b);
+  xmlFree(old);
+}
+
 /* ---- chapters ---- */
 
 typedef struct chap {
@@ -235,6 +266,9 @@ typedef struct chap {
   bool *fn_done;        /* the definition already carries its id */
   int *fn_ref;          /* the first reference's number, for the way back */
   int nref, nheading;
+  int hmin;             /* the smallest heading level in the chapter (maps to h2 or h1) */
+  int hlast;            /* the last heading's output level: no level is skipped going down */
+  int toc_base;         /* 1 for a chapter inside a part: its toc lines nest under the part */
   bs_epub_quotes q;
   bs_epub_quotes *qp;   /* the active V3 plan, or NULL */
   int in_link;          /* inside <a>: no nested links */
@@ -379,6 +413,45 @@ static void end_quotes(chap *c)
   bs_epub_quotes_free(&c->q);
 }
 
+/* V3 in a toc label of a vertical zh-Hant chapter, as its heading shows it (「…」). */
+static void v3_label(chap *c, const bs_node *where, char *t)
+{
+  if (!v3_for(c, where))
+    return;
+  bs_epub_quotes q = {0};
+  size_t tl = strlen(t);
+  bs_epub_quotes_scan(&q, t, tl);
+  bs_epub_quotes_finish(&q);
+  for (size_t i = 0; i < tl;) {
+    uint32_t cp;
+    size_t n = bs_utf8_decode(t + i, tl - i, &cp);
+    if (!n) {
+      i++;
+      continue;
+    }
+    if (bs_epub_is_quote(cp)) {
+      uint32_t r = bs_epub_quotes_take(&q, cp);
+      if (r != cp) { /* marks and brackets: three bytes each in UTF-8 */
+        bs_buf b = BS_BUF_INIT;
+        bs_buf_put_utf8(&b, r);
+        if (b.len == n)
+          memcpy(t + i, b.data, n);
+        bs_buf_free(&b);
+      }
+    }
+    i += n;
+  }
+  bs_epub_quotes_free(&q);
+}
+
+/* A part divider, as the typesetter knows one: an empty chapter of a book with a title. */
+static bool is_part(const bs_epub *e, const bs_node *doc)
+{
+  const char *t = bs_node_get_meta(doc, BS_META_TITLE);
+  return bs_node_get_type(e->root) == BS_NODE_BOOK && !bs_node_first_child(doc) && t &&
+         t[strspn(t, " \t\n")];
+}
+
 static char *plain_label(chap *c, const bs_node *n)
 {
   char *raw = bs_node_text_content(n);
@@ -451,21 +524,9 @@ static bs_status figure(chap *c, xmlNodePtr parent, const bs_node *n, bs_error *
   const char *src = bs_node_get_src(n);
   const char *cap = bs_node_get_caption(n);
   const char *credit = bs_node_get_credit(n);
-  size_t entry = BS_EPUB_NO_ENTRY;
-  if (src && *src) {
-    bs_error ierr;
-    bs_error_clear(&ierr);
-    bs_status st = bs_epub_image(c->e, src, bs_node_get_input(n), bs_node_get_pos(n).line,
-                                 false, &entry, &ierr);
-    if (st != BS_OK) {
-      if (!c->e->opts->keep_going) {
-        if (err)
-          *err = ierr;
-        return st;
-      }
-      bs_epub_warn(c->e, ierr.code, ierr.path, ierr.line, "%s", ierr.message);
-    }
-  }
+  /* planned before the chapters (epub.c), where a bad image was reported */
+  size_t entry = src && *src ? bs_epub_image_find(c->e, src, bs_node_get_input(n))
+                             : BS_EPUB_NO_ENTRY;
   xmlNodePtr capbox;
   if (entry != BS_EPUB_NO_ENTRY) {
     xmlNodePtr fig = elem(parent, "figure", NULL);
@@ -475,8 +536,12 @@ static bs_status figure(chap *c, xmlNodePtr parent, const bs_node *n, bs_error *
     bs_buf_printf(&h, "../%s", c->e->entries[entry].href);
     xmlNewProp(img, BAD_CAST "src", BAD_CAST h.data);
     bs_buf_free(&h);
+    /* the text alternative: the caption, which the readers take from the source's alt when
+     * there is no caption (an image without either was warned about when planned) */
     char *alt = bs_epub_clean(c->e, cap ? cap : "", cap ? strlen(cap) : 0, n);
     xmlNewProp(img, BAD_CAST "alt", BAD_CAST alt);
+    c->e->nfigures++;
+    c->e->nfigures_alt += *alt != '\0';
     free(alt);
     if (!(cap && *cap) && !(credit && *credit))
       return BS_OK;
@@ -554,7 +619,15 @@ static bs_status body(chap *c, xmlNodePtr root, bs_error *err)
       begin_quotes(c, n);
       break;
     case BS_NODE_HEADING: {
-      int level = bs_node_get_heading_level(n) + c->bump;
+      /* the chapter's top heading level goes right under the title (Aozora's 中見出し
+       * are level 2 with no level 1), and a deeper heading goes one level down at most:
+       * assistive technology navigates by these levels (no h1 -> h3) */
+      int level = bs_node_get_heading_level(n) - c->hmin + 1 + c->bump;
+      if (level > c->hlast + 1)
+        level = c->hlast + 1;
+      if (level < 1)
+        level = 1;
+      c->hlast = level;
       char name[4] = {'h', (char)('0' + (level > 6 ? 6 : level)), 0, 0};
       x = elem(cur, name, NULL);
       char id[32];
@@ -562,10 +635,12 @@ static bs_status body(chap *c, xmlNodePtr root, bs_error *err)
       xmlNewProp(x, BAD_CAST "id", BAD_CAST id);
       indent(x, n);
       char *label = plain_label(c, n);
-      if (*label) {
+      int depth = c->e->opts->toc_depth;
+      if (*label && (depth <= 0 || bs_node_get_heading_level(n) <= depth)) {
         bs_buf href = BS_BUF_INIT;
         bs_buf_printf(&href, "%s#%s", c->href, id);
-        bs_epub_add_toc(e, bs_node_get_heading_level(n), label, href.data);
+        v3_label(c, n, label);
+        bs_epub_add_toc(e, bs_node_get_heading_level(n) + c->toc_base, label, href.data);
         bs_buf_free(&href);
       }
       free(label);
@@ -598,7 +673,10 @@ static bs_status body(chap *c, xmlNodePtr root, bs_error *err)
       if ((st = figure(c, cur, n, err)) != BS_OK)
         goto done;
       break;
-    case BS_NODE_TABLE: x = elem(cur, "table", NULL); break;
+    case BS_NODE_TABLE:
+      x = elem(cur, "table", NULL);
+      e->has_tables = true;
+      break;
     case BS_NODE_TABLE_ROW: x = elem(cur, "tr", NULL); break;
     case BS_NODE_TABLE_CELL: {
       static const char *align[] = {NULL, "align-left", "align-center", "align-right"};
@@ -611,6 +689,8 @@ static bs_status body(chap *c, xmlNodePtr root, bs_error *err)
     case BS_NODE_FOOTNOTE_DEF: {
       x = elem(cur, "aside", "footnote");
       xmlNewNsProp(x, c->p.ops, BAD_CAST "type", BAD_CAST "footnote");
+      xmlNewProp(x, BAD_CAST "role", BAD_CAST "doc-footnote");
+      e->has_notes = true;
       long k = find_fn(c, bs_node_get_label(n));
       if (k >= 0 && !c->fn_done[k]) {
         c->fn_done[k] = true;
@@ -643,7 +723,10 @@ static bs_status body(chap *c, xmlNodePtr root, bs_error *err)
     case BS_NODE_SUPERSCRIPT: x = elem(cur, "sup", NULL); break;
     case BS_NODE_SUBSCRIPT: x = elem(cur, "sub", NULL); break;
     case BS_NODE_SPAN: x = elem(cur, "span", NULL); break;
-    case BS_NODE_RUBY: x = elem(cur, "ruby", NULL); break;
+    case BS_NODE_RUBY:
+      x = elem(cur, "ruby", NULL);
+      e->has_ruby = true;
+      break;
     case BS_NODE_LINK: {
       const char *href = bs_node_get_href(n);
       if (safe_href(href) && !c->in_link) {
@@ -682,6 +765,7 @@ static bs_status body(chap *c, xmlNodePtr root, bs_error *err)
       }
       xmlNodePtr a = elem(cur, "a", "noteref");
       xmlNewNsProp(a, c->p.ops, BAD_CAST "type", BAD_CAST "noteref");
+      xmlNewProp(a, BAD_CAST "role", BAD_CAST "doc-noteref");
       char buf[40];
       snprintf(buf, sizeof buf, "#fn%ld", k + 1);
       xmlNewProp(a, BAD_CAST "href", BAD_CAST buf);
@@ -697,6 +781,10 @@ static bs_status body(chap *c, xmlNodePtr root, bs_error *err)
     if (x) {
       if (t != BS_NODE_HEADING || bs_node_get_lang(n))
         set_lang(x, bs_node_get_lang(n));
+      if ((t == BS_NODE_PARAGRAPH || t == BS_NODE_HEADING || t == BS_NODE_TABLE_CELL) &&
+          has_rtl(n))
+        xmlNewProp(x, BAD_CAST "dir", BAD_CAST "auto");
+      add_classes(x, bs_node_get_class(n));
       cur = x;
     }
   }
@@ -746,8 +834,13 @@ bs_status bs_epub_chapter(bs_epub *e, const bs_node *doc, int number, bs_error *
   bs_iter *it = bs_iter_new((bs_node *)doc);
   bs_event ev;
   size_t cap = 0;
+  c.hmin = 6;
+  c.hlast = c.bump;
   while ((ev = bs_iter_next(it)) != BS_EVENT_DONE) {
     bs_node *n = bs_iter_get_node(it);
+    if (ev == BS_EVENT_ENTER && bs_node_get_type(n) == BS_NODE_HEADING &&
+        bs_node_get_heading_level(n) < c.hmin)
+      c.hmin = bs_node_get_heading_level(n);
     if (ev == BS_EVENT_ENTER && bs_node_get_type(n) == BS_NODE_FOOTNOTE_DEF &&
         bs_node_get_label(n) && find_fn(&c, bs_node_get_label(n)) < 0) {
       if (c.nfn == cap) {
@@ -762,11 +855,20 @@ bs_status bs_epub_chapter(bs_epub *e, const bs_node *doc, int number, bs_error *
   c.fn_ref = bs_xcalloc(c.nfn + 1, sizeof *c.fn_ref);
 
   char *label = chapter_label(&c, number);
-  bs_epub_add_toc(e, 0, label, c.href);
+  v3_label(&c, doc, label);
+  /* a part's chapters nest under it in the nav and NCX, as in the PDF's contents */
+  bool part = is_part(e, doc);
+  if (part) {
+    e->in_part = true;
+    e->nparts_seen++;
+  }
+  c.toc_base = e->in_part && !part ? 1 : 0;
+  bs_epub_add_toc(e, c.toc_base, label, c.href);
   const char *lang = bs_epub_lang_of(e, doc);
   page_new(e, &c.p, label, lang, c.vertical ? 2 : 1, "../");
   xmlNodePtr sec = elem(c.p.body, "section", "chapter");
   xmlNewNsProp(sec, c.p.ops, BAD_CAST "type", BAD_CAST "chapter");
+  xmlNewProp(sec, BAD_CAST "role", BAD_CAST "doc-chapter"); /* DPUB-ARIA: what epub:type says */
   if (has_title || bs_node_get_meta_count(doc, BS_META_AUTHORS) ||
       bs_node_get_meta(doc, BS_META_SUBTITLE)) {
     xmlNodePtr head = elem(sec, "header", "titlepage chapter-head");
@@ -774,11 +876,7 @@ bs_status bs_epub_chapter(bs_epub *e, const bs_node *doc, int number, bs_error *
   }
   bs_status st = body(&c, sec, err);
   if (st == BS_OK) {
-    char id[32];
-    snprintf(id, sizeof id, "c%04d", number);
-    page_add(&c.p, c.href, id, true);
-    if (!e->first_chapter)
-      e->first_chapter = bs_xstrdup(c.href);
+    page_add(&c.p);
   } else {
     xmlFreeDoc(c.p.doc);
   }
@@ -804,7 +902,7 @@ void bs_epub_book_titlepage(bs_epub *e, const bs_node *book)
   xmlNodePtr sec = elem(c.p.body, "section", "titlepage book-title");
   xmlNewNsProp(sec, c.p.ops, BAD_CAST "type", BAD_CAST "titlepage");
   title_block(&c, sec, book, true);
-  page_add(&c.p, "text/titlepage.xhtml", "titlepage", true);
+  page_add(&c.p);
 }
 
 void bs_epub_cover_page(bs_epub *e)
@@ -819,7 +917,7 @@ void bs_epub_cover_page(bs_epub *e)
   xmlNewProp(img, BAD_CAST "src", BAD_CAST h.data);
   xmlNewProp(img, BAD_CAST "alt", BAD_CAST "Cover");
   bs_buf_free(&h);
-  page_add(&p, "text/cover.xhtml", "cover", true);
+  page_add(&p);
 }
 
 /* ---- navigation document ---- */
@@ -863,18 +961,30 @@ static void nav_list(const bs_epub *e, xmlTextWriterPtr w, size_t i, size_t end)
   }
 }
 
-static const char *toc_word(const char *lang)
+/* The nav's words in the book's language: its heading and the landmarks' labels. */
+typedef struct nav_words {
+  const char *contents, *landmarks, *cover, *titlepage, *start;
+} nav_words;
+
+static nav_words words_for(const char *lang)
 {
+  static const nav_words hant = {"目錄", "導覽", "封面", "書名頁", "正文"};
+  static const nav_words hans = {"目录", "导览", "封面", "书名页", "正文"};
+  static const nav_words ja = {"目次", "ランドマーク", "表紙", "扉", "本文"};
+  static const nav_words ko = {"목차", "랜드마크", "표지", "속표지", "본문"};
+  static const nav_words en = {"Contents", "Landmarks", "Cover", "Title page", "Start"};
   if (bs_epub_lang_is_hant(lang))
-    return "目錄";
+    return hant;
   if (lang && !strncasecmp(lang, "zh", 2))
-    return "目录";
+    return hans;
   if (lang && !strncasecmp(lang, "ja", 2))
-    return "目次";
+    return ja;
   if (lang && !strncasecmp(lang, "ko", 2))
-    return "목차";
-  return "Contents";
+    return ko;
+  return en;
 }
+
+static const char *toc_word(const char *lang) { return words_for(lang).contents; }
 
 typedef struct mark {
   const char *type, *href, *label;
@@ -927,11 +1037,12 @@ void bs_epub_nav(bs_epub *e, const char *title)
 
   w_start(w, "nav");
   w_attr(w, "epub:type", "toc");
+  w_attr(w, "role", "doc-toc");
   w_attr(w, "id", "toc");
   w_start(w, "h1");
   xmlTextWriterWriteString(w, BAD_CAST toc_word(e->book_lang));
   w_end(w);
-  if (e->opts->embed_fonts) {
+  if (e->note_fonts) {
     const char *l = e->book_lang, *word = toc_word(l);
     bool sans = lang_is(l, "zh-Hant") || lang_is(l, "zh-Hans") || lang_is(l, "ja");
     bs_epub_fonts_note_variant(e, l, sans ? BS_EPUB_SANS_BOLD : BS_EPUB_SERIF_BOLD, word,
@@ -945,21 +1056,24 @@ void bs_epub_nav(bs_epub *e, const char *title)
   w_start(w, "nav");
   w_attr(w, "epub:type", "landmarks");
   w_attr(w, "hidden", "hidden");
+  nav_words nw = words_for(e->book_lang);
   w_start(w, "h1");
-  xmlTextWriterWriteString(w, BAD_CAST "Landmarks");
+  xmlTextWriterWriteString(w, BAD_CAST nw.landmarks);
   w_end(w);
   w_start(w, "ol");
-  mark marks[4];
+  mark marks[5];
   int nm = 0;
   for (size_t i = 0; i < e->nentries; i++) {
     if (!strcmp(e->entries[i].href, "text/cover.xhtml"))
-      marks[nm++] = make_mark("cover", "text/cover.xhtml", "Cover");
+      marks[nm++] = make_mark("cover", "text/cover.xhtml", nw.cover);
     else if (!strcmp(e->entries[i].href, "text/titlepage.xhtml"))
-      marks[nm++] = make_mark("titlepage", "text/titlepage.xhtml", "Title page");
+      marks[nm++] = make_mark("titlepage", "text/titlepage.xhtml", nw.titlepage);
   }
-  /* no "toc" landmark: nav.xhtml is not in the spine (RSC-011) */
+  /* the "toc" landmark only where nav.xhtml is in the spine (RSC-011): a book's */
+  if (e->nav_in_spine)
+    marks[nm++] = make_mark("toc", "nav.xhtml#toc", nw.contents);
   if (e->first_chapter)
-    marks[nm++] = make_mark("bodymatter", e->first_chapter, "Start");
+    marks[nm++] = make_mark("bodymatter", e->first_chapter, nw.start);
   for (int i = 0; i < nm; i++) {
     w_start(w, "li");
     w_start(w, "a");
@@ -975,6 +1089,6 @@ void bs_epub_nav(bs_epub *e, const char *title)
   xmlTextWriterWriteString(w, BAD_CAST "\n");
   w_end(w); /* html */
   bs_epub_writer_end(w, &e->page);
-  if (e->opts->embed_fonts)
+  if (e->note_fonts)
     bs_epub_fonts_note(e, e->book_lang, e->page.data, e->page.len);
 }

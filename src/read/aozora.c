@@ -19,30 +19,6 @@
 
 enum { MAX_RUBY_BYTES = 256, MAX_NOTE_BYTES = 1024 };
 
-void bs_read_warn(bs_warn_state *w, bs_warn_kind kind, int line, int column, const char *fmt, ...)
-{
-  if (!w || (unsigned)kind >= BS_WARN_KIND_COUNT || w->seen[kind])
-    return;
-  w->seen[kind] = true;
-  if (!w->opts || !w->opts->diag)
-    return;
-  bs_error e;
-  bs_error_clear(&e);
-  char msg[BS_ERROR_MESSAGE_MAX];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  bs_error_set(&e, BS_ERR_SYNTAX, w->opts->path, line, column, "%s", msg);
-  w->opts->diag(w->opts->diag_user, &e);
-}
-
-bool bs_lang_is_ja(const char *lang)
-{
-  return lang && (lang[0] == 'j' || lang[0] == 'J') && (lang[1] == 'a' || lang[1] == 'A') &&
-         (lang[2] == '\0' || lang[2] == '-' || lang[2] == '_');
-}
-
 static bool starts(const char *s, size_t len, size_t i, const char *lit)
 {
   size_t n = strlen(lit);

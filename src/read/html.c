@@ -898,7 +898,8 @@ static char *date_part(const char *v)
 static long title_split(const char *t, size_t *sep_len)
 {
   static const char *const seps[] = {" | ", "\xEF\xBD\x9C", " - ", " \xE2\x80\x93 ",
-                                     " \xE2\x80\x94 ", " :: ", " \xC2\xB7 ", " \xE2\x80\xA2 ", NULL};
+                                     " \xE2\x80\x94 ", " :: ", " \xC2\xB7 ", " \xE2\x80\xA2 ",
+                                     "_", NULL};
   long best = -1;
   for (int i = 0; seps[i]; i++) {
     const char *p = t, *last = NULL;
@@ -950,7 +951,7 @@ static void read_meta(hctx *c, xmlDoc *xd, const xmlNode *root_el, const xmlNode
       } else if (!strcasecmp(name, "og:site_name") && !site) {
         site = bs_xstrdup(content);
       } else if (!strcasecmp(name, "og:title") && !og_title) {
-        og_title = bs_xstrdup(content);
+        og_title = bs_read_squeeze_space(content); /* spaces kept, runs made one */
       } else if (!strcasecmp(name, "article:published_time") || !strcasecmp(name, "date") ||
                  !strcasecmp(name, "dc.date") || !strcasecmp(name, "datePublished")) {
         char *d = date_part(content);
@@ -1070,6 +1071,7 @@ bs_status bs_read_html(const char *buf, size_t len, const bs_read_options *opts,
     return st;
   if (clean)
     buf = clean, len = clean_len;
+  bs_libxml_init();
   xmlDoc *xd = htmlReadMemory(buf, (int)len, NULL, "UTF-8",
                               HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
                                   HTML_PARSE_RECOVER | HTML_PARSE_COMPACT | XML_PARSE_HUGE);
@@ -1111,6 +1113,7 @@ bs_status bs_read_html(const char *buf, size_t len, const bs_read_options *opts,
   if (xd)
     xmlFreeDoc(xd);
   free(clean);
+  bs_read_drop_title_heading(doc); /* an <h1> repeating <title> or og:title */
   bs_read_settle_lang(doc);
   if (opts->normalize)
     bs_normalize_punctuation(doc);

@@ -4,6 +4,7 @@
 #include <cmark-gfm-core-extensions.h>
 #include <cmark-gfm-extension_api.h>
 #include <cmark-gfm.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -25,11 +26,36 @@ static char *scalar(yaml_node_t *n)
   return bs_xstrndup((const char *)n->data.scalar.value, n->data.scalar.length);
 }
 
-static void add_list_value(bs_node *doc, bs_meta_list_key key, yaml_document_t *d, yaml_node_t *v,
-                           bool split_commas)
+/* Aliases let a few hundred bytes of front matter name a graph of billions of values (nine
+ * levels of nine aliases); the walk stops after this many values, as the manifest's does. */
+enum { MAX_META_VALUES = 100000 };
+
+typedef struct meta_walk {
+  yaml_document_t *d;
+  long values;
+  int key_line; /* the file line of the key being read */
+  int line;     /* where the walk gave up, 0 while within bounds */
+  bool deep;    /* it gave up for depth, not size */
+} meta_walk;
+
+static bool meta_visit(meta_walk *m, int depth)
 {
-  if (!v)
+  if (m->line)
+    return false;
+  if (++m->values > MAX_META_VALUES || depth > BS_YAML_MAX_DEPTH) {
+    m->line = m->key_line;
+    m->deep = depth > BS_YAML_MAX_DEPTH;
+    return false;
+  }
+  return true;
+}
+
+static void add_list_value(bs_node *doc, bs_meta_list_key key, meta_walk *m, yaml_node_t *v,
+                           bool split_commas, int depth)
+{
+  if (!v || !meta_visit(m, depth))
     return;
+  yaml_document_t *d = m->d;
   if (v->type == YAML_SCALAR_NODE) {
     char *s = scalar(v);
     if (!split_commas) {
@@ -52,13 +78,13 @@ static void add_list_value(bs_node *doc, bs_meta_list_key key, yaml_document_t *
     free(s);
   } else if (v->type == YAML_SEQUENCE_NODE) {
     for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++)
-      add_list_value(doc, key, d, yaml_document_get_node(d, *it), false);
+      add_list_value(doc, key, m, yaml_document_get_node(d, *it), false, depth + 1);
   } else if (v->type == YAML_MAPPING_NODE) {
     /* pandoc-style {name: ..., affiliation: ...} */
     for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
       yaml_node_t *k = yaml_document_get_node(d, p->key);
       if (k && k->type == YAML_SCALAR_NODE && !strcmp((char *)k->data.scalar.value, "name"))
-        add_list_value(doc, key, d, yaml_document_get_node(d, p->value), false);
+        add_list_value(doc, key, m, yaml_document_get_node(d, p->value), false, depth + 1);
     }
   }
 }
@@ -86,14 +112,24 @@ static bs_status parse_yaml(const char *s, size_t n, bs_node *doc, const bs_read
   bs_status st = BS_OK;
   if (!yaml_parser_initialize(&p))
     return bs_error_set(err, BS_ERR_LIBRARY, opts->path, 0, 0, "libyaml failed to start");
+  size_t at = 0;
+  if (bs_yaml_flow_depth(s, n, BS_YAML_MAX_DEPTH, &at) > BS_YAML_MAX_DEPTH) {
+    int line = 2;
+    for (size_t i = 0; i < at; i++)
+      line += s[i] == '\n';
+    yaml_parser_delete(&p);
+    return bs_error_set(err, BS_ERR_LIMIT, opts->path, line, 0,
+                        "metadata block nested deeper than %d levels", BS_YAML_MAX_DEPTH);
+  }
   yaml_parser_set_input_string(&p, (const unsigned char *)s, n);
   if (!yaml_parser_load(&p, &d)) {
-    st = bs_error_set(err, BS_ERR_SYNTAX, opts->path, (int)p.problem_mark.line + 2,
-                      (int)p.problem_mark.column + 1, "metadata block: %s",
-                      p.problem ? p.problem : "invalid YAML");
+    st = bs_yaml_error(err, opts->path, 2, "metadata block", p.problem, p.problem_mark.line,
+                       p.problem_mark.column, p.context, p.context_mark.line,
+                       p.context_mark.column);
     yaml_parser_delete(&p);
     return st;
   }
+  meta_walk m = {&d, 0, 0, 0, false};
   yaml_node_t *root = yaml_document_get_root_node(&d);
   if (root && root->type == YAML_MAPPING_NODE) {
     for (yaml_node_pair_t *pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top;
@@ -103,12 +139,13 @@ static bs_status parse_yaml(const char *s, size_t n, bs_node *doc, const bs_read
       if (!k || k->type != YAML_SCALAR_NODE)
         continue;
       const char *name = (const char *)k->data.scalar.value;
+      m.key_line = (int)k->start_mark.line + 2;
       if (!strcmp(name, "author") || !strcmp(name, "authors")) {
-        add_list_value(doc, BS_META_AUTHORS, &d, v, false);
+        add_list_value(doc, BS_META_AUTHORS, &m, v, false, 1);
         continue;
       }
       if (!strcmp(name, "tags") || !strcmp(name, "keywords")) {
-        add_list_value(doc, BS_META_TAGS, &d, v, true);
+        add_list_value(doc, BS_META_TAGS, &m, v, true, 1);
         continue;
       }
       for (size_t i = 0; i < sizeof meta_names / sizeof *meta_names; i++) {
@@ -122,6 +159,13 @@ static bs_status parse_yaml(const char *s, size_t n, bs_node *doc, const bs_read
       }
     }
   }
+  if (m.line && m.deep)
+    st = bs_error_set(err, BS_ERR_LIMIT, opts->path, m.line, 0,
+                      "metadata block nested deeper than %d levels", BS_YAML_MAX_DEPTH);
+  else if (m.line)
+    st = bs_error_set(err, BS_ERR_LIMIT, opts->path, m.line, 0,
+                      "metadata block too large (more than %d values; aliases?)",
+                      MAX_META_VALUES);
   yaml_document_delete(&d);
   yaml_parser_delete(&p);
   return st;
@@ -193,6 +237,34 @@ static size_t cut_point(const char *s, size_t at, size_t end)
   return i;
 }
 
+/* cmark-gfm pads every row of a table to the header's width and takes about 450 bytes a cell:
+ * 3,000 columns and 3,000 one-word lines asked 4 GB, and 5,000 columns abort inside it. A table
+ * over either cap is left as text (its delimiter row escaped) with a warning. */
+enum { MAX_TABLE_COLUMNS = 1000, MAX_TABLE_CELLS = 100000 };
+
+/* The number of columns when s[0..n) is a GFM table delimiter row (`|---|:-:|`), else 0. */
+static long delimiter_columns(const char *s, size_t n)
+{
+  long cols = 0;
+  bool pipe = false, dash = false;
+  for (size_t i = 0; i < n; i++) {
+    char c = s[i];
+    if (c == '|') {
+      pipe = true;
+      if (dash)
+        cols++;
+      dash = false;
+    } else if (c == '-') {
+      dash = true;
+    } else if (c != ':' && c != ' ' && c != '\t' && c != '\r') {
+      return 0;
+    }
+  }
+  if (dash)
+    cols++;
+  return pipe ? cols : 0;
+}
+
 /* Returns a rewritten copy of the source, or NULL when nothing needed changing. */
 static char *cap_depth(const char *buf, size_t len, size_t *outlen, bs_warn_state *w,
                        int line0)
@@ -200,7 +272,8 @@ static char *cap_depth(const char *buf, size_t len, size_t *outlen, bs_warn_stat
   bs_buf out = BS_BUF_INIT;
   bool changed = false;
   size_t copied = 0, para = 0;
-  bool fence = false;
+  bool fence = false, prev_blank = true;
+  size_t table_until = 0; /* rows of a table already measured end here */
   int lineno = line0;
   for (size_t i = 0; i < len; lineno++) {
     const char *nl = memchr(buf + i, '\n', len - i);
@@ -256,6 +329,35 @@ static char *cap_depth(const char *buf, size_t len, size_t *outlen, bs_warn_stat
       copied = j;
       changed = true;
     }
+    long cols = 0;
+    if (!fence && !blank_line && !prev_blank && i >= table_until &&
+        (cols = delimiter_columns(buf + j, e - j)) > 0) {
+      /* the table's rows run to the next blank line (cmark-gfm takes any line as a row) */
+      long rows = 1;
+      size_t k = nl ? e + 1 : len;
+      while (k < len) {
+        const char *nl2 = memchr(buf + k, '\n', len - k);
+        size_t e2 = nl2 ? (size_t)(nl2 - buf) : len;
+        bool blank2 = true;
+        for (size_t q = k; q < e2 && blank2; q++)
+          blank2 = buf[q] == ' ' || buf[q] == '\t' || buf[q] == '\r' || buf[q] == '>';
+        if (blank2)
+          break;
+        rows++;
+        k = nl2 ? e2 + 1 : len;
+      }
+      table_until = k;
+      if (cols > MAX_TABLE_COLUMNS || cols * rows > MAX_TABLE_CELLS) {
+        bs_read_warn(w, BS_WARN_TABLE, lineno, 1,
+                     "a table of %ld columns and %ld rows is over the limit (%d columns, %d "
+                     "cells): kept as text", cols, rows, MAX_TABLE_COLUMNS, MAX_TABLE_CELLS);
+        bs_buf_put(&out, buf + copied, j - copied);
+        bs_buf_putc(&out, '\\');
+        copied = j;
+        changed = true;
+      }
+    }
+    prev_blank = blank_line;
     /* fenced code is left whole; blank lines end paragraphs */
     if (e - j >= 3 && (!memcmp(buf + j, "```", 3) || !memcmp(buf + j, "~~~", 3)))
       fence = !fence;
@@ -306,8 +408,6 @@ typedef struct frame {
 } frame;
 
 typedef struct mdctx {
-  char **labels; /* footnote labels from the source, in cmark's order of definitions */
-  size_t nlabels;
   const bs_read_options *opts;
   bs_warn_state w;
   frame *st;
@@ -317,46 +417,13 @@ typedef struct mdctx {
   char num[16];
 } mdctx;
 
-/* cmark-gfm numbers footnotes in order of first reference and keeps only the ordinal; the
- * label as written comes back from the definition's source line. */
+/* cmark-gfm numbers footnotes in order of first reference (and drops unreferenced
+ * definitions); that number is the label in the tree, so both writers show 1, 2, 3 where the
+ * source wrote [^zhihu] (a source label is a key for pairing, not text for readers). */
 static const char *footnote_label(mdctx *c, int ordinal)
 {
-  if (ordinal >= 1 && (size_t)ordinal <= c->nlabels && c->labels[ordinal - 1])
-    return c->labels[ordinal - 1];
   snprintf(c->num, sizeof c->num, "%d", ordinal); /* per reader: readers run in threads */
   return c->num;
-}
-
-static void find_labels(mdctx *c, cmark_node *root, const char *body, size_t blen)
-{
-  size_t line = 1, off = 0;
-  for (cmark_node *k = cmark_node_first_child(root); k; k = cmark_node_next(k)) {
-    if (cmark_node_get_type(k) != CMARK_NODE_FOOTNOTE_DEFINITION)
-      continue;
-    c->labels = bs_xrealloc(c->labels, (c->nlabels + 1) * sizeof *c->labels);
-    char *lab = NULL;
-    size_t want = (size_t)cmark_node_get_start_line(k);
-    if (want < line)
-      line = 1, off = 0;
-    while (line < want && off < blen) {
-      const char *nl = memchr(body + off, '\n', blen - off);
-      if (!nl) {
-        off = blen;
-        break;
-      }
-      off = (size_t)(nl - body) + 1;
-      line++;
-    }
-    size_t i = off;
-    while (i < blen && (body[i] == ' ' || body[i] == '>' || body[i] == '\t'))
-      i++;
-    if (i + 2 < blen && body[i] == '[' && body[i + 1] == '^') {
-      const char *e = memchr(body + i + 2, ']', blen - i - 2 < 1000 ? blen - i - 2 : 1000);
-      if (e && e > body + i + 2)
-        lab = bs_xstrndup(body + i + 2, (size_t)(e - (body + i + 2)));
-    }
-    c->labels[c->nlabels++] = lab;
-  }
 }
 
 static frame *push(mdctx *c, cmark_node *cm, bs_node *bs)
@@ -1361,6 +1428,10 @@ static void postprocess(bs_node *doc, const char *lang, bs_warn_state *w)
   merge_text(doc);
 }
 
+/* cmark-gfm's extension registry is a process-wide list filled on first use: once, whichever
+ * reader thread comes first (articles are read in parallel, in any order of formats). */
+static pthread_once_t extensions_once = PTHREAD_ONCE_INIT;
+
 bs_status bs_read_markdown(const char *buf, size_t len, const bs_read_options *opts,
                            bs_node **out, bs_error *err)
 {
@@ -1371,7 +1442,9 @@ bs_status bs_read_markdown(const char *buf, size_t len, const bs_read_options *o
   }
   bs_status st = BS_OK;
   mdctx c = {.opts = opts, .w = {opts, {false}}};
-  char *capped = NULL, *body_copy = NULL, *clean = NULL;
+  char *capped = NULL, *body_copy = NULL, *clean = NULL, *undiv = NULL;
+  bs_md_div *divs = NULL;
+  size_t ndivs = 0;
   size_t clean_len = 0;
   cmark_parser *parser = NULL;
   cmark_node *root = NULL;
@@ -1401,8 +1474,11 @@ bs_status bs_read_markdown(const char *buf, size_t len, const bs_read_options *o
   capped = cap_depth(body, blen, &clen, &c.w, fm_lines + 1);
   if (capped)
     body = capped, blen = clen;
+  undiv = bs_md_fenced_divs(body, blen, &divs, &ndivs);
+  if (undiv)
+    body = undiv;
 
-  cmark_gfm_core_extensions_ensure_registered();
+  pthread_once(&extensions_once, cmark_gfm_core_extensions_ensure_registered);
   parser = cmark_parser_new(CMARK_OPT_FOOTNOTES | CMARK_OPT_UNSAFE);
   static const char *const exts[] = {"table", "strikethrough", "autolink", "tagfilter"};
   for (size_t i = 0; i < sizeof exts / sizeof *exts; i++) {
@@ -1421,7 +1497,6 @@ bs_status bs_read_markdown(const char *buf, size_t len, const bs_read_options *o
   if (opts->lang)
     bs_node_set_lang(doc, opts->lang);
 
-  find_labels(&c, root, body, blen);
   push(&c, root, doc);
   cmark_iter *it = cmark_iter_new(root);
   cmark_event_type ev;
@@ -1436,17 +1511,19 @@ bs_status bs_read_markdown(const char *buf, size_t len, const bs_read_options *o
   }
   cmark_iter_free(it);
 
+  bs_read_drop_title_heading(doc); /* front matter's title and `# the same title` */
   bs_read_settle_lang(doc);
   postprocess(doc, bs_node_get_meta(doc, BS_META_LANG), &c.w);
+  bs_md_apply_divs(doc, divs, ndivs, fm_lines);
+  bs_md_bracketed_spans(doc);
   if (opts->normalize)
     bs_normalize_punctuation(doc);
 
 done:
   free(c.st);
-  for (size_t i = 0; i < c.nlabels; i++)
-    free(c.labels[i]);
-  free(c.labels);
   free(capped);
+  free(undiv);
+  bs_md_divs_free(divs, ndivs);
   free(clean);
   free(body_copy);
   if (root)

@@ -25,6 +25,7 @@ typedef enum {
   BS_WARN_UNSAFE_URL,     /* javascript: and similar URLs dropped */
   BS_WARN_SPLIT,          /* an overlong paragraph split before parsing */
   BS_WARN_UTF8,           /* invalid UTF-8 replaced (lossy) */
+  BS_WARN_TABLE,          /* a table over the size caps kept as text (Markdown) */
   BS_WARN_KIND_COUNT
 } bs_warn_kind;
 
@@ -71,6 +72,13 @@ bool bs_aozora_detect(const char *buf, size_t len);
 bs_status bs_aozora_read_document(const char *buf, size_t len, const bs_read_options *opts,
                                   bs_node **out, bs_error *err);
 
+/* Drops the document's first block when it is a heading repeating the title (alone, or with
+ * a site suffix on either side: "Title - Blog"), which the writers show from the metadata
+ * already; heading and title are compared without their spaces. */
+void bs_read_drop_title_heading(bs_node *doc);
+/* `s` with each run of white space as one space and none at the ends; caller frees. */
+char *bs_read_squeeze_space(const char *s);
+
 /* Gives `doc` the language detected from its text (§9) when its metadata names none. */
 void bs_read_settle_lang(bs_node *doc);
 
@@ -80,5 +88,22 @@ extern const uint32_t bs_han_trad_only[];
 extern const size_t bs_han_trad_only_len;
 extern const uint32_t bs_han_simp_only[];
 extern const size_t bs_han_simp_only_len;
+
+/* pandoc Markdown extensions (pandoc.c). A fenced div: its fence lines (body-relative,
+ * 1-based) and its classes. */
+typedef struct bs_md_div {
+  int first, last;
+  char *cls;
+} bs_md_div;
+/* Finds the fenced divs of a Markdown body (not inside code fences). Returns a copy of the
+ * body with the fence lines blanked (caller frees), or NULL when there are none; `*divs`
+ * (freed with bs_md_divs_free) lists them. */
+char *bs_md_fenced_divs(const char *body, size_t len, bs_md_div **divs, size_t *ndivs);
+/* Gives each top-level block of `doc` between a div's fences that div's classes (outer first);
+ * `line0` is the line of the body's first line minus one. */
+void bs_md_apply_divs(bs_node *doc, const bs_md_div *divs, size_t ndivs, int line0);
+void bs_md_divs_free(bs_md_div *divs, size_t ndivs);
+/* Turns `[text]{.class lang=xx}` in the tree into spans with those classes and language. */
+void bs_md_bracketed_spans(bs_node *doc);
 
 #endif

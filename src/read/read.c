@@ -1,6 +1,7 @@
 /* Reader dispatch: format detection, encoding checks common to all readers, file reading. */
 #include <errno.h>
 #include <iconv.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -13,6 +14,28 @@ void bs_read_options_init(bs_read_options *o)
 {
   memset(o, 0, sizeof *o);
   o->normalize = true;
+}
+
+/* ---- Services of every reader (read-impl.h) ---- */
+
+void bs_read_warn(bs_warn_state *w, bs_warn_kind kind, int line, int column, const char *fmt, ...)
+{
+  if (!w || (unsigned)kind >= BS_WARN_KIND_COUNT || w->seen[kind])
+    return;
+  w->seen[kind] = true;
+  if (!w->opts)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  bs_diag_vemit(w->opts->diag, w->opts->diag_user, BS_ERR_SYNTAX, w->opts->path, line, column,
+                fmt, ap);
+  va_end(ap);
+}
+
+bool bs_lang_is_ja(const char *lang)
+{
+  return lang && (lang[0] == 'j' || lang[0] == 'J') && (lang[1] == 'a' || lang[1] == 'A') &&
+         (lang[2] == '\0' || lang[2] == '-' || lang[2] == '_');
 }
 
 bs_format bs_format_from_path(const char *path)
@@ -76,6 +99,35 @@ static bs_format sniff(const char *buf, size_t len)
   if (rest >= 2 && p[0] == '#' && (p[1] == ' ' || p[1] == '#'))
     return BS_FORMAT_MARKDOWN;
   return BS_FORMAT_TEXT;
+}
+
+/* An image's kind from its first bytes, or NULL. */
+static const char *image_kind(const char *buf, size_t len)
+{
+  const unsigned char *b = (const unsigned char *)buf;
+  if (len >= 8 && !memcmp(b, "\x89PNG\r\n\x1a\n", 8))
+    return "PNG";
+  if (len >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF)
+    return "JPEG";
+  if (len >= 6 && (!memcmp(b, "GIF87a", 6) || !memcmp(b, "GIF89a", 6)))
+    return "GIF";
+  if (len >= 12 && !memcmp(b, "RIFF", 4) && !memcmp(b + 8, "WEBP", 4))
+    return "WebP";
+  return NULL;
+}
+
+/* The extension of `path` when it has one that names no format we read (a letter in it:
+ * "notes.2024" is a name, not a format), else NULL. */
+static const char *unknown_extension(const char *path)
+{
+  const char *slash = path ? strrchr(path, '/') : NULL;
+  const char *dot = path ? strrchr(slash ? slash : path, '.') : NULL;
+  if (!dot || dot == (slash ? slash + 1 : path) || !dot[1])
+    return NULL;
+  for (const char *p = dot + 1; *p; p++)
+    if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))
+      return dot;
+  return NULL;
 }
 
 bs_status bs_read_check_utf8(const char *buf, size_t len, const bs_read_options *opts,
@@ -163,8 +215,20 @@ bs_status bs_read(const char *buf, size_t len, const bs_read_options *opts, bs_n
   bs_format f = opts->format;
   if (f == BS_FORMAT_AUTO)
     f = bs_format_from_path(opts->path);
-  if (f == BS_FORMAT_AUTO)
+  if (f == BS_FORMAT_AUTO) {
+    /* a guess would turn a .docx or a photo into a book of garbage: say what we read */
+    const char *img = image_kind(buf, len), *ext = unknown_extension(opts->path);
+    if (img)
+      return bs_error_set(err, BS_ERR_UNSUPPORTED, opts->path, 0, 0,
+                          "this is an image (%s), not an article: use it as a cover "
+                          "(--cover) or show it in an article (![caption](file))", img);
+    if (ext)
+      return bs_error_set(err, BS_ERR_UNSUPPORTED, opts->path, 0, 0,
+                          "unknown input format '%s': bisheng reads text (.txt), Markdown "
+                          "(.md), HTML (.html, .htm, .xhtml); -f text|markdown|html reads it "
+                          "as one of those", ext);
     f = sniff(buf, len);
+  }
   switch (f) {
   case BS_FORMAT_TEXT: return bs_read_text(buf, len, opts, out, err);
   case BS_FORMAT_MARKDOWN: return bs_read_markdown(buf, len, opts, out, err);
@@ -192,4 +256,66 @@ bs_status bs_read_file(const char *path, const bs_read_options *opts, bs_node **
   st = bs_read(data, len, &o, out, err);
   free(data);
   return st;
+}
+
+char *bs_read_squeeze_space(const char *s)
+{
+  bs_buf b = BS_BUF_INIT;
+  for (; *s; s++) {
+    bool ws = *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r';
+    if (ws) {
+      if (b.len && b.data[b.len - 1] != ' ')
+        bs_buf_putc(&b, ' ');
+    } else {
+      bs_buf_putc(&b, *s);
+    }
+  }
+  while (b.len && b.data[b.len - 1] == ' ')
+    b.data[--b.len] = '\0';
+  char *r = bs_buf_detach(&b);
+  return r ? r : bs_xstrdup("");
+}
+
+static void no_space(char *s)
+{
+  char *o = s;
+  for (; *s; s++)
+    if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+      *o++ = *s;
+  *o = '\0';
+}
+
+/* Does `longer` continue `shorter` with a site suffix (" - Blog", " | Site", "｜站", "_网")? */
+static bool title_plus_site(const char *longer, const char *shorter)
+{
+  size_t n = strlen(shorter);
+  if (!n || strncmp(longer, shorter, n))
+    return false;
+  /* the separators without their spaces, which are gone here */
+  static const char *const seps[] = {"-", "|", "\xEF\xBD\x9C", "\xE2\x80\x93", "\xE2\x80\x94",
+                                     "_", NULL};
+  const char *rest = longer + n;
+  for (int i = 0; seps[i]; i++)
+    if (!strncmp(rest, seps[i], strlen(seps[i])) && rest[strlen(seps[i])])
+      return true;
+  return false;
+}
+
+void bs_read_drop_title_heading(bs_node *doc)
+{
+  const char *title = bs_node_get_meta(doc, BS_META_TITLE);
+  bs_node *first = bs_node_first_child(doc);
+  if (!title || !*title || !first || bs_node_get_type(first) != BS_NODE_HEADING)
+    return;
+  /* compared without spaces: readers drop those between CJK characters in text (CSS Text
+   * §4.1.2) but the title keeps what the source wrote */
+  char *h = bs_node_text_content(first), *t = bs_xstrdup(title);
+  no_space(h);
+  no_space(t);
+  if (*h && (!strcmp(h, t) || title_plus_site(h, t) || title_plus_site(t, h))) {
+    bs_node_unlink(first);
+    bs_node_free(first);
+  }
+  free(h);
+  free(t);
 }

@@ -16,8 +16,8 @@
  *   - `© …` → figure with credit (and caption, see parse_credit), no image;
  *   - headings (level 1), on a line of at most HEADING_MAX characters that does not end
  *     with sentence punctuation: `一、…` (Chinese numerals + 、), `第N章/節/回/夜…` followed by
- *     nothing or white space, and the section words 前言 引言 序言 導言 导言 結語 结语
- *     結論 结论 後記 后记 附記 附记 尾聲 尾声 はじめに おわりに まえがき あとがき, alone or
+ *     nothing or white space, and the opening and closing section words of zh-Hant,
+ *     zh-Hans and ja (section_words below, README "Plain text articles"), alone or
  *     followed by `:`/`：` and a title. So `第二,立传的通例…` (阿Q正传) is a paragraph;
  *   - `1. ` / `1、` / `（1）` lines → ordered list items; `- `, `・`, `• `, `* ` → unordered;
  *   - anything else → paragraph. `**…**` inside a line is strong.
@@ -198,9 +198,23 @@ static bool is_counter(uint32_t cp)
   return false;
 }
 
+/* The usual opening and closing sections of an article or a book, as a line of their own
+ * (Traditional and Simplified forms where they differ; Japanese kana and kanji forms). A word
+ * that is the start of another (序, 序言) is tried in either order: a match must be the whole
+ * line or be followed by a colon. */
 static const char *const section_words[] = {
-    "前言", "引言", "序言", "導言", "导言", "結語", "结语", "結論", "结论", "後記", "后记",
-    "附記", "附记", "尾聲", "尾声", "はじめに", "おわりに", "まえがき", "あとがき", NULL};
+    /* opening: zh-Hant, zh-Hans */
+    "前言", "引言", "序言", "序", "自序", "代序", "序論", "序论", "導言", "导言", "導論", "导论",
+    "緒言", "绪言", "緒論", "绪论", "楔子", "小引", "題記", "题记", "引子", "開場白", "开场白",
+    /* closing: zh-Hant, zh-Hans */
+    "結語", "结语", "結論", "结论", "結束語", "结束语", "總結", "总结", "小結", "小结",
+    "餘論", "余论", "後記", "后记", "後序", "后序", "附記", "附记", "跋", "尾聲", "尾声",
+    "附錄", "附录", "參考文獻", "参考文献", "致謝", "致谢", "謝辭", "谢辞",
+    /* ja: opening */
+    "はじめに", "まえがき", "前書き", "序章", "序文", "緒言", "プロローグ",
+    /* ja: closing */
+    "おわりに", "むすび", "むすびに", "結び", "結びに", "まとめ", "あとがき", "後書き",
+    "終章", "補記", "付記", "追記", "謝辞", "エピローグ", NULL};
 
 static bool is_heading(const char *s, size_t len)
 {

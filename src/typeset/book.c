@@ -17,7 +17,7 @@
 
 #include "typeset-impl.h"
 
-/* Deepest heading level listed in the contents (the outline lists every level). */
+/* Deepest heading level listed in the contents by default (the outline lists every level). */
 #define TOC_DEPTH 2
 
 static void add_entry(bs_ts_ctx *c, const bs_node *n, int level)
@@ -53,7 +53,8 @@ static void collect_headings(bs_ts_ctx *c, const bs_node *n, const char *title)
       char *t = bs_node_text_content(k);
       /* a first-level heading repeating the chapter title is not listed twice */
       bool dup = lv == 1 && title && t && !strcmp(t, title);
-      if (lv <= TOC_DEPTH && !blank_text(t) && !dup)
+      int depth = c->opts->toc_depth > 0 ? c->opts->toc_depth : TOC_DEPTH;
+      if (lv <= depth && !blank_text(t) && !dup)
         add_entry(c, k, lv);
       free(t);
     } else if (bs_node_is_block(k)) {

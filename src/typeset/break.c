@@ -44,8 +44,22 @@ static double shrinkable(const bs_ts_para *p, size_t s, size_t e)
   return w;
 }
 
-/* K8: makes [s, e) exactly `target` long, recording the adjustments in `ln`. */
-static void justify(bs_ts_para *p, size_t s, size_t e, double target, bs_ts_line *ln)
+/* The CJK–Latin spacing before box i sits beside a number or a designation with digits
+ * (2025, B-2, 3.0%) (S1: kept at ¼ em while the line has other gaps to take its slack, so
+ * that 2025 年 8 月 stays tight). */
+static bool auto_beside_digit(const bs_ts_para *p, size_t i)
+{
+  const bs_ts_box *w = p->box[i - 1].cls == BS_CL_LATIN ? &p->box[i - 1] : &p->box[i];
+  for (size_t k = w->start; k < w->end; k++)
+    if (p->text[k] >= '0' && p->text[k] <= '9')
+      return true;
+  return false;
+}
+
+/* K8: makes [s, e) exactly `target` long, recording the adjustments in `ln`; with `stretch`
+ * false (a paragraph's last line, pushed in) it only compresses, down to `target` at most. */
+static void justify(bs_ts_para *p, size_t s, size_t e, double target, bs_ts_line *ln,
+                    bool stretch)
 {
   for (size_t i = s; i < e; i++)
     p->box[i].gap = i > s ? glue_of(&p->box[i]) : 0;
@@ -83,20 +97,24 @@ static void justify(bs_ts_para *p, size_t s, size_t e, double target, bs_ts_line
       }
     }
   }
-  if (d > BS_TS_EPS) {
-    /* expansion order: word spaces to ½ em, CJK–Latin spacing to ½ em, then every
-     * inter-character gap equally */
+  if (d > BS_TS_EPS && stretch) {
+    /* expansion order (K8, S1): word spaces to ½ em, CJK–Latin spacing to ½ em, then every
+     * inter-character gap equally; the spacing beside a number stays at ¼ em when there are
+     * inter-character gaps to take the slack */
+    bool char_gaps = false;
+    for (size_t i = s + 1; i < e && !char_gaps; i++)
+      char_gaps = p->box[i].glue == BS_GLUE_CHAR;
     for (int pass = 0; pass < 2 && d > BS_TS_EPS; pass++) {
       bs_ts_glue kind = pass == 0 ? BS_GLUE_WORD : BS_GLUE_AUTO;
       double room = 0;
       for (size_t i = s + 1; i < e; i++)
-        if (p->box[i].glue == kind)
+        if (p->box[i].glue == kind && !(char_gaps && kind == BS_GLUE_AUTO && auto_beside_digit(p, i)))
           room += p->box[i].glue_max - p->box[i].gap;
       if (room <= BS_TS_EPS)
         continue;
       double f = fmin(1, d / room);
       for (size_t i = s + 1; i < e; i++)
-        if (p->box[i].glue == kind) {
+        if (p->box[i].glue == kind && !(char_gaps && kind == BS_GLUE_AUTO && auto_beside_digit(p, i))) {
           double g = (p->box[i].glue_max - p->box[i].gap) * f;
           p->box[i].gap += g;
           if (kind == BS_GLUE_WORD)
@@ -118,6 +136,12 @@ static void justify(bs_ts_para *p, size_t s, size_t e, double target, bs_ts_line
           if (p->box[i].glue == BS_GLUE_WORD || p->box[i].glue == BS_GLUE_AUTO)
             gaps++;
         kind = BS_GLUE_WORD;
+      }
+      /* a line of words alone: its spaces stretch to at most twice their bound (S5); beyond
+       * that the line stays short rather than gape (#13) */
+      if (kind == BS_GLUE_WORD && gaps && d / gaps > p->size / 2) {
+        d = gaps * p->size / 2;
+        ln->full = false; /* not filled: the dump and the K8 check see a short line */
       }
       if (gaps) {
         double g = d / gaps;
@@ -162,12 +186,49 @@ static bs_ts_line *push_line(bs_ts_ctx *c)
   return l;
 }
 
+/* UAX #9 L2, on a line's boxes after breaking: from the highest level down to the lowest odd
+ * one, every maximal sequence of boxes at that level or higher is reversed, which is to say
+ * mirrored within the span it occupies (a box's own glyphs are in visual order already). An
+ * RTL paragraph's lines (level 1 everywhere) mirror within the whole measure, so they start
+ * at the right edge. In vertical text the same applies along the column to sideways runs. */
+static void bidi_reorder(const bs_ts_para *p, size_t s, size_t e, double *x, double measure)
+{
+  int top = 0;
+  for (size_t i = s; i < e; i++)
+    top = p->box[i].level > top ? p->box[i].level : top;
+  if (!top)
+    return;
+  for (int lv = top; lv >= 1; lv--)
+    for (size_t a = s; a < e;) {
+      if (p->box[a].level < lv) {
+        a++;
+        continue;
+      }
+      size_t b = a;
+      double lo = 1e300, hi = -1e300;
+      for (; b < e && p->box[b].level >= lv; b++) {
+        lo = fmin(lo, x[b - s]);
+        hi = fmax(hi, x[b - s] + p->box[b].adv);
+      }
+      if (lv == 1 && p->base_level == 1 && a == s && b == e)
+        lo = 0, hi = measure;
+      for (size_t k = a; k < b; k++)
+        x[k - s] = lo + hi - (x[k - s] + p->box[k].adv);
+      a = b;
+    }
+}
+
 /* Turns boxes [s, e), already positioned from `start`, into placed runs. */
-static void place(bs_ts_ctx *c, bs_ts_para *p, size_t s, size_t e, double start, bs_ts_line *ln)
+static void place(bs_ts_ctx *c, bs_ts_para *p, size_t s, size_t e, double start, double measure,
+                  bs_ts_line *ln)
 {
   ln->runs = bs_xcalloc(e - s ? e - s : 1, sizeof *ln->runs);
   ln->nruns = 0;
   double em = p->size;
+  double *xs = bs_xmalloc((e - s + 1) * sizeof *xs);
+  for (size_t i = s; i < e; i++)
+    xs[i - s] = start + p->box[i].pos;
+  bidi_reorder(p, s, e, xs, measure);
   for (size_t i = s; i < e; i++) {
     bs_ts_box *b = &p->box[i];
     bs_ts_prun *r = &ln->runs[ln->nruns++];
@@ -175,15 +236,17 @@ static void place(bs_ts_ctx *c, bs_ts_para *p, size_t s, size_t e, double start,
     r->size = b->size;
     r->orient = b->orient;
     r->halved = b->halved;
+    r->level = b->level;
     r->p0 = b->start;
     r->len = b->end - b->start;
     r->text = bs_xstrndup(p->text + b->start, r->len);
     r->ng = b->g1 - b->g0;
-    r->g = bs_xcalloc(r->ng, sizeof *r->g);
-    double p0 = start + b->pos + b->lead; /* lead: room for a long ruby (ruby.c) */
+    r->g = bs_xcalloc(r->ng + 1, sizeof *r->g); /* + the hyphen of a hyphenated line */
+    double p0 = xs[i - s] + b->lead; /* lead: room for a long ruby (ruby.c) */
     double w = 0;
     for (size_t k = b->g0; k < b->g1; k++)
       w += p->g[k].adv;
+    bool cell = b->orient == BS_OR_TCY || (b->orient == BS_OR_CELL && c->vertical);
     if (!c->vertical) {
       cairo_matrix_init_translate(&r->m, p0, BS_TS_ASCENT * ln->size);
     } else if (b->orient == BS_OR_UPRIGHT) {
@@ -193,7 +256,7 @@ static void place(bs_ts_ctx *c, bs_ts_para *p, size_t s, size_t e, double start,
       cairo_matrix_init_translate(&r->m, -BS_TS_ROMAN_SHIFT * em, p0);
       cairo_matrix_rotate(&r->m, M_PI / 2);
     } else {
-      /* L2: TCY centred in a 1 em cell, compressed to 1 em when wider */
+      /* L2: TCY centred in a 1 em cell, compressed to 1 em when wider; an emoji likewise */
       double sc = w > em ? em / w : 1;
       cairo_matrix_init_translate(&r->m, -w * sc / 2, p0 + BS_TS_ASCENT * em);
       cairo_matrix_scale(&r->m, sc, 1);
@@ -210,27 +273,79 @@ static void place(bs_ts_ctx *c, bs_ts_para *p, size_t s, size_t e, double start,
         o->x = pen + g->dx;
         o->y = -g->dy;
       }
-      o->p = b->orient == BS_OR_TCY ? p0 : p0 + pen;
-      o->adv = b->orient == BS_OR_TCY ? b->adv : g->adv;
+      o->p = cell ? p0 : p0 + pen;
+      o->adv = cell ? b->adv : g->adv;
       o->c0 = p->g[k].cluster - (uint32_t)b->start;
-      o->c1 = k + 1 < b->g1 ? p->g[k + 1].cluster - (uint32_t)b->start : (uint32_t)r->len;
-      if (o->c1 < o->c0)
-        o->c1 = o->c0;
       o->dot = b->dots;
       pen += g->adv;
+    }
+    if (b->hyph_end) { /* no text: extraction gives the word whole */
+      bs_ts_pglyph *o = &r->g[r->ng++];
+      o->gid = b->hy.gid;
+      o->x = pen;
+      o->p = p0 + pen;
+      o->adv = b->hy.adv;
+      o->c0 = (uint32_t)r->len;
+    }
+    if (b->level & 1) {
+      /* right to left: HarfBuzz gave the glyphs in visual order; they are kept in logical
+       * order (their positions unchanged) so that clusters and extraction run forward */
+      for (size_t a = 0, z = r->ng; a + 1 < z; a++, z--) {
+        bs_ts_pglyph t = r->g[a];
+        r->g[a] = r->g[z - 1];
+        r->g[z - 1] = t;
+      }
+    }
+    for (size_t k = 0; k < r->ng; k++) {
+      r->g[k].c1 = k + 1 < r->ng ? r->g[k + 1].c0 : (uint32_t)r->len;
+      if (r->g[k].c1 < r->g[k].c0)
+        r->g[k].c1 = r->g[k].c0;
     }
     if (b->halved && b->g1 - b->g0 == 1)
       r->g[0].adv = b->adv;
   }
   double end = 0;
   for (size_t i = s; i < e; i++)
-    end = fmax(end, start + p->box[i].pos + p->box[i].adv);
+    end = fmax(end, xs[i - s] + p->box[i].adv);
   ln->extent = e > s ? end : start;
+  free(xs);
   bs_ts_ruby_place(c, p, s, e, start, ln); /* content hook: annotation runs (ruby.c) */
+}
+
+/* Hyphenation (#13): `e` is the break the fitter chose. A line ending at a hyphenation point
+ * must hold its hyphen too; a point is taken only when breaking at the last space before it
+ * would stretch the word spaces beyond their bound (S5: ½ em), and on at most two lines in a
+ * row (`run`: hyphenated lines just before). */
+static size_t hyphen_break(const bs_ts_para *p, size_t s, size_t e, double avail, int run)
+{
+  while (e > s + 1 && p->box[e].hyph_brk &&
+         natural(p, s, e) - shrinkable(p, s, e) + p->box[e - 1].hy.adv > avail + BS_TS_EPS) {
+    size_t j = e - 1;
+    while (j > s + 1 && !p->box[j].brk)
+      j--;
+    if (!p->box[j].brk)
+      break;
+    e = j;
+  }
+  if (e >= p->nbox || !p->box[e].hyph_brk)
+    return e;
+  size_t j = e - 1;
+  while (j > s && !(p->box[j].brk && !p->box[j].hyph_brk))
+    j--;
+  if (j <= s)
+    return e; /* no space to break at */
+  if (run >= 2)
+    return j;
+  double room = 0;
+  for (size_t i = s + 1; i < j; i++)
+    if (p->box[i].glue == BS_GLUE_WORD || p->box[i].glue == BS_GLUE_AUTO)
+      room += p->box[i].glue_max - p->box[i].glue_w;
+  return natural(p, s, j) + room >= avail - BS_TS_EPS ? j : e;
 }
 
 void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
 {
+  int hyph_run = 0; /* hyphenated lines in a row */
   double M = c->measure - blk->indent_pt - blk->end_pt;
   int para = ++c->para_counter;
   size_t s = 0;
@@ -244,6 +359,7 @@ void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
     ln->measure = M;
     ln->indent = blk->indent_pt;
     ln->para_id = para;
+    ln->node = c->para_node;
     ln->para_first = ln->para_last = true;
     ln->new_page = blk->new_page;
     ln->keep_next = blk->keep_next;
@@ -316,6 +432,17 @@ void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
         }
       }
     }
+    bool hyph = false;
+    if (!last && !forced && fit != BS_FIT_FORCED && p->box[e].hyph_brk) {
+      e = hyphen_break(p, s, e, avail, hyph_run);
+      hyph = e < p->nbox && p->box[e].hyph_brk;
+      last = e >= p->nbox;
+    }
+    hyph_run = hyph ? hyph_run + 1 : 0;
+    if (hyph) { /* the hyphen is part of the line's last box while it is set */
+      p->box[e - 1].hyph_end = true;
+      p->box[e - 1].adv += p->box[e - 1].hy.adv;
+    }
     /* the halved partner of a pair split by this break is restored (P1) */
     if (e < p->nbox && p->box[e - 1].halved && p->box[e - 1].p1_partner == (int)e)
       set_halved(&p->box[e - 1], false);
@@ -329,6 +456,7 @@ void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
     ln->indent = blk->indent_pt;
     ln->measure = M;
     ln->para_id = para;
+    ln->node = c->para_node;
     ln->para_first = first;
     ln->new_page = first && blk->new_page;
     ln->keep_next = blk->keep_next;
@@ -341,16 +469,30 @@ void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
         set_halved(b, true);
     }
     if (ln->full)
-      justify(p, s, e, avail, ln);
+      justify(p, s, e, avail, ln, true);
+    else if (fit == BS_FIT_PUSH_IN)
+      justify(p, s, e, avail, ln, false); /* K7: a pushed-in last line is compressed, not hung */
     else
       natural_positions(p, s, e, ln);
     if (blk->center && !ln->full && ln->natural < avail)
       start += (avail - ln->natural) / 2;
-    place(c, p, s, e, start, ln);
+    place(c, p, s, e, start, M, ln);
+    if (hyph) {
+      p->box[e - 1].hyph_end = false;
+      p->box[e - 1].adv -= p->box[e - 1].hy.adv;
+    }
     first = false;
     s = e;
   }
   c->lines_v[c->nlines - 1].para_last = true;
+}
+
+void bs_ts_place_line(bs_ts_ctx *c, bs_ts_para *p, bs_ts_line *ln)
+{
+  memset(ln, 0, sizeof *ln);
+  ln->size = p->size;
+  natural_positions(p, 0, p->nbox, ln);
+  place(c, p, 0, p->nbox, 0, ln->natural, ln);
 }
 
 void bs_ts_line_free(bs_ts_line *l)

@@ -8,10 +8,13 @@
 #include <string.h>
 #include <time.h>
 
+#include <hb-ot.h>
+
 #include "bisheng/version.h"
 #include "typeset-impl.h"
 
 typedef struct batch batch;
+typedef struct font_state font_state;
 struct bs_ts_pdf {
   cairo_surface_t *s;
   cairo_t *cr;
@@ -32,12 +35,44 @@ struct bs_ts_pdf {
     const char *uri; /* in the tree */
   } *uris;           /* external links, in drawing order */
   size_t nuris;
+  bs_pdftext *text;  /* vertical: /ActualText for each line (pdftext.c), else NULL */
+  struct cont {
+    const bs_node *n;
+    const char *tag;
+  } cont[16];        /* the open containers above the paragraph (L, LI, BlockQuote, ...) */
+  int ncont;
+  char **alts;       /* each Figure's /Alt, in the order they are opened (pdf_update) */
+  size_t nalts;
+  bool para_open;    /* a paragraph's structure tag is open ... */
+  int para;          /* ... that of this paragraph (its lines' para_id) */
+  char para_tag[8];
+  bool span;         /* a paragraph's Span is open */
+  bs_buf line;       /* its text */
+  size_t line_end;   /* the paragraph byte after it */
+  bool upright;      /* it shows upright glyphs: extractors need its /ActualText */
+  struct ruby_run {
+    const bs_ts_line *l;
+    const bs_ts_prun *r;
+  } *rubies;         /* vertical: the ruby readings of the Span, drawn after it */
+  size_t nrubies, caprubies;
+  struct font_state *fs; /* the font state of the page being drawn */
+  bs_ts_ctx *cx;
+  bool toc;          /* drawing the contents: entries are TOCI */
+  /* the tags above the paragraphs, opened with the first paragraph under them: Cairo 1.16
+   * fails at the end of a structure element begun on a page without content (a blank
+   * recto) */
+  bool doc_open;
+  const char *sect;  /* the chapter's (Sect, Part) or the contents' (TOC) tag, or NULL */
+  bool sect_open;
+  char (*sect_lang)[32]; /* the language of each section opened, in order */
+  size_t nsect;
+  size_t toc_sect;   /* the contents' section (index + 1), or 0 */
 };
 
 static cairo_status_t write_file(void *closure, const unsigned char *data, unsigned int len)
 {
   bs_ts_pdf *p = closure;
-  if (fwrite(data, 1, len, p->f) != len) {
+  if (p->text ? !bs_pdftext_write(p->text, data, len) : fwrite(data, 1, len, p->f) != len) {
     p->write_failed = true;
     return CAIRO_STATUS_WRITE_ERROR;
   }
@@ -73,8 +108,8 @@ static hb_set_t *used_glyphs(bs_ts_ctx *c, bs_ts_face *f)
         for (size_t k = 0; k < run->ng; k++)
           hb_set_add(set, run->g[k].gid);
     }
-  if (!f->bold && !f->mono && !f->sans) {
-    add_shaped(c, f, set, "0123456789…");
+  if (f->cjk && !f->bold && !f->mono && !f->sans) {
+    add_shaped(c, f, set, "0123456789…□"); /* □: the stand-in under emoji */
     add_shaped(c, f, set, c->book_title);
     for (size_t i = 0; i < c->nheads; i++)
       add_shaped(c, f, set, c->heads[i].text);
@@ -90,7 +125,7 @@ static cairo_font_face_t *face_for(bs_ts_ctx *c, bs_ts_face *f, const bs_ts_pgly
   *map = NULL;
   if (!f->sub_tried) {
     f->sub_tried = true;
-    if (!c->book)
+    if (!c->book && f->cjk)
       f->sub_gids = used_glyphs(c, f);
     else
       f->sub_gids = bs_ts_face_glyphs(c, f);
@@ -108,10 +143,10 @@ static cairo_font_face_t *face_for(bs_ts_ctx *c, bs_ts_face *f, const bs_ts_pgly
 
 /* The font state lives outside save/restore and is set only when it changes: looking up a
  * scaled font for every box costs more than drawing it. */
-typedef struct font_state {
+struct font_state {
   const cairo_font_face_t *face;
   double size;
-} font_state;
+};
 
 /* Consecutive runs of a page with the same face, size and transformation up to a translation
  * are drawn by one cairo_show_text_glyphs() call (#4: each call costs Cairo a region union at
@@ -154,13 +189,29 @@ static void batch_free(batch *b)
   bs_buf_free(&b->text);
 }
 
+static void draw_emoji(bs_ts_ctx *c, cairo_t *cr, font_state *fs, batch *b, const bs_ts_line *l,
+                       const bs_ts_prun *r);
+static void draw_glyphs(cairo_t *cr, font_state *fs, batch *b, const bs_ts_line *l,
+                        const bs_ts_prun *r, cairo_font_face_t *ff, const hb_map_t *map);
+
 static void draw_run(bs_ts_ctx *c, cairo_t *cr, font_state *fs, batch *b, const bs_ts_line *l,
                      const bs_ts_prun *r)
 {
   if (!r->ng)
     return;
+  if (r->face->color) {
+    draw_emoji(c, cr, fs, b, l, r);
+    return;
+  }
   const hb_map_t *map;
   cairo_font_face_t *ff = face_for(c, r->face, r->g, r->ng, &map);
+  draw_glyphs(cr, fs, b, l, r, ff, map);
+}
+
+/* Adds run r, drawn in Cairo face ff (glyph ids through map, when not NULL), to the batch. */
+static void draw_glyphs(cairo_t *cr, font_state *fs, batch *b, const bs_ts_line *l,
+                        const bs_ts_prun *r, cairo_font_face_t *ff, const hb_map_t *map)
+{
   const cairo_matrix_t *m = &r->m;
   if (b->ng && (b->ff != ff || b->size != r->size || b->lin.xx != m->xx || b->lin.yx != m->yx ||
                 b->lin.xy != m->xy || b->lin.yy != m->yy))
@@ -213,6 +264,96 @@ static void draw_run(bs_ts_ctx *c, cairo_t *cr, font_state *fs, batch *b, const 
   bs_buf_put(&b->text, r->text, r->len);
 }
 
+/* #13: Cairo 1.16 draws Noto Color Emoji's bitmap strikes blurry or not at all, so each
+ * emoji glyph is drawn as its PNG (hb_ot_color_glyph_reference_png: 109 px per em), made into
+ * an image once per glyph and face (the PDF then holds it once however often it is drawn).
+ * The text stays extractable: under the image the run's text is shown with a stand-in glyph
+ * of the regional face (□, one em) at an alpha of 0.5 % (Cairo drops clear sources); Cairo
+ * maps the glyph to each emoji's text by /ActualText. */
+typedef struct png_read {
+  const unsigned char *p;
+  unsigned len, pos;
+} png_read;
+
+static cairo_status_t png_chunk(void *closure, unsigned char *data, unsigned int len)
+{
+  png_read *rd = closure;
+  if (rd->pos + len > rd->len)
+    return CAIRO_STATUS_READ_ERROR;
+  memcpy(data, rd->p + rd->pos, len);
+  rd->pos += len;
+  return CAIRO_STATUS_SUCCESS;
+}
+
+static cairo_surface_t *emoji_image(bs_ts_face *f, uint32_t gid)
+{
+  for (size_t i = 0; i < f->npngs; i++)
+    if (f->pngs[i].gid == gid)
+      return f->pngs[i].img;
+  hb_blob_t *blob = hb_ot_color_glyph_reference_png(f->hb, gid);
+  png_read rd = {NULL, 0, 0};
+  rd.p = (const unsigned char *)hb_blob_get_data(blob, &rd.len);
+  cairo_surface_t *img = NULL;
+  if (rd.len) {
+    img = cairo_image_surface_create_from_png_stream(png_chunk, &rd);
+    if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS) {
+      cairo_surface_destroy(img);
+      img = NULL;
+    }
+  }
+  hb_blob_destroy(blob);
+  f->pngs = bs_xrealloc(f->pngs, (f->npngs + 1) * sizeof *f->pngs);
+  f->pngs[f->npngs].gid = gid;
+  f->pngs[f->npngs++].img = img;
+  return img;
+}
+
+static void draw_emoji(bs_ts_ctx *c, cairo_t *cr, font_state *fs, batch *b, const bs_ts_line *l,
+                       const bs_ts_prun *r)
+{
+  batch_flush(cr, fs, b);
+  bs_ts_face *cjk = bs_ts_face_get(c, false, false, NULL);
+  hb_codepoint_t box = 0;
+  if (cjk && hb_font_get_nominal_glyph(cjk->hb, 0x25A1, &box)) {
+    bs_ts_prun t = *r;
+    t.face = cjk;
+    t.g = bs_xmalloc(r->ng * sizeof *t.g);
+    t.size = 0;
+    for (size_t i = 0; i < r->ng; i++) {
+      t.g[i] = r->g[i];
+      t.g[i].gid = box;
+      t.size = fmax(t.size, r->g[i].adv);
+    }
+    cairo_set_source_rgba(cr, 0, 0, 0, 0.005);
+    /* in the whole face, not the subset: the subset has no cmap (#19), so Cairo would make
+     * the first emoji's text the stand-in's ToUnicode entry, which extractors that ignore
+     * /ActualText (MuPDF) would then give for every emoji; with the cmap it is □ */
+    draw_glyphs(cr, fs, b, l, &t, bs_ts_face_cairo(cjk), NULL);
+    batch_flush(cr, fs, b);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    free(t.g);
+  }
+  double k = r->size / r->face->upem;
+  for (size_t i = 0; i < r->ng; i++) {
+    cairo_surface_t *img = emoji_image(r->face, r->g[i].gid);
+    hb_glyph_extents_t e;
+    if (!img || !hb_font_get_glyph_extents(r->face->hb, r->g[i].gid, &e) || !e.width ||
+        !e.height)
+      continue;
+    int iw = cairo_image_surface_get_width(img), ih = cairo_image_surface_get_height(img);
+    cairo_save(cr);
+    cairo_translate(cr, l->ox, l->oy);
+    cairo_transform(cr, &r->m);
+    cairo_translate(cr, r->g[i].x + e.x_bearing * k, r->g[i].y - e.y_bearing * k);
+    cairo_scale(cr, e.width * k / iw, -e.height * k / ih);
+    cairo_set_source_surface(cr, img, 0, 0);
+    cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD);
+    cairo_paint(cr);
+    cairo_restore(cr);
+  }
+  cairo_set_source_rgb(cr, 0, 0, 0);
+}
+
 /* E2: a dot per character, right of the column (vertical) or under the line (horizontal). */
 static void draw_dots(cairo_t *cr, const bs_ts_ctx *c, const bs_ts_line *l, const bs_ts_prun *r)
 {
@@ -234,52 +375,47 @@ static void draw_dots(cairo_t *cr, const bs_ts_ctx *c, const bs_ts_line *l, cons
 void bs_ts_folio(bs_ts_ctx *c, int page, char *text, size_t n, double *x, double *y)
 {
   snprintf(text, n, "%d", page);
-  bool left_page = c->vertical ? page % 2 == 1 : page % 2 == 0;
+  bool left_page = c->book_vertical ? page % 2 == 1 : page % 2 == 0;
   *y = c->area_y + c->area_h + c->size + BS_TS_ASCENT * c->size * 0.8;
   *x = left_page ? c->area_x : c->area_x + c->area_w; /* right edge: caller right-aligns */
 }
 
-/* Shapes `text` horizontally in the regular face at `size` and draws it with its baseline at
- * y, starting at x (or ending there when right_align), squeezed horizontally by sx (≤ 1)
- * around its start. Returns its width. */
+/* Shapes `text` horizontally at `size` as body text (Pango's fonts for each script, #13) and
+ * draws it with its baseline at y, starting at x (or ending there when right_align),
+ * squeezed horizontally by sx (≤ 1) around its start. Returns its width. */
 static double draw_text(bs_ts_ctx *c, cairo_t *cr, font_state *fs, batch *bt, const char *text,
                         double size, double x, double y, bool right_align, double sx,
                         bool measure_only)
 {
-  bs_ts_face *f = bs_ts_face_get(c, false, false, NULL);
-  if (!f || !*text)
+  if (!*text)
     return 0;
-  bs_ts_glyph *g = NULL;
-  size_t n = 0;
-  bs_ts_shape_simple(c, f, text, strlen(text), false, NULL, &g, &n);
-  double k = size / c->size, w = 0;
-  for (size_t i = 0; i < n; i++)
-    w += g[i].adv * k;
-  if (!measure_only && n) {
-    bs_ts_prun r = {0};
-    r.face = f;
-    r.size = size;
-    r.text = (char *)text;
-    r.len = strlen(text);
-    r.ng = n;
-    r.g = bs_xcalloc(n, sizeof *r.g);
-    double pen = 0;
-    for (size_t i = 0; i < n; i++) {
-      r.g[i].gid = g[i].gid;
-      r.g[i].x = pen + g[i].dx * k;
-      r.g[i].y = -g[i].dy * k;
-      r.g[i].c0 = g[i].cluster;
-      pen += g[i].adv * k;
+  bs_ts_para p = {0};
+  p.len = strlen(text);
+  p.text = bs_xstrndup(text, p.len);
+  p.style = bs_xcalloc(p.len + 1, 1);
+  p.size = size;
+  bool vertical = c->vertical;
+  c->vertical = false;
+  bs_ts_line l;
+  memset(&l, 0, sizeof l);
+  if (bs_ts_shape_para(c, &p, NULL) == BS_OK)
+    bs_ts_place_line(c, &p, &l);
+  c->vertical = vertical;
+  double w = l.natural;
+  if (!measure_only && l.nruns) {
+    l.ox = right_align ? x - w * sx : x;
+    l.oy = y - BS_TS_ASCENT * size;
+    cairo_matrix_t sq;
+    cairo_matrix_init_scale(&sq, sx, 1);
+    batch_flush(cr, fs, bt);
+    for (size_t i = 0; i < l.nruns; i++) {
+      cairo_matrix_multiply(&l.runs[i].m, &l.runs[i].m, &sq);
+      draw_run(c, cr, fs, bt, &l, &l.runs[i]);
     }
-    cairo_matrix_init_translate(&r.m, right_align ? x - w * sx : x, y);
-    cairo_matrix_scale(&r.m, sx, 1);
-    bs_ts_line l = {0};
     batch_flush(cr, fs, bt);
-    draw_run(c, cr, fs, bt, &l, &r);
-    batch_flush(cr, fs, bt);
-    free(r.g);
   }
-  free(g);
+  bs_ts_line_free(&l);
+  bs_ts_para_free(&p);
   return w * sx;
 }
 
@@ -322,7 +458,7 @@ static void draw_folio(cairo_t *cr, bs_ts_ctx *c, font_state *fs, batch *bt,
   int page = pg->number;
   bs_ts_folio(c, page, text, sizeof text, &x, &y);
   double size = c->size * 0.8;
-  bool left_page = c->vertical ? page % 2 == 1 : page % 2 == 0;
+  bool left_page = c->book_vertical ? page % 2 == 1 : page % 2 == 0;
   double w = draw_text(c, cr, fs, bt, text, size, x, y, !left_page, 1, true);
   char h[512];
   bs_ts_head_text(c, pg, h, sizeof h);
@@ -340,15 +476,18 @@ static void draw_folio(cairo_t *cr, bs_ts_ctx *c, font_state *fs, batch *bt,
   draw_text(c, cr, fs, bt, text, size, x, y, !left_page, 1, false);
 }
 
-/* Crop marks at the trim corners, outside the bleed (#5 print options). */
+/* Crop marks at the trim corners, outside the bleed (#5 print options). Japanese トンボ
+ * (#15): at each corner a pair of marks, one on the trim line and one on the bleed line (3 mm
+ * out at least), and a centre mark (a cross) outside the middle of each edge. */
 static void draw_crop_marks(cairo_t *cr, const bs_ts_ctx *c)
 {
-  double off = c->bleed > 3 * 2.834645669 ? c->bleed : 3 * 2.834645669;
-  double len = c->trim_x - off - 2.834645669;
+  double off = c->bleed > 3 * BS_PT_PER_MM ? c->bleed : 3 * BS_PT_PER_MM;
+  double len = c->trim_x - off - BS_PT_PER_MM;
   if (len <= 0)
     return;
   cairo_save(cr);
   cairo_set_line_width(cr, 0.25);
+  bool jp = c->opts->crop_marks == BS_CROP_JAPANESE;
   for (int i = 0; i < 4; i++) {
     double x = i & 1 ? c->page_w : 0, y = i & 2 ? c->page_h : 0;
     double sx = i & 1 ? 1 : -1, sy = i & 2 ? 1 : -1;
@@ -356,7 +495,35 @@ static void draw_crop_marks(cairo_t *cr, const bs_ts_ctx *c)
     cairo_line_to(cr, x + sx * (off + len), y);
     cairo_move_to(cr, x, y + sy * off);
     cairo_line_to(cr, x, y + sy * (off + len));
+    if (jp) { /* the outer mark: an L on the bleed line, its arms reaching to the trim */
+      cairo_move_to(cr, x + sx * (off + len), y + sy * off);
+      cairo_line_to(cr, x + sx * off, y + sy * off);
+      cairo_line_to(cr, x + sx * off, y + sy * (off + len));
+      cairo_move_to(cr, x, y + sy * off);
+      cairo_line_to(cr, x + sx * off, y + sy * off);
+      cairo_move_to(cr, x + sx * off, y);
+      cairo_line_to(cr, x + sx * off, y + sy * off);
+    }
   }
+  if (jp)
+    for (int i = 0; i < 4; i++) { /* centre marks: along the centre line, a bar across it */
+      bool horiz = i < 2; /* on the top and bottom edges */
+      double s = i & 1 ? 1 : -1;
+      double cx = c->page_w / 2, cy = c->page_h / 2;
+      double e = horiz ? (i & 1 ? c->page_h : 0) : (i & 1 ? c->page_w : 0);
+      double a = e + s * off, b = e + s * (off + len), m = (a + b) / 2;
+      if (horiz) {
+        cairo_move_to(cr, cx, a);
+        cairo_line_to(cr, cx, b);
+        cairo_move_to(cr, cx - len / 2, m);
+        cairo_line_to(cr, cx + len / 2, m);
+      } else {
+        cairo_move_to(cr, a, cy);
+        cairo_line_to(cr, b, cy);
+        cairo_move_to(cr, m, cy - len / 2);
+        cairo_line_to(cr, m, cy + len / 2);
+      }
+    }
   cairo_stroke(cr);
   cairo_restore(cr);
 }
@@ -406,6 +573,153 @@ static bool dict_append(bs_buf *d, const char *add)
       return true;
     }
   return false;
+}
+
+/* A BCP 47 tag that can go into a literal string as it is. */
+static bool lang_ok(const char *lang)
+{
+  size_t n = strlen(lang);
+  return n && strspn(lang, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
+/* The first object number after `key` in `d`'s text (0 if none); *arr: the rest of its array
+ * when the value is one ("[ 4 0 R 105 0 R ]"). */
+static int ref_after(const char *d, const char *key, const char **arr)
+{
+  const char *k = strstr(d, key);
+  if (!k)
+    return 0;
+  k += strlen(key);
+  while (*k == ' ' || *k == '\n' || *k == '[')
+    k++;
+  if (arr)
+    *arr = k;
+  return atoi(k);
+}
+
+/* A PDF text string: UTF-16BE hex with a byte-order mark. */
+static void pdf_text(bs_buf *b, const char *s)
+{
+  bs_buf_puts(b, "<FEFF");
+  size_t n = strlen(s), i = 0;
+  while (i < n) {
+    uint32_t cp;
+    size_t k = bs_utf8_decode(s + i, n - i, &cp);
+    if (!k) {
+      cp = 0xFFFD;
+      k = 1;
+    }
+    i += k;
+    if (cp >= 0x10000)
+      bs_buf_printf(b, "%04X%04X", 0xD800 + ((cp - 0x10000) >> 10), 0xDC00 + (cp & 0x3FF));
+    else
+      bs_buf_printf(b, "%04X", cp);
+  }
+  bs_buf_putc(b, '>');
+}
+
+/* Gives the Figure elements under structure element `num`, in order, their /Alt. */
+static void figure_alts(bs_ts_pdf *p, bs_pdfup *u, int num, size_t *next, int depth)
+{
+  bs_buf b = BS_BUF_INIT;
+  if (depth > 32 || *next >= p->nalts || !bs_pdfup_get(u, num, &b))
+    goto done;
+  if (strstr(b.data, "/S /Figure")) {
+    bs_buf add = BS_BUF_INIT;
+    bs_buf_puts(&add, " /Alt ");
+    pdf_text(&add, p->alts[(*next)++]);
+    bs_buf_puts(&add, "\n");
+    if (dict_append(&b, add.data))
+      bs_pdfup_set(u, num, b.data, b.len);
+    bs_buf_free(&add);
+    goto done;
+  }
+  const char *q = NULL; /* "/K [ a 0 R 5 b 0 R ]" or "/K a 0 R" */
+  if (ref_after(b.data, "/K", &q) <= 0)
+    goto done;
+  char *kids = bs_xstrdup(q), *e = kids;
+  for (;;) {
+    char *nx;
+    long k = strtol(e, &nx, 10);
+    if (nx == e || k <= 0)
+      break;
+    long gen = strtol(nx, &e, 10);
+    while (*e == ' ' || *e == '\n')
+      e++;
+    if (*e != 'R')
+      break; /* a marked-content id, not an element */
+    e++;
+    (void)gen;
+    figure_alts(p, u, (int)k, next, depth + 1);
+  }
+  free(kids);
+done:
+  bs_buf_free(&b);
+}
+
+/* #15: each chapter's structure element (Sect, Part) names its language when it is not the
+ * book's: the Document's kids are the sections in drawing order (pdf->sect_lang). The
+ * contents, drawn last, move to the front of the Document, where they are read. */
+static void struct_langs(bs_ts_ctx *c, bs_ts_pdf *p, bs_pdfup *u, const char *cat)
+{
+  bs_buf b = BS_BUF_INIT, add = BS_BUF_INIT;
+  int root = ref_after(cat, "/StructTreeRoot", NULL), doc = 0;
+  if (root > 0 && bs_pdfup_get(u, root, &b))
+    doc = ref_after(b.data, "/K", NULL);
+  const char *q = NULL;
+  if (doc > 0 && bs_pdfup_get(u, doc, &b) && ref_after(b.data, "/K", &q) > 0) {
+    char *kids = bs_xstrdup(q);
+    char *e = kids;
+    long toc = 0;
+    size_t nk = 0;
+    for (size_t i = 0; i < p->nsect; i++) {
+      char *next;
+      long num = strtol(e, &next, 10);
+      if (next == e || num <= 0)
+        break;
+      nk++;
+      if (p->toc_sect == i + 1)
+        toc = num;
+      strtol(next, &e, 10); /* generation */
+      while (*e == ' ' || *e == 'R' || *e == '\n')
+        e++;
+      if (!strcmp(p->sect_lang[i], c->lang) || !lang_ok(p->sect_lang[i]))
+        continue;
+      bs_buf_clear(&add);
+      bs_buf_printf(&add, " /Lang (%s)\n", p->sect_lang[i]);
+      if (bs_pdfup_get(u, (int)num, &b) && dict_append(&b, add.data))
+        bs_pdfup_set(u, (int)num, b.data, b.len);
+    }
+    free(kids);
+    /* the Document: "/K [ a 0 R b 0 R ... ]" with the contents first */
+    char *k, *open, *close;
+    if (toc && nk == p->nsect && bs_pdfup_get(u, doc, &b) && (k = strstr(b.data, "/K")) &&
+        (open = strchr(k, '[')) && (close = strchr(open, ']'))) {
+      bs_buf_clear(&add);
+      bs_buf_put(&add, b.data, (size_t)(open + 1 - b.data));
+      bs_buf_printf(&add, " %ld 0 R", toc);
+      char *x = open + 1;
+      while (x < close) {
+        char *next;
+        long num = strtol(x, &next, 10);
+        if (next == x)
+          break;
+        strtol(next, &x, 10);
+        while (x < close && (*x == ' ' || *x == 'R' || *x == '\n'))
+          x++;
+        if (num != toc)
+          bs_buf_printf(&add, " %ld 0 R", num);
+      }
+      bs_buf_puts(&add, " ");
+      bs_buf_puts(&add, close);
+      bs_pdfup_set(u, doc, add.data, add.len);
+    }
+  }
+  size_t next = 0;
+  if (doc > 0 && p->nalts)
+    figure_alts(p, u, doc, &next, 0);
+  bs_buf_free(&b);
+  bs_buf_free(&add);
 }
 
 /* The incremental update (pdfup.c): the contents' pages, drawn last, move to the front of
@@ -519,9 +833,17 @@ static void pdf_update(bs_ts_ctx *c, bs_ts_pdf *p, bs_pdfup *u)
   bs_pdfup_set(u, labels, add.data, add.len);
   bs_buf_clear(&add);
   bs_buf_printf(&add, " /PageLabels %d 0 R", labels);
-  if (c->vertical)
-    bs_buf_puts(&add, " /ViewerPreferences << /Direction /R2L >> /PageLayout /TwoPageRight");
+  /* #15: viewers show the title, not the file name; the book's language for screen readers
+   * (a literal string of the BCP 47 tag's ASCII) */
+  bs_buf_puts(&add, " /ViewerPreferences << /DisplayDocTitle true");
+  if (c->book_vertical)
+    bs_buf_puts(&add, " /Direction /R2L >> /PageLayout /TwoPageRight");
+  else
+    bs_buf_puts(&add, " >>");
+  if (lang_ok(c->lang))
+    bs_buf_printf(&add, " /Lang (%s)", c->lang);
   bs_buf_puts(&add, "\n");
+  struct_langs(c, p, u, cat.data);
   if (!strstr(cat.data, "/PageLabels") && dict_append(&cat, add.data))
     bs_pdfup_set(u, r, cat.data, cat.len);
 done:
@@ -542,12 +864,14 @@ bs_status bs_ts_draw_begin(bs_ts_ctx *c, const bs_node *root, FILE *f, bs_ts_pdf
   p->batch = bs_xcalloc(1, sizeof *p->batch);
   bs_ts_book_chars(c, root);
   /* print options: the page grows by the bleed, and by room for crop marks outside it */
-  const double mm = 2.834645669;
+  const double mm = BS_PT_PER_MM;
   c->bleed = c->opts->bleed_mm > 0 ? c->opts->bleed_mm * mm : 0;
   c->trim_x = c->bleed;
   if (c->opts->crop_marks)
     c->trim_x = (c->bleed > 3 * mm ? c->bleed : 3 * mm) + 8 * mm;
   c->trim_y = c->trim_x;
+  if (c->vertical)
+    p->text = bs_pdftext_new(f);
   p->s = cairo_pdf_surface_create_for_stream(write_file, p, c->page_w + 2 * c->trim_x,
                                              c->page_h + 2 * c->trim_y);
   cairo_pdf_surface_restrict_to_version(p->s, CAIRO_PDF_VERSION_1_5);
@@ -563,12 +887,190 @@ bs_status bs_ts_draw_begin(bs_ts_ctx *c, const bs_node *root, FILE *f, bs_ts_pdf
   return BS_OK;
 }
 
+/* The text a line shows, for /ActualText, appended to `b`: its runs in logical order
+ * without ruby readings (they sit beside the base text and would splice into it); a space
+ * where a break between two Latin letters took one. */
+static void line_text(const bs_ts_line *l, bs_buf *b, size_t *end)
+{
+  for (size_t r = 0; r < l->nruns; r++) {
+    const bs_ts_prun *run = &l->runs[r];
+    if (run->ruby || !run->len)
+      continue;
+    if (b->len && run->p0 > *end && bs_ts_is_latin((unsigned char)b->data[b->len - 1]) &&
+        bs_ts_is_latin((unsigned char)run->text[0]))
+      bs_buf_putc(b, ' ');
+    bs_buf_put(b, run->text, run->len);
+    *end = run->p0 + run->len;
+  }
+}
+
+/* Structure (#15): each paragraph a P (a heading H1–H6, a contents entry TOCI), its piece on
+ * each page a Span that holds the marked content; in vertical books the Span also carries
+ * the piece's text as /ActualText (pdftext.c), so that its columns copy and search as
+ * running text. */
+static void span_end(bs_ts_pdf *p)
+{
+  if (!p->span)
+    return;
+  batch_flush(p->cr, p->fs, p->batch);
+  cairo_tag_end(p->cr, "Span");
+  p->span = false;
+  if (p->text)
+    bs_pdftext_add(p->text, p->upright ? (p->line.data ? p->line.data : "") : NULL,
+                   p->line.len);
+  /* ruby readings: each a Span of its own after the base text, so that they copy apart */
+  for (size_t i = 0; i < p->nrubies; i++) {
+    const bs_ts_prun *r = p->rubies[i].r;
+    cairo_tag_begin(p->cr, "Span", NULL);
+    draw_run(p->cx, p->cr, p->fs, p->batch, p->rubies[i].l, r);
+    batch_flush(p->cr, p->fs, p->batch);
+    cairo_tag_end(p->cr, "Span");
+    bs_pdftext_add(p->text, r->text, r->len);
+  }
+  p->nrubies = 0;
+}
+
+/* The structure type of a block that holds paragraphs, or NULL. */
+static const char *container_tag(const bs_node *n)
+{
+  switch (bs_node_get_type(n)) {
+  case BS_NODE_LIST:
+    return "L";
+  case BS_NODE_ITEM:
+    return "LI";
+  case BS_NODE_BLOCK_QUOTE:
+    return "BlockQuote";
+  case BS_NODE_TABLE:
+    return "Table";
+  case BS_NODE_TABLE_ROW:
+    return "TR";
+  case BS_NODE_FIGURE:
+    return "Figure";
+  default:
+    return NULL;
+  }
+}
+
+/* Opens the containers of `node` (outermost first) that are not open yet, after closing those
+ * that do not hold it; NULL closes them all. */
+static void containers(bs_ts_pdf *p, const bs_node *node)
+{
+  const bs_node *chain[16];
+  int n = 0;
+  for (const bs_node *k = node; k && n < 16; k = bs_node_parent(k))
+    if (container_tag(k))
+      chain[n++] = k;
+  int keep = 0; /* open containers that are in the chain, from the outermost */
+  while (keep < p->ncont && keep < n && p->cont[keep].n == chain[n - 1 - keep])
+    keep++;
+  while (p->ncont > keep)
+    cairo_tag_end(p->cr, p->cont[--p->ncont].tag);
+  for (int i = n - 1 - keep; i >= 0; i--) {
+    const char *tag = container_tag(chain[i]);
+    cairo_tag_begin(p->cr, tag, NULL);
+    p->cont[p->ncont].n = chain[i];
+    p->cont[p->ncont++].tag = tag;
+    if (bs_node_get_type(chain[i]) == BS_NODE_FIGURE) {
+      /* the caption, else the image's title, else its credit */
+      const char *alt = bs_node_get_caption(chain[i]);
+      if (!alt || !*alt)
+        alt = bs_node_get_title(chain[i]);
+      if (!alt || !*alt)
+        alt = bs_node_get_credit(chain[i]);
+      p->alts = bs_xrealloc(p->alts, (p->nalts + 1) * sizeof *p->alts);
+      p->alts[p->nalts++] = bs_xstrdup(alt ? alt : "");
+    }
+  }
+}
+
+static void para_tag(bs_ts_ctx *c, bs_ts_pdf *p, const bs_ts_line *l, size_t li)
+{
+  if (p->para_open && l && l->para_id == p->para)
+    return;
+  span_end(p);
+  if (p->para_open)
+    cairo_tag_end(p->cr, p->para_tag);
+  p->para_open = false;
+  if (!l) {
+    containers(p, NULL);
+    return;
+  }
+  if (!p->doc_open) {
+    cairo_tag_begin(p->cr, "Document", NULL);
+    p->doc_open = true;
+  }
+  if (p->sect && !p->sect_open) {
+    cairo_tag_begin(p->cr, p->sect, NULL);
+    p->sect_open = true;
+    p->sect_lang = bs_xrealloc(p->sect_lang, (p->nsect + 1) * sizeof *p->sect_lang);
+    snprintf(p->sect_lang[p->nsect++], sizeof *p->sect_lang, "%s",
+             p->toc || !c->doc_lang[0] ? c->lang : c->doc_lang);
+    if (p->toc)
+      p->toc_sect = p->nsect;
+  }
+  containers(p, l->node);
+  bs_node_type nt = l->node ? bs_node_get_type(l->node) : BS_NODE_PARAGRAPH;
+  snprintf(p->para_tag, sizeof p->para_tag, "%s",
+           p->toc                         ? "TOCI"
+           : nt == BS_NODE_FIGURE         ? "Caption"
+           : nt == BS_NODE_TABLE_ROW      ? "TD"
+           : nt == BS_NODE_CODE_BLOCK     ? "Code"
+                                          : "P");
+  for (size_t i = 0; i < c->nheads && l->kind == BS_LINE_HEADING; i++)
+    if (c->heads[i].line == li) {
+      int lv = c->heads[i].level + 1;
+      snprintf(p->para_tag, sizeof p->para_tag, "H%d", lv < 1 ? 1 : lv > 6 ? 6 : lv);
+    }
+  p->para = l->para_id;
+  p->para_open = true;
+  cairo_tag_begin(p->cr, p->para_tag, NULL);
+}
+
+/* Ends the open paragraph and section tags; the next paragraph opens `name` above it. */
+static void sect_tag(bs_ts_pdf *p, const char *name)
+{
+  para_tag(NULL, p, NULL, 0);
+  if (p->sect_open)
+    cairo_tag_end(p->cr, p->sect);
+  p->sect = name;
+  p->sect_open = false;
+}
+
 static void draw_lines(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs, size_t l0, size_t l1)
 {
   for (size_t li = l0; li < l1; li++) {
     const bs_ts_line *l = &c->lines_v[li];
-    for (size_t r = 0; r < l->nruns; r++)
-      draw_run(c, p->cr, fs, p->batch, l, &l->runs[r]);
+    if (!l->nruns)
+      continue;
+    if (!p->span || l->para_id != p->para)
+      batch_flush(p->cr, fs, p->batch); /* a batch never crosses a tag */
+    para_tag(c, p, l, li);
+    if (!p->span) {
+      cairo_tag_begin(p->cr, "Span", NULL);
+      p->span = true;
+      p->fs = fs;
+      p->cx = c;
+      bs_buf_clear(&p->line);
+      p->line_end = 0;
+      p->upright = false;
+    }
+    if (p->text)
+      line_text(l, &p->line, &p->line_end);
+    for (size_t r = 0; r < l->nruns; r++) {
+      const bs_ts_prun *run = &l->runs[r];
+      if (p->text && run->ruby) { /* drawn after the Span (span_end) */
+        if (p->nrubies == p->caprubies) {
+          p->caprubies = p->caprubies ? 2 * p->caprubies : 16;
+          p->rubies = bs_xrealloc(p->rubies, p->caprubies * sizeof *p->rubies);
+        }
+        p->rubies[p->nrubies].l = l;
+        p->rubies[p->nrubies++].r = run;
+        continue;
+      }
+      if (run->orient != BS_OR_SIDEWAYS && run->ng)
+        p->upright = true;
+      draw_run(c, p->cr, fs, p->batch, l, run);
+    }
   }
   batch_flush(p->cr, fs, p->batch);
   for (size_t li = l0; li < l1; li++) {
@@ -695,11 +1197,18 @@ bs_status bs_ts_draw_chapter(bs_ts_ctx *c, void *user, bs_error *err)
 {
   bs_ts_pdf *p = user;
   cairo_t *cr = p->cr;
+  sect_tag(p, c->book && bs_ts_is_divider(c->doc) ? "Part" : "Sect");
+  /* Cairo 1.16 drops the tags of a page with nothing drawn: the chapter's end on its last
+   * page that has something (a blank recto may follow) */
+  size_t last = c->npages;
+  while (last > 0 && c->pages[last - 1].l0 == c->pages[last - 1].l1 && c->pages[last - 1].blank)
+    last--;
   for (size_t pi = 0; pi < c->npages; pi++) {
     const bs_ts_page *pg = &c->pages[pi];
     cairo_set_source_rgb(cr, 0, 0, 0);
     font_state fs = {NULL, 0};
     draw_lines(c, p, &fs, pg->l0, pg->l1);
+    span_end(p);
     /* content hook: figure images, note rules and note links (figure.c, notes.c) */
     bs_status fst = bs_ts_content_draw(c, p, pi, err);
     if (fst != BS_OK)
@@ -709,6 +1218,8 @@ bs_status bs_ts_draw_chapter(bs_ts_ctx *c, void *user, bs_error *err)
       draw_folio(cr, c, &fs, p->batch, pg);
     if (c->opts->crop_marks)
       draw_crop_marks(cr, c);
+    if (pi + 1 >= last)
+      sect_tag(p, NULL);
     cairo_show_page(cr);
   }
   outline_chapter(c, p);
@@ -778,6 +1289,11 @@ static void draw_front(bs_ts_ctx *c, bs_ts_pdf *p)
   }
   (void)from;
   cairo_t *cr = p->cr;
+  sect_tag(p, "TOC");
+  p->toc = true;
+  size_t last = c->nfront_pages;
+  while (last > 0 && c->front_pages[last - 1].l0 == c->front_pages[last - 1].l1)
+    last--;
   for (size_t pi = 0; pi < c->nfront_pages; pi++) {
     const bs_ts_page *pg = &c->front_pages[pi];
     cairo_set_source_rgb(cr, 0, 0, 0);
@@ -786,6 +1302,7 @@ static void draw_front(bs_ts_ctx *c, bs_ts_pdf *p)
       int e = entry[li];
       const bs_ts_toc *t = e >= 0 ? &c->tocs[e] : NULL;
       draw_lines(c, p, &fs, li, li + 1);
+      span_end(p);
       if (t && t->page > 0) {
         const bs_ts_line *l = &c->lines_v[li];
         if (li == t->line)
@@ -815,6 +1332,10 @@ static void draw_front(bs_ts_ctx *c, bs_ts_pdf *p)
     }
     if (c->opts->crop_marks)
       draw_crop_marks(cr, c);
+    if (pi + 1 >= last) { /* on its last page with something drawn, as a chapter's */
+      sect_tag(p, NULL);
+      p->toc = false;
+    }
     cairo_show_page(cr);
   }
   free(entry);
@@ -827,6 +1348,9 @@ bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *p, const char *path, bool ok, 
   bs_status st = BS_OK;
   if (ok)
     draw_front(c, p);
+  sect_tag(p, NULL);
+  if (p->doc_open)
+    cairo_tag_end(p->cr, "Document");
   cairo_status_t cs = cairo_status(p->cr);
   cairo_destroy(p->cr);
   cairo_surface_finish(p->s);
@@ -835,15 +1359,31 @@ bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *p, const char *path, bool ok, 
   cairo_surface_destroy(p->s);
   batch_free(p->batch);
   free(p->batch);
+  bs_buf_free(&p->line);
+  free(p->rubies);
+  size_t unmatched = 0;
+  if (ok && cs == CAIRO_STATUS_SUCCESS && p->text && !bs_pdftext_finish(p->text, path, &unmatched))
+    cs = CAIRO_STATUS_WRITE_ERROR;
+  /* every Span tag drawn meets its BDC in the contents: anything else is our bug */
+  if (ok && cs == CAIRO_STATUS_SUCCESS && unmatched)
+    st = bs_error_set(err, BS_ERR_LIBRARY, path, 0, 0,
+                      "%zu lines without their text in the PDF (cairo's output changed?)",
+                      unmatched);
+  bs_pdftext_free(p->text);
   if (!ok) {
+    free(p->sect_lang);
+  for (size_t i = 0; i < p->nalts; i++)
+    free(p->alts[i]);
+  free(p->alts);
     free(p->links);
     free(p->uris);
     free(p);
     return BS_OK;
   }
   if (cs != CAIRO_STATUS_SUCCESS)
-    st = bs_error_set(err, p->write_failed ? BS_ERR_IO : BS_ERR_LIBRARY, NULL, 0, 0,
-                      "cairo: %s", cairo_status_to_string(cs));
+    st = bs_error_set(err, p->write_failed || cs == CAIRO_STATUS_WRITE_ERROR ? BS_ERR_IO
+                                                                           : BS_ERR_LIBRARY,
+                      NULL, 0, 0, "cairo: %s", cairo_status_to_string(cs));
   FILE *rd = NULL;
   if (st == BS_OK && fflush(p->f))
     st = bs_error_set(err, BS_ERR_IO, path, 0, 0, "cannot write the PDF");
@@ -858,6 +1398,10 @@ bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *p, const char *path, bool ok, 
   bs_pdfup_free(u);
   if (rd && rd != p->f)
     fclose(rd);
+  free(p->sect_lang);
+  for (size_t i = 0; i < p->nalts; i++)
+    free(p->alts[i]);
+  free(p->alts);
   free(p->links);
   free(p->uris);
   free(p);

@@ -7,24 +7,9 @@
 
 #include "typeset-impl.h"
 
-static void json_str(bs_buf *b, const char *s, size_t n)
-{
-  bs_buf_putc(b, '"');
-  for (size_t i = 0; i < n; i++) {
-    unsigned char ch = (unsigned char)s[i];
-    if (ch == '"' || ch == '\\')
-      bs_buf_putc(b, '\\'), bs_buf_putc(b, (char)ch);
-    else if (ch < 0x20)
-      bs_buf_printf(b, "\\u%04x", ch);
-    else
-      bs_buf_putc(b, (char)ch);
-  }
-  bs_buf_putc(b, '"');
-}
-
 static const char *kind_name[] = {"body", "heading", "small", "code", "blank", "figure", "note"};
 static const char *fit_name[] = {"normal", "push-in", "push-out", "forced"};
-static const char *orient_name[] = {"upright", "sideways", "tcy"};
+static const char *orient_name[] = {"upright", "sideways", "tcy", "emoji"};
 
 static bs_status put_out(bs_buf *b, FILE *out, bs_error *err)
 {
@@ -40,7 +25,7 @@ bs_status bs_ts_dump_begin(bs_ts_ctx *c, FILE *out, bs_error *err)
   bs_buf b = BS_BUF_INIT;
   bs_buf_printf(&b,
                 "{\"direction\": \"%s\", \"lang\": ", c->vertical ? "vertical" : "horizontal");
-  json_str(&b, c->lang, strlen(c->lang));
+  bs_buf_put_json(&b, c->lang, strlen(c->lang));
   bs_buf_printf(&b,
                 ", \"page\": {\"width\": %.4f, \"height\": %.4f}, \"size\": %.4f, \"pitch\": "
                 "%.4f, \"chars\": %d, \"lines\": %d, \"measure\": %.4f, \"area\": {\"x\": %.4f, "
@@ -58,11 +43,16 @@ bs_status bs_ts_dump_chapter(bs_ts_ctx *c, void *user, bs_error *err)
     char folio[32];
     double fx, fy;
     bs_ts_folio(c, pg->number, folio, sizeof folio, &fx, &fy);
-    bs_buf_printf(&b, "%s\n  {\"number\": %d, \"lang\": \"%s\", \"folio\": \"%s\", \"head\": ",
-                  pg->number > 1 ? "," : "", pg->number, pg->lang, pg->blank || pg->divider ? "" : folio);
+    bs_buf_printf(&b,
+                  "%s\n  {\"number\": %d, \"lang\": \"%s\", \"direction\": \"%s\", "
+                  "\"rows\": %d, \"area\": {\"x\": %.4f, \"y\": %.4f, \"width\": %.4f, "
+                  "\"height\": %.4f}, \"folio\": \"%s\", \"head\": ",
+                  pg->number > 1 ? "," : "", pg->number, pg->lang,
+                  c->vertical ? "vertical" : "horizontal", c->lines, c->area_x, c->area_y,
+                  c->area_w, c->area_h, pg->blank || pg->divider ? "" : folio);
     char head[512];
     bs_ts_head_text(c, pg, head, sizeof head);
-    json_str(&b, head, strlen(head));
+    bs_buf_put_json(&b, head, strlen(head));
     bs_buf_puts(&b, ", \"lines\": [");
     for (size_t li = pg->l0; li < pg->l1; li++) {
       const bs_ts_line *l = &c->lines_v[li];
@@ -81,7 +71,7 @@ bs_status bs_ts_dump_chapter(bs_ts_ctx *c, void *user, bs_error *err)
         double fx0, fy0;
         bs_ts_figure_pos(c, l, &fx0, &fy0);
         bs_buf_puts(&b, ", \"figure\": {\"src\": ");
-        json_str(&b, l->fig->src, strlen(l->fig->src));
+        bs_buf_put_json(&b, l->fig->src, strlen(l->fig->src));
         bs_buf_printf(&b,
                       ", \"format\": \"%s\", \"px\": [%d, %d], \"x\": %.4f, \"y\": %.4f, "
                       "\"width\": %.4f, \"height\": %.4f}",
@@ -101,7 +91,7 @@ bs_status bs_ts_dump_chapter(bs_ts_ctx *c, void *user, bs_error *err)
           double x = g->x, y = g->y;
           cairo_matrix_transform_point(&r->m, &x, &y);
           bs_buf_printf(&b, "%s\n    {\"c\": ", firstg ? "" : ",");
-          json_str(&b, r->text + g->c0, g->c1 - g->c0);
+          bs_buf_put_json(&b, r->text + g->c0, g->c1 - g->c0);
           bs_buf_printf(&b,
                         ", \"gid\": %u, \"font\": \"%s\", \"index\": %d, \"bold\": %s, \"x\": "
                         "%.4f, \"y\": %.4f, \"p\": %.4f, \"adv\": %.4f, \"o\": \"%s\"%s%s",
@@ -115,6 +105,8 @@ bs_status bs_ts_dump_chapter(bs_ts_ctx *c, void *user, bs_error *err)
             bs_buf_printf(&b, ", \"rb\": %d", r->rb);
           if (r->note)
             bs_buf_printf(&b, ", \"mark\": %d, \"size\": %.4f", r->note, r->size);
+          if (r->level)
+            bs_buf_printf(&b, ", \"level\": %d", r->level);
           bs_buf_putc(&b, '}');
           firstg = false;
         }

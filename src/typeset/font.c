@@ -1,9 +1,11 @@
 /* Fonts: the Noto CJK face for the book's region, found through a private fontconfig
- * configuration (fonts/fonts.conf) so results do not depend on the user's settings (§8.4). */
+ * configuration (fonts/fonts.conf) so results do not depend on the user's settings (§8.4),
+ * and the fallback faces Pango picks through the same configuration (itemize.c). */
 #include <fontconfig/fontconfig.h>
 #include <cairo-ft.h>
 #include <ft2build.h>
 #include FT_FREETYPE_H
+#include <hb-ot.h>
 #include <hb-subset.h>
 #include <pthread.h>
 #include <fcntl.h>
@@ -16,13 +18,15 @@
 
 #include "typeset-impl.h"
 
-/* The same as fonts/fonts.conf; used when no fonts folder is given. */
-static const char builtin_conf[] =
-    "<?xml version=\"1.0\"?><fontconfig>"
-    "<dir>/usr/share/fonts/opentype/noto</dir>"
-    "<cachedir>/var/cache/fontconfig</cachedir>"
-    "<cachedir prefix=\"xdg\">fontconfig</cachedir>"
-    "</fontconfig>";
+/* fonts/fonts.conf, built into the binary (used when no fonts folder is given), so the
+ * installed tool needs no data files. */
+__asm__(".section .rodata\n"
+        ".balign 16\n"
+        "builtin_conf:\n"
+        ".incbin \"fonts/fonts.conf\"\n"
+        ".byte 0\n"
+        ".previous\n");
+extern const char builtin_conf[];
 
 static const char *region_suffix[] = {"TC", "HK", "SC", "JP", "KR"};
 /* fontconfig knows only the legacy region tags (§0.3). */
@@ -43,6 +47,10 @@ bs_status bs_ts_fonts_init(bs_ts_ctx *c, bs_error *err)
     FcConfigDestroy(cfg);
     return bs_error_set(err, BS_ERR_FONT, NULL, 0, 0, "cannot load the font configuration");
   }
+  /* the process's current configuration becomes ours: Pango initialises fontconfig once per
+   * process (FcInit in a thread of its own, which the first itemization waits for), and with
+   * a current configuration set that is free instead of loading every system font (#13) */
+  FcConfigSetCurrent(cfg);
   c->fonts = bs_xcalloc(1, sizeof *c->fonts);
   pthread_mutex_t *mu = bs_xmalloc(sizeof *mu);
   pthread_mutex_init(mu, NULL);
@@ -70,6 +78,9 @@ void bs_ts_fonts_free(bs_ts_ctx *c)
     if (f->sub_gids)
       hb_set_destroy(f->sub_gids);
     hb_map_destroy(f->sub_map);
+    for (size_t k = 0; k < f->npngs; k++)
+      cairo_surface_destroy(f->pngs[k].img);
+    free(f->pngs);
   }
   for (int i = 0; i < fs->nblobs; i++) {
     hb_blob_destroy(fs->blobs[i]);
@@ -77,6 +88,8 @@ void bs_ts_fonts_free(bs_ts_ctx *c)
   }
   if (fs->fc)
     FcConfigDestroy(fs->fc);
+  if (fs->sys)
+    FcConfigDestroy(fs->sys);
   pthread_mutex_destroy(fs->mu);
   free(fs->mu);
   free(fs);
@@ -164,8 +177,8 @@ static bs_ts_face *face_get(bs_ts_ctx *c, bool bold, bool mono, bool sans, bs_er
   pthread_mutex_unlock(fs->mu);
   if (f && f->warn) {
     int k = (int)(f - fs->faces);
-    if (!(c->face_seen & (1ull << k))) {
-      c->face_seen |= 1ull << k;
+    if (!(c->face_seen[k / 64] & (1ull << (k % 64)))) {
+      c->face_seen[k / 64] |= 1ull << (k % 64);
       bs_error w;
       bs_error_clear(&w);
       w.code = BS_ERR_FONT;
@@ -192,8 +205,11 @@ retry:
   else
     snprintf(family, sizeof family, "Noto %s CJK %s",
              mono ? "Sans Mono" : sans ? "Sans" : "Serif", region_suffix[c->region]);
-  /* A user family may be anywhere on the system: look it up with the system configuration. */
-  FcConfig *cfg = user && !mono && !sans ? NULL : (FcConfig *)fs->fc;
+  /* A user family may be anywhere on the system: look it up with the system configuration
+   * (loaded on first use: the current one is ours). */
+  if (user && !mono && !sans && !fs->sys)
+    fs->sys = FcInitLoadConfigAndFonts();
+  FcConfig *cfg = user && !mono && !sans ? (FcConfig *)fs->sys : (FcConfig *)fs->fc;
   FcPattern *pat = FcPatternCreate();
   FcPatternAddString(pat, FC_FAMILY, (const FcChar8 *)family);
   FcPatternAddString(pat, FC_LANG, (const FcChar8 *)region_fclang[c->region]);
@@ -245,12 +261,50 @@ retry:
   f->mono = mono;
   f->sans = sans;
   f->region = c->region;
+  f->cjk = true;
   hb_face_t *face = hb_face_create(blob, (unsigned)index);
   f->upem = hb_face_get_upem(face);
   f->hb = hb_font_create(face);
   hb_font_make_immutable(f->hb); /* shaped from several threads (parallel.c) */
   hb_face_destroy(face);
   FcPatternDestroy(m);
+  return f;
+}
+
+bs_ts_face *bs_ts_face_for_file(bs_ts_ctx *c, const char *file, int index, const char *family,
+                                bool bold, bs_error *err)
+{
+  bs_ts_fonts *fs = c->fonts;
+  bs_ts_face *f = NULL;
+  pthread_mutex_lock(fs->mu);
+  for (int i = 0; i < fs->nfaces && !f; i++)
+    if (fs->faces[i].region < 0 && fs->faces[i].index == index && !strcmp(fs->faces[i].file, file))
+      f = &fs->faces[i];
+  if (f)
+    goto done;
+  hb_blob_t *blob = fs->nfaces < BS_TS_MAX_FACES ? blob_for(fs, file) : NULL;
+  if (!blob) {
+    if (fs->nfaces == BS_TS_MAX_FACES)
+      bs_error_set(err, BS_ERR_LIMIT, NULL, 0, 0, "too many fonts");
+    else
+      bs_error_set(err, BS_ERR_FONT, file, 0, 0, "cannot read the font file");
+    goto done;
+  }
+  f = &fs->faces[fs->nfaces++];
+  memset(f, 0, sizeof *f);
+  f->family = bs_xstrdup(family ? family : file);
+  f->file = bs_xstrdup(file);
+  f->index = index;
+  f->bold = bold;
+  f->region = -1;
+  hb_face_t *face = hb_face_create(blob, (unsigned)index);
+  f->upem = hb_face_get_upem(face);
+  f->color = hb_ot_color_has_png(face);
+  f->hb = hb_font_create(face);
+  hb_font_make_immutable(f->hb);
+  hb_face_destroy(face);
+done:
+  pthread_mutex_unlock(fs->mu);
   return f;
 }
 

@@ -20,17 +20,54 @@ typedef struct walk {
   } *links;      /* external links in the paragraph being collected */
   size_t nlinks;
   bs_ts_ruby_list ruby; /* content hook: rubies and note marks of the paragraph (ruby.c) */
+  const bs_node *at;    /* the block being collected, for errors (NULL: a title or contents) */
 } walk;
 
-static void put(walk *w, const char *s, size_t n, unsigned char sty)
+/* Noncharacters (U+FDD0–U+FDEF, U+xFFFE, U+xFFFF) are valid UTF-8 but Cairo refuses a string
+ * holding one (its PDF text would fail the whole book): they are dropped. */
+static bool nonchar_at(const char *s, size_t n, size_t i, size_t *len, uint32_t *cp)
 {
+  unsigned char b = (unsigned char)s[i];
+  if (b != 0xEF && b < 0xF0)
+    return false; /* every noncharacter is U+FDD0 or above */
+  *len = bs_utf8_decode(s + i, n - i, cp);
+  return *len && ((*cp >= 0xFDD0 && *cp <= 0xFDEF) || (*cp & 0xFFFE) == 0xFFFE);
+}
+
+/* Appends text; returns the first noncharacter dropped, or 0. */
+static uint32_t put(walk *w, const char *s, size_t n, unsigned char sty)
+{
+  uint32_t dropped = 0;
   for (size_t i = 0; i < n; i++) {
+    size_t skip;
+    uint32_t cp;
+    if ((unsigned char)s[i] >= 0xEF && nonchar_at(s, n, i, &skip, &cp)) {
+      dropped = dropped ? dropped : cp;
+      i += skip - 1;
+      continue;
+    }
     char ch = s[i];
     if (ch == '\n' || ch == '\r')
       ch = ' '; /* a soft line break; dropped between CJK characters by the glue rules */
     bs_buf_putc(&w->text, ch);
     bs_buf_putc(&w->style, (char)sty);
   }
+  return dropped;
+}
+
+/* Text of node k, with a warning naming its input and line when a noncharacter is dropped. */
+static void put_text(walk *w, const bs_node *k, unsigned char sty)
+{
+  uint32_t cp = put(w, bs_node_get_literal(k), bs_node_get_literal_length(k), sty);
+  if (!cp || !w->c->opts->diag)
+    return;
+  const bs_node *at = k;
+  while (at && bs_node_get_pos(at).line == 0)
+    at = bs_node_parent(at);
+  bs_error e;
+  bs_error_set(&e, BS_ERR_ENCODING, bs_node_get_input(k), at ? bs_node_get_pos(at).line : 0, 0,
+               "noncharacter U+%04X dropped from the PDF", (unsigned)cp);
+  bs_ts_diag(w->c, &e, 0);
 }
 
 static void inlines(walk *w, const bs_node *n, unsigned char sty)
@@ -38,10 +75,10 @@ static void inlines(walk *w, const bs_node *n, unsigned char sty)
   for (const bs_node *k = bs_node_first_child(n); k; k = bs_node_next(k)) {
     switch (bs_node_get_type(k)) {
     case BS_NODE_TEXT:
-      put(w, bs_node_get_literal(k), bs_node_get_literal_length(k), sty);
+      put_text(w, k, sty);
       break;
     case BS_NODE_CODE:
-      put(w, bs_node_get_literal(k), bs_node_get_literal_length(k), sty | BS_ST_CODE);
+      put_text(w, k, sty | BS_ST_CODE);
       break;
     case BS_NODE_LINE_BREAK:
       bs_buf_putc(&w->text, '\n');
@@ -97,6 +134,15 @@ static void inlines(walk *w, const bs_node *n, unsigned char sty)
  * 150 KB a page at the default grid, so some 800 MB at the limit). */
 enum { TS_MAX_PAGES = 5000 };
 
+/* The input an error in the paragraph being collected names: its block's, else its chapter's. */
+static const char *where(const walk *w)
+{
+  const char *in = w->at ? bs_node_get_input(w->at) : NULL;
+  if ((!in || !*in) && w->c->doc)
+    in = bs_node_get_input(w->c->doc);
+  return in;
+}
+
 /* Lays out the collected text as one paragraph. */
 static bs_status flush(walk *w, double size, const bs_ts_block *blk, bs_error *err)
 {
@@ -112,8 +158,8 @@ static bs_status flush(walk *w, double size, const bs_ts_block *blk, bs_error *e
     bs_buf_clear(&w->text);
     bs_buf_clear(&w->style);
     w->nlinks = 0;
-    return bs_error_set(err, BS_ERR_LIMIT, NULL, 0, 0, "paragraph longer than %d bytes",
-                        BS_TS_MAX_PARA);
+    return bs_error_set(err, BS_ERR_LIMIT, where(w), w->at ? bs_node_get_pos(w->at).line : 0,
+                        0, "paragraph longer than %d bytes", BS_TS_MAX_PARA);
   }
   bs_ts_para p = {0};
   p.len = b - a;
@@ -134,6 +180,7 @@ static bs_status flush(walk *w, double size, const bs_ts_block *blk, bs_error *e
   bs_status st = bs_ts_shape_para(c, &p, err);
   if (st == BS_OK)
     bs_ts_break_para(c, &p, &bk);
+  c->para_node = NULL; /* set again by the next block that knows its node */
   if (st == BS_OK && w->head_level >= 0 && p.len) {
     /* for the outline, contents and running heads */
     if (c->nheads == c->capheads) {
@@ -166,7 +213,7 @@ static bs_status flush(walk *w, double size, const bs_ts_block *blk, bs_error *e
   bs_ts_para_free(&p);
   /* stop a runaway chapter before its lines exhaust memory */
   if (st == BS_OK && c->nlines / (size_t)(c->lines > 0 ? c->lines : 1) > TS_MAX_PAGES)
-    st = bs_error_set(err, BS_ERR_LIMIT, NULL, 0, 0,
+    st = bs_error_set(err, BS_ERR_LIMIT, where(w), 0, 0,
                       "a chapter would take more than %d pages; split it", TS_MAX_PAGES);
   return st;
 }
@@ -186,12 +233,14 @@ static bs_status blocks(walk *w, const bs_node *n, double indent, bs_error *err)
 
 static bs_status block(walk *w, const bs_node *k, double indent, bs_error *err)
 {
+  w->at = k;
   bs_ts_ctx *c = w->c;
   double em = c->size;
   double ind = indent + bs_node_get_indent(k) * em;
   if (ind > c->measure / 2)
     ind = c->measure / 2;
   bs_ts_block blk = bs_ts_body_block(c, ind);
+  c->para_node = k; /* for the structure tags (draw.c) */
   switch (bs_node_get_type(k)) {
   case BS_NODE_PARAGRAPH:
     inlines(w, k, 0);
@@ -228,6 +277,7 @@ static bs_status block(walk *w, const bs_node *k, double indent, bs_error *err)
           lb.first_indent = 0;
           put(w, mark, strlen(mark), 0);
           inlines(w, b, 0);
+          c->para_node = b;
           bs_status st = flush(w, em, &lb, err);
           if (st)
             return st;
@@ -295,6 +345,7 @@ static bs_status block(walk *w, const bs_node *k, double indent, bs_error *err)
       }
       bs_ts_block tb = blk;
       tb.first_indent = 0;
+      c->para_node = row;
       bs_status st = flush(w, em, &tb, err);
       if (st)
         return st;
@@ -321,7 +372,7 @@ static bs_status blocks(walk *w, const bs_node *n, double indent, bs_error *err)
 bs_status bs_ts_para_text(bs_ts_ctx *c, const char *text, unsigned char style, double size,
                           const bs_ts_block *blk, bs_error *err)
 {
-  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, -1, NULL, NULL, 0, {0}};
+  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, -1, NULL, NULL, 0, {0}, NULL};
   put(&w, text, strlen(text), style);
   bs_status st = flush(&w, size, blk, err);
   free(w.links);
@@ -344,6 +395,36 @@ static void new_page(bs_ts_ctx *c, size_t first_line)
   c->npages++;
 }
 
+/* Slots a paragraph starting at line i must bring onto the page of its first line: K9 keeps
+ * two lines together at both its ends, so a paragraph of three lines goes whole. */
+static int para_head_need(const bs_ts_ctx *c, size_t i)
+{
+  int n = 0, need = 0, two = 0;
+  for (size_t k = i; k < c->nlines && n < 4; k++) {
+    n++;
+    if (n <= 3)
+      need += c->lines_v[k].slots;
+    if (n == 2)
+      two = need;
+    if (c->lines_v[k].para_last)
+      break;
+  }
+  return n == 3 ? need : n == 1 ? c->lines_v[i].slots : two;
+}
+
+/* §7.6: a heading (and the headings chained to it) keeps with what the paragraph after it
+ * needs on the same page. */
+static int keep_need(const bs_ts_ctx *c, size_t i)
+{
+  int need = 0;
+  size_t k = i + 1;
+  while (k < c->nlines && c->lines_v[k].keep_next && !c->lines_v[k].new_page)
+    need += c->lines_v[k++].slots;
+  if (k < c->nlines && !c->lines_v[k].new_page && c->lines_v[k].kind != BS_LINE_BLANK)
+    need += c->lines_v[k].para_first ? para_head_need(c, k) : c->lines_v[k].slots;
+  return need;
+}
+
 /* Puts lines on pages and computes each line's frame origin (G1: on the grid). */
 void bs_ts_paginate(bs_ts_ctx *c)
 {
@@ -353,8 +434,8 @@ void bs_ts_paginate(bs_ts_ctx *c)
     bs_ts_line *l = &c->lines_v[i];
     int need = l->slots;
     int foot = bs_ts_notes_foot(c, i); /* content hook: note slots this line brings */
-    if (l->keep_next && i + 1 < c->nlines && !c->lines_v[i + 1].keep_next)
-      need += 2; /* §7.6: a heading keeps with the next two lines */
+    if (l->keep_next)
+      need += keep_need(c, i); /* §7.6: a heading keeps with two lines of its paragraph */
     bool brk = c->npages == 0;
     if (!brk && l->new_page && slot > 0)
       brk = true;
@@ -366,10 +447,17 @@ void bs_ts_paginate(bs_ts_ctx *c)
     if (!brk && slot > 0 && l->para_first && !l->para_last && slot + l->slots == c->lines &&
         l->kind == BS_LINE_BODY)
       brk = true;
+    /* K9 both ways at once: a paragraph of three lines with two slots left goes whole */
+    if (!brk && slot > 0 && l->para_first && !l->para_last && l->kind == BS_LINE_BODY &&
+        i + 2 < c->nlines && !c->lines_v[i + 1].para_last && c->lines_v[i + 2].para_last &&
+        slot + l->slots + c->lines_v[i + 1].slots <= c->lines &&
+        slot + para_head_need(c, i) > c->lines)
+      brk = true;
     /* widow: the last line alone at the head of the next page (K9's page sense) */
     if (!brk && slot > 0 && !l->para_first && !l->para_last && i + 1 < c->nlines &&
         c->lines_v[i + 1].para_last && i > 0 && !c->lines_v[i - 1].para_first &&
-        slot + l->slots == c->lines)
+        slot + l->slots + c->foot_used + foot >= c->lines) /* the page's last free slot, notes
+                                                            * at its foot counted */
       brk = true;
     if (brk) {
       /* a book's chapters open on a recto, an odd page (§7.4: the left page in vertical
@@ -460,6 +548,7 @@ bs_status bs_ts_chapter_emit(bs_ts_ctx *c, bs_ts_emit_fn emit, void *user, bool 
   c->page_base += (int)c->npages;
   c->chapter++;
   bs_ts_chapter_free(c);
+  bs_ts_set_direction(c, c->book_vertical); /* the contents and the PDF's end are the book's */
   return st;
 }
 
@@ -479,6 +568,7 @@ static bs_status title_block(walk *w, const bs_node *doc, bs_error *err)
     blk.slots = 3;
     blk.first_indent = 0;
     blk.center = !c->vertical; /* §7.6: horizontal major headings are centred */
+    blk.justify = c->vertical; /* centred lines, never spread word by word (#13) */
     blk.keep_next = true;
     put(w, title, strlen(title), BS_ST_BOLD | BS_ST_HEI); /* E4 */
     w->head_level = 0;
@@ -622,9 +712,30 @@ static bs_status part_title(walk *w, const bs_node *doc, bs_error *err)
 
 bs_status bs_ts_chapter_layout(bs_ts_ctx *c, const bs_node *d, bs_error *err)
 {
-  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, true, -1, NULL, NULL, 0, {0}};
+  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, true, -1, NULL, NULL, 0, {0}, NULL};
   c->doc = d; /* each document starts a new page */
   bs_status st = bs_ts_set_lang(c, bs_node_get_inherited_lang(d), err);
+  if (c->book && !bs_ts_is_divider(d)) {
+    /* issue #16: a chapter's own direction (or a language without vertical tradition) wins
+     * over the book's; the book's page order stays */
+    bool v = bs_node_get_chapter_direction(d, c->opts->direction, c->book_vertical
+                                                                      ? BS_DIR_VERTICAL
+                                                                      : BS_DIR_HORIZONTAL) ==
+             BS_DIR_VERTICAL;
+    bs_ts_set_direction(c, v);
+    if (v != c->book_vertical) {
+      bs_error note;
+      bs_error_clear(&note);
+      note.code = BS_ERR_UNSUPPORTED;
+      snprintf(note.path, sizeof note.path, "%s", bs_node_get_input(d) ? bs_node_get_input(d) : "");
+      const char *t = bs_node_get_meta(d, BS_META_TITLE);
+      snprintf(note.message, sizeof note.message, "chapter '%s' is set %s in this %s book",
+               t ? t : "", v ? "vertically" : "horizontally", v ? "horizontal" : "vertical");
+      bs_ts_diag(c, &note, 0);
+    }
+  } else {
+    bs_ts_set_direction(c, c->book_vertical);
+  }
   if (st == BS_OK && bs_ts_is_divider(d))
     st = part_title(&w, d, err);
   else if (st == BS_OK)
@@ -643,7 +754,7 @@ bs_status bs_ts_chapter_layout(bs_ts_ctx *c, const bs_node *d, bs_error *err)
 bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, void *user,
                        bs_error *err)
 {
-  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, -1, NULL, NULL, 0, {0}};
+  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, -1, NULL, NULL, 0, {0}, NULL};
   bs_status st = BS_OK;
   c->page_base = 0;
   c->chapter = 0;

@@ -46,7 +46,8 @@ static void *worker(void *arg)
     slot *s = &p->slots[i % p->window];
     s->index = i;
     pthread_mutex_unlock(&p->mu);
-    s->c.face_seen = 0; /* fallback warnings: per chapter, given once per book on replay */
+    /* fallback warnings: per chapter, given once per book on replay */
+    memset(s->c.face_seen, 0, sizeof s->c.face_seen);
     bs_error_clear(&s->err);
     s->st = bs_ts_chapter_layout(&s->c, p->docs[i], &s->err);
     pthread_mutex_lock(&p->mu);
@@ -78,7 +79,10 @@ static void slot_init(slot *s, const bs_ts_ctx *c)
   k->nhrefs = 0;
   k->notes = NULL;
   k->nnotes = k->capnotes = 0;
-  k->face_seen = 0;
+  memset(k->face_seen, 0, sizeof k->face_seen);
+  k->pango = NULL; /* Pango font maps are not thread-safe: one per context (itemize.c) */
+  k->hyph = NULL;
+  k->hyph_lang[0] = 0;
   k->wlog = &s->log;
 }
 
@@ -91,6 +95,8 @@ static void slot_free(slot *s)
   free(k->hrefs);
   if (k->brk)
     ubrk_close(k->brk);
+  bs_ts_pango_free(k);
+  bs_ts_hyphen_free(k);
   hb_buffer_destroy(k->buf);
   free(s->log.v);
 }

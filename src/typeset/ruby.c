@@ -23,16 +23,25 @@ bs_ts_ruby *bs_ts_span_push(bs_ts_ruby_list *l, size_t start, size_t end)
   return r;
 }
 
+/* The first box starting at or after byte `off` (boxes are in text order). A binary search:
+ * a paragraph with thousands of spans would otherwise be quadratic. */
+static size_t box_at(const bs_ts_para *p, size_t off)
+{
+  size_t lo = 0, hi = p->nbox;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (p->box[mid].start < off)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
 void bs_ts_span_boxes(const bs_ts_para *p, bs_ts_ruby *r)
 {
-  size_t b0 = 0;
-  while (b0 < p->nbox && p->box[b0].start < r->start)
-    b0++;
-  size_t b1 = b0;
-  while (b1 < p->nbox && p->box[b1].start < r->end)
-    b1++;
-  r->b0 = b0;
-  r->b1 = b1;
+  r->b0 = box_at(p, r->start);
+  r->b1 = r->b0 < p->nbox && p->box[r->b0].start < r->end ? box_at(p, r->end) : r->b0;
 }
 
 void bs_ts_ruby_add(bs_ts_ruby_list *l, size_t start, size_t end, const char *ann)
@@ -59,7 +68,8 @@ void bs_ts_ruby_take(bs_ts_ruby_list *l, bs_ts_para *p, size_t a, size_t b)
       free(r->text);
       continue;
     }
-    p->ruby = bs_xrealloc(p->ruby, (p->nruby + 1) * sizeof *p->ruby);
+    if ((p->nruby & (p->nruby - 1)) == 0) /* doubling at powers of two: thousands of spans */
+      p->ruby = bs_xrealloc(p->ruby, (p->nruby ? 2 * p->nruby : 1) * sizeof *p->ruby);
     bs_ts_ruby *o = &p->ruby[p->nruby++];
     *o = *r;
     o->start = s - a;
@@ -80,19 +90,12 @@ void bs_ts_ruby_free(bs_ts_para *p)
   p->nruby = 0;
 }
 
-static bool in_some_base(const bs_ts_para *p, size_t off)
-{
-  for (size_t i = 0; i < p->nruby; i++)
-    if (off >= p->ruby[i].start && off < p->ruby[i].end)
-      return true;
-  return false;
-}
-
-/* May an annotation overhang box k? Only kana and punctuation outside another base. */
-static bool overhang_ok(const bs_ts_para *p, size_t k)
+/* May an annotation overhang box k? Only kana and punctuation outside another base (or a
+ * note's span: `in_base` marks both, made once per paragraph). */
+static bool overhang_ok(const bs_ts_para *p, const bool *in_base, size_t k)
 {
   const bs_ts_box *b = &p->box[k];
-  if (!b->cjk || in_some_base(p, b->start))
+  if (!b->cjk || in_base[k])
     return false;
   uint32_t cp = 0;
   bs_utf8_decode(p->text + b->start, p->len - b->start, &cp);
@@ -103,6 +106,22 @@ static bool overhang_ok(const bs_ts_para *p, size_t k)
 
 void bs_ts_ruby_shape(bs_ts_ctx *c, bs_ts_para *p)
 {
+  if (!p->nruby)
+    return;
+  bool *in_base = bs_xcalloc(p->nbox + 1, sizeof *in_base);
+  bool ordered = true;
+  size_t reach = 0;
+  for (size_t ri = 0; ri < p->nruby; ri++) {
+    bs_ts_ruby *sp = &p->ruby[ri];
+    bs_ts_span_boxes(p, sp);
+    for (size_t k = sp->b0; k < sp->b1; k++)
+      in_base[k] = true;
+    ordered = ordered && (ri == 0 || sp->b0 >= p->ruby[ri - 1].b0);
+    reach = sp->b1 > reach ? sp->b1 : reach;
+    sp->reach = reach;
+  }
+  for (size_t ri = 0; !ordered && ri < p->nruby; ri++)
+    p->ruby[ri].reach = SIZE_MAX;
   for (size_t ri = 0; ri < p->nruby; ri++) {
     bs_ts_ruby *r = &p->ruby[ri];
     if (r->note) {
@@ -141,8 +160,8 @@ void bs_ts_ruby_shape(bs_ts_ctx *c, bs_ts_para *p)
     if (r->w <= base + BS_TS_EPS)
       continue;
     double half = (r->w - base) / 2;
-    double al = b0 > 0 && overhang_ok(p, b0 - 1) ? r->size : 0;
-    double ar = b1 < p->nbox && overhang_ok(p, b1) ? r->size : 0;
+    double al = b0 > 0 && overhang_ok(p, in_base, b0 - 1) ? r->size : 0;
+    double ar = b1 < p->nbox && overhang_ok(p, in_base, b1) ? r->size : 0;
     double lead = fmax(0, half - al), trail = fmax(0, half - ar);
     p->box[b0].lead = lead;
     p->box[b0].adv += lead;
@@ -151,6 +170,7 @@ void bs_ts_ruby_shape(bs_ts_ctx *c, bs_ts_para *p)
     p->box[b1 - 1].full_adv += trail;
     r->trail = trail;
   }
+  free(in_base);
 }
 
 static bool cjk_text(const char *s)
@@ -163,8 +183,22 @@ static bool cjk_text(const char *s)
 void bs_ts_ruby_place(bs_ts_ctx *c, const bs_ts_para *p, size_t s, size_t e, double start,
                       bs_ts_line *ln)
 {
-  for (size_t ri = 0; ri < p->nruby; ri++) {
+  /* only spans with boxes in [s, e) matter: in b0 order the first is found by its reach and
+   * the last is the one before b0 passes e (a paragraph of 30,000 rubies over 5,000 lines was
+   * quadratic) */
+  bool ordered = p->nruby && p->ruby[0].reach != SIZE_MAX;
+  size_t first = 0, last = ordered ? p->nruby : 0;
+  while (first < last) {
+    size_t mid = first + (last - first) / 2;
+    if (p->ruby[mid].reach <= s)
+      first = mid + 1;
+    else
+      last = mid;
+  }
+  for (size_t ri = first; ri < p->nruby; ri++) {
     const bs_ts_ruby *r = &p->ruby[ri];
+    if (ordered && r->b0 >= e)
+      break;
     if (r->note) {
       bs_ts_note_place(c, p, r, s, e, ln);
       continue;

@@ -15,7 +15,7 @@ typedef enum { MODE_CJK = 0, MODE_WORDS, MODE_TCY, MODE_FW } run_mode;
 static const char *hb_lang_for(const bs_ts_ctx *c)
 {
   static const char *tags[] = {"zh-Hant", "zh-HK", "zh-Hans", "ja", "ko"};
-  return tags[c->region];
+  return bs_ts_cjk_doc(c) ? tags[c->region] : c->doc_lang;
 }
 
 static double pt(const bs_ts_face *f, double size, hb_position_t v)
@@ -24,16 +24,17 @@ static double pt(const bs_ts_face *f, double size, hb_position_t v)
 }
 
 /* Shapes text[start, end) of the paragraph (context = the whole text) and appends glyphs with
- * paragraph byte offsets as clusters. */
-static void shape_range(bs_ts_ctx *c, bs_ts_para *p, bs_ts_face *f, size_t start, size_t end,
-                        bool vertical, bool latin, const hb_feature_t *feat, unsigned nfeat)
+ * paragraph byte offsets as clusters: in `dir` (right-to-left glyphs come in visual order). */
+static void shape_run(bs_ts_ctx *c, bs_ts_para *p, bs_ts_face *f, size_t start, size_t end,
+                      hb_direction_t dir, hb_script_t script, const hb_feature_t *feat,
+                      unsigned nfeat)
 {
   hb_buffer_t *b = c->buf;
   hb_buffer_clear_contents(b);
   hb_buffer_set_cluster_level(b, HB_BUFFER_CLUSTER_LEVEL_MONOTONE_CHARACTERS);
   hb_buffer_add_utf8(b, p->text, (int)p->len, (unsigned)start, (int)(end - start));
-  hb_buffer_set_direction(b, vertical ? HB_DIRECTION_TTB : HB_DIRECTION_LTR);
-  hb_buffer_set_script(b, latin ? HB_SCRIPT_LATIN : HB_SCRIPT_HAN);
+  hb_buffer_set_direction(b, dir);
+  hb_buffer_set_script(b, script);
   hb_buffer_set_language(b, hb_language_from_string(hb_lang_for(c), -1));
   hb_shape(f->hb, b, feat, nfeat);
   unsigned n;
@@ -43,6 +44,7 @@ static void shape_range(bs_ts_ctx *c, bs_ts_para *p, bs_ts_face *f, size_t start
     p->capg = (p->ng + n) * 2 + 64;
     p->g = bs_xrealloc(p->g, p->capg * sizeof *p->g);
   }
+  bool vertical = HB_DIRECTION_IS_VERTICAL(dir);
   for (unsigned i = 0; i < n; i++) {
     bs_ts_glyph *g = &p->g[p->ng++];
     g->gid = info[i].codepoint;
@@ -57,6 +59,13 @@ static void shape_range(bs_ts_ctx *c, bs_ts_para *p, bs_ts_face *f, size_t start
         bs_ts_warn(c, "missing glyph U+%04X in %s", (unsigned)cp, f->family);
     }
   }
+}
+
+static void shape_range(bs_ts_ctx *c, bs_ts_para *p, bs_ts_face *f, size_t start, size_t end,
+                        bool vertical, bool latin, const hb_feature_t *feat, unsigned nfeat)
+{
+  shape_run(c, p, f, start, end, vertical ? HB_DIRECTION_TTB : HB_DIRECTION_LTR,
+            latin ? HB_SCRIPT_LATIN : HB_SCRIPT_HAN, feat, nfeat);
 }
 
 void bs_ts_shape_simple(bs_ts_ctx *c, bs_ts_face *f, const char *s, size_t len, bool vertical,
@@ -92,6 +101,42 @@ static bool is_alnum(uint32_t cp)
          (cp >= 0xC0 && cp <= 0x24F && cp != 0xD7 && cp != 0xF7) || (cp >= 0x370 && cp <= 0x52F);
 }
 
+/* §2.4 fallback: halves glyph `g` (shaped at body size) by its ink when halt/vhal did not:
+ * a closing mark or stop whose ink lies in the first half of its advance loses the second
+ * half; an opening mark with its ink in the second half loses the first. */
+static bool half_by_extents(bs_ts_ctx *c, bs_ts_face *f, uint32_t cp, bool vertical,
+                            bs_ts_glyph *g)
+{
+  bs_ts_class cls = bs_ts_char_class(cp);
+  if (cls != BS_CL_CLOSE && cls != BS_CL_OPEN && cls != BS_CL_STOP)
+    return false;
+  hb_glyph_extents_t e;
+  if (!hb_font_get_glyph_extents(f->hb, g->gid, &e) || !e.width || !e.height)
+    return false;
+  double k = c->size / f->upem, h = g->adv / 2;
+  double lo, hi; /* the ink along the inline axis, from the pen */
+  if (vertical) {
+    lo = -g->dy - e.y_bearing * k;
+    hi = lo - e.height * k;
+  } else {
+    lo = g->dx + e.x_bearing * k;
+    hi = lo + e.width * k;
+  }
+  if (cls != BS_CL_OPEN && lo >= -BS_TS_EPS && hi <= h + BS_TS_EPS) {
+    g->adv = h;
+    return true;
+  }
+  if (cls == BS_CL_OPEN && lo >= h - BS_TS_EPS && hi <= g->adv + BS_TS_EPS) {
+    if (vertical)
+      g->dy += h;
+    else
+      g->dx -= h;
+    g->adv = h;
+    return true;
+  }
+  return false;
+}
+
 /* The halt/vhal form of a single punctuation character (§2.4), cached per face. */
 static bool half_form(bs_ts_ctx *c, bs_ts_face *f, double size, uint32_t cp, bool vertical,
                       bs_ts_glyph *out, double full)
@@ -118,6 +163,10 @@ static bool half_form(bs_ts_ctx *c, bs_ts_face *f, double size, uint32_t cp, boo
                        0, (unsigned)-1};
   shape_range(c, &q, f, 0, q.len, vertical, false, &feat, 1);
   bool ok = q.ng == 1;
+  /* §2.4: a face without halt/vhal for this mark (the JP face's proportional quotes in
+   * vertical): halve it by its ink when the ink lies in the half that stays */
+  if (ok && q.g[0].adv >= q.size * 0.9)
+    ok = half_by_extents(c, f, cp, vertical, &q.g[0]);
   if (c->nhalf < BS_TS_HALF_CACHE) {
     c->half[c->nhalf].face = f;
     c->half[c->nhalf].cp = cp;
@@ -152,7 +201,10 @@ static run_mode vertical_mode(const bs_ts_ctx *c, const uint32_t *cps, size_t n)
       spaces++;
     else {
       other++;
-      if (ch == '.' || ch == ',' || ch == ':' || ch == '/' || ch == '%')
+      /* item 7 (#16): a range 1881-1936 is a number like 1923, set the same way (L1) */
+      if (ch == '.' || ch == ',' || ch == ':' || ch == '/' || ch == '%' ||
+          (ch == '-' && i > 0 && i + 1 < n && cps[i - 1] >= '0' && cps[i - 1] <= '9' &&
+           cps[i + 1] >= '0' && cps[i + 1] <= '9'))
         numsep++;
       if (ch == '.' || ch == '+')
         tcyset++;
@@ -207,12 +259,21 @@ static void add_boxes_from(bs_ts_ctx *c, bs_ts_para *p, bs_ts_face *f, size_t g0
       adv += p->g[k].adv;
     if (orient == BS_OR_TCY)
       adv = p->size; /* L2: exactly one em along the column */
-    b->adv = b->full_adv = adv;
     uint32_t cp0 = 0, cpl = 0;
     bs_utf8_decode(p->text + b->start, p->len - b->start, &cp0);
     size_t ls;
     cpl = bs_utf8_prev(p->text, b->end, &ls);
     b->cls = bs_ts_char_class(cp0);
+    if (b->cls == BS_CL_MIDDOT && c->region == 2 && j == i + 1 && orient == BS_OR_UPRIGHT) {
+      /* P4: the mainland interpunct is ½ em, its ink centred, in both directions */
+      double h = p->size / 2, sh = (adv - h) / 2;
+      if (vertical)
+        p->g[i].dy += sh;
+      else
+        p->g[i].dx -= sh;
+      p->g[i].adv = adv = h;
+    }
+    b->adv = b->full_adv = adv;
     b->cjk = b->cls != BS_CL_LATIN;
     if (orient == BS_OR_TCY || (run_id && vertical))
       b->cls = BS_CL_IDEO, b->cjk = false; /* upright Latin acts like an ideograph (S2) */
@@ -291,7 +352,8 @@ static bool not_end(const bs_ts_ctx *c, const bs_ts_box *b)
          (c->region == 2 && b->cls == BS_CL_SOLIDUS); /* K2, GB style */
 }
 
-static void decide_glue(bs_ts_ctx *c, bs_ts_para *p, const bool *spaced, const bool *icu)
+static void decide_glue(bs_ts_ctx *c, bs_ts_para *p, const bool *spaced, const bool *soft,
+                        const bool *icu)
 {
   double em = p->size;
   double space_w = em / 3;
@@ -331,16 +393,18 @@ static void decide_glue(bs_ts_ctx *c, bs_ts_para *p, const bool *spaced, const b
     } else if ((a->cls == b->cls && (a->cls == BS_CL_DASH || a->cls == BS_CL_ELLIPSIS)) ||
                a->cls == BS_CL_CONNECT || b->cls == BS_CL_CONNECT ||
                a->cls == BS_CL_SOLIDUS || b->cls == BS_CL_SOLIDUS ||
-               (a->latin_run && a->latin_run == b->latin_run)) {
-      b->glue = BS_GLUE_NONE; /* K3, K8 exceptions, numbers and acronyms stay solid */
+               (a->latin_run && a->latin_run == b->latin_run) || (a_lat && b_lat)) {
+      /* K3, K8 exceptions, numbers and acronyms stay solid; so do two Latin runs that meet
+       * without a space (a bold word and its full stop) */
+      b->glue = BS_GLUE_NONE;
     } else {
       b->glue = BS_GLUE_CHAR;
     }
     bool same_k3 = a->cls == b->cls && (a->cls == BS_CL_DASH || a->cls == BS_CL_ELLIPSIS);
-    bool atomic = a->latin_run && a->latin_run == b->latin_run && !spaced[i];
+    bool atomic = a->latin_run && a->latin_run == b->latin_run && !spaced[i] && !soft[i];
     b->brk = b->forced || (icu[b->start] && !not_start(c, b) && !not_end(c, a) && !same_k3 &&
                            !atomic);
-    if (b->forced)
+    if (b->forced || b->hyph_brk)
       b->brk = true;
   }
 }
@@ -371,6 +435,8 @@ static void split_long_words(const bs_ts_ctx *c, bs_ts_para *p)
         j++;
       bs_ts_box *o = &nb[n++];
       *o = *b;
+      o->hyph_brk = b->hyph_brk && k == b->g0;
+      o->hyphen = b->hyphen && j == b->g1;
       o->g0 = k;
       o->g1 = j;
       o->start = p->g[k].cluster;
@@ -404,7 +470,10 @@ static void adjacent_pairs(bs_ts_para *p)
       continue;
     bs_ts_box *h = NULL;
     bs_ts_class x = a->cls, y = b->cls;
-    if (x == BS_CL_CLOSE && (y == BS_CL_CLOSE || y == BS_CL_STOP))
+    /* CLOSE + CLOSE/STOP/COLON/DIVIDE (」」 」， 〉： 』？ 」；): the closing mark's blank half
+     * faces the other mark; the colon or question mark keeps its em (clreq) */
+    if (x == BS_CL_CLOSE && (y == BS_CL_CLOSE || y == BS_CL_STOP || y == BS_CL_COLON ||
+                             y == BS_CL_DIVIDE))
       h = a;
     else if ((x == BS_CL_CLOSE || x == BS_CL_OPEN || x == BS_CL_STOP || x == BS_CL_COLON ||
               x == BS_CL_DIVIDE) && y == BS_CL_OPEN)
@@ -419,13 +488,103 @@ static void adjacent_pairs(bs_ts_para *p)
   }
 }
 
+/* An emoji box is one cell: scaled to 1 em (Noto Color Emoji advances 1.245 em). */
+static void emoji_cells(bs_ts_para *p, size_t b0)
+{
+  for (size_t i = b0; i < p->nbox; i++) {
+    bs_ts_box *b = &p->box[i];
+    double adv = 0;
+    for (size_t k = b->g0; k < b->g1; k++)
+      adv += p->g[k].adv;
+    double s = adv > 0 ? p->size / adv : 1;
+    for (size_t k = b->g0; k < b->g1; k++)
+      p->g[k].dx *= s, p->g[k].dy *= s, p->g[k].adv *= s;
+    b->size = p->size * s;
+    b->adv = b->full_adv = p->size;
+    b->cls = BS_CL_IDEO; /* breaks and spacing as an ideograph */
+    b->cjk = true;
+  }
+}
+
+static bool is_space(uint32_t cp) { return cp == ' ' || cp == '\t' || cp == '\r' || cp == '\n'; }
+
+/* A word may break after its own hyphen or dash (well-|known, 1041–|1048) where ICU allows. */
+static bool hyphen_at(uint32_t cp)
+{
+  return cp == '-' || cp == 0x2010 || cp == 0x2013;
+}
+
+/* A word of a non-CJK run, cps[w, we): one box per piece of one face, direction and script
+ * (Pango's items), so "Ελληνικά" is one box and "عام2020" two that never part; words of
+ * scripts written without spaces also part where ICU allows a break (soft[box]). */
+static void foreign_word(bs_ts_ctx *c, bs_ts_para *p, const uint32_t *cps, const size_t *off,
+                         const bs_ts_item *it, size_t w, size_t we, bs_ts_orient orient,
+                         int run_id, const bool *icu, bool *soft)
+{
+  size_t k = w;
+  while (k < we) {
+    size_t e = k + 1;
+    while (e < we && it[e].face == it[k].face && it[e].level == it[k].level &&
+           it[e].script == it[k].script && !(icu[off[e]] && (it[e].nospace || hyphen_at(cps[e - 1]))))
+      e++;
+    size_t g0 = p->ng, b0 = p->nbox;
+    hb_direction_t dir = it[k].level & 1 ? HB_DIRECTION_RTL : HB_DIRECTION_LTR;
+    hb_script_t scr = it[k].script;
+    if (scr == HB_SCRIPT_COMMON || scr == HB_SCRIPT_INHERITED || scr == HB_SCRIPT_UNKNOWN)
+      scr = HB_SCRIPT_LATIN;
+    shape_run(c, p, it[k].face, off[k], off[e], dir, scr, NULL, 0);
+    /* horizontal Latin words: one box per piece between hyphenation points, where a point
+     * falls between glyphs (not inside a ligature) */
+    size_t cut[BS_TS_MAX_HYPH + 1], nc = 0, pts[BS_TS_MAX_HYPH];
+    size_t np = !c->vertical && dir == HB_DIRECTION_LTR && scr == HB_SCRIPT_LATIN
+                    ? bs_ts_hyphen_points(c, p->text, off[k], off[e], pts, BS_TS_MAX_HYPH)
+                    : 0;
+    for (size_t q = 0, gi = g0 + 1; q < np; q++) {
+      while (gi < p->ng && p->g[gi].cluster < pts[q])
+        gi++;
+      if (gi < p->ng && p->g[gi].cluster == pts[q])
+        cut[nc++] = gi;
+    }
+    size_t gend = p->ng;
+    cut[nc] = gend;
+    for (size_t q = 0, gs = g0; q <= nc; gs = cut[q++]) {
+      size_t bb = p->nbox;
+      p->ng = cut[q];
+      add_boxes_from(c, p, it[k].face, gs, q < nc ? p->g[cut[q]].cluster : off[e], orient,
+                     false, true, run_id);
+      p->ng = gend;
+      if (q > 0 && bb > b0 && bb < p->nbox) {
+        bs_ts_box *a = &p->box[bb - 1];
+        hb_codepoint_t hg;
+        if (hb_font_get_nominal_glyph(it[k].face->hb, '-', &hg)) {
+          a->hyphen = true;
+          a->hy.gid = hg;
+          a->hy.adv = pt(it[k].face, p->size, hb_font_get_glyph_h_advance(it[k].face->hb, hg));
+          a->hy.cluster = (uint32_t)a->end;
+          p->box[bb].hyph_brk = true;
+        }
+      }
+    }
+    for (size_t b = b0; b < p->nbox; b++) {
+      p->box[b].level = it[k].level;
+      p->box[b].cls = BS_CL_LATIN; /* a foreign word: no CJK punctuation rules */
+      p->box[b].cjk = false;
+      p->box[b].can_halve = false;
+    }
+    if (k > w && b0 < p->nbox && icu[off[k]] && (it[k].nospace || hyphen_at(cps[k - 1])))
+      soft[b0] = true;
+    k = e;
+  }
+}
+
 bs_status bs_ts_shape_para(bs_ts_ctx *c, bs_ts_para *p, bs_error *err)
 {
   bs_status st = BS_OK;
   size_t n = 0;
   uint32_t *cps = bs_xmalloc((p->len + 1) * sizeof *cps);
   size_t *off = bs_xmalloc((p->len + 1) * sizeof *off);
-  bool *spaced = NULL, *icu = NULL;
+  bool *spaced = NULL, *icu = NULL, *soft = NULL;
+  bs_ts_item *it = NULL;
   bool *forced_at = bs_xcalloc(p->len + 1, 1);
   for (size_t i = 0; i < p->len;) {
     uint32_t cp;
@@ -442,10 +601,16 @@ bs_status bs_ts_shape_para(bs_ts_ctx *c, bs_ts_para *p, bs_error *err)
     st = err ? err->code : BS_ERR_FONT;
     goto done;
   }
+  it = bs_xcalloc(n + 1, sizeof *it);
+  st = bs_ts_itemize(c, p, cps, off, n, it, err);
+  if (st != BS_OK)
+    goto done;
+  icu = icu_breaks(c, p);
   int run_id = 0;
   size_t i = 0;
   bool pending_space = false;
-  spaced = bs_xcalloc(p->len + 2, 1); /* per box index; sized generously below */
+  spaced = bs_xcalloc(p->len + 2, 1); /* per box index: at most one box per character */
+  soft = bs_xcalloc(p->len + 2, 1);
   size_t spaced_cap = p->len + 2;
   while (i < n) {
     uint32_t cp = cps[i];
@@ -468,32 +633,48 @@ bs_status bs_ts_shape_para(bs_ts_ctx *c, bs_ts_para *p, bs_error *err)
     }
     size_t first_box = p->nbox;
     size_t j = i;
-    if (!bs_ts_is_latin(cp)) {
-      while (j < n && !bs_ts_is_latin(cps[j]) && cps[j] != ' ' && cps[j] != '\t' &&
-             cps[j] != '\n' && cps[j] != '\r' && p->style[off[j]] == sty)
+    if (it[i].kind == BS_IT_CJK) {
+      while (j < n && it[j].kind == BS_IT_CJK && it[j].face == it[i].face && !is_space(cps[j]) &&
+             p->style[off[j]] == sty)
         j++;
-      /* P4: the TW/HK interpunct is full width */
+      /* P4: the TW/HK (and Japanese) interpunct is full width */
       hb_feature_t feats[64];
       unsigned nf = 0;
       for (size_t k = i; k < j && nf < 64; k++)
-        if (cps[k] == 0xB7 && c->region <= 1)
+        if (cps[k] == 0xB7 && c->region != 2)
           feats[nf++] = (hb_feature_t){HB_TAG('f', 'w', 'i', 'd'), 1, (unsigned)off[k],
                                        (unsigned)off[k + 1]};
       size_t g0 = p->ng;
-      shape_range(c, p, f, off[i], off[j], c->vertical, false, feats, nf);
-      add_boxes_from(c, p, f, g0, off[j], BS_OR_UPRIGHT, c->vertical, false, 0);
-    } else {
-      /* a non-CJK run: Latin characters and single spaces between them, one style */
-      while (j < n && p->style[off[j]] == sty &&
-             (bs_ts_is_latin(cps[j]) ||
-              (cps[j] == ' ' && j + 1 < n && bs_ts_is_latin(cps[j + 1]) && j > i)))
+      shape_range(c, p, it[i].face, off[i], off[j], c->vertical, false, feats, nf);
+      add_boxes_from(c, p, it[i].face, g0, off[j], BS_OR_UPRIGHT, c->vertical, false, 0);
+    } else if (it[i].kind == BS_IT_EMOJI) {
+      /* upright in both directions, one cell per cluster: ZWJ sequences, skin tones,
+       * keycaps and flags are one glyph cluster of the emoji face */
+      while (j < n && it[j].kind == BS_IT_EMOJI && it[j].face == it[i].face && !is_space(cps[j]) &&
+             p->style[off[j]] == sty)
         j++;
+      size_t g0 = p->ng, b0 = p->nbox;
+      shape_run(c, p, it[i].face, off[i], off[j], HB_DIRECTION_LTR, HB_SCRIPT_COMMON, NULL, 0);
+      add_boxes_from(c, p, it[i].face, g0, off[j], BS_OR_CELL, false, false, 0);
+      emoji_cells(p, b0);
+    } else {
+      /* a non-CJK run: foreign characters and single spaces between them, one style */
+      bool all_latin = true;
+      while (j < n && p->style[off[j]] == sty &&
+             ((it[j].kind == BS_IT_FOREIGN && !is_space(cps[j])) ||
+              (cps[j] == ' ' && j + 1 < n && it[j + 1].kind == BS_IT_FOREIGN &&
+               !is_space(cps[j + 1]) && j > i))) {
+        if (cps[j] != ' ' && !bs_ts_is_latin(cps[j]))
+          all_latin = false;
+        j++;
+      }
       run_id++;
       /* L1: digits followed by % — the digits decide alone, ％ is set upright */
       size_t jj = j;
       if (c->vertical && j - i >= 2 && cps[j - 1] == '%' && cps[j - 2] >= '0' && cps[j - 2] <= '9')
         jj = j - 1;
-      run_mode mode = c->vertical ? vertical_mode(c, cps + i, jj - i) : MODE_WORDS;
+      /* L1 is for Latin letters and digits; other scripts lie sideways as words */
+      run_mode mode = c->vertical && all_latin ? vertical_mode(c, cps + i, jj - i) : MODE_WORDS;
       size_t w = i;
       while (w < j) {
         if (cps[w] == ' ') {
@@ -522,10 +703,8 @@ bs_status bs_ts_shape_para(bs_ts_ctx *c, bs_ts_para *p, bs_error *err)
         } else {
           while (we < jj && cps[we] != ' ')
             we++;
-          size_t g0 = p->ng;
-          shape_range(c, p, f, off[w], off[we], false, true, NULL, 0);
-          add_boxes_from(c, p, f, g0, off[we],
-                         c->vertical ? BS_OR_SIDEWAYS : BS_OR_UPRIGHT, false, true, run_id);
+          foreign_word(c, p, cps, off, it, w, we, c->vertical ? BS_OR_SIDEWAYS : BS_OR_UPRIGHT,
+                       run_id, icu, soft);
           if (we < jj && cps[we] == ' ' && p->nbox + 1 < spaced_cap)
             spaced[p->nbox] = true; /* the next word box follows a space */
         }
@@ -545,8 +724,7 @@ bs_status bs_ts_shape_para(bs_ts_ctx *c, bs_ts_para *p, bs_error *err)
       if (forced_at[k])
         p->box[b].forced = true;
   }
-  icu = icu_breaks(c, p);
-  decide_glue(c, p, spaced, icu);
+  decide_glue(c, p, spaced, soft, icu);
   split_long_words(c, p);
   adjacent_pairs(p);
   bs_ts_ruby_shape(c, p); /* content hook: ruby bases (ruby.c) */
@@ -555,6 +733,8 @@ done:
   free(off);
   free(spaced);
   free(icu);
+  free(soft);
+  free(it);
   free(forced_at);
   return st;
 }

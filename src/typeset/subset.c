@@ -113,6 +113,7 @@ void bs_ts_book_chars(bs_ts_ctx *c, const bs_node *root)
       for (uint32_t cp = 0x20; cp < 0x7F; cp++)
         hb_set_add(s, cp);
       add_utf8(s, "「」『』〔〕・、。（）　…‥─—〇一二三四五六七八九十百千第章節目錄录次목차");
+      hb_set_add(s, 0x25A1); /* □: the stand-in drawn under emoji for their text (draw.c) */
       bs_ts_notes_chars(s); /* content hook: note marks and headings (notes.c) */
     }
     add_utf8(set_of(&w, BS_TS_CPS_REGULAR), bs_node_get_meta(root, BS_META_SUBTITLE));
@@ -128,8 +129,34 @@ void bs_ts_book_chars(bs_ts_ctx *c, const bs_node *root)
     hb_set_union(c->book_cps[r][BS_TS_CPS_REGULAR], c->book_cps[r][BS_TS_CPS_SANS]);
 }
 
+/* A fallback face (region -1) may show any character of the book in any style: all the
+ * book's characters it has, closed over all its GSUB lookups (Arabic joining forms, Indic
+ * conjuncts and reordering, emoji sequences). */
+static hb_set_t *fallback_glyphs(bs_ts_ctx *c, bs_ts_face *f)
+{
+  hb_set_t *g = hb_set_create();
+  hb_set_add(g, 0);
+  for (int r = 0; r < 5; r++)
+    for (int k = 0; k < BS_TS_CPS_KINDS; k++) {
+      const hb_set_t *cps = c->book_cps[r][k];
+      for (hb_codepoint_t cp = HB_SET_VALUE_INVALID; cps && hb_set_next(cps, &cp);) {
+        hb_codepoint_t gid;
+        if (hb_font_get_nominal_glyph(f->hb, cp, &gid))
+          hb_set_add(g, gid);
+      }
+    }
+  hb_face_t *face = hb_font_get_face(f->hb);
+  hb_set_t *lookups = hb_set_create();
+  hb_ot_layout_collect_lookups(face, HB_OT_TAG_GSUB, NULL, NULL, NULL, lookups);
+  hb_ot_layout_lookups_substitute_closure(face, lookups, g);
+  hb_set_destroy(lookups);
+  return g;
+}
+
 hb_set_t *bs_ts_face_glyphs(bs_ts_ctx *c, bs_ts_face *f)
 {
+  if (f->region < 0)
+    return fallback_glyphs(c, f);
   int kind = f->mono   ? BS_TS_CPS_MONO
              : f->sans ? BS_TS_CPS_SANS
              : f->bold ? BS_TS_CPS_BOLD
@@ -163,7 +190,7 @@ hb_set_t *bs_ts_face_glyphs(bs_ts_ctx *c, bs_ts_face *f)
       HB_TAG_NONE};
   hb_face_t *face = hb_font_get_face(f->hb);
   hb_set_t *lookups = hb_set_create();
-  hb_ot_layout_collect_lookups(face, HB_OT_TAG_GSUB, NULL, NULL, c->vertical ? vert : both,
+  hb_ot_layout_collect_lookups(face, HB_OT_TAG_GSUB, NULL, NULL, c->any_vertical ? vert : both,
                                lookups);
   hb_ot_layout_lookups_substitute_closure(face, lookups, g);
   hb_set_destroy(lookups);

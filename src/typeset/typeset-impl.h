@@ -20,8 +20,11 @@ enum { BS_TS_CPS_REGULAR = 0, BS_TS_CPS_BOLD, BS_TS_CPS_SANS, BS_TS_CPS_MONO, BS
 
 /* Limits, with their reasons. */
 enum {
-  BS_TS_MAX_FACES = 32,        /* regional × weight × family combinations in one book */
+  /* regional CJK faces (region × weight × family) and the fallback faces Pango chose for
+   * other scripts (fonts/fonts.conf: Latin, Arabic, Hebrew, Indic, emoji, rare Han…) */
+  BS_TS_MAX_FACES = 128,
   BS_TS_HALF_CACHE = 256,      /* distinct punctuation characters × faces × directions */
+  BS_TS_MAX_HYPH = 32,         /* hyphenation points in one word piece (hyphen.c) */
   BS_TS_MAX_PARA = 1 << 22     /* bytes in one paragraph: beyond that the input is broken */
 };
 
@@ -38,7 +41,9 @@ typedef struct bs_ts_face {
   bool bold;
   bool mono;
   bool sans;     /* Hei for titles and headings (E4) */
-  int region;    /* the regional face it was chosen for */
+  int region;    /* the regional face it was chosen for; -1 for a fallback face */
+  bool cjk;      /* a regional CJK face (or --font): set by the CJK rules */
+  bool color;    /* colour bitmaps (Noto Color Emoji): drawn as images (draw.c) */
   hb_font_t *hb; /* scale = upem, no rounding anywhere (§0.4) */
   cairo_font_face_t *cr;
   cairo_font_face_t *sub; /* the subset drawn into the PDF (draw.c), or NULL */
@@ -47,6 +52,11 @@ typedef struct bs_ts_face {
   bool sub_tried;
   double upem;
   char *warn;             /* the fallback warning of its lookup ("font 'x' not found"), or NULL */
+  struct bs_ts_png {      /* colour glyphs as images, made on first use by the drawing thread */
+    uint32_t gid;
+    cairo_surface_t *img; /* NULL: the glyph has no PNG */
+  } *pngs;
+  size_t npngs;
 } bs_ts_face;
 
 /* The faces of a book, shared by the contexts that lay chapters out in parallel (parallel.c):
@@ -54,13 +64,15 @@ typedef struct bs_ts_face {
  * is immutable, so shaping with it from several threads is safe. */
 typedef struct bs_ts_fonts {
   void *mu;  /* pthread_mutex_t */
-  void *fc;  /* FcConfig: only used under mu */
+  void *fc;  /* FcConfig: ours (fonts/fonts.conf); Pango's font maps read it too */
+  void *sys; /* FcConfig: the system's, loaded for a --font family, or NULL */
   bs_ts_face faces[BS_TS_MAX_FACES];
   int nfaces;
-  hb_blob_t *blobs[8];
-  char *blob_files[8];
+  hb_blob_t *blobs[BS_TS_MAX_FACES];
+  char *blob_files[BS_TS_MAX_FACES];
   int nblobs;
-  unsigned long long warned; /* once-per-book warnings given (bit per face), drawing thread */
+  /* once-per-book warnings given (bit per face), drawing thread */
+  unsigned long long warned[BS_TS_MAX_FACES / 64];
 } bs_ts_fonts;
 
 /* Warnings of a chapter laid out by a worker thread, replayed in chapter order by the drawing
@@ -73,7 +85,8 @@ typedef struct bs_ts_wlog {
   size_t n;
 } bs_ts_wlog;
 
-typedef enum { BS_OR_UPRIGHT = 0, BS_OR_SIDEWAYS, BS_OR_TCY } bs_ts_orient;
+/* BS_OR_CELL: an emoji, upright and centred in a 1 em cell in both directions */
+typedef enum { BS_OR_UPRIGHT = 0, BS_OR_SIDEWAYS, BS_OR_TCY, BS_OR_CELL } bs_ts_orient;
 
 /* Line-breaking and spacing classes (§1.1). */
 typedef enum {
@@ -118,6 +131,7 @@ typedef struct bs_ts_box {
   double size;
   bs_ts_orient orient;
   bool vertical;     /* shaped TTB (upright in vertical text) */
+  unsigned char level; /* bidi embedding level (Pango): odd = right to left, glyphs visual */
   bs_ts_class cls;
   bool alnum_start, alnum_end; /* Latin letter/digit at the edges (S1) */
   bool cjk;          /* a CJK character box (ideograph, kana, CJK punctuation) */
@@ -131,6 +145,10 @@ typedef struct bs_ts_box {
   bs_ts_glue glue;   /* glue before this box */
   double glue_w, glue_max, glue_min;
   bool brk;          /* a line may break before this box */
+  bool hyph_brk;     /* that break is a hyphenation point of a word (hyphen.c) */
+  bool hyphen;       /* a line ending after this box ends with `hy`, a hyphen */
+  bool hyph_end;     /* break.c: the line being placed ends here with the hyphen */
+  bs_ts_glyph hy;
   bool forced;       /* a forced line break before this box */
   double pos;        /* inline position in its line after justification */
   double gap;        /* glue actually set before it in its line */
@@ -154,6 +172,7 @@ typedef struct bs_ts_prun {
   double size;
   bs_ts_orient orient;
   bool halved;
+  unsigned char level; /* bidi level; a right-to-left run's glyphs are kept in logical order */
   size_t p0;        /* its first byte in the paragraph */
   int link;         /* an external link it is part of (index + 1 in c->hrefs), or 0 */
   cairo_matrix_t m; /* run local → line local */
@@ -199,6 +218,7 @@ typedef struct bs_ts_line {
   struct bs_ts_figure *fig; /* content (figure.c): owned, for BS_LINE_FIGURE */
   int note;       /* content (notes.c): the id of the note this line opens, or 0 */
   bool note_rule; /* content (notes.c): the first footnote line of its page: a rule above */
+  const bs_node *node; /* the block its paragraph comes from (structure tags), or NULL */
 } bs_ts_line;
 
 typedef struct bs_ts_page {
@@ -241,7 +261,9 @@ typedef bs_status (*bs_ts_emit_fn)(bs_ts_ctx *c, void *user, bs_error *err);
  * restart per chapter). t-pdf-parallel compares the bytes of -j 1 and -j 4. */
 struct bs_ts_ctx {
   const bs_typeset_options *opts;
-  bool vertical;
+  bool vertical;      /* of the chapter being laid out (bs_ts_set_direction) */
+  bool book_vertical; /* of the book: page order, folios, /Direction */
+  bool any_vertical;  /* some chapter is vertical: font subsets keep the vertical forms */
   char lang[32];   /* BCP 47 of the book */
   char doc_lang[32]; /* of the document being laid out */
   int region;      /* of the document being laid out: 0 TW, 1 HK, 2 CN, 3 JP, 4 KR */
@@ -254,7 +276,11 @@ struct bs_ts_ctx {
   double indent_em;
   /* fonts: shared with the contexts of parallel layout; buf, brk and half are per context */
   bs_ts_fonts *fonts;
-  unsigned long long face_seen; /* faces whose fallback warning this context gave (bit each) */
+  /* faces whose fallback warning this context gave (bit each) */
+  unsigned long long face_seen[BS_TS_MAX_FACES / 64];
+  struct bs_ts_pango *pango; /* this context's Pango font map and context (itemize.c) */
+  void *hyph;                /* the hyphenation dictionary of hyph_lang (hyphen.c), or NULL */
+  char hyph_lang[32];
   bs_ts_wlog *wlog; /* a worker's chapter: warnings are collected here, else NULL: given */
   hb_buffer_t *buf;
   UBreakIterator *brk;
@@ -281,6 +307,7 @@ struct bs_ts_ctx {
   const char **hrefs;  /* its external links' targets (in the tree) */
   size_t nhrefs;
   int para_counter;
+  const bs_node *para_node; /* the block of the paragraph being laid out, or NULL */
   bool recto;          /* chapters open on a recto page */
   bool in_part;        /* a part divider came before: chapters nest one level under it */
   bool recto_breaks;   /* every page break opens a recto (front matter) */
@@ -311,6 +338,8 @@ struct bs_ts_ctx {
 /* typeset.c */
 /* Switches the rules, fonts and breaker to a document's language (BCP 47, NULL = zh-Hant). */
 bs_status bs_ts_set_lang(bs_ts_ctx *c, const char *lang, bs_error *err);
+/* Sets the chapter's direction: its grid, type area and measure follow (§7.1). */
+void bs_ts_set_direction(bs_ts_ctx *c, bool vertical);
 /* 0 TW, 1 HK, 2 CN, 3 JP, 4 KR from a BCP 47 tag (NULL: the default, zh-Hant-TW). */
 int bs_ts_region_of(const char *lang);
 bs_status bs_ts_ctx_init(bs_ts_ctx *c, const bs_node *root, const bs_typeset_options *opts,
@@ -331,11 +360,21 @@ bs_ts_face *bs_ts_face_get(bs_ts_ctx *c, bool bold, bool mono, bs_error *err);
 /* The face for inline style bits (BS_ST_BOLD, BS_ST_CODE, BS_ST_HEI). */
 bs_ts_face *bs_ts_face_for_style(bs_ts_ctx *c, unsigned style, bs_error *err);
 
+/* The face of font file `file` (face `index`), loaded on first use: a fallback face. */
+bs_ts_face *bs_ts_face_for_file(bs_ts_ctx *c, const char *file, int index, const char *family,
+                                bool bold, bs_error *err);
 /* The Cairo face of `f` (the whole font), made on first use by the drawing thread. */
 cairo_font_face_t *bs_ts_face_cairo(bs_ts_face *f);
 /* A Cairo face holding only `gids` of `f`, renumbered: *map (caller frees with hb_map_destroy)
  * takes f's glyph ids to the subset's. NULL (and *map NULL) to draw with f->cr instead. */
 cairo_font_face_t *bs_ts_face_subset(bs_ts_face *f, const hb_set_t *gids, hb_map_t **map);
+
+/* hyphen.c: hyphenation points of the Latin words in text[a, b) (byte offsets after which a
+ * word may break with a hyphen), at most `max`; from the document language's dictionary, or
+ * the soft hyphens of a word that has any. */
+size_t bs_ts_hyphen_points(bs_ts_ctx *c, const char *text, size_t a, size_t b, size_t *out,
+                           size_t max);
+void bs_ts_hyphen_free(bs_ts_ctx *c);
 
 /* runs.c: character classes and orientation (§1.1, §4) */
 bs_ts_class bs_ts_char_class(uint32_t cp);
@@ -355,12 +394,33 @@ typedef struct bs_ts_para {
   double size;
   struct bs_ts_ruby *ruby; /* content (ruby.c): owned */
   size_t nruby;
+  unsigned char base_level; /* 1: a right-to-left paragraph (first strong character, P2) */
 } bs_ts_para;
 bs_status bs_ts_shape_para(bs_ts_ctx *c, bs_ts_para *p, bs_error *err);
 void bs_ts_para_free(bs_ts_para *p);
 /* Shapes one string with HarfBuzz (for tests and folios). */
 void bs_ts_shape_simple(bs_ts_ctx *c, bs_ts_face *f, const char *s, size_t len, bool vertical,
                         const char *features, bs_ts_glyph **out, size_t *n);
+
+/* itemize.c: Pango in front of the shaper. Each character of a paragraph gets the face Pango
+ * chose for it (through fonts/fonts.conf's fallback chain), its script and its bidi level. */
+typedef enum { BS_IT_CJK = 0, BS_IT_FOREIGN, BS_IT_EMOJI } bs_ts_it_kind;
+typedef struct bs_ts_item {
+  bs_ts_face *face;     /* Pango's face (for CJK characters: the regional face, see below) */
+  hb_script_t script;
+  unsigned char level;
+  unsigned char kind;   /* bs_ts_it_kind */
+  bool nospace;         /* a script written without spaces (Thai, Lao, Khmer, Myanmar) */
+} bs_ts_item;
+/* Fills it[0..n) for the characters at byte offsets off[0..n) of `p` (off[n] = p->len).
+ * CJK characters (and CJK punctuation in a CJK document) keep the document's regional face
+ * for their style; the rest take Pango's choice. */
+bs_status bs_ts_itemize(bs_ts_ctx *c, bs_ts_para *p, const uint32_t *cps, const size_t *off,
+                        size_t n, bs_ts_item *it, bs_error *err);
+/* Frees the context's Pango state (made on first use by the thread that lays it out). */
+void bs_ts_pango_free(bs_ts_ctx *c);
+/* True when the document being laid out is in Chinese, Japanese or Korean. */
+bool bs_ts_cjk_doc(const bs_ts_ctx *c);
 
 /* break.c: boxes → justified lines appended to c->lines_v */
 typedef struct bs_ts_block {
@@ -374,6 +434,9 @@ typedef struct bs_ts_block {
   double end_pt;         /* room kept free at the line end (the contents' page numbers) */
 } bs_ts_block;
 void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk);
+/* All of a shaped paragraph's boxes as one unbroken line at natural spacing, into `ln` (runs
+ * owned: bs_ts_line_free); its length is ln->natural. For folios and running heads. */
+void bs_ts_place_line(bs_ts_ctx *c, bs_ts_para *p, bs_ts_line *ln);
 void bs_ts_line_free(bs_ts_line *l);
 
 /* book.c: front matter, running heads, outline */
@@ -395,12 +458,6 @@ bs_status bs_ts_chapter_layout(bs_ts_ctx *c, const bs_node *d, bs_error *err);
 bs_status bs_ts_chapter_emit(bs_ts_ctx *c, bs_ts_emit_fn emit, void *user, bool last,
                              bs_error *err);
 void bs_ts_progress(bs_ts_ctx *c, size_t done, size_t total);
-
-/* parallel.c: bs_ts_layout for a book with opts->jobs > 1: worker threads lay chapters out
- * ahead (at most jobs + 1 in flight), this thread paginates and emits them in order, so the
- * output does not depend on the number of threads. Falls back to bs_ts_layout otherwise. */
-bs_status bs_ts_layout_parallel(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit,
-                                void *user, bs_error *err);
 /* Frees the current chapter's lines, pages and headings. */
 void bs_ts_chapter_free(bs_ts_ctx *c);
 /* Lays out one block's text as a paragraph (for the front matter). */
@@ -409,6 +466,12 @@ bs_status bs_ts_para_text(bs_ts_ctx *c, const char *text, unsigned char style, d
 bs_ts_block bs_ts_body_block(const bs_ts_ctx *c, double indent_pt);
 /* Puts the laid-out lines on pages (c->pages). */
 void bs_ts_paginate(bs_ts_ctx *c);
+
+/* parallel.c: bs_ts_layout for a book with opts->jobs > 1: worker threads lay chapters out
+ * ahead (at most jobs + 1 in flight), this thread paginates and emits them in order, so the
+ * output does not depend on the number of threads. Falls back to bs_ts_layout otherwise. */
+bs_status bs_ts_layout_parallel(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit,
+                                void *user, bs_error *err);
 
 /* draw.c: the PDF, streamed chapter by chapter to `f` (a file opened for writing at offset 0) */
 typedef struct bs_ts_pdf bs_ts_pdf;
@@ -433,6 +496,20 @@ int bs_pdfup_new_obj(bs_pdfup *u);
 bool bs_pdfup_write(bs_pdfup *u, FILE *append);
 void bs_pdfup_free(bs_pdfup *u);
 
+/* pdftext.c: /ActualText for the Span lines of vertical PDFs, added to Cairo's page contents
+ * on their way to `f` (a seekable file written from offset 0). */
+typedef struct bs_pdftext bs_pdftext;
+bs_pdftext *bs_pdftext_new(FILE *f);
+/* The text of the next Span tag drawn (UTF-8, copied), or NULL to leave that Span as it is. */
+void bs_pdftext_add(bs_pdftext *t, const char *utf8, size_t len);
+/* Cairo's write callback goes here; false once writing failed. */
+bool bs_pdftext_write(bs_pdftext *t, const unsigned char *data, size_t len);
+/* After cairo_surface_finish: the rest of the file, and Cairo's cross-reference table moved
+ * to where the objects now are (read back from `path`, or from the stream if NULL).
+ * *unmatched: Span tags and texts that did not pair up (0). */
+bool bs_pdftext_finish(bs_pdftext *t, const char *path, size_t *unmatched);
+void bs_pdftext_free(bs_pdftext *t);
+
 /* subset.c: every character the tree can show, per region and kind of face, into
  * c->book_cps, for font subsets made before drawing */
 void bs_ts_book_chars(bs_ts_ctx *c, const bs_node *root);
@@ -455,6 +532,8 @@ typedef struct bs_ts_ruby {
   double w;            /* natural length of the annotation */
   double trail;        /* space after the base (see bs_ts_box.lead) */
   int note;            /* notes.c: not a ruby but a note mark (its note's id) */
+  size_t reach;        /* the largest b1 of this and every earlier span; SIZE_MAX in all when
+                          the spans are not in b0 order (bs_ts_ruby_place then scans them all) */
 } bs_ts_ruby;
 typedef struct bs_ts_ruby_list {
   bs_ts_ruby *v;

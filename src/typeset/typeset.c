@@ -10,7 +10,6 @@
 
 #include "typeset-impl.h"
 
-#define MM 2.834645669 /* pt per mm */
 
 void bs_typeset_options_init(bs_typeset_options *o)
 {
@@ -55,22 +54,20 @@ void bs_ts_warn(bs_ts_ctx *c, const char *fmt, ...)
   if (!c->opts->diag)
     return;
   bs_error w;
-  bs_error_clear(&w);
-  w.code = BS_ERR_FONT;
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(w.message, sizeof w.message, fmt, ap);
+  bs_diag_vmake(&w, BS_ERR_FONT, NULL, 0, 0, fmt, ap);
   va_end(ap);
   bs_ts_diag(c, &w, 0);
 }
 
 static void deliver(bs_ts_ctx *c, const bs_error *w, int once)
 {
-  if (once > 0 && once <= 64) {
-    unsigned long long bit = 1ull << (once - 1);
-    if (c->fonts->warned & bit)
+  if (once > 0 && once <= BS_TS_MAX_FACES) {
+    unsigned long long bit = 1ull << ((once - 1) % 64);
+    if (c->fonts->warned[(once - 1) / 64] & bit)
       return;
-    c->fonts->warned |= bit;
+    c->fonts->warned[(once - 1) / 64] |= bit;
   }
   c->opts->diag(c->opts->diag_user, w);
 }
@@ -127,8 +124,8 @@ static void grid(bs_ts_ctx *c)
 {
   const bs_typeset_options *o = c->opts;
   double pw = o->paper_w_mm > 0 ? o->paper_w_mm : 148, ph = o->paper_h_mm > 0 ? o->paper_h_mm : 210;
-  c->page_w = pw * MM;
-  c->page_h = ph * MM;
+  c->page_w = pw * BS_PT_PER_MM;
+  c->page_h = ph * BS_PT_PER_MM;
   c->size = o->font_size_pt > 0 ? o->font_size_pt : 10.5;
   c->gap = 0.875 * c->size;
   c->pitch = c->size + c->gap;
@@ -137,7 +134,8 @@ static void grid(bs_ts_ctx *c)
   const double *m = o->margins_mm;
   bool margins = m[0] > 0 || m[1] > 0 || m[2] > 0 || m[3] > 0;
   if (margins) {
-    double iw = c->page_w - (m[1] + m[3]) * MM, ih = c->page_h - (m[0] + m[2]) * MM;
+    double iw = c->page_w - (m[1] + m[3]) * BS_PT_PER_MM,
+           ih = c->page_h - (m[0] + m[2]) * BS_PT_PER_MM;
     inline_len = c->vertical ? ih : iw;
     cross_len = c->vertical ? iw : ih;
   } else {
@@ -159,12 +157,20 @@ static void grid(bs_ts_ctx *c)
   c->area_w = c->vertical ? cross : c->measure;
   c->area_h = c->vertical ? c->measure : cross;
   if (margins) {
-    c->area_y = m[0] * MM;
-    c->area_x = c->vertical ? c->page_w - m[1] * MM - c->area_w : m[3] * MM;
+    c->area_y = m[0] * BS_PT_PER_MM;
+    c->area_x = c->vertical ? c->page_w - m[1] * BS_PT_PER_MM - c->area_w : m[3] * BS_PT_PER_MM;
   } else {
     c->area_x = (c->page_w - c->area_w) / 2;
     c->area_y = (c->page_h - c->area_h) / 2;
   }
+}
+
+void bs_ts_set_direction(bs_ts_ctx *c, bool vertical)
+{
+  if (c->vertical == vertical)
+    return;
+  c->vertical = vertical;
+  grid(c);
 }
 
 bs_status bs_ts_set_lang(bs_ts_ctx *c, const char *lang, bs_error *err)
@@ -197,7 +203,10 @@ bs_status bs_ts_ctx_init(bs_ts_ctx *c, const bs_node *root, const bs_typeset_opt
     d = bs_node_get_inherited_direction(root);
   if (d == BS_DIR_DEFAULT && bs_node_get_type(root) == BS_NODE_BOOK && bs_node_first_child(root))
     d = bs_node_get_inherited_direction(bs_node_first_child(root));
-  c->vertical = d == BS_DIR_VERTICAL;
+  c->vertical = c->book_vertical = c->any_vertical = d == BS_DIR_VERTICAL;
+  if (bs_node_get_type(root) == BS_NODE_BOOK)
+    for (const bs_node *k = bs_node_first_child(root); k && !c->any_vertical; k = bs_node_next(k))
+      c->any_vertical = bs_node_get_chapter_direction(k, opts->direction, d) == BS_DIR_VERTICAL;
   const char *lang = bs_node_get_inherited_lang(root);
   if (!lang && bs_node_get_type(root) == BS_NODE_BOOK && bs_node_first_child(root))
     lang = bs_node_get_inherited_lang(bs_node_first_child(root));
@@ -228,6 +237,8 @@ void bs_ts_ctx_free(bs_ts_ctx *c)
         hb_set_destroy(c->book_cps[r][k]);
   if (c->brk)
     ubrk_close(c->brk);
+  bs_ts_pango_free(c);
+  bs_ts_hyphen_free(c);
   bs_ts_fonts_free(c);
   memset(c, 0, sizeof *c);
 }
@@ -300,6 +311,14 @@ bs_status bs_pdf_write(const bs_node *root, const bs_typeset_options *opts, cons
     pthread_mutex_unlock(&cairo_lock);
     if (st == BS_OK)
       st = st2;
+  }
+  if (st == BS_OK && c.opts->progress) {
+    /* the last report counts every physical page: the contents before page 1 too */
+    size_t total = bs_node_get_type(root) == BS_NODE_BOOK ? bs_node_child_count(root) : 1;
+    bs_progress p = {total, total, (int)c.nfront_pages + c.page_base, 0};
+    long long at = f ? (long long)ftello(f) : 0;
+    p.bytes = at > 0 ? at : 0;
+    c.opts->progress(c.opts->progress_user, &p);
   }
   if (to_stdout && f) {
     if (st == BS_OK)

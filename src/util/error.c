@@ -13,19 +13,35 @@ void bs_error_clear(bs_error *err)
   err->offset = -1;
 }
 
+void bs_diag_vmake(bs_error *e, bs_status code, const char *path, int line, int column,
+                   const char *fmt, va_list ap)
+{
+  e->code = code;
+  snprintf(e->path, sizeof e->path, "%s", path ? path : "");
+  e->line = line;
+  e->column = column;
+  e->offset = -1;
+  vsnprintf(e->message, sizeof e->message, fmt, ap);
+}
+
+void bs_diag_vemit(bs_diag_fn fn, void *user, bs_status code, const char *path, int line,
+                   int column, const char *fmt, va_list ap)
+{
+  if (!fn)
+    return;
+  bs_error e;
+  bs_diag_vmake(&e, code, path, line, column, fmt, ap);
+  fn(user, &e);
+}
+
 bs_status bs_error_set(bs_error *err, bs_status code, const char *path, int line, int column,
                        const char *fmt, ...)
 {
   if (!err)
     return code;
-  err->code = code;
-  snprintf(err->path, sizeof err->path, "%s", path ? path : "");
-  err->line = line;
-  err->column = column;
-  err->offset = -1;
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(err->message, sizeof err->message, fmt, ap);
+  bs_diag_vmake(err, code, path, line, column, fmt, ap);
   va_end(ap);
   return code;
 }
@@ -68,4 +84,23 @@ const char *bs_status_string(bs_status code)
   case BS_ERR_ARGUMENT: return "invalid argument";
   }
   return "unknown error";
+}
+
+bs_status bs_yaml_error(bs_error *err, const char *path, int line0, const char *what,
+                        const char *problem, size_t pline, size_t pcol, const char *context,
+                        size_t cline, size_t ccol)
+{
+  if (!problem)
+    problem = "invalid YAML";
+  /* libyaml reports where it gave up (often the end of the file); the construct that was
+   * left open starts at the context mark, which is where the reader has to look */
+  if (context && (cline != pline || ccol != pcol))
+    return bs_error_set(err, BS_ERR_SYNTAX, path, (int)cline + line0, (int)ccol + 1,
+                        "%s: %s that starts here: %s at line %d, column %d", what, context,
+                        problem, (int)pline + line0, (int)pcol + 1);
+  if (context)
+    return bs_error_set(err, BS_ERR_SYNTAX, path, (int)pline + line0, (int)pcol + 1,
+                        "%s: %s %s", what, problem, context);
+  return bs_error_set(err, BS_ERR_SYNTAX, path, (int)pline + line0, (int)pcol + 1, "%s: %s",
+                      what, problem);
 }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include "util.h"
 
 /* Largest image we read; a bigger file is almost surely not a figure. */
@@ -250,4 +252,121 @@ bs_status bs_image_load(const char *src, const char *input, int line, char **dat
     st = bs_image_read(real, src, input, line, false, data, len, type, &ext, err);
   free(real);
   return st;
+}
+
+/* ---- checking an image's data before a writer decodes it ---- */
+
+/* Bytes a PNG's IDAT stream inflates to: a filter byte and the packed samples per row (and per
+ * pass row for Adam7). */
+static unsigned long long png_raw_size(unsigned long w, unsigned long h, unsigned depth,
+                                       unsigned color, unsigned interlace)
+{
+  unsigned ch = color == 2 ? 3 : color == 4 ? 2 : color == 6 ? 4 : 1;
+  unsigned long long bits = (unsigned long long)ch * depth;
+  if (!interlace)
+    return h * (1 + (w * bits + 7) / 8);
+  /* Adam7: pass origin and step, columns then rows */
+  static const unsigned x0[7] = {0, 4, 0, 2, 0, 1, 0}, dx[7] = {8, 8, 4, 4, 2, 2, 1};
+  static const unsigned y0[7] = {0, 0, 4, 0, 2, 0, 1}, dy[7] = {8, 8, 8, 4, 4, 2, 2};
+  unsigned long long total = 0;
+  for (int p = 0; p < 7; p++) {
+    unsigned long long pw = w > x0[p] ? (w - x0[p] + dx[p] - 1) / dx[p] : 0;
+    unsigned long long ph = h > y0[p] ? (h - y0[p] + dy[p] - 1) / dy[p] : 0;
+    if (pw && ph)
+      total += ph * (1 + (pw * bits + 7) / 8);
+  }
+  return total;
+}
+
+static const char *png_check(const unsigned char *d, size_t n)
+{
+  if (n < 33 || memcmp(d + 12, "IHDR", 4))
+    return "damaged";
+  unsigned long long want = png_raw_size(be32(d + 16), be32(d + 20), d[24], d[25], d[28]);
+  z_stream z;
+  memset(&z, 0, sizeof z);
+  if (inflateInit(&z) != Z_OK)
+    return "damaged";
+  /* the samples are inflated into a scratch buffer and counted, never kept: a stream that
+   * yields more than the header's size is refused as soon as it does (a 1 MB file can hide a
+   * 1 GB stream), one that ends early is truncated */
+  unsigned char scratch[16384];
+  unsigned long long got = 0;
+  const char *why = NULL;
+  bool ended = false, iend = false;
+  size_t i = 8;
+  while (!why && i + 12 <= n) {
+    unsigned long len = be32(d + i);
+    const unsigned char *type = d + i + 4;
+    if (len > n - i - 12) {
+      why = "truncated";
+      break;
+    }
+    if (!memcmp(type, "IEND", 4)) {
+      iend = true;
+      break;
+    }
+    if (!memcmp(type, "IDAT", 4) && !ended) {
+      z.next_in = (unsigned char *)(d + i + 8);
+      z.avail_in = (uInt)len;
+      while (z.avail_in && !ended) {
+        z.next_out = scratch;
+        z.avail_out = sizeof scratch;
+        int r = inflate(&z, Z_NO_FLUSH);
+        got += sizeof scratch - z.avail_out;
+        if (got > want) {
+          why = "larger when decoded than its header says";
+          break;
+        }
+        if (r == Z_STREAM_END)
+          ended = true;
+        else if (r != Z_OK && r != Z_BUF_ERROR) {
+          why = "damaged";
+          break;
+        } else if (r == Z_BUF_ERROR && z.avail_out)
+          break; /* needs the next IDAT */
+      }
+    }
+    i += 12 + len;
+  }
+  inflateEnd(&z);
+  if (!why && (!ended || got < want || !iend))
+    why = "truncated";
+  return why;
+}
+
+static const char *jpeg_check(const unsigned char *d, size_t n)
+{
+  /* the PDF carries the JPEG as it is (DCTDecode): a file cut short or a bare header makes a
+   * broken image, so it needs its scan (SOS) and, after it, its end marker (EOI) */
+  size_t i = 2;
+  while (i + 4 <= n) {
+    if (d[i] != 0xFF)
+      return "damaged";
+    unsigned m = d[i + 1];
+    if (m == 0xFF || m == 0xD8 || (m >= 0xD0 && m <= 0xD7) || m == 0x01) {
+      i += m == 0xFF ? 1 : 2;
+      continue;
+    }
+    if (m == 0xD9)
+      return "truncated"; /* an end before any scan */
+    size_t seg = be16(d + i + 2);
+    if (m == 0xDA) {
+      for (size_t k = i + 2 + seg; k + 1 < n; k++)
+        if (d[k] == 0xFF && d[k + 1] == 0xD9)
+          return NULL;
+      return "truncated";
+    }
+    i += 2 + seg;
+  }
+  return "truncated";
+}
+
+const char *bs_image_check(const unsigned char *d, size_t n, const char *ext)
+{
+  if (!strcmp(ext, "png"))
+    return png_check(d, n);
+  if (!strcmp(ext, "jpg"))
+    return jpeg_check(d, n);
+  return NULL;
 }

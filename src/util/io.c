@@ -2,6 +2,8 @@
  * failure never leaves a half-written output or touches an existing one. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +51,99 @@ bs_status bs_read_all_max(const char *path, size_t max, char **data, size_t *len
   *len = b.len;
   *data = bs_buf_detach(&b);
   return BS_OK;
+}
+
+/* ---- temporaries a signal must not leave behind ---- */
+
+/* The temporaries open now: a signal handler removes them (bs_remove_temporaries), so only
+ * unlink() touches them there. Slots are claimed and released under a lock by the threads
+ * that build outputs at once. */
+enum { TMP_SLOTS = 256 };
+static char *volatile tmp_slots[TMP_SLOTS];
+static pthread_mutex_t tmp_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void bs_tmp_track(const char *path)
+{
+  char *copy = bs_xstrdup(path);
+  pthread_mutex_lock(&tmp_lock);
+  for (int i = 0; i < TMP_SLOTS; i++)
+    if (!tmp_slots[i]) {
+      tmp_slots[i] = copy;
+      copy = NULL;
+      break;
+    }
+  pthread_mutex_unlock(&tmp_lock);
+  free(copy); /* more than TMP_SLOTS at once: this one is not removed on a signal */
+}
+
+void bs_tmp_untrack(const char *path)
+{
+  char *gone = NULL;
+  pthread_mutex_lock(&tmp_lock);
+  for (int i = 0; i < TMP_SLOTS && !gone; i++)
+    if (tmp_slots[i] && !strcmp(tmp_slots[i], path)) {
+      gone = tmp_slots[i];
+      tmp_slots[i] = NULL;
+    }
+  pthread_mutex_unlock(&tmp_lock);
+  free(gone);
+}
+
+void bs_remove_temporaries(void)
+{
+  for (int i = 0; i < TMP_SLOTS; i++) {
+    char *p = tmp_slots[i];
+    if (p)
+      unlink(p);
+  }
+}
+
+/* The process's umask, read without changing it (umask(2) would, for every thread). */
+static mode_t current_umask(void)
+{
+  static mode_t mask = (mode_t)-1;
+  if (mask != (mode_t)-1)
+    return mask;
+  FILE *f = fopen("/proc/self/status", "r");
+  char line[128];
+  unsigned m = 022;
+  bool found = false;
+  while (f && fgets(line, sizeof line, f))
+    if (sscanf(line, "Umask: %o", &m) == 1) {
+      found = true;
+      break;
+    }
+  if (f)
+    fclose(f);
+  if (!found) { /* no /proc: set and restore, once */
+    mode_t u = umask(022);
+    umask(u);
+    m = u;
+  }
+  mask = (mode_t)m;
+  return mask;
+}
+
+mode_t bs_output_mode(const char *path)
+{
+  struct stat sb;
+  if (path && stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
+    return sb.st_mode & 07777; /* an existing output keeps its mode */
+  return 0666 & ~current_umask();
+}
+
+bool bs_sync_folder(const char *path)
+{
+  const char *slash = strrchr(path, '/');
+  char *dir = slash ? bs_xstrndup(path, slash == path ? 1 : (size_t)(slash - path))
+                    : bs_xstrdup(".");
+  int fd = open(dir, O_RDONLY | O_DIRECTORY);
+  free(dir);
+  if (fd < 0)
+    return false;
+  bool ok = fsync(fd) == 0 || errno == EINVAL; /* some file systems cannot sync a folder */
+  close(fd);
+  return ok;
 }
 
 struct bs_atomic_file {
@@ -99,7 +194,8 @@ bs_status bs_atomic_open(const char *path, bs_atomic_file **out, bs_error *err)
     bs_atomic_abort(a);
     return st;
   }
-  fchmod(fd, 0644);
+  bs_tmp_track(a->tmp);
+  fchmod(fd, bs_output_mode(a->path));
   a->f = fdopen(fd, "wb");
   if (!a->f) {
     close(fd);
@@ -137,9 +233,14 @@ bs_status bs_atomic_commit(bs_atomic_file *a, bs_error *err)
   bs_status st = BS_OK;
   const char *shown = a->to_stdout ? "-" : a->path;
   if (a->f) {
-    bool bad = ferror(a->f) != 0;
+    /* the data reaches the disk before the rename, so a power loss leaves the old file or the
+     * new one, never an empty one */
+    bool bad = ferror(a->f) != 0 || fflush(a->f) != 0 ||
+               (!a->to_stdout && fsync(fileno(a->f)) != 0 && errno != EINVAL);
+    int e = errno;
     if (fclose(a->f) != 0 || bad)
-      st = bs_error_set(err, BS_ERR_IO, shown, 0, 0, "write error: %s", strerror(errno));
+      st = bs_error_set(err, BS_ERR_IO, shown, 0, 0, "write error: %s",
+                        strerror(bad ? e : errno));
     a->f = NULL;
   }
   if (st == BS_OK) {
@@ -149,8 +250,10 @@ bs_status bs_atomic_commit(bs_atomic_file *a, bs_error *err)
       st = bs_error_set(err, BS_ERR_IO, shown, 0, 0, "cannot rename into place: %s",
                         strerror(errno));
     else {
+      bs_tmp_untrack(a->tmp);
       free(a->tmp);
       a->tmp = NULL;
+      bs_sync_folder(a->path); /* the rename itself reaches the disk */
     }
   }
   bs_atomic_abort(a);
@@ -163,8 +266,10 @@ void bs_atomic_abort(bs_atomic_file *a)
     return;
   if (a->f)
     fclose(a->f);
-  if (a->tmp)
+  if (a->tmp) {
     unlink(a->tmp);
+    bs_tmp_untrack(a->tmp);
+  }
   free(a->tmp);
   free(a->path);
   free(a);

@@ -1,6 +1,8 @@
 /* Allocation, buffers and UTF-8. */
 #include "util.h"
 
+#include <libxml/parser.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +124,27 @@ char *bs_buf_detach(bs_buf *b)
   b->data = NULL;
   b->len = b->cap = 0;
   return d;
+}
+
+void bs_buf_put_json(bs_buf *b, const char *s, size_t n)
+{
+  bs_buf_putc(b, '"');
+  for (size_t i = 0; s && i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    switch (c) {
+    case '"': bs_buf_puts(b, "\\\""); break;
+    case '\\': bs_buf_puts(b, "\\\\"); break;
+    case '\n': bs_buf_puts(b, "\\n"); break;
+    case '\r': bs_buf_puts(b, "\\r"); break;
+    case '\t': bs_buf_puts(b, "\\t"); break;
+    default:
+      if (c < 0x20)
+        bs_buf_printf(b, "\\u%04x", c);
+      else
+        bs_buf_putc(b, (char)c);
+    }
+  }
+  bs_buf_putc(b, '"');
 }
 
 void bs_buf_free(bs_buf *b)
@@ -256,4 +279,46 @@ bool bs_is_cjk_space(uint32_t cp)
   return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\f' || cp == '\v' ||
          cp == 0xA0 || cp == 0x3000 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x202F ||
          cp == 0x205F || cp == 0xFEFF;
+}
+
+static pthread_once_t libxml_once = PTHREAD_ONCE_INIT;
+static void libxml_setup(void) { xmlInitParser(); }
+void bs_libxml_init(void) { pthread_once(&libxml_once, libxml_setup); }
+
+int bs_yaml_flow_depth(const char *s, size_t n, int max, size_t *at)
+{
+  int depth = 0, deepest = 0;
+  char prev = '\n';
+  for (size_t i = 0; i < n; prev = s[i++]) {
+    char c = s[i];
+    bool token_start = prev == '\n' || prev == ' ' || prev == '\t' || prev == '[' ||
+                       prev == '{' || prev == ',' || prev == ':';
+    if (c == '#' && (prev == '\n' || prev == ' ' || prev == '\t')) {
+      while (i + 1 < n && s[i + 1] != '\n')
+        i++;
+    } else if ((c == '\'' || c == '"') && token_start) {
+      /* a quoted scalar: '' and \" do not end it */
+      for (i++; i < n; i++) {
+        if (c == '"' && s[i] == '\\')
+          i++;
+        else if (s[i] == c && !(c == '\'' && i + 1 < n && s[i + 1] == '\''))
+          break;
+        else if (c == '\'' && s[i] == '\'')
+          i++;
+      }
+      if (i >= n)
+        break;
+    } else if (c == '[' || c == '{') {
+      if (++depth > deepest)
+        deepest = depth;
+      if (depth > max) {
+        if (at)
+          *at = i;
+        return depth;
+      }
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      depth--;
+    }
+  }
+  return deepest;
 }

@@ -3,11 +3,28 @@
 #ifndef BS_UTIL_H
 #define BS_UTIL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "bisheng/error.h"
+
+/* Typographic points in a millimetre (72 / 25.4, to the digits every PDF so far was made with). */
+#define BS_PT_PER_MM 2.834645669
+
+/* The one builder of diagnostics (warnings and collected errors): every field of `e` is set:
+ * `code`, `path` (NULL: none), line, column, no offset and the formatted message. */
+void bs_diag_vmake(bs_error *e, bs_status code, const char *path, int line, int column,
+                   const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
+/* The same delivered to `fn` (nothing happens when `fn` is NULL). */
+void bs_diag_vemit(bs_diag_fn fn, void *user, bs_status code, const char *path, int line,
+                   int column, const char *fmt, va_list ap) __attribute__((format(printf, 7, 0)));
+
+/* libxml2's one-time set-up (xmlInitParser), done once per process whichever thread comes
+ * first: the HTML reader and the EPUB writer both call it before using libxml2, so readers in
+ * threads and outputs written in parallel never race it. */
+void bs_libxml_init(void);
 
 /* Out of memory prints a message and aborts, as cmark and GLib do. */
 void *bs_xmalloc(size_t n);
@@ -53,6 +70,9 @@ static inline void bs_buf_put_utf8(bs_buf *b, uint32_t cp)
   }
 }
 void bs_buf_printf(bs_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* `n` bytes of `s` as a JSON string, quotes included (NULL: ""): the one escaper of the tree
+ * and layout dumps. */
+void bs_buf_put_json(bs_buf *b, const char *s, size_t n);
 void bs_buf_clear(bs_buf *b);
 /* Hands the data to the caller (free with free()); the buffer is left empty. */
 char *bs_buf_detach(bs_buf *b);
@@ -86,6 +106,18 @@ size_t bs_utf8_count(const char *s, size_t off);
 /* The code point that ends just before s[off] (0 at the start); *start gets its offset. */
 uint32_t bs_utf8_prev(const char *s, size_t off, size_t *start);
 
+/* YAML: libyaml 0.2.5 keeps a simple-key slot per open flow collection and scans them all at
+ * every token, so `[[[…]]]` nested n deep costs n² (100,000 levels: 30 s). Readers measure the
+ * deepest `[`/`{` nesting outside quotes and comments before parsing, stopping at the first
+ * level past `max` (its offset in *at). Returns the depth found (more than `max`: refuse). */
+enum { BS_YAML_MAX_DEPTH = 1000 };
+int bs_yaml_flow_depth(const char *s, size_t n, int max, size_t *at);
+/* A libyaml parse error as `path:LINE:COL: what: …`, at the context mark (where the open
+ * construct starts) naming the problem mark too; `line0` is added to libyaml's 0-based lines. */
+bs_status bs_yaml_error(bs_error *err, const char *path, int line0, const char *what,
+                        const char *problem, size_t pline, size_t pcol, const char *context,
+                        size_t cline, size_t ccol);
+
 /* Character classes for CJK processing. */
 bool bs_is_han(uint32_t cp);
 bool bs_is_kana(uint32_t cp);
@@ -102,7 +134,18 @@ bs_status bs_read_all(const char *path, char **data, size_t *len, bs_error *err)
 /* The same with another limit (SIZE_MAX: none, for reading back our own outputs). */
 bs_status bs_read_all_max(const char *path, size_t max, char **data, size_t *len, bs_error *err);
 
-/* Writes via a temporary file beside `path`, renamed over it on success. */
+/* Temporaries removed by bs_remove_temporaries (error.h) on a signal: tracked from creation
+ * until renamed into place or removed. */
+void bs_tmp_track(const char *path);
+void bs_tmp_untrack(const char *path);
+/* The mode a new output at `path` gets: an existing file's, else 0666 less the umask. */
+#include <sys/types.h>
+mode_t bs_output_mode(const char *path);
+/* fsync of the folder holding `path` (after a rename into it); false if it failed. */
+bool bs_sync_folder(const char *path);
+
+/* Writes via a temporary file beside `path`, renamed over it on success: the temporary gets
+ * the output's mode (bs_output_mode), is synced before and its folder after the rename. */
 typedef struct bs_atomic_file bs_atomic_file;
 bs_status bs_atomic_open(const char *path, bs_atomic_file **out, bs_error *err);
 /* The temporary's path (for libraries that want a file name) and stream. */
@@ -136,6 +179,12 @@ bs_status bs_image_resolve(const char *src, const char *input, int line, bool cl
 bs_status bs_image_read(const char *real, const char *src, const char *input, int line, bool cli,
                         char **data, size_t *len, const char **type, const char **ext,
                         bs_error *err);
+/* Whether a PNG's or JPEG's data can be decoded as its header promises, checked before a
+ * writer decodes it: NULL when it can, else "truncated" (cut short: no end, too little data),
+ * "damaged" or "larger when decoded than its header says" (a deflate bomb; the inflating
+ * stops there). PNG is inflated into a scratch buffer and counted, never kept. Other types:
+ * NULL. */
+const char *bs_image_check(const unsigned char *d, size_t n, const char *ext);
 /* Both of the above, for an image in an article. */
 bs_status bs_image_load(const char *src, const char *input, int line, char **data, size_t *len,
                         const char **type, bs_error *err);

@@ -44,6 +44,9 @@ ROTATION = [
 ]
 SIZES = [1, 10, 100, 1000]
 QUICK_SIZES = [1, 10]
+# The scale rows (#18): one book of this many articles built by `bisheng build`, EPUB and
+# vertical PDF each alone, to see time and peak memory per 1,000 articles as books grow.
+SCALE_SIZES = [1000, 2000, 5000, 10000]
 TASKS = ["dump", "epub", "pdf-h", "pdf-v"]
 TASK_NAMES = {"dump": "tree dump", "epub": "EPUB", "pdf-h": "horizontal PDF",
               "pdf-v": "vertical PDF"}
@@ -774,6 +777,10 @@ def main():
     ap.add_argument("--tasks", help="comma-separated subset of dump,epub,pdf-h,pdf-v")
     ap.add_argument("--note", help="a sentence on what changed, printed at the top of RESULTS.md")
     ap.add_argument("--peer-max", type=int, help="run no peer past this many articles")
+    ap.add_argument("--scale-sizes", help="comma-separated book sizes for the scale rows "
+                    "(default 1000,2000,5000,10000; 0 leaves them out)")
+    ap.add_argument("--scale-budget", type=float, default=900.0,
+                    help="seconds for the scale rows (default 900)")
     args = ap.parse_args()
     t_start = time.monotonic()
     global START_LOAD
@@ -871,6 +878,7 @@ def main():
             jrows = measure_parallel(args, corpora, [m for m in sizes if m <= n], outdir,
                                      results, bisheng_budget, notes)
     jrows = jrows or []
+    scale = [] if args.quick else measure_scale(args, sources, outdir, notes)
 
     peers = {}
     if run_peers:
@@ -902,8 +910,10 @@ def main():
 
     elapsed = time.monotonic() - t_start
     text = report(args, corpora, results, mt, floors, peers, jrows, notes, elapsed)
+    if scale:
+        text = text.replace("\n## Peers", "\n" + scale_report(scale) + "\n## Peers", 1)
     print(text)
-    if not (args.quick or args.sizes or args.tasks):
+    if not (args.quick or args.sizes or args.tasks or args.scale_sizes):
         with open(args.results, "w", encoding="utf-8") as f:
             f.write(text)
         log("bench: wrote %s" % args.results)
@@ -962,6 +972,70 @@ def measure_parallel(args, corpora, sizes, outdir, results, budget, notes):
                      "%.2f×" % (base / r["median"]) if base else "",
                      "" if j == 1 else "yes" if digest == base_hash else "no"])
     return rows
+
+
+def measure_scale(args, sources, outdir, notes):
+    """One book of N articles (the corpus rotation; articles linked, images copied) built by `bisheng build
+    --only epub` and `--only print` (vertical PDF) alone, once each (-j 1, --force): time and
+    peak RSS, and both per 1,000 articles, which stay flat when the cost is linear and memory
+    is bounded by the chapter. Sizes stop when the next would not fit the budget, estimated
+    linearly from the last."""
+    sizes = ([int(x) for x in args.scale_sizes.split(",") if int(x) > 0] if args.scale_sizes
+             else SCALE_SIZES)
+    budget = Budget(args.scale_budget)
+    rows, last = [], {}
+    for n in sizes:
+        d = os.path.join(args.work, "scale-%d" % n)
+        os.makedirs(d, exist_ok=True)
+        corpus = os.path.abspath(args.corpus)
+        for sub in sorted(os.listdir(corpus)):  # the articles' images
+            src = os.path.join(corpus, sub)
+            if os.path.isdir(src) and not os.path.lexists(os.path.join(d, sub)):
+                shutil.copytree(src, os.path.join(d, sub))  # a link would leave the folder
+        book = os.path.join(d, "book.yaml")
+        with open(book, "w", encoding="utf-8") as f:
+            f.write("title: bench\nlang: zh-Hant\npaper: A5\narticles:\n")
+            for i in range(n):
+                src = sources[i % len(sources)]
+                link = os.path.join(d, "%05d-%s" % (i + 1, src))
+                if not os.path.lexists(link):
+                    os.symlink(os.path.join(corpus, src), link)
+                f.write("  - %s\n" % json.dumps(os.path.basename(link)))
+            f.write("outputs:\n  - {name: epub, file: %s}\n"
+                    "  - {name: print, file: %s, direction: vertical}\n"
+                    % (json.dumps(os.path.join(outdir, "scale-%d.epub" % n)),
+                       json.dumps(os.path.join(outdir, "scale-%d.pdf" % n))))
+        for name in ("epub", "print"):
+            prev = last.get(name)
+            est = prev[1] * n / prev[0] if prev else None
+            if est is not None and est > budget.left():
+                notes.append("scale: %s at %d articles left out (~%.0f s, over the scale "
+                             "budget; --scale-budget)" % (name, n, est))
+                continue
+            log("bench: scale %s, %d articles" % (name, n))
+            dt, rc, rss, err = run_timed([args.bin, "build", book, "--only", name, "-q",
+                                          "--force", "-j", "1"],
+                                         timeout=max(60.0, budget.left()))
+            if rc != 0:
+                notes.append("scale: %s at %d articles failed: %s" % (name, n, first_line(err)))
+                continue
+            last[name] = (n, dt)
+            pages = pdf_pages(os.path.join(outdir, "scale-%d.pdf" % n)) if name == "print" else None
+            rows.append((n, name, dt, rss * 1024, pages))
+    return rows
+
+
+def scale_report(rows):
+    L = ["## Scale (`bisheng build` of one book, each output alone, -j 1)", "",
+         "| articles | output | s | s per 1,000 articles | pages | peak RSS | "
+         "peak RSS per 1,000 articles |",
+         "|---:|---|---:|---:|---:|---:|---:|"]
+    for n, name, dt, rss, pages in rows:
+        L.append("| %d | %s | %s | %s | %s | %s | %s |" % (
+            n, "EPUB" if name == "epub" else "vertical PDF", fmt_s(dt), fmt_s(dt * 1000 / n),
+            pages or "", fmt_mb(rss), fmt_mb(rss * 1000 / n)))
+    L.append("")
+    return "\n".join(L) + "\n"
 
 
 if __name__ == "__main__":

@@ -91,7 +91,50 @@ static void test_extraction(void **state)
   }
   bs_iter_free(it);
   assert_int_equal(links, 1);
+  /* the article's <h1> repeated the title: dropped, the first block is the text */
+  assert_int_equal(bs_node_get_type(bs_node_first_child(d)), BS_NODE_PARAGRAPH);
   bs_node_free(d);
+}
+
+/* Titles: og:title first, else <title> without a site suffix (kept as the source), spaces
+ * kept; a leading heading repeating the title, with or without the suffix, dropped. */
+static void test_titles(void **state)
+{
+  (void)state;
+  static const struct {
+    const char *head, *body, *title, *source;
+    bs_node_type first;
+  } cases[] = {
+      {"<title>走进 中国 排版_新浪博客</title>", "<h1>走进 中国 排版</h1>", "走进 中国 排版",
+       "新浪博客", BS_NODE_PARAGRAPH},
+      {"<meta property=\"og:title\" content=\"A  Title with   spaces\">"
+       "<title>A Title with spaces | Site</title>",
+       "<h1>A Title with spaces</h1>", "A Title with spaces", "Site", BS_NODE_PARAGRAPH},
+      {"<title>Plain Title</title>", "<h2>Plain Title - Site</h2>", "Plain Title", NULL,
+       BS_NODE_PARAGRAPH},
+      {"<title>組版の話｜活字ブログ</title>", "<h1>組版の話</h1>", "組版の話", "活字ブログ",
+       BS_NODE_PARAGRAPH},
+      {"<title>Other title</title>", "<h1>Different heading</h1>", "Other title", NULL,
+       BS_NODE_HEADING},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    bs_buf b = BS_BUF_INIT;
+    bs_buf_printf(&b,
+                  "<html lang=\"zh-Hans\"><head><meta charset=\"utf-8\">%s</head><body>"
+                  "<article>%s<p>正文第一段，足够长的内容在这里，足够长的内容在这里。</p>"
+                  "<p>第二段内容也在这里，足够长的内容在这里，足够长的内容。</p></article>"
+                  "</body></html>",
+                  cases[i].head, cases[i].body);
+    bs_node *d = html(b.data);
+    assert_string_equal(bs_node_get_meta(d, BS_META_TITLE), cases[i].title);
+    if (cases[i].source)
+      assert_string_equal(bs_node_get_meta(d, BS_META_SOURCE), cases[i].source);
+    else
+      assert_null(bs_node_get_meta(d, BS_META_SOURCE));
+    assert_int_equal(bs_node_get_type(bs_node_first_child(d)), cases[i].first);
+    bs_node_free(d);
+    bs_buf_free(&b);
+  }
 }
 
 static void test_densest_block(void **state)
@@ -171,7 +214,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_extraction), cmocka_unit_test(test_densest_block),
       cmocka_unit_test(test_ruby),       cmocka_unit_test(test_whitespace),
-      cmocka_unit_test(test_hostile),
+      cmocka_unit_test(test_hostile),      cmocka_unit_test(test_titles),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -73,7 +73,12 @@ bool bs_paper_size(const char *name, double *w, double *h)
 bs_status bs_pdf_write(const bs_node *root, const bs_typeset_options *o, const char *path,
                        bs_error *err)
 {
-  return fake_write(root, "pdf", o->font_size_pt, o->source_date, path, err);
+  bs_status st = fake_write(root, "pdf", o->font_size_pt, o->source_date, path, err);
+  if (st == BS_OK && o->progress) { /* as the real writer: the last report counts the pages */
+    bs_progress p = {1, 1, 2, 0};
+    o->progress(o->progress_user, &p);
+  }
+  return st;
 }
 
 bs_status bs_layout_dump(const bs_node *root, const bs_typeset_options *o, FILE *out,

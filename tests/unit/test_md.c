@@ -120,7 +120,7 @@ static void test_front_matter(void **state)
   (void)state;
   bs_node *d = md("---\ntitle: 标题\nsubtitle: 副\nauthor:\n  - 甲\n  - 乙\ndate: 2020-01-02\n"
                   "lang: zh-Hans\ndirection: vertical\ncover-image: c.png\ntags: [a, b]\n"
-                  "description: 说明\n---\n\n# 标题\n\n正文\n");
+                  "description: 说明\n---\n\n# 章\n\n正文\n");
   assert_string_equal(bs_node_get_meta(d, BS_META_TITLE), "标题");
   assert_string_equal(bs_node_get_meta(d, BS_META_SUBTITLE), "副");
   assert_string_equal(bs_node_get_meta(d, BS_META_DATE), "2020-01-02");
@@ -161,6 +161,18 @@ static void test_front_matter(void **state)
   assert_true(err.line >= 2);
 }
 
+/* A leading heading that repeats the front matter's title (or the title with a site suffix)
+ * is dropped: the writers show the title already. Another heading stays. */
+static void test_title_heading(void **state)
+{
+  (void)state;
+  expect(md("---\ntitle: 孔乙己\n---\n\n# 孔乙己\n\n正文\n"), "[P 正文]");
+  expect(md("---\ntitle: The Quiet  Art\n---\n\n## The Quiet Art | Ink\n\ntext\n"), "[P text]");
+  expect(md("---\ntitle: 孔乙己\n---\n\n# 一\n\n正文\n"), "[H 一][P 正文]");
+  expect(md("---\ntitle: 孔乙己\n---\n\n正文\n\n# 孔乙己\n"), "[P 正文][H 孔乙己]");
+  expect(md("# 孔乙己\n\n正文\n"), "[H 孔乙己][P 正文]"); /* no title: the heading is all */
+}
+
 static void test_raw_html(void **state)
 {
   (void)state;
@@ -199,7 +211,7 @@ static void test_blocks(void **state)
   expect(md("| a | b |\n|:-|-:|\n| 1 | 2 |\n"), "[T [TR [TD a][TD b]][TR [TD 1][TD 2]]]");
   expect(md("see https://example.com now"), "[P see <A https://example.com https://example.com> now]");
   expect(md("text[^note] more[^2]\n\n[^2]: two\n[^note]: one\n"),
-         "[P text<FN note> more<FN 2>][FD note [P one]][FD 2 [P two]]");
+         "[P text<FN 1> more<FN 2>][FD 1 [P one]][FD 2 [P two]]");
   /* soft breaks: nothing between CJK characters, a space between words */
   expect(md("中文\n接着\n\nword\nnext\n\n中文\nword"), "[P 中文接着][P word next][P 中文word]");
 }
@@ -274,6 +286,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_cjk_emphasis),   cmocka_unit_test(test_commonmark_stays_literal),
       cmocka_unit_test(test_front_matter),   cmocka_unit_test(test_raw_html),
+      cmocka_unit_test(test_title_heading),
       cmocka_unit_test(test_figures),        cmocka_unit_test(test_blocks),
       cmocka_unit_test(test_aozora_ruby),    cmocka_unit_test(test_depth_cap),
       cmocka_unit_test(test_bad_utf8),

@@ -165,6 +165,34 @@ static void test_headings(void **state)
   bs_node_free(doc);
 }
 
+/* The section words (text.c's section_words, README "Plain text articles"): each language's
+ * usual opening and closing words make a heading alone or before a colon, not inside a line. */
+static void test_section_words(void **state)
+{
+  (void)state;
+  static const struct {
+    const char *lang, *text;
+  } cases[] = {
+      {"ja", "題\n\nはじめに\n本文。\nむすび\n本文。\nまとめ\n本文。\nあとがき\n本文。\n"},
+      {"ja", "題\n\n序章\n本文。\n終章\n本文。\n結びに\n本文。\n付記\n本文。\n"},
+      {"zh-Hant", "題\n\n序\n正文。\n跋\n正文。\n後記\n正文。\n附記：補充\n正文。\n"},
+      {"zh-Hant", "題\n\n小結\n正文。\n結論\n正文。\n尾聲\n正文。\n楔子\n正文。\n"},
+      {"zh-Hans", "题\n\n序言\n正文。\n后记\n正文。\n附记\n正文。\n小结：回顾\n正文。\n"},
+      {"zh-Hans", "题\n\n结论\n正文。\n尾声\n正文。\n总结\n正文。\n参考文献\n正文。\n"},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    bs_node *doc = read_str(cases[k].text, cases[k].lang, true);
+    for (int i = 0; i < 8; i++)
+      assert_int_equal(nth_type(doc, i), i % 2 ? BS_NODE_PARAGRAPH : BS_NODE_HEADING);
+    bs_node_free(doc);
+  }
+  /* inside a sentence, or a longer word that only starts like one, it is text */
+  bs_node *doc = read_str("題\n\nまとめて言えば\n序言者\n跋涉\n", "ja", true);
+  for (int i = 0; i < 3; i++)
+    assert_int_equal(nth_type(doc, i), BS_NODE_PARAGRAPH);
+  bs_node_free(doc);
+}
+
 static void test_lists_and_figures(void **state)
 {
   (void)state;
@@ -278,6 +306,7 @@ int main(void)
       cmocka_unit_test(test_n1),           cmocka_unit_test(test_n1_off),
       cmocka_unit_test(test_n1_across_nodes), cmocka_unit_test(test_detect_lang),
       cmocka_unit_test(test_export_header), cmocka_unit_test(test_headings),
+      cmocka_unit_test(test_section_words),
       cmocka_unit_test(test_lists_and_figures), cmocka_unit_test(test_pasted_text),
       cmocka_unit_test(test_bad_input),    cmocka_unit_test(test_chunked_positions),
   };

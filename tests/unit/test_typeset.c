@@ -305,7 +305,8 @@ static int driver(int argc, char **argv)
   return 0;
 }
 
-/* Progress: once at the start (0 of N), then after each chapter in order, pages growing. */
+/* Progress: once at the start (0 of N), then after each chapter in order, pages growing, and
+ * once more with the file's page count. */
 static size_t pr_done[8], pr_total[8];
 static int pr_pages[8], pr_n;
 static void on_progress(void *user, const bs_progress *p)
@@ -340,13 +341,17 @@ static void test_progress(void **state)
   assert_int_equal(bs_pdf_write(book, &o, path, &err), BS_OK);
   unlink(path);
   bs_node_free(book);
-  assert_int_equal(pr_n, 4);
+  assert_int_equal(pr_n, 5);
   for (int i = 0; i < 4; i++) {
     assert_int_equal(pr_done[i], (size_t)i);
     assert_int_equal(pr_total[i], 3);
     if (i > 0)
       assert_true(pr_pages[i] > pr_pages[i - 1]); /* each chapter adds pages */
   }
+  /* the last report, when the file is complete: every page, the contents' too */
+  assert_int_equal(pr_done[4], 3);
+  assert_int_equal(pr_total[4], 3);
+  assert_true(pr_pages[4] > pr_pages[3]);
 }
 
 int main(int argc, char **argv)

@@ -1,0 +1,127 @@
+/* Hyphenation of horizontal Latin words (#13): libhyphen with Debian's hyphen-* dictionaries
+ * (/usr/share/hyphen/hyph_LL_CC.dic, chosen by the document's language). Soft hyphens in a
+ * word are its only points when it has any. The fitter (break.c) uses a point only when the
+ * line would otherwise stretch its word spaces beyond their bound, and never on more than two
+ * lines in a row. */
+#include <ctype.h>
+#include <hyphen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "typeset-impl.h"
+
+/* Letters kept before and after a hyphen (TeX's English defaults are 2 and 3). */
+enum { LEFT_MIN = 2, RIGHT_MIN = 3, WORD_MAX = 64 };
+
+static const char dict_dir[] = "/usr/share/hyphen";
+
+static HyphenDict *dict_for(bs_ts_ctx *c)
+{
+  const char *lang = c->doc_lang;
+  if (!strcmp(c->hyph_lang, lang))
+    return c->hyph;
+  if (c->hyph)
+    hnj_hyphen_free(c->hyph);
+  c->hyph = NULL;
+  snprintf(c->hyph_lang, sizeof c->hyph_lang, "%s", lang);
+  /* en-US → hyph_en_US.dic, then hyph_en.dic */
+  char ll[8] = "", cc[8] = "";
+  size_t i = 0;
+  for (; lang[i] && isalpha((unsigned char)lang[i]) && i < 3; i++)
+    ll[i] = (char)tolower((unsigned char)lang[i]);
+  ll[i] = 0;
+  const char *r = strchr(lang, '-');
+  if (r && strlen(r + 1) == 2)
+    for (int k = 0; k < 2; k++)
+      cc[k] = (char)toupper((unsigned char)r[1 + k]);
+  if (!*ll || bs_ts_cjk_doc(c))
+    return NULL;
+  char path[256];
+  if (*cc) {
+    snprintf(path, sizeof path, "%s/hyph_%s_%s.dic", dict_dir, ll, cc);
+    c->hyph = hnj_hyphen_load(path);
+  }
+  if (!c->hyph) {
+    snprintf(path, sizeof path, "%s/hyph_%s.dic", dict_dir, ll);
+    c->hyph = hnj_hyphen_load(path);
+  }
+  return c->hyph;
+}
+
+void bs_ts_hyphen_free(bs_ts_ctx *c)
+{
+  if (c->hyph)
+    hnj_hyphen_free(c->hyph);
+  c->hyph = NULL;
+  c->hyph_lang[0] = 0;
+}
+
+static bool letter(const char *s, size_t n, size_t i, size_t *len)
+{
+  uint32_t cp;
+  *len = bs_utf8_decode(s + i, n - i, &cp);
+  if (!*len)
+    return false;
+  return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
+         (cp >= 0xC0 && cp <= 0x24F && cp != 0xD7 && cp != 0xF7) || cp == 0xAD;
+}
+
+size_t bs_ts_hyphen_points(bs_ts_ctx *c, const char *text, size_t a, size_t b, size_t *out,
+                           size_t max)
+{
+  size_t n = 0;
+  size_t i = a;
+  while (i < b && n < max) {
+    size_t k;
+    if (!letter(text, b, i, &k)) {
+      i += k ? k : 1;
+      continue;
+    }
+    /* a word: a run of letters */
+    size_t w = i, chars = 0;
+    bool shy = false;
+    while (i < b && letter(text, b, i, &k)) {
+      shy |= k == 2 && (unsigned char)text[i] == 0xC2 && (unsigned char)text[i + 1] == 0xAD;
+      chars++;
+      i += k;
+    }
+    if (shy) { /* the author's points, and only those */
+      for (size_t q = w; q + 1 < i && n < max; q++)
+        if ((unsigned char)text[q] == 0xC2 && (unsigned char)text[q + 1] == 0xAD && q > w &&
+            q + 2 < i)
+          out[n++] = q + 2;
+      continue;
+    }
+    HyphenDict *d = chars >= LEFT_MIN + RIGHT_MIN && i - w < WORD_MAX ? dict_for(c) : NULL;
+    if (!d)
+      continue;
+    char word[WORD_MAX + 1], hy[WORD_MAX + 5];
+    size_t len = i - w;
+    for (size_t q = 0; q < len; q++) /* libhyphen wants lower case; ASCII only changes */
+      word[q] = (char)tolower((unsigned char)text[w + q]);
+    word[len] = 0;
+    char **rep = NULL;
+    int *pos = NULL, *cut = NULL;
+    /* with a UTF-8 dictionary libhyphen indexes its result by character: end[j] is the
+     * byte after character j */
+    size_t end[WORD_MAX + 1], nc = 0;
+    for (size_t q = 0; q < len; q++)
+      if (q + 1 == len || ((unsigned char)word[q + 1] >> 6) != 2)
+        end[nc++] = q + 1;
+    if (!hnj_hyphen_hyphenate3(d, word, (int)len, hy, NULL, &rep, &pos, &cut, LEFT_MIN,
+                               RIGHT_MIN, LEFT_MIN, RIGHT_MIN)) {
+      for (size_t q = 0; q + 1 < nc && n < max; q++)
+        if ((hy[q] & 1) && !(rep && rep[q]))
+          out[n++] = w + end[q]; /* a break after character q */
+    }
+    if (rep) {
+      for (size_t q = 0; q < len; q++)
+        free(rep[q]);
+      free(rep);
+      free(pos);
+      free(cut);
+    }
+  }
+  return n;
+}

@@ -1,0 +1,464 @@
+/* Text that copies and searches in vertical PDFs (#15): a pass over Cairo's output on its way
+ * to the file. Extractors read a column of upright glyphs shown in a horizontal font as a
+ * stack of one-character lines; what they honour instead is marked content with /ActualText.
+ * Cairo 1.16 cannot write /ActualText, but its structure tags put "/Span << /MCID n >> BDC"
+ * around each line we tag (draw.c), inside Flate-compressed page contents. This filter spots
+ * those content streams as they are written (Cairo's own header, "N 0 obj << /Length M 0 R
+ * /Filter /FlateDecode >> stream"), inflates them, adds each line's text to its Span's
+ * properties in drawing order, deflates them again and rewrites the stream's length object
+ * that follows. Every object after a rewritten stream moves, so the cross-reference table
+ * Cairo writes last is corrected in place when the file is complete (bs_pdftext_finish).
+ * Other streams (fonts, ToUnicode maps, images) pass through unchanged. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "typeset-impl.h"
+
+enum { PASS, DATA, TAIL };
+
+struct bs_pdftext {
+  FILE *f;
+  int mode;
+  bs_buf hold;        /* PASS: bytes that may begin a stream header; DATA/TAIL: the object */
+  size_t data_at;     /* DATA/TAIL: where the compressed data begins in `hold` */
+  size_t data_end;    /* TAIL: where it ends */
+  z_stream z;         /* DATA: inflating the stream as it arrives */
+  bool z_open;
+  bs_buf plain;       /* the inflated content */
+  long long in_pos;   /* bytes received from Cairo */
+  long long out_pos;  /* bytes written */
+  struct shift {
+    long long from;   /* original offsets >= from ... */
+    long long delta;  /* ... moved by delta */
+  } *shifts;
+  size_t nshifts;
+  /* the texts of the Span lines, in drawing order, consumed as their BDCs go by */
+  char **texts;
+  size_t ntexts, head, cap;
+  size_t unmatched;   /* Span BDCs without a text, or texts left over: a bug if not 0 */
+  bool failed;
+  char tail[64];      /* the file's last bytes ("startxref N %%EOF") */
+  size_t ntail;
+};
+
+bs_pdftext *bs_pdftext_new(FILE *f)
+{
+  bs_pdftext *t = bs_xcalloc(1, sizeof *t);
+  t->f = f;
+  return t;
+}
+
+void bs_pdftext_free(bs_pdftext *t)
+{
+  if (!t)
+    return;
+  if (t->z_open)
+    inflateEnd(&t->z);
+  bs_buf_free(&t->hold);
+  bs_buf_free(&t->plain);
+  for (size_t i = t->head; i < t->ntexts; i++)
+    free(t->texts[i]);
+  free(t->texts);
+  free(t->shifts);
+  free(t);
+}
+
+void bs_pdftext_add(bs_pdftext *t, const char *utf8, size_t len)
+{
+  if (t->head > 0 && t->head == t->ntexts)
+    t->head = t->ntexts = 0;
+  if (t->ntexts == t->cap) {
+    t->cap = t->cap ? 2 * t->cap : 64;
+    t->texts = bs_xrealloc(t->texts, t->cap * sizeof *t->texts);
+  }
+  char *s = NULL;
+  if (utf8) {
+    s = bs_xmalloc(len + 1);
+    memcpy(s, utf8, len);
+    s[len] = 0;
+  }
+  t->texts[t->ntexts++] = s;
+}
+
+static void out(bs_pdftext *t, const void *d, size_t n)
+{
+  if (n && fwrite(d, 1, n, t->f) != n)
+    t->failed = true;
+  t->out_pos += (long long)n;
+}
+
+/* A PDF text string for `s`: UTF-16BE hex with a byte-order mark. */
+static void put_text(bs_buf *b, const char *s)
+{
+  bs_buf_puts(b, "<FEFF");
+  size_t n = strlen(s), i = 0;
+  while (i < n) {
+    uint32_t cp;
+    size_t k = bs_utf8_decode(s + i, n - i, &cp);
+    if (!k) { /* never from our own text; keep the string well formed */
+      cp = 0xFFFD;
+      k = 1;
+    }
+    i += k;
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      bs_buf_printf(b, "%04X%04X", 0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF));
+    } else {
+      bs_buf_printf(b, "%04X", cp);
+    }
+  }
+  bs_buf_putc(b, '>');
+}
+
+/* Adds the next text to every "/Span << /MCID n >> BDC" line of `c`; false if there is none.
+ * Cairo marks a cluster whose glyph maps to other text (the upright Ｑ drawn for Q) with an
+ * /ActualText of its own: inside ours it is dropped with its EMC (extractors end the outer
+ * replacement at the inner one). */
+static bool add_texts(bs_pdftext *t, const bs_buf *c, bs_buf *to)
+{
+  static const char tag[] = "/Span << /MCID ", inner[] = "/Span << /ActualText ";
+  enum { KEEP, OURS, DROP };
+  char stack[64];
+  int depth = 0, ours = 0; /* marked-content depth; how many of ours with a text are open */
+  bool any = false;
+  const char *p = c->data, *end = c->data + c->len;
+  while (p < end) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    const char *e = nl ? nl + 1 : end;
+    size_t n = (size_t)(e - p), k = nl ? n - 1 : n;
+    bool bdc = k >= 4 && (!memcmp(p + k - 4, " BDC", 4) || !memcmp(p + k - 4, " BMC", 4));
+    int kind = KEEP;
+    if (bdc && k > sizeof tag - 1 && !memcmp(p, tag, sizeof tag - 1)) {
+      const char *r = p + sizeof tag - 1;
+      while (r < e && *r >= '0' && *r <= '9')
+        r++;
+      if (e - r >= 7 && !memcmp(r, " >> BDC", 7)) {
+        any = true;
+        bs_buf_put(to, p, (size_t)(r - p));
+        if (t->head < t->ntexts) {
+          if (t->texts[t->head]) {
+            bs_buf_puts(to, " /ActualText ");
+            put_text(to, t->texts[t->head]);
+            free(t->texts[t->head]);
+            kind = OURS;
+            ours++;
+          }
+          t->head++;
+        } else {
+          t->unmatched++;
+        }
+        bs_buf_put(to, r, (size_t)(e - r));
+        if (depth < (int)sizeof stack)
+          stack[depth] = (char)kind;
+        depth++;
+        p = e;
+        continue;
+      }
+    }
+    if (bdc) {
+      if (ours && k > sizeof inner - 1 && !memcmp(p, inner, sizeof inner - 1))
+        kind = DROP;
+      if (depth < (int)sizeof stack)
+        stack[depth] = (char)kind;
+      depth++;
+    } else if (k == 3 && !memcmp(p, "EMC", 3) && depth > 0) {
+      depth--;
+      kind = depth < (int)sizeof stack ? stack[depth] : KEEP;
+      if (kind == OURS)
+        ours--;
+    }
+    if (kind != DROP)
+      bs_buf_put(to, p, n);
+    p = e;
+  }
+  return any;
+}
+
+static bool deflate_buf(const bs_buf *in, bs_buf *to)
+{
+  uLongf n = compressBound((uLong)in->len);
+  bs_buf_clear(to);
+  bs_buf_grow(to, (size_t)n + 1);
+  if (compress2((Bytef *)to->data, &n, (const Bytef *)in->data, (uLong)in->len,
+                Z_DEFAULT_COMPRESSION) != Z_OK)
+    return false;
+  to->len = (size_t)n;
+  return true;
+}
+
+/* The object in `hold` is complete: [header][data][tail: endstream, the length object]. */
+static void finish_object(bs_pdftext *t)
+{
+  const char *h = t->hold.data;
+  size_t tail_at = t->data_end;
+  /* Cairo: "\nendstream\nendobj\n" then "M 0 obj\n   LEN\nendobj\n" */
+  const char *lo = h + tail_at + 18;
+  bs_buf added = BS_BUF_INIT, z = BS_BUF_INIT;
+  bool rewrite = add_texts(t, &t->plain, &added) && deflate_buf(&added, &z);
+  if (!rewrite) {
+    out(t, h, t->hold.len);
+  } else {
+    int m = atoi(lo);
+    out(t, h, t->data_at);
+    out(t, z.data, z.len);
+    bs_buf o = BS_BUF_INIT;
+    bs_buf_printf(&o, "\nendstream\nendobj\n%d 0 obj\n   %zu\nendobj\n", m, z.len);
+    out(t, o.data, o.len);
+    bs_buf_free(&o);
+    long long before = t->in_pos - (long long)t->hold.len;
+    long long prev = t->nshifts ? t->shifts[t->nshifts - 1].delta : 0;
+    /* the length object moves by what the stream changed, the objects after it also by
+     * what its number's digits changed */
+    t->shifts = bs_xrealloc(t->shifts, (t->nshifts + 2) * sizeof *t->shifts);
+    t->shifts[t->nshifts].from = before + (long long)tail_at + 18;
+    t->shifts[t->nshifts].delta = prev + (long long)z.len - (long long)(tail_at - t->data_at);
+    t->shifts[t->nshifts + 1].from = t->in_pos;
+    t->shifts[t->nshifts + 1].delta = t->out_pos - t->in_pos;
+    t->nshifts += 2;
+  }
+  bs_buf_free(&added);
+  bs_buf_free(&z);
+  bs_buf_clear(&t->hold);
+  bs_buf_clear(&t->plain);
+  t->mode = PASS;
+}
+
+/* In `hold` (PASS): the start of a content stream's data after a complete header, 0 if
+ * there is none, or the offset of a header that may still be incomplete (-offset - 1). */
+static long header_at(const bs_buf *b, size_t *obj)
+{
+  static const char a[] = " 0 obj\n<< /Length ", z[] = " 0 R\n   /Filter /FlateDecode\n>>\nstream\n";
+  const char *d = b->data;
+  size_t n = b->len;
+  for (size_t i = 0; i < n; i++) {
+    if (d[i] < '0' || d[i] > '9' || (i > 0 && d[i - 1] != '\n'))
+      continue;
+    size_t k = i;
+    while (k < n && d[k] >= '0' && d[k] <= '9')
+      k++;
+    size_t need = sizeof a - 1;
+    if (n - k < need) {
+      if (!memcmp(d + k, a, n - k))
+        return -(long)i - 1;
+      continue;
+    }
+    if (memcmp(d + k, a, need))
+      continue;
+    k += need;
+    while (k < n && d[k] >= '0' && d[k] <= '9')
+      k++;
+    need = sizeof z - 1;
+    if (n - k < need) {
+      if (!memcmp(d + k, z, n - k))
+        return -(long)i - 1;
+      continue;
+    }
+    if (memcmp(d + k, z, need))
+      continue;
+    *obj = i;
+    return (long)(k + need);
+  }
+  return 0;
+}
+
+static void feed(bs_pdftext *t, const unsigned char *data, size_t len)
+{
+  while (len) {
+    if (t->mode == PASS) {
+      bs_buf_put(&t->hold, (const char *)data, len);
+      t->in_pos += (long long)len;
+      len = 0;
+      size_t obj = 0;
+      long at = header_at(&t->hold, &obj);
+      if (at > 0) {
+        /* write what precedes the object; the rest is the stream's, fed again below */
+        out(t, t->hold.data, obj);
+        size_t rest = t->hold.len - (size_t)at;
+        t->in_pos -= (long long)rest;
+        unsigned char *again = bs_xmalloc(rest + 1);
+        memcpy(again, t->hold.data + at, rest);
+        memmove(t->hold.data, t->hold.data + obj, (size_t)at - obj);
+        t->hold.len = (size_t)at - obj;
+        t->data_at = t->hold.len;
+        memset(&t->z, 0, sizeof t->z);
+        t->z_open = inflateInit(&t->z) == Z_OK;
+        t->mode = t->z_open ? DATA : PASS;
+        if (!t->z_open)
+          t->failed = true;
+        feed(t, again, rest);
+        free(again);
+        return;
+      }
+      /* keep back a header's possible beginning */
+      size_t from = at < 0 ? (size_t)(-at - 1) : t->hold.len;
+      out(t, t->hold.data, from);
+      memmove(t->hold.data, t->hold.data + from, t->hold.len - from);
+      t->hold.len -= from;
+      return;
+    }
+    if (t->mode == DATA) {
+      t->z.next_in = (Bytef *)data;
+      t->z.avail_in = (uInt)len;
+      int r = Z_OK;
+      unsigned char tmp[16384];
+      while (r == Z_OK && t->z.avail_in) {
+        t->z.next_out = tmp;
+        t->z.avail_out = sizeof tmp;
+        r = inflate(&t->z, Z_NO_FLUSH);
+        bs_buf_put(&t->plain, (const char *)tmp, sizeof tmp - t->z.avail_out);
+        if (r == Z_BUF_ERROR && t->z.avail_out == 0)
+          r = Z_OK;
+      }
+      while (r == Z_OK && t->z.avail_out == 0) { /* output pending without more input */
+        t->z.next_out = tmp;
+        t->z.avail_out = sizeof tmp;
+        r = inflate(&t->z, Z_NO_FLUSH);
+        bs_buf_put(&t->plain, (const char *)tmp, sizeof tmp - t->z.avail_out);
+      }
+      size_t used = len - t->z.avail_in;
+      bs_buf_put(&t->hold, (const char *)data, used);
+      t->in_pos += (long long)used;
+      data += used;
+      len -= used;
+      if (r == Z_STREAM_END) {
+        inflateEnd(&t->z);
+        t->z_open = false;
+        t->data_end = t->hold.len;
+        t->mode = TAIL;
+      } else if (r != Z_OK && r != Z_BUF_ERROR) {
+        /* not deflate data after all: pass the object on as it is */
+        inflateEnd(&t->z);
+        t->z_open = false;
+        out(t, t->hold.data, t->hold.len);
+        bs_buf_clear(&t->hold);
+        bs_buf_clear(&t->plain);
+        t->mode = PASS;
+      }
+      continue;
+    }
+    /* TAIL: up to the length object's "endobj\n" */
+    size_t k = 0;
+    bool done = false;
+    while (k < len && !done) {
+      bs_buf_putc(&t->hold, (char)data[k++]);
+      const char *h = t->hold.data + t->data_end;
+      size_t n = t->hold.len - t->data_end;
+      if (n >= 18 + 7 && !memcmp(t->hold.data + t->hold.len - 7, "endobj\n", 7) &&
+          memmem(h + 18, n - 18, "endobj\n", 7) == t->hold.data + t->hold.len - 7)
+        done = n > 18;
+      if (n == 18 && memcmp(h, "\nendstream\nendobj\n", 18)) {
+        /* not laid out as Cairo writes it: pass it on */
+        t->in_pos += (long long)k;
+        out(t, t->hold.data, t->hold.len);
+        bs_buf_clear(&t->hold);
+        bs_buf_clear(&t->plain);
+        t->mode = PASS;
+        data += k;
+        len -= k;
+        k = 0;
+        break;
+      }
+    }
+    if (t->mode != TAIL)
+      continue;
+    t->in_pos += (long long)k;
+    data += k;
+    len -= k;
+    if (done)
+      finish_object(t);
+  }
+}
+
+bool bs_pdftext_write(bs_pdftext *t, const unsigned char *data, size_t len)
+{
+  /* the file's last bytes, for startxref */
+  if (len >= sizeof t->tail) {
+    memcpy(t->tail, data + len - sizeof t->tail, sizeof t->tail);
+    t->ntail = sizeof t->tail;
+  } else {
+    size_t drop = t->ntail + len > sizeof t->tail ? t->ntail + len - sizeof t->tail : 0;
+    memmove(t->tail, t->tail + drop, t->ntail - drop);
+    memcpy(t->tail + t->ntail - drop, data, len);
+    t->ntail = t->ntail - drop + len;
+  }
+  feed(t, data, len);
+  return !t->failed;
+}
+
+static long long moved(const bs_pdftext *t, long long off)
+{
+  long long d = 0;
+  for (size_t i = 0; i < t->nshifts && t->shifts[i].from <= off; i++)
+    d = t->shifts[i].delta;
+  return off + d;
+}
+
+bool bs_pdftext_finish(bs_pdftext *t, const char *path, size_t *unmatched)
+{
+  /* whatever is held back (never a whole object: Cairo ends with its trailer) */
+  if (t->mode != PASS) {
+    t->failed = true;
+    return false;
+  }
+  out(t, t->hold.data, t->hold.len);
+  bs_buf_clear(&t->hold);
+  *unmatched = t->unmatched + (t->ntexts - t->head);
+  if (fflush(t->f))
+    t->failed = true;
+  if (t->failed || !t->nshifts)
+    return !t->failed;
+  /* Cairo's cross-reference table, at the end of the file: one subsection of 20-byte entries;
+   * rewritten in place (the entries keep their width), then startxref */
+  char tail[sizeof t->tail + 1];
+  memcpy(tail, t->tail, t->ntail);
+  tail[t->ntail] = 0;
+  const char *sx = strstr(tail, "startxref\n");
+  if (!sx)
+    return false;
+  long long xref = atoll(sx + 10), nx = moved(t, xref);
+  bs_buf b = BS_BUF_INIT;
+  bool ok = false;
+  long long end = t->out_pos;
+  FILE *rd = path ? fopen(path, "rb") : t->f; /* the stream itself may be write-only */
+  if (!rd || fseeko(rd, (off_t)nx, SEEK_SET))
+    goto done;
+  bs_buf_grow(&b, (size_t)(end - nx) + 1);
+  b.len = fread(b.data, 1, (size_t)(end - nx), rd);
+  if ((long long)b.len != end - nx || strncmp(b.data, "xref\n0 ", 7))
+    goto done;
+  b.data[b.len] = 0;
+  int count = atoi(b.data + 7);
+  char *e = strchr(b.data + 7, '\n');
+  if (!e || count <= 0 || (size_t)(e + 1 - b.data) + (size_t)count * 20 > b.len)
+    goto done;
+  e++;
+  for (int i = 0; i < count; i++) {
+    char *ent = e + 20 * (size_t)i;
+    if (ent[17] != 'n')
+      continue;
+    char num[16];
+    snprintf(num, sizeof num, "%010lld", moved(t, atoll(ent)));
+    memcpy(ent, num, 10);
+  }
+  char *s = strstr(e + 20 * (size_t)count, "startxref\n");
+  if (!s)
+    goto done;
+  bs_buf nb = BS_BUF_INIT;
+  bs_buf_put(&nb, b.data, (size_t)(s - b.data));
+  bs_buf_printf(&nb, "startxref\n%lld\n%%%%EOF\n", nx);
+  ok = !fseeko(t->f, (off_t)nx, SEEK_SET) && fwrite(nb.data, 1, nb.len, t->f) == nb.len &&
+       !fflush(t->f);
+  /* a shorter startxref number leaves a byte of the old one behind */
+  if (ok && nx + (long long)nb.len < end)
+    ok = !ftruncate(fileno(t->f), (off_t)(nx + (long long)nb.len));
+  t->out_pos = nx + (long long)nb.len;
+  bs_buf_free(&nb);
+done:
+  if (rd && rd != t->f)
+    fclose(rd);
+  bs_buf_free(&b);
+  return ok;
+}

@@ -1,0 +1,111 @@
+#!/bin/sh
+# Issue #16: mixed directions in one book. An English chapter (the corpus's bisheng.en.md,
+# `direction: horizontal`) between two Chinese ones in a vertical book: its pages are set
+# horizontally in the PDF (positions read back with mutool stext), its XHTML is horizontal in
+# the EPUB, the book's page order and the other chapters stay vertical, and the build says so.
+. tests/typeset-lib.sh
+C=$CORPUS
+[ -f "$C/bisheng.en.md" ] || { echo "no corpus"; exit 1; }
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+set -- "$C/kongyiji.zh-Hans.md" "$C/bisheng.en.md" "$C/taoyuanming.zh-Hant.txt"
+bad=0
+"$BIN" "$@" --direction vertical -o "$tmp/b.pdf" 2> "$tmp/err" || { echo "FAIL pdf"; cat "$tmp/err"; exit 1; }
+grep -q "bisheng.en.md: warning: chapter '.*' is set horizontally in this vertical book" "$tmp/err" ||
+  { echo "FAIL the build does not say the English chapter is horizontal:"; cat "$tmp/err"; bad=1; }
+"$BIN" layout "$@" --direction vertical > "$tmp/d.json" 2> /dev/null || { echo "FAIL layout"; exit 1; }
+# every rule of typeset_check.py on the whole book, each page by its own direction
+{ echo '{"chapters": ['; "$BIN" dump "$1"; echo ,; "$BIN" dump "$2"; echo ,; "$BIN" dump "$3"; echo ']}'; } > "$tmp/src.json" 2> /dev/null
+python3 tests/typeset_check.py "$tmp/d.json" "$tmp/src.json" --tree > "$tmp/out" || { echo "FAIL typeset_check:"; cat "$tmp/out"; bad=1; }
+mutool draw -F stext -o "$tmp/s.xml" "$tmp/b.pdf" 2> /dev/null || { echo "FAIL mutool"; exit 1; }
+python3 - "$tmp/d.json" "$tmp/s.xml" <<'PY' || bad=1
+import json, sys
+import xml.etree.ElementTree as ET
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+fails = []
+if d["direction"] != "vertical":
+    fails.append("the book is %s" % d["direction"])
+dirs = [p["direction"] for p in d["pages"]]
+text = ["".join(g["c"] for l in p["lines"] for g in l["glyphs"]) for p in d["pages"]]
+# the English chapter: from its first page to the last one with its running head
+sh = [i for i, t in enumerate(text) if "Sheng" in t]
+en = list(range(sh[0], max(i for i, p in enumerate(d["pages"]) if "Bi Sheng" in p["head"] or i == sh[0]) + 1)) if sh else []
+if not en:
+    fails.append("no page holds the English chapter")
+for i, p in enumerate(d["pages"]):
+    want = "horizontal" if i in en else "vertical"
+    if p["lines"] and p["direction"] != want:
+        fails.append("page %d is %s, want %s" % (p["number"], p["direction"], want))
+# in the dump, the English lines run across the page and the Chinese ones down it
+for i in en[:2]:
+    for l in d["pages"][i]["lines"]:
+        ys = {round(g["y"], 2) for g in l["glyphs"] if "ruby" not in g and "mark" not in g}
+        if len(ys) > 1:
+            fails.append("page %d: an English line has %d baselines" % (d["pages"][i]["number"], len(ys)))
+# read back from the PDF: physical pages = the dump's pages after the front matter (contents)
+root = ET.parse(sys.argv[2]).getroot()
+pages = root.findall("page")
+front = len(pages) - len(d["pages"])
+def lines_of(pg):
+    for line in pg.iter("line"):
+        chars = [(c.get("c"), float(c.get("x")), float(c.get("y"))) for c in line.iter("char")]
+        yield line.get("dir"), chars
+across = down = 0
+for i, p in enumerate(d["pages"]):
+    if not p["lines"] or front + i >= len(pages):
+        continue
+    if i not in en:
+        # upright CJK in a vertical PDF: one char per stext line; a column is a run of
+        # characters in drawing order sharing x with y growing
+        run = []
+        allc = [c for _, chars in lines_of(pages[front + i]) for c in chars if 0x4E00 <= ord(c[0]) <= 0x9FFF]
+        for c in allc + [("", -1, -1)]:
+            if run and abs(c[1] - run[-1][1]) < 0.01 and c[2] > run[-1][2]:
+                run.append(c)
+                continue
+            if len(run) >= 4:
+                down += 1
+            run = [c]
+        continue
+    for dirn, chars in lines_of(pages[front + i]):
+        if len(chars) < 4:
+            continue
+        xs = [c[1] for c in chars]
+        ys = [c[2] for c in chars]
+        # a horizontal line: one baseline, x growing
+        if max(ys) - min(ys) < 0.01 and xs == sorted(xs) and xs[-1] - xs[0] > 20:
+            across += 1
+        elif dirn != "1 0":
+            fails.append("page %d: a line runs %s in the English chapter" % (p["number"], dirn))
+if across < 20:
+    fails.append("only %d horizontal lines read back from the English chapter's pages" % across)
+if down < 20:
+    fails.append("only %d vertical columns read back from the Chinese chapters" % down)
+for f in fails:
+    print("FAIL " + f)
+print("pdf: %d English pages, %d lines across, %d columns down" % (len(en), across, down))
+sys.exit(1 if fails else 0)
+PY
+# the EPUB: the English chapter's XHTML is horizontal, the others vertical, pages turn rtl
+"$BIN" "$@" --direction vertical -o "$tmp/b.epub" 2> "$tmp/err" || { echo "FAIL epub"; cat "$tmp/err"; exit 1; }
+grep -q "bisheng.en.md: warning: chapter '.*' is set horizontally" "$tmp/err" || { echo "FAIL epub: no note"; bad=1; }
+mkdir "$tmp/x" && (cd "$tmp/x" && unzip -q ../b.epub) || { echo "FAIL unzip"; exit 1; }
+grep -q 'page-progression-direction="rtl"' "$tmp/x/EPUB/content.opf" || { echo "FAIL epub: not rtl"; bad=1; }
+nh=0 nv=0
+for x in "$tmp"/x/EPUB/text/c*.xhtml; do
+  if grep -q "Bi Sheng" "$x"; then
+    grep -q 'href="../css/horizontal.css"' "$x" && ! grep -q 'vertical.css' "$x" || { echo "FAIL $(basename "$x"): English chapter not horizontal"; bad=1; }
+    nh=$((nh + 1))
+  else
+    grep -q 'href="../css/vertical.css"' "$x" || { echo "FAIL $(basename "$x"): Chinese chapter not vertical"; bad=1; }
+    nv=$((nv + 1))
+  fi
+done
+[ $nh = 1 ] && [ $nv = 2 ] || { echo "FAIL epub: $nh horizontal and $nv vertical chapters"; bad=1; }
+grep -q "writing-mode: vertical-rl" "$tmp/x/EPUB/css/vertical.css" || { echo "FAIL vertical.css"; bad=1; }
+! grep -q "writing-mode: vertical" "$tmp/x/EPUB/css/horizontal.css" || { echo "FAIL horizontal.css is vertical"; bad=1; }
+# one article on its own: the command line's direction still holds
+"$BIN" "$C/bisheng.en.md" --direction vertical -q -o "$tmp/one.pdf" && "$BIN" layout "$C/bisheng.en.md" --direction vertical -q |
+  python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(any(p["direction"] != "vertical" for p in d["pages"]))' ||
+  { echo "FAIL a single article does not follow --direction"; bad=1; }
+echo "epub: $nh horizontal, $nv vertical chapters"
+exit $bad
