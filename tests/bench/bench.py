@@ -386,9 +386,13 @@ sources_md = {}
 
 # ---- commands --------------------------------------------------------------------------------
 
-def bisheng_cmd(args, task, corpus, outdir, multi_dump, threaded=False):
+def bisheng_cmd(args, task, corpus, outdir, multi_dump, threaded=False, binary=None):
     """The command for a task; single core (-j 1) unless threaded (bisheng's default -j)."""
     files = corpus["files"]
+    if binary:
+        cmd, out = bisheng_cmd(args, task, corpus, outdir, multi_dump, threaded)
+        out2 = out.replace("bisheng-", "baseline-")
+        return [binary] + cmd[1:-1] + [out2], out2
     if task == "dump":
         if multi_dump or len(files) == 1:
             return [args.bin, "dump"] + files, None
@@ -776,6 +780,8 @@ def main():
     ap.add_argument("--sizes", help="comma-separated corpus sizes (default 1,10,100,1000)")
     ap.add_argument("--tasks", help="comma-separated subset of dump,epub,pdf-h,pdf-v")
     ap.add_argument("--note", help="a sentence on what changed, printed at the top of RESULTS.md")
+    ap.add_argument("--baseline", help="another bisheng binary (an earlier commit's), timed on "
+                    "the same EPUB and PDF tasks side by side with this one")
     ap.add_argument("--peer-max", type=int, help="run no peer past this many articles")
     ap.add_argument("--scale-sizes", help="comma-separated book sizes for the scale rows "
                     "(default 1000,2000,5000,10000; 0 leaves them out)")
@@ -842,7 +848,7 @@ def main():
             notes.append("%s: not available in this build (%s)" % (
                 TASK_NAMES[task], first_line(p.stderr.decode("utf-8", "replace"))))
 
-    results, floors, mt = {}, {}, {}
+    results, floors, mt, base = {}, {}, {}, {}
     jrows = None
     for i, n in enumerate(sizes):
         c = corpora[n]
@@ -863,6 +869,10 @@ def main():
                 floors[(n, task)] = measure("floor %s" % FLOOR_MODE[task],
                                             [args.floor, FLOOR_MODE[task], c["floor_text"]],
                                             bisheng_budget)
+            if args.baseline and task != "dump" and results[(n, task)]["ok"]:
+                cmd, out = bisheng_cmd(args, task, c, outdir, multi, binary=args.baseline)
+                base[(n, task)] = measure("baseline %s" % TASK_NAMES[task], cmd, bisheng_budget,
+                                          output=out, estimate=results[(n, task)]["median"])
             if task != "dump" and n >= THREADED_FROM and results[(n, task)]["ok"]:
                 cmd, out = bisheng_cmd(args, task, c, outdir, multi, threaded=True)
                 mt[(n, task)] = measure("bisheng %s, default threads" % TASK_NAMES[task], cmd,
@@ -912,6 +922,9 @@ def main():
     text = report(args, corpora, results, mt, floors, peers, jrows, notes, elapsed)
     if scale:
         text = text.replace("\n## Peers", "\n" + scale_report(scale) + "\n## Peers", 1)
+    if args.baseline:
+        text = text.replace("\n## Peers", "\n" + baseline_report(args, corpora, results, base) +
+                            "\n## Peers", 1)
     print(text)
     if not (args.quick or args.sizes or args.tasks or args.scale_sizes):
         with open(args.results, "w", encoding="utf-8") as f:
@@ -1013,7 +1026,7 @@ def measure_scale(args, sources, outdir, notes):
                              "budget; --scale-budget)" % (name, n, est))
                 continue
             log("bench: scale %s, %d articles" % (name, n))
-            dt, rc, rss, err = run_timed([args.bin, "build", book, "--only", name, "-q",
+            dt, rc, rss, err, _ = run_timed([args.bin, "build", book, "--only", name, "-q",
                                           "--force", "-j", "1"],
                                          timeout=max(60.0, budget.left()))
             if rc != 0:
@@ -1023,6 +1036,27 @@ def measure_scale(args, sources, outdir, notes):
             pages = pdf_pages(os.path.join(outdir, "scale-%d.pdf" % n)) if name == "print" else None
             rows.append((n, name, dt, rss * 1024, pages))
     return rows
+
+
+def baseline_report(args, corpora, results, base):
+    """This binary against --baseline, measured in turn on each task (CPU time, -j 1)."""
+    L = ["## Against the baseline binary (`%s`)" % args.baseline, "",
+         "Both with `-j 1`, each task timed with one binary and then the other, at least 3 runs "
+         "each; ratio = this binary's median CPU time / the baseline's (over 1 is slower).", "",
+         "| articles | task | baseline CPU s | this CPU s | ratio | baseline peak RSS | "
+         "this peak RSS |", "|---|---|---|---|---|---|---|"]
+    for (n, task), b in sorted(base.items()):
+        r = results[(n, task)]
+        if not (b["ok"] and r["ok"]):
+            L.append("| %d | %s | %s | %s | – | | |" % (n, TASK_NAMES[task],
+                     "failed" if not b["ok"] else "%.3f" % b["cpu"],
+                     "failed" if not r["ok"] else "%.3f" % r["cpu"]))
+            continue
+        L.append("| %d | %s | %.3f | %.3f | %.2f | %s | %s |" % (
+            n, TASK_NAMES[task], b["cpu"], r["cpu"], r["cpu"] / b["cpu"] if b["cpu"] else 0,
+            "%.0f MB" % (b["rss"] / 1024.0), "%.0f MB" % (r["rss"] / 1024.0)))
+    L.append("")
+    return "\n".join(L)
 
 
 def scale_report(rows):
