@@ -44,4 +44,11 @@ done
 # the same corpus again: nothing regenerated differently
 run
 ls "$tmp/w/corpus-10" | cmp -s - "$tmp/list1" || fail "corpus not deterministic"
+# --baseline: the other binary (here the same one) on the same task, a row with its ratio
+python3 tests/bench/bench.py --bin "$BIN" --floor "$tmp/floor" --corpus "$CORPUS" \
+  --work "$tmp/w" --results "$tmp/R.md" --no-peers --budget 120 --sizes 1 --tasks epub \
+  --scale-sizes 0 --baseline "$BIN" > "$tmp/out.md" 2> "$tmp/err" || { cat "$tmp/err"; fail "bench.py --baseline"; }
+grep -q '^## Against the baseline binary' "$tmp/out.md" || fail "no baseline table"
+grep -q '^| 1 | EPUB | [0-9.]* | [0-9.]* | [0-9.]* | [0-9]* MB | [0-9]* MB |$' "$tmp/out.md" ||
+  fail "baseline row: $(grep -A6 '^## Against' "$tmp/out.md")"
 exit 0
