@@ -8,7 +8,8 @@ The catalog has /Lang, /MarkInfo << /Marked true >> and /ViewerPreferences with
 /DisplayDocTitle; the tree is Document → [TOC of TOCI] Sect per chapter in order, a chapter in
 another language than the book's has its /Lang; each chapter's headings are there in order
 (its title H1, a heading of level n Hn+1), as many P as it has paragraphs at least, its lists
-(L of LI), block quotes, paragraphs and headings in another language with their /Lang, tables (Table of TR of TH and TD, as many as the rows' cells) and
+(L of LI), block quotes, paragraphs, headings and inline
+text (a Span) in another language with their /Lang, tables (Table of TR of TH and TD, as many as the rows' cells) and
 captioned figures (Figure with /Alt), and every
 P and H holds marked content (a Span with an MCID on a page), each footnote is a Note."""
 import json
@@ -73,14 +74,26 @@ CONTAINERS = {"list": "L", "item": "LI", "block_quote": "BlockQuote", "table": "
               "table_row": "TR", "footnote_definition": "Note"}
 
 
+def inline_langs(ns, plang, langs):
+    """Inline text in another language than its paragraph's: ("Span", lang) in order."""
+    for n in ns:
+        if not isinstance(n, dict):
+            continue
+        if n.get("lang") and plang and n["lang"].lower() != plang.lower():
+            langs.append(("Span", "u:" + n["lang"]))
+        inline_langs(n.get("children", []), plang, langs)
+
+
 def blocks(bs, out, langs=None, lang=None):
     """The elements the tree's blocks make, in order; `langs` gets (element, language) for
     each paragraph and heading whose language is not its chapter's."""
     for b in bs:
         t = b.get("type")
-        blang = b.get("lang") or lang
+        blang = b.get("lang") or lang or DOC_LANG
         if t in ("paragraph", "heading") and b.get("lang") and langs is not None:
             langs.append(("P" if t == "paragraph" else "H", "u:" + b["lang"]))
+        if t in ("paragraph", "heading") and langs is not None:
+            inline_langs(b.get("children", []), blang, langs)
         if t in CONTAINERS:
             out.append((CONTAINERS[t], 0))
         if t == "table_cell":
@@ -98,6 +111,7 @@ def blocks(bs, out, langs=None, lang=None):
 
 for i, (sec, dump) in enumerate(zip(secs, dumps)):
     lang = dump.get("meta", {}).get("lang") or book_lang
+    DOC_LANG = lang
     want = None if lang == book_lang else "u:" + lang
     if sec.get("/Lang") != want:
         fails.append("chapter %d: /Lang %r, wanted %r" % (i + 1, sec.get("/Lang"), want))
@@ -113,9 +127,16 @@ for i, (sec, dump) in enumerate(zip(secs, dumps)):
     blocks(dump.get("blocks", []), tb, tl)
     # every paragraph and heading in another language than its chapter's names it (/Lang on
     # the element or an ancestor below the section), in order
-    got_l = [("H" if s[0] == "H" and s[1:].isdigit() else s, l) for s, e, l in els_lang
-             if (s == "P" or (s[0] == "H" and s[1:].isdigit())) and l]
-    want_l = [x for x in tl if x[1].lower() != "u:" + lang.lower()]
+    got_l = []
+    for s, e, l in els_lang:
+        x = None
+        if (s == "P" or (s[0] == "H" and s[1:].isdigit())) and l:
+            x = ("H" if s[0] == "H" else s, l)
+        elif s == "Span" and e.get("/Lang"):
+            x = ("Span", e["/Lang"])
+        if x and not (x[0] == "Span" and got_l and got_l[-1] == x):  # a Span split by a page
+            got_l.append(x)
+    want_l = [x for x in tl if x[0] == "Span" or x[1].lower() != "u:" + lang.lower()]
     if want_l != got_l:
         fails.append("chapter %d: paragraphs in other languages %r, wanted %r" %
                      (i + 1, got_l, want_l))

@@ -506,4 +506,6 @@ void bs_ts_line_free(bs_ts_line *l)
   l->fig = NULL;
   free(l->cells);
   l->cells = NULL;
+  free(l->langs);
+  l->langs = NULL;
 }

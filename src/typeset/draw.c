@@ -43,6 +43,9 @@ struct bs_ts_pdf {
   bs_buf row;        /* vertical: the text of a table row's piece on this page ... */
   size_t row_end;
   size_t row_spans;  /* ... and how many Spans it has drawn (one /ActualText over them) */
+  bool split;        /* the open paragraph is drawn in pieces (draw_split) */
+  const char *span_lang; /* the open Span's own language (draw_split), or NULL */
+  char para_lang[32];    /* the open paragraph's language */
   /* where each structure element begun sits: how many kids each open element has so far
    * (level 0: the tree's root, whose one kid is the Document) */
   int tdepth, tkids[64];
@@ -1014,7 +1017,7 @@ static void span_end(bs_ts_pdf *p)
   batch_flush(p->cr, p->fs, p->batch);
   tag_end(p, "Span");
   p->span = false;
-  bool cell = p->cell >= 0 && p->actual; /* the row's text goes over all its cells */
+  bool cell = p->split && p->actual; /* the piece's text goes over all its Spans */
   bs_pdftext_add(p->text,
                  p->actual && p->upright && !cell ? (p->line.data ? p->line.data : "") : NULL,
                  p->line.len);
@@ -1137,6 +1140,14 @@ static void para_tag(bs_ts_ctx *c, bs_ts_pdf *p, const bs_ts_line *l, size_t li)
   }
   containers(p, l->node);
   bs_node_type nt = l->node ? bs_node_get_type(l->node) : BS_NODE_PARAGRAPH;
+  /* drawn in pieces: a table row's cells, inline text in other languages (draw_split) */
+  p->split = false;
+  for (size_t k = li; k < c->nlines && c->lines_v[k].para_id == l->para_id && !p->split; k++)
+    p->split = c->lines_v[k].ncells || c->lines_v[k].nlangs;
+  p->span_lang = NULL;
+  const char *nl = l->node ? bs_node_get_inherited_lang(l->node) : NULL;
+  const char *dl = c->doc ? bs_node_get_inherited_lang(c->doc) : NULL;
+  snprintf(p->para_lang, sizeof p->para_lang, "%s", nl ? nl : dl ? dl : c->lang);
   if (nt == BS_NODE_TABLE_ROW && l->ncells && !p->toc) {
     /* a row's cells are its elements (draw_cells), each a TD or TH */
     p->para_tag[0] = 0;
@@ -1159,8 +1170,6 @@ static void para_tag(bs_ts_ctx *c, bs_ts_pdf *p, const bs_ts_line *l, size_t li)
   p->para_open = true;
   tag_begin(p, p->para_tag, NULL);
   /* a paragraph in another language than its chapter's names it */
-  const char *nl = l->node ? bs_node_get_inherited_lang(l->node) : NULL;
-  const char *dl = c->doc ? bs_node_get_inherited_lang(c->doc) : NULL;
   if (!p->toc && nl && lang_ok(nl) && (!dl || strcasecmp(nl, dl))) {
     char add[64];
     snprintf(add, sizeof add, " /Lang (%s)\n", nl);
@@ -1189,32 +1198,63 @@ static void span_begin(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs)
   p->upright = false;
 }
 
-/* A table row's run, drawn cell by cell: each piece in its cell's TD or TH and Span (a run
- * may cross a cell's start when both cells are in one face). */
-static void draw_cells(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs, const bs_ts_line *l,
+/* The language of the inline text at paragraph byte `at` of line `l` (the innermost span
+ * holding it, or NULL), and in *end the next byte where that may change. */
+static const char *lang_at(const bs_ts_line *l, size_t at, size_t *end)
+{
+  const bs_ts_lang_span *in = NULL;
+  for (size_t k = 0; k < l->nlangs; k++) {
+    const bs_ts_lang_span *s = &l->langs[k];
+    if (s->a > at && s->a < *end)
+      *end = s->a;
+    if (s->a <= at && at < s->b) {
+      if (s->b < *end)
+        *end = s->b;
+      if (!in || s->b - s->a < in->b - in->a)
+        in = s;
+    }
+  }
+  return in ? in->lang : NULL;
+}
+
+/* A run of a paragraph drawn in pieces (p->split): a table row's cells, each a TD or TH, and
+ * inline text in another language, each a Span with its /Lang. A run may cross a piece's
+ * edge (one face for both): it is drawn in two. */
+static void draw_split(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs, const bs_ts_line *l,
                        const bs_ts_prun *run)
 {
   size_t a = 0;
   do {
-    size_t at = run->p0 + a, k = 0;
+    size_t at = run->p0 + a, k = 0, end = run->p0 + run->len;
     while (k + 1 < l->ncells && (l->cells[k + 1] & ~BS_TS_CELL_TH) <= at)
       k++;
-    size_t b = run->len;
-    if (k + 1 < l->ncells) {
-      size_t next = l->cells[k + 1] & ~BS_TS_CELL_TH;
-      if (next - run->p0 < b)
-        b = next - run->p0;
-    }
-    if ((int)k != p->cell) {
+    if (k + 1 < l->ncells && (l->cells[k + 1] & ~BS_TS_CELL_TH) < end)
+      end = l->cells[k + 1] & ~BS_TS_CELL_TH;
+    const char *lang = lang_at(l, at, &end);
+    if (lang && (!lang_ok(lang) || !strcasecmp(lang, p->para_lang)))
+      lang = NULL;
+    size_t b = end - run->p0;
+    if (l->ncells && (int)k != p->cell) {
       batch_flush(p->cr, fs, p->batch);
       cell_end(p);
       p->cell = (int)k;
       p->cell_th = l->cells[k] & BS_TS_CELL_TH;
       tag_begin(p, p->cell_th ? "TH" : "TD", NULL);
     }
-    if (!p->span)
+    if (p->span && (lang ? !p->span_lang || strcmp(lang, p->span_lang) : p->span_lang != NULL)) {
+      batch_flush(p->cr, fs, p->batch);
+      span_end(p);
+    }
+    if (!p->span) {
       span_begin(c, p, fs);
-    if (p->actual)
+      p->span_lang = lang;
+      if (lang) {
+        char add[64];
+        snprintf(add, sizeof add, " /Lang (%s)\n", lang);
+        tag_attr(p, "Span", add);
+      }
+    }
+    if (p->actual && !run->ruby)
       run_text(run->text + a, b - a, run->p0 + a, &p->row, &p->row_end);
     if (run->orient != BS_OR_SIDEWAYS && run->ng)
       p->upright = true;
@@ -1254,12 +1294,11 @@ static void draw_lines(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs, size_t l0, si
     if (!p->span || l->para_id != p->para)
       batch_flush(p->cr, fs, p->batch); /* a batch never crosses a tag */
     para_tag(c, p, l, li);
-    bool cells = p->para_open && !p->para_tag[0];
-    if (!p->span && !cells)
+    if (!p->span && !p->split)
       span_begin(c, p, fs);
     for (size_t r = 0; r < l->nruns; r++) {
       const bs_ts_prun *run = &l->runs[r];
-      if (p->actual && run->ruby) { /* drawn after the Span (span_end) */
+      if (p->actual && run->ruby && !p->split) { /* drawn after the Span (span_end) */
         if (p->nrubies == p->caprubies) {
           p->caprubies = p->caprubies ? 2 * p->caprubies : 16;
           p->rubies = bs_xrealloc(p->rubies, p->caprubies * sizeof *p->rubies);
@@ -1268,8 +1307,8 @@ static void draw_lines(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs, size_t l0, si
         p->rubies[p->nrubies++].r = run;
         continue;
       }
-      if (cells) {
-        draw_cells(c, p, fs, l, run);
+      if (p->split) {
+        draw_split(c, p, fs, l, run);
         continue;
       }
       if (p->actual && !run->ruby)

@@ -21,6 +21,8 @@ typedef struct walk {
   size_t nlinks;
   bs_ts_ruby_list ruby; /* content hook: rubies and note marks of the paragraph (ruby.c) */
   const bs_node *at;    /* the block being collected, for errors (NULL: a title or contents) */
+  bs_ts_lang_span *langs; /* inline text in another language (its Span's /Lang, draw.c) */
+  size_t nlangs;
 } walk;
 
 /* Noncharacters (U+FDD0–U+FDEF, U+xFFFE, U+xFFFF) are valid UTF-8 but Cairo refuses a string
@@ -73,6 +75,8 @@ static void put_text(walk *w, const bs_node *k, unsigned char sty)
 static void inlines(walk *w, const bs_node *n, unsigned char sty)
 {
   for (const bs_node *k = bs_node_first_child(n); k; k = bs_node_next(k)) {
+    size_t from = w->text.len;
+    const char *lang = bs_node_get_lang(k);
     switch (bs_node_get_type(k)) {
     case BS_NODE_TEXT:
       put_text(w, k, sty);
@@ -127,6 +131,10 @@ static void inlines(walk *w, const bs_node *n, unsigned char sty)
       inlines(w, k, sty);
       break;
     }
+    if (lang && *lang && w->text.len > from) {
+      w->langs = bs_xrealloc(w->langs, (w->nlangs + 1) * sizeof *w->langs);
+      w->langs[w->nlangs++] = (bs_ts_lang_span){(uint32_t)from, (uint32_t)w->text.len, lang};
+    }
   }
 }
 
@@ -158,6 +166,7 @@ static bs_status flush(walk *w, double size, const bs_ts_block *blk, bs_error *e
     bs_buf_clear(&w->text);
     bs_buf_clear(&w->style);
     w->nlinks = 0;
+    w->nlangs = 0;
     return bs_error_set(err, BS_ERR_LIMIT, where(w), w->at ? bs_node_get_pos(w->at).line : 0,
                         0, "paragraph longer than %d bytes", BS_TS_MAX_PARA);
   }
@@ -210,6 +219,18 @@ static bs_status flush(walk *w, double size, const bs_ts_block *blk, bs_error *e
       }
   }
   w->nlinks = 0;
+  /* inline text in another language, in paragraph bytes, on each of its lines */
+  for (size_t li = first_line; st == BS_OK && w->nlangs && li < c->nlines; li++) {
+    bs_ts_line *l = &c->lines_v[li];
+    for (size_t k = 0; k < w->nlangs; k++) {
+      size_t la = w->langs[k].a > a ? w->langs[k].a - a : 0, lb = w->langs[k].b - a;
+      if (w->langs[k].b <= a || la >= p.len)
+        continue;
+      l->langs = bs_xrealloc(l->langs, (l->nlangs + 1) * sizeof *l->langs);
+      l->langs[l->nlangs++] = (bs_ts_lang_span){(uint32_t)la, (uint32_t)lb, w->langs[k].lang};
+    }
+  }
+  w->nlangs = 0;
   bs_ts_para_free(&p);
   /* stop a runaway chapter before its lines exhaust memory */
   if (st == BS_OK && c->nlines / (size_t)(c->lines > 0 ? c->lines : 1) > TS_MAX_PAGES)
@@ -383,10 +404,11 @@ static bs_status blocks(walk *w, const bs_node *n, double indent, bs_error *err)
 bs_status bs_ts_para_text(bs_ts_ctx *c, const char *text, unsigned char style, double size,
                           const bs_ts_block *blk, bs_error *err)
 {
-  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, -1, NULL, NULL, 0, {0}, NULL};
+  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, -1, NULL, NULL, 0, {0}, NULL, NULL, 0};
   put(&w, text, strlen(text), style);
   bs_status st = flush(&w, size, blk, err);
   free(w.links);
+  free(w.langs);
   bs_buf_free(&w.text);
   bs_buf_free(&w.style);
   return st;
@@ -724,7 +746,7 @@ static bs_status part_title(walk *w, const bs_node *doc, bs_error *err)
 
 bs_status bs_ts_chapter_layout(bs_ts_ctx *c, const bs_node *d, bs_error *err)
 {
-  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, true, -1, NULL, NULL, 0, {0}, NULL};
+  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, true, -1, NULL, NULL, 0, {0}, NULL, NULL, 0};
   c->doc = d; /* each document starts a new page */
   bs_status st = bs_ts_set_lang(c, bs_node_get_inherited_lang(d), err);
   if (c->book && !bs_ts_is_divider(d)) {
@@ -757,6 +779,7 @@ bs_status bs_ts_chapter_layout(bs_ts_ctx *c, const bs_node *d, bs_error *err)
   if (st == BS_OK)
     st = notes_section(&w, err); /* content hook */
   free(w.links);
+  free(w.langs);
   bs_buf_free(&w.text);
   bs_buf_free(&w.style);
   bs_ts_ruby_list_free(&w.ruby);
@@ -766,7 +789,7 @@ bs_status bs_ts_chapter_layout(bs_ts_ctx *c, const bs_node *d, bs_error *err)
 bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, void *user,
                        bs_error *err)
 {
-  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, -1, NULL, NULL, 0, {0}, NULL};
+  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, -1, NULL, NULL, 0, {0}, NULL, NULL, 0};
   bs_status st = BS_OK;
   c->page_base = 0;
   c->chapter = 0;
@@ -800,6 +823,7 @@ bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, vo
       bs_ts_progress(c, 1, 1);
   }
   free(w.links);
+  free(w.langs);
   bs_buf_free(&w.text);
   bs_buf_free(&w.style);
   bs_ts_ruby_list_free(&w.ruby);

@@ -197,6 +197,12 @@ typedef enum {
 
 typedef enum { BS_FIT_NORMAL = 0, BS_FIT_PUSH_IN, BS_FIT_PUSH_OUT, BS_FIT_FORCED } bs_ts_fit;
 
+/* Inline text in another language: bytes [a, b) of its paragraph; the tree's tag (borrowed). */
+typedef struct bs_ts_lang_span {
+  uint32_t a, b;
+  const char *lang;
+} bs_ts_lang_span;
+
 typedef struct bs_ts_line {
   bs_ts_line_kind kind;
   int region;         /* of its document */
@@ -223,6 +229,8 @@ typedef struct bs_ts_line {
    * a header cell), for the TD/TH tags; owned */
   uint32_t *cells;
   size_t ncells;
+  bs_ts_lang_span *langs; /* owned: inline text in another language on this line */
+  size_t nlangs;
 } bs_ts_line;
 #define BS_TS_CELL_TH 0x80000000u
 
