@@ -1,5 +1,6 @@
-/* Text that copies and searches in vertical PDFs (#15): a pass over Cairo's output on its way
- * to the file. Extractors read a column of upright glyphs shown in a horizontal font as a
+/* A pass over Cairo's output on its way to the file (#15), for every PDF: text that copies
+ * and searches in vertical books, artifacts, and black as DeviceGray (rewrite_content).
+ * Extractors read a column of upright glyphs shown in a horizontal font as a
  * stack of one-character lines; what they honour instead is marked content with /ActualText.
  * Cairo 1.16 cannot write /ActualText, but its structure tags put "/Span << /MCID n >> BDC"
  * around each line we tag (draw.c), inside Flate-compressed page contents. This filter spots
@@ -227,8 +228,7 @@ static void rewrite_content(bs_pdftext *t, const bs_buf *c, bs_buf *to)
     }
     const char *o = operands; /* the operator with its operands: [o, e) */
     operands = NULL;
-    /* what goes before it, what replaces it (NULL: itself), whether it is dropped */
-    const char *before = NULL;
+    const char *before = NULL; /* what goes before it: an artifact's start or end */
     bs_buf_put(to, copied, (size_t)(o - copied));
     copied = o;
     bool bdc = op_is(p, e, "BDC") || op_is(p, e, "BMC");

@@ -509,8 +509,9 @@ int bs_pdfup_new_obj(bs_pdfup *u);
 bool bs_pdfup_write(bs_pdfup *u, FILE *append);
 void bs_pdfup_free(bs_pdfup *u);
 
-/* pdftext.c: /ActualText for the Span lines of vertical PDFs, added to Cairo's page contents
- * on their way to `f` (a seekable file written from offset 0). */
+/* pdftext.c: Cairo's page contents rewritten on their way to `f` (a seekable file written
+ * from offset 0): /ActualText for the Span lines of vertical PDFs, /Artifact around what is
+ * drawn outside the structure, pure black as DeviceGray. */
 typedef struct bs_pdftext bs_pdftext;
 bs_pdftext *bs_pdftext_new(FILE *f);
 /* The text of the next Span tag drawn (UTF-8, copied), or NULL to leave that Span as it is. */
