@@ -47,7 +47,7 @@ struct bs_ts_pdf {
   const char *span_lang; /* the open Span's own language (draw_split), or NULL */
   char para_lang[32];    /* the open paragraph's language */
   /* where each structure element begun sits: how many kids each open element has so far
-   * (level 0: the tree's root, whose one kid is the Document) */
+   * (level 0: the Document) */
   int tdepth, tkids[64];
   struct elem_attr {
     int path[64];    /* kid index at each level, from the Document's */
