@@ -1234,6 +1234,10 @@ static void draw_split(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs, const bs_ts_l
     if (lang && (!lang_ok(lang) || !strcasecmp(lang, p->para_lang)))
       lang = NULL;
     size_t b = end - run->p0;
+    while (b < run->len && ((unsigned char)run->text[b] & 0xC0) == 0x80)
+      b++; /* never inside a character (a row whose first cell lost leading spaces) */
+    if (b <= a)
+      b = run->len;
     if (l->ncells && (int)k != p->cell) {
       batch_flush(p->cr, fs, p->batch);
       cell_end(p);
