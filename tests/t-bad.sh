@@ -137,5 +137,18 @@ done < tests/bad/CASES
 objs=$(pdfimages -list "$tmp/twice.pdf" | awk 'NR > 2 { print $11 }' | sort -u | wc -l)
 uses=$(pdfimages -list "$tmp/twice.pdf" | awk 'NR > 2' | wc -l)
 [ "$uses" = 2 ] && [ "$objs" = 1 ] || { echo "pdf-image-twice: $uses uses of $objs images, want 2 of 1"; status=1; }
+# the page whose <article> a stray end tag closed early keeps all its blocks: nine paragraphs,
+# the table, the date and the link
+"$BIN" dump tests/bad/html-lost.html 2> /dev/null | python3 -c '
+import json, sys
+blocks = json.load(sys.stdin)["blocks"]
+def text(n):
+    return n.get("text", "") + "".join(text(k) for k in n.get("children", []))
+paras = [text(b) for b in blocks if b["type"] == "paragraph"]
+want = [f"第{d}段" for d in "一二三四五六七八九"]
+missing = [w for w in want if not any(p.startswith(w) for p in paras)]
+missing += [x for x in ("2020年5月1日", "一個連結") if not any(x in p for p in paras)]
+missing += ["table"] if not any(b["type"] == "table" for b in blocks) else []
+sys.exit("html-lost.html: missing " + ", ".join(missing) if missing else 0)' || status=1
 echo "$n cases"
 exit $status
