@@ -6,12 +6,18 @@ T=$(mktemp -d)
 trap 'chmod -R u+w "$T"; rm -rf "$T"' EXIT
 cd "$T" || exit 1
 fails=0
+run=
+# hostile inputs run capped at 1 GB and 10 s of CPU (ASan and valgrind reserve far more address
+# space and run many times slower: uncapped there, with a hang guard)
+vcap=1048576 tcap=10
+if [ "${SANITIZE:-}" = 1 ] || [ "${VALGRIND:-}" = 1 ]; then vcap=unlimited tcap=unlimited; fi
+capped() { (ulimit -v $vcap && ulimit -t $tcap && exec timeout 900 "$@"); }
 
 # expect RC EXPECTED-STDERR ARGS...: runs bisheng, compares exit status and stderr exactly
 expect() {
   want_rc=$1 want_err=$2
   shift 2
-  "$BIN" "$@" > out.txt 2> err.txt
+  $run "$BIN" "$@" > out.txt 2> err.txt
   rc=$?
   if [ -n "$want_err" ]; then printf '%s\n' "$want_err" > want.txt; else : > want.txt; fi
   if [ "$rc" != "$want_rc" ] || ! cmp -s want.txt err.txt; then
@@ -41,11 +47,23 @@ expect 1 "bisheng: book.yaml:4: article 'missing.md' not found" build -q book.ya
 # the default manifest is ./book.yaml
 expect 1 "bisheng: book.yaml:4: article 'missing.md' not found" build
 
-# bad YAML: line and column from libyaml
+# bad YAML: line and column from libyaml, where the open construct starts (its context mark)
+# and where libyaml gave up
 printf 'title: T\narticles: [a.txt\noutputs: []\n' > bad.yaml
-expect 1 "bisheng: bad.yaml:3:8: bad YAML: did not find expected ',' or ']' while parsing a flow sequence" build bad.yaml
+expect 1 "bisheng: bad.yaml:2:11: bad YAML: while parsing a flow sequence that starts here: did not find expected ',' or ']' at line 3, column 8" build bad.yaml
 printf 'title: "T\n' > quote.yaml
-expect 1 "bisheng: quote.yaml:2:1: bad YAML: found unexpected end of stream while scanning a quoted scalar" build quote.yaml
+expect 1 "bisheng: quote.yaml:1:8: bad YAML: while scanning a quoted scalar that starts here: found unexpected end of stream at line 2, column 1" build quote.yaml
+printf 'title: T\nauthor: A\narticles:\n  - a.txt\ndescription: "open\n  quote\n\noutputs: [{file: o.epub}]\n' > open.yaml
+expect 1 "bisheng: open.yaml:5:14: bad YAML: while scanning a quoted scalar that starts here: found unexpected end of stream at line 9, column 1" build open.yaml
+# nesting 100,000 deep (200 KB; libyaml's scanner is quadratic in flow depth) is refused at
+# once, in flow and in block style; at most 1 GB and 10 s of CPU (issue #20)
+python3 -c '
+open("deepflow.yaml", "w").write("title: [" + "[" * 100000 + "]" * 100000 + "]\narticles: [a.txt]\noutputs: [{file: o.epub}]\n")
+open("deepblock.yaml", "w").write("title: t\narticles:\n" + "- " * 100000 + "a.txt\noutputs: [{file: o.epub}]\n")'
+run=capped
+expect 1 "bisheng: deepflow.yaml:1: the manifest is nested deeper than 1000 levels" build deepflow.yaml
+expect 1 "bisheng: deepblock.yaml:3: the manifest is nested deeper than 1000 levels" build deepblock.yaml
+run=
 
 # an unknown key (with a suggestion when one is close)
 cat > book.yaml <<'Y'

@@ -1074,17 +1074,48 @@ static void yaml_problem(ctx *c, const yaml_parser_t *p)
 {
   bs_error e;
   bs_error_clear(&e);
-  e.code = BS_ERR_SYNTAX;
-  snprintf(e.path, sizeof e.path, "%s", c->m->path);
-  e.line = (int)p->problem_mark.line + 1;
-  e.column = (int)p->problem_mark.column + 1;
-  if (p->context)
-    snprintf(e.message, sizeof e.message, "bad YAML: %s %s", p->problem ? p->problem : "error",
-             p->context);
-  else
-    snprintf(e.message, sizeof e.message, "bad YAML: %s",
-             p->error == YAML_MEMORY_ERROR ? "out of memory" : p->problem ? p->problem : "error");
+  if (p->error == YAML_MEMORY_ERROR)
+    bs_error_set(&e, BS_ERR_SYNTAX, c->m->path, 0, 0, "bad YAML: out of memory");
+  else /* where the open construct starts (libyaml's context mark), and where it gave up */
+    bs_yaml_error(&e, c->m->path, 1, "bad YAML", p->problem, p->problem_mark.line,
+                  p->problem_mark.column, p->context, p->context_mark.line,
+                  p->context_mark.column);
   report_error(c, &e);
+}
+
+/* Block nesting deeper than BS_YAML_MAX_DEPTH (flow nesting is refused before libyaml sees it:
+ * its scanner is quadratic there). A node's items are made after it, so one pass in node
+ * order gives every depth; an alias adds no nesting of the text. Returns the first node too
+ * deep, or NULL. */
+static const yaml_node_t *too_deep(yaml_document_t *d)
+{
+  size_t n = (size_t)(d->nodes.top - d->nodes.start);
+  int *depth = bs_xcalloc(n + 1, sizeof *depth);
+  const yaml_node_t *bad = NULL;
+  if (n)
+    depth[0] = 1;
+  for (size_t i = 0; i < n && !bad; i++) {
+    const yaml_node_t *x = &d->nodes.start[i];
+    int below = depth[i] + 1;
+    if (x->type == YAML_SEQUENCE_NODE) {
+      for (const yaml_node_item_t *it = x->data.sequence.items.start;
+           it < x->data.sequence.items.top; it++)
+        if ((size_t)*it > i + 1 && (size_t)*it <= n && depth[*it - 1] < below)
+          depth[*it - 1] = below;
+    } else if (x->type == YAML_MAPPING_NODE) {
+      for (const yaml_node_pair_t *pr = x->data.mapping.pairs.start;
+           pr < x->data.mapping.pairs.top; pr++) {
+        if ((size_t)pr->key > i + 1 && (size_t)pr->key <= n && depth[pr->key - 1] < below)
+          depth[pr->key - 1] = below;
+        if ((size_t)pr->value > i + 1 && (size_t)pr->value <= n && depth[pr->value - 1] < below)
+          depth[pr->value - 1] = below;
+      }
+    }
+    if (depth[i] > BS_YAML_MAX_DEPTH)
+      bad = x;
+  }
+  free(depth);
+  return bad;
 }
 
 bs_status bs_manifest_parse(const char *buf, size_t len, const char *path,
@@ -1097,6 +1128,7 @@ bs_status bs_manifest_parse(const char *buf, size_t len, const char *path,
   m->book = bs_node_new(BS_NODE_BOOK);
   bs_node_set_input(m->book, m->path);
   ctx c = {m, opts, err, 0, BS_OK, 0};
+  size_t deep_at = 0;
   yaml_parser_t parser;
   if (!yaml_parser_initialize(&parser)) {
     bs_manifest_free(m);
@@ -1110,12 +1142,22 @@ bs_status bs_manifest_parse(const char *buf, size_t len, const char *path,
     for (size_t i = 0; i < off; i++)
       line += buf[i] == '\n';
     report(&c, BS_ERR_ENCODING, line, "the manifest is not valid UTF-8");
+  } else if (bs_yaml_flow_depth(buf, len, BS_YAML_MAX_DEPTH, &deep_at) > BS_YAML_MAX_DEPTH) {
+    int line = 1;
+    for (size_t i = 0; i < deep_at; i++)
+      line += buf[i] == '\n';
+    report(&c, BS_ERR_LIMIT, line, "the manifest is nested deeper than %d levels",
+           BS_YAML_MAX_DEPTH);
   } else if (!yaml_parser_load(&parser, &m->doc)) {
     yaml_problem(&c, &parser);
   } else {
     m->have_doc = true;
     yaml_node_t *root = yaml_document_get_root_node(&m->doc);
-    if (!root) {
+    const yaml_node_t *deep = root ? too_deep(&m->doc) : NULL;
+    if (deep) {
+      report(&c, BS_ERR_LIMIT, line_of(deep), "the manifest is nested deeper than %d levels",
+             BS_YAML_MAX_DEPTH);
+    } else if (!root) {
       report(&c, BS_ERR_SYNTAX, 1, "the manifest is empty");
     } else {
       yaml_document_t next;
