@@ -201,5 +201,27 @@ printf 'title: T\narticles: [bad1.txt]\noutputs:\n  - {name: epub, file: none.ep
 expect 1 "bisheng: bad1.txt:3:1: invalid UTF-8 at byte offset 3 (use --lossy to replace it) (article at allbad.yaml:2)" build -q -k allbad.yaml
 [ ! -e none.epub ] || { echo "FAIL: an EPUB of no articles was written"; fails=$((fails + 1)); }
 
+# --keep-going past a missing article (and a glob matching nothing): each is reported at its
+# manifest line, every output is built from the others, and the exit status is still 1
+printf 'title: T\narticles:\n  - a.txt\n  - path: missing.md\n    title: Gone\n  - none/*.md\n  - b.txt\noutputs:\n  - {name: epub, file: km/book.epub}\n  - {name: pdf, file: km/book.pdf}\n' > km.yaml
+expect 1 "bisheng: km.yaml:4: article 'missing.md' not found
+bisheng: km.yaml:6: no article matches 'none/*.md'" build -q -k km.yaml
+if ! unzip -l km/book.epub 2>/dev/null | grep -c 'text/c[0-9]*\.xhtml' | grep -qx 2; then
+  echo "FAIL: -k with a missing article did not build the EPUB of the two others"; fails=$((fails + 1))
+fi
+pdftotext km/book.pdf - 2>/dev/null | grep -q B || { echo "FAIL: -k with a missing article: no PDF of the others"; fails=$((fails + 1)); }
+expect 1 "bisheng: km.yaml:4: article 'missing.md' not found
+bisheng: km.yaml:6: no article matches 'none/*.md'
+bisheng: km.yaml: 2 articles in 0 parts, outputs checked: 2
+bisheng: 2 errors" build --check -k km.yaml
+# without -k nothing is built; with -k and no article left, nothing either
+rm -rf km
+expect 1 "bisheng: km.yaml:4: article 'missing.md' not found
+bisheng: km.yaml:6: no article matches 'none/*.md'" build -q km.yaml
+[ ! -e km ] || { echo "FAIL: km/ written without --keep-going"; fails=$((fails + 1)); }
+printf 'title: T\narticles: [gone.txt]\noutputs:\n  - {name: epub, file: km/none.epub}\n' > kmnone.yaml
+expect 1 "bisheng: kmnone.yaml:2: article 'gone.txt' not found" build -q -k kmnone.yaml
+[ ! -e km ] || { echo "FAIL: an output of no articles was written"; fails=$((fails + 1)); }
+
 [ $fails = 0 ] || { echo "$fails failures"; exit 1; }
 echo "all build error cases pass"

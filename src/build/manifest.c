@@ -216,6 +216,7 @@ typedef struct ctx {
   int nerr;
   bs_status first;
   long visits;
+  int nmissing; /* of nerr: missing articles, which --keep-going leaves out */
 } ctx;
 
 static void vreport(ctx *c, bs_status code, int line, int col, const char *fmt, va_list ap)
@@ -607,6 +608,7 @@ static void add_article(ctx *c, const yaml_node_t *at, const char *p, const over
     int rc = glob(full, 0, NULL, &g); /* sorted: chapter order is file-name order */
     if (rc == GLOB_NOMATCH || (rc == 0 && g.gl_pathc == 0)) {
       report(c, BS_ERR_IO, line, "no article matches '%s'", p);
+      c->nmissing++;
     } else if (rc != 0) {
       report(c, BS_ERR_IO, line, "cannot expand '%s'", p);
     } else {
@@ -615,11 +617,12 @@ static void add_article(ctx *c, const yaml_node_t *at, const char *p, const over
     }
   } else {
     struct stat st;
-    if (stat(full, &st) != 0)
-      report(c, BS_ERR_IO, line, "article '%s' not found", p);
-    else if (S_ISDIR(st.st_mode))
-      report(c, BS_ERR_IO, line, "article '%s' is a folder, not a file", p);
-    else {
+    bool found = stat(full, &st) == 0;
+    if (!found || S_ISDIR(st.st_mode)) {
+      report(c, BS_ERR_IO, line, found ? "article '%s' is a folder, not a file"
+                                       : "article '%s' not found", p);
+      c->nmissing++;
+    } else {
       files = &full;
       nfiles = 1;
     }
@@ -1127,7 +1130,7 @@ bs_status bs_manifest_parse(const char *buf, size_t len, const char *path,
   m->dir = slash ? bs_xstrndup(m->path, (size_t)(slash - m->path + 1)) : bs_xstrdup("");
   m->book = bs_node_new(BS_NODE_BOOK);
   bs_node_set_input(m->book, m->path);
-  ctx c = {m, opts, err, 0, BS_OK, 0};
+  ctx c = {m, opts, err, 0, BS_OK, 0, 0};
   size_t deep_at = 0;
   yaml_parser_t parser;
   if (!yaml_parser_initialize(&parser)) {
@@ -1174,7 +1177,9 @@ bs_status bs_manifest_parse(const char *buf, size_t len, const char *path,
     }
   }
   yaml_parser_delete(&parser);
-  if (c.nerr) {
+  /* --keep-going: missing articles were reported; the book is made of the others */
+  bool kept_going = opts && opts->keep_going && c.nerr == c.nmissing && m->narticles > 0;
+  if (c.nerr && !kept_going) {
     bs_manifest_free(m);
     return c.first;
   }
@@ -1283,7 +1288,7 @@ bs_status bs_manifest_read_articles(bs_manifest *m, const bs_manifest_options *o
     bs_manifest_options_init(&def);
     opts = &def;
   }
-  ctx c = {m, opts, err, 0, BS_OK, 0};
+  ctx c = {m, opts, err, 0, BS_OK, 0, 0};
   job j;
   memset(&j, 0, sizeof j);
   j.m = m;

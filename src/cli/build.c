@@ -874,6 +874,7 @@ int bisheng_cmd_build(int argc, char **argv)
   build b;
   memset(&b, 0, sizeof b);
   b.t0 = now_ms();
+  int load_rc = 0;
   int rc = parse_build_args(argc, argv, &b);
   if (rc) {
     free(b.only);
@@ -902,6 +903,8 @@ int bisheng_cmd_build(int argc, char **argv)
   b.warn_printed = b.warn.n;
   if ((rc = check_only(&b)) != 0)
     goto report;
+  /* --keep-going past missing articles: they were reported; build the rest, but fail */
+  load_rc = b.nerrors ? EXIT_INPUT : 0;
   b.narticles = bs_manifest_article_count(b.m);
   /* the jobs: each output, or each output of each volume (volume by volume: a volume's
    * articles are read once for all its outputs) */
@@ -993,6 +996,8 @@ int bisheng_cmd_build(int argc, char **argv)
     }
   }
 report:
+  if (load_rc > rc)
+    rc = load_rc;
   b.total_ms = now_ms() - b.t0;
   if (!rc && b.fail_if_warnings) {
     size_t n = b.warn.n;
