@@ -62,6 +62,15 @@ for name, img in (("bomb", "bomb.png"), ("half", "half.png"), ("header", "header
 put("nonchar.txt", "標題\n\n文字\ufdd0中間\ufffe與。\n")
 put("nonchar.md", "# 標題\n\n文字\uffff中間\U0010fffe。\n")
 put("nonchar.html", "<html><body><article><h1>標題</h1><p>文字&#xFFFF;中間\ufdd0。</p></article></body></html>\n")
+# 26 characters no font has (private use), in two paragraphs: one summary line for the face
+pua = "".join(chr(c) for c in range(0xE000, 0xE01A))
+put("missing-glyphs.md", "# 私用\n\n正文" + pua + "。\n\n再一次" + pua[:3] + "。\n")
+# SVG: a billion-laughs entity bomb (in an attribute and in text), 100,000 nested groups
+ents = '<!ENTITY lol0 "lol">' + "".join(f'<!ENTITY lol{i} "' + f"&lol{i-1};" * 10 + '">' for i in range(1, 10))
+put("bomb.svg", f'<?xml version="1.0"?>\n<!DOCTYPE svg [{ents}]>\n<svg xmlns="http://www.w3.org/2000/svg"><text x="&lol9;">&lol9;</text></svg>\n')
+put("deep.svg", '<svg xmlns="http://www.w3.org/2000/svg">' + "<g>" * 100000 + "</g>" * 100000 + "</svg>\n")
+for n in ("bomb", "deep"):
+    put(f"svg-{n}.md", f"# 圖\n\n正文。\n\n![說明]({n}.svg)\n")
 # a paragraph over the PDF's 4 MB limit (the EPUB has none)
 put("para-5mb.txt", "長段落\n\n" + "中文，標點。" * 300000 + "\n")
 put("table-cap.md", "# 表\n\n|" + "甲|" * 1000 + "\n|" + "-|" * 1000 + "\n" + "|乙|\n" * 99)
@@ -137,6 +146,24 @@ done < tests/bad/CASES
 objs=$(pdfimages -list "$tmp/twice.pdf" | awk 'NR > 2 { print $11 }' | sort -u | wc -l)
 uses=$(pdfimages -list "$tmp/twice.pdf" | awk 'NR > 2' | wc -l)
 [ "$uses" = 2 ] && [ "$objs" = 1 ] || { echo "pdf-image-twice: $uses uses of $objs images, want 2 of 1"; status=1; }
+# one missing-glyph line per face, whatever -j
+for j in 1 2; do
+  "$BIN" "$gen/missing-glyphs.md" "$gen/missing-glyphs.md" -j $j -o "$tmp/mg.pdf" 2> "$tmp/stderr"
+  [ "$(grep -c 'missing glyph' "$tmp/stderr")" = 1 ] ||
+    { echo "missing-glyphs.md -j $j: not one summary line:"; cat "$tmp/stderr"; status=1; }
+done
+rm -f "$tmp/mg.pdf"
+# an invalid SOURCE_DATE_EPOCH is one warning line, and the build goes on with the current time
+for v in yesterday -5 1e9 99999999999999; do
+  SOURCE_DATE_EPOCH=$v "$BIN" tests/bad/emoji-supplementary.txt -o "$tmp/sde.epub" 2> "$tmp/stderr"
+  rc=$?
+  want="bisheng: warning: SOURCE_DATE_EPOCH '$v' is not a number of seconds from 1970 to 9999: the current time is used"
+  [ $rc = 0 ] && [ "$(cat "$tmp/stderr")" = "$want" ] ||
+    { echo "SOURCE_DATE_EPOCH=$v: exit $rc, stderr: $(cat "$tmp/stderr")"; status=1; }
+  unzip -p "$tmp/sde.epub" '*.opf' | grep -q "dcterms:modified\">$(date -u +%Y)-" ||
+    { echo "SOURCE_DATE_EPOCH=$v: dcterms:modified is not the current year"; status=1; }
+  rm -f "$tmp/sde.epub"
+done
 # the page whose <article> a stray end tag closed early keeps all its blocks: nine paragraphs,
 # the table, the date and the link
 "$BIN" dump tests/bad/html-lost.html 2> /dev/null | python3 -c '
