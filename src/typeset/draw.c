@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 
@@ -29,6 +30,7 @@ struct bs_ts_pdf {
   size_t nlinks;
   FILE *f;
   bool write_failed;
+  int write_errno;
   struct uri_link {
     size_t from;     /* physical page (0-based, drawing order) */
     double rect[4];  /* x0 y0 x1 y1, PDF page space with y down */
@@ -74,6 +76,7 @@ static cairo_status_t write_file(void *closure, const unsigned char *data, unsig
   bs_ts_pdf *p = closure;
   if (p->text ? !bs_pdftext_write(p->text, data, len) : fwrite(data, 1, len, p->f) != len) {
     p->write_failed = true;
+    p->write_errno = errno; /* the reason (a full disk) for the message naming the output */
     return CAIRO_STATUS_WRITE_ERROR;
   }
   return CAIRO_STATUS_SUCCESS;
@@ -1206,9 +1209,11 @@ bs_status bs_ts_draw_chapter(bs_ts_ctx *c, void *user, bs_error *err)
   }
   outline_chapter(c, p);
   cairo_status_t cs = cairo_status(cr);
-  if (cs != CAIRO_STATUS_SUCCESS)
-    return bs_error_set(err, p->write_failed ? BS_ERR_IO : BS_ERR_LIBRARY, NULL, 0, 0,
-                        "cairo: %s", cairo_status_to_string(cs));
+  if (cs != CAIRO_STATUS_SUCCESS) /* bs_pdf_write names the output */
+    return p->write_failed ? bs_error_set(err, BS_ERR_IO, NULL, 0, 0, "write error: %s",
+                                          strerror(p->write_errno ? p->write_errno : EIO))
+                           : bs_error_set(err, BS_ERR_LIBRARY, NULL, 0, 0, "cairo: %s",
+                                          cairo_status_to_string(cs));
   return BS_OK;
 }
 
@@ -1362,10 +1367,11 @@ bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *p, const char *path, bool ok, 
     free(p);
     return BS_OK;
   }
-  if (cs != CAIRO_STATUS_SUCCESS)
-    st = bs_error_set(err, p->write_failed || cs == CAIRO_STATUS_WRITE_ERROR ? BS_ERR_IO
-                                                                           : BS_ERR_LIBRARY,
-                      NULL, 0, 0, "cairo: %s", cairo_status_to_string(cs));
+  if (cs != CAIRO_STATUS_SUCCESS && (p->write_failed || cs == CAIRO_STATUS_WRITE_ERROR))
+    st = bs_error_set(err, BS_ERR_IO, NULL, 0, 0, "write error: %s",
+                      strerror(p->write_errno ? p->write_errno : EIO));
+  else if (cs != CAIRO_STATUS_SUCCESS)
+    st = bs_error_set(err, BS_ERR_LIBRARY, NULL, 0, 0, "cairo: %s", cairo_status_to_string(cs));
   FILE *rd = NULL;
   if (st == BS_OK && fflush(p->f))
     st = bs_error_set(err, BS_ERR_IO, path, 0, 0, "cannot write the PDF");
