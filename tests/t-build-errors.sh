@@ -223,5 +223,73 @@ printf 'title: T\narticles: [gone.txt]\noutputs:\n  - {name: epub, file: km/none
 expect 1 "bisheng: kmnone.yaml:2: article 'gone.txt' not found" build -q -k kmnone.yaml
 [ ! -e km ] || { echo "FAIL: an output of no articles was written"; fails=$((fails + 1)); }
 
+# confinement: articles, stylesheets, covers and outputs stay in the manifest's folder tree
+# (absolute paths, '..', symbolic links out) unless --allow-outside; globs always do, and an
+# absolute glob is refused before it is expanded (it would walk the file system)
+mkdir -p conf/sub conf/pics
+echo 'A' > conf/a.txt
+echo 'S' > conf/sub/s.txt
+echo 'secret' > outside.txt
+ln -s "$T/outside.txt" conf/link.txt
+mkdir away && echo 'away' > away/one.txt
+ln -s "$T/away" conf/sub/up
+cat > conf/book.yaml <<Y
+title: T
+articles:
+  - a.txt
+  - /etc/passwd
+  - ../outside.txt
+  - link.txt
+  - sub/../a.txt
+  - $T/conf/sub/s.txt
+  - /*/*/*/*/*
+  - ../*.txt
+  - sub/*/../../*.txt
+outputs:
+  - {name: e, file: ../leak.epub}
+  - {name: p, file: /tmp/leak.pdf}
+  - {name: c, file: out/c.epub, css: ../outside.txt}
+  - {name: ok, file: out/sub/../ok.epub}
+Y
+run=capped
+expect 1 "bisheng: conf/book.yaml:4: article '/etc/passwd' is outside the manifest's folder (--allow-outside allows it)
+bisheng: conf/book.yaml:5: article '../outside.txt' leaves the manifest's folder (--allow-outside allows it)
+bisheng: conf/book.yaml:6: article 'link.txt' leads out of the manifest's folder through a symbolic link (--allow-outside allows it)
+bisheng: conf/book.yaml:9: glob '/*/*/*/*/*' is outside the manifest's folder; globs stay inside it, even with --allow-outside
+bisheng: conf/book.yaml:10: glob '../*.txt' leaves the manifest's folder; globs stay inside it, even with --allow-outside
+bisheng: conf/book.yaml:11: glob 'sub/*/../../*.txt' uses '..' after a wildcard; globs stay inside it, even with --allow-outside
+bisheng: conf/book.yaml:13: output file '../leak.epub' leaves the manifest's folder (--allow-outside allows it)
+bisheng: conf/book.yaml:14: output file '/tmp/leak.pdf' is outside the manifest's folder (--allow-outside allows it)
+bisheng: conf/book.yaml:15: stylesheet '../outside.txt' leaves the manifest's folder (--allow-outside allows it)
+bisheng: 9 errors" build --check conf/book.yaml
+run=
+# with --allow-outside only the globs remain errors
+expect 1 "bisheng: conf/book.yaml:9: glob '/*/*/*/*/*' is outside the manifest's folder; globs stay inside it, even with --allow-outside
+bisheng: conf/book.yaml:10: glob '../*.txt' leaves the manifest's folder; globs stay inside it, even with --allow-outside
+bisheng: conf/book.yaml:11: glob 'sub/*/../../*.txt' uses '..' after a wildcard; globs stay inside it, even with --allow-outside
+bisheng: 3 errors" build --check --allow-outside conf/book.yaml
+# a glob's matches through a link out of the folder are left out with a warning; inside
+# paths written absolutely or with '..' that stays inside are fine; nothing is written outside
+printf 'title: T\narticles:\n  - a.txt\n  - sub/*/*.txt\n  - sub/*.txt\noutputs:\n  - {name: e, file: out/../ok.epub}\n' > conf/globs.yaml
+expect 0 "bisheng: conf/globs.yaml:4: warning: 'sub/*/*.txt': 1 match outside the manifest's folder (symbolic links) left out
+bisheng: conf/globs.yaml: 2 articles in 0 parts, outputs checked: 1" build --check conf/globs.yaml
+expect 0 "" build -q conf/globs.yaml
+[ -s conf/ok.epub ] && [ ! -e leak.epub ] && [ ! -e /tmp/leak.pdf ] ||
+  { echo "FAIL: confined outputs"; fails=$((fails + 1)); }
+unzip -p conf/ok.epub '*.xhtml' | grep -qE 'secret|away' && { echo "FAIL: a file outside was read"; fails=$((fails + 1)); }
+# with --allow-outside a file outside may be read and written
+printf 'title: T\narticles:\n  - ../outside.txt\noutputs:\n  - {name: e, file: ../allowed.epub}\n' > conf/out.yaml
+expect 0 "" build -q --allow-outside conf/out.yaml
+[ -s allowed.epub ] || { echo "FAIL: --allow-outside did not write ../allowed.epub"; fails=$((fails + 1)); }
+
+# an invalid SOURCE_DATE_EPOCH: one warning, the build goes on (--fail-if-warnings counts it)
+printf 'title: T\narticles: [a.txt]\noutputs:\n  - {name: epub, file: sde.epub}\n' > sde.yaml
+export SOURCE_DATE_EPOCH=soon
+expect 1 "bisheng: 2 warnings (--fail-if-warnings)" build -q --fail-if-warnings sde.yaml
+[ -s sde.epub ] || { echo "FAIL: SOURCE_DATE_EPOCH=soon: no output"; fails=$((fails + 1)); }
+"$BIN" build --force sde.yaml 2>&1 | grep -qx "bisheng: warning: SOURCE_DATE_EPOCH 'soon' is not a number of seconds from 1970 to 9999: the current time is used" ||
+  { echo "FAIL: SOURCE_DATE_EPOCH=soon: no warning"; fails=$((fails + 1)); }
+unset SOURCE_DATE_EPOCH
+
 [ $fails = 0 ] || { echo "$fails failures"; exit 1; }
 echo "all build error cases pass"

@@ -74,6 +74,10 @@ typedef struct bs_manifest_options {
    * none) in bs_manifest_load, which then fails only on other errors or when no article is
    * left; the caller knows from `report` that something was left out. */
   bool keep_going;
+  /* Articles, stylesheets, cover images and output files may be outside the manifest's folder
+   * tree (absolute, "../", a symbolic link out). Off by default: a manifest from elsewhere
+   * should not read /etc/passwd into a book nor write ../leak.conf. Globs never leave it. */
+  bool allow_outside;
 } bs_manifest_options;
 
 BS_API void bs_manifest_options_init(bs_manifest_options *opts);

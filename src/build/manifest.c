@@ -217,6 +217,7 @@ typedef struct ctx {
   bs_status first;
   long visits;
   int nmissing; /* of nerr: missing articles, which --keep-going leaves out */
+  char *root;   /* the manifest's folder, real path (confinement), made on first use */
 } ctx;
 
 static void vreport(ctx *c, bs_status code, int line, int col, const char *fmt, va_list ap)
@@ -325,6 +326,117 @@ static char *resolve(bs_manifest *m, const char *p)
   else
     bs_buf_printf(&b, "%s%s", m->dir, p);
   return bs_buf_detach(&b);
+}
+
+/* ---- Confinement (#20): what a manifest names stays in its folder tree ---- */
+
+/* `path` made absolute without symbolic links: the real path of its deepest existing part,
+ * then the rest (which does not exist yet: an output) with its "." and ".." applied. */
+static char *canonical(const char *path)
+{
+  char *p = bs_xstrdup(path);
+  size_t cut = strlen(p); /* path[cut..] does not exist */
+  char *real;
+  for (;;) {
+    if ((real = realpath(cut ? p : ".", NULL)) || !cut)
+      break;
+    char *slash = strrchr(p, '/');
+    if (!slash)
+      cut = 0;
+    else if (slash == p)
+      cut = 1, p[1] = '\0'; /* "/" */
+    else
+      cut = (size_t)(slash - p), *slash = '\0';
+  }
+  free(p);
+  if (!real)
+    return NULL;
+  bs_buf b = BS_BUF_INIT;
+  bs_buf_puts(&b, strcmp(real, "/") ? real : "");
+  free(real);
+  for (const char *rest = path + cut; *rest;) {
+    size_t n = strcspn(rest, "/");
+    if (n == 2 && rest[0] == '.' && rest[1] == '.') {
+      while (b.len && b.data[b.len - 1] != '/')
+        b.len--;
+      if (b.len)
+        b.len--;
+      b.data[b.len] = '\0';
+    } else if (n && !(n == 1 && rest[0] == '.')) {
+      bs_buf_printf(&b, "/%.*s", (int)n, rest);
+    }
+    rest += n + (rest[n] == '/');
+  }
+  if (!b.len)
+    bs_buf_puts(&b, "/");
+  return bs_buf_detach(&b);
+}
+
+/* Whether `full` (a path resolved against the manifest's folder) is in its folder tree. */
+static bool inside(ctx *c, const char *full)
+{
+  if (!c->root && !(c->root = canonical(c->m->dir[0] ? c->m->dir : ".")))
+    return true; /* no folder to compare with (it went away) */
+  char *real = canonical(full);
+  size_t rl = strlen(c->root);
+  bool in = real && (!strcmp(c->root, "/") ||
+                     (!strncmp(real, c->root, rl) && (real[rl] == '/' || real[rl] == '\0')));
+  free(real);
+  return in;
+}
+
+/* Why `given` (as written; `full`: resolved) is outside the manifest's folder, or NULL. */
+static const char *outside(ctx *c, const char *given, const char *full)
+{
+  if (inside(c, full))
+    return NULL;
+  if (given[0] == '/')
+    return "is outside the manifest's folder";
+  int depth = 0; /* does the spelling climb out, or a link lead out? */
+  bool climbs = false;
+  for (const char *p = given; *p && !climbs;) {
+    size_t n = strcspn(p, "/");
+    if (n == 2 && p[0] == '.' && p[1] == '.')
+      climbs = --depth < 0;
+    else if (n && !(n == 1 && p[0] == '.'))
+      depth++;
+    p += n + (p[n] == '/');
+  }
+  return climbs ? "leaves the manifest's folder"
+                : "leads out of the manifest's folder through a symbolic link";
+}
+
+/* Reports `what` '`given`' outside the folder, unless --allow-outside; true if it was. */
+static bool confined_out(ctx *c, int line, const char *what, const char *given, const char *full)
+{
+  if (c->opts && c->opts->allow_outside)
+    return false;
+  const char *why = outside(c, given, full);
+  if (why)
+    report(c, BS_ERR_IO, line, "%s '%s' %s (--allow-outside allows it)", what, given, why);
+  return why != NULL;
+}
+
+/* A glob stays in the folder whatever the options: the folder its first wildcard is in must
+ * be inside (so '/' + '*' + '/' + '*' … never walks the file system), and no ".." after it. */
+static const char *glob_outside(ctx *c, const char *pattern)
+{
+  const char *wild = strpbrk(pattern, "*?[");
+  const char *slash = wild;
+  while (slash > pattern && slash[-1] != '/')
+    slash--;
+  for (const char *p = slash; *p;) {
+    size_t n = strcspn(p, "/");
+    if (n == 2 && p[0] == '.' && p[1] == '.')
+      return "uses '..' after a wildcard";
+    p += n + (p[n] == '/');
+  }
+  char *dir = bs_xstrndup(pattern, (size_t)(slash - pattern));
+  char *full = resolve(c->m, dir);
+  const char *why = outside(c, dir[0] ? dir : ".", full);
+  free(dir);
+  free(full);
+  return why;
 }
 
 /* ---- Keys ---- */
@@ -551,9 +663,11 @@ static void set_outset(ctx *c, bs_output_settings *o, const char *k, const yaml_
     /* paths are the manifest's: relative to its folder */
     struct stat st;
     char *p = pool_add(c->m, resolve(c->m, s));
+    const char *what = !strcmp(k, "css") ? "stylesheet" : "cover image";
+    if (confined_out(c, line, what, s, p))
+      return;
     if (stat(p, &st) != 0)
-      report(c, BS_ERR_IO, line, "%s '%s' not found", !strcmp(k, "css") ? "stylesheet" : "cover image",
-             s);
+      report(c, BS_ERR_IO, line, "%s '%s' not found", what, s);
     s = p;
   }
   if (!bs_output_settings_set(o, k, s, &expect))
@@ -601,10 +715,16 @@ static void add_article(ctx *c, const yaml_node_t *at, const char *p, const over
   int line = line_of(at);
   char *full = resolve(m, p);
   char **files = NULL;
-  size_t nfiles = 0;
+  size_t nfiles = 0, nlinked = 0;
   glob_t g;
   memset(&g, 0, sizeof g);
-  if (has_glob(p)) {
+  const char *why = has_glob(p) ? glob_outside(c, p) : NULL;
+  if (why) {
+    /* never expanded: an absolute pattern of stars would walk the whole file system */
+    report(c, BS_ERR_IO, line, "glob '%s' %s; globs stay inside it, even with --allow-outside",
+           p, why);
+    c->nmissing++;
+  } else if (has_glob(p)) {
     int rc = glob(full, 0, NULL, &g); /* sorted: chapter order is file-name order */
     if (rc == GLOB_NOMATCH || (rc == 0 && g.gl_pathc == 0)) {
       report(c, BS_ERR_IO, line, "no article matches '%s'", p);
@@ -618,7 +738,9 @@ static void add_article(ctx *c, const yaml_node_t *at, const char *p, const over
   } else {
     struct stat st;
     bool found = stat(full, &st) == 0;
-    if (!found || S_ISDIR(st.st_mode)) {
+    if (confined_out(c, line, "article", p, full)) {
+      c->nmissing++;
+    } else if (!found || S_ISDIR(st.st_mode)) {
       report(c, BS_ERR_IO, line, found ? "article '%s' is a folder, not a file"
                                        : "article '%s' not found", p);
       c->nmissing++;
@@ -639,6 +761,10 @@ static void add_article(ctx *c, const yaml_node_t *at, const char *p, const over
       struct stat st;
       if (stat(files[i], &st) == 0 && S_ISDIR(st.st_mode))
         continue; /* a glob may catch folders: skip them */
+      if (!inside(c, files[i])) {
+        nlinked++; /* a symbolic link out of the folder: globs never leave it */
+        continue;
+      }
     }
     entry *e = add_entry(m);
     e->path = bs_xstrdup(files[i]);
@@ -646,6 +772,9 @@ static void add_article(ctx *c, const yaml_node_t *at, const char *p, const over
     merge_override(&e->ov, part, own);
     m->narticles++;
   }
+  if (nlinked)
+    warn(c, line, "'%s': %zu match%s outside the manifest's folder (symbolic links) left out", p,
+         nlinked, nlinked > 1 ? "es" : "");
   if (files && files != &full)
     globfree(&g);
   free(full);
@@ -854,6 +983,8 @@ static void parse_output(ctx *c, const yaml_node_t *n, const char *given_name,
   }
   bs_manifest *m = c->m;
   char *path = pool_add(m, resolve(m, file));
+  if (confined_out(c, file_line, "output file", file, path))
+    return;
   for (size_t i = 0; i < m->noutputs; i++) {
     if (!strcmp(m->outputs[i].name, name)) {
       report(c, BS_ERR_SYNTAX, line, "duplicate output name '%s' (first at line %d)", name,
@@ -1130,7 +1261,7 @@ bs_status bs_manifest_parse(const char *buf, size_t len, const char *path,
   m->dir = slash ? bs_xstrndup(m->path, (size_t)(slash - m->path + 1)) : bs_xstrdup("");
   m->book = bs_node_new(BS_NODE_BOOK);
   bs_node_set_input(m->book, m->path);
-  ctx c = {m, opts, err, 0, BS_OK, 0, 0};
+  ctx c = {m, opts, err, 0, BS_OK, 0, 0, NULL};
   size_t deep_at = 0;
   yaml_parser_t parser;
   if (!yaml_parser_initialize(&parser)) {
@@ -1177,6 +1308,7 @@ bs_status bs_manifest_parse(const char *buf, size_t len, const char *path,
     }
   }
   yaml_parser_delete(&parser);
+  free(c.root);
   /* --keep-going: missing articles were reported; the book is made of the others */
   bool kept_going = opts && opts->keep_going && c.nerr == c.nmissing && m->narticles > 0;
   if (c.nerr && !kept_going) {
@@ -1288,7 +1420,7 @@ bs_status bs_manifest_read_articles(bs_manifest *m, const bs_manifest_options *o
     bs_manifest_options_init(&def);
     opts = &def;
   }
-  ctx c = {m, opts, err, 0, BS_OK, 0, 0};
+  ctx c = {m, opts, err, 0, BS_OK, 0, 0, NULL};
   job j;
   memset(&j, 0, sizeof j);
   j.m = m;

@@ -155,6 +155,7 @@ struct build {
   const char **only;
   int nonly;
   int jobs, quiet, json, check, force, lossy, no_normalize, keep_going, plan, fail_if_warnings;
+  int allow_outside;
   bool tty;
   warnings warn;        /* manifest and reading warnings */
   size_t warn_printed;  /* how many of them are printed */
@@ -693,6 +694,7 @@ static int on_build_option(void *user, const cli_opt *o, const char *v)
   case OPT_LOSSY: b->lossy = 1; break;
   case OPT_NO_NORMALIZE: b->no_normalize = 1; break;
   case OPT_KEEP_GOING: b->keep_going = 1; break;
+  case OPT_ALLOW_OUTSIDE: b->allow_outside = 1; break;
   case OPT_FAIL_IF_WARNINGS: b->fail_if_warnings = 1; break;
   case OPT_HELP: build_help(); return -1;
   default: return cli_usage(CMD_BUILD, "option '--%s' is not handled here", o->lng);
@@ -891,6 +893,7 @@ int bisheng_cmd_build(int argc, char **argv)
   mo.normalize = !b.no_normalize;
   mo.lossy = b.lossy;
   mo.keep_going = b.keep_going;
+  mo.allow_outside = b.allow_outside;
   bs_error err;
   bs_error_clear(&err);
   bs_status st = bs_manifest_load(b.manifest, &mo, &b.m, &err);
@@ -912,7 +915,7 @@ int bisheng_cmd_build(int argc, char **argv)
   b.jobv = calloc(nout * (nvols ? nvols : 1) + 1, sizeof *b.jobv);
   if (!b.jobv)
     abort();
-  long long date = cli_source_date();
+  long long date = cli_source_date(on_book_warning, &b);
   for (size_t v = nvols ? 1 : 0; v <= nvols; v++)
   for (size_t k = 0; k < nout; k++) {
     const bs_manifest_output *o = bs_manifest_get_output(b.m, k);

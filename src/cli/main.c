@@ -86,6 +86,14 @@ static int usage_error(const char *fmt, const char *arg)
   return cli_usage(CMD_CONVERT, fmt, arg);
 }
 
+/* A warning of the CLI's own given as a bs_error without a file: "bisheng: warning: ..." */
+static void on_prog_warning(void *user, const bs_error *w)
+{
+  bs_error copy = *w;
+  snprintf(copy.path, sizeof copy.path, "%s", prog);
+  on_warning(user, &copy);
+}
+
 /* A warning of our own (not from the library), merged like the others. */
 static void cli_warning(const char *fmt, const char *a, const char *b)
 {
@@ -175,7 +183,7 @@ int cli_exit_code(bs_status st)
   }
 }
 
-long long cli_source_date(void)
+long long cli_source_date(bs_diag_fn warn, void *user)
 {
   const char *s = getenv("SOURCE_DATE_EPOCH");
   if (!s || !*s)
@@ -183,8 +191,19 @@ long long cli_source_date(void)
   char *end;
   errno = 0;
   long long v = strtoll(s, &end, 10);
-  if (errno || *end || v < 0)
+  /* up to 9999-12-31T23:59:59Z: the EPUB's dcterms:modified has four digits for the year */
+  if (errno || *end || v < 0 || v > 253402300799LL) {
+    static _Atomic int warned;
+    if (warn && !warned++) {
+      bs_error w;
+      bs_error_clear(&w);
+      snprintf(w.message, sizeof w.message,
+               "SOURCE_DATE_EPOCH '%.40s' is not a number of seconds from 1970 to 9999: the "
+               "current time is used", s);
+      warn(user, &w);
+    }
     return -1;
+  }
   return v;
 }
 
@@ -583,7 +602,7 @@ static int typeset_options(const cli *c, bs_typeset_options *o)
     return rc;
   bs_output_settings_apply(&s, NULL, o);
   o->diag = on_warning;
-  o->source_date = cli_source_date();
+  o->source_date = cli_source_date(on_prog_warning, NULL);
   o->toc_depth = c->toc_depth;
   return 0;
 }
@@ -750,7 +769,7 @@ static int cmd_convert(int argc, char **argv)
       output_settings(&c, false, &s);
       bs_output_settings_apply(&s, &eo, NULL);
       eo.toc_depth = c.toc_depth;
-      eo.source_date = cli_source_date();
+      eo.source_date = cli_source_date(on_prog_warning, NULL);
       eo.diag = on_warning;
       st = bs_epub_write(root, &eo, c.output, &err);
     } else {
