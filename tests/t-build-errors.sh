@@ -61,8 +61,8 @@ python3 -c '
 open("deepflow.yaml", "w").write("title: [" + "[" * 100000 + "]" * 100000 + "]\narticles: [a.txt]\noutputs: [{file: o.epub}]\n")
 open("deepblock.yaml", "w").write("title: t\narticles:\n" + "- " * 100000 + "a.txt\noutputs: [{file: o.epub}]\n")'
 run=capped
-expect 1 "bisheng: deepflow.yaml:1: the manifest is nested deeper than 1000 levels" build deepflow.yaml
-expect 1 "bisheng: deepblock.yaml:3: the manifest is nested deeper than 1000 levels" build deepblock.yaml
+expect 1 "bisheng: deepflow.yaml:1: the manifest is nested deeper than 64 levels" build deepflow.yaml
+expect 1 "bisheng: deepblock.yaml:3: the manifest is nested deeper than 64 levels" build deepblock.yaml
 run=
 
 # an unknown key (with a suggestion when one is close)

@@ -1217,10 +1217,10 @@ static void yaml_problem(ctx *c, const yaml_parser_t *p)
   report_error(c, &e);
 }
 
-/* Block nesting deeper than BS_YAML_MAX_DEPTH (flow nesting is refused before libyaml sees it:
- * its scanner is quadratic there). A node's items are made after it, so one pass in node
- * order gives every depth; an alias adds no nesting of the text. Returns the first node too
- * deep, or NULL. */
+/* Block nesting deeper than BS_MANIFEST_DEPTH_MAX (a manifest needs seven; flow nesting is
+ * refused before libyaml sees it: its scanner is quadratic there). A node's items are made
+ * after it, so one pass in node order gives every depth; an alias adds no nesting of the
+ * text. Returns the first node too deep, or NULL. */
 static const yaml_node_t *too_deep(yaml_document_t *d)
 {
   size_t n = (size_t)(d->nodes.top - d->nodes.start);
@@ -1245,7 +1245,7 @@ static const yaml_node_t *too_deep(yaml_document_t *d)
           depth[pr->value - 1] = below;
       }
     }
-    if (depth[i] > BS_YAML_MAX_DEPTH)
+    if (depth[i] > BS_MANIFEST_DEPTH_MAX)
       bad = x;
   }
   free(depth);
@@ -1276,12 +1276,12 @@ bs_status bs_manifest_parse(const char *buf, size_t len, const char *path,
     for (size_t i = 0; i < off; i++)
       line += buf[i] == '\n';
     report(&c, BS_ERR_ENCODING, line, "the manifest is not valid UTF-8");
-  } else if (bs_yaml_flow_depth(buf, len, BS_YAML_MAX_DEPTH, &deep_at) > BS_YAML_MAX_DEPTH) {
+  } else if (bs_yaml_flow_depth(buf, len, BS_MANIFEST_DEPTH_MAX, &deep_at) > BS_MANIFEST_DEPTH_MAX) {
     int line = 1;
     for (size_t i = 0; i < deep_at; i++)
       line += buf[i] == '\n';
     report(&c, BS_ERR_LIMIT, line, "the manifest is nested deeper than %d levels",
-           BS_YAML_MAX_DEPTH);
+           BS_MANIFEST_DEPTH_MAX);
   } else if (!yaml_parser_load(&parser, &m->doc)) {
     yaml_problem(&c, &parser);
   } else {
@@ -1290,7 +1290,7 @@ bs_status bs_manifest_parse(const char *buf, size_t len, const char *path,
     const yaml_node_t *deep = root ? too_deep(&m->doc) : NULL;
     if (deep) {
       report(&c, BS_ERR_LIMIT, line_of(deep), "the manifest is nested deeper than %d levels",
-             BS_YAML_MAX_DEPTH);
+             BS_MANIFEST_DEPTH_MAX);
     } else if (!root) {
       report(&c, BS_ERR_SYNTAX, 1, "the manifest is empty");
     } else {

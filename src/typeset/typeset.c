@@ -419,8 +419,8 @@ bs_status bs_pdf_write(const bs_node *root, const bs_typeset_options *opts, cons
     else
       bs_atomic_abort(af);
   }
-  /* a write error (a full disk) or Cairo's failure names the output */
-  if (st != BS_OK && err && !err->path[0] && (err->code == BS_ERR_IO || err->code == BS_ERR_LIBRARY))
+  /* an error of no input (a full disk, Cairo, too many fonts) names the output */
+  if (st != BS_OK && err && !err->path[0])
     snprintf(err->path, sizeof err->path, "%s", path);
   bs_ts_missing_flush(&c);
   pthread_mutex_lock(&cairo_lock); /* it destroys the Cairo faces */
