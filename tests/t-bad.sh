@@ -165,7 +165,7 @@ for v in yesterday -5 1e9 99999999999999; do
   rm -f "$tmp/sde.epub"
 done
 # the page whose <article> a stray end tag closed early keeps all its blocks: nine paragraphs,
-# the table, the date and the link
+# the table, the date and the link (the dump is checked, not only the warning)
 "$BIN" dump tests/bad/html-lost.html 2> /dev/null | python3 -c '
 import json, sys
 blocks = json.load(sys.stdin)["blocks"]
@@ -177,5 +177,16 @@ missing = [w for w in want if not any(p.startswith(w) for p in paras)]
 missing += [x for x in ("2020年5月1日", "一個連結") if not any(x in p for p in paras)]
 missing += ["table"] if not any(b["type"] == "table" for b in blocks) else []
 sys.exit("html-lost.html: missing " + ", ".join(missing) if missing else 0)' || status=1
+# the same when what follows is shorter than the article; what stands before the article and
+# after its real end tag is not taken in
+"$BIN" dump tests/bad/html-lost-short.html 2> /dev/null | python3 -c '
+import json, sys
+blocks = json.load(sys.stdin)["blocks"]
+def text(n):
+    return n.get("text", "") + "".join(text(k) for k in n.get("children", []))
+got = [(b["type"], text(b).split(":")[0]) for b in blocks]
+want = [("paragraph", "One"), ("paragraph", "Two"), ("paragraph", "Three"), ("table", "cell"),
+        ("paragraph", "Four")]
+sys.exit(f"html-lost-short.html: {got}" if got != want else 0)' || status=1
 echo "$n cases"
 exit $status

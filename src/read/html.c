@@ -19,6 +19,8 @@ typedef struct hctx {
   bs_buf tags;       /* rel=tag link texts, NUL-separated */
   bool in_article;
   const xmlNode *keep; /* the article when the extract is a larger block holding it */
+  const xmlNode *top;  /* that block: only its children from line `from` to `until` (0: all) */
+  int from, until;
 } hctx;
 
 static const char *nm(const xmlNode *n)
@@ -791,6 +793,9 @@ static void block_children(hctx *c, const xmlNode *x, bs_node *container, int de
     if (k->type == XML_TEXT_NODE || k->type == XML_CDATA_SECTION_NODE) {
       if (!para && blank((const char *)k->content))
         continue;
+      if (x == c->top && c->until && ((int)xmlGetLineNo((xmlNode *)k) < c->from ||
+                                      (int)xmlGetLineNo((xmlNode *)k) > c->until))
+        continue;
       if (!para) {
         para = bs_node_new(BS_NODE_PARAGRAPH);
         bs_node_set_pos(para, (int)xmlGetLineNo((xmlNode *)k), 0, -1);
@@ -800,6 +805,9 @@ static void block_children(hctx *c, const xmlNode *x, bs_node *container, int de
     }
     if (k->type != XML_ELEMENT_NODE)
       continue;
+    if (x == c->top && c->until && !contains(k, c->keep) &&
+        ((int)xmlGetLineNo((xmlNode *)k) < c->from || (int)xmlGetLineNo((xmlNode *)k) > c->until))
+      continue; /* before the article, or after its real end tag */
     if (is_chrome(c, k)) {
       if (c->keep && contains(k, c->keep)) {
         if (para || c->npending)
@@ -906,12 +914,38 @@ static const xmlNode *common_ancestor(const xmlNode *a, const xmlNode *b)
   return a;
 }
 
+/* The line of the element's own end tag in the source when it lies past the element's content
+ * as parsed: libxml2 closed it early at a stray end tag (an unclosed <div id=nav> and a stray
+ * </div></div> end an <article> there) and dropped the real one. Sets *last to the line where
+ * the parsed content ends; 0 when the end tag is where the content ends (or is missing). */
+static int late_end_tag(const xmlNode *el, const char *src, size_t len, int *last)
+{
+  int start = (int)xmlGetLineNo((xmlNode *)el);
+  *last = start;
+  for (const xmlNode *n = el; n; n = next_node(n, el, true))
+    if ((int)xmlGetLineNo((xmlNode *)n) > *last)
+      *last = (int)xmlGetLineNo((xmlNode *)n);
+  const char *name = nm(el);
+  size_t nl = strlen(name);
+  int line = 1;
+  for (size_t i = 0; i + 2 + nl < len; i++) {
+    if (src[i] == '\n')
+      line++;
+    else if (line >= start && src[i] == '<' && src[i + 1] == '/' &&
+             !strncasecmp(src + i + 2, name, nl) &&
+             (src[i + 2 + nl] == '>' || ascii_ws(src[i + 2 + nl])))
+      return line > *last + 1 ? line : 0;
+  }
+  return 0;
+}
+
 /* The part of the page that is the article: the largest <article>, else <main>, else the
- * element with the densest paragraph text. A page whose article holds less text than a block
- * of paragraphs outside it (an unclosed <div> and a stray </div> end an <article> early, and
- * libxml2 closes it there as browsers do not) gives the element holding both, the article kept
- * even where it sits inside navigation; paragraph text still left out is a warning. */
-static const xmlNode *find_root(hctx *c, const xmlNode *body)
+ * element with the densest paragraph text. An article closed early (late_end_tag) gives the
+ * element holding it and what followed up to its real end tag; one that holds less text than a
+ * block of paragraphs outside it gives the element holding both. Either way the article is
+ * kept even where it sits inside navigation, with a warning; paragraph text still left out of
+ * the extract is a warning too. */
+static const xmlNode *find_root(hctx *c, const xmlNode *body, const char *src, size_t len)
 {
   const xmlNode *best = NULL, *main_el = NULL, *dense = NULL;
   size_t best_len = 0, dense_score = 0;
@@ -931,8 +965,28 @@ static const xmlNode *find_root(hctx *c, const xmlNode *body)
       dense = n, dense_score = score;
   }
   const xmlNode *root = best ? best : main_el;
+  int last = 0, end = root ? late_end_tag(root, src, len, &last) : 0;
+  const xmlNode *after = NULL; /* the last text between the two ends (one pass: linear) */
+  for (const xmlNode *n = end ? body : NULL; n;) {
+    int l = (int)xmlGetLineNo((xmlNode *)n);
+    bool skip = n == root || (n->type == XML_ELEMENT_NODE && n != body && is_chrome(c, n));
+    if (!skip && n->type == XML_TEXT_NODE && l > last && l <= end &&
+        !blank((const char *)n->content))
+      after = n;
+    n = next_node(n, body, !skip);
+  }
   if (!root) {
     root = dense && dense_score >= 80 ? dense : body;
+  } else if (after) {
+    bs_read_warn(&c->w, BS_WARN_EXTRACT, last, 0,
+                 "<%s> closed early by a stray end tag: what follows up to its </%s> at line %d "
+                 "is kept",
+                 nm(root), nm(root), end);
+    c->keep = root;
+    c->top = common_ancestor(root, after);
+    c->from = (int)xmlGetLineNo((xmlNode *)root);
+    c->until = end;
+    root = c->top;
   } else if (dense && !contains(root, dense) && dense_score > text_len(root)) {
     const xmlNode *top = common_ancestor(root, dense);
     int from = 0;
@@ -1188,7 +1242,7 @@ bs_status bs_read_html(const char *buf, size_t len, const bs_read_options *opts,
         body = k;
     if (!body)
       body = root_el;
-    const xmlNode *art = find_root(&c, body);
+    const xmlNode *art = find_root(&c, body, buf, len);
     /* scripts and event handlers in the article are dropped; say so once (a page's own
      * scripts outside it are expected and not worth a warning) */
     for (const xmlNode *n = art; n && !c.w.seen[BS_WARN_SCRIPT];
