@@ -18,6 +18,10 @@ put("deep-divs.html", "<html><body><h1>深</h1>" + "<div>" * 10000 + "<p>最深�
     + "</div>" * 10000 + "</body></html>\n")
 put("deep-spans.html", "<html><body><h1>深</h1><p>" + "<em><b>" * 5000 + "最深處"
     + "</b></em>" * 5000 + "</p></body></html>\n")
+# a title of 600 CJK characters (1,800 bytes): the running head is cut at a character, never
+# inside one (Pango aborted on the byte cut of a 512-byte buffer), and fitted once, not per page
+put("long-title.md", "---\ntitle: " + "長" * 400 + "標題" * 100 + "\n---\n\n"
+    + ("這是一段很長的文字，" * 10 + "\n\n") * 300)
 # a 300 KB paragraph (no line breaks), CJK with punctuation
 put("para-300k.txt", "長段落\n\n" + "中文，標點。「引號」與（括號）——破折號……" * 12000 + "\n")
 # a book the PDF page limit refuses at a tiny grid (about 6,000 pages of 15 characters)
@@ -188,5 +192,23 @@ got = [(b["type"], text(b).split(":")[0]) for b in blocks]
 want = [("paragraph", "One"), ("paragraph", "Two"), ("paragraph", "Three"), ("table", "cell"),
         ("paragraph", "Four")]
 sys.exit(f"html-lost-short.html: {got}" if got != want else 0)' || status=1
+# the long title's running head: cut with an ellipsis, within half the measure
+"$BIN" layout "$gen/long-title.md" 2> /dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+heads = set()
+def walk(o):
+    if isinstance(o, dict):
+        if "head" in o and isinstance(o["head"], str):
+            heads.add(o["head"])
+        for v in o.values():
+            walk(v)
+    elif isinstance(o, list):
+        for v in o:
+            walk(v)
+walk(d)
+heads.discard("")
+ok = len(heads) == 1 and all(h.endswith("\u2026") and 2 < len(h) <= 30 for h in heads)
+sys.exit(0 if ok else "long-title.md: running heads %r" % sorted(heads)[:3])' || status=1
 echo "$n cases"
 exit $status

@@ -334,6 +334,9 @@ struct bs_ts_ctx {
   bs_ts_page *front_pages;
   size_t nfront_pages; /* physical pages before page 1 (contents and padding) */
   const char *book_title;
+  char *head_in;        /* the last running head fitted (draw.c), and what it became */
+  char head_out[512];
+  double head_measure;  /* ... on a measure this long */
   double trim_x, trim_y; /* the trimmed page's origin on the PDF page (bleed, crop marks) */
   double bleed;
   /* every character the book can show, per region and kind of face (font subsets, draw.c) */

@@ -316,6 +316,7 @@ void bs_ts_ctx_free(bs_ts_ctx *c)
   if (c->glyphs_missing)
     bs_ts_missing_free(c->glyphs_missing);
   free(c->glyphs_missing);
+  free(c->head_in);
   free(c->lines_v);
   free(c->heads);
   free(c->hrefs);
