@@ -259,6 +259,30 @@ static int number(const char *v, const char *units, double lo, double hi, double
   return 1;
 }
 
+/* True when s is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF):
+ * metadata goes into XML and into Pango and Cairo, which all refuse anything else. */
+static bool utf8_ok(const char *s)
+{
+  const unsigned char *p = (const unsigned char *)s;
+  while (*p) {
+    unsigned c = *p, n = c < 0x80 ? 0 : c >= 0xC2 && c <= 0xDF ? 1 : c >= 0xE0 && c <= 0xEF ? 2
+                                  : c >= 0xF0 && c <= 0xF4 ? 3 : 9;
+    if (n == 9)
+      return false;
+    unsigned cp = n ? c & (0x3F >> n) : c;
+    for (unsigned i = 1; i <= n; i++) {
+      if ((p[i] & 0xC0) != 0x80)
+        return false;
+      cp = cp << 6 | (p[i] & 0x3F);
+    }
+    if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+      return false;
+    p += n + 1;
+  }
+  return true;
+}
+
 static int on_option(void *user, const cli_opt *o, const char *v)
 {
   cli *c = user;
@@ -269,6 +293,9 @@ static int on_option(void *user, const cli_opt *o, const char *v)
   if (o->out)
     c->given[c->ngiven++] = o;
   double d;
+  if ((o->id == OPT_TITLE || o->id == OPT_AUTHOR || o->id == OPT_LANG ||
+       o->id == OPT_METADATA) && !utf8_ok(v))
+    return cli_usage(c->cmd, "--%s: the value is not valid UTF-8", o->lng);
   switch (o->id) {
   case OPT_HELP:
     help(c->cmd);
