@@ -738,6 +738,108 @@ static void test_progress(void **state)
   }
 }
 
+/* An error inside zip_close keeps the chapter's own message (issue #14): the image a chapter
+ * shows is planned (read, checked) before the container is written and read again when libzip
+ * asks for it. The first progress report comes between the two; there the image is removed,
+ * or replaced by another kind of file. The book fails with the referring article's file:line,
+ * and neither the book nor a temporary is left. */
+static int late_mode; /* 1: remove the image, 2: replace it with a PNG header, 3: with text */
+static void late_change(void *user, const bs_progress *p)
+{
+  const char *img = user;
+  if (p->done != 0 || !late_mode)
+    return;
+  if (late_mode == 1) {
+    assert_int_equal(unlink(img), 0);
+  } else {
+    FILE *f = fopen(img, "wb");
+    assert_non_null(f);
+    static const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
+                                        'I',  'H', 'D', 'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0};
+    if (late_mode == 2)
+      fwrite(png, 1, sizeof png, f);
+    else
+      fputs("not an image any more\n", f);
+    fclose(f);
+  }
+  late_mode = 0;
+}
+
+static int count_files(const char *dir)
+{
+  DIR *d = opendir(dir);
+  assert_non_null(d);
+  int n = 0;
+  struct dirent *de;
+  while ((de = readdir(d)))
+    n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+  closedir(d);
+  return n;
+}
+
+static void test_late_image_error(void **state)
+{
+  (void)state;
+  make_tmpdir();
+  mkdir(tmp("late"), 0755);
+  static const unsigned char gif[] = {0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 1, 0, 1, 0, 0x80, 0,
+                                      0,    0xff, 0xff, 0xff, 0,    0,    0, 0x21, 0xf9, 4, 1, 0,
+                                      0,    0,    0,    0x2c, 0,    0,    0, 0, 1, 0, 1, 0, 0, 2,
+                                      2,    0x44, 1,    0,    0x3b};
+  static const char *const want[] = {
+      NULL, "b.md:7: cannot read image 'p.gif': ",
+      "b.md:7: image 'p.gif' changed while the book was written (now a png file)",
+      "b.md:7: image 'p.gif' is not a PNG, JPEG, GIF, WebP or SVG file"};
+  for (int mode = 1; mode <= 3; mode++) {
+    char img[600];
+    snprintf(img, sizeof img, "%s", tmp("late/p.gif"));
+    FILE *f = fopen(img, "wb");
+    assert_non_null(f);
+    fwrite(gif, 1, sizeof gif, f);
+    fclose(f);
+    /* three chapters, so the pages are made on the producer thread; the image is the second's */
+    bs_node *book = bs_node_new(BS_NODE_BOOK);
+    bs_node_set_meta(book, BS_META_TITLE, "書");
+    for (int i = 0; i < 3; i++) {
+      bs_node *d = add(book, bs_node_new(BS_NODE_DOCUMENT));
+      bs_node_set_meta(d, BS_META_LANG, "zh-Hant");
+      bs_node_set_input(d, tmp(i == 1 ? "late/b.md" : "late/a.md"));
+      para(d, "正文。");
+      if (i == 1) {
+        bs_node *fig = add(d, bs_node_new(BS_NODE_FIGURE));
+        bs_node_set_src(fig, "p.gif");
+        bs_node_set_caption(fig, "図");
+        bs_node_set_pos(fig, 7, 1, 0);
+      }
+    }
+    bs_epub_options o;
+    bs_epub_options_init(&o);
+    o.progress = late_change;
+    o.progress_user = img;
+    late_mode = mode;
+    char out[600];
+    snprintf(out, sizeof out, "%s", tmp("late/out/book.epub"));
+    mkdir(tmp("late/out"), 0755);
+    bs_error err;
+    bs_error_clear(&err);
+    bs_status st = bs_epub_write(book, &o, out, &err);
+    bs_node_free(book);
+    assert_int_equal(late_mode, 0); /* the change was made */
+    assert_int_not_equal(st, BS_OK);
+    char msg[1200];
+    bs_error_format(&err, msg, sizeof msg);
+    const char *at = strstr(msg, "/late/");
+    assert_non_null(at);
+    at += strlen("/late/");
+    if (strncmp(at, want[mode], strlen(want[mode])))
+      fail_msg("mode %d: got '%s', want '%s...'", mode, msg, want[mode]);
+    assert_null(strstr(msg, "libzip"));
+    assert_int_equal(count_files(tmp("late/out")), 0); /* no book, no temporary */
+    rmdir(tmp("late/out"));
+    unlink(img);
+  }
+}
+
 /* ---- fixtures for epubcheck: what the corpus does not exercise ---- */
 
 static int write_fixtures(const char *dir)
@@ -783,7 +885,7 @@ int main(int argc, char **argv)
       cmocka_unit_test(test_rich_horizontal), cmocka_unit_test(test_rich_vertical),
       cmocka_unit_test(test_reproducible),   cmocka_unit_test(test_bad_images),
       cmocka_unit_test(test_good_image_and_cover), cmocka_unit_test(test_embed_fonts),
-      cmocka_unit_test(test_progress),
+      cmocka_unit_test(test_progress),       cmocka_unit_test(test_late_image_error),
       cmocka_unit_test(test_invalid_markup_avoided), cmocka_unit_test(test_templates_dir),
       cmocka_unit_test(test_mixed_directions),
   };
