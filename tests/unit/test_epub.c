@@ -497,7 +497,11 @@ static void test_good_image_and_cover(void **state)
     bs_node_set_caption(fig, "図");
   }
   bs_error err;
+  nwarnings = 0;
   assert_int_equal(write_epub(book, BS_DIR_DEFAULT, 0, tmp("c.epub"), &err), BS_OK);
+  /* the 1x1 cover's size alone: captions are the images' text alternatives */
+  assert_int_equal(nwarnings, 1);
+  assert_non_null(strstr(last_warning, "cover image"));
   char *opf = unzip_entry(tmp("c.epub"), "EPUB/content.opf", NULL);
   assert_non_null(strstr(opf, "properties=\"cover-image\""));
   assert_non_null(strstr(opf, "media-type=\"image/gif\""));
@@ -514,6 +518,24 @@ static void test_good_image_and_cover(void **state)
   assert_non_null(strstr(nav, "目次"));
   free(nav);
   bs_node_free(book);
+
+  /* an image with neither caption nor alt text is warned about where it is shown (issue #14,
+   * part 3), and its alt stays empty */
+  bs_node *d = bs_node_new(BS_NODE_DOCUMENT);
+  bs_node_set_input(d, tmp("n.md"));
+  bs_node_set_meta(d, BS_META_LANG, "ja");
+  bs_node *fig = add(d, bs_node_new(BS_NODE_FIGURE));
+  bs_node_set_src(fig, "img/p.gif");
+  bs_node_set_pos(fig, 5, 1, 0);
+  nwarnings = 0;
+  assert_int_equal(write_epub(d, BS_DIR_DEFAULT, 0, tmp("n.epub"), &err), BS_OK);
+  assert_int_equal(nwarnings, 1);
+  if (!strstr(last_warning, "n.md:5: image 'img/p.gif' has no caption or alt text"))
+    fail_msg("%s", last_warning);
+  x = unzip_entry(tmp("n.epub"), "EPUB/text/c0001.xhtml", NULL);
+  assert_non_null(strstr(x, "<img src=\"../images/img0001.gif\" alt=\"\"/>"));
+  free(x);
+  bs_node_free(d);
 }
 
 /* What would make the XHTML invalid is left out: bad language tags, links in links. */
