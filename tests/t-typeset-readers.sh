@@ -1,8 +1,11 @@
 #!/bin/sh
-# One indent, never two (issue #14 part 2, the PDF's side; t-epub-nav has the EPUB's): a
-# paragraph whose text starts with U+3000 (Aozora Bunko keeps it) carries its own indent, so the
-# typesetter adds none; other paragraphs get the automatic one (1 em in Japanese), and the
-# plain-text reader drops a leading U+3000. Read from the layout dump, both directions.
+# What readers see in the PDF (issue #14 part 2; t-epub-nav has the EPUB's side), read from the
+# layout dump in both directions:
+# - one indent, never two: a paragraph whose text starts with U+3000 (Aozora Bunko keeps it)
+#   carries its own indent, so the typesetter adds none; other paragraphs get the automatic
+#   one (1 em in Japanese), and the plain-text reader drops a leading U+3000;
+# - Markdown footnote marks are numbers (1, 2), not the source's labels (zhihu, hui);
+# - the title once: a Markdown heading or an HTML <h1> repeating the title is not set again.
 BUILD=${BUILD:-build/cc}
 BIN=${BIN:-$BUILD/bisheng}
 CORPUS=${CORPUS:-../shared/corpus}
@@ -14,6 +17,11 @@ fail=0
 for dir in horizontal vertical; do
   "$BIN" layout "$CORPUS/kumo-no-ito.aozora.txt" --direction $dir > "$tmp/k-$dir.json" || fail=1
   "$BIN" layout "$tmp/u.txt" --direction $dir > "$tmp/u-$dir.json" || fail=1
+done
+for f in kongyiji.zh-Hans.md yume-juya-4.ja.html; do
+  for dir in horizontal vertical; do
+    "$BIN" layout "$CORPUS/$f" --direction $dir > "$tmp/$f-$dir.json" || fail=1
+  done
 done
 [ $fail = 0 ] || { echo "FAIL: layout"; exit 1; }
 python3 - "$tmp" <<'PY'
@@ -51,6 +59,18 @@ for name in ("k", "u"):
             bad.append("kumo %s: only %d paragraphs open with U+3000" % (d, own))
         if name == "u" and (own or auto != 2):
             bad.append("u.txt %s: %d paragraphs keep U+3000, %d indented (want 0, 2)" % (d, own, auto))
+for d in ("horizontal", "vertical"):
+    t = json.load(open("%s/kongyiji.zh-Hans.md-%s.json" % (tmp, d)))
+    marks = [g["mark"] for p in t["pages"] for l in p["lines"] for g in l["glyphs"] if g.get("mark")]
+    text = "".join(g["c"] for p in t["pages"] for l in p["lines"] for g in l["glyphs"])
+    if marks[:2] != [1, 2] or "zhihu" in text or "hui" in text:
+        bad.append("kongyiji %s: note marks %r" % (d, marks[:4]))
+    for f, title in (("kongyiji.zh-Hans.md", "孔乙己"), ("yume-juya-4.ja.html", "夢十夜\u3000第四夜")):
+        t = json.load(open("%s/%s-%s.json" % (tmp, f, d)))
+        heads = ["".join(g["c"] for g in l["glyphs"]) for p in t["pages"] for l in p["lines"]
+                 if l["kind"] == "heading"]
+        if heads.count(title) != 1:
+            bad.append("%s %s: the title set %d times as a heading: %r" % (f, d, heads.count(title), heads[:4]))
 print("\n".join(bad[:20]) if bad else "ok")
 sys.exit(1 if bad else 0)
 PY
