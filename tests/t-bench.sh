@@ -30,9 +30,11 @@ cmp -s "$tmp/w/corpus-10/0002-yume-juya.ja.txt" "$CORPUS/yume-juya.ja.txt" || fa
 [ "$(ls "$tmp/w/corpus-10" | grep -c '^[0-9]')" = 10 ] || fail "corpus-10 has not 10 articles"
 [ -f "$tmp/w/corpus-10/images/seal.png" ] || fail "images not beside the articles"
 ls "$tmp/w/corpus-10" > "$tmp/list1"
-grep -q '^| 1 | 11 KB | tree dump | [0-9.]* | [0-9.]*–[0-9.]* | 5 |' "$tmp/out.md" || fail "dump row"
+# wall median, min–max, CPU time from rusage (a number, not a dash), 5 runs
+grep -q '^| 1 | 11 KB | tree dump | [0-9.]* | [0-9.]*–[0-9.]* | [0-9][0-9.]* | 5 |' "$tmp/out.md" ||
+  fail "dump row: $(grep 'tree dump' "$tmp/out.md")"
 grep -q '^| 10 | .* | tree dump |' "$tmp/out.md" || fail "dump row at 10"
-grep -q '^## Targets (issue #9)' "$tmp/out.md" || fail "targets table"
+grep -q '^## Targets (issues #9 and #19)' "$tmp/out.md" || fail "targets table"
 # the scale rows (#18): each size, EPUB and vertical PDF, time and memory per 1,000 articles
 for n in 10 20; do
   grep -q "^| $n | EPUB | [0-9.]* | [0-9.]* |  | [0-9.]* [KM]B | [0-9.]* [KM]B |$" "$tmp/out.md" || fail "scale EPUB row at $n: $(grep '^## Scale' -A8 "$tmp/out.md")"
@@ -42,4 +44,11 @@ done
 # the same corpus again: nothing regenerated differently
 run
 ls "$tmp/w/corpus-10" | cmp -s - "$tmp/list1" || fail "corpus not deterministic"
+# --baseline: the other binary (here the same one) on the same task, a row with its ratio
+python3 tests/bench/bench.py --bin "$BIN" --floor "$tmp/floor" --corpus "$CORPUS" \
+  --work "$tmp/w" --results "$tmp/R.md" --no-peers --budget 120 --sizes 1 --tasks epub \
+  --scale-sizes 0 --baseline "$BIN" > "$tmp/out.md" 2> "$tmp/err" || { cat "$tmp/err"; fail "bench.py --baseline"; }
+grep -q '^## Against the baseline binary' "$tmp/out.md" || fail "no baseline table"
+grep -q '^| 1 | EPUB | [0-9.]* | [0-9.]* | [0-9.]* | [0-9]* MB | [0-9]* MB |$' "$tmp/out.md" ||
+  fail "baseline row: $(grep -A6 '^## Against' "$tmp/out.md")"
 exit 0

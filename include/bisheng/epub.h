@@ -25,6 +25,7 @@ typedef struct bs_epub_options {
   bool keep_going;        /* image problems become warnings */
   long long source_date;  /* SOURCE_DATE_EPOCH, or -1 for now */
   int toc_depth;          /* deepest heading level in the contents; 0: all (6) */
+  int jobs;               /* 1: one thread; otherwise a thread makes a book's pages ahead */
   bs_diag_fn diag;
   void *diag_user;
   bs_progress_fn progress; /* or NULL */

@@ -43,7 +43,7 @@ typedef struct bs_output_settings {
   const char *css, *cover;   /* EPUB stylesheet and cover image paths; NULL: not set */
   /* -1: not set, 0: off, 1: on */
   int vnum_sideways, emphasis_dots, embed_fonts, keep_going, toc, recto_chapters, crop_marks;
-  int jobs;                  /* threads laying a PDF's chapters out; 0: not set */
+  int jobs;                  /* threads (PDF layout; EPUB: 1 is one thread); 0: not set */
 } bs_output_settings;
 
 /* Every setting "not set". */

@@ -192,6 +192,7 @@ void bs_output_settings_apply(const bs_output_settings *s, bs_epub_options *epub
     epub->cover_path = s->cover;
     epub->embed_fonts = s->embed_fonts > 0;
     epub->keep_going = s->keep_going > 0;
+    epub->jobs = s->jobs;
   }
   if (!pdf)
     return;

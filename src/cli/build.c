@@ -1,13 +1,18 @@
 /* `bisheng build` (a manifest into its outputs, in parallel) and `bisheng init` (a new book
  * folder from templates/book.yaml). Glue over bs_manifest_*: options, progress, reports. */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -468,6 +473,223 @@ static void *worker(void *arg)
   }
 }
 
+/* ---- One process per output (#19) ----
+ * Cairo 1.16 cannot draw two PDFs at once in one process (typeset.c lets one thread draw at a
+ * time), so threads gave two PDF outputs no second core. With -j N and several outputs, each
+ * output is built in a child forked after the articles are read (the tree is shared copy on
+ * write; nothing is read twice, nothing is shared while drawing). A child sends its warnings,
+ * progress and result through a pipe, one message per write (under PIPE_BUF, so atomic); the
+ * parent keeps the display, the report and the exit status exactly as the threads did. */
+
+enum { MSG_PROGRESS = 1, MSG_WARNING, MSG_DONE };
+
+typedef struct msg_done {
+  bs_status st;
+  bs_manifest_result res;
+  bs_error err;
+} msg_done;
+
+typedef struct msg {
+  int type;
+  unsigned len; /* of the body */
+  union {
+    bs_progress prog;
+    msg_done done;
+    char warning[BS_ERROR_MESSAGE_MAX + BS_ERROR_PATH_MAX + 64];
+  } u;
+} msg;
+
+static int child_fd = -1; /* in a child: the pipe to the parent */
+
+static void child_send(msg *m, size_t len)
+{
+  m->len = (unsigned)(len - offsetof(msg, u));
+  const char *p = (const char *)m;
+  while (len > 0) {
+    ssize_t n = write(child_fd, p, len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      _exit(EXIT_INTERNAL); /* the parent is gone */
+    p += n;
+    len -= (size_t)n;
+  }
+}
+
+static void child_warning(void *user, const bs_error *e)
+{
+  msg m = {.type = MSG_WARNING};
+  format_warning(e, m.u.warning, sizeof m.u.warning);
+  child_send(&m, offsetof(msg, u) + strlen(m.u.warning) + 1);
+}
+
+static void child_progress(void *user, const bs_progress *p)
+{
+  msg m = {.type = MSG_PROGRESS};
+  m.u.prog = *p;
+  child_send(&m, offsetof(msg, u) + sizeof m.u.prog);
+}
+
+static void child_build(build *b, job *j, int fd)
+{
+  child_fd = fd;
+  j->out.epub.diag = j->out.pdf.diag = child_warning;
+  j->out.epub.progress = j->out.pdf.progress = child_progress;
+  msg m = {.type = MSG_DONE};
+  bs_error_clear(&m.u.done.err);
+  m.u.done.st = bs_manifest_write(b->m, &j->out, &m.u.done.res, &m.u.done.err);
+  child_send(&m, offsetof(msg, u) + sizeof m.u.done);
+  _exit(0); /* the parent owns the book, the report and stdio */
+}
+
+/* Reads n bytes; false at the end of the pipe. */
+static bool read_full(int fd, void *buf, size_t n)
+{
+  char *p = buf;
+  while (n > 0) {
+    ssize_t got = read(fd, p, n);
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got <= 0)
+      return false;
+    p += got;
+    n -= (size_t)got;
+  }
+  return true;
+}
+
+/* Reads one message: a pipe keeps no boundaries, so the header says how long the body is (it
+ * is already in the pipe: a message is one write). False at the end of the pipe. */
+static bool read_msg(int fd, msg *m)
+{
+  if (!read_full(fd, m, offsetof(msg, u)) || m->len > sizeof m->u ||
+      !read_full(fd, &m->u, m->len))
+    return false;
+  if (m->type == MSG_WARNING)
+    m->u.warning[sizeof m->u.warning - 1] = '\0';
+  return true;
+}
+
+typedef struct child {
+  job *j;
+  pid_t pid;
+  int fd;
+  bool done;
+} child;
+
+/* The end of a child's output: its result, or a failure if it died without one. */
+static void child_end(build *b, child *c)
+{
+  job *j = c->j;
+  int status = 0;
+  while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  close(c->fd);
+  pthread_mutex_lock(&lock);
+  if (!c->done) {
+    j->res.written = false;
+    bs_error_clear(&j->err);
+    j->err.code = BS_ERR_LIBRARY;
+    if (WIFSIGNALED(status))
+      snprintf(j->err.message, sizeof j->err.message,
+               "%s: the process building it ended by signal %d", j->out.name, WTERMSIG(status));
+    else
+      snprintf(j->err.message, sizeof j->err.message,
+               "%s: the process building it ended without a result", j->out.name);
+  }
+  j->ms = now_ms() - j->start;
+  j->st = !c->done || j->err.code != BS_OK ? ST_FAILED
+          : j->res.written                 ? ST_WRITTEN
+                                           : ST_UNCHANGED;
+  plain_line(b, j);
+  pthread_mutex_unlock(&lock);
+}
+
+/* Builds the jobs from b->next_job to b->end_job in at most `nprocs` children at a time (the
+ * ticker thread draws the display meanwhile). Returns false if no child could be started at
+ * all; jobs not started are left for the caller to build in this process. */
+static bool build_forked(build *b, size_t nprocs)
+{
+  child *cv = calloc(nprocs, sizeof *cv);
+  struct pollfd *pv = calloc(nprocs, sizeof *pv);
+  if (!cv || !pv)
+    abort();
+  size_t running = 0;
+  bool any = false, failed = false;
+  for (;;) {
+    while (!failed && running < nprocs && b->next_job < b->end_job) {
+      job *j = &b->jobv[b->next_job];
+      int p[2];
+      if (pipe2(p, O_CLOEXEC) != 0) {
+        failed = true;
+        break;
+      }
+      /* each child may use every thread of -j: the kernel shares the cores among them, and the
+       * last one still running (often a long vertical PDF) gets them all */
+      j->out.pdf.jobs = b->jobs;
+      pthread_mutex_lock(&lock);
+      j->st = ST_BUILDING;
+      j->start = now_ms();
+      plain_line(b, j);
+      fflush(stdout);
+      fflush(stderr);
+      pid_t pid = fork();
+      pthread_mutex_unlock(&lock);
+      if (pid == 0) {
+        close(p[0]);
+        for (size_t i = 0; i < running; i++)
+          close(cv[i].fd);
+        child_build(b, j, p[1]);
+      }
+      close(p[1]);
+      if (pid < 0) {
+        close(p[0]);
+        pthread_mutex_lock(&lock);
+        j->st = ST_WAITING;
+        pthread_mutex_unlock(&lock);
+        failed = true;
+        break;
+      }
+      b->next_job++;
+      cv[running++] = (child){j, pid, p[0], false};
+      any = true;
+    }
+    if (!running)
+      break;
+    for (size_t i = 0; i < running; i++)
+      pv[i] = (struct pollfd){cv[i].fd, POLLIN, 0};
+    if (poll(pv, running, -1) < 0 && errno != EINTR)
+      abort();
+    for (size_t i = 0; i < running; i++) {
+      if (!pv[i].revents)
+        continue;
+      msg m;
+      if (read_msg(cv[i].fd, &m)) {
+        if (m.type == MSG_PROGRESS) {
+          on_progress(cv[i].j, &m.u.prog);
+        } else if (m.type == MSG_WARNING) {
+          pthread_mutex_lock(&lock);
+          warnings_add(&cv[i].j->warn, m.u.warning);
+          pthread_mutex_unlock(&lock);
+        } else if (m.type == MSG_DONE) {
+          cv[i].j->res = m.u.done.res;
+          cv[i].j->err = m.u.done.err;
+          cv[i].j->err.code = m.u.done.st;
+          cv[i].done = true;
+        }
+        continue;
+      }
+      child_end(b, &cv[i]);
+      cv[i] = cv[--running];
+      pv[i] = pv[running];
+      i--;
+    }
+  }
+  free(cv);
+  free(pv);
+  return any;
+}
+
 /* ---- The JSON report ---- */
 
 static void json_str(FILE *f, const char *s)
@@ -856,6 +1078,9 @@ static int run_group(build *b, size_t from, size_t to, bs_manifest_options *mo)
   b->next_job = from;
   b->end_job = to;
   pthread_mutex_unlock(&lock);
+  /* several outputs at once: one process each (#19); what could not be forked is built here */
+  if (nthreads > 1 && build_forked(b, nthreads))
+    nthreads = 1;
   size_t started = 0;
   if (nthreads > 1)
     for (; started < nthreads; started++)
@@ -933,6 +1158,7 @@ int bisheng_cmd_build(int argc, char **argv)
     j->out.epub.progress = j->out.pdf.progress = on_progress;
     j->out.epub.progress_user = j->out.pdf.progress_user = j;
     j->out.epub.source_date = j->out.pdf.source_date = date;
+    j->out.epub.jobs = b.jobs == 1 ? 1 : 0;
   }
   if (b.plan) {
     print_plan(&b);

@@ -42,7 +42,7 @@ const cli_opt cli_options[] = {
     {OPT_CROP_MARKS, 0, "crop-marks", "[=japanese]", TYPESET, OUT_PDF, "crop marks outside the trim (japanese: トンボ, double corner and centre marks)"},
     {OPT_ONLY, 0, "only", "NAME[:VOL]", CMD_BUILD, 0, "build only these outputs or volumes (comma-separated; may repeat)"},
     {OPT_PLAN, 0, "plan", NULL, CMD_BUILD, 0, "print the jobs (output x volume) and their commands, build nothing"},
-    {OPT_JOBS, 'j', "jobs", "N", TYPESET | CMD_BUILD, OUT_PDF, "threads (default: the number of cores); build: outputs at once"},
+    {OPT_JOBS, 'j', "jobs", "N", TYPESET | CMD_BUILD, 0, "threads (default: the number of cores; 1: one, EPUB too); build: processes, one output each"},
     {OPT_CHECK, 0, "check", NULL, CMD_BUILD, 0, "check the manifest (keys, paths, outputs) and stop"},
     {OPT_FORCE, 0, "force", NULL, CMD_BUILD, 0, "rebuild even outputs that are up to date"},
     {OPT_JSON, 0, "json", NULL, CMD_BUILD, 0, "print a report (or with --plan, the plan) as JSON on standard output"},

@@ -101,7 +101,8 @@ static void producer_start(bs_epub *e)
   size_t pages = 0;
   for (size_t i = 0; i < e->nparts; i++)
     pages += e->parts[i]->ahead;
-  if (pages < 2) { /* a single article: a thread would cost more than it saves */
+  /* a single article: a thread would cost more than it saves; -j 1: one core, one thread */
+  if (pages < 2 || e->opts->jobs == 1) {
     for (size_t i = 0; i < e->nparts; i++)
       e->parts[i]->ahead = false;
     return;

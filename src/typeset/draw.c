@@ -117,8 +117,12 @@ static hb_set_t *used_glyphs(bs_ts_ctx *c, bs_ts_face *f)
   return set;
 }
 
-static cairo_font_face_t *face_for(bs_ts_ctx *c, bs_ts_face *f, const bs_ts_pglyph *g, size_t n)
+/* The Cairo face to draw glyphs g of f with; *map takes their ids to that face's, or is NULL
+ * when they are f's own. */
+static cairo_font_face_t *face_for(bs_ts_ctx *c, bs_ts_face *f, const bs_ts_pglyph *g, size_t n,
+                                   const hb_map_t **map)
 {
+  *map = NULL;
   if (!f->sub_tried) {
     f->sub_tried = true;
     if (!c->book && f->cjk)
@@ -126,13 +130,14 @@ static cairo_font_face_t *face_for(bs_ts_ctx *c, bs_ts_face *f, const bs_ts_pgly
     else
       f->sub_gids = bs_ts_face_glyphs(c, f);
     if (f->sub_gids)
-      f->sub = bs_ts_face_subset(f, f->sub_gids);
+      f->sub = bs_ts_face_subset(f, f->sub_gids, &f->sub_map);
   }
   if (!f->sub)
     return bs_ts_face_cairo(f);
   for (size_t i = 0; i < n; i++)
     if (!hb_set_has(f->sub_gids, g[i].gid))
       return bs_ts_face_cairo(f); /* a glyph outside the subset (never expected) */
+  *map = f->sub_map;
   return f->sub;
 }
 
@@ -186,6 +191,8 @@ static void batch_free(batch *b)
 
 static void draw_emoji(bs_ts_ctx *c, cairo_t *cr, font_state *fs, batch *b, const bs_ts_line *l,
                        const bs_ts_prun *r);
+static void draw_glyphs(cairo_t *cr, font_state *fs, batch *b, const bs_ts_line *l,
+                        const bs_ts_prun *r, cairo_font_face_t *ff, const hb_map_t *map);
 
 static void draw_run(bs_ts_ctx *c, cairo_t *cr, font_state *fs, batch *b, const bs_ts_line *l,
                      const bs_ts_prun *r)
@@ -196,7 +203,15 @@ static void draw_run(bs_ts_ctx *c, cairo_t *cr, font_state *fs, batch *b, const 
     draw_emoji(c, cr, fs, b, l, r);
     return;
   }
-  cairo_font_face_t *ff = face_for(c, r->face, r->g, r->ng);
+  const hb_map_t *map;
+  cairo_font_face_t *ff = face_for(c, r->face, r->g, r->ng, &map);
+  draw_glyphs(cr, fs, b, l, r, ff, map);
+}
+
+/* Adds run r, drawn in Cairo face ff (glyph ids through map, when not NULL), to the batch. */
+static void draw_glyphs(cairo_t *cr, font_state *fs, batch *b, const bs_ts_line *l,
+                        const bs_ts_prun *r, cairo_font_face_t *ff, const hb_map_t *map)
+{
   const cairo_matrix_t *m = &r->m;
   if (b->ng && (b->ff != ff || b->size != r->size || b->lin.xx != m->xx || b->lin.yx != m->yx ||
                 b->lin.xy != m->xy || b->lin.yy != m->yy))
@@ -224,7 +239,7 @@ static void draw_run(bs_ts_ctx *c, cairo_t *cr, font_state *fs, batch *b, const 
   cairo_text_cluster_t *cl = b->cl + b->ncl;
   int ncl = 0;
   for (size_t i = 0; i < r->ng; i++) {
-    g[i].index = r->g[i].gid;
+    g[i].index = map ? hb_map_get(map, r->g[i].gid) : r->g[i].gid;
     g[i].x = r->g[i].x + dx;
     g[i].y = r->g[i].y + dy;
     if (i > 0 && r->g[i].c0 == r->g[i - 1].c0) {
@@ -310,7 +325,10 @@ static void draw_emoji(bs_ts_ctx *c, cairo_t *cr, font_state *fs, batch *b, cons
       t.size = fmax(t.size, r->g[i].adv);
     }
     cairo_set_source_rgba(cr, 0, 0, 0, 0.005);
-    draw_run(c, cr, fs, b, l, &t);
+    /* in the whole face, not the subset: the subset has no cmap (#19), so Cairo would make
+     * the first emoji's text the stand-in's ToUnicode entry, which extractors that ignore
+     * /ActualText (MuPDF) would then give for every emoji; with the cmap it is □ */
+    draw_glyphs(cr, fs, b, l, &t, bs_ts_face_cairo(cjk), NULL);
     batch_flush(cr, fs, b);
     cairo_set_source_rgb(cr, 0, 0, 0);
     free(t.g);

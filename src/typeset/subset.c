@@ -5,8 +5,8 @@
  * headings in the Hei face, strong text in bold, code in mono), closed over the GSUB lookups
  * of the features the shaper applies, so vertical forms (vert, vrt2), half-width punctuation
  * (halt, vhal), full- and half-width letters (fwid, hwid) and local forms (locl) are all in.
- * Glyph ids are retained (bs_ts_face_subset), so the layout's ids stay valid. A glyph outside
- * the subset still prints: draw.c then embeds the whole face (tests check it never does). */
+ * The subset renumbers glyphs (bs_ts_face_subset) and draw.c maps the layout's ids. A glyph
+ * outside the subset still prints: draw.c then embeds the whole face (tests check it never does). */
 #include <string.h>
 
 #include <hb-ot.h>

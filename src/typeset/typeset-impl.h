@@ -48,6 +48,7 @@ typedef struct bs_ts_face {
   cairo_font_face_t *cr;
   cairo_font_face_t *sub; /* the subset drawn into the PDF (draw.c), or NULL */
   hb_set_t *sub_gids;     /* the glyphs `sub` holds; a run needing others draws with `cr` */
+  hb_map_t *sub_map;      /* the layout's glyph ids -> the ids in `sub` */
   bool sub_tried;
   double upem;
   char *warn;             /* the fallback warning of its lookup ("font 'x' not found"), or NULL */
@@ -364,8 +365,9 @@ bs_ts_face *bs_ts_face_for_file(bs_ts_ctx *c, const char *file, int index, const
                                 bool bold, bs_error *err);
 /* The Cairo face of `f` (the whole font), made on first use by the drawing thread. */
 cairo_font_face_t *bs_ts_face_cairo(bs_ts_face *f);
-/* A Cairo face holding only `gids` of `f` (same glyph ids), or NULL to use f->cr. */
-cairo_font_face_t *bs_ts_face_subset(bs_ts_face *f, hb_set_t *gids);
+/* A Cairo face holding only `gids` of `f`, renumbered: *map (caller frees with hb_map_destroy)
+ * takes f's glyph ids to the subset's. NULL (and *map NULL) to draw with f->cr instead. */
+cairo_font_face_t *bs_ts_face_subset(bs_ts_face *f, const hb_set_t *gids, hb_map_t **map);
 
 /* hyphen.c: hyphenation points of the Latin words in text[a, b) (byte offsets after which a
  * word may break with a hyphen), at most `max`; from the document language's dictionary, or
