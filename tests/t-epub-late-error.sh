@@ -25,7 +25,7 @@ printf '# 丙\n\n正文。\n' > src/c.md
 
 # the CLI: exit 1, the article's file:line, nothing left
 cp "$CORPUS/images/seal.png" src/p.png
-BS_VANISH=p.png LD_PRELOAD="$T/vanish.so" "$BIN" src/a.md src/b.md src/c.md -o book.epub 2> err.txt
+BS_VANISH=p.png LD_PRELOAD="$T/vanish.so${LD_PRELOAD:+ $LD_PRELOAD}" "$BIN" src/a.md src/b.md src/c.md -o book.epub 2> err.txt
 rc=$?
 [ $rc = 1 ] || fail "cli: exit $rc, wanted 1"
 [ "$(cat err.txt)" = "src/b.md:5: cannot read image 'p.png': cannot open: No such file or directory" ] ||
@@ -37,14 +37,14 @@ rc=$?
 # an existing book stays as it was
 cp "$CORPUS/images/seal.png" src/p.png
 echo old > book.epub
-BS_VANISH=p.png LD_PRELOAD="$T/vanish.so" "$BIN" src/a.md src/b.md src/c.md -o book.epub 2> err.txt
+BS_VANISH=p.png LD_PRELOAD="$T/vanish.so${LD_PRELOAD:+ $LD_PRELOAD}" "$BIN" src/a.md src/b.md src/c.md -o book.epub 2> err.txt
 [ $? = 1 ] || fail "over an old book: exit status"
 [ "$(cat book.epub)" = old ] || fail "the old book.epub was replaced"
 rm -f book.epub
 
 # -o -: nothing on standard output
 cp "$CORPUS/images/seal.png" src/p.png
-BS_VANISH=p.png LD_PRELOAD="$T/vanish.so" "$BIN" src/a.md src/b.md src/c.md -t epub -o - > out.epub 2> err.txt
+BS_VANISH=p.png LD_PRELOAD="$T/vanish.so${LD_PRELOAD:+ $LD_PRELOAD}" "$BIN" src/a.md src/b.md src/c.md -t epub -o - > out.epub 2> err.txt
 [ $? = 1 ] || fail "-o -: exit status"
 [ ! -s out.epub ] || fail "-o -: $(wc -c < out.epub) bytes written to standard output"
 rm -f out.epub
@@ -52,7 +52,7 @@ rm -f out.epub
 # bisheng build: the output fails with the same message, no file and no temporary in out/
 cp "$CORPUS/images/seal.png" src/p.png
 printf 'title: 書\nlang: zh-Hant\narticles: [src/a.md, src/b.md, src/c.md]\noutputs:\n  - {name: epub, file: out/book.epub}\n' > book.yaml
-BS_VANISH=p.png LD_PRELOAD="$T/vanish.so" "$BIN" build -q -j 1 book.yaml 2> err.txt
+BS_VANISH=p.png LD_PRELOAD="$T/vanish.so${LD_PRELOAD:+ $LD_PRELOAD}" "$BIN" build -q -j 1 book.yaml 2> err.txt
 rc=$?
 [ $rc = 1 ] || fail "build: exit $rc, wanted 1"
 grep -q "src/b.md:5: cannot read image 'p.png': cannot open: No such file or directory" err.txt ||
