@@ -85,6 +85,52 @@ for f in fails:
 print("pdf: %d English pages, %d lines across, %d columns down" % (len(en), across, down))
 sys.exit(1 if fails else 0)
 PY
+# the English chapter in the dump: its pages name its language; its paragraphs take a Latin
+# indent (1 em, none right after a heading or title), never the Chinese 2 em (§7.7)
+python3 - "$tmp/d.json" <<'PY' || bad=1
+import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+fails = []
+en = [p for p in d["pages"] if p["direction"] == "horizontal" and p["lines"]]
+if not en or any(p["lang"] != "en" for p in en):
+    fails.append("the English pages say lang %s" % sorted({p["lang"] for p in en}))
+starts = [round(l["glyphs"][0]["p"] / l["size"], 2) for p in en for l in p["lines"]
+          if l["kind"] == "body" and l["first"] and l["glyphs"] and l["glyphs"][0]["c"].isalpha()]
+if not starts or any(s not in (0, 1) for s in starts) or 1 not in starts or 0 not in starts:
+    fails.append("English paragraph indents %s (want 1 em, 0 after a heading)" % sorted(set(starts)))
+for f in fails:
+    print("FAIL " + f)
+print("English pages: %d, paragraph indents %s" % (len(en), sorted(set(starts))))
+sys.exit(1 if fails else 0)
+PY
+# links from the contents point where the outline does, on the English chapter's horizontal
+# pages too (its headings are lines, not columns)
+python3 - "$tmp/b.pdf" <<'PY' || bad=1
+import json, subprocess, sys
+d = json.loads(subprocess.run(["qpdf", "--json=1", "--json-key=objects", "--json-key=outlines",
+                               "--json-key=pages", sys.argv[1]], capture_output=True, text=True).stdout)
+objs = d["objects"]
+def flat(o):
+    for e in o:
+        yield e
+        yield from flat(e["kids"])
+ents = list(flat(d["outlines"]))
+outl = {(e["dest"][0], round(e["dest"][2], 1), round(e["dest"][3], 1)) for e in ents}
+first = min(e["destpageposfrom1"] for e in ents)
+links, bad = 0, []
+for pg in d["pages"][:first - 1]:  # the front matter: the contents
+    for a in objs[pg["object"]].get("/Annots", []):
+        v = objs[a] if isinstance(a, str) else a
+        dst = v.get("/Dest")
+        if v.get("/Subtype") == "/Link" and isinstance(dst, list):
+            links += 1
+            if (dst[0], round(dst[2], 1), round(dst[3], 1)) not in outl:
+                bad.append(dst)
+if links < 10 or bad:
+    print("FAIL %d contents links, %d not where the outline points: %s" % (links, len(bad), bad[:3]))
+print("contents: %d links, each where the outline points" % links)
+sys.exit(1 if links < 10 or bad else 0)
+PY
 # the EPUB: the English chapter's XHTML is horizontal, the others vertical, pages turn rtl
 "$BIN" "$@" --direction vertical -o "$tmp/b.epub" 2> "$tmp/err" || { echo "FAIL epub"; cat "$tmp/err"; exit 1; }
 grep -q "bisheng.en.md: warning: chapter '.*' is set horizontally" "$tmp/err" || { echo "FAIL epub: no note"; bad=1; }

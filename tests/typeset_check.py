@@ -143,6 +143,40 @@ def tree_text(node):
             yield from tree_text(c)
 
 
+PAUSE_END = set("。．！？!?")
+PAUSE = set("，、；：")
+
+
+def grid_cells(line, gl):
+    """G1: a line of whole cells only: upright, TCY or emoji glyphs a whole number of ems
+    wide, none halved, no ruby wider than its base (JLREQ lets a long ruby widen it)."""
+    size = line["size"]
+    for g in gl:
+        if g["o"] not in ("upright", "tcy", "emoji") or g.get("halved") or not g["c"]:
+            return False
+        if abs(g["adv"] / size - round(g["adv"] / size)) * size > TOL or g["adv"] < size - TOL:
+            return False
+    ann, base = {}, {}
+    for g in line["glyphs"]:
+        if "ruby" in g:
+            ann[g["ruby"]] = ann.get(g["ruby"], 0) + g["adv"]
+        elif "rb" in g:
+            base[g["rb"]] = base.get(g["rb"], 0) + g["adv"]
+    return all(w <= base.get(r, 0) + TOL for r, w in ann.items())
+
+
+def pauses(gl):
+    """Places a spread grid line can take a whole em at (after a sentence end or a pause, at
+    a bracket), as break.c's pause_rank sees them."""
+    n = 0
+    for a, b in zip(gl, gl[1:]):
+        if b["c"][:1] in NOT_START or a["c"][-1:] in NOT_END:
+            continue
+        if a["c"][-1:] in PAUSE_END | PAUSE | CLOSE or b["c"][:1] in OPEN:
+            n += 1
+    return n
+
+
 def subsequence(needle, hay):
     """None if needle is a subsequence of hay, else the index of the first missing char."""
     j = 0
@@ -170,6 +204,8 @@ def main():
     lines = [l for p in dump["pages"] for l in p["lines"]]
     presented = []
     nfull = 0
+    ncells = [0]
+    spread_no_pause = []
     for pi, page in enumerate(dump["pages"]):
         # a book may mix languages and directions: each page follows its document's
         vertical = page.get("direction", dump["direction"]) == "vertical"
@@ -223,15 +259,16 @@ def main():
             elif over > TOL and line["kind"] != "code":
                 fail("K7 %s runs %.2f em past the measure (%s): %s" % (where, over / line["size"],
                                                                       line["fit"], text))
-            # G1: cross axis for every upright CJK glyph of a body line; inline cells on
-            # lines without adjustments
+            # G1: cross axis for every upright CJK glyph of a body line; inline cells for
+            # every glyph of a line made of whole cells (whatever its adjustments: a spread
+            # line must keep its characters in the cells of its neighbours)
             if line["kind"] == "body":
                 k = line["slot"]
-                adj = line["adjust"]
-                plain = (all(abs(v) < 1e-6 for v in adj.values()) and
-                         all(g["o"] == "upright" and not g.get("halved") for g in gl) and
-                         all(g["adv"] in (size,) or abs(g["adv"] - size) < 1e-6 for g in gl) and
-                         not any("rb" in g for g in gl))  # a long ruby may widen its base
+                plain = grid_cells(line, gl)
+                ems = round(line["adjust"]["char"] / line["size"])
+                if plain and line["full"] and line["adjust"]["char"] > TOL and pauses(gl) < ems:
+                    plain = False  # fewer pauses than ems of slack: spread evenly (reported)
+                    spread_no_pause.append(where)
                 for g in gl:
                     # (a hyphenated line's hyphen has no source text: "c" is empty)
                     if not g["c"] or g["o"] != "upright" or not is_cjk_letter(g["c"][0]) or g["c"][0] in NOT_START_JA:
@@ -244,10 +281,14 @@ def main():
                         base = area["y"] + k * pitch + 0.88 * size
                         if abs(g["y"] - base) > TOL:
                             fail("G1 %s %s baseline %.4f != %.4f" % (where, g["c"], g["y"], base))
-                    if plain:
-                        cell = (g["p"] + line["indent"]) / size
-                        if abs(cell - round(cell)) * size > TOL:
-                            fail("G1 %s %s at %.4f not on a cell" % (where, g["c"], g["p"]))
+                if plain:
+                    for g in gl:
+                        cell = (g["p"] + line["indent"]) / line["size"]
+                        if abs(cell - round(cell)) * line["size"] > TOL:
+                            fail("G1 %s %s at %.4f is %.2f em off its cell: %s" % (
+                                where, g["c"], g["p"], abs(cell - round(cell)), text))
+                            break
+                    ncells[0] += 1
             # V2: vertical forms as HarfBuzz gives them; V3 for zh-Hant
             for g in gl:
                 if g["o"] != "upright" or len(g["c"]) != 1:
@@ -381,7 +422,9 @@ def main():
         fail("no full lines at all")
     for f in fails[:40]:
         print(f)
-    print("%d lines, %d full, %d failures" % (len(lines), nfull, len(fails)))
+    for w in spread_no_pause:
+        print("note: G1 %s is spread evenly (a line of whole cells, fewer pauses than ems)" % w)
+    print("%d lines, %d full, %d on whole cells, %d failures" % (len(lines), nfull, ncells[0], len(fails)))
     sys.exit(1 if fails else 0)
 
 

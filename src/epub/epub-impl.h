@@ -99,6 +99,7 @@ struct bs_epub {
   char *first_chapter;      /* href of the first chapter, for landmarks */
   bool use_fonts_css;       /* --embed-fonts: css/fonts.css is linked */
   void *cps[BS_EPUB_FACES]; /* hb_set_t of the code points per CJK face (fonts.c) */
+  void *all[2];             /* hb_set_t of every code point, in regular and in bold text */
   /* what the pages hold, for the accessibility metadata (set as they are made) */
   size_t nfigures, nfigures_alt; /* images shown, and those with a text alternative */
   bool has_ruby, has_notes, has_tables;

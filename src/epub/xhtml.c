@@ -6,6 +6,7 @@
 
 #include <libxml/tree.h>
 #include <libxml/xmlwriter.h>
+#include <unicode/uchar.h>
 
 #include "epub-impl.h"
 
@@ -20,20 +21,64 @@ typedef struct page {
   xmlNodePtr body;
 } page;
 
-/* #13: a block holding Hebrew, Arabic, Syriac or Thaana text (U+0590–U+07FF, two-byte UTF-8
- * from D6 90) takes dir="auto": its direction is its first strong letter's, as in the PDF,
- * and reading systems set an Arabic paragraph of a left-to-right book from the right. */
+static bool strong_rtl(UCharDirection d)
+{
+  return d == U_RIGHT_TO_LEFT || d == U_RIGHT_TO_LEFT_ARABIC;
+}
+
+/* A lead byte of a right-to-left block's UTF-8: U+0590–U+08FF, U+FB1D–U+FEFF, U+10800–U+10FFF,
+ * U+1E800–U+1EFFF. A quick filter: the code point itself is then asked of ICU. */
+static bool rtl_lead(const unsigned char *q)
+{
+  return (*q >= 0xD6 && *q <= 0xDF) || (*q == 0xE0 && q[1] >= 0xA0 && q[1] <= 0xA3) ||
+         (*q == 0xEF && q[1] >= 0xAC && q[1] <= 0xBB) ||
+         (*q == 0xF0 && ((q[1] == 0x90 && q[2] >= 0xA0) || q[1] == 0x9E));
+}
+
+/* #13: a block holding right-to-left letters (Hebrew, Arabic, Syriac, Thaana, N'Ko...) takes
+ * dir="auto": its direction is its first strong letter's, as in the PDF, and reading systems
+ * set an Arabic paragraph of a left-to-right book from the right. */
 static bool has_rtl(const bs_node *n)
 {
   for (const bs_node *k = bs_node_first_child(n); k; k = bs_node_next(k)) {
     const char *t = bs_node_get_type(k) == BS_NODE_TEXT ? bs_node_get_literal(k) : NULL;
-    for (const unsigned char *q = (const unsigned char *)t; q && *q; q++)
-      if ((*q == 0xD6 && q[1] >= 0x90) || (*q >= 0xD7 && *q <= 0xDF))
+    for (const unsigned char *q = (const unsigned char *)t; q && *q; q++) {
+      uint32_t cp;
+      if (rtl_lead(q) && bs_utf8_decode((const char *)q, strnlen((const char *)q, 4), &cp) &&
+          strong_rtl(u_charDirection((UChar32)cp)))
         return true;
+    }
     if (bs_node_first_child(k) && has_rtl(k))
       return true;
   }
   return false;
+}
+
+/* The first strong letter of n's text: 1 right to left, 0 left to right, -1 none (P2). */
+static int first_strong(const bs_node *n)
+{
+  for (const bs_node *k = bs_node_first_child(n); k; k = bs_node_next(k)) {
+    const char *t = bs_node_get_type(k) == BS_NODE_TEXT ? bs_node_get_literal(k) : NULL;
+    size_t len = t ? strlen(t) : 0;
+    for (size_t i = 0; i < len;) {
+      uint32_t cp;
+      size_t m = bs_utf8_decode(t + i, len - i, &cp);
+      if (!m) {
+        i++;
+        continue;
+      }
+      UCharDirection d = u_charDirection((UChar32)cp);
+      if (strong_rtl(d))
+        return 1;
+      if (d == U_LEFT_TO_RIGHT)
+        return 0;
+      i += m;
+    }
+    int r = bs_node_first_child(k) ? first_strong(k) : -1;
+    if (r >= 0)
+      return r;
+  }
+  return -1;
 }
 
 /* The XHTML scaffold: doctype, html with lang, head with title and our stylesheets. */
@@ -272,6 +317,7 @@ typedef struct chap {
   bs_epub_quotes q;
   bs_epub_quotes *qp;   /* the active V3 plan, or NULL */
   int in_link;          /* inside <a>: no nested links */
+  bool bdi;             /* the block is left to right and holds right-to-left text */
 } chap;
 
 static bool v3_for(const chap *c, const bs_node *n)
@@ -300,6 +346,44 @@ static bool foreign_neighbour(const char *s, size_t len, size_t i, size_t j)
       return true;
   }
   return false;
+}
+
+/* #13: in a left-to-right block, each right-to-left run (from its first strong letter to its
+ * last, with the marks, digits, spaces and punctuation between) goes into <bdi>, so the
+ * numbers and punctuation around it keep their places in reading systems (UAX #9 isolates:
+ * "أحمد: 5" would otherwise show its colon and number on the run's wrong side). */
+static void add_text_bidi(const chap *c, xmlNodePtr parent, const char *s, size_t len)
+{
+  if (!c->bdi) {
+    add_text(parent, s, len);
+    return;
+  }
+  size_t done = 0, i = 0, run = (size_t)-1, last = 0;
+  while (i <= len) {
+    uint32_t cp = 0;
+    size_t m = i < len ? bs_utf8_decode(s + i, len - i, &cp) : 0;
+    if (i < len && !m)
+      m = 1;
+    UCharDirection d = i < len ? u_charDirection((UChar32)cp) : U_LEFT_TO_RIGHT;
+    if (strong_rtl(d)) {
+      if (run == (size_t)-1)
+        run = i;
+      last = i + m;
+    } else if (d == U_DIR_NON_SPACING_MARK && run != (size_t)-1 && last == i) {
+      last = i + m;
+    } else if (d == U_LEFT_TO_RIGHT || d == U_BLOCK_SEPARATOR) {
+      if (run != (size_t)-1) {
+        add_text(parent, s + done, run - done);
+        add_text(elem(parent, "bdi", NULL), s + run, last - run);
+        done = last;
+        run = (size_t)-1;
+      }
+    }
+    if (i == len)
+      break;
+    i += m;
+  }
+  add_text(parent, s + done, len - done);
 }
 
 static void add_run(xmlNodePtr parent, bs_epub_run kind, const char *s, size_t n)
@@ -339,7 +423,10 @@ static void emit_text(chap *c, xmlNodePtr parent, const char *s, size_t len,
     }
   }
   if (code || !c->vertical || !bs_epub_lang_is_cjk(bs_epub_lang_of(c->e, where))) {
-    add_text(parent, t, tl);
+    if (code)
+      add_text(parent, t, tl);
+    else
+      add_text_bidi(c, parent, t, tl);
     free(t);
     return;
   }
@@ -362,7 +449,7 @@ static void emit_text(chap *c, xmlNodePtr parent, const char *s, size_t len,
     if (percent && (kind == BS_EPUB_RUN_NONE || strspn(t + i, "0123456789") != end - i))
       kind = BS_EPUB_RUN_NONE, percent = false;
     if (kind != BS_EPUB_RUN_NONE) {
-      add_text(parent, t + done, i - done);
+      add_text_bidi(c, parent, t + done, i - done);
       add_run(parent, kind, t + i, end - i);
       if (percent)
         add_run(parent, BS_EPUB_RUN_UPRIGHT, t + end, 1);
@@ -370,7 +457,7 @@ static void emit_text(chap *c, xmlNodePtr parent, const char *s, size_t len,
     }
     i = j;
   }
-  add_text(parent, t + done, tl - done);
+  add_text_bidi(c, parent, t + done, tl - done);
   free(t);
 }
 
@@ -781,9 +868,12 @@ static bs_status body(chap *c, xmlNodePtr root, bs_error *err)
     if (x) {
       if (t != BS_NODE_HEADING || bs_node_get_lang(n))
         set_lang(x, bs_node_get_lang(n));
-      if ((t == BS_NODE_PARAGRAPH || t == BS_NODE_HEADING || t == BS_NODE_TABLE_CELL) &&
-          has_rtl(n))
-        xmlNewProp(x, BAD_CAST "dir", BAD_CAST "auto");
+      if (t == BS_NODE_PARAGRAPH || t == BS_NODE_HEADING || t == BS_NODE_TABLE_CELL) {
+        bool rtl = has_rtl(n);
+        if (rtl)
+          xmlNewProp(x, BAD_CAST "dir", BAD_CAST "auto");
+        c->bdi = rtl && first_strong(n) != 1;
+      }
       add_classes(x, bs_node_get_class(n));
       cur = x;
     }

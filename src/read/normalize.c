@@ -61,11 +61,12 @@ static bool see_through(uint32_t cp)
   return cp == 0x201D || cp == 0x2019 || cp == '"' || cp == '\'' || cp == ')' || cp == ']';
 }
 
-/* CJK context: Han, kana, Hangul, bopomofo, CJK punctuation and full-width forms (阿Ｑ,). */
+/* CJK context: Han, kana, bopomofo, CJK punctuation and full-width forms (阿Ｑ,). Not Hangul:
+ * Korean is written with Western punctuation (`한국어는 한글로 씁니다.` keeps its period). */
 static bool ctx_cjk(uint32_t cp)
 {
-  return (bs_is_cjk(cp) || (cp >= 0xFF01 && cp <= 0xFF60)) && cp != 0x201C && cp != 0x201D &&
-         cp != 0x2018 && cp != 0x2019;
+  return (bs_is_cjk(cp) || (cp >= 0xFF01 && cp <= 0xFF60)) && !bs_is_hangul(cp) &&
+         cp != 0x201C && cp != 0x201D && cp != 0x2018 && cp != 0x2019;
 }
 
 /* Latin words between i and the previous CJK character: `1881-1936;新` has none (digits), so

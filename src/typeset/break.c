@@ -56,6 +56,82 @@ static bool auto_beside_digit(const bs_ts_para *p, size_t i)
   return false;
 }
 
+/* G1: a line of whole cells only (ideographs, kana, full-width marks, TCY, emoji; nothing
+ * halved, no Latin spacing, no base widened by its ruby), whose slack is then whole ems too. */
+static bool grid_line(const bs_ts_para *p, size_t s, size_t e)
+{
+  double em = p->size;
+  for (size_t i = s; i < e; i++) {
+    const bs_ts_box *b = &p->box[i];
+    if (b->orient == BS_OR_SIDEWAYS || b->halved || b->lead > BS_TS_EPS || b->hyph_end ||
+        (i > s && glue_of(b) > BS_TS_EPS))
+      return false;
+    double k = b->adv / em;
+    if (fabs(k - round(k)) * em > BS_TS_EPS)
+      return false;
+  }
+  return true;
+}
+
+/* How good a place the gap before box i is for a whole em of slack on a grid line (G1): after
+ * a sentence's end (。！？, with its closing brackets), after a pause (，、；：), at a bracket;
+ * 0: never (before a mark that cannot start a line, after an opener, inside —— or ……). */
+static int pause_rank(const bs_ts_para *p, size_t s, size_t i)
+{
+  const bs_ts_box *a = &p->box[i - 1], *b = &p->box[i];
+  switch (b->cls) {
+  case BS_CL_CLOSE: case BS_CL_STOP: case BS_CL_COLON: case BS_CL_DIVIDE: case BS_CL_MIDDOT:
+  case BS_CL_DASH: case BS_CL_ELLIPSIS: case BS_CL_CONNECT: case BS_CL_POSTFIX:
+  case BS_CL_SMALL: case BS_CL_ITER:
+    return 0;
+  default:
+    break;
+  }
+  if (a->cls == BS_CL_OPEN || a->cls == BS_CL_PREFIX)
+    return 0;
+  size_t k = i - 1;
+  while (k > s && p->box[k].cls == BS_CL_CLOSE)
+    k--; /* 。」 ends its sentence at the 」 */
+  uint32_t cp = 0;
+  bs_utf8_decode(p->text + p->box[k].start, p->len - p->box[k].start, &cp);
+  if (cp == 0x3002 || cp == 0xFF0E || cp == 0xFF01 || cp == 0xFF1F || cp == '!' || cp == '?')
+    return 3;
+  if (p->box[k].cls == BS_CL_STOP || p->box[k].cls == BS_CL_COLON)
+    return 2;
+  if (a->cls == BS_CL_CLOSE || b->cls == BS_CL_OPEN)
+    return 1;
+  return 0;
+}
+
+/* G1 for a pushed-out line of whole cells (K7 push-out, K9 pull-down): its slack of whole ems
+ * goes, an em at a time, to the line's pauses, the last sentence end first, so that every
+ * character stays in its grid cell beside the neighbouring lines (an even spread drifted up
+ * to ½ em off them). False when the line has fewer pauses than ems of slack. */
+static bool grid_fill(bs_ts_para *p, size_t s, size_t e, double d, bs_ts_line *ln)
+{
+  double em = p->size;
+  double k = round(d / em);
+  if (k < 1 || fabs(d - k * em) > BS_TS_EPS || k > 8 || !grid_line(p, s, e))
+    return false;
+  int best = 0, places = 0;
+  for (size_t i = s + 1; i < e; i++) {
+    int r = pause_rank(p, s, i);
+    best = r > best ? r : best;
+    places += r > 0;
+  }
+  if (places < k) /* never two ems in one place: a hole; the line is spread evenly instead */
+    return false;
+  /* the last places of the best rank take an em each; a rank lower fills in if too few */
+  for (int r = best; r >= 1 && k > 0; r--)
+    for (size_t i = e; i-- > s + 1 && k > 0;)
+      if (pause_rank(p, s, i) == r) {
+        p->box[i].gap += em;
+        ln->adj_char += em;
+        k--;
+      }
+  return true;
+}
+
 /* K8: makes [s, e) exactly `target` long, recording the adjustments in `ln`; with `stretch`
  * false (a paragraph's last line, pushed in) it only compresses, down to `target` at most. */
 static void justify(bs_ts_para *p, size_t s, size_t e, double target, bs_ts_line *ln,
@@ -124,6 +200,8 @@ static void justify(bs_ts_para *p, size_t s, size_t e, double target, bs_ts_line
         }
       d -= room * f;
     }
+    if (d > BS_TS_EPS && grid_fill(p, s, e, d, ln))
+      d = 0;
     if (d > BS_TS_EPS) {
       int gaps = 0;
       for (size_t i = s + 1; i < e; i++)
@@ -343,6 +421,40 @@ static size_t hyphen_break(const bs_ts_para *p, size_t s, size_t e, double avail
   return natural(p, s, j) + room >= avail - BS_TS_EPS ? j : e;
 }
 
+/* K9 by re-breaking the line before (the issue's "re-break an earlier line"; K7 before K8):
+ * the previous line [ps, s) takes the unit at s by compressing its punctuation, and the rest
+ * [s1, n) then fits on the paragraph's last line, compressed if need be, so that no line is
+ * spread off the grid (G1). The boxes after ps go back to their halving at the paragraph's
+ * start (`h0`: P1 pairs) for the trial and stay so if it works. Returns s1, or 0. */
+static size_t k9_lookback(bs_ts_para *p, size_t ps, size_t s, double prev_avail, double avail,
+                          const bool *h0)
+{
+  size_t n = p->nbox, s1 = s + 1;
+  while (s1 < n && !p->box[s1].brk && !p->box[s1].forced)
+    s1++;
+  if (s1 >= n || s1 - s > 2 || p->box[s1].forced)
+    return 0;
+  bool *cur = bs_xmalloc(n - ps);
+  for (size_t i = ps + 1; i < n; i++) {
+    cur[i - ps] = p->box[i].halved;
+    if (p->box[i].halved != h0[i])
+      set_halved(&p->box[i], h0[i]);
+  }
+  /* the P1 pair split by the new break is restored (as the line's placing will do) */
+  if (p->box[s1 - 1].halved && p->box[s1 - 1].p1_partner == (int)s1)
+    set_halved(&p->box[s1 - 1], false);
+  if (p->box[s1].halved && p->box[s1].p1_partner == (int)s1 - 1)
+    set_halved(&p->box[s1], false);
+  bool ok = natural(p, ps, s1) - shrinkable(p, ps, s1) <= prev_avail + BS_TS_EPS &&
+            natural(p, s1, n) - shrinkable(p, s1, n) <= avail + BS_TS_EPS;
+  if (!ok)
+    for (size_t i = ps + 1; i < n; i++)
+      if (p->box[i].halved != cur[i - ps])
+        set_halved(&p->box[i], cur[i - ps]);
+  free(cur);
+  return ok ? s1 : 0;
+}
+
 void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
 {
   int hyph_run = 0; /* hyphenated lines in a row */
@@ -365,6 +477,16 @@ void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
     ln->keep_next = blk->keep_next;
     ln->runs = NULL;
     return;
+  }
+  /* K9 look-back: the previous line of the paragraph, the halving of every box at the start
+   * (P1), and the end the look-back planned for the line at s */
+  size_t prev_s = SIZE_MAX, plan_e = 0;
+  bool prev_first = false, prev_ok = false;
+  bool *h0 = NULL;
+  if (blk->justify && p->nbox > 2) {
+    h0 = bs_xmalloc(p->nbox);
+    for (size_t i = 0; i < p->nbox; i++)
+      h0[i] = p->box[i].halved;
   }
   while (s < p->nbox) {
     double start = first ? blk->first_indent : 0;
@@ -408,6 +530,13 @@ void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
       last = e >= p->nbox;
       forced = !last && p->box[e].forced;
     }
+    if (plan_e > s) { /* K9 look-back: this line takes one unit more, compressed */
+      e = plan_e;
+      fit = BS_FIT_PUSH_IN;
+      last = e >= p->nbox;
+      forced = false;
+    }
+    plan_e = 0;
     /* K9: the paragraph's last line must not hold a single character (plus punctuation):
      * pull one more unit down; this line is then justified by expansion */
     if (!last && !forced && fit != BS_FIT_FORCED && blk->justify) {
@@ -426,7 +555,23 @@ void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
         size_t j = e - 1;
         while (j > s + 1 && !p->box[j].brk)
           j--;
-        if (letters <= 1 && j > s + 1 && p->box[j].brk) {
+        size_t s1 = 0;
+        if (letters <= 1 && natural(p, s, end) - shrinkable(p, s, end) <= avail + BS_TS_EPS) {
+          /* K7 before K8: the rest fits on this line by compressing its punctuation, so the
+           * paragraph ends here and no line is spread off the grid (G1) */
+          e = end;
+          fit = BS_FIT_PUSH_IN;
+        } else if (letters <= 1 && prev_ok && h0 &&
+                   (s1 = k9_lookback(p, prev_s, s, M - (prev_first ? blk->first_indent : 0),
+                                     avail, h0))) {
+          /* the line before is set again, one unit longer */
+          bs_ts_line_free(&c->lines_v[--c->nlines]);
+          s = prev_s;
+          first = prev_first;
+          prev_ok = false;
+          plan_e = s1;
+          continue;
+        } else if (letters <= 1 && j > s + 1 && p->box[j].brk) {
           e = j;
           fit = BS_FIT_PUSH_OUT;
         }
@@ -481,9 +626,13 @@ void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
       p->box[e - 1].hyph_end = false;
       p->box[e - 1].adv -= p->box[e - 1].hy.adv;
     }
+    prev_ok = !hyph && !forced && fit != BS_FIT_FORCED && blk->justify;
+    prev_s = s;
+    prev_first = first;
     first = false;
     s = e;
   }
+  free(h0);
   c->lines_v[c->nlines - 1].para_last = true;
 }
 

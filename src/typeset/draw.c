@@ -1101,12 +1101,13 @@ void bs_ts_pdf_add_link(const bs_ts_ctx *c, bs_ts_pdf *p, size_t from, const dou
 
 cairo_t *bs_ts_pdf_cr(bs_ts_pdf *p) { return p->cr; }
 
-/* Where a link or outline entry to a title or heading points, in PDF page space with y down
- * (so the trim offset is added). */
+/* Where a link or outline entry to a title or heading points (bs_ts_head.x/y, set by
+ * pagination in its chapter's direction), in PDF page space with y down (so the trim offset
+ * is added). */
 static void dest_xy(const bs_ts_ctx *c, double x, double y, double *ox, double *oy)
 {
-  *ox = c->trim_x + (c->vertical ? x + c->size : c->area_x);
-  *oy = c->trim_y + (c->vertical ? c->area_y : y);
+  *ox = c->trim_x + x;
+  *oy = c->trim_y + y;
 }
 
 static void dest_attr(const bs_ts_ctx *c, int page, double x, double y, char *out, size_t n)

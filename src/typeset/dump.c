@@ -44,10 +44,12 @@ bs_status bs_ts_dump_chapter(bs_ts_ctx *c, void *user, bs_error *err)
     double fx, fy;
     bs_ts_folio(c, pg->number, folio, sizeof folio, &fx, &fy);
     bs_buf_printf(&b,
-                  "%s\n  {\"number\": %d, \"lang\": \"%s\", \"direction\": \"%s\", "
+                  "%s\n  {\"number\": %d, \"lang\": ", pg->number > 1 ? "," : "", pg->number);
+    bs_buf_put_json(&b, pg->lang, strlen(pg->lang)); /* a chapter's own tag, as written */
+    bs_buf_printf(&b,
+                  ", \"direction\": \"%s\", "
                   "\"rows\": %d, \"area\": {\"x\": %.4f, \"y\": %.4f, \"width\": %.4f, "
                   "\"height\": %.4f}, \"folio\": \"%s\", \"head\": ",
-                  pg->number > 1 ? "," : "", pg->number, pg->lang,
                   c->vertical ? "vertical" : "horizontal", c->lines, c->area_x, c->area_y,
                   c->area_w, c->area_h, pg->blank || pg->divider ? "" : folio);
     char head[512];

@@ -21,6 +21,7 @@ typedef struct walk {
   size_t nlinks;
   bs_ts_ruby_list ruby; /* content hook: rubies and note marks of the paragraph (ruby.c) */
   const bs_node *at;    /* the block being collected, for errors (NULL: a title or contents) */
+  bool after_head;      /* the last block was a title or heading (Latin paragraphs: no indent) */
 } walk;
 
 /* Noncharacters (U+FDD0–U+FDEF, U+xFFFE, U+xFFFF) are valid UTF-8 but Cairo refuses a string
@@ -253,9 +254,13 @@ static bs_status block(walk *w, const bs_node *k, double indent, bs_error *err)
     ind = c->measure / 2;
   bs_ts_block blk = bs_ts_body_block(c, ind);
   c->para_node = k; /* for the structure tags (draw.c) */
+  bool after_head = w->after_head;
+  w->after_head = false;
   switch (bs_node_get_type(k)) {
   case BS_NODE_PARAGRAPH:
-    if (source_indented(k))
+    /* §7.7: a Latin-script paragraph right after a heading is not indented (English usage);
+     * CJK paragraphs always are, unless they carry their own U+3000 */
+    if (source_indented(k) || (after_head && !bs_ts_cjk_doc(c)))
       blk.first_indent = 0;
     inlines(w, k, 0);
     return flush(w, em, &blk, err);
@@ -271,6 +276,7 @@ static bs_status block(walk *w, const bs_node *k, double indent, bs_error *err)
     inlines(w, k, BS_ST_BOLD | BS_ST_HEI); /* E4 */
     w->head_level = lv;
     w->head_node = k;
+    w->after_head = true;
     return flush(w, hs, &blk, err);
   }
   case BS_NODE_BLOCK_QUOTE:
@@ -386,7 +392,7 @@ static bs_status blocks(walk *w, const bs_node *n, double indent, bs_error *err)
 bs_status bs_ts_para_text(bs_ts_ctx *c, const char *text, unsigned char style, double size,
                           const bs_ts_block *blk, bs_error *err)
 {
-  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, -1, NULL, NULL, 0, {0}, NULL};
+  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, -1, NULL, NULL, 0, {0}, NULL, false};
   put(&w, text, strlen(text), style);
   bs_status st = flush(&w, size, blk, err);
   free(w.links);
@@ -405,7 +411,10 @@ static void new_page(bs_ts_ctx *c, size_t first_line)
   c->pages[c->npages].divider = false;
   static const char *tags[] = {"zh-Hant", "zh-HK", "zh-Hans", "ja", "ko"};
   int region = first_line < c->nlines ? c->lines_v[first_line].region : c->region;
-  snprintf(c->pages[c->npages].lang, sizeof c->pages[c->npages].lang, "%s", tags[region]);
+  /* a chapter in another language (English) is named as it is, not by the CJK rules it
+   * falls back on (region 0) */
+  snprintf(c->pages[c->npages].lang, sizeof c->pages[c->npages].lang, "%s",
+           bs_ts_cjk_doc(c) ? tags[region] : c->doc_lang);
   c->npages++;
 }
 
@@ -513,8 +522,11 @@ void bs_ts_paginate(bs_ts_ctx *c)
       pi++;
     if (pi < c->npages && hd->line < c->nlines) {
       hd->page = c->pages[pi].number;
-      hd->x = c->lines_v[hd->line].ox;
-      hd->y = c->lines_v[hd->line].oy;
+      /* where links and the outline point, from the chapter's own direction: a horizontal
+       * chapter of a vertical book is reached at its line, not at a column (#16) */
+      const bs_ts_line *hl = &c->lines_v[hd->line];
+      hd->x = c->vertical ? hl->ox + c->size : c->area_x;
+      hd->y = c->vertical ? c->area_y : hl->oy;
     }
   }
 }
@@ -639,6 +651,7 @@ static bs_status title_block(walk *w, const bs_node *doc, bs_error *err)
   }
   if (st == BS_OK && (na || (aff && *aff) || has_src || has_date))
     st = flush(w, c->size, &blk, err); /* a blank line before the text */
+  w->after_head = true;
   return st;
 }
 
@@ -726,7 +739,7 @@ static bs_status part_title(walk *w, const bs_node *doc, bs_error *err)
 
 bs_status bs_ts_chapter_layout(bs_ts_ctx *c, const bs_node *d, bs_error *err)
 {
-  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, true, -1, NULL, NULL, 0, {0}, NULL};
+  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, true, -1, NULL, NULL, 0, {0}, NULL, false};
   c->doc = d; /* each document starts a new page */
   bs_status st = bs_ts_set_lang(c, bs_node_get_inherited_lang(d), err);
   if (c->book && !bs_ts_is_divider(d)) {
@@ -768,7 +781,7 @@ bs_status bs_ts_chapter_layout(bs_ts_ctx *c, const bs_node *d, bs_error *err)
 bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, void *user,
                        bs_error *err)
 {
-  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, -1, NULL, NULL, 0, {0}, NULL};
+  walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, -1, NULL, NULL, 0, {0}, NULL, false};
   bs_status st = BS_OK;
   c->page_base = 0;
   c->chapter = 0;

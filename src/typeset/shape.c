@@ -264,8 +264,10 @@ static void add_boxes_from(bs_ts_ctx *c, bs_ts_para *p, bs_ts_face *f, size_t g0
     size_t ls;
     cpl = bs_utf8_prev(p->text, b->end, &ls);
     b->cls = bs_ts_char_class(cp0);
-    if (b->cls == BS_CL_MIDDOT && c->region == 2 && j == i + 1 && orient == BS_OR_UPRIGHT) {
-      /* P4: the mainland interpunct is ½ em, its ink centred, in both directions */
+    if (b->cls == BS_CL_MIDDOT && c->region == 2 && j == i + 1 && orient == BS_OR_UPRIGHT &&
+        b->start > 0) {
+      /* P4: the mainland interpunct is ½ em, its ink centred, in both directions; one that
+       * opens a paragraph is a list's bullet and keeps its cell (G1) */
       double h = p->size / 2, sh = (adv - h) / 2;
       if (vertical)
         p->g[i].dy += sh;
@@ -637,9 +639,12 @@ bs_status bs_ts_shape_para(bs_ts_ctx *c, bs_ts_para *p, bs_error *err)
       while (j < n && it[j].kind == BS_IT_CJK && it[j].face == it[i].face && !is_space(cps[j]) &&
              p->style[off[j]] == sty)
         j++;
+      /* G1: CJK characters are set solid on the grid: no pair kerning (the JP face kerns
+       * kana against punctuation, す。 lost 0.08 em) */
+      hb_feature_t feats[64] = {{HB_TAG('k', 'e', 'r', 'n'), 0, 0, (unsigned)-1},
+                                {HB_TAG('v', 'k', 'r', 'n'), 0, 0, (unsigned)-1}};
+      unsigned nf = 2;
       /* P4: the TW/HK (and Japanese) interpunct is full width */
-      hb_feature_t feats[64];
-      unsigned nf = 0;
       for (size_t k = i; k < j && nf < 64; k++)
         if (cps[k] == 0xB7 && c->region != 2)
           feats[nf++] = (hb_feature_t){HB_TAG('f', 'w', 'i', 'd'), 1, (unsigned)off[k],

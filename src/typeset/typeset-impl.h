@@ -237,7 +237,7 @@ typedef struct bs_ts_head {
   char *text;     /* owned: its presentation text */
   size_t line;    /* its first line in the chapter */
   int page;       /* page number (set by pagination) */
-  double x, y;    /* page position of its line's frame */
+  double x, y;    /* where links to it point on that page (its chapter's direction) */
 } bs_ts_head;
 
 /* An entry of the contents: a chapter title (level 0) or heading, and where it landed. */
@@ -245,7 +245,7 @@ typedef struct bs_ts_toc {
   const bs_node *node;
   int level;
   int page;       /* page number, 0 until laid out */
-  double x, y;    /* its line's frame on that page */
+  double x, y;    /* where links to it point on that page (bs_ts_head.x/y) */
   size_t line;    /* its last line in the contents (front_lines) */
 } bs_ts_toc;
 

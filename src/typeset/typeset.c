@@ -177,7 +177,11 @@ bs_status bs_ts_set_lang(bs_ts_ctx *c, const char *lang, bs_error *err)
 {
   snprintf(c->doc_lang, sizeof c->doc_lang, "%s", lang ? lang : "zh-Hant");
   c->region = bs_ts_region_of(lang);
-  c->indent_em = c->opts->indent_em >= 0 ? c->opts->indent_em : c->region == 3 ? 1 : 2;
+  /* §7.7: 2 em for Chinese, 1 em for Japanese and for Latin-script chapters (English books
+   * indent by about an em; a CJK 2 em looks like a quotation there) */
+  c->indent_em = c->opts->indent_em >= 0 ? c->opts->indent_em
+                 : c->region == 3 || !bs_ts_cjk_doc(c) ? 1
+                                                       : 2;
   if (c->brk_region == c->region)
     return BS_OK;
   if (c->brk)

@@ -64,6 +64,9 @@ static void test_n1(void **state)
   n1("He said hello world, 然後", "He said hello world, 然後");
   /* V4: presentation forms back to their base characters */
   n1("﹁天下為公﹂︐", "「天下為公」，");
+  /* Korean keeps its Western punctuation (#13) */
+  n1("한국어는 한글로 씁니다. 세종대왕이, 만들었습니다.", "한국어는 한글로 씁니다. 세종대왕이, 만들었습니다.");
+  n1("세종대왕이 만들었습니다.", "세종대왕이 만들었습니다.");
 }
 
 static void test_n1_off(void **state)
