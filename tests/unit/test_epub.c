@@ -760,6 +760,33 @@ static void test_progress(void **state)
   }
 }
 
+/* A heading without text (a Markdown `#` alone; found by DAISY Ace on a fuzz replay's book:
+ * empty-heading) is written as a plain block and left out of the contents. */
+static void test_empty_heading(void **state)
+{
+  (void)state;
+  bs_node *d = bs_node_new(BS_NODE_DOCUMENT);
+  bs_node_set_meta(d, BS_META_LANG, "zh-Hant");
+  bs_node_set_meta(d, BS_META_TITLE, "題");
+  bs_node *h = add(d, bs_node_new(BS_NODE_HEADING));
+  bs_node_set_heading_level(h, 1);
+  para(d, "正文。");
+  wrap(d, BS_NODE_HEADING, "節");
+  bs_error err;
+  assert_int_equal(write_epub(d, BS_DIR_DEFAULT, 1700000000, tmp("eh.epub"), &err), BS_OK);
+  bs_node_free(d);
+  char *x = unzip_entry(tmp("eh.epub"), "EPUB/text/c0001.xhtml", NULL);
+  assert_non_null(strstr(x, "<div/>\n<p>正文。</p>"));
+  assert_non_null(strstr(x, "<h2 id=\"h1\">節</h2>"));
+  assert_null(strstr(x, "></h2>"));
+  assert_null(strstr(x, "<h2 id=\"h1\"/>"));
+  free(x);
+  char *nav = unzip_entry(tmp("eh.epub"), "EPUB/nav.xhtml", NULL);
+  assert_null(strstr(nav, "\"></a>"));
+  assert_non_null(strstr(nav, "節</a>"));
+  free(nav);
+}
+
 /* An error inside zip_close keeps the chapter's own message (issue #14): the image a chapter
  * shows is planned (read, checked) before the container is written and read again when libzip
  * asks for it. The first progress report comes between the two; there the image is removed,
@@ -908,6 +935,7 @@ int main(int argc, char **argv)
       cmocka_unit_test(test_reproducible),   cmocka_unit_test(test_bad_images),
       cmocka_unit_test(test_good_image_and_cover), cmocka_unit_test(test_embed_fonts),
       cmocka_unit_test(test_progress),       cmocka_unit_test(test_late_image_error),
+      cmocka_unit_test(test_empty_heading),
       cmocka_unit_test(test_invalid_markup_avoided), cmocka_unit_test(test_templates_dir),
       cmocka_unit_test(test_mixed_directions),
   };
