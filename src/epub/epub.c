@@ -804,6 +804,12 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
       d = bs_node_get_inherited_direction(first);
     e.book_vertical = d == BS_DIR_VERTICAL;
   }
+  /* a book's title page and nav are set in its direction, whatever its chapters' (a volume
+   * of a vertical book may hold only horizontal chapters) */
+  if (book) {
+    e.use_vertical_css = e.book_vertical;
+    e.use_horizontal_css = !e.book_vertical;
+  }
   for (const bs_node *d = first; d; d = book ? bs_node_next(d) : NULL) {
     bool v = bs_epub_node_vertical(&e, d);
     if (v)
