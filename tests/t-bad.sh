@@ -18,6 +18,10 @@ put("deep-divs.html", "<html><body><h1>深</h1>" + "<div>" * 10000 + "<p>最深�
     + "</div>" * 10000 + "</body></html>\n")
 put("deep-spans.html", "<html><body><h1>深</h1><p>" + "<em><b>" * 5000 + "最深處"
     + "</b></em>" * 5000 + "</p></body></html>\n")
+# a title of 600 CJK characters (1,800 bytes): the running head is cut at a character, never
+# inside one (Pango aborted on the byte cut of a 512-byte buffer), and fitted once, not per page
+put("long-title.md", "---\ntitle: " + "長" * 400 + "標題" * 100 + "\n---\n\n"
+    + ("這是一段很長的文字，" * 10 + "\n\n") * 300)
 # a 300 KB paragraph (no line breaks), CJK with punctuation
 put("para-300k.txt", "長段落\n\n" + "中文，標點。「引號」與（括號）——破折號……" * 12000 + "\n")
 # a book the PDF page limit refuses at a tiny grid (about 6,000 pages of 15 characters)
@@ -62,6 +66,15 @@ for name, img in (("bomb", "bomb.png"), ("half", "half.png"), ("header", "header
 put("nonchar.txt", "標題\n\n文字\ufdd0中間\ufffe與。\n")
 put("nonchar.md", "# 標題\n\n文字\uffff中間\U0010fffe。\n")
 put("nonchar.html", "<html><body><article><h1>標題</h1><p>文字&#xFFFF;中間\ufdd0。</p></article></body></html>\n")
+# 26 characters no font has (private use), in two paragraphs: one summary line for the face
+pua = "".join(chr(c) for c in range(0xE000, 0xE01A))
+put("missing-glyphs.md", "# 私用\n\n正文" + pua + "。\n\n再一次" + pua[:3] + "。\n")
+# SVG: a billion-laughs entity bomb (in an attribute and in text), 100,000 nested groups
+ents = '<!ENTITY lol0 "lol">' + "".join(f'<!ENTITY lol{i} "' + f"&lol{i-1};" * 10 + '">' for i in range(1, 10))
+put("bomb.svg", f'<?xml version="1.0"?>\n<!DOCTYPE svg [{ents}]>\n<svg xmlns="http://www.w3.org/2000/svg"><text x="&lol9;">&lol9;</text></svg>\n')
+put("deep.svg", '<svg xmlns="http://www.w3.org/2000/svg">' + "<g>" * 100000 + "</g>" * 100000 + "</svg>\n")
+for n in ("bomb", "deep"):
+    put(f"svg-{n}.md", f"# 圖\n\n正文。\n\n![說明]({n}.svg)\n")
 # a paragraph over the PDF's 4 MB limit (the EPUB has none)
 put("para-5mb.txt", "長段落\n\n" + "中文，標點。" * 300000 + "\n")
 put("table-cap.md", "# 表\n\n|" + "甲|" * 1000 + "\n|" + "-|" * 1000 + "\n" + "|乙|\n" * 99)
@@ -137,5 +150,65 @@ done < tests/bad/CASES
 objs=$(pdfimages -list "$tmp/twice.pdf" | awk 'NR > 2 { print $11 }' | sort -u | wc -l)
 uses=$(pdfimages -list "$tmp/twice.pdf" | awk 'NR > 2' | wc -l)
 [ "$uses" = 2 ] && [ "$objs" = 1 ] || { echo "pdf-image-twice: $uses uses of $objs images, want 2 of 1"; status=1; }
+# one missing-glyph line per face, whatever -j
+for j in 1 2; do
+  "$BIN" "$gen/missing-glyphs.md" "$gen/missing-glyphs.md" -j $j -o "$tmp/mg.pdf" 2> "$tmp/stderr"
+  [ "$(grep -c 'missing glyph' "$tmp/stderr")" = 1 ] ||
+    { echo "missing-glyphs.md -j $j: not one summary line:"; cat "$tmp/stderr"; status=1; }
+done
+rm -f "$tmp/mg.pdf"
+# an invalid SOURCE_DATE_EPOCH is one warning line, and the build goes on with the current time
+for v in yesterday -5 1e9 99999999999999; do
+  SOURCE_DATE_EPOCH=$v "$BIN" tests/bad/emoji-supplementary.txt -o "$tmp/sde.epub" 2> "$tmp/stderr"
+  rc=$?
+  want="bisheng: warning: SOURCE_DATE_EPOCH '$v' is not a number of seconds from 1970 to 9999: the current time is used"
+  [ $rc = 0 ] && [ "$(cat "$tmp/stderr")" = "$want" ] ||
+    { echo "SOURCE_DATE_EPOCH=$v: exit $rc, stderr: $(cat "$tmp/stderr")"; status=1; }
+  unzip -p "$tmp/sde.epub" '*.opf' | grep -q "dcterms:modified\">$(date -u +%Y)-" ||
+    { echo "SOURCE_DATE_EPOCH=$v: dcterms:modified is not the current year"; status=1; }
+  rm -f "$tmp/sde.epub"
+done
+# the page whose <article> a stray end tag closed early keeps all its blocks: nine paragraphs,
+# the table, the date and the link (the dump is checked, not only the warning)
+"$BIN" dump tests/bad/html-lost.html 2> /dev/null | python3 -c '
+import json, sys
+blocks = json.load(sys.stdin)["blocks"]
+def text(n):
+    return n.get("text", "") + "".join(text(k) for k in n.get("children", []))
+paras = [text(b) for b in blocks if b["type"] == "paragraph"]
+want = [f"第{d}段" for d in "一二三四五六七八九"]
+missing = [w for w in want if not any(p.startswith(w) for p in paras)]
+missing += [x for x in ("2020年5月1日", "一個連結") if not any(x in p for p in paras)]
+missing += ["table"] if not any(b["type"] == "table" for b in blocks) else []
+sys.exit("html-lost.html: missing " + ", ".join(missing) if missing else 0)' || status=1
+# the same when what follows is shorter than the article; what stands before the article and
+# after its real end tag is not taken in
+"$BIN" dump tests/bad/html-lost-short.html 2> /dev/null | python3 -c '
+import json, sys
+blocks = json.load(sys.stdin)["blocks"]
+def text(n):
+    return n.get("text", "") + "".join(text(k) for k in n.get("children", []))
+got = [(b["type"], text(b).split(":")[0]) for b in blocks]
+want = [("paragraph", "One"), ("paragraph", "Two"), ("paragraph", "Three"), ("table", "cell"),
+        ("paragraph", "Four")]
+sys.exit(f"html-lost-short.html: {got}" if got != want else 0)' || status=1
+# the long title's running head: cut with an ellipsis, within half the measure
+"$BIN" layout "$gen/long-title.md" 2> /dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+heads = set()
+def walk(o):
+    if isinstance(o, dict):
+        if "head" in o and isinstance(o["head"], str):
+            heads.add(o["head"])
+        for v in o.values():
+            walk(v)
+    elif isinstance(o, list):
+        for v in o:
+            walk(v)
+walk(d)
+heads.discard("")
+ok = len(heads) == 1 and all(h.endswith("\u2026") and 2 < len(h) <= 30 for h in heads)
+sys.exit(0 if ok else "long-title.md: running heads %r" % sorted(heads)[:3])' || status=1
 echo "$n cases"
 exit $status

@@ -118,6 +118,12 @@ grep -q "option '--paper' does not apply to 'bisheng dump'" "$tmp/err" || fail "
 "$BIN" "$SEED" -o 2> "$tmp/err"; [ $? = 2 ] || fail "-o without a value"
 grep -q "option '-o' needs a value" "$tmp/err" || fail "-o message: $(cat "$tmp/err")"
 "$BIN" "$SEED" --embed-fonts=yes -o "$tmp/x.epub" 2> "$tmp/err"; [ $? = 2 ] || fail "flag with a value"
+# metadata that is not UTF-8 is a usage error, not Cairo's internal failure (exit 3) in the PDF
+for a in "--title=$(printf '\377\376')" "-Mauthor=$(printf 'ab\303')"; do
+  "$BIN" "$SEED" "$a" -o "$tmp/u.pdf" 2> "$tmp/err"; [ $? = 2 ] || fail "bad UTF-8 metadata exit"
+  grep -q "the value is not valid UTF-8" "$tmp/err" || fail "bad UTF-8: $(cat "$tmp/err")"
+  [ ! -e "$tmp/u.pdf" ] || fail "bad UTF-8 metadata left a PDF"
+done
 
 # an option of the other output is a warning, and ignored
 "$BIN" "$SEED" --paper A3 --bleed=3mm -o "$tmp/w.epub" 2> "$tmp/err" || fail "--paper for EPUB exit"

@@ -6,7 +6,7 @@
 set -u
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+trap 'umount "$T/tiny" 2> /dev/null; rm -rf "$T"' EXIT
 cd "$T" || exit 1
 status=0
 export SOURCE_DATE_EPOCH=1700000000
@@ -57,6 +57,46 @@ echo old > kept.epub && chmod 640 kept.epub
 [ "$(stat -c %a kept.epub)" = 640 ] || fail "existing 0640 output: mode $(stat -c %a kept.epub)"
 (umask 077 && "$BIN" build -q small.yaml) || fail "manifest build under umask 077"
 [ "$(stat -c %a out/small.epub)" = 600 ] || fail "manifest under umask 077: mode $(stat -c %a out/small.epub), want 600"
+
+# a full disk while writing: the message names the output, nothing is left behind (the
+# file-size limit stands in for a full disk: with SIGXFSZ ignored, writes past it fail with
+# EFBIG; a 64 KB tmpfs gives the real ENOSPC where it can be mounted); Cairo's stream and
+# libzip's fail the same way, and so do manifest builds and standard output
+python3 -c '
+import random
+r = random.Random(20)
+with open("many.txt", "w", encoding="utf-8") as f:
+    f.write("多段\n\n" + "".join("".join(chr(r.randrange(0x4E00, 0x9FA0)) for _ in range(400)) + "。\n\n" for _ in range(150)))'
+printf 'title: 書\narticles: [many.txt]\noutputs:\n  - file: out/full.pdf\n  - file: out/full.epub\n' > full.yaml
+before=$(ls -A | grep -v '^err\.txt$'; ls -A out)
+full() { (trap '' XFSZ; ulimit -f 16; exec "$@"); }
+for out in full.epub full.pdf; do
+  full "$BIN" many.txt -q -o $out 2> err.txt
+  rc=$?
+  [ $rc = 1 ] && [ "$(cat err.txt)" = "$out: write error: File too large" ] ||
+    fail "$out past the size limit: exit $rc, stderr: $(cat err.txt)"
+done
+full "$BIN" build -q full.yaml 2> err.txt
+[ $? = 1 ] && [ "$(cat err.txt)" = "bisheng: out/full.pdf: write error: File too large
+bisheng: out/full.epub: write error: File too large" ] || fail "manifest past the size limit: $(cat err.txt)"
+"$BIN" many.txt -q -t epub -o - > /dev/full 2> err.txt
+[ $? = 1 ] && [ "$(cat err.txt)" = "-: write error on standard output: No space left on device" ] ||
+  fail "stdout on /dev/full: $(cat err.txt)"
+mkdir tiny
+if mount -t tmpfs -o size=64k tmpfs tiny 2> /dev/null; then
+  head -c 50000 /dev/zero > tiny/fill
+  for out in tiny/a.epub tiny/a.pdf; do
+    "$BIN" many.txt -q -o $out 2> err.txt
+    [ $? = 1 ] && [ "$(cat err.txt)" = "$out: write error: No space left on device" ] || fail "$out on a full disk: $(cat err.txt)"
+  done
+  [ "$(ls -A tiny)" = fill ] || fail "a full disk: left behind: $(ls -A tiny)"
+  umount tiny
+else
+  echo "note: no tmpfs can be mounted here: the full-disk case ran with the file-size limit only"
+fi
+rmdir tiny
+after=$(ls -A | grep -v '^err\.txt$'; ls -A out)
+[ "$before" = "$after" ] || fail "past the size limit: left behind: $after"
 
 # a damaged output of the same size is rebuilt
 cp out/small.epub good.epub

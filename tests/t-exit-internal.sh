@@ -19,7 +19,8 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 LD_PRELOAD="$T/shim.so${LD_PRELOAD:+ $LD_PRELOAD}" "$BIN" "$CORPUS/seed-article.txt" -o book.pdf 2> err.txt
 rc=$?
 [ $rc = 3 ] || fail "conversion: exit $rc, wanted 3"
-[ "$(head -n 1 err.txt)" = "bisheng: cairo: invalid value for an input cairo_format_t" ] ||
+# the failure names the output it concerns (issue #20)
+[ "$(head -n 1 err.txt)" = "book.pdf: cairo: invalid value for an input cairo_format_t" ] ||
   fail "conversion: stderr: $(cat err.txt)"
 [ ! -e book.pdf ] || fail "conversion left book.pdf behind"
 [ -z "$(ls -A | grep -v -e '^err.txt$' -e '^shim.so$')" ] || fail "leftovers: $(ls -A)"

@@ -70,8 +70,14 @@ typedef struct bs_manifest_options {
   int jobs;                 /* threads reading articles; <= 1 reads them in turn */
   /* An article that cannot be read is still reported (through `report`), but is left out of
    * the book instead of failing bs_manifest_read_articles, which then fails only when no
-   * article at all could be read. */
+   * article at all could be read. So is an article entry naming no file (or a glob matching
+   * none) in bs_manifest_load, which then fails only on other errors or when no article is
+   * left; the caller knows from `report` that something was left out. */
   bool keep_going;
+  /* Articles, stylesheets, cover images and output files may be outside the manifest's folder
+   * tree (absolute, "../", a symbolic link out). Off by default: a manifest from elsewhere
+   * should not read /etc/passwd into a book nor write ../leak.conf. Globs never leave it. */
+  bool allow_outside;
 } bs_manifest_options;
 
 BS_API void bs_manifest_options_init(bs_manifest_options *opts);

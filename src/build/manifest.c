@@ -216,6 +216,8 @@ typedef struct ctx {
   int nerr;
   bs_status first;
   long visits;
+  int nmissing; /* of nerr: missing articles, which --keep-going leaves out */
+  char *root;   /* the manifest's folder, real path (confinement), made on first use */
 } ctx;
 
 static void vreport(ctx *c, bs_status code, int line, int col, const char *fmt, va_list ap)
@@ -324,6 +326,117 @@ static char *resolve(bs_manifest *m, const char *p)
   else
     bs_buf_printf(&b, "%s%s", m->dir, p);
   return bs_buf_detach(&b);
+}
+
+/* ---- Confinement (#20): what a manifest names stays in its folder tree ---- */
+
+/* `path` made absolute without symbolic links: the real path of its deepest existing part,
+ * then the rest (which does not exist yet: an output) with its "." and ".." applied. */
+static char *canonical(const char *path)
+{
+  char *p = bs_xstrdup(path);
+  size_t cut = strlen(p); /* path[cut..] does not exist */
+  char *real;
+  for (;;) {
+    if ((real = realpath(cut ? p : ".", NULL)) || !cut)
+      break;
+    char *slash = strrchr(p, '/');
+    if (!slash)
+      cut = 0;
+    else if (slash == p)
+      cut = 1, p[1] = '\0'; /* "/" */
+    else
+      cut = (size_t)(slash - p), *slash = '\0';
+  }
+  free(p);
+  if (!real)
+    return NULL;
+  bs_buf b = BS_BUF_INIT;
+  bs_buf_puts(&b, strcmp(real, "/") ? real : "");
+  free(real);
+  for (const char *rest = path + cut; *rest;) {
+    size_t n = strcspn(rest, "/");
+    if (n == 2 && rest[0] == '.' && rest[1] == '.') {
+      while (b.len && b.data[b.len - 1] != '/')
+        b.len--;
+      if (b.len)
+        b.len--;
+      b.data[b.len] = '\0';
+    } else if (n && !(n == 1 && rest[0] == '.')) {
+      bs_buf_printf(&b, "/%.*s", (int)n, rest);
+    }
+    rest += n + (rest[n] == '/');
+  }
+  if (!b.len)
+    bs_buf_puts(&b, "/");
+  return bs_buf_detach(&b);
+}
+
+/* Whether `full` (a path resolved against the manifest's folder) is in its folder tree. */
+static bool inside(ctx *c, const char *full)
+{
+  if (!c->root && !(c->root = canonical(c->m->dir[0] ? c->m->dir : ".")))
+    return true; /* no folder to compare with (it went away) */
+  char *real = canonical(full);
+  size_t rl = strlen(c->root);
+  bool in = real && (!strcmp(c->root, "/") ||
+                     (!strncmp(real, c->root, rl) && (real[rl] == '/' || real[rl] == '\0')));
+  free(real);
+  return in;
+}
+
+/* Why `given` (as written; `full`: resolved) is outside the manifest's folder, or NULL. */
+static const char *outside(ctx *c, const char *given, const char *full)
+{
+  if (inside(c, full))
+    return NULL;
+  if (given[0] == '/')
+    return "is outside the manifest's folder";
+  int depth = 0; /* does the spelling climb out, or a link lead out? */
+  bool climbs = false;
+  for (const char *p = given; *p && !climbs;) {
+    size_t n = strcspn(p, "/");
+    if (n == 2 && p[0] == '.' && p[1] == '.')
+      climbs = --depth < 0;
+    else if (n && !(n == 1 && p[0] == '.'))
+      depth++;
+    p += n + (p[n] == '/');
+  }
+  return climbs ? "leaves the manifest's folder"
+                : "leads out of the manifest's folder through a symbolic link";
+}
+
+/* Reports `what` '`given`' outside the folder, unless --allow-outside; true if it was. */
+static bool confined_out(ctx *c, int line, const char *what, const char *given, const char *full)
+{
+  if (c->opts && c->opts->allow_outside)
+    return false;
+  const char *why = outside(c, given, full);
+  if (why)
+    report(c, BS_ERR_IO, line, "%s '%s' %s (--allow-outside allows it)", what, given, why);
+  return why != NULL;
+}
+
+/* A glob stays in the folder whatever the options: the folder its first wildcard is in must
+ * be inside (so '/' + '*' + '/' + '*' … never walks the file system), and no ".." after it. */
+static const char *glob_outside(ctx *c, const char *pattern)
+{
+  const char *wild = strpbrk(pattern, "*?[");
+  const char *slash = wild;
+  while (slash > pattern && slash[-1] != '/')
+    slash--;
+  for (const char *p = slash; *p;) {
+    size_t n = strcspn(p, "/");
+    if (n == 2 && p[0] == '.' && p[1] == '.')
+      return "uses '..' after a wildcard";
+    p += n + (p[n] == '/');
+  }
+  char *dir = bs_xstrndup(pattern, (size_t)(slash - pattern));
+  char *full = resolve(c->m, dir);
+  const char *why = outside(c, dir[0] ? dir : ".", full);
+  free(dir);
+  free(full);
+  return why;
 }
 
 /* ---- Keys ---- */
@@ -550,9 +663,11 @@ static void set_outset(ctx *c, bs_output_settings *o, const char *k, const yaml_
     /* paths are the manifest's: relative to its folder */
     struct stat st;
     char *p = pool_add(c->m, resolve(c->m, s));
+    const char *what = !strcmp(k, "css") ? "stylesheet" : "cover image";
+    if (confined_out(c, line, what, s, p))
+      return;
     if (stat(p, &st) != 0)
-      report(c, BS_ERR_IO, line, "%s '%s' not found", !strcmp(k, "css") ? "stylesheet" : "cover image",
-             s);
+      report(c, BS_ERR_IO, line, "%s '%s' not found", what, s);
     s = p;
   }
   if (!bs_output_settings_set(o, k, s, &expect))
@@ -600,13 +715,20 @@ static void add_article(ctx *c, const yaml_node_t *at, const char *p, const over
   int line = line_of(at);
   char *full = resolve(m, p);
   char **files = NULL;
-  size_t nfiles = 0;
+  size_t nfiles = 0, nlinked = 0;
   glob_t g;
   memset(&g, 0, sizeof g);
-  if (has_glob(p)) {
+  const char *why = has_glob(p) ? glob_outside(c, p) : NULL;
+  if (why) {
+    /* never expanded: an absolute pattern of stars would walk the whole file system */
+    report(c, BS_ERR_IO, line, "glob '%s' %s; globs stay inside it, even with --allow-outside",
+           p, why);
+    c->nmissing++;
+  } else if (has_glob(p)) {
     int rc = glob(full, 0, NULL, &g); /* sorted: chapter order is file-name order */
     if (rc == GLOB_NOMATCH || (rc == 0 && g.gl_pathc == 0)) {
       report(c, BS_ERR_IO, line, "no article matches '%s'", p);
+      c->nmissing++;
     } else if (rc != 0) {
       report(c, BS_ERR_IO, line, "cannot expand '%s'", p);
     } else {
@@ -615,11 +737,14 @@ static void add_article(ctx *c, const yaml_node_t *at, const char *p, const over
     }
   } else {
     struct stat st;
-    if (stat(full, &st) != 0)
-      report(c, BS_ERR_IO, line, "article '%s' not found", p);
-    else if (S_ISDIR(st.st_mode))
-      report(c, BS_ERR_IO, line, "article '%s' is a folder, not a file", p);
-    else {
+    bool found = stat(full, &st) == 0;
+    if (confined_out(c, line, "article", p, full)) {
+      c->nmissing++;
+    } else if (!found || S_ISDIR(st.st_mode)) {
+      report(c, BS_ERR_IO, line, found ? "article '%s' is a folder, not a file"
+                                       : "article '%s' not found", p);
+      c->nmissing++;
+    } else {
       files = &full;
       nfiles = 1;
     }
@@ -636,6 +761,10 @@ static void add_article(ctx *c, const yaml_node_t *at, const char *p, const over
       struct stat st;
       if (stat(files[i], &st) == 0 && S_ISDIR(st.st_mode))
         continue; /* a glob may catch folders: skip them */
+      if (!inside(c, files[i])) {
+        nlinked++; /* a symbolic link out of the folder: globs never leave it */
+        continue;
+      }
     }
     entry *e = add_entry(m);
     e->path = bs_xstrdup(files[i]);
@@ -643,6 +772,9 @@ static void add_article(ctx *c, const yaml_node_t *at, const char *p, const over
     merge_override(&e->ov, part, own);
     m->narticles++;
   }
+  if (nlinked)
+    warn(c, line, "'%s': %zu match%s outside the manifest's folder (symbolic links) left out", p,
+         nlinked, nlinked > 1 ? "es" : "");
   if (files && files != &full)
     globfree(&g);
   free(full);
@@ -851,6 +983,8 @@ static void parse_output(ctx *c, const yaml_node_t *n, const char *given_name,
   }
   bs_manifest *m = c->m;
   char *path = pool_add(m, resolve(m, file));
+  if (confined_out(c, file_line, "output file", file, path))
+    return;
   for (size_t i = 0; i < m->noutputs; i++) {
     if (!strcmp(m->outputs[i].name, name)) {
       report(c, BS_ERR_SYNTAX, line, "duplicate output name '%s' (first at line %d)", name,
@@ -1074,17 +1208,48 @@ static void yaml_problem(ctx *c, const yaml_parser_t *p)
 {
   bs_error e;
   bs_error_clear(&e);
-  e.code = BS_ERR_SYNTAX;
-  snprintf(e.path, sizeof e.path, "%s", c->m->path);
-  e.line = (int)p->problem_mark.line + 1;
-  e.column = (int)p->problem_mark.column + 1;
-  if (p->context)
-    snprintf(e.message, sizeof e.message, "bad YAML: %s %s", p->problem ? p->problem : "error",
-             p->context);
-  else
-    snprintf(e.message, sizeof e.message, "bad YAML: %s",
-             p->error == YAML_MEMORY_ERROR ? "out of memory" : p->problem ? p->problem : "error");
+  if (p->error == YAML_MEMORY_ERROR)
+    bs_error_set(&e, BS_ERR_SYNTAX, c->m->path, 0, 0, "bad YAML: out of memory");
+  else /* where the open construct starts (libyaml's context mark), and where it gave up */
+    bs_yaml_error(&e, c->m->path, 1, "bad YAML", p->problem, p->problem_mark.line,
+                  p->problem_mark.column, p->context, p->context_mark.line,
+                  p->context_mark.column);
   report_error(c, &e);
+}
+
+/* Block nesting deeper than BS_MANIFEST_DEPTH_MAX (a manifest needs seven; flow nesting is
+ * refused before libyaml sees it: its scanner is quadratic there). A node's items are made
+ * after it, so one pass in node order gives every depth; an alias adds no nesting of the
+ * text. Returns the first node too deep, or NULL. */
+static const yaml_node_t *too_deep(yaml_document_t *d)
+{
+  size_t n = (size_t)(d->nodes.top - d->nodes.start);
+  int *depth = bs_xcalloc(n + 1, sizeof *depth);
+  const yaml_node_t *bad = NULL;
+  if (n)
+    depth[0] = 1;
+  for (size_t i = 0; i < n && !bad; i++) {
+    const yaml_node_t *x = &d->nodes.start[i];
+    int below = depth[i] + 1;
+    if (x->type == YAML_SEQUENCE_NODE) {
+      for (const yaml_node_item_t *it = x->data.sequence.items.start;
+           it < x->data.sequence.items.top; it++)
+        if ((size_t)*it > i + 1 && (size_t)*it <= n && depth[*it - 1] < below)
+          depth[*it - 1] = below;
+    } else if (x->type == YAML_MAPPING_NODE) {
+      for (const yaml_node_pair_t *pr = x->data.mapping.pairs.start;
+           pr < x->data.mapping.pairs.top; pr++) {
+        if ((size_t)pr->key > i + 1 && (size_t)pr->key <= n && depth[pr->key - 1] < below)
+          depth[pr->key - 1] = below;
+        if ((size_t)pr->value > i + 1 && (size_t)pr->value <= n && depth[pr->value - 1] < below)
+          depth[pr->value - 1] = below;
+      }
+    }
+    if (depth[i] > BS_MANIFEST_DEPTH_MAX)
+      bad = x;
+  }
+  free(depth);
+  return bad;
 }
 
 bs_status bs_manifest_parse(const char *buf, size_t len, const char *path,
@@ -1096,7 +1261,8 @@ bs_status bs_manifest_parse(const char *buf, size_t len, const char *path,
   m->dir = slash ? bs_xstrndup(m->path, (size_t)(slash - m->path + 1)) : bs_xstrdup("");
   m->book = bs_node_new(BS_NODE_BOOK);
   bs_node_set_input(m->book, m->path);
-  ctx c = {m, opts, err, 0, BS_OK, 0};
+  ctx c = {m, opts, err, 0, BS_OK, 0, 0, NULL};
+  size_t deep_at = 0;
   yaml_parser_t parser;
   if (!yaml_parser_initialize(&parser)) {
     bs_manifest_free(m);
@@ -1110,12 +1276,22 @@ bs_status bs_manifest_parse(const char *buf, size_t len, const char *path,
     for (size_t i = 0; i < off; i++)
       line += buf[i] == '\n';
     report(&c, BS_ERR_ENCODING, line, "the manifest is not valid UTF-8");
+  } else if (bs_yaml_flow_depth(buf, len, BS_MANIFEST_DEPTH_MAX, &deep_at) > BS_MANIFEST_DEPTH_MAX) {
+    int line = 1;
+    for (size_t i = 0; i < deep_at; i++)
+      line += buf[i] == '\n';
+    report(&c, BS_ERR_LIMIT, line, "the manifest is nested deeper than %d levels",
+           BS_MANIFEST_DEPTH_MAX);
   } else if (!yaml_parser_load(&parser, &m->doc)) {
     yaml_problem(&c, &parser);
   } else {
     m->have_doc = true;
     yaml_node_t *root = yaml_document_get_root_node(&m->doc);
-    if (!root) {
+    const yaml_node_t *deep = root ? too_deep(&m->doc) : NULL;
+    if (deep) {
+      report(&c, BS_ERR_LIMIT, line_of(deep), "the manifest is nested deeper than %d levels",
+             BS_MANIFEST_DEPTH_MAX);
+    } else if (!root) {
       report(&c, BS_ERR_SYNTAX, 1, "the manifest is empty");
     } else {
       yaml_document_t next;
@@ -1132,7 +1308,10 @@ bs_status bs_manifest_parse(const char *buf, size_t len, const char *path,
     }
   }
   yaml_parser_delete(&parser);
-  if (c.nerr) {
+  free(c.root);
+  /* --keep-going: missing articles were reported; the book is made of the others */
+  bool kept_going = opts && opts->keep_going && c.nerr == c.nmissing && m->narticles > 0;
+  if (c.nerr && !kept_going) {
     bs_manifest_free(m);
     return c.first;
   }
@@ -1241,7 +1420,7 @@ bs_status bs_manifest_read_articles(bs_manifest *m, const bs_manifest_options *o
     bs_manifest_options_init(&def);
     opts = &def;
   }
-  ctx c = {m, opts, err, 0, BS_OK, 0};
+  ctx c = {m, opts, err, 0, BS_OK, 0, 0, NULL};
   job j;
   memset(&j, 0, sizeof j);
   j.m = m;

@@ -160,6 +160,7 @@ struct build {
   const char **only;
   int nonly;
   int jobs, quiet, json, check, force, lossy, no_normalize, keep_going, plan, fail_if_warnings;
+  int allow_outside;
   bool tty;
   warnings warn;        /* manifest and reading warnings */
   size_t warn_printed;  /* how many of them are printed */
@@ -915,6 +916,7 @@ static int on_build_option(void *user, const cli_opt *o, const char *v)
   case OPT_LOSSY: b->lossy = 1; break;
   case OPT_NO_NORMALIZE: b->no_normalize = 1; break;
   case OPT_KEEP_GOING: b->keep_going = 1; break;
+  case OPT_ALLOW_OUTSIDE: b->allow_outside = 1; break;
   case OPT_FAIL_IF_WARNINGS: b->fail_if_warnings = 1; break;
   case OPT_HELP: build_help(); return -1;
   default: return cli_usage(CMD_BUILD, "option '--%s' is not handled here", o->lng);
@@ -1099,6 +1101,7 @@ int bisheng_cmd_build(int argc, char **argv)
   build b;
   memset(&b, 0, sizeof b);
   b.t0 = now_ms();
+  int load_rc = 0;
   int rc = parse_build_args(argc, argv, &b);
   if (rc) {
     free(b.only);
@@ -1115,6 +1118,7 @@ int bisheng_cmd_build(int argc, char **argv)
   mo.normalize = !b.no_normalize;
   mo.lossy = b.lossy;
   mo.keep_going = b.keep_going;
+  mo.allow_outside = b.allow_outside;
   bs_error err;
   bs_error_clear(&err);
   bs_status st = bs_manifest_load(b.manifest, &mo, &b.m, &err);
@@ -1127,6 +1131,8 @@ int bisheng_cmd_build(int argc, char **argv)
   b.warn_printed = b.warn.n;
   if ((rc = check_only(&b)) != 0)
     goto report;
+  /* --keep-going past missing articles: they were reported; build the rest, but fail */
+  load_rc = b.nerrors ? EXIT_INPUT : 0;
   b.narticles = bs_manifest_article_count(b.m);
   /* the jobs: each output, or each output of each volume (volume by volume: a volume's
    * articles are read once for all its outputs) */
@@ -1134,7 +1140,7 @@ int bisheng_cmd_build(int argc, char **argv)
   b.jobv = calloc(nout * (nvols ? nvols : 1) + 1, sizeof *b.jobv);
   if (!b.jobv)
     abort();
-  long long date = cli_source_date();
+  long long date = cli_source_date(on_book_warning, &b);
   for (size_t v = nvols ? 1 : 0; v <= nvols; v++)
   for (size_t k = 0; k < nout; k++) {
     const bs_manifest_output *o = bs_manifest_get_output(b.m, k);
@@ -1219,6 +1225,8 @@ int bisheng_cmd_build(int argc, char **argv)
     }
   }
 report:
+  if (load_rc > rc)
+    rc = load_rc;
   b.total_ms = now_ms() - b.t0;
   if (!rc && b.fail_if_warnings) {
     size_t n = b.warn.n;

@@ -11,8 +11,9 @@ enum { EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
 
 /* The exit status for a library status. */
 int cli_exit_code(bs_status st);
-/* SOURCE_DATE_EPOCH as seconds, or -1 when unset or malformed. */
-long long cli_source_date(void);
+/* SOURCE_DATE_EPOCH as seconds, or -1 (the current time) when unset or malformed; a malformed
+ * value is a warning to `warn`, once per process. */
+long long cli_source_date(bs_diag_fn warn, void *user);
 
 /* ---- Options (opts.c): one table for every command ---- */
 
@@ -28,7 +29,7 @@ enum {
   OPT_PAPER, OPT_FONT_SIZE, OPT_GRID, OPT_MARGINS, OPT_FONT, OPT_INDENT, OPT_VNUM,
   OPT_EMPHASIS, OPT_TOC, OPT_NO_TOC, OPT_RECTO, OPT_NO_RECTO, OPT_BLEED, OPT_CROP_MARKS,
   OPT_ONLY, OPT_PLAN, OPT_JOBS, OPT_CHECK, OPT_FORCE, OPT_JSON, OPT_CI, OPT_NO_NORMALIZE,
-  OPT_LOSSY, OPT_KEEP_GOING, OPT_FAIL_IF_WARNINGS, OPT_QUIET, OPT_HELP, OPT_VERSION
+  OPT_LOSSY, OPT_KEEP_GOING, OPT_ALLOW_OUTSIDE, OPT_FAIL_IF_WARNINGS, OPT_QUIET, OPT_HELP, OPT_VERSION
 };
 
 typedef struct cli_opt {

@@ -86,6 +86,14 @@ static int usage_error(const char *fmt, const char *arg)
   return cli_usage(CMD_CONVERT, fmt, arg);
 }
 
+/* A warning of the CLI's own given as a bs_error without a file: "bisheng: warning: ..." */
+static void on_prog_warning(void *user, const bs_error *w)
+{
+  bs_error copy = *w;
+  snprintf(copy.path, sizeof copy.path, "%s", prog);
+  on_warning(user, &copy);
+}
+
 /* A warning of our own (not from the library), merged like the others. */
 static void cli_warning(const char *fmt, const char *a, const char *b)
 {
@@ -175,7 +183,7 @@ int cli_exit_code(bs_status st)
   }
 }
 
-long long cli_source_date(void)
+long long cli_source_date(bs_diag_fn warn, void *user)
 {
   const char *s = getenv("SOURCE_DATE_EPOCH");
   if (!s || !*s)
@@ -183,8 +191,19 @@ long long cli_source_date(void)
   char *end;
   errno = 0;
   long long v = strtoll(s, &end, 10);
-  if (errno || *end || v < 0)
+  /* up to 9999-12-31T23:59:59Z: the EPUB's dcterms:modified has four digits for the year */
+  if (errno || *end || v < 0 || v > 253402300799LL) {
+    static _Atomic int warned;
+    if (warn && !warned++) {
+      bs_error w;
+      bs_error_clear(&w);
+      snprintf(w.message, sizeof w.message,
+               "SOURCE_DATE_EPOCH '%.40s' is not a number of seconds from 1970 to 9999: the "
+               "current time is used", s);
+      warn(user, &w);
+    }
     return -1;
+  }
   return v;
 }
 
@@ -240,6 +259,30 @@ static int number(const char *v, const char *units, double lo, double hi, double
   return 1;
 }
 
+/* True when s is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF):
+ * metadata goes into XML and into Pango and Cairo, which all refuse anything else. */
+static bool utf8_ok(const char *s)
+{
+  const unsigned char *p = (const unsigned char *)s;
+  while (*p) {
+    unsigned c = *p, n = c < 0x80 ? 0 : c >= 0xC2 && c <= 0xDF ? 1 : c >= 0xE0 && c <= 0xEF ? 2
+                                  : c >= 0xF0 && c <= 0xF4 ? 3 : 9;
+    if (n == 9)
+      return false;
+    unsigned cp = n ? c & (0x3F >> n) : c;
+    for (unsigned i = 1; i <= n; i++) {
+      if ((p[i] & 0xC0) != 0x80)
+        return false;
+      cp = cp << 6 | (p[i] & 0x3F);
+    }
+    if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+      return false;
+    p += n + 1;
+  }
+  return true;
+}
+
 static int on_option(void *user, const cli_opt *o, const char *v)
 {
   cli *c = user;
@@ -250,6 +293,9 @@ static int on_option(void *user, const cli_opt *o, const char *v)
   if (o->out)
     c->given[c->ngiven++] = o;
   double d;
+  if ((o->id == OPT_TITLE || o->id == OPT_AUTHOR || o->id == OPT_LANG ||
+       o->id == OPT_METADATA) && !utf8_ok(v))
+    return cli_usage(c->cmd, "--%s: the value is not valid UTF-8", o->lng);
   switch (o->id) {
   case OPT_HELP:
     help(c->cmd);
@@ -583,7 +629,7 @@ static int typeset_options(const cli *c, bs_typeset_options *o)
     return rc;
   bs_output_settings_apply(&s, NULL, o);
   o->diag = on_warning;
-  o->source_date = cli_source_date();
+  o->source_date = cli_source_date(on_prog_warning, NULL);
   o->toc_depth = c->toc_depth;
   return 0;
 }
@@ -750,7 +796,7 @@ static int cmd_convert(int argc, char **argv)
       output_settings(&c, false, &s);
       bs_output_settings_apply(&s, &eo, NULL);
       eo.toc_depth = c.toc_depth;
-      eo.source_date = cli_source_date();
+      eo.source_date = cli_source_date(on_prog_warning, NULL);
       eo.diag = on_warning;
       st = bs_epub_write(root, &eo, c.output, &err);
     } else {

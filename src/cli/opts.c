@@ -50,6 +50,7 @@ const cli_opt cli_options[] = {
     {OPT_NO_NORMALIZE, 0, "no-normalize", NULL, READ | CMD_BUILD, 0, "keep ASCII punctuation inside CJK text as it is"},
     {OPT_LOSSY, 0, "lossy", NULL, READ | CMD_BUILD, 0, "replace invalid UTF-8 with U+FFFD instead of failing"},
     {OPT_KEEP_GOING, 'k', "keep-going", NULL, CMD_CONVERT | CMD_LAYOUT | CMD_BUILD, 0, "image problems become warnings; a bad article is left out (still exit 1)"},
+    {OPT_ALLOW_OUTSIDE, 0, "allow-outside", NULL, CMD_BUILD, 0, "the manifest may name files outside its folder (absolute, ../)"},
     {OPT_FAIL_IF_WARNINGS, 0, "fail-if-warnings", NULL, READ | CMD_BUILD, 0, "exit with status 1 if there were warnings"},
     {OPT_QUIET, 'q', "quiet", NULL, READ | CMD_BUILD | CMD_INIT, 0, "no warnings (build: no progress either)"},
     {OPT_HELP, 'h', "help", NULL, CMD_ALL, 0, "this help"},

@@ -363,7 +363,11 @@ bs_status bs_epub_container_close(bs_epub *e, const char *path, bs_error *err)
       *err = e->make_err;
     st = e->make_st;
   } else {
-    st = bs_error_set(err, BS_ERR_IO, path, 0, 0, "write error: %s", zip_strerror(za));
+    zip_error_t *ze = zip_get_error(za); /* a full disk: the system's word for it */
+    st = bs_error_set(err, BS_ERR_IO, path, 0, 0, "write error: %s",
+                      zip_error_system_type(ze) == ZIP_ET_SYS
+                          ? strerror(zip_error_code_system(ze))
+                          : zip_strerror(za));
   }
   return st;
 }

@@ -200,6 +200,12 @@ bs_epub_run bs_epub_classify_run(const char *s, size_t n);
  * --cover path). The file is read again when the container asks for it. */
 bs_status bs_epub_image(bs_epub *e, const char *src, const char *input, int line,
                         bool from_cli, size_t *entry, bs_error *err);
+/* svg.c: the SVG `data` without scripts, event handlers, processing instructions, the DTD and
+ * references out of the file (*out: caller frees with free; *removed: how many things went).
+ * Fails with BS_ERR_IMAGE, naming (`input`, `line`) and `src`, when it is not well-formed SVG. */
+bs_status bs_epub_svg_clean(const char *data, size_t len, const char *input, int line,
+                            const char *src, char **out, size_t *out_len, size_t *removed,
+                            bs_error *err);
 /* The entry planned for (`src`, `input`), BS_EPUB_NO_ENTRY when it failed or was not planned. */
 bs_status bs_epub_make_image(bs_epub *e, bs_epub_part *p, bs_error *err);
 size_t bs_epub_image_find(const bs_epub *e, const char *src, const char *input);

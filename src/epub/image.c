@@ -27,6 +27,18 @@ bs_status bs_epub_make_image(bs_epub *e, bs_epub_part *p, bs_error *err)
                         0, "image '%s' changed while the book was written (now a %s file)",
                         im->src, ext);
   }
+  if (!strcmp(ext, "svg")) {
+    /* sanitized again as it was when planned (and warned about there) */
+    char *clean;
+    size_t clean_len, removed;
+    st = bs_epub_svg_clean(data, len, im->cli ? im->src : im->input, im->cli ? 0 : im->line,
+                           im->src, &clean, &clean_len, &removed, err);
+    free(data);
+    if (st != BS_OK)
+      return st;
+    data = clean;
+    len = clean_len;
+  }
   p->bytes = data;
   p->len = len;
   p->owned = true;
@@ -97,13 +109,26 @@ bs_status bs_epub_image(bs_epub *e, const char *src, const char *input, int line
   st = bs_image_read(real, src, input, line, from_cli, &data, &len, &type, &ext, err);
   if (st != BS_OK)
     goto done;
+  bool svg = !strcmp(ext, "svg");
+  if (svg) {
+    char *clean;
+    size_t clean_len, removed;
+    st = bs_epub_svg_clean(data, len, from_cli ? src : input, from_cli ? 0 : line, src, &clean,
+                           &clean_len, &removed, err);
+    if (st != BS_OK)
+      goto done;
+    free(clean);
+    if (removed)
+      bs_epub_warn(e, BS_OK, from_cli ? src : input, from_cli ? 0 : line,
+                   "image '%s': %zu scripts, event handlers or references out of the file "
+                   "removed", src, removed);
+  }
   size_t n = 1;
   for (size_t i = 0; i < e->nimages; i++)
     n += e->images[i].real != NULL;
   bs_buf href = BS_BUF_INIT, id = BS_BUF_INIT;
   bs_buf_printf(&href, "images/img%04zu.%s", n, ext);
   bs_buf_printf(&id, "img%04zu", n);
-  bool svg = !strcmp(ext, "svg");
   int w = 0, h = 0;
   /* a cover this small is blown up by reading systems into a blur (stores ask for 1,400
    * pixels or more on the long side) */

@@ -18,6 +18,9 @@ typedef struct hctx {
   size_t npending, cappending;
   bs_buf tags;       /* rel=tag link texts, NUL-separated */
   bool in_article;
+  const xmlNode *keep; /* the article when the extract is a larger block holding it */
+  const xmlNode *top;  /* that block: only its children from line `from` to `until` (0: all) */
+  int from, until;
 } hctx;
 
 static const char *nm(const xmlNode *n)
@@ -668,6 +671,15 @@ static void pre_element(const xmlNode *x, bs_node *container)
   bs_buf_free(&b);
 }
 
+/* 1 to 6 for <h1> to <h6>, else 0 */
+static int heading_level(const xmlNode *x)
+{
+  const char *name = nm(x);
+  if ((name[0] == 'h' || name[0] == 'H') && name[1] >= '1' && name[1] <= '6' && !name[2])
+    return name[1] - '0';
+  return 0;
+}
+
 static void block_element(hctx *c, const xmlNode *x, bs_node *container, int depth)
 {
   int line = (int)xmlGetLineNo((xmlNode *)x);
@@ -681,10 +693,9 @@ static void block_element(hctx *c, const xmlNode *x, bs_node *container, int dep
     free(lang);
     inline_children(c, x, p, depth + 1);
     finish_inline_block(c, container, p);
-  } else if (strlen(nm(x)) == 2 && (nm(x)[0] == 'h' || nm(x)[0] == 'H') && nm(x)[1] >= '1' &&
-             nm(x)[1] <= '6') {
+  } else if (heading_level(x)) {
     bs_node *h = bs_node_new(BS_NODE_HEADING);
-    bs_node_set_heading_level(h, nm(x)[1] - '0');
+    bs_node_set_heading_level(h, heading_level(x));
     bs_node_set_pos(h, line, 0, -1);
     inline_children(c, x, h, depth + 1);
     finish_inline_block(c, container, h);
@@ -741,6 +752,28 @@ static bool blank(const char *s)
   return true;
 }
 
+/* True if `a` is `n` or one of its ancestors. */
+static bool contains(const xmlNode *a, const xmlNode *n)
+{
+  for (; n; n = n->parent)
+    if (n == a)
+      return true;
+  return false;
+}
+
+/* A chrome element holding the article (a navigation block left open around it, so that the
+ * article is inside it): only the way down to the article is kept. */
+static void keep_path(hctx *c, const xmlNode *x, bs_node *container, int depth)
+{
+  while (x != c->keep) {
+    const xmlNode *k = x->children;
+    while (k && !contains(k, c->keep))
+      k = k->next;
+    x = k;
+  }
+  block_element(c, x, container, depth + 1);
+}
+
 static void block_children(hctx *c, const xmlNode *x, bs_node *container, int depth)
 {
   if (depth > 2 * BS_READ_MAX_DEPTH) {
@@ -760,6 +793,9 @@ static void block_children(hctx *c, const xmlNode *x, bs_node *container, int de
     if (k->type == XML_TEXT_NODE || k->type == XML_CDATA_SECTION_NODE) {
       if (!para && blank((const char *)k->content))
         continue;
+      if (x == c->top && c->until && ((int)xmlGetLineNo((xmlNode *)k) < c->from ||
+                                      (int)xmlGetLineNo((xmlNode *)k) > c->until))
+        continue;
       if (!para) {
         para = bs_node_new(BS_NODE_PARAGRAPH);
         bs_node_set_pos(para, (int)xmlGetLineNo((xmlNode *)k), 0, -1);
@@ -767,8 +803,20 @@ static void block_children(hctx *c, const xmlNode *x, bs_node *container, int de
       add_text(para, (const char *)k->content);
       continue;
     }
-    if (k->type != XML_ELEMENT_NODE || is_chrome(c, k))
+    if (k->type != XML_ELEMENT_NODE)
       continue;
+    if (x == c->top && c->until && !contains(k, c->keep) &&
+        ((int)xmlGetLineNo((xmlNode *)k) < c->from || (int)xmlGetLineNo((xmlNode *)k) > c->until))
+      continue; /* before the article, or after its real end tag */
+    if (is_chrome(c, k)) {
+      if (c->keep && contains(k, c->keep)) {
+        if (para || c->npending)
+          finish_inline_block(c, container, para);
+        para = NULL;
+        keep_path(c, k, container, depth);
+      }
+      continue;
+    }
     if (one_of(nm(k), block_tags) || (is(k, "img") && !para)) {
       if (para || c->npending)
         finish_inline_block(c, container, para);
@@ -817,38 +865,145 @@ static size_t text_len(const xmlNode *x)
   return n;
 }
 
-static const xmlNode *find_root(hctx *c, const xmlNode *body)
+/* Text of the element's <p> children: how dense a block of text it is. */
+static size_t para_score(const xmlNode *x)
 {
-  const xmlNode *best = NULL, *main_el = NULL;
-  size_t best_len = 0;
+  size_t score = 0;
+  for (const xmlNode *k = x->children; k; k = k->next)
+    if (k->type == XML_ELEMENT_NODE && is(k, "p"))
+      score += text_len(k);
+  return score;
+}
+
+/* Text of the <p> elements under `top` outside chrome and outside `skip`, and the line of the
+ * first of them. */
+static size_t para_text_outside(hctx *c, const xmlNode *top, const xmlNode *skip, int *line)
+{
+  size_t n = 0;
+  for (const xmlNode *x = top; x;) {
+    bool el = x->type == XML_ELEMENT_NODE && x != skip && (x == top || !is_chrome(c, x));
+    if (el && x != top && is(x, "p")) {
+      size_t l = text_len(x);
+      if (l && !n)
+        *line = (int)xmlGetLineNo((xmlNode *)x);
+      n += l;
+      el = false;
+    }
+    x = next_node(x, top, el);
+  }
+  return n;
+}
+
+static int node_depth(const xmlNode *n)
+{
+  int d = 0;
+  for (; n; n = n->parent)
+    d++;
+  return d;
+}
+
+static const xmlNode *common_ancestor(const xmlNode *a, const xmlNode *b)
+{
+  int da = node_depth(a), db = node_depth(b);
+  for (; da > db; da--)
+    a = a->parent;
+  for (; db > da; db--)
+    b = b->parent;
+  while (a != b)
+    a = a->parent, b = b->parent;
+  return a;
+}
+
+/* The line of the element's own end tag in the source when it lies past the element's content
+ * as parsed: libxml2 closed it early at a stray end tag (an unclosed <div id=nav> and a stray
+ * </div></div> end an <article> there) and dropped the real one. Sets *last to the line where
+ * the parsed content ends; 0 when the end tag is where the content ends (or is missing). */
+static int late_end_tag(const xmlNode *el, const char *src, size_t len, int *last)
+{
+  int start = (int)xmlGetLineNo((xmlNode *)el);
+  *last = start;
+  for (const xmlNode *n = el; n; n = next_node(n, el, true))
+    if ((int)xmlGetLineNo((xmlNode *)n) > *last)
+      *last = (int)xmlGetLineNo((xmlNode *)n);
+  const char *name = nm(el);
+  size_t nl = strlen(name);
+  int line = 1;
+  for (size_t i = 0; i + 2 + nl < len; i++) {
+    if (src[i] == '\n')
+      line++;
+    else if (line >= start && src[i] == '<' && src[i + 1] == '/' &&
+             !strncasecmp(src + i + 2, name, nl) &&
+             (src[i + 2 + nl] == '>' || ascii_ws(src[i + 2 + nl])))
+      return line > *last + 1 ? line : 0;
+  }
+  return 0;
+}
+
+/* The part of the page that is the article: the largest <article>, else <main>, else the
+ * element with the densest paragraph text. An article closed early (late_end_tag) gives the
+ * element holding it and what followed up to its real end tag; one that holds less text than a
+ * block of paragraphs outside it gives the element holding both. Either way the article is
+ * kept even where it sits inside navigation, with a warning; paragraph text still left out of
+ * the extract is a warning too. */
+static const xmlNode *find_root(hctx *c, const xmlNode *body, const char *src, size_t len)
+{
+  const xmlNode *best = NULL, *main_el = NULL, *dense = NULL;
+  size_t best_len = 0, dense_score = 0;
   for (const xmlNode *n = body; n; n = next_node(n, body, true)) {
     if (n->type != XML_ELEMENT_NODE)
       continue;
-    if (is(n, "article") && !is_chrome(c, n)) {
+    bool chrome = is_chrome(c, n);
+    if (is(n, "article") && !chrome) {
       size_t l = text_len(n);
       if (l > best_len)
         best = n, best_len = l;
     }
     if (!main_el && (is(n, "main") || attr_is(n, "role", "main")))
       main_el = n;
+    size_t score = chrome ? 0 : para_score(n);
+    if (score > dense_score)
+      dense = n, dense_score = score;
   }
-  if (best)
-    return best;
-  if (main_el)
-    return main_el;
-  /* the element whose direct <p> children hold the most text */
-  size_t best_score = 0;
-  for (const xmlNode *n = body; n; n = next_node(n, body, true)) {
-    if (n->type != XML_ELEMENT_NODE || is_chrome(c, n))
-      continue;
-    size_t score = 0;
-    for (const xmlNode *k = n->children; k; k = k->next)
-      if (is(k, "p"))
-        score += text_len(k);
-    if (score > best_score)
-      best = n, best_score = score;
+  const xmlNode *root = best ? best : main_el;
+  int last = 0, end = root ? late_end_tag(root, src, len, &last) : 0;
+  const xmlNode *after = NULL; /* the last text between the two ends (one pass: linear) */
+  for (const xmlNode *n = end ? body : NULL; n;) {
+    int l = (int)xmlGetLineNo((xmlNode *)n);
+    bool skip = n == root || (n->type == XML_ELEMENT_NODE && n != body && is_chrome(c, n));
+    if (!skip && n->type == XML_TEXT_NODE && l > last && l <= end &&
+        !blank((const char *)n->content))
+      after = n;
+    n = next_node(n, body, !skip);
   }
-  return best && best_score >= 80 ? best : body;
+  if (!root) {
+    root = dense && dense_score >= 80 ? dense : body;
+  } else if (after) {
+    bs_read_warn(&c->w, BS_WARN_EXTRACT, last, 0,
+                 "<%s> closed early by a stray end tag: what follows up to its </%s> at line %d "
+                 "is kept",
+                 nm(root), nm(root), end);
+    c->keep = root;
+    c->top = common_ancestor(root, after);
+    c->from = (int)xmlGetLineNo((xmlNode *)root);
+    c->until = end;
+    root = c->top;
+  } else if (dense && !contains(root, dense) && dense_score > text_len(root)) {
+    const xmlNode *top = common_ancestor(root, dense);
+    int from = 0;
+    para_text_outside(c, dense, root, &from);
+    bs_read_warn(&c->w, BS_WARN_EXTRACT, (int)xmlGetLineNo((xmlNode *)root), 0,
+                 "<%s> holds less text than the paragraphs from line %d outside it (closed "
+                 "early by a stray end tag?): both are kept",
+                 nm(root), from);
+    c->keep = root;
+    root = top;
+  }
+  int line = 0;
+  size_t out = para_text_outside(c, body, root, &line);
+  if (out >= 100 && out * 4 >= text_len(root))
+    bs_read_warn(&c->w, BS_WARN_CONTENT, line, 0,
+                 "%zu characters of paragraphs outside the extracted <%s> left out", out, nm(root));
+  return root;
 }
 
 /* ---- metadata ---- */
@@ -1087,11 +1242,13 @@ bs_status bs_read_html(const char *buf, size_t len, const bs_read_options *opts,
         body = k;
     if (!body)
       body = root_el;
-    const xmlNode *art = find_root(&c, body);
+    const xmlNode *art = find_root(&c, body, buf, len);
     /* scripts and event handlers in the article are dropped; say so once (a page's own
      * scripts outside it are expected and not worth a warning) */
     for (const xmlNode *n = art; n && !c.w.seen[BS_WARN_SCRIPT];
-         n = next_node(n, art, n == art || (n->type == XML_ELEMENT_NODE && !is_chrome(&c, n)))) {
+         n = next_node(n, art,
+                       n == art || (n->type == XML_ELEMENT_NODE &&
+                                    (!is_chrome(&c, n) || (c.keep && contains(n, c.keep)))))) {
       bool script = is(n, "script");
       for (const xmlAttr *a = n->type == XML_ELEMENT_NODE ? n->properties : NULL; a && !script;
            a = a->next)
@@ -1103,7 +1260,7 @@ bs_status bs_read_html(const char *buf, size_t len, const bs_read_options *opts,
     for (const xmlNode *a = art; a; a = a->parent)
       if (is(a, "article"))
         c.in_article = true;
-    read_meta(&c, xd, root_el, art, doc);
+    read_meta(&c, xd, root_el, c.keep ? c.keep : art, doc);
     block_children(&c, art, doc, 0);
   }
   for (size_t i = 0; i < c.npending; i++)

@@ -26,6 +26,8 @@ typedef enum {
   BS_WARN_SPLIT,          /* an overlong paragraph split before parsing */
   BS_WARN_UTF8,           /* invalid UTF-8 replaced (lossy) */
   BS_WARN_TABLE,          /* a table over the size caps kept as text (Markdown) */
+  BS_WARN_EXTRACT,        /* an article smaller than text outside it: both kept (HTML) */
+  BS_WARN_CONTENT,        /* page paragraphs outside the extracted article left out (HTML) */
   BS_WARN_KIND_COUNT
 } bs_warn_kind;
 

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 
@@ -29,6 +30,7 @@ struct bs_ts_pdf {
   size_t nlinks;
   FILE *f;
   bool write_failed;
+  int write_errno;
   struct uri_link {
     size_t from;     /* physical page (0-based, drawing order) */
     double rect[4];  /* x0 y0 x1 y1, PDF page space with y down */
@@ -74,6 +76,7 @@ static cairo_status_t write_file(void *closure, const unsigned char *data, unsig
   bs_ts_pdf *p = closure;
   if (p->text ? !bs_pdftext_write(p->text, data, len) : fwrite(data, 1, len, p->f) != len) {
     p->write_failed = true;
+    p->write_errno = errno; /* the reason (a full disk) for the message naming the output */
     return CAIRO_STATUS_WRITE_ERROR;
   }
   return CAIRO_STATUS_SUCCESS;
@@ -419,21 +422,50 @@ static double draw_text(bs_ts_ctx *c, cairo_t *cr, font_state *fs, batch *bt, co
   return w * sx;
 }
 
-/* A running head no longer than half the measure: cut with an ellipsis. */
+/* A running head no longer than half the measure: cut with an ellipsis at the longest prefix
+ * that fits, found by halving over its character boundaries (a head is shaped about log2(n)
+ * times, not n: a 500-character title on every page took a fuzzer's PDF 1.1 s). */
 static void fit_head(bs_ts_ctx *c, font_state *fs, batch *bt, const char *head, double size,
                      char *out, size_t n)
 {
-  snprintf(out, n, "%s", head);
-  double max = c->measure / 2;
-  size_t len = strlen(out);
-  while (len > 0 && draw_text(c, NULL, fs, bt, out, size, 0, 0, false, 1, true) > max) {
-    size_t start;
-    bs_utf8_prev(out, len, &start);
-    len = start;
-    if (len + 4 > n)
-      break;
-    memcpy(out + len, "…", 4); /* "…" is 3 bytes, plus the NUL */
+  /* a head longer than `out` is cut at a character boundary, never inside one (Pango aborts
+   * on the broken UTF-8 a byte cut leaves) */
+  size_t len = strlen(head);
+  if (n < 8) {
+    if (n)
+      *out = '\0';
+    return;
   }
+  if (len >= n) {
+    len = n - 4;
+    while (len > 0 && ((unsigned char)head[len] & 0xC0) == 0x80)
+      len--;
+  }
+  memcpy(out, head, len);
+  out[len] = '\0';
+  double max = c->measure / 2;
+  if (!len || (len == strlen(head) &&
+               draw_text(c, NULL, fs, bt, out, size, 0, 0, false, 1, true) <= max))
+    return;
+  size_t *cut = bs_xmalloc((len + 1) * sizeof *cut), ncut = 0; /* character starts */
+  for (size_t i = 0; i < len; i++)
+    if (((unsigned char)out[i] & 0xC0) != 0x80)
+      cut[ncut++] = i;
+  char *try = bs_xmalloc(len + 4);
+  size_t lo = 0, hi = ncut - 1; /* cut[lo] characters and "…" fit (0 always: an ellipsis) */
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo + 1) / 2;
+    memcpy(try, out, cut[mid]);
+    memcpy(try + cut[mid], "…", 4); /* "…" is 3 bytes, plus the NUL */
+    if (draw_text(c, NULL, fs, bt, try, size, 0, 0, false, 1, true) <= max)
+      lo = mid;
+    else
+      hi = mid - 1;
+  }
+  if (cut[lo] + 4 <= n)
+    memcpy(out + cut[lo], "…", 4);
+  free(try);
+  free(cut);
 }
 
 void bs_ts_head_text(bs_ts_ctx *c, const bs_ts_page *pg, char *out, size_t n)
@@ -444,7 +476,15 @@ void bs_ts_head_text(bs_ts_ctx *c, const bs_ts_page *pg, char *out, size_t n)
     snprintf(out, n, "%s", "");
     return;
   }
-  fit_head(c, NULL, NULL, bs_ts_running_head(c, pg), c->size * 0.8, out, n);
+  /* the same head on page after page: fitted once */
+  const char *head = bs_ts_running_head(c, pg);
+  if (!c->head_in || strcmp(c->head_in, head) || c->head_measure != c->measure) {
+    free(c->head_in);
+    c->head_in = bs_xstrdup(head);
+    c->head_measure = c->measure;
+    fit_head(c, NULL, NULL, head, c->size * 0.8, c->head_out, sizeof c->head_out);
+  }
+  snprintf(out, n, "%s", c->head_out);
 }
 
 /* §7.5: the folio 1 em outside the type area at the foot, on the outer side; the running head
@@ -1225,9 +1265,11 @@ bs_status bs_ts_draw_chapter(bs_ts_ctx *c, void *user, bs_error *err)
   }
   outline_chapter(c, p);
   cairo_status_t cs = cairo_status(cr);
-  if (cs != CAIRO_STATUS_SUCCESS)
-    return bs_error_set(err, p->write_failed ? BS_ERR_IO : BS_ERR_LIBRARY, NULL, 0, 0,
-                        "cairo: %s", cairo_status_to_string(cs));
+  if (cs != CAIRO_STATUS_SUCCESS) /* bs_pdf_write names the output */
+    return p->write_failed ? bs_error_set(err, BS_ERR_IO, NULL, 0, 0, "write error: %s",
+                                          strerror(p->write_errno ? p->write_errno : EIO))
+                           : bs_error_set(err, BS_ERR_LIBRARY, NULL, 0, 0, "cairo: %s",
+                                          cairo_status_to_string(cs));
   return BS_OK;
 }
 
@@ -1381,10 +1423,11 @@ bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *p, const char *path, bool ok, 
     free(p);
     return BS_OK;
   }
-  if (cs != CAIRO_STATUS_SUCCESS)
-    st = bs_error_set(err, p->write_failed || cs == CAIRO_STATUS_WRITE_ERROR ? BS_ERR_IO
-                                                                           : BS_ERR_LIBRARY,
-                      NULL, 0, 0, "cairo: %s", cairo_status_to_string(cs));
+  if (cs != CAIRO_STATUS_SUCCESS && (p->write_failed || cs == CAIRO_STATUS_WRITE_ERROR))
+    st = bs_error_set(err, BS_ERR_IO, NULL, 0, 0, "write error: %s",
+                      strerror(p->write_errno ? p->write_errno : EIO));
+  else if (cs != CAIRO_STATUS_SUCCESS)
+    st = bs_error_set(err, BS_ERR_LIBRARY, NULL, 0, 0, "cairo: %s", cairo_status_to_string(cs));
   FILE *rd = NULL;
   if (st == BS_OK && fflush(p->f))
     st = bs_error_set(err, BS_ERR_IO, path, 0, 0, "cannot write the PDF");

@@ -83,6 +83,7 @@ static void slot_init(slot *s, const bs_ts_ctx *c)
   k->pango = NULL; /* Pango font maps are not thread-safe: one per context (itemize.c) */
   k->hyph = NULL;
   k->hyph_lang[0] = 0;
+  k->glyphs_seen = (bs_ts_missing){NULL, 0}; /* the book's (glyphs_missing) is shared */
   k->wlog = &s->log;
 }
 
@@ -98,6 +99,7 @@ static void slot_free(slot *s)
   bs_ts_pango_free(k);
   bs_ts_hyphen_free(k);
   hb_buffer_destroy(k->buf);
+  bs_ts_missing_free(&k->glyphs_seen);
   free(s->log.v);
 }
 

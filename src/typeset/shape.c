@@ -52,11 +52,11 @@ static void shape_run(bs_ts_ctx *c, bs_ts_para *p, bs_ts_face *f, size_t start, 
     g->dx = pt(f, p->size, pos[i].x_offset);
     g->dy = pt(f, p->size, pos[i].y_offset);
     g->adv = vertical ? -pt(f, p->size, pos[i].y_advance) : pt(f, p->size, pos[i].x_advance);
-    if (g->gid == 0 && !c->warned_glyph) {
+    if (g->gid == 0) {
       uint32_t cp = 0;
       bs_utf8_decode(p->text + g->cluster, p->len - g->cluster, &cp);
       if (cp > 0x20)
-        bs_ts_warn(c, "missing glyph U+%04X in %s", (unsigned)cp, f->family);
+        bs_ts_missing_glyph(c, f, cp);
     }
   }
 }

@@ -80,10 +80,24 @@ typedef struct bs_ts_fonts {
 typedef struct bs_ts_wlog {
   struct bs_ts_wmsg {
     bs_error w;
-    int once; /* a face's fallback warning (face index + 1): given once per book; or 0 */
+    int once; /* a face's fallback warning (face index + 1): given once per book; or 0; or
+               * -1: a missing glyph, character cp in face family (summed up per face) */
+    uint32_t cp;
+    const char *family;
   } *v;
   size_t n;
 } bs_ts_wlog;
+
+/* Characters a face has no glyph for (and no fallback had either), per face: the book gets one
+ * summary line per face at its end, where the first of them was (path, line). */
+typedef struct bs_ts_missing {
+  struct bs_ts_miss {
+    const char *family; /* the face's, borrowed from the fonts */
+    hb_set_t *cps;
+    bs_error first;
+  } *v;
+  size_t n;
+} bs_ts_missing;
 
 /* BS_OR_CELL: an emoji, upright and centred in a 1 em cell in both directions */
 typedef enum { BS_OR_UPRIGHT = 0, BS_OR_SIDEWAYS, BS_OR_TCY, BS_OR_CELL } bs_ts_orient;
@@ -320,12 +334,16 @@ struct bs_ts_ctx {
   bs_ts_page *front_pages;
   size_t nfront_pages; /* physical pages before page 1 (contents and padding) */
   const char *book_title;
+  char *head_in;        /* the last running head fitted (draw.c), and what it became */
+  char head_out[512];
+  double head_measure;  /* ... on a measure this long */
   double trim_x, trim_y; /* the trimmed page's origin on the PDF page (bleed, crop marks) */
   double bleed;
   /* every character the book can show, per region and kind of face (font subsets, draw.c) */
   hb_set_t *book_cps[5][BS_TS_CPS_KINDS];
   bool book;       /* several documents: chapters open on odd pages */
-  bool warned_glyph;
+  bs_ts_missing glyphs_seen;    /* this context's missing glyphs, logged once each */
+  bs_ts_missing *glyphs_missing; /* the book's, summed up at its end (drawing thread) */
   /* content features (ruby.c, figure.c, notes.c) */
   int ruby_counter;
   struct bs_ts_note *notes; /* the chapter's notes, in the order of their numbers */
@@ -351,6 +369,11 @@ void bs_ts_warn(bs_ts_ctx *c, const char *fmt, ...) __attribute__((format(printf
 void bs_ts_diag(bs_ts_ctx *c, const bs_error *w, int once);
 /* Replays and clears a worker's log (drawing thread). */
 void bs_ts_wlog_replay(bs_ts_ctx *c, bs_ts_wlog *log);
+/* Notes that face `f` has no glyph for `cp` (in the paragraph being laid out). */
+void bs_ts_missing_glyph(bs_ts_ctx *c, const bs_ts_face *f, uint32_t cp);
+/* Gives the book's missing glyphs to the diag callback, one line per face, and forgets them. */
+void bs_ts_missing_flush(bs_ts_ctx *c);
+void bs_ts_missing_free(bs_ts_missing *m);
 
 /* font.c */
 bs_status bs_ts_fonts_init(bs_ts_ctx *c, bs_error *err);

@@ -61,6 +61,85 @@ void bs_ts_warn(bs_ts_ctx *c, const char *fmt, ...)
   bs_ts_diag(c, &w, 0);
 }
 
+/* Adds cp to the face's set; false if it was there already. */
+static bool miss_add(bs_ts_missing *m, const char *family, uint32_t cp, const bs_error *at)
+{
+  size_t i = 0;
+  while (i < m->n && strcmp(m->v[i].family, family))
+    i++;
+  if (i == m->n) {
+    m->v = bs_xrealloc(m->v, (m->n + 1) * sizeof *m->v);
+    m->v[i].family = family;
+    m->v[i].cps = hb_set_create();
+    m->v[i].first = *at;
+    m->n++;
+  }
+  if (hb_set_has(m->v[i].cps, cp))
+    return false;
+  hb_set_add(m->v[i].cps, cp);
+  return true;
+}
+
+void bs_ts_missing_free(bs_ts_missing *m)
+{
+  for (size_t i = 0; i < m->n; i++)
+    hb_set_destroy(m->v[i].cps);
+  free(m->v);
+  m->v = NULL;
+  m->n = 0;
+}
+
+void bs_ts_missing_glyph(bs_ts_ctx *c, const bs_ts_face *f, uint32_t cp)
+{
+  if (!c->opts->diag)
+    return;
+  const bs_node *at = c->para_node;
+  while (at && bs_node_get_pos(at).line == 0)
+    at = bs_node_parent(at);
+  bs_error w;
+  bs_error_set(&w, BS_ERR_FONT, at ? bs_node_get_input(at) : NULL, at ? bs_node_get_pos(at).line : 0,
+               0, "missing glyph");
+  if (!miss_add(&c->glyphs_seen, f->family, cp, &w))
+    return; /* logged already by this context */
+  if (!c->wlog) {
+    if (c->glyphs_missing)
+      miss_add(c->glyphs_missing, f->family, cp, &w);
+    return;
+  }
+  bs_ts_wlog *l = c->wlog;
+  l->v = bs_xrealloc(l->v, (l->n + 1) * sizeof *l->v);
+  l->v[l->n] = (struct bs_ts_wmsg){w, -1, cp, f->family};
+  l->n++;
+}
+
+void bs_ts_missing_flush(bs_ts_ctx *c)
+{
+  bs_ts_missing *m = c->glyphs_missing;
+  for (size_t i = 0; m && c->opts->diag && i < m->n; i++) {
+    enum { SHOWN = 16 }; /* characters named; the rest are counted */
+    bs_error *w = &m->v[i].first;
+    unsigned n = hb_set_get_population(m->v[i].cps);
+    hb_codepoint_t cp = HB_SET_VALUE_INVALID;
+    hb_set_next(m->v[i].cps, &cp);
+    if (n == 1) {
+      snprintf(w->message, sizeof w->message, "missing glyph U+%04X in %s", (unsigned)cp,
+               m->v[i].family);
+    } else {
+      int len = snprintf(w->message, sizeof w->message, "missing glyphs in %s for %u characters:",
+                         m->v[i].family, n);
+      for (unsigned k = 0; k < n && k < SHOWN && len > 0 && (size_t)len < sizeof w->message;
+           k++, hb_set_next(m->v[i].cps, &cp))
+        len += snprintf(w->message + len, sizeof w->message - (size_t)len, " U+%04X",
+                        (unsigned)cp);
+      if (n > SHOWN && len > 0 && (size_t)len < sizeof w->message)
+        snprintf(w->message + len, sizeof w->message - (size_t)len, " and %u more", n - SHOWN);
+    }
+    c->opts->diag(c->opts->diag_user, w);
+  }
+  if (m)
+    bs_ts_missing_free(m);
+}
+
 static void deliver(bs_ts_ctx *c, const bs_error *w, int once)
 {
   if (once > 0 && once <= BS_TS_MAX_FACES) {
@@ -89,7 +168,12 @@ void bs_ts_diag(bs_ts_ctx *c, const bs_error *w, int once)
 void bs_ts_wlog_replay(bs_ts_ctx *c, bs_ts_wlog *log)
 {
   for (size_t i = 0; i < log->n && c->opts->diag; i++)
-    deliver(c, &log->v[i].w, log->v[i].once);
+    if (log->v[i].once == -1) {
+      if (c->glyphs_missing)
+        miss_add(c->glyphs_missing, log->v[i].family, log->v[i].cp, &log->v[i].w);
+    } else {
+      deliver(c, &log->v[i].w, log->v[i].once);
+    }
   free(log->v);
   log->v = NULL;
   log->n = 0;
@@ -216,6 +300,7 @@ bs_status bs_ts_ctx_init(bs_ts_ctx *c, const bs_node *root, const bs_typeset_opt
     lang = bs_node_get_inherited_lang(bs_node_first_child(root));
   snprintf(c->lang, sizeof c->lang, "%s", lang ? lang : "zh-Hant");
   c->book_title = bs_node_get_meta(root, BS_META_TITLE);
+  c->glyphs_missing = bs_xcalloc(1, sizeof *c->glyphs_missing);
   c->brk_region = -1;
   grid(c);
   bs_status st = bs_ts_set_lang(c, lang, err);
@@ -227,6 +312,11 @@ bs_status bs_ts_ctx_init(bs_ts_ctx *c, const bs_node *root, const bs_typeset_opt
 void bs_ts_ctx_free(bs_ts_ctx *c)
 {
   bs_ts_chapter_free(c);
+  bs_ts_missing_free(&c->glyphs_seen);
+  if (c->glyphs_missing)
+    bs_ts_missing_free(c->glyphs_missing);
+  free(c->glyphs_missing);
+  free(c->head_in);
   free(c->lines_v);
   free(c->heads);
   free(c->hrefs);
@@ -334,6 +424,10 @@ bs_status bs_pdf_write(const bs_node *root, const bs_typeset_options *opts, cons
     else
       bs_atomic_abort(af);
   }
+  /* an error of no input (a full disk, Cairo, too many fonts) names the output */
+  if (st != BS_OK && err && !err->path[0])
+    snprintf(err->path, sizeof err->path, "%s", path);
+  bs_ts_missing_flush(&c);
   pthread_mutex_lock(&cairo_lock); /* it destroys the Cairo faces */
   bs_ts_ctx_free(&c);
   pthread_mutex_unlock(&cairo_lock);
@@ -351,6 +445,7 @@ bs_status bs_layout_dump(const bs_node *root, const bs_typeset_options *opts, FI
     st = bs_ts_layout(&c, root, bs_ts_dump_chapter, out, err);
   if (st == BS_OK)
     st = bs_ts_dump_end(&c, out, err);
+  bs_ts_missing_flush(&c);
   bs_ts_ctx_free(&c);
   return st;
 }

@@ -33,9 +33,17 @@ const char *bs_image_sniff(const unsigned char *d, size_t n, const char **ext)
     if (i + 4 <= lim && !memcmp(d + i, "<svg", 4))
       return *ext = "svg", "image/svg+xml";
     if (i + 2 <= lim && d[i] == '<' && (d[i + 1] == '?' || d[i + 1] == '!')) {
+      /* a declaration, a comment (to its "-->"), a DOCTYPE (past an internal subset "[…]") */
       const unsigned char *end = memchr(d + i, '>', lim - i);
+      const unsigned char *sub = memchr(d + i, '[', lim - i);
+      if (i + 4 <= lim && !memcmp(d + i, "<!--", 4))
+        end = memmem(d + i + 4, lim - i - 4, "-->", 3);
+      else if (end && sub && sub < end && i + 9 <= lim && !memcmp(d + i, "<!DOCTYPE", 9))
+        end = memmem(sub, lim - (size_t)(sub - d), "]>", 2);
       if (!end)
         break;
+      if (*end != '>') /* the "-->" or "]>" found: its '>' */
+        end += *end == '-' ? 2 : 1;
       i = (size_t)(end - d) + 1;
       continue;
     }

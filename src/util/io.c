@@ -219,12 +219,14 @@ static bs_status copy_to_stdout(const char *tmp, bs_error *err)
   bs_status st = BS_OK;
   while ((n = fread(chunk, 1, sizeof chunk, in)) > 0)
     if (fwrite(chunk, 1, n, stdout) != n) {
-      st = bs_error_set(err, BS_ERR_IO, "-", 0, 0, "write error on standard output");
+      st = bs_error_set(err, BS_ERR_IO, "-", 0, 0, "write error on standard output: %s",
+                        strerror(errno));
       break;
     }
   fclose(in);
   if (st == BS_OK && fflush(stdout) != 0)
-    st = bs_error_set(err, BS_ERR_IO, "-", 0, 0, "write error on standard output");
+    st = bs_error_set(err, BS_ERR_IO, "-", 0, 0, "write error on standard output: %s",
+                      strerror(errno));
   return st;
 }
 

@@ -941,6 +941,14 @@ def file_hash(paths):
     return h.hexdigest()
 
 
+def outside_flag(binary):
+    """The bench's manifests name articles through links into the corpus and write their outputs
+    elsewhere: --allow-outside, for a binary that confines manifests (issue #20; an earlier
+    binary given with --baseline may not know the option)."""
+    p = subprocess.run([binary, "build", "--help"], capture_output=True, env=ENV)
+    return ["--allow-outside"] if b"--allow-outside" in p.stdout + p.stderr else []
+
+
 def measure_parallel(args, corpora, sizes, outdir, results, budget, notes):
     """`bisheng build -j N` builds a manifest's outputs N at once, each in its own process: a
     book with a horizontal and a vertical PDF, built with -j 1 and -j 2 (--force, so nothing
@@ -970,7 +978,8 @@ def measure_parallel(args, corpora, sizes, outdir, results, budget, notes):
     est = results[(n, "pdf-h")]["median"] + results[(n, "pdf-v")]["median"]
     for j in (1, 2):
         r = measure("bisheng build -j %d" % j,
-                    [args.bin, "build", book, "-q", "--force", "-j", str(j)], budget,
+                    [args.bin, "build", book, "-q", "--force", "-j", str(j)]
+                    + outside_flag(args.bin), budget,
                     estimate=est)
         if not r["ok"]:
             notes.append("-j %d: %s" % (j, r["note"]))
@@ -1027,7 +1036,7 @@ def measure_scale(args, sources, outdir, notes):
                 continue
             log("bench: scale %s, %d articles" % (name, n))
             dt, rc, rss, err, _ = run_timed([args.bin, "build", book, "--only", name, "-q",
-                                          "--force", "-j", "1"],
+                                          "--force", "-j", "1"] + outside_flag(args.bin),
                                          timeout=max(60.0, budget.left()))
             if rc != 0:
                 notes.append("scale: %s at %d articles failed: %s" % (name, n, first_line(err)))

@@ -29,6 +29,29 @@ outputs:
   - {name: e, file: out.epub, direction: vertical, keep-going: true}
   - {name: p, file: out.pdf, paper: A5, grid: 20x8, font-size: 10}
 """.encode())
+
+def generated():
+    """The hostile Markdown that t-bad.sh makes (issue #20), scaled to libFuzzer's 64 KB inputs:
+    front matter (an alias bomb, flow and block nesting 30,000 deep, a quote left open) and GFM
+    tables (3,000 and 5,000 columns, one at the cap)."""
+    bomb = ["  - &a0 [lol,lol,lol,lol,lol,lol,lol,lol,lol]"] + [
+        f"  - &a{i} [" + ",".join([f"*a{i-1}"] * 9) + "]" for i in range(1, 10)]
+    yield "fm-alias-bomb.md", "---\ntitle: t\ntags:\n" + "\n".join(bomb) + "\n---\n\n正文。\n"
+    yield "fm-deep-flow.md", "---\ntitle: [" + "[" * 30000 + "]" * 30000 + "]\n---\n\n正文。\n"
+    yield "fm-deep-block.md", "---\ntitle: t\ntags:\n" + "- " * 30000 + "a\n---\n\n正文。\n"
+    yield "fm-open-quote.md", ("---\ntitle: 題\nauthor: 某\ndate: 2020\ndescription: \"open\n"
+                               "  quote\n\n---\n\n正文。\n")
+    yield "table-3000.md", "|" + "a|" * 3000 + "\n|" + "-|" * 3000 + "\n" + "x\n" * 3000
+    yield "table-5000.md", "# 表\n\n|" + "a|" * 5000 + "\n|" + "-|" * 5000 + "\n|x|\n"
+    yield "table-cap.md", "# 表\n\n|" + "甲|" * 1000 + "\n|" + "-|" * 1000 + "\n" + "|乙|\n" * 99
+
+
+if target == "md":  # "gen-" names: t-fuzz-replay.sh replays these in make check
+    for name, text in generated():
+        with open(os.path.join(out, "gen-" + name), "wb") as f:
+            f.write(b"\0" + text.encode())
+if len(sys.argv) > 4 and sys.argv[4] == "--generated-only":
+    sys.exit(0)
 for path in names:
     if not os.path.isfile(path):
         continue

@@ -312,8 +312,12 @@ static void test_yaml_errors(void **state)
 {
   (void)state;
   expect_one("title: T\narticles: [a.txt\noutputs: []\n", BS_ERR_SYNTAX,
-             "D/book.yaml:3:8: bad YAML: did not find expected ',' or ']' while parsing a flow "
-             "sequence\n");
+             "D/book.yaml:2:11: bad YAML: while parsing a flow sequence that starts here: did "
+             "not find expected ',' or ']' at line 3, column 8\n");
+  /* a quote left open: where it starts, and where the file ends */
+  expect_one("title: T\ndescription: \"open\n\narticles: [a.txt]\n", BS_ERR_SYNTAX,
+             "D/book.yaml:2:14: bad YAML: while scanning a quoted scalar that starts here: found "
+             "unexpected end of stream at line 5, column 1\n");
   expect_one("title: T\n  bad: indent\n", BS_ERR_SYNTAX,
              "D/book.yaml:2:6: bad YAML: mapping values are not allowed in this context\n");
   expect_one("", BS_ERR_SYNTAX, "D/book.yaml:1: the manifest is empty\n");
