@@ -98,6 +98,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
+KEEP_EPUB := $(BUILD)/shim/keep-epub.so
 FUZZ_SECONDS ?= 60
 
 .PHONY: all deps ace demo check test install uninstall bench bench-peers fuzz golden-update generate format clean
@@ -194,7 +195,14 @@ check: deps
 	  ACE_DIR=$(ACE_DIR) sh tests/run-tests.sh
 
 .PHONY: tests-build
-tests-build: $(UNIT_BIN) $(REPLAY_BIN)
+tests-build: $(UNIT_BIN) $(REPLAY_BIN) $(KEEP_EPUB)
+
+# Preloaded into every test by tests/run-tests.sh: keeps a copy of each EPUB a test builds for
+# the last test, t-epub-ace (DAISY Ace and epubcheck on all of them). Built without the
+# sanitizers: it runs in every process of a test (sh, python, java), not only in bisheng.
+$(KEEP_EPUB): tests/shim/keep-epub.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -shared -fPIC $< -o $@ -ldl
 
 $(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz-common.h $(LIB)
 	@mkdir -p $(dir $@)

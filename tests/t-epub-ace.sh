@@ -1,10 +1,14 @@
 #!/bin/sh
-# DAISY Ace (accessibility) on the corpus books: every corpus article the readers can read as
-# chapters of one collection, horizontal and vertical, with and without embedded fonts; the
-# corpus's collection.yaml built by `bisheng build` (parts, a cover, mixed directions); a
+# DAISY Ace (accessibility) and epubcheck on every EPUB the tests build. tests/run-tests.sh
+# runs this test last, with $BS_CHECK_EPUBS holding a copy of each EPUB the other tests built
+# (tests/shim/keep-epub.c): all of them are checked here, once per distinct file. Its own books
+# come on top (and alone when the test is run by hand): every corpus article the readers can
+# read as chapters of one collection, horizontal and vertical, with and without embedded fonts;
+# the corpus's collection.yaml built by `bisheng build` (parts, a cover, mixed directions); a
 # single article in each direction; and the writer's fixtures with every node type
-# (test_epub --fixtures). Any violation, of any impact, fails. One Chromium checks them all
-# (tests/ace-check.js): Ace's own command would start one per book.
+# (test_epub --fixtures). Any Ace violation, of any impact, and any epubcheck error or warning
+# fails; so does a run that checked nothing. One Chromium checks them all (tests/ace-check.js):
+# Ace's own command would start one per book.
 BUILD=${BUILD:-build/cc}
 BIN=${BIN:-$BUILD/bisheng}
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
@@ -32,4 +36,49 @@ fi
 mkdir "$tmp/fixtures"
 "$BUILD/tests/test_epub" --fixtures "$tmp/fixtures" || fail=1
 [ $fail = 0 ] || { echo "FAIL: building the books"; exit 1; }
-ace_all "$tmp"/*.epub "$tmp"/fixtures/*.epub
+set -- "$tmp"/*.epub "$tmp"/fixtures/*.epub
+# the other tests' books, each distinct file once, named TEST--FILE in the reports
+if [ -n "$BS_CHECK_EPUBS" ]; then
+  mkdir "$tmp/kept"
+  kept=0
+  for f in "$BS_CHECK_EPUBS"/*/*.epub; do
+    [ -f "$f" ] || continue
+    kept=$((kept + 1))
+    sum=$(sha256sum "$f" | cut -c1-64)
+    [ -e "$tmp/kept/$sum" ] && continue
+    test=$(basename "$(dirname "$f")")
+    echo "$test--$(basename "$f" | sed 's/^[0-9]*-[0-9]*-//')" > "$tmp/kept/$sum"
+    ln -s "$f" "$tmp/kept/$(cat "$tmp/kept/$sum" | sed "s/\.epub\$/-$kept.epub/")"
+  done
+  # the preloaded copy works: these tests always build EPUBs
+  for t in test_epub t-epub-corpus t-build-outputs t-cli-pandoc; do
+    ls "$BS_CHECK_EPUBS/$t"/*.epub > /dev/null 2>&1 ||
+      { echo "FAIL: no EPUB of $t was kept in $BS_CHECK_EPUBS"; exit 1; }
+  done
+  set -- "$@" "$tmp"/kept/*.epub
+  echo "$kept EPUBs built by the other tests, $(ls "$tmp"/kept/*.epub | wc -l) distinct"
+fi
+epubcheck_cmd || { echo "FAIL: epubcheck is not installed"; exit 1; }
+# a control: the seed book with its access mode, one chapter's role and an image's alt taken
+# away must give exactly these three violations, so a checker that sees nothing fails here
+python3 - "$tmp/seed.epub" "$tmp/control.epub" <<'PY' || exit 1
+import re, sys, zipfile
+src, out = zipfile.ZipFile(sys.argv[1]), zipfile.ZipFile(sys.argv[2], "w")
+for i in src.infolist():
+    d = src.read(i.filename)
+    if i.filename == "EPUB/text/c0001.xhtml":
+        d = d.replace(b' role="doc-chapter"', b"", 1)
+        d = d.replace(b"</section>", b'<img src="x.png"/></section>', 1)
+    if i.filename == "EPUB/content.opf":
+        d = re.sub(rb'<meta property="schema:accessMode">[^<]*</meta>', b"", d)
+    out.writestr(i, d, zipfile.ZIP_STORED if i.filename == "mimetype" else zipfile.ZIP_DEFLATED)
+out.close()
+PY
+ace_all "$tmp/control.epub" > "$tmp/control.txt"
+[ $? = 1 ] && [ "$(sed 's/ in .*//' "$tmp/control.txt" | sort | tr '\n' '|')" = \
+  "ace: control.epub: epub-type-has-matching-role (moderate)|ace: control.epub: image-alt (critical)|ace: control.epub: metadata-accessmode (serious)|" ] ||
+  { echo "FAIL: Ace did not find the control book's three violations:"; cat "$tmp/control.txt"; exit 1; }
+ace_all "$@" || fail=1
+check_all "$@" || fail=1
+[ $fail = 0 ] && echo "checked $# EPUBs"
+exit $fail

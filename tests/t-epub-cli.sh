@@ -122,4 +122,25 @@ if "$BIN" dump "$tmp/fig.md" > /dev/null 2>&1; then
 else
   echo "skipped: Markdown figures (no Markdown reader yet)"
 fi
+# a vertical book whose chapters are all horizontal (English, as a volume of a vertical book
+# may be): its title page and nav are vertical, so vertical.css is packed; every stylesheet a
+# page links is in the container (epubcheck's RSC-007 found it missing once every EPUB the tests
+# built was checked)
+"$BIN" -q "$CORPUS/bisheng.en.md" "$CORPUS/bisheng.en.md" --direction vertical -o "$tmp/ev.epub" ||
+  fail "vertical book of horizontal chapters"
+python3 - "$tmp/ev.epub" <<'PY' || fail "vertical book of horizontal chapters: a linked stylesheet is missing"
+import posixpath, re, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+names = set(z.namelist())
+bad = []
+for n in names:
+    if n.endswith(".xhtml"):
+        for href in re.findall(r'<link rel="stylesheet" type="text/css" href="([^"]+)"', z.read(n).decode()):
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(n), href))
+            if target not in names:
+                bad.append("%s links %s" % (n, target))
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+PY
+has "$tmp/ev.epub" EPUB/text/titlepage.xhtml 'vertical.css'
 exit $status

@@ -3,7 +3,7 @@
 # byte for byte, every entry's CRC, sizes and time, no data descriptors and no ZIP64 extra
 # fields (each part gives libzip its size), plain files, the order of the files in a book
 # (pages made by the producer thread) and in a single article (made without it); the same
-# bytes in any time zone, and through `-o -` (libzip cannot write to a pipe).
+# bytes with -j 1 and -j 4, in any time zone, and through `-o -` (libzip cannot write to a pipe).
 BIN=${BIN:-build/cc/bisheng}
 CORPUS=${CORPUS:-../shared/corpus}
 seed="$CORPUS/seed-article.txt"
@@ -17,6 +17,11 @@ status=0
 set --
 for f in "$CORPUS"/*.txt "$CORPUS"/*.md "$CORPUS"/*.html; do set -- "$@" "$f" "$f"; done
 "$BIN" -q "$@" -o "$tmp/book.epub" || { echo "FAIL: book"; exit 1; }
+# -j 1 writes on one thread (no producer thread ahead of libzip): the same bytes
+for j in 1 4; do
+  "$BIN" -q -j $j "$@" -o "$tmp/book-j.epub" || { echo "FAIL: book with -j $j"; exit 1; }
+  cmp -s "$tmp/book.epub" "$tmp/book-j.epub" || { echo "FAIL: the book differs with -j $j"; status=1; }
+done
 # zip_file_set_mtime converts with local time: the entries' time must not move with TZ
 for tz in Pacific/Chatham America/St_Johns; do
   TZ=$tz "$BIN" -q "$@" -o "$tmp/book-tz.epub" || { echo "FAIL: book in $tz"; exit 1; }

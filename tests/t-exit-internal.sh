@@ -16,7 +16,7 @@ export ASAN_OPTIONS
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
-LD_PRELOAD="$T/shim.so" "$BIN" "$CORPUS/seed-article.txt" -o book.pdf 2> err.txt
+LD_PRELOAD="$T/shim.so${LD_PRELOAD:+ $LD_PRELOAD}" "$BIN" "$CORPUS/seed-article.txt" -o book.pdf 2> err.txt
 rc=$?
 [ $rc = 3 ] || fail "conversion: exit $rc, wanted 3"
 # the failure names the output it concerns (issue #20)
@@ -29,7 +29,7 @@ rc=$?
 cp "$CORPUS/seed-article.txt" a.txt
 printf 'title: T\narticles: [a.txt]\noutputs:\n  - {name: epub, file: o.epub}\n  - {name: pdf, file: o.pdf}\n' > book.yaml
 echo 'old' > o.pdf
-LD_PRELOAD="$T/shim.so" "$BIN" build -q -j 1 book.yaml 2> err.txt
+LD_PRELOAD="$T/shim.so${LD_PRELOAD:+ $LD_PRELOAD}" "$BIN" build -q -j 1 book.yaml 2> err.txt
 rc=$?
 [ $rc = 3 ] || fail "build: exit $rc, wanted 3"
 [ "$(cat err.txt)" = "bisheng: o.pdf: cairo: invalid value for an input cairo_format_t" ] ||

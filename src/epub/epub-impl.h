@@ -67,6 +67,11 @@ typedef struct bs_epub_img {
   char *key;    /* input "\n" src */
   char *real;   /* NULL when it failed */
   size_t entry; /* index into entries, or BS_EPUB_NO_ENTRY */
+  /* the reference, borrowed from the tree or the options: it is read again inside zip_close,
+   * and an error there names it as planning did */
+  const char *src, *input;
+  int line;
+  bool cli;
 } bs_epub_img;
 
 /* Faces for --embed-fonts: five CJK languages times Serif Regular, Serif Bold, Sans Bold. */

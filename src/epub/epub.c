@@ -703,6 +703,12 @@ static bs_status plan_images(bs_epub *e, const bs_node *first, bool book, bs_err
       bs_error_clear(&ierr);
       st = bs_epub_image(e, src, bs_node_get_input(n), bs_node_get_pos(n).line, false, &entry,
                          &ierr);
+      const char *cap = bs_node_get_caption(n);
+      /* its alt is the caption (the readers' choice of caption or the source's alt) */
+      if (st == BS_OK && entry != BS_EPUB_NO_ENTRY && !(cap && *cap))
+        bs_epub_warn(e, BS_OK, bs_node_get_input(n), bs_node_get_pos(n).line,
+                     "image '%s' has no caption or alt text: a reader who cannot see it is told "
+                     "nothing of it", src);
       if (st == BS_OK)
         continue;
       if (!e->opts->keep_going) {
@@ -797,6 +803,12 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
     if (d == BS_DIR_DEFAULT)
       d = bs_node_get_inherited_direction(first);
     e.book_vertical = d == BS_DIR_VERTICAL;
+  }
+  /* a book's title page and nav are set in its direction, whatever its chapters' (a volume
+   * of a vertical book may hold only horizontal chapters) */
+  if (book) {
+    e.use_vertical_css = e.book_vertical;
+    e.use_horizontal_css = !e.book_vertical;
   }
   for (const bs_node *d = first; d; d = book ? bs_node_next(d) : NULL) {
     bool v = bs_epub_node_vertical(&e, d);

@@ -7,19 +7,32 @@
 
 #include "epub-impl.h"
 
+/* The image read again when libzip asks for it (p->number: its record in e->images), checked
+ * as when it was planned: a file removed, unreadable or replaced by another kind since then
+ * stops the book with the referring article's file:line, not libzip's message. */
 bs_status bs_epub_make_image(bs_epub *e, bs_epub_part *p, bs_error *err)
 {
+  const bs_epub_img *im = &e->images[p->number];
   char *data;
   size_t len;
-  bs_status st = bs_read_all(p->arg, &data, &len, err);
+  const char *type, *ext;
+  bs_status st = bs_image_read(im->real, im->src, im->input, im->line, im->cli, &data, &len,
+                               &type, &ext, err);
   if (st != BS_OK)
     return st;
-  const char *ext = NULL;
-  if (bs_image_sniff((const unsigned char *)data, len, &ext) && !strcmp(ext, "svg")) {
+  const char *dot = strrchr(p->name, '.');
+  if (!dot || strcmp(dot + 1, ext)) {
+    free(data);
+    return bs_error_set(err, BS_ERR_IMAGE, im->cli ? im->src : im->input, im->cli ? 0 : im->line,
+                        0, "image '%s' changed while the book was written (now a %s file)",
+                        im->src, ext);
+  }
+  if (!strcmp(ext, "svg")) {
     /* sanitized again as it was when planned (and warned about there) */
     char *clean;
     size_t clean_len, removed;
-    st = bs_epub_svg_clean(data, len, p->arg, 0, p->arg, &clean, &clean_len, &removed, err);
+    st = bs_epub_svg_clean(data, len, im->cli ? im->src : im->input, im->cli ? 0 : im->line,
+                           im->src, &clean, &clean_len, &removed, err);
     free(data);
     if (st != BS_OK)
       return st;
@@ -52,7 +65,8 @@ size_t bs_epub_image_find(const bs_epub *e, const char *src, const char *input)
   return entry;
 }
 
-static void remember(bs_epub *e, char *key, char *real, size_t entry)
+static void remember(bs_epub *e, char *key, char *real, size_t entry, const char *src,
+                     const char *input, int line, bool cli)
 {
   if (e->nimages == e->cimages) {
     e->cimages = e->cimages ? e->cimages * 2 : 16;
@@ -61,6 +75,10 @@ static void remember(bs_epub *e, char *key, char *real, size_t entry)
   e->images[e->nimages].key = key;
   e->images[e->nimages].real = real;
   e->images[e->nimages].entry = entry;
+  e->images[e->nimages].src = src;
+  e->images[e->nimages].input = input;
+  e->images[e->nimages].line = line;
+  e->images[e->nimages].cli = cli;
   e->nimages++;
 }
 
@@ -122,7 +140,9 @@ bs_status bs_epub_image(bs_epub *e, const char *src, const char *input, int line
                    "(%d or more on the long side looks sharp)",
                    src, w, h, BS_EPUB_COVER_MIN);
   }
-  *entry = bs_epub_add_made(e, href.data, id.data, type, false, svg, bs_epub_make_image, real, 0);
+  /* its record is the next one remembered, below */
+  *entry = bs_epub_add_made(e, href.data, id.data, type, false, svg, bs_epub_make_image, real,
+                            (int)e->nimages);
   bs_buf_free(&href);
   bs_buf_free(&id);
 done:
@@ -131,7 +151,7 @@ done:
     real = NULL;
   }
   /* remembered either way: a failed reference is not tried (nor warned about) again */
-  remember(e, key, real, *entry);
+  remember(e, key, real, *entry, src, input, line, from_cli);
   free(data);
   return st;
 }

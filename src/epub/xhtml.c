@@ -706,6 +706,15 @@ static bs_status body(chap *c, xmlNodePtr root, bs_error *err)
       begin_quotes(c, n);
       break;
     case BS_NODE_HEADING: {
+      char *label = plain_label(c, n);
+      if (!*label) {
+        /* a heading without text (a Markdown `#` alone) is no heading to a screen reader
+         * (Ace: empty-heading), nor a line of the contents: a plain block */
+        free(label);
+        x = elem(cur, "div", NULL);
+        begin_quotes(c, n);
+        break;
+      }
       /* the chapter's top heading level goes right under the title (Aozora's 中見出し
        * are level 2 with no level 1), and a deeper heading goes one level down at most:
        * assistive technology navigates by these levels (no h1 -> h3) */
@@ -721,9 +730,8 @@ static bs_status body(chap *c, xmlNodePtr root, bs_error *err)
       snprintf(id, sizeof id, "h%d", ++c->nheading);
       xmlNewProp(x, BAD_CAST "id", BAD_CAST id);
       indent(x, n);
-      char *label = plain_label(c, n);
       int depth = c->e->opts->toc_depth;
-      if (*label && (depth <= 0 || bs_node_get_heading_level(n) <= depth)) {
+      if ((depth <= 0 || bs_node_get_heading_level(n) <= depth)) {
         bs_buf href = BS_BUF_INIT;
         bs_buf_printf(&href, "%s#%s", c->href, id);
         v3_label(c, n, label);

@@ -253,6 +253,18 @@ bs_ts_block bs_ts_body_block(const bs_ts_ctx *c, double indent_pt)
 
 static bs_status blocks(walk *w, const bs_node *n, double indent, bs_error *err);
 
+/* A paragraph whose text already starts with an ideographic space (Aozora Bunko, many
+ * exports) carries its own indent; the automatic one would double it (§7.7; the EPUB writer's
+ * p.indented). */
+static bool source_indented(const bs_node *p)
+{
+  const bs_node *n = bs_node_first_child(p);
+  while (n && bs_node_get_type(n) != BS_NODE_TEXT && bs_node_first_child(n))
+    n = bs_node_first_child(n);
+  return n && bs_node_get_type(n) == BS_NODE_TEXT && bs_node_get_literal_length(n) >= 3 &&
+         !memcmp(bs_node_get_literal(n), "\xE3\x80\x80", 3);
+}
+
 static bs_status block(walk *w, const bs_node *k, double indent, bs_error *err)
 {
   w->at = k;
@@ -268,8 +280,8 @@ static bs_status block(walk *w, const bs_node *k, double indent, bs_error *err)
   switch (bs_node_get_type(k)) {
   case BS_NODE_PARAGRAPH:
     /* §7.7: a Latin-script paragraph right after a heading is not indented (English usage);
-     * CJK paragraphs always are */
-    if (after_head && !bs_ts_cjk_doc(c))
+     * CJK paragraphs always are, unless they carry their own U+3000 */
+    if (source_indented(k) || (after_head && !bs_ts_cjk_doc(c)))
       blk.first_indent = 0;
     inlines(w, k, 0);
     return flush(w, em, &blk, err);

@@ -497,7 +497,11 @@ static void test_good_image_and_cover(void **state)
     bs_node_set_caption(fig, "図");
   }
   bs_error err;
+  nwarnings = 0;
   assert_int_equal(write_epub(book, BS_DIR_DEFAULT, 0, tmp("c.epub"), &err), BS_OK);
+  /* the 1x1 cover's size alone: captions are the images' text alternatives */
+  assert_int_equal(nwarnings, 1);
+  assert_non_null(strstr(last_warning, "cover image"));
   char *opf = unzip_entry(tmp("c.epub"), "EPUB/content.opf", NULL);
   assert_non_null(strstr(opf, "properties=\"cover-image\""));
   assert_non_null(strstr(opf, "media-type=\"image/gif\""));
@@ -514,6 +518,24 @@ static void test_good_image_and_cover(void **state)
   assert_non_null(strstr(nav, "目次"));
   free(nav);
   bs_node_free(book);
+
+  /* an image with neither caption nor alt text is warned about where it is shown (issue #14,
+   * part 3), and its alt stays empty */
+  bs_node *d = bs_node_new(BS_NODE_DOCUMENT);
+  bs_node_set_input(d, tmp("n.md"));
+  bs_node_set_meta(d, BS_META_LANG, "ja");
+  bs_node *fig = add(d, bs_node_new(BS_NODE_FIGURE));
+  bs_node_set_src(fig, "img/p.gif");
+  bs_node_set_pos(fig, 5, 1, 0);
+  nwarnings = 0;
+  assert_int_equal(write_epub(d, BS_DIR_DEFAULT, 0, tmp("n.epub"), &err), BS_OK);
+  assert_int_equal(nwarnings, 1);
+  if (!strstr(last_warning, "n.md:5: image 'img/p.gif' has no caption or alt text"))
+    fail_msg("%s", last_warning);
+  x = unzip_entry(tmp("n.epub"), "EPUB/text/c0001.xhtml", NULL);
+  assert_non_null(strstr(x, "<img src=\"../images/img0001.gif\" alt=\"\"/>"));
+  free(x);
+  bs_node_free(d);
 }
 
 /* What would make the XHTML invalid is left out: bad language tags, links in links. */
@@ -738,6 +760,135 @@ static void test_progress(void **state)
   }
 }
 
+/* A heading without text (a Markdown `#` alone; found by DAISY Ace on a fuzz replay's book:
+ * empty-heading) is written as a plain block and left out of the contents. */
+static void test_empty_heading(void **state)
+{
+  (void)state;
+  bs_node *d = bs_node_new(BS_NODE_DOCUMENT);
+  bs_node_set_meta(d, BS_META_LANG, "zh-Hant");
+  bs_node_set_meta(d, BS_META_TITLE, "題");
+  bs_node *h = add(d, bs_node_new(BS_NODE_HEADING));
+  bs_node_set_heading_level(h, 1);
+  para(d, "正文。");
+  wrap(d, BS_NODE_HEADING, "節");
+  bs_error err;
+  assert_int_equal(write_epub(d, BS_DIR_DEFAULT, 1700000000, tmp("eh.epub"), &err), BS_OK);
+  bs_node_free(d);
+  char *x = unzip_entry(tmp("eh.epub"), "EPUB/text/c0001.xhtml", NULL);
+  assert_non_null(strstr(x, "<div/>\n<p>正文。</p>"));
+  assert_non_null(strstr(x, "<h2 id=\"h1\">節</h2>"));
+  assert_null(strstr(x, "></h2>"));
+  assert_null(strstr(x, "<h2 id=\"h1\"/>"));
+  free(x);
+  char *nav = unzip_entry(tmp("eh.epub"), "EPUB/nav.xhtml", NULL);
+  assert_null(strstr(nav, "\"></a>"));
+  assert_non_null(strstr(nav, "節</a>"));
+  free(nav);
+}
+
+/* An error inside zip_close keeps the chapter's own message (issue #14): the image a chapter
+ * shows is planned (read, checked) before the container is written and read again when libzip
+ * asks for it. The first progress report comes between the two; there the image is removed,
+ * or replaced by another kind of file. The book fails with the referring article's file:line,
+ * and neither the book nor a temporary is left. */
+static int late_mode; /* 1: remove the image, 2: replace it with a PNG header, 3: with text */
+static void late_change(void *user, const bs_progress *p)
+{
+  const char *img = user;
+  if (p->done != 0 || !late_mode)
+    return;
+  if (late_mode == 1) {
+    assert_int_equal(unlink(img), 0);
+  } else {
+    FILE *f = fopen(img, "wb");
+    assert_non_null(f);
+    static const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
+                                        'I',  'H', 'D', 'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0};
+    if (late_mode == 2)
+      fwrite(png, 1, sizeof png, f);
+    else
+      fputs("not an image any more\n", f);
+    fclose(f);
+  }
+  late_mode = 0;
+}
+
+static int count_files(const char *dir)
+{
+  DIR *d = opendir(dir);
+  assert_non_null(d);
+  int n = 0;
+  struct dirent *de;
+  while ((de = readdir(d)))
+    n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+  closedir(d);
+  return n;
+}
+
+static void test_late_image_error(void **state)
+{
+  (void)state;
+  make_tmpdir();
+  mkdir(tmp("late"), 0755);
+  static const unsigned char gif[] = {0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 1, 0, 1, 0, 0x80, 0,
+                                      0,    0xff, 0xff, 0xff, 0,    0,    0, 0x21, 0xf9, 4, 1, 0,
+                                      0,    0,    0,    0x2c, 0,    0,    0, 0, 1, 0, 1, 0, 0, 2,
+                                      2,    0x44, 1,    0,    0x3b};
+  static const char *const want[] = {
+      NULL, "b.md:7: cannot read image 'p.gif': ",
+      "b.md:7: image 'p.gif' changed while the book was written (now a png file)",
+      "b.md:7: image 'p.gif' is not a PNG, JPEG, GIF, WebP or SVG file"};
+  for (int mode = 1; mode <= 3; mode++) {
+    char img[600];
+    snprintf(img, sizeof img, "%s", tmp("late/p.gif"));
+    FILE *f = fopen(img, "wb");
+    assert_non_null(f);
+    fwrite(gif, 1, sizeof gif, f);
+    fclose(f);
+    /* three chapters, so the pages are made on the producer thread; the image is the second's */
+    bs_node *book = bs_node_new(BS_NODE_BOOK);
+    bs_node_set_meta(book, BS_META_TITLE, "書");
+    for (int i = 0; i < 3; i++) {
+      bs_node *d = add(book, bs_node_new(BS_NODE_DOCUMENT));
+      bs_node_set_meta(d, BS_META_LANG, "zh-Hant");
+      bs_node_set_input(d, tmp(i == 1 ? "late/b.md" : "late/a.md"));
+      para(d, "正文。");
+      if (i == 1) {
+        bs_node *fig = add(d, bs_node_new(BS_NODE_FIGURE));
+        bs_node_set_src(fig, "p.gif");
+        bs_node_set_caption(fig, "図");
+        bs_node_set_pos(fig, 7, 1, 0);
+      }
+    }
+    bs_epub_options o;
+    bs_epub_options_init(&o);
+    o.progress = late_change;
+    o.progress_user = img;
+    late_mode = mode;
+    char out[600];
+    snprintf(out, sizeof out, "%s", tmp("late/out/book.epub"));
+    mkdir(tmp("late/out"), 0755);
+    bs_error err;
+    bs_error_clear(&err);
+    bs_status st = bs_epub_write(book, &o, out, &err);
+    bs_node_free(book);
+    assert_int_equal(late_mode, 0); /* the change was made */
+    assert_int_not_equal(st, BS_OK);
+    char msg[1200];
+    bs_error_format(&err, msg, sizeof msg);
+    const char *at = strstr(msg, "/late/");
+    assert_non_null(at);
+    at += strlen("/late/");
+    if (strncmp(at, want[mode], strlen(want[mode])))
+      fail_msg("mode %d: got '%s', want '%s...'", mode, msg, want[mode]);
+    assert_null(strstr(msg, "libzip"));
+    assert_int_equal(count_files(tmp("late/out")), 0); /* no book, no temporary */
+    rmdir(tmp("late/out"));
+    unlink(img);
+  }
+}
+
 /* ---- fixtures for epubcheck: what the corpus does not exercise ---- */
 
 static int write_fixtures(const char *dir)
@@ -783,7 +934,8 @@ int main(int argc, char **argv)
       cmocka_unit_test(test_rich_horizontal), cmocka_unit_test(test_rich_vertical),
       cmocka_unit_test(test_reproducible),   cmocka_unit_test(test_bad_images),
       cmocka_unit_test(test_good_image_and_cover), cmocka_unit_test(test_embed_fonts),
-      cmocka_unit_test(test_progress),
+      cmocka_unit_test(test_progress),       cmocka_unit_test(test_late_image_error),
+      cmocka_unit_test(test_empty_heading),
       cmocka_unit_test(test_invalid_markup_avoided), cmocka_unit_test(test_templates_dir),
       cmocka_unit_test(test_mixed_directions),
   };
