@@ -5,13 +5,20 @@
 # reading would overhang is on another line). JLREQ §3.3: a reading stays inside the measure
 # and never overhangs a kanji; at a line end or start it stays within its base's own room.
 # Jukugo ruby (JLREQ §3.3.6): readings given one per character (｜東《とう》｜京《きょう》)
-# stay over their own characters, in order, without overlapping, and the word keeps no gap.
+# stay over their own characters, in order, without overlapping, and the word keeps no gap;
+# also as the Markdown and HTML readers give it (<ruby>東<rt>とう</rt>京<rt>きょう</rt></ruby>).
 # Every other rule of typeset_check.py holds on the same layouts.
 . tests/typeset-lib.sh
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 R=tests/content/ruby-edge.ja.txt
 bad=0
-"$BIN" dump "$R" > "$tmp/src.json" || { echo "FAIL dump"; exit 1; }
+# the same jukugo as the Markdown and HTML readers give it (<ruby> with one <rt> per
+# character), mid-line and at a line end
+printf -- '---\nlang: ja\n---\n\n一二三四五六七八九十一二三四五六<ruby>東<rt>とう</rt>京<rt>きょう</rt></ruby>の話。\n\n今日は<ruby>東<rt>とう</rt>京<rt>きょう</rt></ruby>の話です。\n' > "$tmp/j.md"
+printf '<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>t</title></head><body><article><h1>t</h1><p>今日は<ruby>東<rt>とう</rt>京<rt>きょう</rt></ruby>の話です。</p></article></body></html>\n' > "$tmp/j.html"
+for input in "$R:2:2:3" "$tmp/j.md:1:0:2" "$tmp/j.html:0:0:1"; do
+R=${input%%:*}; want=${input#*:}
+"$BIN" dump "$R" > "$tmp/src.json" || { echo "FAIL dump $R"; exit 1; }
 for d in horizontal vertical; do
   "$BIN" layout "$R" --grid 20x12 --direction $d > "$tmp/d.json" || { echo "FAIL layout $d"; bad=1; continue; }
   python3 tests/typeset_check.py "$tmp/d.json" "$tmp/src.json" --tree > "$tmp/out" ||
@@ -19,7 +26,7 @@ for d in horizontal vertical; do
   # and every ruby rule of content_check.py (sizes, sides, overhang only onto kana)
   python3 tests/content_check.py ruby "$tmp/d.json" > "$tmp/out" ||
     { echo "FAIL content_check $d:"; cat "$tmp/out"; bad=1; }
-  python3 - "$tmp/d.json" $d <<'PY' || bad=1
+  python3 - "$tmp/d.json" "$d $(basename "$R")" $want <<'PY' || bad=1
 import json, sys
 d = json.load(open(sys.argv[1], encoding="utf-8"))
 TOL = 0.01
@@ -77,12 +84,14 @@ for page in d["pages"]:
                     if abs((lo + hi) / 2 - (g["p"] + g["adv"] / 2)) > size / 4 + TOL:
                         fails.append("%s: the reading of %s is %.2f em off its centre" % (where, g["c"], ((lo + hi) / 2 - g["p"] - g["adv"] / 2) / size))
                 jukugo += 1
-if ends < 2 or starts < 2 or jukugo < 3:
+want = [int(x) for x in sys.argv[3].split(":")]
+if ends < want[0] or starts < want[1] or jukugo < want[2]:
     fails.append("only %d long readings at a line end, %d at a line start, %d jukugo" % (ends, starts, jukugo))
 for f in fails:
     print("FAIL %s %s" % (sys.argv[2], f))
 print("%s: %d long readings ending a line, %d starting one, %d jukugo, %d failures" % (sys.argv[2], ends, starts, jukugo, len(fails)))
 sys.exit(1 if fails else 0)
 PY
+done
 done
 exit $bad
