@@ -571,6 +571,7 @@ void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
            * paragraph ends here and no line is spread off the grid (G1) */
           e = end;
           fit = BS_FIT_PUSH_IN;
+          last = true;
         } else if (letters <= 1 && prev_ok && h0 &&
                    (s1 = k9_lookback(p, prev_s, s, M - (prev_first ? blk->first_indent : 0),
                                      avail, h0))) {
