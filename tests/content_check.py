@@ -79,7 +79,12 @@ def ruby(dump, args):
                 lo, hi = span(ann)
                 blo, bhi = span(base)
                 at_edge = lo < TOL or hi > line["measure"] - TOL
-                if not at_edge and abs((lo + hi) / 2 - (blo + bhi) / 2) > TOL:
+                # jukugo ruby (one reading per character of a word, #16): a reading may move
+                # over the spare room of the characters beside it, which are bases too
+                k0, k1 = body.index(base[0]), body.index(base[-1])
+                jukugo = any(0 <= k < len(body) and body[k].get("rb") not in (None, rid)
+                             for k in (k0 - 1, k1 + 1))
+                if not at_edge and not jukugo and abs((lo + hi) / 2 - (blo + bhi) / 2) > TOL:
                     fail("%s: ruby %s centred at %.3f, base %s at %.3f" % (where, text, (lo + hi) / 2, btext, (blo + bhi) / 2))
                 # the side: over the base's em box, or right of the column
                 for g in ann:
@@ -105,14 +110,17 @@ def ruby(dump, args):
                 nxt = body[i1 + 1] if i1 + 1 < len(body) else None
                 if blo - lo > TOL:
                     stats["overhang"] += 1
-                    if blo - lo > rs + TOL:
-                        fail("%s: ruby %s overhangs %.3f before its base" % (where, text, blo - lo))
-                    if prev and prev["p"] + prev["adv"] > lo + TOL and not (is_kana(prev["c"][0]) or not is_ideo(prev["c"][0])):
+                    # over the neighbour (the room the base was given is not overhang)
+                    edge = prev["p"] + prev["adv"] if prev and "rb" not in prev else (lo if not prev else blo)
+                    if edge - lo > rs + TOL:
+                        fail("%s: ruby %s overhangs %.3f before its base" % (where, text, edge - lo))
+                    if prev and prev["p"] + prev["adv"] > lo + TOL and "rb" not in prev and not (is_kana(prev["c"][0]) or not is_ideo(prev["c"][0])):
                         fail("%s: ruby %s overhangs the ideograph %s" % (where, text, prev["c"]))
                 if hi - bhi > TOL:
-                    if hi - bhi > rs + TOL:
-                        fail("%s: ruby %s overhangs %.3f after its base" % (where, text, hi - bhi))
-                    if nxt and nxt["p"] < hi - TOL and not (is_kana(nxt["c"][0]) or not is_ideo(nxt["c"][0])):
+                    edge = nxt["p"] if nxt and "rb" not in nxt else (hi if not nxt else bhi)
+                    if hi - edge > rs + TOL:
+                        fail("%s: ruby %s overhangs %.3f after its base" % (where, text, hi - edge))
+                    if nxt and nxt["p"] < hi - TOL and "rb" not in nxt and not (is_kana(nxt["c"][0]) or not is_ideo(nxt["c"][0])):
                         fail("%s: ruby %s overhangs the ideograph %s" % (where, text, nxt["c"]))
                 if prev and is_ideo(prev["c"][0]) and hi - lo > bhi - blo + TOL and blo - (prev["p"] + prev["adv"]) > TOL:
                     stats["pad"] += 1

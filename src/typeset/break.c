@@ -29,6 +29,13 @@ static double natural(const bs_ts_para *p, size_t s, size_t e)
   return w;
 }
 
+/* Room the rubies at the edges of a line [s, e) need beyond their bases' advances: their
+ * overhang onto a neighbour is lost when the neighbour is on another line (ruby.c). */
+static double edge_extra(const bs_ts_para *p, size_t s, size_t e)
+{
+  return p->box[s].edge_lead + (e > s && e < p->nbox ? p->box[e - 1].edge_trail : 0);
+}
+
 /* How much [s, e) can shrink (K7 push-in budget): line-end punctuation and other full-width
  * punctuation to ½ em, word spaces to ¼ em, CJK–Latin spacing to ⅛ em. */
 static double shrinkable(const bs_ts_para *p, size_t s, size_t e)
@@ -445,8 +452,9 @@ static size_t k9_lookback(bs_ts_para *p, size_t ps, size_t s, double prev_avail,
     set_halved(&p->box[s1 - 1], false);
   if (p->box[s1].halved && p->box[s1].p1_partner == (int)s1 - 1)
     set_halved(&p->box[s1], false);
-  bool ok = natural(p, ps, s1) - shrinkable(p, ps, s1) <= prev_avail + BS_TS_EPS &&
-            natural(p, s1, n) - shrinkable(p, s1, n) <= avail + BS_TS_EPS;
+  bool ok = natural(p, ps, s1) + edge_extra(p, ps, s1) - shrinkable(p, ps, s1) <=
+                prev_avail + BS_TS_EPS &&
+            natural(p, s1, n) + edge_extra(p, s1, n) - shrinkable(p, s1, n) <= avail + BS_TS_EPS;
   if (!ok)
     for (size_t i = ps + 1; i < n; i++)
       if (p->box[i].halved != cur[i - ps])
@@ -496,10 +504,10 @@ void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
     double avail = M - start;
     bs_ts_fit fit = BS_FIT_NORMAL;
     size_t e = s + 1;
-    double w = p->box[s].adv;
+    double w = p->box[s].adv + p->box[s].edge_lead;
     while (e < p->nbox && !p->box[e].forced) {
       double add = glue_of(&p->box[e]) + p->box[e].adv;
-      if (w + add > avail + BS_TS_EPS)
+      if (w + add + p->box[e].edge_trail > avail + BS_TS_EPS)
         break;
       w += add;
       e++;
@@ -513,7 +521,7 @@ void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
       while (k < p->nbox && !p->box[k].brk && k - e < 3)
         k++;
       if (!p->box[e].brk && (k >= p->nbox || p->box[k].brk) && k - e <= 2 &&
-          natural(p, s, k) - shrinkable(p, s, k) <= avail + BS_TS_EPS) {
+          natural(p, s, k) + edge_extra(p, s, k) - shrinkable(p, s, k) <= avail + BS_TS_EPS) {
         e = k;
         fit = BS_FIT_PUSH_IN;
       } else {
@@ -556,11 +564,14 @@ void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
         while (j > s + 1 && !p->box[j].brk)
           j--;
         size_t s1 = 0;
-        if (letters <= 1 && natural(p, s, end) - shrinkable(p, s, end) <= avail + BS_TS_EPS) {
+        if (letters <= 1 &&
+            natural(p, s, end) + edge_extra(p, s, end) - shrinkable(p, s, end) <=
+                avail + BS_TS_EPS) {
           /* K7 before K8: the rest fits on this line by compressing its punctuation, so the
            * paragraph ends here and no line is spread off the grid (G1) */
           e = end;
           fit = BS_FIT_PUSH_IN;
+          last = true;
         } else if (letters <= 1 && prev_ok && h0 &&
                    (s1 = k9_lookback(p, prev_s, s, M - (prev_first ? blk->first_indent : 0),
                                      avail, h0))) {
@@ -582,6 +593,21 @@ void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
       e = hyphen_break(p, s, e, avail, hyph_run);
       hyph = e < p->nbox && p->box[e].hyph_brk;
       last = e >= p->nbox;
+    }
+    /* a ruby at the line's end (or start) has no neighbour there to overhang: when the room
+     * it then needs does not fit, the line breaks earlier (JLREQ: ruby stays within the base's
+     * space at a line end) */
+    while (!hyph && e > s + 1 && (p->box[s].edge_lead > 0 || p->box[e - 1].edge_trail > 0) &&
+           natural(p, s, e) + edge_extra(p, s, e) - shrinkable(p, s, e) > avail + BS_TS_EPS) {
+      size_t j = e - 1;
+      while (j > s + 1 && !p->box[j].brk)
+        j--;
+      if (!p->box[j].brk || j <= s)
+        break;
+      e = j;
+      fit = BS_FIT_PUSH_OUT;
+      last = false;
+      forced = false;
     }
     hyph_run = hyph ? hyph_run + 1 : 0;
     if (hyph) { /* the hyphen is part of the line's last box while it is set */
@@ -607,6 +633,16 @@ void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
     ln->keep_next = blk->keep_next;
     ln->fit = fit;
     ln->full = !last && !forced && blk->justify;
+    /* the room rubies at the line's edges need (edge_extra), given for this line only */
+    double xl = p->box[s].edge_lead, xt = e < p->nbox ? p->box[e - 1].edge_trail : 0;
+    if (xl > 0) {
+      p->box[s].lead += xl, p->box[s].lead_x = xl;
+      p->box[s].adv += xl, p->box[s].full_adv += xl;
+    }
+    if (xt > 0) {
+      p->box[e - 1].trail_x = xt;
+      p->box[e - 1].adv += xt, p->box[e - 1].full_adv += xt;
+    }
     /* P3 (hangmo, zh-Hans): a line-end closing mark loses its trailing half */
     if (ln->full && c->region == 2) {
       bs_ts_box *b = &p->box[e - 1];
@@ -625,6 +661,14 @@ void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
     if (hyph) {
       p->box[e - 1].hyph_end = false;
       p->box[e - 1].adv -= p->box[e - 1].hy.adv;
+    }
+    if (xl > 0) {
+      p->box[s].lead -= xl, p->box[s].lead_x = 0;
+      p->box[s].adv -= xl, p->box[s].full_adv -= xl;
+    }
+    if (xt > 0) {
+      p->box[e - 1].trail_x = 0;
+      p->box[e - 1].adv -= xt, p->box[e - 1].full_adv -= xt;
     }
     prev_ok = !hyph && !forced && fit != BS_FIT_FORCED && blk->justify;
     prev_s = s;

@@ -170,6 +170,11 @@ typedef struct bs_ts_box {
    * advance includes it), and the ruby (index + 1 in its paragraph) it is the base of */
   double lead;
   int ruby;
+  /* content (ruby.c): the room its ruby needs beyond lead/trail when this box starts or ends
+   * a line (the neighbour it overhangs is then on another line), and how much of it the line
+   * being placed gave it (break.c) */
+  double edge_lead, edge_trail;
+  double lead_x, trail_x;
 } bs_ts_box;
 
 /* A placed glyph, in its run's local frame. */
@@ -574,6 +579,10 @@ typedef struct bs_ts_ruby {
   int note;            /* notes.c: not a ruby but a note mark (its note's id) */
   size_t reach;        /* the largest b1 of this and every earlier span; SIZE_MAX in all when
                           the spans are not in b0 order (bs_ts_ruby_place then scans them all) */
+  /* jukugo ruby: rubies [jk0, jk1) of the paragraph over adjacent characters, one reading
+   * each, set as one unit with each reading near its own character (jk1 == 0: not one) */
+  size_t jk0, jk1;
+  double al, ar;       /* overhang allowed before and after the base (or the jukugo) */
 } bs_ts_ruby;
 typedef struct bs_ts_ruby_list {
   bs_ts_ruby *v;
