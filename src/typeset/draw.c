@@ -1015,7 +1015,7 @@ bs_status bs_ts_draw_begin(bs_ts_ctx *c, const bs_node *root, FILE *f, bs_ts_pdf
     c->trim_x = (c->bleed > 3 * mm ? c->bleed : 3 * mm) + 8 * mm;
   c->trim_y = c->trim_x;
   p->text = bs_pdftext_new(f);
-  p->actual = c->vertical;
+  p->actual = true; /* set for each paragraph (para_tag) */
   p->cell = -1;
   p->s = cairo_pdf_surface_create_for_stream(write_file, p, c->page_w + 2 * c->trim_x,
                                              c->page_h + 2 * c->trim_y);
@@ -1184,6 +1184,16 @@ static void para_tag(bs_ts_ctx *c, bs_ts_pdf *p, const bs_ts_line *l, size_t li)
   p->split = false;
   for (size_t k = li; k < c->nlines && c->lines_v[k].para_id == l->para_id && !p->split; k++)
     p->split = c->lines_v[k].ncells || c->lines_v[k].nlangs;
+  /* /ActualText carries each piece's text: in vertical text so that columns copy as running
+   * text, in horizontal text so that ruby readings (drawn after it) cannot splice into the
+   * base's lines in poppler's layout analysis; not over right-to-left runs in horizontal
+   * text, which poppler would give back in visual order */
+  p->actual = true;
+  for (size_t k = li; !c->vertical && k < c->nlines && c->lines_v[k].para_id == l->para_id &&
+                      p->actual; k++)
+    for (size_t r = 0; r < c->lines_v[k].nruns; r++)
+      if (c->lines_v[k].runs[r].level & 1)
+        p->actual = false;
   p->span_lang = NULL;
   const char *nl = l->node ? bs_node_get_inherited_lang(l->node) : NULL;
   const char *dl = c->doc ? bs_node_get_inherited_lang(c->doc) : NULL;
