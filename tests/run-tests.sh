@@ -32,9 +32,11 @@ if [ "$VALGRIND" != 1 ]; then
   [ "$SANITIZE" = 1 ] && ASAN_OPTIONS=$ASAN_OPTIONS:verify_asan_link_order=0
 fi
 # run TEST COMMAND...: COMMAND with the shim preloaded, its EPUBs kept under TEST's name
+# test_manifest_write links fake writers that put placeholder bytes in its *.epub files: not
+# books, so not kept
 keeping() {
   name=$1; shift
-  if [ -n "$keep" ]; then
+  if [ -n "$keep" ] && [ "$name" != test_manifest_write ]; then
     mkdir -p "$BS_CHECK_EPUBS/$name"
     BS_KEEP_EPUBS=$BS_CHECK_EPUBS/$name LD_PRELOAD="$keep${LD_PRELOAD:+ $LD_PRELOAD}" "$@"
   else
