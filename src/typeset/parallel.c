@@ -85,6 +85,7 @@ static void slot_init(slot *s, const bs_ts_ctx *c)
   k->hyph_lang[0] = 0;
   k->glyphs_seen = (bs_ts_missing){NULL, 0}; /* the book's (glyphs_missing) is shared */
   k->wlog = &s->log;
+  k->head_in = NULL; /* the slot fits its own running heads (draw.c) */
 }
 
 static void slot_free(slot *s)
@@ -100,6 +101,7 @@ static void slot_free(slot *s)
   bs_ts_hyphen_free(k);
   hb_buffer_destroy(k->buf);
   bs_ts_missing_free(&k->glyphs_seen);
+  free(k->head_in);
   free(s->log.v);
 }
 
