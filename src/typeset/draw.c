@@ -63,8 +63,6 @@ struct bs_ts_pdf {
     const char *tag;
   } cont[16];        /* the open containers above the paragraph (L, LI, BlockQuote, ...) */
   int ncont;
-  char **alts;       /* each Figure's /Alt, in the order they are opened (pdf_update) */
-  size_t nalts;
   bool para_open;    /* a paragraph's structure tag is open ... */
   int para;          /* ... that of this paragraph (its lines' para_id) */
   char para_tag[8];
@@ -690,66 +688,6 @@ static int ref_after(const char *d, const char *key, const char **arr)
   return atoi(k);
 }
 
-/* A PDF text string: UTF-16BE hex with a byte-order mark. */
-static void pdf_text(bs_buf *b, const char *s)
-{
-  bs_buf_puts(b, "<FEFF");
-  size_t n = strlen(s), i = 0;
-  while (i < n) {
-    uint32_t cp;
-    size_t k = bs_utf8_decode(s + i, n - i, &cp);
-    if (!k) {
-      cp = 0xFFFD;
-      k = 1;
-    }
-    i += k;
-    if (cp >= 0x10000)
-      bs_buf_printf(b, "%04X%04X", 0xD800 + ((cp - 0x10000) >> 10), 0xDC00 + (cp & 0x3FF));
-    else
-      bs_buf_printf(b, "%04X", cp);
-  }
-  bs_buf_putc(b, '>');
-}
-
-/* Gives the Figure elements under structure element `num`, in order, their /Alt. */
-static void figure_alts(bs_ts_pdf *p, bs_pdfup *u, int num, size_t *next, int depth)
-{
-  bs_buf b = BS_BUF_INIT;
-  if (depth > 32 || *next >= p->nalts || !bs_pdfup_get(u, num, &b))
-    goto done;
-  if (strstr(b.data, "/S /Figure")) {
-    bs_buf add = BS_BUF_INIT;
-    bs_buf_puts(&add, " /Alt ");
-    pdf_text(&add, p->alts[(*next)++]);
-    bs_buf_puts(&add, "\n");
-    if (dict_append(&b, add.data))
-      bs_pdfup_set(u, num, b.data, b.len);
-    bs_buf_free(&add);
-    goto done;
-  }
-  const char *q = NULL; /* "/K [ a 0 R 5 b 0 R ]" or "/K a 0 R" */
-  if (ref_after(b.data, "/K", &q) <= 0)
-    goto done;
-  char *kids = bs_xstrdup(q), *e = kids;
-  for (;;) {
-    char *nx;
-    long k = strtol(e, &nx, 10);
-    if (nx == e || k <= 0)
-      break;
-    long gen = strtol(nx, &e, 10);
-    while (*e == ' ' || *e == '\n')
-      e++;
-    if (*e != 'R')
-      break; /* a marked-content id, not an element */
-    e++;
-    (void)gen;
-    figure_alts(p, u, (int)k, next, depth + 1);
-  }
-  free(kids);
-done:
-  bs_buf_free(&b);
-}
-
 /* The index-th element ("N 0 R") among the kids (/K) of a structure element's text, or 0. */
 static int kid_at(const char *obj, int index)
 {
@@ -780,11 +718,21 @@ static void elem_attrs(bs_ts_pdf *p, bs_pdfup *u, const char *cat)
   int root = ref_after(cat, "/StructTreeRoot", NULL), doc = 0;
   if (root > 0 && bs_pdfup_get(u, root, &b))
     doc = ref_after(b.data, "/K", NULL);
+  /* the elements along the previous path: the attributes come in drawing order, so paths
+   * share their beginnings (the Document's kids alone are a thousand in a long book) */
+  int found[64], nfound = 0;
   for (size_t i = 0; doc > 0 && i < p->nattrs; i++) {
     const struct elem_attr *a = &p->attrs[i];
-    int num = doc;
-    for (int d = 0; num > 0 && d < a->depth; d++)
+    int d = 0;
+    if (i > 0)
+      while (d < a->depth && d < nfound && a->path[d] == p->attrs[i - 1].path[d])
+        d++;
+    int num = d ? found[d - 1] : doc;
+    for (; num > 0 && d < a->depth; d++) {
       num = bs_pdfup_get(u, num, &b) ? kid_at(b.data, a->path[d]) : 0;
+      found[d] = num;
+    }
+    nfound = num > 0 ? a->depth : 0;
     if (num <= 0 || !bs_pdfup_get(u, num, &b))
       continue;
     char s[24];
@@ -858,9 +806,6 @@ static void struct_langs(bs_ts_ctx *c, bs_ts_pdf *p, bs_pdfup *u, const char *ca
       bs_pdfup_set(u, doc, add.data, add.len);
     }
   }
-  size_t next = 0;
-  if (doc > 0 && p->nalts)
-    figure_alts(p, u, doc, &next, 0);
   bs_buf_free(&b);
   bs_buf_free(&add);
 }
@@ -1124,8 +1069,12 @@ static void containers(bs_ts_pdf *p, const bs_node *node)
         alt = bs_node_get_title(chain[i]);
       if (!alt || !*alt)
         alt = bs_node_get_credit(chain[i]);
-      p->alts = bs_xrealloc(p->alts, (p->nalts + 1) * sizeof *p->alts);
-      p->alts[p->nalts++] = bs_xstrdup(alt ? alt : "");
+      bs_buf add = BS_BUF_INIT;
+      bs_buf_puts(&add, " /Alt ");
+      bs_ts_pdf_text(&add, alt ? alt : "");
+      bs_buf_puts(&add, "\n");
+      tag_attr(p, "Figure", add.data);
+      bs_buf_free(&add);
     }
   }
 }
@@ -1541,6 +1490,31 @@ static void toc_number_end(bs_ts_pdf *p, font_state *fs, const char *num)
   bs_pdftext_add(p->text, p->actual ? num : NULL, strlen(num));
 }
 
+/* Leader dots along the line (vertical: down the column at x = `at`; horizontal: along the
+ * row at y = `at`) from `from` through `to`, `step` apart, of radius `rad`: one stroke of
+ * zero-length dashes with round caps, a few bytes in the PDF, where a circle per dot cost a
+ * tenth of a long book's time (thousands of dots, each four curves of printed numbers). */
+static void leader(cairo_t *cr, bool vertical, double at, double from, double to, double step,
+                   double rad)
+{
+  if (to < from)
+    return;
+  double last = from + floor((to - from) / step + 1e-9) * step, dash[2] = {0, step};
+  cairo_save(cr);
+  cairo_set_line_width(cr, 2 * rad);
+  cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+  cairo_set_dash(cr, dash, 2, 0);
+  if (vertical) {
+    cairo_move_to(cr, at, from);
+    cairo_line_to(cr, at, last);
+  } else {
+    cairo_move_to(cr, from, at);
+    cairo_line_to(cr, last, at);
+  }
+  cairo_stroke(cr);
+  cairo_restore(cr);
+}
+
 /* The leader dots and page number at the end of a contents entry's last line. */
 static void toc_number(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs, const bs_ts_line *l,
                        int page)
@@ -1559,10 +1533,7 @@ static void toc_number(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs, const bs_ts_l
     toc_number_end(p, fs, num);
     from = l->oy + l->extent + 0.5 * em;
     to = bottom - 1.5 * em;
-    for (double y = from; y <= to; y += 0.5 * em) {
-      cairo_new_sub_path(p->cr);
-      cairo_arc(p->cr, l->ox, y, rad, 0, 2 * M_PI);
-    }
+    leader(p->cr, true, l->ox, from, to, 0.5 * em, rad);
   } else {
     double right = c->area_x + c->measure;
     double w = draw_text(c, p->cr, fs, p->batch, num, em, right, l->oy + BS_TS_ASCENT * l->size,
@@ -1570,12 +1541,8 @@ static void toc_number(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs, const bs_ts_l
     toc_number_end(p, fs, num);
     from = l->ox + l->extent + 0.5 * em;
     to = right - w - 0.5 * em;
-    for (double x = from; x <= to; x += 0.5 * em) {
-      cairo_new_sub_path(p->cr);
-      cairo_arc(p->cr, x, l->oy + 0.5 * l->size, rad, 0, 2 * M_PI);
-    }
+    leader(p->cr, false, l->oy + 0.5 * l->size, from, to, 0.5 * em, rad);
   }
-  cairo_fill(p->cr);
 }
 
 /* The contents, drawn after the chapters with their final page numbers; each entry links to
@@ -1688,9 +1655,6 @@ bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *p, const char *path, bool ok, 
   bs_pdftext_free(p->text);
   if (!ok) {
     free(p->sect_lang);
-  for (size_t i = 0; i < p->nalts; i++)
-    free(p->alts[i]);
-  free(p->alts);
   for (size_t i = 0; i < p->nattrs; i++)
     free(p->attrs[i].add);
   free(p->attrs);
@@ -1719,9 +1683,6 @@ bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *p, const char *path, bool ok, 
   if (rd && rd != p->f)
     fclose(rd);
   free(p->sect_lang);
-  for (size_t i = 0; i < p->nalts; i++)
-    free(p->alts[i]);
-  free(p->alts);
   for (size_t i = 0; i < p->nattrs; i++)
     free(p->attrs[i].add);
   free(p->attrs);

@@ -16,15 +16,8 @@ enum { LEFT_MIN = 2, RIGHT_MIN = 3, WORD_MAX = 64 };
 
 static const char dict_dir[] = "/usr/share/hyphen";
 
-static HyphenDict *dict_for(bs_ts_ctx *c)
+static HyphenDict *load(const char *lang)
 {
-  const char *lang = c->doc_lang;
-  if (!strcmp(c->hyph_lang, lang))
-    return c->hyph;
-  if (c->hyph)
-    hnj_hyphen_free(c->hyph);
-  c->hyph = NULL;
-  snprintf(c->hyph_lang, sizeof c->hyph_lang, "%s", lang);
   /* en-US → hyph_en_US.dic, then hyph_en.dic */
   char ll[8] = "", cc[8] = "";
   size_t i = 0;
@@ -35,26 +28,50 @@ static HyphenDict *dict_for(bs_ts_ctx *c)
   if (r && strlen(r + 1) == 2)
     for (int k = 0; k < 2; k++)
       cc[k] = (char)toupper((unsigned char)r[1 + k]);
-  if (!*ll || bs_ts_cjk_doc(c))
+  if (!*ll)
     return NULL;
   char path[256];
+  HyphenDict *d = NULL;
   if (*cc) {
     snprintf(path, sizeof path, "%s/hyph_%s_%s.dic", dict_dir, ll, cc);
-    c->hyph = hnj_hyphen_load(path);
+    d = hnj_hyphen_load(path);
   }
-  if (!c->hyph) {
+  if (!d) {
     snprintf(path, sizeof path, "%s/hyph_%s.dic", dict_dir, ll);
-    c->hyph = hnj_hyphen_load(path);
+    d = hnj_hyphen_load(path);
   }
-  return c->hyph;
+  return d;
+}
+
+static HyphenDict *dict_for(bs_ts_ctx *c)
+{
+  const char *lang = c->doc_lang;
+  enum { N = sizeof c->hyph / sizeof c->hyph[0] };
+  size_t i = 0;
+  while (i < N && c->hyph[i].lang[0] && strcmp(c->hyph[i].lang, lang))
+    i++;
+  struct bs_ts_hyph e;
+  if (i < N && c->hyph[i].lang[0]) {
+    e = c->hyph[i];
+  } else {
+    if (i == N) /* full: the least recently used goes */
+      i = N - 1;
+    if (c->hyph[i].dict)
+      hnj_hyphen_free(c->hyph[i].dict);
+    snprintf(e.lang, sizeof e.lang, "%s", lang);
+    e.dict = bs_ts_cjk_doc(c) ? NULL : load(lang);
+  }
+  memmove(&c->hyph[1], &c->hyph[0], i * sizeof e);
+  c->hyph[0] = e;
+  return e.dict;
 }
 
 void bs_ts_hyphen_free(bs_ts_ctx *c)
 {
-  if (c->hyph)
-    hnj_hyphen_free(c->hyph);
-  c->hyph = NULL;
-  c->hyph_lang[0] = 0;
+  for (size_t i = 0; i < sizeof c->hyph / sizeof c->hyph[0]; i++)
+    if (c->hyph[i].dict)
+      hnj_hyphen_free(c->hyph[i].dict);
+  memset(c->hyph, 0, sizeof c->hyph);
 }
 
 static bool letter(const char *s, size_t n, size_t i, size_t *len)

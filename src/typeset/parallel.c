@@ -67,7 +67,7 @@ static void slot_init(slot *s, const bs_ts_ctx *c)
   bs_ts_ctx *k = &s->c;
   k->buf = hb_buffer_create();
   k->brk = NULL;
-  k->brk_region = -1;
+  memset(k->brks, 0, sizeof k->brks);
   k->nhalf = 0;
   k->lines_v = NULL;
   k->nlines = k->caplines = 0;
@@ -81,8 +81,7 @@ static void slot_init(slot *s, const bs_ts_ctx *c)
   k->nnotes = k->capnotes = 0;
   memset(k->face_seen, 0, sizeof k->face_seen);
   k->pango = NULL; /* Pango font maps are not thread-safe: one per context (itemize.c) */
-  k->hyph = NULL;
-  k->hyph_lang[0] = 0;
+  memset(k->hyph, 0, sizeof k->hyph);
   k->glyphs_seen = (bs_ts_missing){NULL, 0}; /* the book's (glyphs_missing) is shared */
   k->wlog = &s->log;
   k->head_in = NULL; /* the slot fits its own running heads (draw.c) */
@@ -95,8 +94,7 @@ static void slot_free(slot *s)
   free(k->lines_v);
   free(k->heads);
   free(k->hrefs);
-  if (k->brk)
-    ubrk_close(k->brk);
+  bs_ts_breakers_free(k);
   bs_ts_pango_free(k);
   bs_ts_hyphen_free(k);
   hb_buffer_destroy(k->buf);

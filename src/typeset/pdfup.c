@@ -110,7 +110,7 @@ bool bs_pdfup_get(bs_pdfup *u, int num, bs_buf *out)
   if (num <= 0 || num >= u->nobj || u->off[num] <= 0)
     return false;
   long long at = u->off[num];
-  for (size_t n = 4096;; n *= 4) {
+  for (size_t n = 512;; n *= 8) { /* most objects are a structure element's hundred bytes */
     if ((long long)n > u->size - at)
       n = (size_t)(u->size - at);
     if (!read_at(u->rd, at, n, out))

@@ -299,7 +299,6 @@ struct bs_ts_ctx {
   char lang[32];   /* BCP 47 of the book */
   char doc_lang[32]; /* of the document being laid out */
   int region;      /* of the document being laid out: 0 TW, 1 HK, 2 CN, 3 JP, 4 KR */
-  int brk_region;  /* the locale c->brk was opened with, -1 none */
   double size, pitch, gap;
   int chars, lines;
   double page_w, page_h;           /* pt */
@@ -311,11 +310,17 @@ struct bs_ts_ctx {
   /* faces whose fallback warning this context gave (bit each) */
   unsigned long long face_seen[BS_TS_MAX_FACES / 64];
   struct bs_ts_pango *pango; /* this context's Pango font map and context (itemize.c) */
-  void *hyph;                /* the hyphenation dictionary of hyph_lang (hyphen.c), or NULL */
-  char hyph_lang[32];
+  /* hyphenation dictionaries by language, the last used first (hyphen.c): a book's articles
+   * switch languages, and loading one costs milliseconds; dict NULL: none for lang */
+  struct bs_ts_hyph {
+    char lang[32];
+    void *dict;
+  } hyph[4];
   bs_ts_wlog *wlog; /* a worker's chapter: warnings are collected here, else NULL: given */
   hb_buffer_t *buf;
-  UBreakIterator *brk;
+  UBreakIterator *brk;       /* the line breaker of c->region: one of brks */
+  UBreakIterator *brks[5];   /* by region, opened when first used (a book's articles switch
+                              * languages, and opening one costs a millisecond) */
   struct {
     bs_ts_face *face;
     uint32_t cp;
@@ -374,6 +379,7 @@ struct bs_ts_ctx {
 /* typeset.c */
 /* Switches the rules, fonts and breaker to a document's language (BCP 47, NULL = zh-Hant). */
 bs_status bs_ts_set_lang(bs_ts_ctx *c, const char *lang, bs_error *err);
+void bs_ts_breakers_free(bs_ts_ctx *c);
 /* Sets the chapter's direction: its grid, type area and measure follow (§7.1). */
 void bs_ts_set_direction(bs_ts_ctx *c, bool vertical);
 /* 0 TW, 1 HK, 2 CN, 3 JP, 4 KR from a BCP 47 tag (NULL: the default, zh-Hant-TW). */
@@ -541,6 +547,8 @@ void bs_pdfup_free(bs_pdfup *u);
  * from offset 0): /ActualText for the Span lines of vertical PDFs, /Artifact around what is
  * drawn outside the structure, pure black as DeviceGray. */
 typedef struct bs_pdftext bs_pdftext;
+/* Appends `s` (UTF-8) as a PDF text string: <FEFF…>, UTF-16BE in hex. */
+void bs_ts_pdf_text(bs_buf *b, const char *s);
 bs_pdftext *bs_pdftext_new(FILE *f);
 /* The text of the next Span tag drawn (UTF-8, copied), or NULL to leave that Span as it is. */
 void bs_pdftext_add(bs_pdftext *t, const char *utf8, size_t len);

@@ -200,6 +200,9 @@ int bs_ts_region_of(const char *lang)
 
 static const char *icu_locale[] = {"zh-Hant@lb=strict", "zh-Hant-HK@lb=strict",
                                    "zh-Hans@lb=strict", "ja@lb=strict", "ko@lb=strict"};
+_Static_assert(sizeof icu_locale / sizeof *icu_locale ==
+               sizeof ((bs_ts_ctx *)0)->brks / sizeof ((bs_ts_ctx *)0)->brks[0],
+               "a line breaker for each region");
 
 /* The grid (§7.1, §7.3): from --grid, from --margins, or from the paper (type area about
  * 75 % of the page along the line and 70 % (vertical) / 80 % (horizontal) across, which
@@ -266,10 +269,9 @@ bs_status bs_ts_set_lang(bs_ts_ctx *c, const char *lang, bs_error *err)
   c->indent_em = c->opts->indent_em >= 0 ? c->opts->indent_em
                  : c->region == 3 || !bs_ts_cjk_doc(c) ? 1
                                                        : 2;
-  if (c->brk_region == c->region)
-    return BS_OK;
+  c->brk = c->brks[c->region];
   if (c->brk)
-    ubrk_close(c->brk);
+    return BS_OK;
   UErrorCode st = U_ZERO_ERROR;
   c->brk = ubrk_open(UBRK_LINE, icu_locale[c->region], NULL, 0, &st);
   if (U_FAILURE(st)) {
@@ -277,8 +279,17 @@ bs_status bs_ts_set_lang(bs_ts_ctx *c, const char *lang, bs_error *err)
     return bs_error_set(err, BS_ERR_LIBRARY, NULL, 0, 0, "ICU line breaker: %s",
                         u_errorName(st));
   }
-  c->brk_region = c->region;
+  c->brks[c->region] = c->brk;
   return BS_OK;
+}
+
+void bs_ts_breakers_free(bs_ts_ctx *c)
+{
+  for (size_t r = 0; r < sizeof c->brks / sizeof c->brks[0]; r++)
+    if (c->brks[r])
+      ubrk_close(c->brks[r]);
+  memset(c->brks, 0, sizeof c->brks);
+  c->brk = NULL;
 }
 
 bs_status bs_ts_ctx_init(bs_ts_ctx *c, const bs_node *root, const bs_typeset_options *opts,
@@ -301,7 +312,6 @@ bs_status bs_ts_ctx_init(bs_ts_ctx *c, const bs_node *root, const bs_typeset_opt
   snprintf(c->lang, sizeof c->lang, "%s", lang ? lang : "zh-Hant");
   c->book_title = bs_node_get_meta(root, BS_META_TITLE);
   c->glyphs_missing = bs_xcalloc(1, sizeof *c->glyphs_missing);
-  c->brk_region = -1;
   grid(c);
   bs_status st = bs_ts_set_lang(c, lang, err);
   if (st != BS_OK)
@@ -329,8 +339,7 @@ void bs_ts_ctx_free(bs_ts_ctx *c)
     for (int k = 0; k < BS_TS_CPS_KINDS; k++)
       if (c->book_cps[r][k])
         hb_set_destroy(c->book_cps[r][k]);
-  if (c->brk)
-    ubrk_close(c->brk);
+  bs_ts_breakers_free(c);
   bs_ts_pango_free(c);
   bs_ts_hyphen_free(c);
   bs_ts_fonts_free(c);
