@@ -80,6 +80,24 @@ else
   echo "no objects in $BUILD: call graph not checked"; status=1
 fi
 
+# Inside the typesetter: the layout dump and the drawer are two readers of the same page
+# records (issue #17), so the dump neither reads draw.c (headers: cc -MM above) nor calls what
+# draw.c defines (its object's symbols).
+if grep -q "^src/typeset/dump.c src/typeset/draw.c$" "$tmp/graph"; then
+  echo "src/typeset/dump.c includes src/typeset/draw.c"; status=1
+fi
+if [ -f "$BUILD/src/typeset/dump.o" ] && [ -f "$BUILD/src/typeset/draw.o" ]; then
+  nm --defined-only -g "$BUILD/src/typeset/draw.o" | awk 'NF == 3 { print $3 }' | sort -u > "$tmp/def.draw"
+  nm --undefined-only "$BUILD/src/typeset/dump.o" | awk '{ print $2 }' | sort -u |
+    comm -12 - "$tmp/def.draw" > "$tmp/stray"
+  if [ -s "$tmp/stray" ]; then
+    echo "src/typeset/dump.c calls draw.c: $(tr '\n' ' ' < "$tmp/stray")"; status=1
+  fi
+  [ -s "$tmp/def.draw" ] || { echo "$BUILD/src/typeset/draw.o defines nothing"; status=1; }
+else
+  echo "no dump.o or draw.o in $BUILD: dump and draw not checked"; status=1
+fi
+
 # Only the CLI prints or exits (comment lines left out: grep -n puts "N:" before each line).
 for f in src/util/*.[ch] src/doc/*.[ch] src/read/*.[ch] src/epub/*.[ch] src/typeset/*.[ch] src/build/*.[ch]; do
   [ -f "$f" ] || continue

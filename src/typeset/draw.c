@@ -439,19 +439,9 @@ static void draw_dots(cairo_t *cr, const bs_ts_ctx *c, const bs_ts_line *l, cons
   }
 }
 
-/* §7.5: the folio 1 em outside the type area, at the foot, on the outer side of the page.
- * Vertical books turn right to left: page 1 is a left page. */
-void bs_ts_folio(bs_ts_ctx *c, int page, char *text, size_t n, double *x, double *y)
-{
-  snprintf(text, n, "%d", page);
-  bool left_page = c->book_vertical ? page % 2 == 1 : page % 2 == 0;
-  *y = c->area_y + c->area_h + c->size + BS_TS_ASCENT * c->size * 0.8;
-  *x = left_page ? c->area_x : c->area_x + c->area_w; /* right edge: caller right-aligns */
-}
-
-/* Shapes `text` horizontally at `size` as body text (Pango's fonts for each script, #13) and
- * draws it with its baseline at y, starting at x (or ending there when right_align),
- * squeezed horizontally by sx (≤ 1) around its start. Returns its width. */
+/* Draws `text` shaped by bs_ts_shape_text (at `size`, horizontally, as body text) with its
+ * baseline at y, starting at x (or ending there when right_align), squeezed horizontally by
+ * sx (≤ 1) around its start. Returns its width. */
 static double draw_text(bs_ts_ctx *c, cairo_t *cr, font_state *fs, batch *bt, const char *text,
                         double size, double x, double y, bool right_align, double sx,
                         bool measure_only)
@@ -474,15 +464,7 @@ static double draw_text(bs_ts_ctx *c, cairo_t *cr, font_state *fs, batch *bt, co
       m = &own;
     }
     memset(m, 0, sizeof *m);
-    m->p.len = strlen(text);
-    m->p.text = bs_xstrndup(text, m->p.len);
-    m->p.style = bs_xcalloc(m->p.len + 1, 1);
-    m->p.size = size;
-    bool vertical = c->vertical;
-    c->vertical = false;
-    if (bs_ts_shape_para(c, &m->p, NULL) == BS_OK)
-      bs_ts_place_line(c, &m->p, &m->l);
-    c->vertical = vertical;
+    bs_ts_shape_text(c, text, size, &m->p, &m->l);
     if (bt) {
       m->text = bs_xstrdup(text);
       m->size = size;
@@ -512,98 +494,14 @@ static double draw_text(bs_ts_ctx *c, cairo_t *cr, font_state *fs, batch *bt, co
   return w * sx;
 }
 
-/* A running head no longer than half the measure: cut with an ellipsis at the longest prefix
- * that fits, found by halving over its character boundaries (a head is shaped about log2(n)
- * times, not n: a 500-character title on every page took a fuzzer's PDF 1.1 s). */
-static void fit_head(bs_ts_ctx *c, font_state *fs, batch *bt, const char *head, double size,
-                     char *out, size_t n)
-{
-  /* a head longer than `out` is cut at a character boundary, never inside one (Pango aborts
-   * on the broken UTF-8 a byte cut leaves) */
-  size_t len = strlen(head);
-  if (n < 8) {
-    if (n)
-      *out = '\0';
-    return;
-  }
-  if (len >= n) {
-    len = n - 4;
-    while (len > 0 && ((unsigned char)head[len] & 0xC0) == 0x80)
-      len--;
-  }
-  memcpy(out, head, len);
-  out[len] = '\0';
-  double max = c->measure / 2;
-  if (!len || (len == strlen(head) &&
-               draw_text(c, NULL, fs, bt, out, size, 0, 0, false, 1, true) <= max))
-    return;
-  size_t *cut = bs_xmalloc((len + 1) * sizeof *cut), ncut = 0; /* character starts */
-  for (size_t i = 0; i < len; i++)
-    if (((unsigned char)out[i] & 0xC0) != 0x80)
-      cut[ncut++] = i;
-  char *try = bs_xmalloc(len + 4);
-  size_t lo = 0, hi = ncut - 1; /* cut[lo] characters and "…" fit (0 always: an ellipsis) */
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo + 1) / 2;
-    memcpy(try, out, cut[mid]);
-    memcpy(try + cut[mid], "…", 4); /* "…" is 3 bytes, plus the NUL */
-    if (draw_text(c, NULL, fs, bt, try, size, 0, 0, false, 1, true) <= max)
-      lo = mid;
-    else
-      hi = mid - 1;
-  }
-  if (cut[lo] + 4 <= n)
-    memcpy(out + cut[lo], "…", 4);
-  free(try);
-  free(cut);
-}
-
-void bs_ts_head_text(bs_ts_ctx *c, const bs_ts_page *pg, char *out, size_t n)
-{
-  /* none where the margin has no room for it (narrow --margins) */
-  double room = c->vertical ? c->page_h - (c->area_y + c->area_h) : c->area_y;
-  if (room < 1.9 * c->size) {
-    snprintf(out, n, "%s", "");
-    return;
-  }
-  /* the same head on page after page: fitted once */
-  const char *head = bs_ts_running_head(c, pg);
-  if (!c->head_in || strcmp(c->head_in, head) || c->head_measure != c->measure) {
-    free(c->head_in);
-    c->head_in = bs_xstrdup(head);
-    c->head_measure = c->measure;
-    fit_head(c, NULL, NULL, head, c->size * 0.8, c->head_out, sizeof c->head_out);
-  }
-  snprintf(out, n, "%s", c->head_out);
-}
-
-/* §7.5: the folio 1 em outside the type area at the foot, on the outer side; the running head
- * on the same line inward in vertical books (2 × its size from the folio), above the type
- * area on the outer side in horizontal ones. */
+/* §7.5: the page's running head and folio where pagination put them (folio.c). */
 static void draw_folio(cairo_t *cr, bs_ts_ctx *c, font_state *fs, batch *bt,
                        const bs_ts_page *pg)
 {
-  char text[32];
-  double x, y;
-  int page = pg->number;
-  bs_ts_folio(c, page, text, sizeof text, &x, &y);
   double size = c->size * 0.8;
-  bool left_page = c->book_vertical ? page % 2 == 1 : page % 2 == 0;
-  double w = draw_text(c, cr, fs, bt, text, size, x, y, !left_page, 1, true);
-  char h[512];
-  bs_ts_head_text(c, pg, h, sizeof h);
-  if (*h) {
-    /* the head first: the folio stays the page's last text */
-    if (c->vertical) {
-      double hx = left_page ? x + w + 2 * size : x - w - 2 * size;
-      draw_text(c, cr, fs, bt, h, size, hx, y, !left_page, 1, false);
-    } else {
-      double hy = c->area_y - c->size - (1 - BS_TS_ASCENT) * size;
-      draw_text(c, cr, fs, bt, h, size, left_page ? c->area_x : c->area_x + c->area_w, hy,
-                !left_page, 1, false);
-    }
-  }
-  draw_text(c, cr, fs, bt, text, size, x, y, !left_page, 1, false);
+  if (*pg->head) /* the head first: the folio stays the page's last text */
+    draw_text(c, cr, fs, bt, pg->head, size, pg->head_x, pg->head_y, pg->marks_end, 1, false);
+  draw_text(c, cr, fs, bt, pg->folio, size, pg->folio_x, pg->folio_y, pg->marks_end, 1, false);
 }
 
 /* Crop marks at the trim corners, outside the bleed (#5 print options). Japanese トンボ

@@ -40,9 +40,6 @@ bs_status bs_ts_dump_chapter(bs_ts_ctx *c, void *user, bs_error *err)
   bs_buf b = BS_BUF_INIT;
   for (size_t pi = 0; pi < c->npages; pi++) {
     const bs_ts_page *pg = &c->pages[pi];
-    char folio[32];
-    double fx, fy;
-    bs_ts_folio(c, pg->number, folio, sizeof folio, &fx, &fy);
     bs_buf_printf(&b,
                   "%s\n  {\"number\": %d, \"lang\": ", pg->number > 1 ? "," : "", pg->number);
     bs_buf_put_json(&b, pg->lang, strlen(pg->lang)); /* a chapter's own tag, as written */
@@ -51,10 +48,8 @@ bs_status bs_ts_dump_chapter(bs_ts_ctx *c, void *user, bs_error *err)
                   "\"rows\": %d, \"area\": {\"x\": %.4f, \"y\": %.4f, \"width\": %.4f, "
                   "\"height\": %.4f}, \"folio\": \"%s\", \"head\": ",
                   c->vertical ? "vertical" : "horizontal", c->lines, c->area_x, c->area_y,
-                  c->area_w, c->area_h, pg->blank || pg->divider ? "" : folio);
-    char head[512];
-    bs_ts_head_text(c, pg, head, sizeof head);
-    bs_buf_put_json(&b, head, strlen(head));
+                  c->area_w, c->area_h, pg->folio);
+    bs_buf_put_json(&b, pg->head, strlen(pg->head));
     bs_buf_puts(&b, ", \"lines\": [");
     for (size_t li = pg->l0; li < pg->l1; li++) {
       const bs_ts_line *l = &c->lines_v[li];

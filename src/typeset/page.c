@@ -437,6 +437,7 @@ bs_status bs_ts_para_text(bs_ts_ctx *c, const char *text, unsigned char style, d
 static void new_page(bs_ts_ctx *c, size_t first_line)
 {
   c->pages = bs_xrealloc(c->pages, (c->npages + 1) * sizeof *c->pages);
+  c->pages[c->npages] = (bs_ts_page){0}; /* the front matter's have no folio or head */
   c->pages[c->npages].l0 = c->pages[c->npages].l1 = first_line;
   c->pages[c->npages].number = c->page_base + (int)c->npages + 1;
   c->pages[c->npages].blank = false;
@@ -603,6 +604,7 @@ bs_status bs_ts_chapter_emit(bs_ts_ctx *c, bs_ts_emit_fn emit, void *user, bool 
   for (size_t i = 0; c->book && bs_ts_is_divider(c->doc) && i < c->npages; i++)
     c->pages[i].divider = true;
   bs_ts_front_note(c);
+  bs_ts_furnish_pages(c); /* folios and running heads: the page records are then complete */
   bs_status st = c->npages ? emit(c, user, err) : BS_OK;
   c->page_base += (int)c->npages;
   c->chapter++;

@@ -84,7 +84,7 @@ static void slot_init(slot *s, const bs_ts_ctx *c)
   memset(k->hyph, 0, sizeof k->hyph);
   k->glyphs_seen = (bs_ts_missing){NULL, 0}; /* the book's (glyphs_missing) is shared */
   k->wlog = &s->log;
-  k->head_in = NULL; /* the slot fits its own running heads (draw.c) */
+  k->head_in = NULL; /* the slot fits its own running heads (folio.c) */
 }
 
 static void slot_free(slot *s)

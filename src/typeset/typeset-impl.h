@@ -260,6 +260,12 @@ typedef struct bs_ts_page {
   bool blank;    /* left empty so that a chapter opens on a recto: no folio */
   bool opening;  /* a chapter's first page: no running head (§7.5) */
   bool divider;  /* a part's title page: no folio either */
+  /* §7.5, set by pagination (bs_ts_furnish_pages) and only read by the drawer and the dump */
+  char folio[16];           /* the page number as shown: "" on blank and divider pages */
+  char head[512];           /* the running head, fitted to half the measure: "" for none */
+  double folio_x, folio_y;  /* the folio's baseline: its start, or its end if marks_end */
+  double head_x, head_y;    /* the head's, likewise */
+  bool marks_end;           /* both are set back from x (the outer side of a right page) */
 } bs_ts_page;
 
 /* A chapter title (level 0) or heading, with where pagination put it. */
@@ -357,7 +363,7 @@ struct bs_ts_ctx {
   bs_ts_page *front_pages;
   size_t nfront_pages; /* physical pages before page 1 (contents and padding) */
   const char *book_title;
-  char *head_in;        /* the last running head fitted (draw.c), and what it became */
+  char *head_in;        /* the last running head fitted (folio.c), and what it became */
   char head_out[512];
   double head_measure;  /* ... on a measure this long */
   double trim_x, trim_y; /* the trimmed page's origin on the PDF page (bleed, crop marks) */
@@ -496,6 +502,15 @@ void bs_ts_front_note(bs_ts_ctx *c);
 /* The running head of a page of the current chapter ("" for none) (§7.5). */
 const char *bs_ts_running_head(const bs_ts_ctx *c, const bs_ts_page *pg);
 
+/* folio.c: the page furniture (§7.5) */
+/* Sets the folio and running head of each page of the chapter (bs_ts_page), once, before
+ * it is emitted. */
+void bs_ts_furnish_pages(bs_ts_ctx *c);
+/* Shapes `text` horizontally at `size` as body text (Pango's fonts for each script, #13) into
+ * `p` and one line `l` at natural spacing (both owned: bs_ts_para_free, bs_ts_line_free);
+ * its width is l->natural, 0 if it could not be shaped. */
+void bs_ts_shape_text(bs_ts_ctx *c, const char *text, double size, bs_ts_para *p, bs_ts_line *l);
+
 /* page.c: lays out, paginates and emits one chapter (document of a book) at a time. */
 bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, void *user,
                        bs_error *err);
@@ -529,9 +544,6 @@ bs_status bs_ts_draw_chapter(bs_ts_ctx *c, void *pdf, bs_error *err); /* a bs_ts
  * reading its tail back (NULL: the stream itself is readable). Frees `pdf`. */
 bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *pdf, const char *path, bool ok,
                          bs_error *err);
-void bs_ts_folio(bs_ts_ctx *c, int page, char *text, size_t n, double *x, double *y);
-/* The running head as drawn: shortened with an ellipsis to half the measure. */
-void bs_ts_head_text(bs_ts_ctx *c, const bs_ts_page *pg, char *out, size_t n);
 
 /* pdfup.c: incremental updates of the finished PDF */
 typedef struct bs_pdfup bs_pdfup;
