@@ -92,49 +92,6 @@ static const struct {
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
-typedef struct warning {
-  char *text;
-  int count;
-} warning;
-
-typedef struct warnings {
-  warning *v;
-  size_t n;
-} warnings;
-
-static void warnings_add(warnings *w, const char *text)
-{
-  for (size_t i = 0; i < w->n; i++)
-    if (!strcmp(w->v[i].text, text)) {
-      w->v[i].count++;
-      return;
-    }
-  warning *nv = realloc(w->v, (w->n + 1) * sizeof *nv);
-  char *t = strdup(text);
-  if (!nv || !t)
-    abort();
-  w->v = nv;
-  w->v[w->n].text = t;
-  w->v[w->n].count = 1;
-  w->n++;
-}
-
-static void warnings_free(warnings *w)
-{
-  for (size_t i = 0; i < w->n; i++)
-    free(w->v[i].text);
-  free(w->v);
-}
-
-static void format_warning(const bs_error *e, char *line, size_t size)
-{
-  bs_error copy = *e;
-  /* a rare overlong message is cut, which is fine for a warning */
-  snprintf(copy.message, sizeof copy.message, "warning: %.*s",
-           (int)(sizeof copy.message - 10), e->message);
-  bs_error_format(&copy, line, size);
-}
-
 /* Errors collected for the report, printed as they come (they are few and final). */
 typedef struct build build;
 
@@ -150,7 +107,7 @@ typedef struct job {
   double start, ms;
   bs_manifest_result res;
   bs_error err;
-  warnings warn;
+  cli_warnings warn;
   bs_progress prog;   /* the writer's last report (under the lock) */
   int quarter;        /* progress lines printed off a terminal: 25 %, 50 %, 75 % */
 } job;
@@ -162,7 +119,7 @@ struct build {
   int jobs, quiet, json, check, force, lossy, no_normalize, keep_going, plan, fail_if_warnings;
   int allow_outside;
   bool tty;
-  warnings warn;        /* manifest and reading warnings */
+  cli_warnings warn;    /* manifest and reading warnings */
   size_t warn_printed;  /* how many of them are printed */
   char **errors;
   size_t nerrors;
@@ -200,9 +157,9 @@ static void on_book_warning(void *user, const bs_error *e)
 {
   build *b = user;
   char line[BS_ERROR_MESSAGE_MAX + BS_ERROR_PATH_MAX + 64];
-  format_warning(e, line, sizeof line);
+  cli_format_warning(e, line, sizeof line);
   pthread_mutex_lock(&lock);
-  warnings_add(&b->warn, line);
+  cli_warnings_add(&b->warn, line);
   pthread_mutex_unlock(&lock);
 }
 
@@ -210,24 +167,18 @@ static void on_output_warning(void *user, const bs_error *e)
 {
   job *j = user;
   char line[BS_ERROR_MESSAGE_MAX + BS_ERROR_PATH_MAX + 64];
-  format_warning(e, line, sizeof line);
+  cli_format_warning(e, line, sizeof line);
   pthread_mutex_lock(&lock);
-  warnings_add(&j->warn, line);
+  cli_warnings_add(&j->warn, line);
   pthread_mutex_unlock(&lock);
 }
 
 /* Prints the warnings from `from` on (the book's are printed after loading and again, the
  * new ones, after reading). */
-static void print_warnings(const build *b, const warnings *w, size_t from, const char *prefix)
+static void print_warnings(const build *b, const cli_warnings *w, size_t from, const char *prefix)
 {
-  if (b->quiet)
-    return;
-  for (size_t i = from; i < w->n; i++) {
-    if (w->v[i].count > 1)
-      fprintf(stderr, "%s%s (×%d)\n", prefix, w->v[i].text, w->v[i].count);
-    else
-      fprintf(stderr, "%s%s\n", prefix, w->v[i].text);
-  }
+  if (!b->quiet)
+    cli_warnings_print(w, from, prefix);
 }
 
 /* ---- Progress ----
@@ -520,7 +471,7 @@ static void child_send(msg *m, size_t len)
 static void child_warning(void *user, const bs_error *e)
 {
   msg m = {.type = MSG_WARNING};
-  format_warning(e, m.u.warning, sizeof m.u.warning);
+  cli_format_warning(e, m.u.warning, sizeof m.u.warning);
   child_send(&m, offsetof(msg, u) + strlen(m.u.warning) + 1);
 }
 
@@ -670,7 +621,7 @@ static bool build_forked(build *b, size_t nprocs)
           on_progress(cv[i].j, &m.u.prog);
         } else if (m.type == MSG_WARNING) {
           pthread_mutex_lock(&lock);
-          warnings_add(&cv[i].j->warn, m.u.warning);
+          cli_warnings_add(&cv[i].j->warn, m.u.warning);
           pthread_mutex_unlock(&lock);
         } else if (m.type == MSG_DONE) {
           cv[i].j->res = m.u.done.res;
@@ -693,34 +644,12 @@ static bool build_forked(build *b, size_t nprocs)
 
 /* ---- The JSON report ---- */
 
-static void json_str(FILE *f, const char *s)
-{
-  if (!s) {
-    fputs("null", f);
-    return;
-  }
-  fputc('"', f);
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if (*p == '"' || *p == '\\')
-      fprintf(f, "\\%c", *p);
-    else if (*p == '\n')
-      fputs("\\n", f);
-    else if (*p == '\t')
-      fputs("\\t", f);
-    else if (*p < 0x20)
-      fprintf(f, "\\u%04x", *p);
-    else
-      fputc(*p, f);
-  }
-  fputc('"', f);
-}
-
-static void json_warnings(FILE *f, const warnings *w)
+static void json_warnings(FILE *f, const cli_warnings *w)
 {
   fputc('[', f);
   for (size_t i = 0; i < w->n; i++) {
     fputs(i ? ", {\"message\": " : "{\"message\": ", f);
-    json_str(f, w->v[i].text);
+    cli_json_str(f, w->v[i].text);
     fprintf(f, ", \"count\": %d}", w->v[i].count);
   }
   fputc(']', f);
@@ -730,7 +659,7 @@ static void json_report(const build *b, int rc)
 {
   FILE *f = stdout;
   fprintf(f, "{\n  \"bisheng\": \"%s\",\n  \"manifest\": ", BS_VERSION_STRING);
-  json_str(f, b->manifest);
+  cli_json_str(f, b->manifest);
   fprintf(f, ",\n  \"status\": \"%s\",\n  \"exit\": %d,\n", rc ? "failed" : "ok", rc);
   fprintf(f, "  \"articles\": %zu,\n  \"jobs\": %d,\n", b->narticles, b->jobs);
   fprintf(f, "  \"timings\": {\"load_ms\": %.1f, \"read_ms\": %.1f, \"total_ms\": %.1f},\n",
@@ -740,9 +669,9 @@ static void json_report(const build *b, int rc)
     const job *j = &b->jobv[i];
     fputs(i ? ",\n    {" : "\n    {", f);
     fputs("\"name\": ", f);
-    json_str(f, j->out.name);
+    cli_json_str(f, j->out.name);
     fputs(", \"file\": ", f);
-    json_str(f, j->out.path);
+    cli_json_str(f, j->out.path);
     if (j->volume)
       fprintf(f, ", \"volume\": %zu", j->volume);
     fprintf(f, ", \"format\": \"%s\", \"status\": \"%s\"",
@@ -760,7 +689,7 @@ static void json_report(const build *b, int rc)
     if (j->st == ST_FAILED) {
       char line[BS_ERROR_MESSAGE_MAX + BS_ERROR_PATH_MAX + 64];
       fputs(", \"error\": ", f);
-      json_str(f, bs_error_format(&j->err, line, sizeof line));
+      cli_json_str(f, bs_error_format(&j->err, line, sizeof line));
     }
     fputc('}', f);
   }
@@ -769,7 +698,7 @@ static void json_report(const build *b, int rc)
   fputs(",\n  \"errors\": [", f);
   for (size_t i = 0; i < b->nerrors; i++) {
     fputs(i ? ", " : "", f);
-    json_str(f, b->errors[i]);
+    cli_json_str(f, b->errors[i]);
   }
   fputs("]\n}\n", f);
   fflush(f);
@@ -812,7 +741,7 @@ static void print_plan(const build *b)
 {
   FILE *f = stdout;
   if (b->json)
-    fputs("{\n  \"manifest\": ", f), json_str(f, b->manifest), fputs(",\n  \"jobs\": [", f);
+    fputs("{\n  \"manifest\": ", f), cli_json_str(f, b->manifest), fputs(",\n  \"jobs\": [", f);
   for (size_t i = 0; i < b->njobs; i++) {
     const job *j = &b->jobv[i];
     char cmd[8192];
@@ -831,21 +760,21 @@ static void print_plan(const build *b)
       continue;
     }
     fputs(i ? ",\n    {\"name\": " : "\n    {\"name\": ", f);
-    json_str(f, j->out.name);
+    cli_json_str(f, j->out.name);
     fputs(", \"output\": ", f);
-    json_str(f, j->output);
+    cli_json_str(f, j->output);
     if (j->volume)
       fprintf(f, ", \"volume\": %zu, \"id\": ", j->volume);
     else
       fputs(", \"volume\": null, \"id\": ", f);
-    json_str(f, id);
+    cli_json_str(f, id);
     fputs(", \"file\": ", f);
-    json_str(f, j->out.file);
+    cli_json_str(f, j->out.file);
     fputs(", \"path\": ", f);
-    json_str(f, j->out.path);
+    cli_json_str(f, j->out.path);
     fprintf(f, ", \"format\": \"%s\", \"command\": ",
             j->out.format == BS_OUTPUT_EPUB ? "epub" : "pdf");
-    json_str(f, cmd);
+    cli_json_str(f, cmd);
     fputc('}', f);
   }
   if (b->json)
@@ -1242,12 +1171,12 @@ report:
   if (b.json && !(b.plan && !rc))
     json_report(&b, rc);
   for (size_t i = 0; i < b.njobs; i++) {
-    warnings_free(&b.jobv[i].warn);
+    cli_warnings_free(&b.jobv[i].warn);
     for (int k = 0; k < 3; k++)
       free(b.jobv[i].owned[k]);
   }
   free(b.jobv);
-  warnings_free(&b.warn);
+  cli_warnings_free(&b.warn);
   for (size_t i = 0; i < b.nerrors; i++)
     free(b.errors[i]);
   free(b.errors);

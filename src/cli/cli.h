@@ -15,6 +15,29 @@ int cli_exit_code(bs_status st);
  * value is a warning to `warn`, once per process. */
 long long cli_source_date(bs_diag_fn warn, void *user);
 
+/* ---- Reporting (report.c) ---- */
+
+/* Warnings are merged: the same line is printed once with a count (fz_flush_warnings). One
+ * table per command run or output, owned by it (no globals). */
+typedef struct cli_warning {
+  char *text;
+  int count;
+} cli_warning;
+typedef struct cli_warnings {
+  cli_warning *v;
+  size_t n;
+} cli_warnings;
+/* Counts `line` (copied) once more. */
+void cli_warnings_add(cli_warnings *w, const char *line);
+/* Prints entries [from, n) to stderr after `prefix`, a repeated one as "LINE (×N)". */
+void cli_warnings_print(const cli_warnings *w, size_t from, const char *prefix);
+/* Frees the entries; the table is empty again. */
+void cli_warnings_free(cli_warnings *w);
+/* A warning as the line the table merges: "file:line:col: warning: message". */
+void cli_format_warning(const bs_error *e, char *line, size_t size);
+/* `s` as a JSON string, escaped as the library's dumps escape ("null" for NULL). */
+void cli_json_str(FILE *f, const char *s);
+
 /* ---- Options (opts.c): one table for every command ---- */
 
 /* The commands, as bits: an option lists the commands that take it. */

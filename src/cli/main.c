@@ -17,62 +17,55 @@
 int bisheng_cmd_build(int argc, char **argv); /* build.c */
 
 static const char *prog = "bisheng";
-static int quiet;
 
-/* Warnings are merged: the same message is printed once with a count (fz_flush_warnings). */
+/* One -M KEY=VALUE (or --title, --author, --lang, --direction), in command-line order. */
 typedef struct {
-  char *text;
-  int count;
-} warning;
-static warning *warnings;
-static size_t nwarnings;
+  const char *key, *value;
+} meta_arg;
 
+typedef struct {
+  const char **inputs;
+  int ninputs;
+  const char *output, *to, *from, *lang, *cover, *css, *font, *paper, *grid, *margins;
+  const char *metadata_file;
+  meta_arg *meta;
+  int nmeta;
+  const cli_opt **given; /* options that apply to one output only, to warn about the other */
+  int ngiven;
+  bs_direction direction;
+  double font_size, indent;
+  int embed_fonts, keep_going, vnum_sideways, dots, no_normalize, lossy, fail_if_warnings;
+  int quiet;          /* -q: the warnings are counted (--fail-if-warnings), not printed */
+  int toc, recto, crop_marks; /* toc/recto: 0 default, 1 on, 2 off */
+  int toc_depth;
+  double bleed;
+  int jobs; /* PDF: threads laying chapters out (0: the number of cores) */
+  unsigned cmd;
+  bool helped;
+  cli_warnings warn;  /* the run's warnings, printed at its end (fail, finish) */
+} cli;
+
+/* Warnings (diag_user: the command's cli) are merged in its table. */
 static void on_warning(void *user, const bs_error *w)
 {
-  (void)user;
+  cli *c = user;
   char line[BS_ERROR_MESSAGE_MAX + BS_ERROR_PATH_MAX + 64];
-  bs_error copy = *w;
-  /* prefix the message; a rare overlong one is cut, which is fine for a warning */
-  size_t n = strlen("warning: ");
-  memcpy(copy.message, "warning: ", n);
-  size_t room = sizeof copy.message - n - 1, ml = strlen(w->message);
-  memcpy(copy.message + n, w->message, ml < room ? ml : room);
-  copy.message[n + (ml < room ? ml : room)] = '\0';
-  bs_error_format(&copy, line, sizeof line);
-  for (size_t i = 0; i < nwarnings; i++)
-    if (!strcmp(warnings[i].text, line)) {
-      warnings[i].count++;
-      return;
-    }
-  warning *nw = realloc(warnings, (nwarnings + 1) * sizeof *warnings);
-  if (!nw)
-    abort();
-  warnings = nw;
-  warnings[nwarnings].text = strdup(line);
-  warnings[nwarnings].count = 1;
-  nwarnings++;
+  cli_format_warning(w, line, sizeof line);
+  cli_warnings_add(&c->warn, line);
 }
 
-static void flush_warnings(void)
+/* Prints the warnings so far (unless -q) and forgets them. */
+static void flush_warnings(cli *c)
 {
-  for (size_t i = 0; i < nwarnings; i++) {
-    if (!quiet) {
-      if (warnings[i].count > 1)
-        fprintf(stderr, "%s (×%d)\n", warnings[i].text, warnings[i].count);
-      else
-        fprintf(stderr, "%s\n", warnings[i].text);
-    }
-    free(warnings[i].text);
-  }
-  free(warnings);
-  warnings = NULL;
-  nwarnings = 0;
+  if (!c->quiet)
+    cli_warnings_print(&c->warn, 0, "");
+  cli_warnings_free(&c->warn);
 }
 
-static int fail(const bs_error *err)
+static int fail(cli *c, const bs_error *err)
 {
   char line[BS_ERROR_MESSAGE_MAX + BS_ERROR_PATH_MAX + 64];
-  flush_warnings();
+  flush_warnings(c);
   /* `file:line: what is wrong`, as compilers print it; the program name when there is no file */
   if (err->path[0])
     fprintf(stderr, "%s\n", bs_error_format(err, line, sizeof line));
@@ -95,13 +88,13 @@ static void on_prog_warning(void *user, const bs_error *w)
 }
 
 /* A warning of our own (not from the library), merged like the others. */
-static void cli_warning(const char *fmt, const char *a, const char *b)
+static void prog_warning(cli *c, const char *fmt, const char *a, const char *b)
 {
   bs_error w;
   bs_error_clear(&w);
   snprintf(w.path, sizeof w.path, "%s", prog); /* "bisheng: warning: ..." */
   snprintf(w.message, sizeof w.message, fmt, a, b);
-  on_warning(NULL, &w);
+  on_warning(c, &w);
 }
 
 static void help(unsigned cmd)
@@ -148,30 +141,6 @@ static void help(unsigned cmd)
          "Exit status: 0 success, 1 bad input, 2 usage error, 3 internal failure.\n");
 }
 
-/* One -M KEY=VALUE (or --title, --author, --lang, --direction), in command-line order. */
-typedef struct {
-  const char *key, *value;
-} meta_arg;
-
-typedef struct {
-  const char **inputs;
-  int ninputs;
-  const char *output, *to, *from, *lang, *cover, *css, *font, *paper, *grid, *margins;
-  const char *metadata_file;
-  meta_arg *meta;
-  int nmeta;
-  const cli_opt **given; /* options that apply to one output only, to warn about the other */
-  int ngiven;
-  bs_direction direction;
-  double font_size, indent;
-  int embed_fonts, keep_going, vnum_sideways, dots, no_normalize, lossy, fail_if_warnings;
-  int toc, recto, crop_marks; /* toc/recto: 0 default, 1 on, 2 off */
-  int toc_depth;
-  double bleed;
-  int jobs; /* PDF: threads laying chapters out (0: the number of cores) */
-  unsigned cmd;
-  bool helped;
-} cli;
 
 int cli_exit_code(bs_status st)
 {
@@ -406,7 +375,7 @@ static int on_option(void *user, const cli_opt *o, const char *v)
   case OPT_NO_NORMALIZE: c->no_normalize = 1; break;
   case OPT_LOSSY: c->lossy = 1; break;
   case OPT_FAIL_IF_WARNINGS: c->fail_if_warnings = 1; break;
-  case OPT_QUIET: quiet = 1; break;
+  case OPT_QUIET: c->quiet = 1; break;
   case OPT_JOBS: {
     char *end;
     long n = strtol(v, &end, 10);
@@ -438,11 +407,12 @@ static void cli_free(cli *c)
   free(c->inputs);
   free(c->meta);
   free(c->given);
+  cli_warnings_free(&c->warn);
 }
 
 /* --metadata-file: a YAML mapping of the keys -M takes (a list for authors and keywords).
  * The inputs' own metadata wins over it, as in pandoc; -M and --title win over both. */
-static int metadata_file(const cli *c, bs_node *root)
+static int metadata_file(cli *c, bs_node *root)
 {
   FILE *f = fopen(c->metadata_file, "rb");
   if (!f) {
@@ -481,7 +451,7 @@ static int metadata_file(const cli *c, bs_node *root)
       snprintf(w.path, sizeof w.path, "%s", c->metadata_file);
       w.line = (int)line;
       snprintf(w.message, sizeof w.message, "metadata '%s' is not used", key);
-      on_warning(NULL, &w);
+      on_warning(c, &w);
       continue;
     }
     if (slot >= 0) {
@@ -516,7 +486,7 @@ static int metadata_file(const cli *c, bs_node *root)
 /* Reads every input; one document is returned as is, several become a book. With
  * --keep-going a bad article among several is reported and left out (counted in *skipped);
  * the caller still fails in the end. */
-static int load(const cli *c, bs_node **out, int *skipped)
+static int load(cli *c, bs_node **out, int *skipped)
 {
   bs_read_options ro;
   bs_read_options_init(&ro);
@@ -525,6 +495,7 @@ static int load(const cli *c, bs_node **out, int *skipped)
   ro.normalize = !c->no_normalize;
   ro.lossy = c->lossy;
   ro.diag = on_warning;
+  ro.diag_user = c;
   bs_node *book = c->ninputs > 1 ? bs_node_new(BS_NODE_BOOK) : NULL;
   bs_node *doc = NULL;
   *skipped = 0;
@@ -532,7 +503,7 @@ static int load(const cli *c, bs_node **out, int *skipped)
     bs_error err;
     bs_error_clear(&err);
     if (bs_read_file(c->inputs[i], &ro, &doc, &err) != BS_OK) {
-      int rc = fail(&err);
+      int rc = fail(c, &err);
       if (!book || !c->keep_going || rc != EXIT_INPUT) {
         bs_node_free(book);
         return rc;
@@ -576,9 +547,9 @@ static int load(const cli *c, bs_node **out, int *skipped)
 }
 
 /* --keep-going built the book without some articles: say so, and fail like make -k. */
-static int left_out(int skipped, int total)
+static int left_out(cli *c, int skipped, int total)
 {
-  flush_warnings();
+  flush_warnings(c);
   fprintf(stderr, "%s: %d of %d articles left out (--keep-going); the rest were built\n", prog,
           skipped, total);
   return EXIT_INPUT;
@@ -621,7 +592,7 @@ static int output_settings(const cli *c, bool pdf, bs_output_settings *s)
   return 0;
 }
 
-static int typeset_options(const cli *c, bs_typeset_options *o)
+static int typeset_options(cli *c, bs_typeset_options *o)
 {
   bs_output_settings s;
   int rc = output_settings(c, true, &s);
@@ -629,22 +600,23 @@ static int typeset_options(const cli *c, bs_typeset_options *o)
     return rc;
   bs_output_settings_apply(&s, NULL, o);
   o->diag = on_warning;
-  o->source_date = cli_source_date(on_prog_warning, NULL);
+  o->diag_user = c;
+  o->source_date = cli_source_date(on_prog_warning, c);
   o->toc_depth = c->toc_depth;
   return 0;
 }
 
 /* The end of every command: --fail-if-warnings turns printed warnings into exit status 1
  * (the output stays: it is complete, only not clean); then the warnings are flushed. */
-static int finish(const cli *c, int rc)
+static int finish(cli *c, int rc)
 {
-  size_t n = nwarnings;
-  flush_warnings();
+  size_t n = c->warn.n;
+  flush_warnings(c);
   if (!rc && n && c->fail_if_warnings) {
     fprintf(stderr, "%s: %zu warning%s (--fail-if-warnings)\n", prog, n, n > 1 ? "s" : "");
     rc = EXIT_INPUT;
   }
-  cli_free((cli *)c);
+  cli_free(c);
   return rc;
 }
 
@@ -666,7 +638,7 @@ static int cmd_dump(int argc, char **argv)
     bs_error err;
     bs_error_clear(&err);
     if (bs_node_dump_json(root, stdout, &err) != BS_OK)
-      rc = fail(&err);
+      rc = fail(&c, &err);
   }
   bs_node_free(root);
   return finish(&c, rc);
@@ -693,10 +665,10 @@ static int cmd_layout(int argc, char **argv)
     bs_error err;
     bs_error_clear(&err);
     if (bs_layout_dump(root, &to, stdout, &err) != BS_OK)
-      rc = fail(&err);
+      rc = fail(&c, &err);
   }
   if (!rc && skipped)
-    rc = left_out(skipped, c.ninputs);
+    rc = left_out(&c, skipped, c.ninputs);
   bs_node_free(root);
   return finish(&c, rc);
 }
@@ -736,7 +708,7 @@ static int check_output_folder(const char *out)
 
 /* Options that belong to the other output are ignored, with a warning: --paper means nothing
  * to an EPUB. */
-static void warn_inapplicable(const cli *c, unsigned out)
+static void warn_inapplicable(cli *c, unsigned out)
 {
   for (int i = 0; i < c->ngiven; i++) {
     const cli_opt *o = c->given[i];
@@ -746,7 +718,7 @@ static void warn_inapplicable(const cli *c, unsigned out)
     if (!seen && !(o->out & out)) {
       char name[64];
       snprintf(name, sizeof name, "--%s", o->lng);
-      cli_warning("%s applies to %s output; ignored", name, o->out == OUT_PDF ? "PDF" : "EPUB");
+      prog_warning(c, "%s applies to %s output; ignored", name, o->out == OUT_PDF ? "PDF" : "EPUB");
     }
   }
 }
@@ -796,17 +768,18 @@ static int cmd_convert(int argc, char **argv)
       output_settings(&c, false, &s);
       bs_output_settings_apply(&s, &eo, NULL);
       eo.toc_depth = c.toc_depth;
-      eo.source_date = cli_source_date(on_prog_warning, NULL);
+      eo.source_date = cli_source_date(on_prog_warning, &c);
       eo.diag = on_warning;
+      eo.diag_user = &c;
       st = bs_epub_write(root, &eo, c.output, &err);
     } else {
       st = bs_pdf_write(root, &to, c.output, &err);
     }
     if (st != BS_OK)
-      rc = fail(&err);
+      rc = fail(&c, &err);
   }
   if (!rc && skipped)
-    rc = left_out(skipped, c.ninputs);
+    rc = left_out(&c, skipped, c.ninputs);
   bs_node_free(root);
   return finish(&c, rc);
 }
