@@ -95,6 +95,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 typedef struct warning {
   char *text;
   int count;
+  bool note; /* BS_NOTE: information, not counted by --fail-if-warnings nor in "warnings" */
 } warning;
 
 typedef struct warnings {
@@ -102,7 +103,7 @@ typedef struct warnings {
   size_t n;
 } warnings;
 
-static void warnings_add(warnings *w, const char *text)
+static void warnings_add(warnings *w, const char *text, bool note)
 {
   for (size_t i = 0; i < w->n; i++)
     if (!strcmp(w->v[i].text, text)) {
@@ -116,7 +117,17 @@ static void warnings_add(warnings *w, const char *text)
   w->v = nv;
   w->v[w->n].text = t;
   w->v[w->n].count = 1;
+  w->v[w->n].note = note;
   w->n++;
+}
+
+/* How many of w's are warnings (notes are information: --fail-if-warnings passes them). */
+static size_t warnings_count(const warnings *w)
+{
+  size_t n = 0;
+  for (size_t i = 0; i < w->n; i++)
+    n += !w->v[i].note;
+  return n;
 }
 
 static void warnings_free(warnings *w)
@@ -130,7 +141,7 @@ static void format_warning(const bs_error *e, char *line, size_t size)
 {
   bs_error copy = *e;
   /* a rare overlong message is cut, which is fine for a warning */
-  snprintf(copy.message, sizeof copy.message, "warning: %.*s",
+  snprintf(copy.message, sizeof copy.message, "%s: %.*s", e->code == BS_NOTE ? "note" : "warning",
            (int)(sizeof copy.message - 10), e->message);
   bs_error_format(&copy, line, size);
 }
@@ -202,7 +213,7 @@ static void on_book_warning(void *user, const bs_error *e)
   char line[BS_ERROR_MESSAGE_MAX + BS_ERROR_PATH_MAX + 64];
   format_warning(e, line, sizeof line);
   pthread_mutex_lock(&lock);
-  warnings_add(&b->warn, line);
+  warnings_add(&b->warn, line, e->code == BS_NOTE);
   pthread_mutex_unlock(&lock);
 }
 
@@ -212,7 +223,7 @@ static void on_output_warning(void *user, const bs_error *e)
   char line[BS_ERROR_MESSAGE_MAX + BS_ERROR_PATH_MAX + 64];
   format_warning(e, line, sizeof line);
   pthread_mutex_lock(&lock);
-  warnings_add(&j->warn, line);
+  warnings_add(&j->warn, line, e->code == BS_NOTE);
   pthread_mutex_unlock(&lock);
 }
 
@@ -482,7 +493,7 @@ static void *worker(void *arg)
  * progress and result through a pipe, one message per write (under PIPE_BUF, so atomic); the
  * parent keeps the display, the report and the exit status exactly as the threads did. */
 
-enum { MSG_PROGRESS = 1, MSG_WARNING, MSG_DONE };
+enum { MSG_PROGRESS = 1, MSG_WARNING, MSG_NOTE, MSG_DONE };
 
 typedef struct msg_done {
   bs_status st;
@@ -519,7 +530,7 @@ static void child_send(msg *m, size_t len)
 
 static void child_warning(void *user, const bs_error *e)
 {
-  msg m = {.type = MSG_WARNING};
+  msg m = {.type = e->code == BS_NOTE ? MSG_NOTE : MSG_WARNING};
   format_warning(e, m.u.warning, sizeof m.u.warning);
   child_send(&m, offsetof(msg, u) + strlen(m.u.warning) + 1);
 }
@@ -566,7 +577,7 @@ static bool read_msg(int fd, msg *m)
   if (!read_full(fd, m, offsetof(msg, u)) || m->len > sizeof m->u ||
       !read_full(fd, &m->u, m->len))
     return false;
-  if (m->type == MSG_WARNING)
+  if (m->type == MSG_WARNING || m->type == MSG_NOTE)
     m->u.warning[sizeof m->u.warning - 1] = '\0';
   return true;
 }
@@ -668,9 +679,9 @@ static bool build_forked(build *b, size_t nprocs)
       if (read_msg(cv[i].fd, &m)) {
         if (m.type == MSG_PROGRESS) {
           on_progress(cv[i].j, &m.u.prog);
-        } else if (m.type == MSG_WARNING) {
+        } else if (m.type == MSG_WARNING || m.type == MSG_NOTE) {
           pthread_mutex_lock(&lock);
-          warnings_add(&cv[i].j->warn, m.u.warning);
+          warnings_add(&cv[i].j->warn, m.u.warning, m.type == MSG_NOTE);
           pthread_mutex_unlock(&lock);
         } else if (m.type == MSG_DONE) {
           cv[i].j->res = m.u.done.res;
@@ -715,11 +726,14 @@ static void json_str(FILE *f, const char *s)
   fputc('"', f);
 }
 
-static void json_warnings(FILE *f, const warnings *w)
+/* The warnings of `w`, or its notes. */
+static void json_warnings(FILE *f, const warnings *w, bool notes)
 {
   fputc('[', f);
-  for (size_t i = 0; i < w->n; i++) {
-    fputs(i ? ", {\"message\": " : "{\"message\": ", f);
+  for (size_t i = 0, k = 0; i < w->n; i++) {
+    if (w->v[i].note != notes)
+      continue;
+    fputs(k++ ? ", {\"message\": " : "{\"message\": ", f);
     json_str(f, w->v[i].text);
     fprintf(f, ", \"count\": %d}", w->v[i].count);
   }
@@ -756,7 +770,9 @@ static void json_report(const build *b, int rc)
         fputs("null", f);
     }
     fprintf(f, ", \"ms\": %.1f, \"warnings\": ", j->ms);
-    json_warnings(f, &j->warn);
+    json_warnings(f, &j->warn, false);
+    fputs(", \"notes\": ", f);
+    json_warnings(f, &j->warn, true);
     if (j->st == ST_FAILED) {
       char line[BS_ERROR_MESSAGE_MAX + BS_ERROR_PATH_MAX + 64];
       fputs(", \"error\": ", f);
@@ -765,7 +781,9 @@ static void json_report(const build *b, int rc)
     fputc('}', f);
   }
   fputs(b->njobs ? "\n  ],\n  \"warnings\": " : "],\n  \"warnings\": ", f);
-  json_warnings(f, &b->warn);
+  json_warnings(f, &b->warn, false);
+  fputs(",\n  \"notes\": ", f);
+  json_warnings(f, &b->warn, true);
   fputs(",\n  \"errors\": [", f);
   for (size_t i = 0; i < b->nerrors; i++) {
     fputs(i ? ", " : "", f);
@@ -1229,9 +1247,9 @@ report:
     rc = load_rc;
   b.total_ms = now_ms() - b.t0;
   if (!rc && b.fail_if_warnings) {
-    size_t n = b.warn.n;
+    size_t n = warnings_count(&b.warn);
     for (size_t i = 0; i < b.njobs; i++)
-      n += b.jobv[i].warn.n;
+      n += warnings_count(&b.jobv[i].warn);
     if (n) {
       fprintf(stderr, "bisheng: %zu warning%s (--fail-if-warnings)\n", n, n > 1 ? "s" : "");
       rc = EXIT_INPUT;

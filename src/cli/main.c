@@ -23,6 +23,7 @@ static int quiet;
 typedef struct {
   char *text;
   int count;
+  bool note; /* BS_NOTE: printed as "note:", not counted by --fail-if-warnings */
 } warning;
 static warning *warnings;
 static size_t nwarnings;
@@ -33,8 +34,9 @@ static void on_warning(void *user, const bs_error *w)
   char line[BS_ERROR_MESSAGE_MAX + BS_ERROR_PATH_MAX + 64];
   bs_error copy = *w;
   /* prefix the message; a rare overlong one is cut, which is fine for a warning */
-  size_t n = strlen("warning: ");
-  memcpy(copy.message, "warning: ", n);
+  const char *kind = w->code == BS_NOTE ? "note: " : "warning: ";
+  size_t n = strlen(kind);
+  memcpy(copy.message, kind, n);
   size_t room = sizeof copy.message - n - 1, ml = strlen(w->message);
   memcpy(copy.message + n, w->message, ml < room ? ml : room);
   copy.message[n + (ml < room ? ml : room)] = '\0';
@@ -50,6 +52,7 @@ static void on_warning(void *user, const bs_error *w)
   warnings = nw;
   warnings[nwarnings].text = strdup(line);
   warnings[nwarnings].count = 1;
+  warnings[nwarnings].note = w->code == BS_NOTE;
   nwarnings++;
 }
 
@@ -634,11 +637,13 @@ static int typeset_options(const cli *c, bs_typeset_options *o)
   return 0;
 }
 
-/* The end of every command: --fail-if-warnings turns printed warnings into exit status 1
- * (the output stays: it is complete, only not clean); then the warnings are flushed. */
+/* The end of every command: --fail-if-warnings turns printed warnings (not notes) into exit
+ * status 1 (the output stays: it is complete, only not clean); then the warnings are flushed. */
 static int finish(const cli *c, int rc)
 {
-  size_t n = nwarnings;
+  size_t n = 0;
+  for (size_t i = 0; i < nwarnings; i++)
+    n += !warnings[i].note;
   flush_warnings();
   if (!rc && n && c->fail_if_warnings) {
     fprintf(stderr, "%s: %zu warning%s (--fail-if-warnings)\n", prog, n, n > 1 ? "s" : "");
