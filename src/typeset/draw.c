@@ -215,6 +215,16 @@ struct batch {
   cairo_text_cluster_t *cl;
   size_t ncl, capcl;
   bs_buf text;
+  /* draw_text's last texts shaped: the folio, the running head and the contents' numbers
+   * come again page after page, and shaping one costs more than drawing it */
+  struct text_memo {
+    char *text;
+    double size;
+    char lang[32]; /* the face depends on the chapter's language */
+    bs_ts_para p;
+    bs_ts_line l;
+  } memo[4];
+  size_t memo_next;
 };
 
 static void batch_flush(cairo_t *cr, font_state *fs, batch *b)
@@ -241,6 +251,11 @@ static void batch_free(batch *b)
   free(b->g);
   free(b->cl);
   bs_buf_free(&b->text);
+  for (size_t i = 0; i < sizeof b->memo / sizeof b->memo[0]; i++) {
+    free(b->memo[i].text);
+    bs_ts_line_free(&b->memo[i].l);
+    bs_ts_para_free(&b->memo[i].p);
+  }
 }
 
 static void draw_emoji(bs_ts_ctx *c, cairo_t *cr, font_state *fs, batch *b, const bs_ts_line *l,
@@ -443,33 +458,57 @@ static double draw_text(bs_ts_ctx *c, cairo_t *cr, font_state *fs, batch *bt, co
 {
   if (!*text)
     return 0;
-  bs_ts_para p = {0};
-  p.len = strlen(text);
-  p.text = bs_xstrndup(text, p.len);
-  p.style = bs_xcalloc(p.len + 1, 1);
-  p.size = size;
-  bool vertical = c->vertical;
-  c->vertical = false;
-  bs_ts_line l;
-  memset(&l, 0, sizeof l);
-  if (bs_ts_shape_para(c, &p, NULL) == BS_OK)
-    bs_ts_place_line(c, &p, &l);
-  c->vertical = vertical;
-  double w = l.natural;
-  if (!measure_only && l.nruns) {
-    l.ox = right_align ? x - w * sx : x;
-    l.oy = y - BS_TS_ASCENT * size;
+  enum { NMEMO = sizeof bt->memo / sizeof bt->memo[0] };
+  struct text_memo own, *m = NULL;
+  for (size_t i = 0; bt && i < NMEMO && !m; i++)
+    if (bt->memo[i].text && bt->memo[i].size == size && !strcmp(bt->memo[i].text, text) &&
+        !strcmp(bt->memo[i].lang, c->doc_lang))
+      m = &bt->memo[i];
+  if (!m) {
+    if (bt) { /* the oldest goes */
+      m = &bt->memo[bt->memo_next++ % NMEMO];
+      free(m->text);
+      bs_ts_line_free(&m->l);
+      bs_ts_para_free(&m->p);
+    } else {
+      m = &own;
+    }
+    memset(m, 0, sizeof *m);
+    m->p.len = strlen(text);
+    m->p.text = bs_xstrndup(text, m->p.len);
+    m->p.style = bs_xcalloc(m->p.len + 1, 1);
+    m->p.size = size;
+    bool vertical = c->vertical;
+    c->vertical = false;
+    if (bs_ts_shape_para(c, &m->p, NULL) == BS_OK)
+      bs_ts_place_line(c, &m->p, &m->l);
+    c->vertical = vertical;
+    if (bt) {
+      m->text = bs_xstrdup(text);
+      m->size = size;
+      snprintf(m->lang, sizeof m->lang, "%s", c->doc_lang);
+    }
+  }
+  bs_ts_line *l = &m->l;
+  double w = l->natural;
+  if (!measure_only && l->nruns) {
+    l->ox = right_align ? x - w * sx : x;
+    l->oy = y - BS_TS_ASCENT * size;
     cairo_matrix_t sq;
     cairo_matrix_init_scale(&sq, sx, 1);
     batch_flush(cr, fs, bt);
-    for (size_t i = 0; i < l.nruns; i++) {
-      cairo_matrix_multiply(&l.runs[i].m, &l.runs[i].m, &sq);
-      draw_run(c, cr, fs, bt, &l, &l.runs[i]);
+    for (size_t i = 0; i < l->nruns; i++) {
+      cairo_matrix_t keep = l->runs[i].m; /* the memo keeps the unscaled line */
+      cairo_matrix_multiply(&l->runs[i].m, &l->runs[i].m, &sq);
+      draw_run(c, cr, fs, bt, l, &l->runs[i]);
+      l->runs[i].m = keep;
     }
     batch_flush(cr, fs, bt);
   }
-  bs_ts_line_free(&l);
-  bs_ts_para_free(&p);
+  if (m == &own) {
+    bs_ts_line_free(&own.l);
+    bs_ts_para_free(&own.p);
+  }
   return w * sx;
 }
 
@@ -1625,6 +1664,18 @@ static void draw_front(bs_ts_ctx *c, bs_ts_pdf *p)
   c->nlines = save_n;
 }
 
+/* What the drawing state still owns once Cairo is done with the file. */
+static void pdf_free(bs_ts_pdf *p)
+{
+  free(p->sect_lang);
+  for (size_t i = 0; i < p->nattrs; i++)
+    free(p->attrs[i].add);
+  free(p->attrs);
+  free(p->links);
+  free(p->uris);
+  free(p);
+}
+
 bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *p, const char *path, bool ok, bs_error *err)
 {
   bs_status st = BS_OK;
@@ -1654,13 +1705,7 @@ bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *p, const char *path, bool ok, 
                       unmatched);
   bs_pdftext_free(p->text);
   if (!ok) {
-    free(p->sect_lang);
-  for (size_t i = 0; i < p->nattrs; i++)
-    free(p->attrs[i].add);
-  free(p->attrs);
-    free(p->links);
-    free(p->uris);
-    free(p);
+    pdf_free(p);
     return BS_OK;
   }
   if (cs != CAIRO_STATUS_SUCCESS && (p->write_failed || cs == CAIRO_STATUS_WRITE_ERROR))
@@ -1682,12 +1727,6 @@ bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *p, const char *path, bool ok, 
   bs_pdfup_free(u);
   if (rd && rd != p->f)
     fclose(rd);
-  free(p->sect_lang);
-  for (size_t i = 0; i < p->nattrs; i++)
-    free(p->attrs[i].add);
-  free(p->attrs);
-  free(p->links);
-  free(p->uris);
-  free(p);
+  pdf_free(p);
   return st;
 }
