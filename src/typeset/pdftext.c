@@ -27,7 +27,11 @@ struct bs_pdftext {
   size_t data_at;     /* DATA/TAIL: where the compressed data begins in `hold` */
   size_t data_end;    /* TAIL: where it ends */
   z_stream z;         /* DATA: inflating the stream as it arrives */
-  bool z_open;
+  bool z_open;        /* z is initialised: reset for each stream, not made anew (its
+                       * allocations, and the deflater's below, at every page of a long book
+                       * made glibc consolidate its heap again and again) */
+  z_stream zd;        /* deflating rewritten contents */
+  bool zd_open;
   bs_buf plain;       /* the inflated content */
   long long in_pos;   /* bytes received from Cairo */
   long long out_pos;  /* bytes written */
@@ -62,6 +66,8 @@ void bs_pdftext_free(bs_pdftext *t)
     return;
   if (t->z_open)
     inflateEnd(&t->z);
+  if (t->zd_open)
+    deflateEnd(&t->zd);
   bs_buf_free(&t->hold);
   bs_buf_free(&t->plain);
   for (size_t i = t->head; i < t->ntexts; i++) {
@@ -325,15 +331,27 @@ static void rewrite_content(bs_pdftext *t, const bs_buf *c, bs_buf *to)
   }
 }
 
-static bool deflate_buf(const bs_buf *in, bs_buf *to)
+static bool deflate_buf(bs_pdftext *t, const bs_buf *in, bs_buf *to)
 {
-  uLongf n = compressBound((uLong)in->len);
+  if (!t->zd_open) {
+    /* level 4: half the time of the default (6) for 3 % more bytes on our pages' contents */
+    memset(&t->zd, 0, sizeof t->zd);
+    if (deflateInit(&t->zd, 4) != Z_OK)
+      return false;
+    t->zd_open = true;
+  } else if (deflateReset(&t->zd) != Z_OK) {
+    return false;
+  }
+  uLong n = deflateBound(&t->zd, (uLong)in->len);
   bs_buf_clear(to);
   bs_buf_grow(to, (size_t)n + 1);
-  /* level 4: half the time of the default (6) for 3 % more bytes on our pages' contents */
-  if (compress2((Bytef *)to->data, &n, (const Bytef *)in->data, (uLong)in->len, 4) != Z_OK)
+  t->zd.next_in = (Bytef *)in->data;
+  t->zd.avail_in = (uInt)in->len;
+  t->zd.next_out = (Bytef *)to->data;
+  t->zd.avail_out = (uInt)n;
+  if (deflate(&t->zd, Z_FINISH) != Z_STREAM_END)
     return false;
-  to->len = (size_t)n;
+  to->len = (size_t)(n - t->zd.avail_out);
   return true;
 }
 
@@ -347,7 +365,7 @@ static void finish_object(bs_pdftext *t)
   bs_buf added = BS_BUF_INIT, z = BS_BUF_INIT;
   rewrite_content(t, &t->plain, &added);
   bool rewrite = (added.len != t->plain.len || memcmp(added.data, t->plain.data, added.len)) &&
-                 deflate_buf(&added, &z);
+                 deflate_buf(t, &added, &z);
   if (!rewrite) {
     out(t, h, t->hold.len);
   } else {
@@ -433,10 +451,15 @@ static void feed(bs_pdftext *t, const unsigned char *data, size_t len)
         memmove(t->hold.data, t->hold.data + obj, (size_t)at - obj);
         t->hold.len = (size_t)at - obj;
         t->data_at = t->hold.len;
-        memset(&t->z, 0, sizeof t->z);
-        t->z_open = inflateInit(&t->z) == Z_OK;
-        t->mode = t->z_open ? DATA : PASS;
-        if (!t->z_open)
+        bool ok;
+        if (t->z_open) {
+          ok = inflateReset(&t->z) == Z_OK;
+        } else {
+          memset(&t->z, 0, sizeof t->z);
+          ok = t->z_open = inflateInit(&t->z) == Z_OK;
+        }
+        t->mode = ok ? DATA : PASS;
+        if (!ok)
           t->failed = true;
         feed(t, again, rest);
         free(again);
@@ -474,14 +497,10 @@ static void feed(bs_pdftext *t, const unsigned char *data, size_t len)
       data += used;
       len -= used;
       if (r == Z_STREAM_END) {
-        inflateEnd(&t->z);
-        t->z_open = false;
         t->data_end = t->hold.len;
         t->mode = TAIL;
       } else if (r != Z_OK && r != Z_BUF_ERROR) {
         /* not deflate data after all: pass the object on as it is */
-        inflateEnd(&t->z);
-        t->z_open = false;
         out(t, t->hold.data, t->hold.len);
         bs_buf_clear(&t->hold);
         bs_buf_clear(&t->plain);
