@@ -9,9 +9,11 @@ C=$CORPUS
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 set -- "$C/kongyiji.zh-Hans.md" "$C/bisheng.en.md" "$C/taoyuanming.zh-Hant.txt"
 bad=0
-"$BIN" "$@" --direction vertical -o "$tmp/b.pdf" 2> "$tmp/err" || { echo "FAIL pdf"; cat "$tmp/err"; exit 1; }
-grep -q "bisheng.en.md: warning: chapter '.*' is set horizontally in this vertical book" "$tmp/err" ||
+# the build says so in a note: information, not a warning, so --fail-if-warnings passes
+"$BIN" "$@" --direction vertical --fail-if-warnings -o "$tmp/b.pdf" 2> "$tmp/err" || { echo "FAIL pdf"; cat "$tmp/err"; exit 1; }
+grep -q "bisheng.en.md: note: chapter '.*' is set horizontally in this vertical book" "$tmp/err" ||
   { echo "FAIL the build does not say the English chapter is horizontal:"; cat "$tmp/err"; bad=1; }
+! grep -q "warning" "$tmp/err" || { echo "FAIL a warning:"; cat "$tmp/err"; bad=1; }
 "$BIN" layout "$@" --direction vertical > "$tmp/d.json" 2> /dev/null || { echo "FAIL layout"; exit 1; }
 # every rule of typeset_check.py on the whole book, each page by its own direction
 { echo '{"chapters": ['; "$BIN" dump "$1"; echo ,; "$BIN" dump "$2"; echo ,; "$BIN" dump "$3"; echo ']}'; } > "$tmp/src.json" 2> /dev/null
@@ -132,8 +134,28 @@ print("contents: %d links, each where the outline points" % links)
 sys.exit(1 if links < 10 or bad else 0)
 PY
 # the EPUB: the English chapter's XHTML is horizontal, the others vertical, pages turn rtl
-"$BIN" "$@" --direction vertical -o "$tmp/b.epub" 2> "$tmp/err" || { echo "FAIL epub"; cat "$tmp/err"; exit 1; }
-grep -q "bisheng.en.md: warning: chapter '.*' is set horizontally" "$tmp/err" || { echo "FAIL epub: no note"; bad=1; }
+"$BIN" "$@" --direction vertical --fail-if-warnings -o "$tmp/b.epub" 2> "$tmp/err" || { echo "FAIL epub"; cat "$tmp/err"; exit 1; }
+grep -q "bisheng.en.md: note: chapter '.*' is set horizontally" "$tmp/err" || { echo "FAIL epub: no note"; bad=1; }
+! grep -q "warning" "$tmp/err" || { echo "FAIL epub: a warning:"; cat "$tmp/err"; bad=1; }
+# bisheng build: each output's notes in the --json report apart from its warnings, printed in
+# both the one-process (-j 1) and the forked (-j 2) builds, and --fail-if-warnings passes
+mkdir "$tmp/m" && cp "$@" "$tmp/m/" && cp -r "$C/images" "$tmp/m/"
+printf 'title: 混排\nlang: zh-Hans\ndirection: vertical\narticles:\n  - kongyiji.zh-Hans.md\n  - bisheng.en.md\noutputs:\n  - name: epub\n    file: b.epub\n  - name: pdf\n    file: b.pdf\n' > "$tmp/m/book.yaml"
+for j in 1 2; do
+  rm -f "$tmp/m/b.epub" "$tmp/m/b.pdf" "$tmp/m/.b."*
+  "$BIN" build -j $j --json --fail-if-warnings "$tmp/m/book.yaml" > "$tmp/r.json" 2> "$tmp/err" ||
+    { echo "FAIL build -j $j:"; cat "$tmp/err"; bad=1; continue; }
+  [ "$(grep -c "bisheng.en.md: note: chapter '.*' is set horizontally in this vertical book" "$tmp/err")" = 2 ] ||
+    { echo "FAIL build -j $j: not one note per output:"; cat "$tmp/err"; bad=1; }
+  python3 - "$tmp/r.json" <<'PY' || { echo "FAIL build -j $j --json"; bad=1; }
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["status"] == "ok" and not r["warnings"], r
+for o in r["outputs"]:
+    assert not o["warnings"], o
+    assert len(o["notes"]) == 1 and "is set horizontally" in o["notes"][0]["message"], o
+PY
+done
 mkdir "$tmp/x" && (cd "$tmp/x" && unzip -q ../b.epub) || { echo "FAIL unzip"; exit 1; }
 grep -q 'page-progression-direction="rtl"' "$tmp/x/EPUB/content.opf" || { echo "FAIL epub: not rtl"; bad=1; }
 nh=0 nv=0

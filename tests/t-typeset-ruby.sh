@@ -6,7 +6,8 @@
 # and never overhangs a kanji; at a line end or start it stays within its base's own room.
 # Jukugo ruby (JLREQ §3.3.6): readings given one per character (｜東《とう》｜京《きょう》)
 # stay over their own characters, in order, without overlapping, and the word keeps no gap;
-# also as the Markdown and HTML readers give it (<ruby>東<rt>とう</rt>京<rt>きょう</rt></ruby>).
+# also as the Markdown and HTML readers give it (<ruby>東<rt>とう</rt>京<rt>きょう</rt></ruby>,
+# <ruby><rb>東</rb><rb>京</rb><rt>とう</rt><rt>きょう</rt></ruby>).
 # Every other rule of typeset_check.py holds on the same layouts.
 . tests/typeset-lib.sh
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -16,7 +17,10 @@ bad=0
 # character), mid-line and at a line end
 printf -- '---\nlang: ja\n---\n\n一二三四五六七八九十一二三四五六<ruby>東<rt>とう</rt>京<rt>きょう</rt></ruby>の話。\n\n今日は<ruby>東<rt>とう</rt>京<rt>きょう</rt></ruby>の話です。\n' > "$tmp/j.md"
 printf '<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>t</title></head><body><article><h1>t</h1><p>今日は<ruby>東<rt>とう</rt>京<rt>きょう</rt></ruby>の話です。</p></article></body></html>\n' > "$tmp/j.html"
-for input in "$R:2:2:3" "$tmp/j.md:1:0:2" "$tmp/j.html:0:0:1"; do
+# and HTML's other form, bases in <rb> and their readings after them (<rb>東</rb><rb>京</rb>
+# <rt>とう</rt><rt>きょう</rt>: the i-th reading over the i-th base)
+printf '<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>t</title></head><body><article><h1>t</h1><p>今日は<ruby><rb>東</rb><rb>京</rb><rp>（</rp><rt>とう</rt><rt>きょう</rt><rp>）</rp></ruby>の話です。</p></article></body></html>\n' > "$tmp/k.html"
+for input in "$R:2:2:3" "$tmp/j.md:1:0:2" "$tmp/j.html:0:0:1" "$tmp/k.html:0:0:1"; do
 R=${input%%:*}; want=${input#*:}
 "$BIN" dump "$R" > "$tmp/src.json" || { echo "FAIL dump $R"; exit 1; }
 for d in horizontal vertical; do

@@ -165,18 +165,6 @@ def grid_cells(line, gl):
     return all(w <= base.get(r, 0) + TOL for r, w in ann.items())
 
 
-def pauses(gl):
-    """Places a spread grid line can take a whole em at (after a sentence end or a pause, at
-    a bracket), as break.c's pause_rank sees them."""
-    n = 0
-    for a, b in zip(gl, gl[1:]):
-        if b["c"][:1] in NOT_START or a["c"][-1:] in NOT_END:
-            continue
-        if a["c"][-1:] in PAUSE_END | PAUSE | CLOSE or b["c"][:1] in OPEN:
-            n += 1
-    return n
-
-
 def subsequence(needle, hay):
     """None if needle is a subsequence of hay, else the index of the first missing char."""
     j = 0
@@ -205,7 +193,6 @@ def main():
     presented = []
     nfull = 0
     ncells = [0]
-    spread_no_pause = []
     for pi, page in enumerate(dump["pages"]):
         # a book may mix languages and directions: each page follows its document's
         vertical = page.get("direction", dump["direction"]) == "vertical"
@@ -266,10 +253,6 @@ def main():
             if line["kind"] == "body":
                 k = line["slot"]
                 plain = grid_cells(line, gl)
-                ems = round(line["adjust"]["char"] / line["size"])
-                if plain and line["full"] and line["adjust"]["char"] > TOL and pauses(gl) < ems:
-                    plain = False  # fewer pauses than ems of slack: spread evenly (reported)
-                    spread_no_pause.append(where)
                 for g in gl:
                     # (a hyphenated line's hyphen has no source text: "c" is empty)
                     if not g["c"] or g["o"] != "upright" or not is_cjk_letter(g["c"][0]) or g["c"][0] in NOT_START_JA:
@@ -290,6 +273,14 @@ def main():
                         fail("G1 %s %s is %.3f em wide, not one cell: %s" % (where, g["c"], g["adv"] / line["size"], text))
                         break
                 if plain:
+                    # K8 on the grid: a spread line's slack is whole ems, one to a gap, at
+                    # pauses or where the line could break, never two in one place (a hole)
+                    for a, b in zip(gl, gl[1:]):
+                        gap = b["p"] - (a["p"] + a["adv"])
+                        if gap > TOL and (gap > line["size"] + TOL or b["c"][:1] in not_start or
+                                          a["c"][-1:] in NOT_END):
+                            fail("G1 %s %.2f em between %s and %s: %s" % (
+                                where, gap / line["size"], a["c"], b["c"], text))
                     for g in gl:
                         cell = (g["p"] + line["indent"]) / line["size"]
                         if abs(cell - round(cell)) * line["size"] > TOL:
@@ -430,8 +421,6 @@ def main():
         fail("no full lines at all")
     for f in fails[:40]:
         print(f)
-    for w in spread_no_pause:
-        print("note: G1 %s is spread evenly (a line of whole cells, fewer pauses than ems)" % w)
     print("%d lines, %d full, %d on whole cells, %d failures" % (len(lines), nfull, ncells[0], len(fails)))
     sys.exit(1 if fails else 0)
 

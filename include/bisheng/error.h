@@ -27,7 +27,8 @@ typedef enum {
   BS_ERR_FONT,        /* no usable font */
   BS_ERR_IMAGE,       /* an image is missing, unsafe or undecodable */
   BS_ERR_LIBRARY,     /* a library under us failed */
-  BS_ERR_ARGUMENT     /* the caller passed something invalid */
+  BS_ERR_ARGUMENT,    /* the caller passed something invalid */
+  BS_NOTE             /* never returned: a diagnostic that is information, not a problem */
 } bs_status;
 
 enum { BS_ERROR_MESSAGE_MAX = 512, BS_ERROR_PATH_MAX = 1024 };
@@ -62,8 +63,10 @@ BS_API char *bs_error_format(const bs_error *err, char *out, size_t size);
 /* A short English name of a status ("I/O error", "encoding error", ...). Never NULL. */
 BS_API const char *bs_status_string(bs_status code);
 
-/* Warning callback: `w->code` is the category, the rest as for errors. Borrowed for the
- * call only. */
+/* Warning callback: `w->code` is the category, the rest as for errors; BS_NOTE marks a note
+ * (what the library did that the user should know, such as a chapter set in the other
+ * direction), which a caller shows but does not count as a warning. Borrowed for the call
+ * only. */
 typedef void (*bs_diag_fn)(void *user, const bs_error *w);
 
 /* Progress of a writer, reported after each chapter (and once at the start, done = 0) on the

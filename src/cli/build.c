@@ -159,7 +159,7 @@ static void on_book_warning(void *user, const bs_error *e)
   char line[BS_ERROR_MESSAGE_MAX + BS_ERROR_PATH_MAX + 64];
   cli_format_warning(e, line, sizeof line);
   pthread_mutex_lock(&lock);
-  cli_warnings_add(&b->warn, line);
+  cli_warnings_add(&b->warn, line, e->code == BS_NOTE);
   pthread_mutex_unlock(&lock);
 }
 
@@ -169,7 +169,7 @@ static void on_output_warning(void *user, const bs_error *e)
   char line[BS_ERROR_MESSAGE_MAX + BS_ERROR_PATH_MAX + 64];
   cli_format_warning(e, line, sizeof line);
   pthread_mutex_lock(&lock);
-  cli_warnings_add(&j->warn, line);
+  cli_warnings_add(&j->warn, line, e->code == BS_NOTE);
   pthread_mutex_unlock(&lock);
 }
 
@@ -433,7 +433,7 @@ static void *worker(void *arg)
  * progress and result through a pipe, one message per write (under PIPE_BUF, so atomic); the
  * parent keeps the display, the report and the exit status exactly as the threads did. */
 
-enum { MSG_PROGRESS = 1, MSG_WARNING, MSG_DONE };
+enum { MSG_PROGRESS = 1, MSG_WARNING, MSG_NOTE, MSG_DONE };
 
 typedef struct msg_done {
   bs_status st;
@@ -470,7 +470,7 @@ static void child_send(msg *m, size_t len)
 
 static void child_warning(void *user, const bs_error *e)
 {
-  msg m = {.type = MSG_WARNING};
+  msg m = {.type = e->code == BS_NOTE ? MSG_NOTE : MSG_WARNING};
   cli_format_warning(e, m.u.warning, sizeof m.u.warning);
   child_send(&m, offsetof(msg, u) + strlen(m.u.warning) + 1);
 }
@@ -517,7 +517,7 @@ static bool read_msg(int fd, msg *m)
   if (!read_full(fd, m, offsetof(msg, u)) || m->len > sizeof m->u ||
       !read_full(fd, &m->u, m->len))
     return false;
-  if (m->type == MSG_WARNING)
+  if (m->type == MSG_WARNING || m->type == MSG_NOTE)
     m->u.warning[sizeof m->u.warning - 1] = '\0';
   return true;
 }
@@ -619,9 +619,9 @@ static bool build_forked(build *b, size_t nprocs)
       if (read_msg(cv[i].fd, &m)) {
         if (m.type == MSG_PROGRESS) {
           on_progress(cv[i].j, &m.u.prog);
-        } else if (m.type == MSG_WARNING) {
+        } else if (m.type == MSG_WARNING || m.type == MSG_NOTE) {
           pthread_mutex_lock(&lock);
-          cli_warnings_add(&cv[i].j->warn, m.u.warning);
+          cli_warnings_add(&cv[i].j->warn, m.u.warning, m.type == MSG_NOTE);
           pthread_mutex_unlock(&lock);
         } else if (m.type == MSG_DONE) {
           cv[i].j->res = m.u.done.res;
@@ -644,11 +644,14 @@ static bool build_forked(build *b, size_t nprocs)
 
 /* ---- The JSON report ---- */
 
-static void json_warnings(FILE *f, const cli_warnings *w)
+/* The warnings of `w`, or its notes. */
+static void json_warnings(FILE *f, const cli_warnings *w, bool notes)
 {
   fputc('[', f);
-  for (size_t i = 0; i < w->n; i++) {
-    fputs(i ? ", {\"message\": " : "{\"message\": ", f);
+  for (size_t i = 0, k = 0; i < w->n; i++) {
+    if (w->v[i].note != notes)
+      continue;
+    fputs(k++ ? ", {\"message\": " : "{\"message\": ", f);
     cli_json_str(f, w->v[i].text);
     fprintf(f, ", \"count\": %d}", w->v[i].count);
   }
@@ -685,7 +688,9 @@ static void json_report(const build *b, int rc)
         fputs("null", f);
     }
     fprintf(f, ", \"ms\": %.1f, \"warnings\": ", j->ms);
-    json_warnings(f, &j->warn);
+    json_warnings(f, &j->warn, false);
+    fputs(", \"notes\": ", f);
+    json_warnings(f, &j->warn, true);
     if (j->st == ST_FAILED) {
       char line[BS_ERROR_MESSAGE_MAX + BS_ERROR_PATH_MAX + 64];
       fputs(", \"error\": ", f);
@@ -694,7 +699,9 @@ static void json_report(const build *b, int rc)
     fputc('}', f);
   }
   fputs(b->njobs ? "\n  ],\n  \"warnings\": " : "],\n  \"warnings\": ", f);
-  json_warnings(f, &b->warn);
+  json_warnings(f, &b->warn, false);
+  fputs(",\n  \"notes\": ", f);
+  json_warnings(f, &b->warn, true);
   fputs(",\n  \"errors\": [", f);
   for (size_t i = 0; i < b->nerrors; i++) {
     fputs(i ? ", " : "", f);
@@ -1158,9 +1165,9 @@ report:
     rc = load_rc;
   b.total_ms = now_ms() - b.t0;
   if (!rc && b.fail_if_warnings) {
-    size_t n = b.warn.n;
+    size_t n = cli_warnings_count(&b.warn);
     for (size_t i = 0; i < b.njobs; i++)
-      n += b.jobv[i].warn.n;
+      n += cli_warnings_count(&b.jobv[i].warn);
     if (n) {
       fprintf(stderr, "bisheng: %zu warning%s (--fail-if-warnings)\n", n, n > 1 ? "s" : "");
       rc = EXIT_INPUT;

@@ -2,6 +2,7 @@
 #ifndef BS_CLI_H
 #define BS_CLI_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "bisheng/bisheng.h"
@@ -22,18 +23,22 @@ long long cli_source_date(bs_diag_fn warn, void *user);
 typedef struct cli_warning {
   char *text;
   int count;
+  bool note; /* BS_NOTE: information, printed as "note:", not counted by --fail-if-warnings */
 } cli_warning;
 typedef struct cli_warnings {
   cli_warning *v;
   size_t n;
 } cli_warnings;
-/* Counts `line` (copied) once more. */
-void cli_warnings_add(cli_warnings *w, const char *line);
+/* Counts `line` (copied) once more; `note`: it is a note, not a warning. */
+void cli_warnings_add(cli_warnings *w, const char *line, bool note);
+/* How many of w's entries are warnings (not notes). */
+size_t cli_warnings_count(const cli_warnings *w);
 /* Prints entries [from, n) to stderr after `prefix`, a repeated one as "LINE (×N)". */
 void cli_warnings_print(const cli_warnings *w, size_t from, const char *prefix);
 /* Frees the entries; the table is empty again. */
 void cli_warnings_free(cli_warnings *w);
-/* A warning as the line the table merges: "file:line:col: warning: message". */
+/* A warning as the line the table merges: "file:line:col: warning: message" ("note:" for a
+ * BS_NOTE). */
 void cli_format_warning(const bs_error *e, char *line, size_t size);
 /* `s` as a JSON string, escaped as the library's dumps escape ("null" for NULL). */
 void cli_json_str(FILE *f, const char *s);

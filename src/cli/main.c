@@ -51,7 +51,7 @@ static void on_warning(void *user, const bs_error *w)
   cli *c = user;
   char line[BS_ERROR_MESSAGE_MAX + BS_ERROR_PATH_MAX + 64];
   cli_format_warning(w, line, sizeof line);
-  cli_warnings_add(&c->warn, line);
+  cli_warnings_add(&c->warn, line, w->code == BS_NOTE);
 }
 
 /* Prints the warnings so far (unless -q) and forgets them. */
@@ -606,11 +606,11 @@ static int typeset_options(cli *c, bs_typeset_options *o)
   return 0;
 }
 
-/* The end of every command: --fail-if-warnings turns printed warnings into exit status 1
- * (the output stays: it is complete, only not clean); then the warnings are flushed. */
+/* The end of every command: --fail-if-warnings turns printed warnings (not notes) into exit
+ * status 1 (the output stays: it is complete, only not clean); then the warnings are flushed. */
 static int finish(cli *c, int rc)
 {
-  size_t n = c->warn.n;
+  size_t n = cli_warnings_count(&c->warn);
   flush_warnings(c);
   if (!rc && n && c->fail_if_warnings) {
     fprintf(stderr, "%s: %zu warning%s (--fail-if-warnings)\n", prog, n, n > 1 ? "s" : "");

@@ -1,5 +1,6 @@
 /* What the commands report, in one place: merged warnings and the JSON strings of the build
  * report. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,7 +8,7 @@
 #include "../util/util.h"
 #include "cli.h"
 
-void cli_warnings_add(cli_warnings *w, const char *line)
+void cli_warnings_add(cli_warnings *w, const char *line, bool note)
 {
   for (size_t i = 0; i < w->n; i++)
     if (!strcmp(w->v[i].text, line)) {
@@ -21,6 +22,7 @@ void cli_warnings_add(cli_warnings *w, const char *line)
   w->v = nv;
   w->v[w->n].text = t;
   w->v[w->n].count = 1;
+  w->v[w->n].note = note;
   w->n++;
 }
 
@@ -32,6 +34,14 @@ void cli_warnings_print(const cli_warnings *w, size_t from, const char *prefix)
     else
       fprintf(stderr, "%s%s\n", prefix, w->v[i].text);
   }
+}
+
+size_t cli_warnings_count(const cli_warnings *w)
+{
+  size_t n = 0;
+  for (size_t i = 0; i < w->n; i++)
+    n += !w->v[i].note;
+  return n;
 }
 
 void cli_warnings_free(cli_warnings *w)
@@ -47,7 +57,7 @@ void cli_format_warning(const bs_error *e, char *line, size_t size)
 {
   bs_error copy = *e;
   /* a rare overlong message is cut, which is fine for a warning */
-  snprintf(copy.message, sizeof copy.message, "warning: %.*s",
+  snprintf(copy.message, sizeof copy.message, "%s: %.*s", e->code == BS_NOTE ? "note" : "warning",
            (int)(sizeof copy.message - 10), e->message);
   bs_error_format(&copy, line, size);
 }

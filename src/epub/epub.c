@@ -818,7 +818,7 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
       e.use_horizontal_css = true;
     if (book && v != e.book_vertical && bs_node_first_child(d)) {
       const char *t = bs_node_get_meta(d, BS_META_TITLE);
-      bs_epub_warn(&e, BS_ERR_UNSUPPORTED, bs_node_get_input(d), 0,
+      bs_epub_warn(&e, BS_NOTE, bs_node_get_input(d), 0, /* information, not a problem */
                    "chapter '%s' is set %s in this %s book", t ? t : "",
                    v ? "vertically" : "horizontally", v ? "horizontal" : "vertical");
     }

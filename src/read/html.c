@@ -377,43 +377,102 @@ static void add_ruby(bs_node *p, const char *base, const char *rt)
   }
 }
 
-/* <ruby>: each rt closes one base (rb or bare text); rp is dropped. */
+/* Trims ASCII white space from both ends of s, in place; returns its start. */
+static char *trim_ws(char *s)
+{
+  while (ascii_ws(*s))
+    s++;
+  size_t l = strlen(s);
+  while (l && ascii_ws(s[l - 1]))
+    l--;
+  s[l] = '\0';
+  return s;
+}
+
+/* Sets the bases of one <ruby> segment (HTML's ruby model) with the readings that follow them:
+ * the i-th reading over the i-th base, so that <rb>東</rb><rb>京</rb><rt>とう</rt><rt>きょう</rt>
+ * gives adjacent one-character rubies, the tree the Aozora and Markdown readers make of
+ * ｜東《とう》｜京《きょう》 (jukugo ruby, JLREQ §3.3.6; R-rules); one reading over several bases
+ * is group ruby over them all, readings beyond the bases join the last one. */
+static void ruby_flush(bs_node *p, char **base, size_t nb, char **rt, size_t nr)
+{
+  size_t n = 0;
+  const char **bs = bs_xcalloc(nb ? nb : 1, sizeof *bs);
+  for (size_t i = 0; i < nb; i++) /* white space between <rb>s is no base */
+    if (*(bs[n] = trim_ws(base[i])))
+      n++;
+  bs_buf b = BS_BUF_INIT, r = BS_BUF_INIT;
+  for (size_t i = 0; i < n; i++) {
+    bs_buf_clear(&b);
+    bs_buf_clear(&r);
+    bool group = nr < 2 || n < 2;
+    for (size_t k = i; k < (group ? n : i + 1); k++)
+      bs_buf_puts(&b, bs[k]);
+    for (size_t k = group ? 0 : i; k < nr && (k == i || group || i == n - 1); k++)
+      bs_buf_puts(&r, trim_ws(rt[k]));
+    if (r.len)
+      add_ruby(p, b.data, r.data);
+    else
+      add_text(p, b.data);
+    if (group)
+      break;
+  }
+  bs_buf_free(&b);
+  bs_buf_free(&r);
+  free(bs);
+}
+
+/* <ruby>: bases (bare text, or each rb) up to a run of rt (or rtc) take those readings
+ * (ruby_flush); rp is dropped. */
 static void ruby_element(const xmlNode *x, bs_node *p)
 {
-  bs_buf base = BS_BUF_INIT;
-  for (const xmlNode *k = x->children; k; k = k->next) {
-    if (k->type == XML_TEXT_NODE) {
-      bs_buf_puts(&base, (const char *)k->content);
-    } else if (k->type == XML_ELEMENT_NODE) {
-      if (is(k, "rp"))
-        continue;
-      char *t = clean_text(k);
-      if (is(k, "rt") || is(k, "rtc")) {
-        char *b = base.data ? base.data : bs_xstrdup("");
-        /* trim the base */
-        char *s = b;
-        while (ascii_ws(*s))
-          s++;
-        size_t l = strlen(s);
-        while (l && ascii_ws(s[l - 1]))
-          l--;
-        s[l] = '\0';
-        if (*s && *t)
-          add_ruby(p, s, t);
-        else if (*s)
-          add_text(p, s);
-        if (!base.data)
-          free(b);
-        bs_buf_clear(&base);
-      } else {
-        bs_buf_puts(&base, t);
-      }
+  char **base = NULL, **rt = NULL;
+  size_t nb = 0, nr = 0;
+  bool bare = false; /* the last base is bare text, which more text continues */
+  for (const xmlNode *k = x->children;; k = k->next) {
+    bool text = k && k->type == XML_TEXT_NODE;
+    if (text && nr) {
+      const char *c = (const char *)k->content;
+      while (ascii_ws(*c))
+        c++;
+      if (!*c)
+        continue; /* white space between readings */
+    }
+    if (!k || (nr && (text || (k->type == XML_ELEMENT_NODE && !is(k, "rt") &&
+                                !is(k, "rtc") && !is(k, "rp"))))) {
+      ruby_flush(p, base, nb, rt, nr);
+      for (size_t i = 0; i < nb; i++)
+        free(base[i]);
+      for (size_t i = 0; i < nr; i++)
+        free(rt[i]);
+      nb = nr = 0;
+      bare = false;
+      if (!k)
+        break;
+    }
+    if (k->type != XML_TEXT_NODE && (k->type != XML_ELEMENT_NODE || is(k, "rp")))
+      continue;
+    char *t = text ? bs_xstrdup((const char *)k->content) : clean_text(k);
+    if (!text && (is(k, "rt") || is(k, "rtc"))) {
+      rt = bs_xrealloc(rt, (nr + 1) * sizeof *rt);
+      rt[nr++] = t;
+    } else if (!text && is(k, "rb")) {
+      base = bs_xrealloc(base, (nb + 1) * sizeof *base);
+      base[nb++] = t;
+      bare = false;
+    } else if (bare) {
+      size_t l = strlen(base[nb - 1]);
+      base[nb - 1] = bs_xrealloc(base[nb - 1], l + strlen(t) + 1);
+      strcpy(base[nb - 1] + l, t);
       free(t);
+    } else {
+      base = bs_xrealloc(base, (nb + 1) * sizeof *base);
+      base[nb++] = t;
+      bare = true;
     }
   }
-  if (base.len)
-    add_text(p, base.data);
-  bs_buf_free(&base);
+  free(base);
+  free(rt);
 }
 
 static void inline_element(hctx *c, const xmlNode *x, bs_node *p, int depth)

@@ -110,24 +110,42 @@ static int pause_rank(const bs_ts_para *p, size_t s, size_t i)
   return 0;
 }
 
-/* G1 for a pushed-out line of whole cells (K7 push-out, K9 pull-down): its slack of whole ems
- * goes, an em at a time, to the line's pauses, the last sentence end first, so that every
- * character stays in its grid cell beside the neighbouring lines (an even spread drifted up
- * to ½ em off them). False when the line has fewer pauses than ems of slack. */
+/* A likely word start before box i in Japanese: a kana or kanji after hiragana (the end of a
+ * particle or okurigana: の|胸, は|インターネット), where an em of slack parts the least. */
+static bool word_start(const bs_ts_para *p, size_t i)
+{
+  uint32_t a = 0, b = 0;
+  size_t k = p->box[i - 1].end;
+  do
+    k--;
+  while (k > p->box[i - 1].start && (p->text[k] & 0xC0) == 0x80);
+  bs_utf8_decode(p->text + k, p->len - k, &a);
+  bs_utf8_decode(p->text + p->box[i].start, p->len - p->box[i].start, &b);
+  return a >= 0x3041 && a <= 0x3096 && (bs_is_han(b) || (b >= 0x30A1 && b <= 0x30FA));
+}
+
+/* G1 for a pushed-out line of whole cells (K7 push-out, K9 pull-down; K8 fills it): its slack
+ * of whole ems goes, an em at a time, to the line's pauses, the last sentence end first, so
+ * that every character stays in its grid cell beside the neighbouring lines (an even spread
+ * drifted up to ½ em off them). Ems beyond the pauses go to gaps where the line could break
+ * (never before a mark that cannot start a line, after an opener, inside a K3 pair, a ruby
+ * word or a Latin word), one each, spread evenly through the line, a Japanese word start
+ * preferred; never two ems in one place. False when even that leaves ems without a place. */
 static bool grid_fill(bs_ts_para *p, size_t s, size_t e, double d, bs_ts_line *ln)
 {
   double em = p->size;
   double k = round(d / em);
   if (k < 1 || fabs(d - k * em) > BS_TS_EPS || k > 8 || !grid_line(p, s, e))
     return false;
-  int best = 0, places = 0;
+  int best = 0, places = 0, gaps = 0;
   for (size_t i = s + 1; i < e; i++) {
     int r = pause_rank(p, s, i);
     best = r > best ? r : best;
     places += r > 0;
+    gaps += r == 0 && p->box[i].brk && !p->box[i].hyph_brk;
   }
-  if (places < k) /* never two ems in one place: a hole; the line is spread evenly instead */
-    return false;
+  if (places + gaps < k)
+    return false; /* the line is spread evenly instead */
   /* the last places of the best rank take an em each; a rank lower fills in if too few */
   for (int r = best; r >= 1 && k > 0; r--)
     for (size_t i = e; i-- > s + 1 && k > 0;)
@@ -136,6 +154,23 @@ static bool grid_fill(bs_ts_para *p, size_t s, size_t e, double d, bs_ts_line *l
         ln->adj_char += em;
         k--;
       }
+  /* the rest: the j-th of n ems near the middle of the j-th of n equal parts of the line; a
+   * word start up to half a part away wins over a plain gap */
+  int n = (int)k;
+  double part = (double)(e - s) / (n > 0 ? n : 1);
+  for (int j = 0; j < n; j++) {
+    double t = s + part * (j + 0.5), best_cost = 1e300;
+    size_t at = 0;
+    for (size_t i = s + 1; i < e; i++) {
+      if (pause_rank(p, s, i) || !p->box[i].brk || p->box[i].hyph_brk || p->box[i].gap > BS_TS_EPS)
+        continue;
+      double cost = fabs((double)i - t) + (word_start(p, i) ? 0 : part / 2);
+      if (cost < best_cost)
+        best_cost = cost, at = i;
+    }
+    p->box[at].gap += em; /* there is one: gaps >= n, and each em takes one */
+    ln->adj_char += em;
+  }
   return true;
 }
 

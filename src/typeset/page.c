@@ -789,7 +789,7 @@ bs_status bs_ts_chapter_layout(bs_ts_ctx *c, const bs_node *d, bs_error *err)
     if (v != c->book_vertical) {
       bs_error note;
       bs_error_clear(&note);
-      note.code = BS_ERR_UNSUPPORTED;
+      note.code = BS_NOTE; /* information the issue asks for, not a problem */
       snprintf(note.path, sizeof note.path, "%s", bs_node_get_input(d) ? bs_node_get_input(d) : "");
       const char *t = bs_node_get_meta(d, BS_META_TITLE);
       snprintf(note.message, sizeof note.message, "chapter '%s' is set %s in this %s book",

@@ -82,6 +82,7 @@ const char *bs_status_string(bs_status code)
   case BS_ERR_IMAGE: return "image error";
   case BS_ERR_LIBRARY: return "library error";
   case BS_ERR_ARGUMENT: return "invalid argument";
+  case BS_NOTE: return "note";
   }
   return "unknown error";
 }

@@ -173,6 +173,53 @@ static void test_ruby(void **state)
   bs_node_free(d);
 }
 
+/* The text and ruby children of d's first paragraph as "text|base(reading)|…". */
+static char *ruby_shape(bs_node *d)
+{
+  bs_buf b = BS_BUF_INIT;
+  for (bs_node *n = bs_node_first_child(bs_node_first_child(d)); n; n = bs_node_next(n)) {
+    char *t = bs_node_text_content(n);
+    if (bs_node_get_type(n) == BS_NODE_RUBY)
+      bs_buf_printf(&b, "%s(%s)|", t, bs_node_get_annotation(n));
+    else
+      bs_buf_printf(&b, "%s|", t);
+    free(t);
+  }
+  return bs_buf_detach(&b);
+}
+
+/* HTML's ruby model with several <rb> (#16): the i-th rt reads the i-th rb, which is jukugo
+ * ruby (JLREQ §3.3.6) in the tree the Aozora reader makes of ｜東《とう》｜京《きょう》: adjacent
+ * one-character rubies. The second reading was lost. */
+static void test_ruby_rb(void **state)
+{
+  (void)state;
+  static const struct { const char *in, *want; } cases[] = {
+    {"<ruby><rb>東</rb><rb>京</rb><rt>とう</rt><rt>きょう</rt></ruby>", "東(とう)|京(きょう)|"},
+    {"<ruby>\n <rb>東</rb> <rb>京</rb>\n <rp>(</rp><rt>とう</rt> <rt>きょう</rt><rp>)</rp>\n</ruby>",
+     "東(とう)|京(きょう)|"},
+    /* one reading over several bases: group ruby over them all */
+    {"<ruby><rb>明</rb><rb>日</rb><rt>あした</rt></ruby>", "明日(あした)|"},
+    /* more bases than readings: the rest stay plain; more readings: the last base takes them */
+    {"<ruby><rb>東</rb><rb>京</rb><rb>都</rb><rt>とう</rt><rt>きょう</rt></ruby>",
+     "東(とう)|京(きょう)|都|"},
+    {"<ruby><rb>東</rb><rb>京</rb><rt>と</rt><rt>う</rt><rt>きょう</rt></ruby>", "東(と)|京(うきょう)|"},
+    /* two segments in one element */
+    {"<ruby><rb>東</rb><rb>京</rb><rt>とう</rt><rt>きょう</rt><rb>都</rb><rt>と</rt></ruby>",
+     "東(とう)|京(きょう)|都(と)|"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    bs_buf b = BS_BUF_INIT;
+    bs_buf_printf(&b, "<p>%s</p>", cases[i].in);
+    bs_node *d = html(b.data);
+    char *got = ruby_shape(d);
+    assert_string_equal(got, cases[i].want);
+    free(got);
+    bs_node_free(d);
+    bs_buf_free(&b);
+  }
+}
+
 static void test_whitespace(void **state)
 {
   (void)state;
@@ -213,7 +260,8 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_extraction), cmocka_unit_test(test_densest_block),
-      cmocka_unit_test(test_ruby),       cmocka_unit_test(test_whitespace),
+      cmocka_unit_test(test_ruby),       cmocka_unit_test(test_ruby_rb),
+      cmocka_unit_test(test_whitespace),
       cmocka_unit_test(test_hostile),      cmocka_unit_test(test_titles),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
