@@ -449,27 +449,21 @@ static double draw_text(bs_ts_ctx *c, cairo_t *cr, font_state *fs, batch *bt, co
   if (!*text)
     return 0;
   enum { NMEMO = sizeof bt->memo / sizeof bt->memo[0] };
-  struct text_memo own, *m = NULL;
-  for (size_t i = 0; bt && i < NMEMO && !m; i++)
+  struct text_memo *m = NULL;
+  for (size_t i = 0; i < NMEMO && !m; i++)
     if (bt->memo[i].text && bt->memo[i].size == size && !strcmp(bt->memo[i].text, text) &&
         !strcmp(bt->memo[i].lang, c->doc_lang))
       m = &bt->memo[i];
-  if (!m) {
-    if (bt) { /* the oldest goes */
-      m = &bt->memo[bt->memo_next++ % NMEMO];
-      free(m->text);
-      bs_ts_line_free(&m->l);
-      bs_ts_para_free(&m->p);
-    } else {
-      m = &own;
-    }
+  if (!m) { /* the oldest goes */
+    m = &bt->memo[bt->memo_next++ % NMEMO];
+    free(m->text);
+    bs_ts_line_free(&m->l);
+    bs_ts_para_free(&m->p);
     memset(m, 0, sizeof *m);
     bs_ts_shape_text(c, text, size, &m->p, &m->l);
-    if (bt) {
-      m->text = bs_xstrdup(text);
-      m->size = size;
-      snprintf(m->lang, sizeof m->lang, "%s", c->doc_lang);
-    }
+    m->text = bs_xstrdup(text);
+    m->size = size;
+    snprintf(m->lang, sizeof m->lang, "%s", c->doc_lang);
   }
   bs_ts_line *l = &m->l;
   double w = l->natural;
@@ -486,10 +480,6 @@ static double draw_text(bs_ts_ctx *c, cairo_t *cr, font_state *fs, batch *bt, co
       l->runs[i].m = keep;
     }
     batch_flush(cr, fs, bt);
-  }
-  if (m == &own) {
-    bs_ts_line_free(&own.l);
-    bs_ts_para_free(&own.p);
   }
   return w * sx;
 }
