@@ -45,6 +45,8 @@ static HyphenDict *load(const char *lang)
 
 static HyphenDict *dict_for(bs_ts_ctx *c)
 {
+  if (bs_ts_cjk_doc(c)) /* not cached: CJK documents would push the Latin ones out */
+    return NULL;
   const char *lang = c->doc_lang;
   enum { N = sizeof c->hyph / sizeof c->hyph[0] };
   size_t i = 0;
@@ -59,7 +61,7 @@ static HyphenDict *dict_for(bs_ts_ctx *c)
     if (c->hyph[i].dict)
       hnj_hyphen_free(c->hyph[i].dict);
     snprintf(e.lang, sizeof e.lang, "%s", lang);
-    e.dict = bs_ts_cjk_doc(c) ? NULL : load(lang);
+    e.dict = load(lang);
   }
   memmove(&c->hyph[1], &c->hyph[0], i * sizeof e);
   c->hyph[0] = e;
