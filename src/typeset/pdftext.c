@@ -33,6 +33,8 @@ struct bs_pdftext {
   z_stream zd;        /* deflating rewritten contents */
   bool zd_open;
   bs_buf plain;       /* the inflated content */
+  bs_buf added;       /* ... rewritten (rewrite_content) */
+  bs_buf deflated;    /* ... deflated again */
   long long in_pos;   /* bytes received from Cairo */
   long long out_pos;  /* bytes written */
   struct shift {
@@ -70,6 +72,8 @@ void bs_pdftext_free(bs_pdftext *t)
     deflateEnd(&t->zd);
   bs_buf_free(&t->hold);
   bs_buf_free(&t->plain);
+  bs_buf_free(&t->added);
+  bs_buf_free(&t->deflated);
   for (size_t i = t->head; i < t->ntexts; i++) {
     free(t->texts[i].text);
     free(t->texts[i].group);
@@ -371,18 +375,20 @@ static void finish_object(bs_pdftext *t)
   size_t tail_at = t->data_end;
   /* Cairo: "\nendstream\nendobj\n" then "M 0 obj\n   LEN\nendobj\n" */
   const char *lo = h + tail_at + 18;
-  bs_buf added = BS_BUF_INIT, z = BS_BUF_INIT;
-  rewrite_content(t, &t->plain, &added);
-  bool rewrite = (added.len != t->plain.len || memcmp(added.data, t->plain.data, added.len)) &&
-                 deflate_buf(t, &added, &z);
+  bs_buf_clear(&t->added);
+  rewrite_content(t, &t->plain, &t->added);
+  const bs_buf *added = &t->added, *z = &t->deflated;
+  bool rewrite = (added->len != t->plain.len ||
+                  memcmp(added->data, t->plain.data, added->len)) &&
+                 deflate_buf(t, &t->added, &t->deflated);
   if (!rewrite) {
     out(t, h, t->hold.len);
   } else {
     int m = atoi(lo);
     out(t, h, t->data_at);
-    out(t, z.data, z.len);
+    out(t, z->data, z->len);
     bs_buf o = BS_BUF_INIT;
-    bs_buf_printf(&o, "\nendstream\nendobj\n%d 0 obj\n   %zu\nendobj\n", m, z.len);
+    bs_buf_printf(&o, "\nendstream\nendobj\n%d 0 obj\n   %zu\nendobj\n", m, z->len);
     out(t, o.data, o.len);
     bs_buf_free(&o);
     long long before = t->in_pos - (long long)t->hold.len;
@@ -391,13 +397,11 @@ static void finish_object(bs_pdftext *t)
      * what its number's digits changed */
     t->shifts = bs_xrealloc(t->shifts, (t->nshifts + 2) * sizeof *t->shifts);
     t->shifts[t->nshifts].from = before + (long long)tail_at + 18;
-    t->shifts[t->nshifts].delta = prev + (long long)z.len - (long long)(tail_at - t->data_at);
+    t->shifts[t->nshifts].delta = prev + (long long)z->len - (long long)(tail_at - t->data_at);
     t->shifts[t->nshifts + 1].from = t->in_pos;
     t->shifts[t->nshifts + 1].delta = t->out_pos - t->in_pos;
     t->nshifts += 2;
   }
-  bs_buf_free(&added);
-  bs_buf_free(&z);
   bs_buf_clear(&t->hold);
   bs_buf_clear(&t->plain);
   t->mode = PASS;
