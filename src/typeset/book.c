@@ -53,7 +53,7 @@ static void collect_headings(bs_ts_ctx *c, const bs_node *n, const char *title)
       char *t = bs_node_text_content(k);
       /* a first-level heading repeating the chapter title is not listed twice */
       bool dup = lv == 1 && title && t && !strcmp(t, title);
-      int depth = c->opts->toc_depth > 0 ? c->opts->toc_depth : TOC_DEPTH;
+      int depth = c->bk->opts->toc_depth > 0 ? c->bk->opts->toc_depth : TOC_DEPTH;
       if (lv <= depth && !blank_text(t) && !dup)
         add_entry(c, k, lv);
       free(t);
@@ -132,7 +132,7 @@ bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err)
   if (bs_node_get_type(root) != BS_NODE_BOOK)
     return BS_OK;
   size_t ndocs = bs_node_child_count(root);
-  c->toc = c->opts->toc > 0 || (c->opts->toc < 0 && ndocs > 1);
+  c->toc = c->bk->opts->toc > 0 || (c->bk->opts->toc < 0 && ndocs > 1);
   if (c->toc) {
     int shift = 0; /* chapters nest under parts */
     for (const bs_node *d = bs_node_first_child(root); d; d = bs_node_next(d)) {
@@ -323,7 +323,7 @@ const char *bs_ts_running_head(const bs_ts_ctx *c, const bs_ts_page *pg)
   if (!chapter && c->doc)
     chapter = bs_node_get_meta(c->doc, BS_META_TITLE);
   if (pg->number % 2 == 0)
-    return c->book_title && *c->book_title ? c->book_title : chapter ? chapter : "";
+    return c->bk->title && *c->bk->title ? c->bk->title : chapter ? chapter : "";
   if (!c->book) {
     /* the last first-level heading on or before this page */
     const char *sec = NULL;

@@ -428,7 +428,7 @@ static void draw_crop_marks(cairo_t *cr, const bs_ts_ctx *c)
     return;
   cairo_save(cr);
   cairo_set_line_width(cr, 0.25);
-  bool jp = c->opts->crop_marks == BS_CROP_JAPANESE;
+  bool jp = c->bk->opts->crop_marks == BS_CROP_JAPANESE;
   for (int i = 0; i < 4; i++) {
     double x = i & 1 ? c->page_w : 0, y = i & 2 ? c->page_h : 0;
     double sx = i & 1 ? 1 : -1, sy = i & 2 ? 1 : -1;
@@ -494,9 +494,9 @@ static void metadata(cairo_surface_t *s, const bs_ts_ctx *c, const bs_node *root
     bs_buf_free(&a);
   }
   cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "bisheng " BS_VERSION_STRING);
-  if (c->opts->source_date >= 0) {
+  if (c->bk->opts->source_date >= 0) {
     char d[64];
-    iso_date(c->opts->source_date, d, sizeof d);
+    iso_date(c->bk->opts->source_date, d, sizeof d);
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATE_DATE, d);
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_MOD_DATE, d);
   }
@@ -774,7 +774,7 @@ static void pdf_update(bs_ts_ctx *c, bs_ts_pdf *p, bs_pdfup *u)
   /* #15: viewers show the title, not the file name; the book's language for screen readers
    * (a literal string of the BCP 47 tag's ASCII) */
   bs_buf_puts(&add, " /ViewerPreferences << /DisplayDocTitle true");
-  if (c->book_vertical)
+  if (c->bk->vertical)
     bs_buf_puts(&add, " /Direction /R2L >> /PageLayout /TwoPageRight");
   else
     bs_buf_puts(&add, " >>");
@@ -804,9 +804,9 @@ bs_status bs_ts_draw_begin(bs_ts_ctx *c, const bs_node *root, FILE *f, bs_ts_pdf
   bs_ts_book_chars(c, root);
   /* print options: the page grows by the bleed, and by room for crop marks outside it */
   const double mm = BS_PT_PER_MM;
-  c->bleed = c->opts->bleed_mm > 0 ? c->opts->bleed_mm * mm : 0;
+  c->bleed = c->bk->opts->bleed_mm > 0 ? c->bk->opts->bleed_mm * mm : 0;
   c->trim_x = c->bleed;
-  if (c->opts->crop_marks)
+  if (c->bk->opts->crop_marks)
     c->trim_x = (c->bleed > 3 * mm ? c->bleed : 3 * mm) + 8 * mm;
   c->trim_y = c->trim_x;
   p->text = bs_pdftext_new(f);
@@ -1316,7 +1316,7 @@ bs_status bs_ts_draw_chapter(bs_ts_ctx *c, void *user, bs_error *err)
     add_links(c, p, pg, (size_t)pg->number - 1); /* body pages are drawn in page-number order */
     if (!pg->blank && !pg->divider)
       draw_folio(cr, c, &fs, p->batch, pg);
-    if (c->opts->crop_marks)
+    if (c->bk->opts->crop_marks)
       draw_crop_marks(cr, c);
     if (pi + 1 >= last)
       sect_tag(p, NULL);
@@ -1411,7 +1411,7 @@ static void draw_front(bs_ts_ctx *c, bs_ts_pdf *p)
         toc_number(c, p, &fs, t);
     }
     add_links(c, p, pg, (size_t)c->page_base + pi);
-    if (c->opts->crop_marks)
+    if (c->bk->opts->crop_marks)
       draw_crop_marks(cr, c);
     if (pi + 1 >= last) { /* on its last page with something drawn, as a chapter's */
       sect_tag(p, NULL);

@@ -38,7 +38,7 @@ static bs_status figure_line(bs_ts_ctx *c, const bs_node *fig, double indent, bo
     return st;
   bool jpeg = !strcmp(type, "image/jpeg");
   if (!jpeg && strcmp(type, "image/png")) {
-    if (c->opts->diag) {
+    if (c->bk->opts->diag) {
       const char *kind = !strcmp(type, "image/gif")    ? "GIF"
                          : !strcmp(type, "image/webp") ? "WebP"
                                                        : "SVG";
@@ -61,7 +61,7 @@ static bs_status figure_line(bs_ts_ctx *c, const bs_node *fig, double indent, bo
     if (strcmp(why, "truncated"))
       return bs_error_set(err, BS_ERR_IMAGE, input ? input : "", line, 0, "image '%s' is %s",
                           src, why);
-    if (c->opts->diag) {
+    if (c->bk->opts->diag) {
       bs_error w;
       bs_error_set(&w, BS_ERR_IMAGE, input ? input : "", line, 0,
                    "image '%s' is truncated: it is left out; its caption stands alone", src);
@@ -148,7 +148,7 @@ bs_status bs_ts_figure_line(bs_ts_ctx *c, const bs_node *fig, double indent, boo
   bs_status st = figure_line(c, fig, indent, caption, new_page, added, &e);
   if (st == BS_OK)
     return BS_OK;
-  if (c->opts->keep_going && (st == BS_ERR_IMAGE || st == BS_ERR_LIMIT || st == BS_ERR_IO)) {
+  if (c->bk->opts->keep_going && (st == BS_ERR_IMAGE || st == BS_ERR_LIMIT || st == BS_ERR_IO)) {
     bs_ts_diag(c, &e, 0); /* logged per chapter, given in chapter order */
     return BS_OK;
   }

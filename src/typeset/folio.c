@@ -208,7 +208,7 @@ void bs_ts_furnish_pages(bs_ts_ctx *c)
   for (size_t i = 0; i < c->npages; i++) {
     bs_ts_page *pg = &c->pages[i];
     int page = pg->number;
-    bool left_page = c->book_vertical ? page % 2 == 1 : page % 2 == 0;
+    bool left_page = c->bk->vertical ? page % 2 == 1 : page % 2 == 0;
     pg->marks_end = !left_page;
     if (pg->blank || pg->divider)
       *pg->folio = '\0';

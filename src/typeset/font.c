@@ -32,13 +32,14 @@ static const char *region_suffix[] = {"TC", "HK", "SC", "JP", "KR"};
 /* fontconfig knows only the legacy region tags (§0.3). */
 static const char *region_fclang[] = {"zh-tw", "zh-hk", "zh-cn", "ja", "ko"};
 
-bs_status bs_ts_fonts_init(bs_ts_ctx *c, bs_error *err)
+bs_status bs_ts_fonts_new(const bs_typeset_options *opts, bs_ts_fonts **out, bs_error *err)
 {
+  *out = NULL;
   FcConfig *cfg = FcConfigCreate();
   FcBool ok;
-  if (c->opts->fonts_dir) {
+  if (opts->fonts_dir) {
     char path[4096];
-    snprintf(path, sizeof path, "%s/fonts.conf", c->opts->fonts_dir);
+    snprintf(path, sizeof path, "%s/fonts.conf", opts->fonts_dir);
     ok = FcConfigParseAndLoad(cfg, (const FcChar8 *)path, FcTrue);
   } else {
     ok = FcConfigParseAndLoadFromMemory(cfg, (const FcChar8 *)builtin_conf, FcTrue);
@@ -51,20 +52,17 @@ bs_status bs_ts_fonts_init(bs_ts_ctx *c, bs_error *err)
    * process (FcInit in a thread of its own, which the first itemization waits for), and with
    * a current configuration set that is free instead of loading every system font (#13) */
   FcConfigSetCurrent(cfg);
-  c->fonts = bs_xcalloc(1, sizeof *c->fonts);
+  bs_ts_fonts *fs = bs_xcalloc(1, sizeof *fs);
   pthread_mutex_t *mu = bs_xmalloc(sizeof *mu);
   pthread_mutex_init(mu, NULL);
-  c->fonts->mu = mu;
-  c->fonts->fc = cfg;
-  c->buf = hb_buffer_create();
+  fs->mu = mu;
+  fs->fc = cfg;
+  *out = fs;
   return BS_OK;
 }
 
-void bs_ts_fonts_free(bs_ts_ctx *c)
+void bs_ts_fonts_free(bs_ts_fonts *fs)
 {
-  bs_ts_fonts *fs = c->fonts;
-  hb_buffer_destroy(c->buf);
-  c->buf = NULL;
   if (!fs)
     return;
   for (int i = 0; i < fs->nfaces; i++) {
@@ -93,7 +91,6 @@ void bs_ts_fonts_free(bs_ts_ctx *c)
   pthread_mutex_destroy(fs->mu);
   free(fs->mu);
   free(fs);
-  c->fonts = NULL;
 }
 
 /* A font file mapped read-only by us (not hb_blob_create_from_file, which may fall back to
@@ -165,7 +162,7 @@ static bs_ts_face *face_load(bs_ts_ctx *c, bool bold, bool mono, bool sans, bs_e
  * the drawing thread gives it once per book, in chapter order: bs_ts_diag). */
 static bs_ts_face *face_get(bs_ts_ctx *c, bool bold, bool mono, bool sans, bs_error *err)
 {
-  bs_ts_fonts *fs = c->fonts;
+  bs_ts_fonts *fs = c->bk->fonts;
   pthread_mutex_lock(fs->mu);
   bs_ts_face *f = NULL;
   for (int i = 0; i < fs->nfaces && !f; i++)
@@ -191,13 +188,13 @@ static bs_ts_face *face_get(bs_ts_ctx *c, bool bold, bool mono, bool sans, bs_er
 
 static bs_ts_face *face_load(bs_ts_ctx *c, bool bold, bool mono, bool sans, bs_error *err)
 {
-  bs_ts_fonts *fs = c->fonts;
+  bs_ts_fonts *fs = c->bk->fonts;
   if (fs->nfaces == BS_TS_MAX_FACES) {
     bs_error_set(err, BS_ERR_LIMIT, NULL, 0, 0, "too many fonts");
     return NULL;
   }
   char family[256];
-  const char *user = c->opts->font_family;
+  const char *user = c->bk->opts->font_family;
   char fallback[BS_ERROR_MESSAGE_MAX] = ""; /* the warning for a missing --font */
 retry:
   if (user && !mono && !sans)
@@ -274,7 +271,7 @@ retry:
 bs_ts_face *bs_ts_face_for_file(bs_ts_ctx *c, const char *file, int index, const char *family,
                                 bool bold, bs_error *err)
 {
-  bs_ts_fonts *fs = c->fonts;
+  bs_ts_fonts *fs = c->bk->fonts;
   bs_ts_face *f = NULL;
   pthread_mutex_lock(fs->mu);
   for (int i = 0; i < fs->nfaces && !f; i++)

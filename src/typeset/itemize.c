@@ -65,7 +65,7 @@ static struct bs_ts_pango *pango_of(bs_ts_ctx *c)
     return c->pango;
   struct bs_ts_pango *pg = bs_xcalloc(1, sizeof *pg);
   pg->map = pango_cairo_font_map_new_for_font_type(CAIRO_FONT_TYPE_FT);
-  pango_fc_font_map_set_config(PANGO_FC_FONT_MAP(pg->map), (FcConfig *)c->fonts->fc);
+  pango_fc_font_map_set_config(PANGO_FC_FONT_MAP(pg->map), (FcConfig *)c->bk->fonts->fc);
   pg->ctx = pango_font_map_create_context(pg->map);
   pango_context_set_round_glyph_positions(pg->ctx, FALSE); /* §0.4 */
   c->pango = pg;

@@ -62,7 +62,7 @@ static uint32_t put(walk *w, const char *s, size_t n, unsigned char sty)
 static void put_text(walk *w, const bs_node *k, unsigned char sty)
 {
   uint32_t cp = put(w, bs_node_get_literal(k), bs_node_get_literal_length(k), sty);
-  if (!cp || !w->c->opts->diag)
+  if (!cp || !w->c->bk->opts->diag)
     return;
   const bs_node *at = k;
   while (at && bs_node_get_pos(at).line == 0)
@@ -90,7 +90,7 @@ static void inlines(walk *w, const bs_node *n, unsigned char sty)
       bs_buf_putc(&w->style, (char)sty);
       break;
     case BS_NODE_STRONG:
-      inlines(w, k, sty | (w->c->opts->emphasis_dots ? BS_ST_DOTS : BS_ST_BOLD));
+      inlines(w, k, sty | (w->c->bk->opts->emphasis_dots ? BS_ST_DOTS : BS_ST_BOLD));
       break;
     case BS_NODE_EMPHASIS:
     case BS_NODE_EMPHASIS_MARK:
@@ -586,14 +586,14 @@ void bs_ts_chapter_free(bs_ts_ctx *c)
 /* Reports progress to the options' callback: chapters done of total, pages so far. */
 void bs_ts_progress(bs_ts_ctx *c, size_t done, size_t total)
 {
-  if (!c->opts->progress)
+  if (!c->bk->opts->progress)
     return;
   bs_progress p = {done, total, c->page_base, 0};
   if (c->out) {
     long long at = (long long)ftello(c->out);
     p.bytes = at > 0 ? at : 0;
   }
-  c->opts->progress(c->opts->progress_user, &p);
+  c->bk->opts->progress(c->bk->opts->progress_user, &p);
 }
 
 /* Paginates the chapter laid out so far, hands it to `emit` and frees it. */
@@ -612,7 +612,7 @@ bs_status bs_ts_chapter_emit(bs_ts_ctx *c, bs_ts_emit_fn emit, void *user, bool 
   c->page_base += (int)c->npages;
   c->chapter++;
   bs_ts_chapter_free(c);
-  bs_ts_set_direction(c, c->book_vertical); /* the contents and the PDF's end are the book's */
+  bs_ts_set_direction(c, c->bk->vertical); /* the contents and the PDF's end are the book's */
   return st;
 }
 
@@ -784,12 +784,12 @@ bs_status bs_ts_chapter_layout(bs_ts_ctx *c, const bs_node *d, bs_error *err)
   if (c->book && !bs_ts_is_divider(d)) {
     /* issue #16: a chapter's own direction (or a language without vertical tradition) wins
      * over the book's; the book's page order stays */
-    bool v = bs_node_get_chapter_direction(d, c->opts->direction, c->book_vertical
+    bool v = bs_node_get_chapter_direction(d, c->bk->opts->direction, c->bk->vertical
                                                                       ? BS_DIR_VERTICAL
                                                                       : BS_DIR_HORIZONTAL) ==
              BS_DIR_VERTICAL;
     bs_ts_set_direction(c, v);
-    if (v != c->book_vertical) {
+    if (v != c->bk->vertical) {
       bs_error note;
       bs_error_clear(&note);
       note.code = BS_NOTE; /* information the issue asks for, not a problem */
@@ -800,7 +800,7 @@ bs_status bs_ts_chapter_layout(bs_ts_ctx *c, const bs_node *d, bs_error *err)
       bs_ts_diag(c, &note, 0);
     }
   } else {
-    bs_ts_set_direction(c, c->book_vertical);
+    bs_ts_set_direction(c, c->bk->vertical);
   }
   if (st == BS_OK && bs_ts_is_divider(d))
     st = part_title(&w, d, err);
@@ -827,7 +827,7 @@ bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, vo
   c->chapter = 0;
   if (bs_node_get_type(root) == BS_NODE_BOOK) {
     c->book = true;
-    c->recto = c->opts->recto_chapters != 0;
+    c->recto = c->bk->opts->recto_chapters != 0;
     size_t total = bs_node_child_count(root), done = 0;
     bs_ts_progress(c, 0, total);
     for (const bs_node *d = bs_node_first_child(root); d && !st; d = bs_node_next(d)) {
@@ -842,7 +842,7 @@ bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, vo
       st = bs_ts_chapter_emit(c, emit, user, true, err);
   } else {
     c->doc = root;
-    c->recto = c->opts->recto_chapters > 0;
+    c->recto = c->bk->opts->recto_chapters > 0;
     bs_ts_progress(c, 0, 1);
     st = title_block(&w, root, err);
     if (st == BS_OK)

@@ -65,6 +65,7 @@ static void slot_init(slot *s, const bs_ts_ctx *c)
   memset(s, 0, sizeof *s);
   s->c = *c;
   bs_ts_ctx *k = &s->c;
+  k->bk_own = NULL; /* the book is the context's that made it */
   k->buf = hb_buffer_create();
   k->brk = NULL;
   memset(k->brks, 0, sizeof k->brks);
@@ -108,7 +109,7 @@ bs_status bs_ts_layout_parallel(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn
                                 void *user, bs_error *err)
 {
   size_t ndocs = bs_node_get_type(root) == BS_NODE_BOOK ? bs_node_child_count(root) : 0;
-  int jobs = c->opts->jobs;
+  int jobs = c->bk->opts->jobs;
   if (jobs <= 1 || ndocs < 2)
     return bs_ts_layout(c, root, emit, user, err);
   if ((size_t)jobs > ndocs)
@@ -116,7 +117,7 @@ bs_status bs_ts_layout_parallel(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn
   c->page_base = 0;
   c->chapter = 0;
   c->book = true;
-  c->recto = c->opts->recto_chapters != 0;
+  c->recto = c->bk->opts->recto_chapters != 0;
   pool p;
   memset(&p, 0, sizeof p);
   pthread_mutex_init(&p.mu, NULL);

@@ -221,7 +221,7 @@ static run_mode vertical_mode(const bs_ts_ctx *c, const uint32_t *cps, size_t n)
   if (n <= 3 && tcyset == n && digits)
     return MODE_TCY;
   if (digits && digits + numsep == n && !lower)
-    return c->opts->vnum_sideways ? MODE_WORDS : MODE_FW;
+    return c->bk->opts->vnum_sideways ? MODE_WORDS : MODE_FW;
   return MODE_WORDS;
 }
 

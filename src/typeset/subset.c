@@ -191,7 +191,7 @@ hb_set_t *bs_ts_face_glyphs(bs_ts_ctx *c, bs_ts_face *f)
       HB_TAG_NONE};
   hb_face_t *face = hb_font_get_face(f->hb);
   hb_set_t *lookups = hb_set_create();
-  hb_ot_layout_collect_lookups(face, HB_OT_TAG_GSUB, NULL, NULL, c->any_vertical ? vert : both,
+  hb_ot_layout_collect_lookups(face, HB_OT_TAG_GSUB, NULL, NULL, c->bk->any_vertical ? vert : both,
                                lookups);
   hb_ot_layout_lookups_substitute_closure(face, lookups, g);
   hb_set_destroy(lookups);
@@ -225,7 +225,7 @@ hb_set_t *bs_ts_chapter_glyphs(bs_ts_ctx *c, bs_ts_face *f)
     }
   if (f->cjk && !f->bold && !f->mono && !f->sans) {
     add_shaped(c, f, set, "0123456789…□"); /* □: the stand-in under emoji */
-    add_shaped(c, f, set, c->book_title);
+    add_shaped(c, f, set, c->bk->title);
     for (size_t i = 0; i < c->nheads; i++)
       add_shaped(c, f, set, c->heads[i].text);
   }

@@ -331,32 +331,54 @@ typedef struct bs_ts_texts {
   size_t n;
 } bs_ts_texts;
 
+/* A page grid (§7.1): type size, line pitch, characters and lines, page and type area. */
+typedef struct bs_ts_grid {
+  double size, pitch, gap;
+  int chars, lines;
+  double page_w, page_h;                 /* pt */
+  double area_x, area_y, area_w, area_h; /* type area, pt */
+  double measure;
+} bs_ts_grid;
+
+/* What every context of a book shares, set up before the first chapter and read-only after:
+ * contexts hold it through a const pointer, so the compiler refuses a chapter's layout (and
+ * the -j workers, parallel.c) writing to it. The faces are the one shared thing that still
+ * changes (loaded lazily): bs_ts_fonts locks itself. */
+typedef struct bs_ts_book {
+  const bs_typeset_options *opts;
+  bool vertical;      /* the book's direction: page order, folios, /Direction */
+  bool any_vertical;  /* some chapter is vertical: font subsets keep the vertical forms */
+  const char *title;  /* the book's title (in the tree), or NULL */
+  bs_ts_fonts *fonts;
+  bs_ts_grid grid[2]; /* the grid of a horizontal [0] and of a vertical [1] chapter */
+} bs_ts_book;
+
 typedef struct bs_ts_ctx bs_ts_ctx;
 /* Called once per chapter after pagination, with c->lines_v and c->pages filled; the lines
  * and pages are freed after it returns. */
 typedef bs_status (*bs_ts_emit_fn)(bs_ts_ctx *c, void *user, bs_error *err);
 
 /* With -j (parallel.c) each chapter is laid out in a copy of this context made before the
- * first chapter: state a chapter's layout changes must be the chapter's own (freed by
- * bs_ts_chapter_free), and nothing a chapter shows may depend on counters kept here from the
- * chapters before (page numbers are set by pagination, on the drawing thread; note numbers
- * restart per chapter). t-pdf-parallel compares the bytes of -j 1 and -j 4. */
+ * first chapter: what the book shares is in `bk` (const); state a chapter's layout changes
+ * must be the chapter's own (freed by bs_ts_chapter_free), and nothing a chapter shows may
+ * depend on counters kept here from the chapters before (page numbers are set by pagination,
+ * on the drawing thread; note numbers restart per chapter). t-pdf-parallel compares the bytes
+ * of -j 1 and -j 4. */
 struct bs_ts_ctx {
-  const bs_typeset_options *opts;
+  const bs_ts_book *bk;
+  bs_ts_book *bk_own; /* the context that made the book frees it (NULL in the copies) */
   bool vertical;      /* of the chapter being laid out (bs_ts_set_direction) */
-  bool book_vertical; /* of the book: page order, folios, /Direction */
-  bool any_vertical;  /* some chapter is vertical: font subsets keep the vertical forms */
   char lang[32];   /* BCP 47 of the book */
   char doc_lang[32]; /* of the document being laid out */
   int region;      /* of the document being laid out: 0 TW, 1 HK, 2 CN, 3 JP, 4 KR */
+  /* the chapter's grid: bk->grid[vertical] (bs_ts_set_direction) */
   double size, pitch, gap;
   int chars, lines;
   double page_w, page_h;           /* pt */
   double area_x, area_y, area_w, area_h; /* type area, pt */
   double measure;
   double indent_em;
-  /* fonts: shared with the contexts of parallel layout; buf, brk and half are per context */
-  bs_ts_fonts *fonts;
+  /* the faces are the book's (bk->fonts); buf, brk and half are per context */
   /* faces whose fallback warning this context gave (bit each) */
   unsigned long long face_seen[BS_TS_MAX_FACES / 64];
   struct bs_ts_pango *pango; /* this context's Pango font map and context (itemize.c) */
@@ -406,7 +428,6 @@ struct bs_ts_ctx {
   size_t nfront_lines;
   bs_ts_page *front_pages;
   size_t nfront_pages; /* physical pages before page 1 (contents and padding) */
-  const char *book_title;
   bs_ts_texts chapter_texts, front_texts; /* the folios, heads and numbers shown (folio.c) */
   char *head_in;        /* the last running head fitted (folio.c), and what it became */
   char head_out[512];
@@ -451,8 +472,9 @@ void bs_ts_missing_flush(bs_ts_ctx *c);
 void bs_ts_missing_free(bs_ts_missing *m);
 
 /* font.c */
-bs_status bs_ts_fonts_init(bs_ts_ctx *c, bs_error *err);
-void bs_ts_fonts_free(bs_ts_ctx *c);
+/* The book's font configuration (ours, or opts->fonts_dir's) and an empty set of faces. */
+bs_status bs_ts_fonts_new(const bs_typeset_options *opts, bs_ts_fonts **out, bs_error *err);
+void bs_ts_fonts_free(bs_ts_fonts *fs);
 /* The face for a style (bold, mono), loading it on first use; NULL with err on failure. */
 bs_ts_face *bs_ts_face_get(bs_ts_ctx *c, bool bold, bool mono, bs_error *err);
 /* The face for inline style bits (BS_ST_BOLD, BS_ST_CODE, BS_ST_HEI). */

@@ -51,7 +51,7 @@ bool bs_paper_size(const char *name, double *w, double *h)
 
 void bs_ts_warn(bs_ts_ctx *c, const char *fmt, ...)
 {
-  if (!c->opts->diag)
+  if (!c->bk->opts->diag)
     return;
   bs_error w;
   va_list ap;
@@ -91,7 +91,7 @@ void bs_ts_missing_free(bs_ts_missing *m)
 
 void bs_ts_missing_glyph(bs_ts_ctx *c, const bs_ts_face *f, uint32_t cp)
 {
-  if (!c->opts->diag)
+  if (!c->bk->opts->diag)
     return;
   const bs_node *at = c->para_node;
   while (at && bs_node_get_pos(at).line == 0)
@@ -115,7 +115,7 @@ void bs_ts_missing_glyph(bs_ts_ctx *c, const bs_ts_face *f, uint32_t cp)
 void bs_ts_missing_flush(bs_ts_ctx *c)
 {
   bs_ts_missing *m = c->glyphs_missing;
-  for (size_t i = 0; m && c->opts->diag && i < m->n; i++) {
+  for (size_t i = 0; m && c->bk->opts->diag && i < m->n; i++) {
     enum { SHOWN = 16 }; /* characters named; the rest are counted */
     bs_error *w = &m->v[i].first;
     unsigned n = hb_set_get_population(m->v[i].cps);
@@ -134,7 +134,7 @@ void bs_ts_missing_flush(bs_ts_ctx *c)
       if (n > SHOWN && len > 0 && (size_t)len < sizeof w->message)
         snprintf(w->message + len, sizeof w->message - (size_t)len, " and %u more", n - SHOWN);
     }
-    c->opts->diag(c->opts->diag_user, w);
+    c->bk->opts->diag(c->bk->opts->diag_user, w);
   }
   if (m)
     bs_ts_missing_free(m);
@@ -144,16 +144,16 @@ static void deliver(bs_ts_ctx *c, const bs_error *w, int once)
 {
   if (once > 0 && once <= BS_TS_MAX_FACES) {
     unsigned long long bit = 1ull << ((once - 1) % 64);
-    if (c->fonts->warned[(once - 1) / 64] & bit)
+    if (c->bk->fonts->warned[(once - 1) / 64] & bit)
       return;
-    c->fonts->warned[(once - 1) / 64] |= bit;
+    c->bk->fonts->warned[(once - 1) / 64] |= bit;
   }
-  c->opts->diag(c->opts->diag_user, w);
+  c->bk->opts->diag(c->bk->opts->diag_user, w);
 }
 
 void bs_ts_diag(bs_ts_ctx *c, const bs_error *w, int once)
 {
-  if (!c->opts->diag)
+  if (!c->bk->opts->diag)
     return;
   if (!c->wlog) {
     deliver(c, w, once);
@@ -167,7 +167,7 @@ void bs_ts_diag(bs_ts_ctx *c, const bs_error *w, int once)
 
 void bs_ts_wlog_replay(bs_ts_ctx *c, bs_ts_wlog *log)
 {
-  for (size_t i = 0; i < log->n && c->opts->diag; i++)
+  for (size_t i = 0; i < log->n && c->bk->opts->diag; i++)
     if (log->v[i].once == -1) {
       if (c->glyphs_missing)
         miss_add(c->glyphs_missing, log->v[i].family, log->v[i].cp, &log->v[i].w);
@@ -207,49 +207,67 @@ _Static_assert(sizeof icu_locale / sizeof *icu_locale ==
 /* The grid (§7.1, §7.3): from --grid, from --margins, or from the paper (type area about
  * 75 % of the page along the line and 70 % (vertical) / 80 % (horizontal) across, which
  * gives 42 × 15 vertical and 29 × 24 horizontal on A5 at 10.5 pt). */
-static void grid(bs_ts_ctx *c)
+/* The page grid of a chapter in direction `vertical` (§7.1). */
+static void grid(const bs_typeset_options *o, bool vertical, bs_ts_grid *g)
 {
-  const bs_typeset_options *o = c->opts;
   double pw = o->paper_w_mm > 0 ? o->paper_w_mm : 148, ph = o->paper_h_mm > 0 ? o->paper_h_mm : 210;
-  c->page_w = pw * BS_PT_PER_MM;
-  c->page_h = ph * BS_PT_PER_MM;
-  c->size = o->font_size_pt > 0 ? o->font_size_pt : 10.5;
-  c->gap = 0.875 * c->size;
-  c->pitch = c->size + c->gap;
-  double inline_len = c->vertical ? c->page_h : c->page_w;
-  double cross_len = c->vertical ? c->page_w : c->page_h;
+  g->page_w = pw * BS_PT_PER_MM;
+  g->page_h = ph * BS_PT_PER_MM;
+  g->size = o->font_size_pt > 0 ? o->font_size_pt : 10.5;
+  g->gap = 0.875 * g->size;
+  g->pitch = g->size + g->gap;
+  double inline_len = vertical ? g->page_h : g->page_w;
+  double cross_len = vertical ? g->page_w : g->page_h;
   const double *m = o->margins_mm;
   bool margins = m[0] > 0 || m[1] > 0 || m[2] > 0 || m[3] > 0;
   if (margins) {
-    double iw = c->page_w - (m[1] + m[3]) * BS_PT_PER_MM,
-           ih = c->page_h - (m[0] + m[2]) * BS_PT_PER_MM;
-    inline_len = c->vertical ? ih : iw;
-    cross_len = c->vertical ? iw : ih;
+    double iw = g->page_w - (m[1] + m[3]) * BS_PT_PER_MM,
+           ih = g->page_h - (m[0] + m[2]) * BS_PT_PER_MM;
+    inline_len = vertical ? ih : iw;
+    cross_len = vertical ? iw : ih;
   } else {
     inline_len *= 0.75;
-    cross_len *= c->vertical ? 0.70 : 0.80;
+    cross_len *= vertical ? 0.70 : 0.80;
   }
-  c->chars = (int)floor(inline_len / c->size + 1e-9);
-  c->lines = (int)floor((cross_len + c->gap) / c->pitch + 1e-9);
+  g->chars = (int)floor(inline_len / g->size + 1e-9);
+  g->lines = (int)floor((cross_len + g->gap) / g->pitch + 1e-9);
   if (o->grid_chars > 0)
-    c->chars = o->grid_chars;
+    g->chars = o->grid_chars;
   if (o->grid_lines > 0)
-    c->lines = o->grid_lines;
-  if (c->chars < 5)
-    c->chars = 5;
-  if (c->lines < 3)
-    c->lines = 3;
-  c->measure = c->chars * c->size;
-  double cross = c->lines * c->pitch - c->gap;
-  c->area_w = c->vertical ? cross : c->measure;
-  c->area_h = c->vertical ? c->measure : cross;
+    g->lines = o->grid_lines;
+  if (g->chars < 5)
+    g->chars = 5;
+  if (g->lines < 3)
+    g->lines = 3;
+  g->measure = g->chars * g->size;
+  double cross = g->lines * g->pitch - g->gap;
+  g->area_w = vertical ? cross : g->measure;
+  g->area_h = vertical ? g->measure : cross;
   if (margins) {
-    c->area_y = m[0] * BS_PT_PER_MM;
-    c->area_x = c->vertical ? c->page_w - m[1] * BS_PT_PER_MM - c->area_w : m[3] * BS_PT_PER_MM;
+    g->area_y = m[0] * BS_PT_PER_MM;
+    g->area_x = vertical ? g->page_w - m[1] * BS_PT_PER_MM - g->area_w : m[3] * BS_PT_PER_MM;
   } else {
-    c->area_x = (c->page_w - c->area_w) / 2;
-    c->area_y = (c->page_h - c->area_h) / 2;
+    g->area_x = (g->page_w - g->area_w) / 2;
+    g->area_y = (g->page_h - g->area_h) / 2;
   }
+}
+
+/* The chapter's grid fields, from the book's grid for its direction. */
+static void use_grid(bs_ts_ctx *c)
+{
+  const bs_ts_grid *g = &c->bk->grid[c->vertical];
+  c->size = g->size;
+  c->pitch = g->pitch;
+  c->gap = g->gap;
+  c->chars = g->chars;
+  c->lines = g->lines;
+  c->page_w = g->page_w;
+  c->page_h = g->page_h;
+  c->area_x = g->area_x;
+  c->area_y = g->area_y;
+  c->area_w = g->area_w;
+  c->area_h = g->area_h;
+  c->measure = g->measure;
 }
 
 void bs_ts_set_direction(bs_ts_ctx *c, bool vertical)
@@ -257,7 +275,7 @@ void bs_ts_set_direction(bs_ts_ctx *c, bool vertical)
   if (c->vertical == vertical)
     return;
   c->vertical = vertical;
-  grid(c);
+  use_grid(c);
 }
 
 bs_status bs_ts_set_lang(bs_ts_ctx *c, const char *lang, bs_error *err)
@@ -266,7 +284,7 @@ bs_status bs_ts_set_lang(bs_ts_ctx *c, const char *lang, bs_error *err)
   c->region = bs_ts_region_of(lang);
   /* §7.7: 2 em for Chinese, 1 em for Japanese and for Latin-script chapters (English books
    * indent by about an em; a CJK 2 em looks like a quotation there) */
-  c->indent_em = c->opts->indent_em >= 0 ? c->opts->indent_em
+  c->indent_em = c->bk->opts->indent_em >= 0 ? c->bk->opts->indent_em
                  : c->region == 3 || !bs_ts_cjk_doc(c) ? 1
                                                        : 2;
   c->brk = c->brks[c->region];
@@ -296,27 +314,34 @@ bs_status bs_ts_ctx_init(bs_ts_ctx *c, const bs_node *root, const bs_typeset_opt
                          bs_error *err)
 {
   memset(c, 0, sizeof *c);
-  c->opts = opts;
+  bs_ts_book *bk = bs_xcalloc(1, sizeof *bk);
+  c->bk = c->bk_own = bk;
+  bk->opts = opts;
   bs_direction d = opts->direction;
   if (d == BS_DIR_DEFAULT)
     d = bs_node_get_inherited_direction(root);
   if (d == BS_DIR_DEFAULT && bs_node_get_type(root) == BS_NODE_BOOK && bs_node_first_child(root))
     d = bs_node_get_inherited_direction(bs_node_first_child(root));
-  c->vertical = c->book_vertical = c->any_vertical = d == BS_DIR_VERTICAL;
+  c->vertical = bk->vertical = bk->any_vertical = d == BS_DIR_VERTICAL;
   if (bs_node_get_type(root) == BS_NODE_BOOK)
-    for (const bs_node *k = bs_node_first_child(root); k && !c->any_vertical; k = bs_node_next(k))
-      c->any_vertical = bs_node_get_chapter_direction(k, opts->direction, d) == BS_DIR_VERTICAL;
+    for (const bs_node *k = bs_node_first_child(root); k && !bk->any_vertical; k = bs_node_next(k))
+      bk->any_vertical = bs_node_get_chapter_direction(k, opts->direction, d) == BS_DIR_VERTICAL;
   const char *lang = bs_node_get_inherited_lang(root);
   if (!lang && bs_node_get_type(root) == BS_NODE_BOOK && bs_node_first_child(root))
     lang = bs_node_get_inherited_lang(bs_node_first_child(root));
   snprintf(c->lang, sizeof c->lang, "%s", lang ? lang : "zh-Hant");
-  c->book_title = bs_node_get_meta(root, BS_META_TITLE);
+  bk->title = bs_node_get_meta(root, BS_META_TITLE);
   c->glyphs_missing = bs_xcalloc(1, sizeof *c->glyphs_missing);
-  grid(c);
+  grid(opts, false, &bk->grid[0]);
+  grid(opts, true, &bk->grid[1]);
+  use_grid(c);
   bs_status st = bs_ts_set_lang(c, lang, err);
   if (st != BS_OK)
     return st;
-  return bs_ts_fonts_init(c, err);
+  st = bs_ts_fonts_new(opts, &bk->fonts, err);
+  if (st == BS_OK)
+    c->buf = hb_buffer_create();
+  return st;
 }
 
 void bs_ts_ctx_free(bs_ts_ctx *c)
@@ -345,7 +370,11 @@ void bs_ts_ctx_free(bs_ts_ctx *c)
   bs_ts_breakers_free(c);
   bs_ts_pango_free(c);
   bs_ts_hyphen_free(c);
-  bs_ts_fonts_free(c);
+  hb_buffer_destroy(c->buf);
+  if (c->bk_own) {
+    bs_ts_fonts_free(c->bk_own->fonts);
+    free(c->bk_own);
+  }
   memset(c, 0, sizeof *c);
 }
 
@@ -420,13 +449,13 @@ bs_status bs_pdf_write(const bs_node *root, const bs_typeset_options *opts, cons
     if (st == BS_OK)
       st = st2;
   }
-  if (st == BS_OK && c.opts->progress) {
+  if (st == BS_OK && c.bk->opts->progress) {
     /* the last report counts every physical page: the contents before page 1 too */
     size_t total = bs_node_get_type(root) == BS_NODE_BOOK ? bs_node_child_count(root) : 1;
     bs_progress p = {total, total, (int)c.nfront_pages + c.page_base, 0};
     long long at = f ? (long long)ftello(f) : 0;
     p.bytes = at > 0 ? at : 0;
-    c.opts->progress(c.opts->progress_user, &p);
+    c.bk->opts->progress(c.bk->opts->progress_user, &p);
   }
   if (to_stdout && f) {
     if (st == BS_OK)
