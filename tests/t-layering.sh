@@ -85,11 +85,11 @@ fi
 # the layout dump are two readers of them. So a reader never calls the layout (shaping,
 # breaking, pagination: the dump would then show what it computed, not what is drawn), and
 # the layout never calls a reader. Both use the shared services: faces and font subsets,
-# character classes, the context and its warnings (font.c, subset.c, runs.c, typeset.c,
-# which also runs the two sides). Every other file of src/typeset/ is layout, so a new file
+# character classes, the context and its warnings (font.c, subset.c, runs.c, context.c;
+# typeset.c runs the two sides). Every other file of src/typeset/ is layout, so a new file
 # is checked as layout until it is named here.
 ts_readers="draw dump image pdftext pdfup"
-ts_services="font subset runs typeset"
+ts_services="font subset runs context typeset"
 for f in $ts_readers $ts_services; do
   [ -f "src/typeset/$f.c" ] || { echo "t-layering: src/typeset/$f.c is named here but does not exist"; status=1; }
 done

@@ -448,7 +448,7 @@ struct bs_ts_ctx {
   int foot_used;            /* pagination: slots the notes of the current page take */
 };
 
-/* typeset.c */
+/* context.c: the book and the context, their warnings */
 /* Switches the rules, fonts and breaker to a document's language (BCP 47, NULL = zh-Hant). */
 bs_status bs_ts_set_lang(bs_ts_ctx *c, const char *lang, bs_error *err);
 void bs_ts_breakers_free(bs_ts_ctx *c);
