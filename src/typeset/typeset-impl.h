@@ -689,15 +689,15 @@ typedef struct bs_ts_ruby_list {
   bs_ts_ruby *v;
   size_t n, cap;
 } bs_ts_ruby_list;
-/* Records a ruby over text bytes [start, end) while a paragraph is collected. */
-/* Appends a zeroed span over paragraph bytes [start, end) (ruby.c; notes.c uses it too). */
+/* spans.c: appends a zeroed span over paragraph bytes [start, end) (rubies, note marks). */
 bs_ts_ruby *bs_ts_span_push(bs_ts_ruby_list *l, size_t start, size_t end);
 /* The boxes [r->b0, r->b1) of paragraph `p` that the span's bytes fall in. */
 void bs_ts_span_boxes(const bs_ts_para *p, bs_ts_ruby *r);
-void bs_ts_ruby_add(bs_ts_ruby_list *l, size_t start, size_t end, const char *ann);
-/* Moves the rubies inside bytes [a, b) of the collected text into `p` (offsets from a). */
+/* Moves the spans inside bytes [a, b) of the collected text into `p` (offsets from a). */
 void bs_ts_ruby_take(bs_ts_ruby_list *l, bs_ts_para *p, size_t a, size_t b);
 void bs_ts_ruby_list_free(bs_ts_ruby_list *l);
+/* Records a ruby over text bytes [start, end) while a paragraph is collected. */
+void bs_ts_ruby_add(bs_ts_ruby_list *l, size_t start, size_t end, const char *ann);
 /* After shaping: bases become unbreakable, annotations are shaped, long ones get room. */
 void bs_ts_ruby_shape(bs_ts_ctx *c, bs_ts_para *p);
 /* After a line's boxes [s, e) are placed: appends the annotation runs of its rubies. */
