@@ -26,4 +26,10 @@ const char *bs_manifest_source_image(const bs_manifest_source *s, size_t i);
  * string, NULL for a URL. */
 char *bs_figure_path(const char *src, const char *input);
 
+/* The bytes of the file at `path` to `put` ("(missing)" when it cannot be read). */
+void bs_put_file(void (*put)(void *, const void *, size_t), void *user, const char *path);
+
+/* Each figure's image path under `root` (bs_figure_path), handed to `add`, which owns it. */
+void bs_figure_paths(const bs_node *root, void (*add)(void *, char *), void *user);
+
 #endif

@@ -1364,6 +1364,27 @@ bs_status bs_manifest_load(const char *path, const bs_manifest_options *opts, bs
 
 /* ---- Reading the articles ---- */
 
+/* The selected volume's chapters as entries, in book order: a part going on from the volume
+ * before opens this one again. *n: how many. */
+static size_t *volume_entries(const bs_manifest *m, size_t *n)
+{
+  size_t first = 0, end = m->nentries;
+  long cont = -1;
+  if (m->volume) {
+    first = m->vols[m->volume - 1].first;
+    end = m->vols[m->volume - 1].end;
+    cont = m->vols[m->volume - 1].cont_part;
+  }
+  size_t *v = bs_xcalloc(end - first + 2, sizeof *v), k = 0;
+  if (cont >= 0)
+    v[k++] = (size_t)cont;
+  for (size_t i = first; i < end; i++)
+    v[k++] = i;
+  *n = k;
+  return v;
+}
+
+
 /* Warnings of one article, replayed in article order after the threads finish, so the
  * caller's callback needs no lock and the order does not depend on -j. */
 typedef struct held {
@@ -1376,6 +1397,34 @@ static void hold_warning(void *user, const bs_error *w)
   held *h = user;
   h->v = bs_xrealloc(h->v, (h->n + 1) * sizeof *h->v);
   h->v[h->n++] = *w;
+}
+
+/* The reader's options for an article entry. */
+static void article_options(const entry *e, bool normalize, bool lossy, bs_read_options *ro)
+{
+  bs_read_options_init(ro);
+  ro->normalize = normalize;
+  ro->lossy = lossy;
+  ro->lang = e->ov.meta[BS_META_LANG];
+}
+
+/* An article's own error then names the manifest entry that brought it in (the same file may
+ * be listed twice, or come through a glob). */
+static void name_entry(bs_error *err, const bs_manifest *m, const entry *e)
+{
+  size_t used = strlen(err->message);
+  snprintf(err->message + used, sizeof err->message - used, " (article at %s:%d)", m->path,
+           e->line);
+}
+
+/* A part's divider: an empty document with the part tag, at the part's manifest line. */
+static bs_node *part_doc(const bs_manifest *m, const entry *e)
+{
+  bs_node *doc = bs_node_new(BS_NODE_DOCUMENT);
+  bs_node_add_meta_item(doc, BS_META_TAGS, BS_PART_TAG);
+  bs_node_set_input(doc, m->path);
+  bs_node_set_pos(doc, e->line, 0, -1);
+  return doc;
 }
 
 typedef struct job {
@@ -1394,10 +1443,7 @@ typedef struct job {
 static void read_one(job *j, size_t i)
 {
   bs_read_options ro;
-  bs_read_options_init(&ro);
-  ro.normalize = j->opts->normalize;
-  ro.lossy = j->opts->lossy;
-  ro.lang = j->arts[i]->ov.meta[BS_META_LANG];
+  article_options(j->arts[i], j->opts->normalize, j->opts->lossy, &ro);
   ro.diag = hold_warning;
   ro.diag_user = &j->warn[i];
   bs_error_clear(&j->errs[i]);
@@ -1469,24 +1515,18 @@ static bs_status read_articles(bs_manifest *m, const bs_manifest_options *opts, 
   j.m = m;
   j.opts = opts;
   /* the selected volume's entries, or all */
-  size_t first = 0, end = m->nentries;
-  long cont = -1;
-  if (m->volume) {
-    first = m->vols[m->volume - 1].first;
-    end = m->vols[m->volume - 1].end;
-    cont = m->vols[m->volume - 1].cont_part;
-  }
+  size_t nent, *ent = volume_entries(m, &nent);
   j.n = 0;
-  for (size_t k = first; k < end; k++)
-    j.n += !m->entries[k].is_part;
+  for (size_t k = 0; k < nent; k++)
+    j.n += !m->entries[ent[k]].is_part;
   j.arts = bs_xcalloc(j.n + 1, sizeof *j.arts);
   j.docs = bs_xcalloc(j.n + 1, sizeof *j.docs);
   j.errs = bs_xcalloc(j.n + 1, sizeof *j.errs);
   j.sts = bs_xcalloc(j.n + 1, sizeof *j.sts);
   j.warn = bs_xcalloc(j.n + 1, sizeof *j.warn);
-  for (size_t k = first, i = 0; k < end; k++)
-    if (!m->entries[k].is_part)
-      j.arts[i++] = &m->entries[k];
+  for (size_t k = 0, i = 0; k < nent; k++)
+    if (!m->entries[ent[k]].is_part)
+      j.arts[i++] = &m->entries[ent[k]];
   /* drop what an earlier call attached */
   bs_node *child;
   while (keep && (child = bs_node_first_child(m->book)))
@@ -1517,11 +1557,8 @@ static bs_status read_articles(bs_manifest *m, const bs_manifest_options *opts, 
     if (j.sts[i] != BS_OK) {
       /* the error is the article's own (its file and line); the manifest line says which
        * entry brought it in, when the same file is listed twice or through a glob */
-      bs_error *e = &j.errs[i];
-      size_t used = strlen(e->message);
-      snprintf(e->message + used, sizeof e->message - used, " (article at %s:%d)", m->path,
-               j.arts[i]->line);
-      report_error(&c, e);
+      name_entry(&j.errs[i], m, j.arts[i]);
+      report_error(&c, &j.errs[i]);
     } else {
       nread++;
     }
@@ -1530,16 +1567,11 @@ static bs_status read_articles(bs_manifest *m, const bs_manifest_options *opts, 
   bool ok = c.nerr == 0 || (opts->keep_going && nread > 0);
   if (ok && keep) {
     size_t i = 0;
-    for (size_t kk = first - (cont >= 0); kk < end; kk++) {
-      /* a part going on from the volume before opens this one again */
-      size_t k = kk == first - 1 ? (size_t)cont : kk;
-      entry *e = &m->entries[k];
+    for (size_t k = 0; k < nent; k++) {
+      entry *e = &m->entries[ent[k]];
       bs_node *doc;
       if (e->is_part) {
-        doc = bs_node_new(BS_NODE_DOCUMENT);
-        bs_node_add_meta_item(doc, BS_META_TAGS, BS_PART_TAG);
-        bs_node_set_input(doc, m->path);
-        bs_node_set_pos(doc, e->line, 0, -1);
+        doc = part_doc(m, e);
       } else {
         doc = j.docs[i];
         j.docs[i++] = NULL;
@@ -1555,6 +1587,7 @@ static bs_status read_articles(bs_manifest *m, const bs_manifest_options *opts, 
   }
   for (size_t i = 0; i < j.n; i++)
     bs_node_free(j.docs[i]);
+  free(ent);
   free(j.arts);
   free(j.docs);
   free(j.errs);
@@ -1567,25 +1600,6 @@ static bs_status read_articles(bs_manifest *m, const bs_manifest_options *opts, 
 
 bool bs_manifest_articles_read(const bs_manifest *m) { return m->read; }
 
-/* The selected volume's chapters as entries, in book order: a part going on from the volume
- * before opens this one again. *n: how many. */
-static size_t *volume_entries(const bs_manifest *m, size_t *n)
-{
-  size_t first = 0, end = m->nentries;
-  long cont = -1;
-  if (m->volume) {
-    first = m->vols[m->volume - 1].first;
-    end = m->vols[m->volume - 1].end;
-    cont = m->vols[m->volume - 1].cont_part;
-  }
-  size_t *v = bs_xcalloc(end - first + 2, sizeof *v), k = 0;
-  if (cont >= 0)
-    v[k++] = (size_t)cont;
-  for (size_t i = first; i < end; i++)
-    v[k++] = i;
-  *n = k;
-  return v;
-}
 
 char *bs_figure_path(const char *src, const char *input)
 {
@@ -1614,22 +1628,27 @@ struct bs_manifest_source {
   bs_chapter_source cs;
 };
 
-static void note_images(bs_manifest_source *s, const bs_node *doc)
+static void add_image(void *user, char *path)
 {
-  bs_iter *it = bs_iter_new((bs_node *)doc); /* read only */
+  bs_manifest_source *s = user;
+  if (s->nimages == s->cimages) {
+    s->cimages = s->cimages ? s->cimages * 2 : 16;
+    s->images = bs_xrealloc(s->images, s->cimages * sizeof *s->images);
+  }
+  s->images[s->nimages++] = path;
+}
+
+void bs_figure_paths(const bs_node *root, void (*add)(void *, char *), void *user)
+{
+  bs_iter *it = bs_iter_new((bs_node *)root); /* read only */
   bs_event ev;
   while ((ev = bs_iter_next(it)) != BS_EVENT_DONE) {
     bs_node *n = bs_iter_get_node(it);
     if (ev != BS_EVENT_ENTER || bs_node_get_type(n) != BS_NODE_FIGURE)
       continue;
     char *p = bs_figure_path(bs_node_get_src(n), bs_node_get_input(n));
-    if (!p)
-      continue;
-    if (s->nimages == s->cimages) {
-      s->cimages = s->cimages ? s->cimages * 2 : 16;
-      s->images = bs_xrealloc(s->images, s->cimages * sizeof *s->images);
-    }
-    s->images[s->nimages++] = p;
+    if (p)
+      add(user, p);
   }
   bs_iter_free(it);
 }
@@ -1644,16 +1663,10 @@ static bs_status source_get(void *user, size_t i, const bs_node **out, bs_error 
   const entry *e = &m->entries[s->ent[i]];
   bs_node *doc;
   if (e->is_part) {
-    doc = bs_node_new(BS_NODE_DOCUMENT);
-    bs_node_add_meta_item(doc, BS_META_TAGS, BS_PART_TAG);
-    bs_node_set_input(doc, m->path);
-    bs_node_set_pos(doc, e->line, 0, -1);
+    doc = part_doc(m, e);
   } else {
     bs_read_options ro;
-    bs_read_options_init(&ro);
-    ro.normalize = m->normalize;
-    ro.lossy = m->lossy;
-    ro.lang = e->ov.meta[BS_META_LANG];
+    article_options(e, m->normalize, m->lossy, &ro);
     if (!s->seen[i]) { /* read again, it says again what it said */
       ro.diag = s->diag;
       ro.diag_user = s->diag_user;
@@ -1662,9 +1675,7 @@ static bs_status source_get(void *user, size_t i, const bs_node **out, bs_error 
     bs_error_clear(&rerr);
     bs_status st = bs_read_file(e->path, &ro, &doc, &rerr);
     if (st != BS_OK) {
-      size_t used = strlen(rerr.message);
-      snprintf(rerr.message + used, sizeof rerr.message - used, " (article at %s:%d)", m->path,
-               e->line);
+      name_entry(&rerr, m, e);
       if (err)
         *err = rerr;
       return st;
@@ -1673,7 +1684,7 @@ static bs_status source_get(void *user, size_t i, const bs_node **out, bs_error 
   apply_override(doc, &e->ov);
   bs_node_append_child(s->book, doc);
   if (!s->seen[i])
-    note_images(s, doc);
+    bs_figure_paths(doc, add_image, s);
   s->seen[i] = true;
   *out = doc;
   return BS_OK;
@@ -1765,6 +1776,20 @@ static void put_str(void (*put)(void *, const void *, size_t), void *user, const
   put(user, str ? str : "(null)", strlen(str ? str : "(null)") + 1);
 }
 
+void bs_put_file(void (*put)(void *, const void *, size_t), void *user, const char *path)
+{
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    put_str(put, user, "(missing)");
+    return;
+  }
+  char chunk[65536];
+  size_t got;
+  while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+    put(user, chunk, got);
+  fclose(f);
+}
+
 void bs_manifest_hash_sources(const bs_manifest *m, void (*put)(void *, const void *, size_t),
                               void *user)
 {
@@ -1783,18 +1808,8 @@ void bs_manifest_hash_sources(const bs_manifest *m, void (*put)(void *, const vo
     put_str(put, user, buf);
     for (size_t a = 0; a < e->ov.nauthors; a++)
       put_str(put, user, e->ov.authors[a]);
-    if (e->is_part)
-      continue;
-    FILE *f = fopen(e->path, "rb");
-    if (!f) {
-      put_str(put, user, "(missing)");
-      continue;
-    }
-    char chunk[65536];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
-      put(user, chunk, got);
-    fclose(f);
+    if (!e->is_part)
+      bs_put_file(put, user, e->path);
   }
   free(ent);
 }

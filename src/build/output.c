@@ -104,6 +104,8 @@ static void hash_bytes(hasher *x, const void *p, size_t n)
   }
 }
 
+static void hash_put(void *user, const void *p, size_t n) { hash_bytes(user, p, n); }
+
 static void hash_str(hasher *x, const char *s)
 {
   hash_bytes(x, s ? s : "(null)", strlen(s ? s : "(null)") + 1);
@@ -112,21 +114,9 @@ static void hash_str(hasher *x, const char *s)
 static void hash_file(hasher *x, const char *path)
 {
   hash_str(x, path);
-  if (!path)
-    return;
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    hash_str(x, "(missing)");
-    return;
-  }
-  char chunk[65536];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-    hash_bytes(x, chunk, n);
-  fclose(f);
+  if (path)
+    bs_put_file(hash_put, x, path);
 }
-
-static void hash_put(void *user, const void *p, size_t n) { hash_bytes(user, p, n); }
 
 /* Everything the writer sees but the articles' images: version, options, and the sources the
  * book is made from (not the tree: an EPUB reads its articles only as it writes them, and a
@@ -187,20 +177,7 @@ static void deps_free(deps *d)
   d->n = d->cap = 0;
 }
 
-static void tree_deps(const bs_node *book, deps *d)
-{
-  bs_iter *it = bs_iter_new((bs_node *)book); /* read only */
-  bs_event ev;
-  while ((ev = bs_iter_next(it)) != BS_EVENT_DONE) {
-    bs_node *n = bs_iter_get_node(it);
-    if (ev != BS_EVENT_ENTER || bs_node_get_type(n) != BS_NODE_FIGURE)
-      continue;
-    char *p = bs_figure_path(bs_node_get_src(n), bs_node_get_input(n));
-    if (p)
-      deps_add(d, p);
-  }
-  bs_iter_free(it);
-}
+static void deps_add_cb(void *user, char *path) { deps_add(user, path); }
 
 static void final_hash(hasher x, const deps *d, char out[17])
 {
@@ -415,7 +392,7 @@ bs_status bs_manifest_write(const bs_manifest *m, const bs_manifest_output *o,
     r.written = true;
   }
   if (!stream)
-    tree_deps(bs_manifest_get_book(m), &d);
+    bs_figure_paths(bs_manifest_get_book(m), deps_add_cb, &d);
   final_hash(sources, &d, hash);
   write_sidecar(side, hash, &r, new_sum, &d);
 done:
