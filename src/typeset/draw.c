@@ -66,7 +66,9 @@ struct bs_ts_pdf {
   bool para_open;    /* a paragraph's structure tag is open ... */
   int para;          /* ... that of this paragraph (its lines' para_id) */
   char para_tag[8];
-  bool span;         /* a paragraph's Span is open */
+  bool span;         /* a paragraph's Span is open, or its own marked content (direct) */
+  bool direct;       /* the open paragraph holds its content itself, without a Span */
+  size_t lines_end;  /* the end of the lines being drawn (draw_lines) */
   bs_buf line;       /* its text */
   size_t line_end;   /* the paragraph byte after it */
   bool upright;      /* it shows upright glyphs: extractors need its /ActualText */
@@ -919,16 +921,20 @@ static void run_text(const char *text, size_t len, size_t p0, bs_buf *b, size_t 
 }
 
 /* Structure (#15): each paragraph a P (a heading H1–H6, a contents entry TOCI), its piece on
- * each page a Span that holds the marked content; in vertical books the Span also carries
- * the piece's text as /ActualText (pdftext.c), so that its columns copy and search as
- * running text. */
+ * each page a Span that holds the marked content; the Span carries the piece's text as
+ * /ActualText (pdftext.c), so that vertical columns copy and search as running text and
+ * horizontal lines as the source's paragraph. A horizontal paragraph that ends on its page
+ * and has no ruby or cells holds its content and text itself (p->direct): no Span, a third
+ * fewer structure elements, which Cairo 1.16 keeps to the end of the book. */
 static void span_end(bs_ts_pdf *p)
 {
   if (!p->span)
     return;
   batch_flush(p->cr, p->fs, p->batch);
-  tag_end(p, "Span");
+  tag_end(p, p->direct ? p->para_tag : "Span");
   p->span = false;
+  if (p->direct) /* the paragraph ends with its content (before the folio, at a page end) */
+    p->para_open = p->direct = false;
   bool cell = p->split && p->actual; /* the piece's text goes over all its Spans */
   bs_pdftext_add(p->text,
                  p->actual && p->upright && !cell ? (p->line.data ? p->line.data : "") : NULL,
@@ -1065,11 +1071,15 @@ static void para_tag(bs_ts_ctx *c, bs_ts_pdf *p, const bs_ts_line *l, size_t li)
    * base's lines in poppler's layout analysis; not over right-to-left runs in horizontal
    * text, which poppler would give back in visual order */
   p->actual = true;
-  for (size_t k = li; !c->vertical && k < c->nlines && c->lines_v[k].para_id == l->para_id &&
-                      p->actual; k++)
-    for (size_t r = 0; r < c->lines_v[k].nruns; r++)
+  bool ruby = false;
+  size_t k = li;
+  for (; !c->vertical && k < c->nlines && c->lines_v[k].para_id == l->para_id; k++)
+    for (size_t r = 0; r < c->lines_v[k].nruns; r++) {
       if (c->lines_v[k].runs[r].level & 1)
         p->actual = false;
+      ruby |= c->lines_v[k].runs[r].ruby != 0;
+    }
+  p->direct = !c->vertical && !ruby && !p->split && !p->toc && k <= p->lines_end;
   p->span_lang = NULL;
   const char *nl = l->node ? bs_node_get_inherited_lang(l->node) : NULL;
   const char *dl = c->doc ? bs_node_get_inherited_lang(c->doc) : NULL;
@@ -1115,7 +1125,8 @@ static void sect_tag(bs_ts_pdf *p, const char *name)
 
 static void span_begin(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs)
 {
-  tag_begin(p, "Span", NULL);
+  if (!p->direct)
+    tag_begin(p, "Span", NULL);
   p->span = true;
   p->fs = fs;
   p->cx = c;
@@ -1217,6 +1228,7 @@ static void draw_split(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs, const bs_ts_l
 
 static void draw_lines(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs, size_t l0, size_t l1)
 {
+  p->lines_end = l1;
   for (size_t li = l0; li < l1; li++) {
     const bs_ts_line *l = &c->lines_v[li];
     if (!l->nruns)

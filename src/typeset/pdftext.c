@@ -220,7 +220,7 @@ static bool op_is(const char *p, const char *e, const char *name)
  *   "0 G"): text and rules print on the black plate only. */
 static void rewrite_content(bs_pdftext *t, const bs_buf *c, bs_buf *to)
 {
-  static const char tag[] = "/Span << /MCID ", inner[] = "/Span << /ActualText ";
+  static const char tag[] = " << /MCID ", inner[] = "/Span << /ActualText ";
   enum { KEEP, OURS, DROP, GROUP_END = 4 };
   char stack[64];
   int depth = 0, ours = 0; /* marked-content depth; how many of ours with a text are open */
@@ -246,7 +246,9 @@ static void rewrite_content(bs_pdftext *t, const bs_buf *c, bs_buf *to)
     bs_buf_put(to, copied, (size_t)(o - copied));
     copied = o;
     bool bdc = op_is(p, e, "BDC") || op_is(p, e, "BMC");
-    bool mcid = bdc && (size_t)(e - o) > sizeof tag - 1 && !memcmp(o, tag, sizeof tag - 1);
+    /* a structure element's marked content: a Span, or a paragraph without one (draw.c) */
+    const char *mc = bdc ? memmem(o, (size_t)(e - o), tag, sizeof tag - 1) : NULL;
+    bool mcid = mc != NULL;
     if (art && depth == 0 && (mcid || op_is(p, e, "Q"))) {
       before = "EMC\n";
       art = false;
@@ -261,7 +263,7 @@ static void rewrite_content(bs_pdftext *t, const bs_buf *c, bs_buf *to)
       bs_buf_puts(to, before);
     }
     if (mcid) {
-      const char *r = o + sizeof tag - 1;
+      const char *r = mc + sizeof tag - 1;
       while (r < e && *r >= '0' && *r <= '9')
         r++;
       int kind = KEEP;
@@ -273,6 +275,13 @@ static void rewrite_content(bs_pdftext *t, const bs_buf *c, bs_buf *to)
         free(en->group);
         en->group = NULL;
         ours++;
+      }
+      /* extractors (poppler) honour /ActualText on a Span's marked content only: a paragraph
+       * holding its content itself (draw.c) is a P in the structure tree, its marked
+       * content tagged Span, as the tag need not be the element's type (ISO 32000-1 14.7.4) */
+      if (en && en->text && o[0] == '/' && mc > o + 1 && memcmp(o, "/Span ", 6)) {
+        bs_buf_puts(to, "/Span");
+        o = mc;
       }
       bs_buf_put(to, o, (size_t)(r - o));
       if (en) {
