@@ -64,11 +64,22 @@ EOF
 }
 p100=$(peak build corpus/book-100.yaml --only epub --force -q -j 1)
 p400=$(peak build corpus/book-400.yaml --only epub --force -q -j 1)
-echo "peak RSS: 100 articles ${p100} kB, 400 articles ${p400} kB"
-[ "$p100" -gt 0 ] && [ "$p400" -gt 0 ] || fail "a build failed (100: $p100, 400: $p400)"
-# 300 more articles: the trees would add ~17 MB; what a chapter leaves behind, under 1 MB
-grow=$((p400 - p100))
-[ "$grow" -lt 6144 ] || fail "400 articles peak ${grow} kB above 100 (memory grows with the book)"
+# the same books read whole first (--keep-going reads up front), for scale
+t100=$(peak build corpus/book-100.yaml --only epub --force -q -j 1 --keep-going)
+t400=$(peak build corpus/book-400.yaml --only epub --force -q -j 1 --keep-going)
+echo "peak RSS, streamed: 100 articles ${p100} kB, 400 articles ${p400} kB;" \
+  "whole book first: ${t100} kB, ${t400} kB"
+[ "$p100" -gt 0 ] && [ "$p400" -gt 0 ] && [ "$t100" -gt 0 ] && [ "$t400" -gt 0 ] ||
+  fail "a build failed"
+# 300 more articles: their trees add ~17 MB; what a chapter leaves behind, well under 1 MB.
+# The address sanitizer's allocator keeps more of what was freed (a third of the trees'
+# growth, measured): there the streamed growth is asserted against half the trees' only.
+grow=$((p400 - p100)) tgrow=$((t400 - t100))
+if [ "${SANITIZE:-}" = 1 ]; then
+  [ $((grow * 2)) -lt "$tgrow" ]
+else
+  [ "$grow" -lt 6144 ] && [ $((grow * 4)) -lt "$tgrow" ]
+fi || fail "400 articles peak ${grow} kB above 100, reading the whole book first ${tgrow} kB (memory grows with the book)"
 n=$(unzip -l corpus/out/book-400.epub | grep -c 'EPUB/text/c[0-9]*\.xhtml')
 [ "$n" = 400 ] || fail "book-400.epub has $n chapters, not 400"
 
