@@ -344,6 +344,15 @@ static void place(bs_ts_ctx *c, bs_ts_para *p, size_t s, size_t e, double start,
 {
   ln->runs = bs_xcalloc(e - s ? e - s : 1, sizeof *ln->runs);
   ln->nruns = 0;
+  size_t t0 = e > s ? p->box[s].start : 0, t1 = t0, nglyphs = 0;
+  for (size_t i = s; i < e; i++) {
+    t0 = p->box[i].start < t0 ? p->box[i].start : t0;
+    t1 = p->box[i].end > t1 ? p->box[i].end : t1;
+    nglyphs += p->box[i].g1 - p->box[i].g0 + 1; /* + the hyphen of a hyphenated line */
+  }
+  ln->text_block = bs_xstrndup(p->text + t0, t1 - t0);
+  ln->glyph_block = bs_xcalloc(nglyphs ? nglyphs : 1, sizeof *ln->glyph_block);
+  size_t gat = 0;
   double em = p->size;
   double *xs = bs_xmalloc((e - s + 1) * sizeof *xs);
   for (size_t i = s; i < e; i++)
@@ -359,9 +368,11 @@ static void place(bs_ts_ctx *c, bs_ts_para *p, size_t s, size_t e, double start,
     r->level = b->level;
     r->p0 = b->start;
     r->len = b->end - b->start;
-    r->text = bs_xstrndup(p->text + b->start, r->len);
+    r->text = ln->text_block + (b->start - t0);
     r->ng = b->g1 - b->g0;
-    r->g = bs_xcalloc(r->ng + 1, sizeof *r->g); /* + the hyphen of a hyphenated line */
+    r->g = ln->glyph_block + gat;
+    gat += r->ng + 1;
+    r->shared = true;
     double p0 = xs[i - s] + b->lead; /* lead: room for a long ruby (ruby.c) */
     double w = 0;
     for (size_t k = b->g0; k < b->g1; k++)
@@ -725,11 +736,16 @@ void bs_ts_place_line(bs_ts_ctx *c, bs_ts_para *p, bs_ts_line *ln)
 
 void bs_ts_line_free(bs_ts_line *l)
 {
-  for (size_t i = 0; i < l->nruns; i++) {
-    free(l->runs[i].text);
-    free(l->runs[i].g);
-  }
+  for (size_t i = 0; i < l->nruns; i++)
+    if (!l->runs[i].shared) {
+      free(l->runs[i].text);
+      free(l->runs[i].g);
+    }
   free(l->runs);
+  free(l->text_block);
+  free(l->glyph_block);
+  l->text_block = NULL;
+  l->glyph_block = NULL;
   bs_ts_figure_free(l->fig); /* content hook (figure.c) */
   l->fig = NULL;
   free(l->cells);

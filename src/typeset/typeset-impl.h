@@ -195,10 +195,11 @@ typedef struct bs_ts_prun {
   size_t p0;        /* its first byte in the paragraph */
   int link;         /* an external link it is part of (index + 1 in c->hrefs), or 0 */
   cairo_matrix_t m; /* run local → line local */
-  char *text;       /* owned */
+  char *text;       /* owned, unless shared */
   size_t len;
-  bs_ts_pglyph *g;  /* owned */
+  bs_ts_pglyph *g;  /* owned, unless shared */
   size_t ng;
+  bool shared;      /* text and g are slices of its line's blocks (break.c: place) */
   /* content (ruby.c): a ruby annotation run (its ruby's id), or a run that is a ruby base;
    * (notes.c) a note mark (its note's id) */
   int ruby, rb, note;
@@ -240,6 +241,10 @@ typedef struct bs_ts_line {
   int column;         /* grid line index on its page */
   bs_ts_prun *runs;   /* owned */
   size_t nruns;
+  /* owned: the texts and glyphs of the runs placed from its paragraph's boxes, one block
+   * each rather than two allocations a run (a CJK line has a run a character) */
+  char *text_block;
+  bs_ts_pglyph *glyph_block;
   struct bs_ts_figure *fig; /* content (figure.c): owned, for BS_LINE_FIGURE */
   int note;       /* content (notes.c): the id of the note this line opens, or 0 */
   bool note_rule; /* content (notes.c): the first footnote line of its page: a rule above */
