@@ -80,22 +80,45 @@ else
   echo "no objects in $BUILD: call graph not checked"; status=1
 fi
 
-# Inside the typesetter: the layout dump and the drawer are two readers of the same page
-# records (issue #17), so the dump neither reads draw.c (headers: cc -MM above) nor calls what
-# draw.c defines (its object's symbols).
+# Inside the typesetter (issue #17): the layout makes complete page records (lines, folios,
+# running heads, figure places, note rules, links, the contents' numbers) and the drawer and
+# the layout dump are two readers of them. So a reader never calls the layout (shaping,
+# breaking, pagination: the dump would then show what it computed, not what is drawn), and
+# the layout never calls a reader. Both use the shared services: faces and font subsets,
+# character classes, the context and its warnings (font.c, subset.c, runs.c, typeset.c,
+# which also runs the two sides). Every other file of src/typeset/ is layout, so a new file
+# is checked as layout until it is named here.
+ts_readers="draw dump image pdftext pdfup"
+ts_services="font subset runs typeset"
+for f in $ts_readers $ts_services; do
+  [ -f "src/typeset/$f.c" ] || { echo "t-layering: src/typeset/$f.c is named here but does not exist"; status=1; }
+done
+ts_layout=$(for c in src/typeset/*.c; do
+  b=$(basename "$c" .c)
+  case " $ts_readers $ts_services " in *" $b "*) ;; *) echo "$b" ;; esac
+done)
 if grep -q "^src/typeset/dump.c src/typeset/draw.c$" "$tmp/graph"; then
   echo "src/typeset/dump.c includes src/typeset/draw.c"; status=1
 fi
-if [ -f "$BUILD/src/typeset/dump.o" ] && [ -f "$BUILD/src/typeset/draw.o" ]; then
-  nm --defined-only -g "$BUILD/src/typeset/draw.o" | awk 'NF == 3 { print $3 }' | sort -u > "$tmp/def.draw"
-  nm --undefined-only "$BUILD/src/typeset/dump.o" | awk '{ print $2 }' | sort -u |
-    comm -12 - "$tmp/def.draw" > "$tmp/stray"
+# defs SIDE-FILES: the global symbols those objects define; undef: those they use
+ts_defs() { for b in $1; do nm --defined-only -g "$BUILD/src/typeset/$b.o"; done 2> /dev/null | awk 'NF == 3 { print $3 }' | sort -u; }
+ts_undef() { for b in $1; do nm --undefined-only "$BUILD/src/typeset/$b.o" | awk -v f="$b" '{ print $2, f }'; done 2> /dev/null | sort -u; }
+ts_missing=0
+for b in $ts_readers $ts_layout; do
+  [ -f "$BUILD/src/typeset/$b.o" ] || { echo "no $BUILD/src/typeset/$b.o: the typesetter's sides not checked"; status=1; ts_missing=1; }
+done
+if [ $ts_missing = 0 ]; then
+  ts_defs "$ts_layout" > "$tmp/def.layout"
+  ts_defs "$ts_readers" > "$tmp/def.readers"
+  [ -s "$tmp/def.layout" ] && [ -s "$tmp/def.readers" ] || { echo "the typesetter's objects define nothing"; status=1; }
+  ts_undef "$ts_readers" | join - "$tmp/def.layout" > "$tmp/stray"
   if [ -s "$tmp/stray" ]; then
-    echo "src/typeset/dump.c calls draw.c: $(tr '\n' ' ' < "$tmp/stray")"; status=1
+    echo "the drawer or the layout dump calls the layout:"; awk '{ print "  src/typeset/" $2 ".c calls " $1 }' "$tmp/stray"; status=1
   fi
-  [ -s "$tmp/def.draw" ] || { echo "$BUILD/src/typeset/draw.o defines nothing"; status=1; }
-else
-  echo "no dump.o or draw.o in $BUILD: dump and draw not checked"; status=1
+  ts_undef "$ts_layout" | join - "$tmp/def.readers" > "$tmp/stray"
+  if [ -s "$tmp/stray" ]; then
+    echo "the layout calls the drawer or the layout dump:"; awk '{ print "  src/typeset/" $2 ".c calls " $1 }' "$tmp/stray"; status=1
+  fi
 fi
 
 # Only the CLI prints or exits (comment lines left out: grep -n puts "N:" before each line).

@@ -235,6 +235,83 @@ void bs_ts_front_note(bs_ts_ctx *c)
   }
 }
 
+/* The contents are drawn after the chapters, with their final page numbers: each entry's
+ * number at the end of its last line (vertical: at the foot of the column, squeezed into one
+ * em; horizontal: flush with the measure's end), leader dots up to it, and a link from each
+ * of its lines to its page. */
+void bs_ts_front_finish(bs_ts_ctx *c)
+{
+  if (!c->nfront_pages)
+    return;
+  const bs_ts_line *lines = c->front_lines;
+  size_t n = c->nfront_lines;
+  int *entry = bs_xmalloc((n + 1) * sizeof *entry);
+  for (size_t i = 0; i < n; i++)
+    entry[i] = -1;
+  double em = c->size;
+  for (size_t e = 0; e < c->ntoc; e++) {
+    bs_ts_toc *t = &c->tocs[e];
+    /* an entry's lines: after the previous entry's last line, through its own */
+    size_t first = e ? c->tocs[e - 1].line + 1 : t->line;
+    if (!e)
+      while (first > 0 && lines[first - 1].para_id == lines[t->line].para_id)
+        first--;
+    t->first = first;
+    for (size_t li = first; li <= t->line && li < n; li++)
+      entry[li] = (int)e;
+    *t->num = '\0';
+    t->num_at = (bs_ts_label){NULL, 0, 0, 1};
+    if (t->page <= 0 || t->line >= n)
+      continue;
+    snprintf(t->num, sizeof t->num, "%d", t->page);
+    const bs_ts_line *l = &lines[t->line];
+    const bs_ts_line *nl = bs_ts_text_line(c, &c->front_texts, t->num, em);
+    if (c->vertical) {
+      double w = nl ? nl->natural : 0;
+      double sx = w > em ? em / w : 1;
+      double bottom = c->area_y + c->measure;
+      bs_ts_label_set(&t->num_at, nl, em, l->ox - w * sx / 2, bottom - (1 - BS_TS_ASCENT) * em,
+                      false, sx);
+      t->lead_at = l->ox;
+      t->lead_from = l->oy + l->extent + 0.5 * em;
+      t->lead_to = bottom - 1.5 * em;
+    } else {
+      double right = c->area_x + c->measure;
+      double w = bs_ts_label_set(&t->num_at, nl, em, right, l->oy + BS_TS_ASCENT * l->size, true,
+                                 1);
+      t->lead_at = l->oy + 0.5 * l->size;
+      t->lead_from = l->ox + l->extent + 0.5 * em;
+      t->lead_to = right - w - 0.5 * em;
+    }
+  }
+  for (size_t pi = 0; pi < c->nfront_pages; pi++) {
+    bs_ts_page *pg = &c->front_pages[pi];
+    for (size_t li = pg->l0; li < pg->l1 && li < n; li++) {
+      const bs_ts_toc *t = entry[li] >= 0 ? &c->tocs[entry[li]] : NULL;
+      if (!t || t->page <= 0)
+        continue;
+      const bs_ts_line *l = &lines[li];
+      bs_ts_link *k = bs_ts_page_link(pg);
+      double band = l->slots * c->pitch - c->gap;
+      if (c->vertical) {
+        k->rect[0] = l->ox - band / 2;
+        k->rect[1] = c->area_y;
+        k->rect[2] = l->ox + band / 2;
+        k->rect[3] = c->area_y + c->measure;
+      } else {
+        k->rect[0] = c->area_x;
+        k->rect[1] = l->oy;
+        k->rect[2] = c->area_x + c->measure;
+        k->rect[3] = l->oy + l->size;
+      }
+      k->to = t->page;
+      k->x = t->x;
+      k->y = t->y;
+    }
+  }
+  free(entry);
+}
+
 /* §7.5: double running heads: the book's title on even pages (versos in horizontal books,
  * right pages in vertical ones), the chapter's on odd pages; a single article shows its title
  * and its current section. None on chapter openings and blank pages. */

@@ -135,44 +135,6 @@ static cairo_status_t write_file(void *closure, const unsigned char *data, unsig
   return CAIRO_STATUS_SUCCESS;
 }
 
-/* The face's subset for the whole book, made the first time the face is drawn: the glyphs of
- * every character of the book (bs_ts_book_chars) and their GSUB alternates, and the folio
- * digits. Chapters are drawn as they are laid out, so the subset cannot wait for the glyphs
- * actually used. */
-static void add_shaped(bs_ts_ctx *c, bs_ts_face *f, hb_set_t *set, const char *text)
-{
-  bs_ts_glyph *g = NULL;
-  size_t n = 0;
-  if (text && *text)
-    bs_ts_shape_simple(c, f, text, strlen(text), false, NULL, &g, &n);
-  for (size_t i = 0; i < n; i++)
-    hb_set_add(set, g[i].gid);
-  free(g);
-}
-
-/* A single document is one chapter, laid out completely before drawing starts: its subsets
- * hold exactly the glyphs drawn (smaller and faster to make than the book's closure), plus
- * what folios and running heads draw in the regular face. */
-static hb_set_t *used_glyphs(bs_ts_ctx *c, bs_ts_face *f)
-{
-  hb_set_t *set = hb_set_create();
-  hb_set_add(set, 0);
-  for (size_t li = 0; li < c->nlines; li++)
-    for (size_t r = 0; r < c->lines_v[li].nruns; r++) {
-      const bs_ts_prun *run = &c->lines_v[li].runs[r];
-      if (run->face == f)
-        for (size_t k = 0; k < run->ng; k++)
-          hb_set_add(set, run->g[k].gid);
-    }
-  if (f->cjk && !f->bold && !f->mono && !f->sans) {
-    add_shaped(c, f, set, "0123456789…□"); /* □: the stand-in under emoji */
-    add_shaped(c, f, set, c->book_title);
-    for (size_t i = 0; i < c->nheads; i++)
-      add_shaped(c, f, set, c->heads[i].text);
-  }
-  return set;
-}
-
 /* The Cairo face to draw glyphs g of f with; *map takes their ids to that face's, or is NULL
  * when they are f's own. */
 static cairo_font_face_t *face_for(bs_ts_ctx *c, bs_ts_face *f, const bs_ts_pglyph *g, size_t n,
@@ -182,7 +144,7 @@ static cairo_font_face_t *face_for(bs_ts_ctx *c, bs_ts_face *f, const bs_ts_pgly
   if (!f->sub_tried) {
     f->sub_tried = true;
     if (!c->book && f->cjk)
-      f->sub_gids = used_glyphs(c, f);
+      f->sub_gids = bs_ts_chapter_glyphs(c, f);
     else
       f->sub_gids = bs_ts_face_glyphs(c, f);
     if (f->sub_gids)
@@ -217,16 +179,6 @@ struct batch {
   cairo_text_cluster_t *cl;
   size_t ncl, capcl;
   bs_buf text;
-  /* draw_text's last texts shaped: the folio, the running head and the contents' numbers
-   * come again page after page, and shaping one costs more than drawing it */
-  struct text_memo {
-    char *text;
-    double size;
-    char lang[32]; /* the face depends on the chapter's language */
-    bs_ts_para p;
-    bs_ts_line l;
-  } memo[4];
-  size_t memo_next;
 };
 
 static void batch_flush(cairo_t *cr, font_state *fs, batch *b)
@@ -253,11 +205,6 @@ static void batch_free(batch *b)
   free(b->g);
   free(b->cl);
   bs_buf_free(&b->text);
-  for (size_t i = 0; i < sizeof b->memo / sizeof b->memo[0]; i++) {
-    free(b->memo[i].text);
-    bs_ts_line_free(&b->memo[i].l);
-    bs_ts_para_free(&b->memo[i].p);
-  }
 }
 
 static void draw_emoji(bs_ts_ctx *c, cairo_t *cr, font_state *fs, batch *b, const bs_ts_line *l,
@@ -441,59 +388,33 @@ static void draw_dots(cairo_t *cr, const bs_ts_ctx *c, const bs_ts_line *l, cons
   }
 }
 
-/* Draws `text` shaped by bs_ts_shape_text (at `size`, horizontally, as body text) with its
- * baseline at y, starting at x (or ending there when right_align), squeezed horizontally by
- * sx (≤ 1) around its start. Returns its width. */
-static double draw_text(bs_ts_ctx *c, cairo_t *cr, font_state *fs, batch *bt, const char *text,
-                        double size, double x, double y, bool right_align, double sx,
-                        bool measure_only)
+/* Draws a text the layout shaped and placed (folio.c: folios, running heads, the contents'
+ * page numbers): its runs from the label's origin, squeezed by its sx around its start. */
+static void draw_label(bs_ts_ctx *c, cairo_t *cr, font_state *fs, batch *bt,
+                       const bs_ts_label *lb)
 {
-  if (!*text)
-    return 0;
-  enum { NMEMO = sizeof bt->memo / sizeof bt->memo[0] };
-  struct text_memo *m = NULL;
-  for (size_t i = 0; i < NMEMO && !m; i++)
-    if (bt->memo[i].text && bt->memo[i].size == size && !strcmp(bt->memo[i].text, text) &&
-        !strcmp(bt->memo[i].lang, c->doc_lang))
-      m = &bt->memo[i];
-  if (!m) { /* the oldest goes */
-    m = &bt->memo[bt->memo_next++ % NMEMO];
-    free(m->text);
-    bs_ts_line_free(&m->l);
-    bs_ts_para_free(&m->p);
-    memset(m, 0, sizeof *m);
-    bs_ts_shape_text(c, text, size, &m->p, &m->l);
-    m->text = bs_xstrdup(text);
-    m->size = size;
-    snprintf(m->lang, sizeof m->lang, "%s", c->doc_lang);
+  if (!lb->line || !lb->line->nruns)
+    return;
+  bs_ts_line l = *lb->line; /* the shaped line, at the label's place */
+  l.ox = lb->ox;
+  l.oy = lb->oy;
+  cairo_matrix_t sq;
+  cairo_matrix_init_scale(&sq, lb->sx, 1);
+  batch_flush(cr, fs, bt);
+  for (size_t i = 0; i < l.nruns; i++) {
+    bs_ts_prun r = l.runs[i];
+    cairo_matrix_multiply(&r.m, &r.m, &sq);
+    draw_run(c, cr, fs, bt, &l, &r);
   }
-  bs_ts_line *l = &m->l;
-  double w = l->natural;
-  if (!measure_only && l->nruns) {
-    l->ox = right_align ? x - w * sx : x;
-    l->oy = y - BS_TS_ASCENT * size;
-    cairo_matrix_t sq;
-    cairo_matrix_init_scale(&sq, sx, 1);
-    batch_flush(cr, fs, bt);
-    for (size_t i = 0; i < l->nruns; i++) {
-      cairo_matrix_t keep = l->runs[i].m; /* the memo keeps the unscaled line */
-      cairo_matrix_multiply(&l->runs[i].m, &l->runs[i].m, &sq);
-      draw_run(c, cr, fs, bt, l, &l->runs[i]);
-      l->runs[i].m = keep;
-    }
-    batch_flush(cr, fs, bt);
-  }
-  return w * sx;
+  batch_flush(cr, fs, bt);
 }
 
 /* §7.5: the page's running head and folio where pagination put them (folio.c). */
 static void draw_folio(cairo_t *cr, bs_ts_ctx *c, font_state *fs, batch *bt,
                        const bs_ts_page *pg)
 {
-  double size = c->size * 0.8;
-  if (*pg->head) /* the head first: the folio stays the page's last text */
-    draw_text(c, cr, fs, bt, pg->head, size, pg->head_x, pg->head_y, pg->marks_end, 1, false);
-  draw_text(c, cr, fs, bt, pg->folio, size, pg->folio_x, pg->folio_y, pg->marks_end, 1, false);
+  draw_label(c, cr, fs, bt, &pg->head_at); /* the head first: the folio stays the page's last text */
+  draw_label(c, cr, fs, bt, &pg->folio_at);
 }
 
 /* Crop marks at the trim corners, outside the bleed (#5 print options). Japanese トンボ
@@ -923,9 +844,9 @@ static void run_text(const char *text, size_t len, size_t p0, bs_buf *b, size_t 
 /* Structure (#15): each paragraph a P (a heading H1–H6, a contents entry TOCI), its piece on
  * each page a Span that holds the marked content; the Span carries the piece's text as
  * /ActualText (pdftext.c), so that vertical columns copy and search as running text and
- * horizontal lines as the source's paragraph. A horizontal paragraph that ends on its page
- * and has no ruby or cells holds its content and text itself (p->direct): no Span, a third
- * fewer structure elements, which Cairo 1.16 keeps to the end of the book. */
+ * horizontal lines as the source's paragraph. A paragraph that ends on its page and has no
+ * ruby or cells holds its content and text itself (p->direct): no Span of its own, 13 % fewer
+ * structure elements in a book, which Cairo 1.16 keeps to its end. */
 static void span_end(bs_ts_pdf *p)
 {
   if (!p->span)
@@ -1073,13 +994,13 @@ static void para_tag(bs_ts_ctx *c, bs_ts_pdf *p, const bs_ts_line *l, size_t li)
   p->actual = true;
   bool ruby = false;
   size_t k = li;
-  for (; !c->vertical && k < c->nlines && c->lines_v[k].para_id == l->para_id; k++)
+  for (; k < c->nlines && c->lines_v[k].para_id == l->para_id; k++)
     for (size_t r = 0; r < c->lines_v[k].nruns; r++) {
-      if (c->lines_v[k].runs[r].level & 1)
+      if ((c->lines_v[k].runs[r].level & 1) && !c->vertical)
         p->actual = false;
       ruby |= c->lines_v[k].runs[r].ruby != 0;
     }
-  p->direct = !c->vertical && !ruby && !p->split && !p->toc && k <= p->lines_end;
+  p->direct = !ruby && !p->split && !p->toc && k <= p->lines_end;
   p->span_lang = NULL;
   const char *nl = l->node ? bs_node_get_inherited_lang(l->node) : NULL;
   const char *dl = c->doc ? bs_node_get_inherited_lang(c->doc) : NULL;
@@ -1268,26 +1189,58 @@ static void draw_lines(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs, size_t l0, si
   }
 }
 
-/* Content hook (notes.c): a link annotation from physical page `from` (0-based, drawing
- * order) over `rect` (x0 y0 x1 y1, page space with y down, no trim) to page number `to` at
- * (x, y); written with the contents' links by pdf_update. Links come in drawing order. */
-void bs_ts_pdf_add_link(const bs_ts_ctx *c, bs_ts_pdf *p, size_t from, const double rect[4],
-                        int to, double x, double y)
+/* The links of a page record (notes, external links, the contents' entries), drawn on
+ * physical page `from` (0-based, drawing order): written as link annotations by pdf_update
+ * (Cairo 1.16's link tags leave a dangling object in the file), in PDF page space. */
+static void add_links(const bs_ts_ctx *c, bs_ts_pdf *p, const bs_ts_page *pg, size_t from)
 {
-  p->links = bs_xrealloc(p->links, (p->nlinks + 1) * sizeof *p->links);
-  struct link *k = &p->links[p->nlinks++];
-  memset(k, 0, sizeof *k);
-  k->from = from;
-  k->rect[0] = rect[0] + c->trim_x;
-  k->rect[1] = rect[1] + c->trim_y;
-  k->rect[2] = rect[2] + c->trim_x;
-  k->rect[3] = rect[3] + c->trim_y;
-  k->to = to;
-  k->x = x + c->trim_x;
-  k->y = y + c->trim_y;
+  for (size_t i = 0; i < pg->nlinks; i++) {
+    const bs_ts_link *lk = &pg->links[i];
+    if (lk->uri) {
+      p->uris = bs_xrealloc(p->uris, (p->nuris + 1) * sizeof *p->uris);
+      struct uri_link *k = &p->uris[p->nuris++];
+      k->from = from;
+      k->uri = lk->uri;
+      for (int j = 0; j < 4; j++)
+        k->rect[j] = lk->rect[j] + c->trim_x;
+      continue;
+    }
+    p->links = bs_xrealloc(p->links, (p->nlinks + 1) * sizeof *p->links);
+    struct link *k = &p->links[p->nlinks++];
+    memset(k, 0, sizeof *k);
+    k->from = from;
+    k->rect[0] = lk->rect[0] + c->trim_x;
+    k->rect[1] = lk->rect[1] + c->trim_y;
+    k->rect[2] = lk->rect[2] + c->trim_x;
+    k->rect[3] = lk->rect[3] + c->trim_y;
+    k->to = lk->to;
+    k->x = lk->x + c->trim_x;
+    k->y = lk->y + c->trim_y;
+  }
 }
 
-cairo_t *bs_ts_pdf_cr(bs_ts_pdf *p) { return p->cr; }
+/* Content (figure.c, notes.c): the page's figure images and the rule over its footnotes. */
+static bs_status draw_content(const bs_ts_ctx *c, bs_ts_pdf *p, const bs_ts_page *pg,
+                              bs_error *err)
+{
+  cairo_t *cr = p->cr;
+  for (size_t li = pg->l0; li < pg->l1; li++)
+    if (c->lines_v[li].fig) {
+      bs_status st = bs_ts_figure_draw(cr, c->lines_v[li].fig, err);
+      if (st != BS_OK)
+        return st;
+    }
+  if (pg->rule) {
+    cairo_save(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_set_line_width(cr, 0.5);
+    cairo_move_to(cr, pg->rule_x0, pg->rule_y);
+    cairo_line_to(cr, pg->rule_x1, pg->rule_y);
+    cairo_stroke(cr);
+    cairo_restore(cr);
+  }
+  return BS_OK;
+}
 
 /* Where a link or outline entry to a title or heading points (bs_ts_head.x/y, set by
  * pagination in its chapter's direction), in PDF page space with y down (so the trim offset
@@ -1315,8 +1268,8 @@ static void outline_chapter(bs_ts_ctx *c, bs_ts_pdf *p)
     /* a first-level heading repeating the chapter title is not listed twice */
     if (h->level == 1 && i > 0 && c->heads[0].level == 0 && !strcmp(h->text, c->heads[0].text))
       continue;
-    /* chapters nest under the part before them */
-    int lv = h->level + (c->in_part && !bs_ts_is_divider(c->doc));
+    /* chapters nest under the part before them (a part's title page is a divider page) */
+    int lv = h->level + (c->in_part && !(c->npages && c->pages[0].divider));
     lv = lv < 0 ? 0 : lv > 6 ? 6 : lv;
     int parent = CAIRO_PDF_OUTLINE_ROOT;
     for (int k = lv - 1; k >= 0; k--)
@@ -1339,54 +1292,11 @@ static void outline_chapter(bs_ts_ctx *c, bs_ts_pdf *p)
   }
 }
 
-/* External links (#5): one rectangle per line over the runs of each link, written as URI
- * link annotations by pdf_update. */
-static void page_links(bs_ts_ctx *c, bs_ts_pdf *p, const bs_ts_page *pg, size_t phys)
-{
-  for (size_t li = pg->l0; li < pg->l1; li++) {
-    const bs_ts_line *l = &c->lines_v[li];
-    for (size_t r = 0; r < l->nruns;) {
-      int id = l->runs[r].link;
-      if (!id || (size_t)id > c->nhrefs) {
-        r++;
-        continue;
-      }
-      double a = 1e300, b = -1e300;
-      for (; r < l->nruns && l->runs[r].link == id; r++)
-        for (size_t k = 0; k < l->runs[r].ng; k++) {
-          const bs_ts_pglyph *g = &l->runs[r].g[k];
-          a = fmin(a, g->p);
-          b = fmax(b, g->p + g->adv);
-        }
-      if (b <= a)
-        continue;
-      p->uris = bs_xrealloc(p->uris, (p->nuris + 1) * sizeof *p->uris);
-      struct uri_link *k = &p->uris[p->nuris++];
-      k->from = phys;
-      k->uri = c->hrefs[id - 1];
-      double band = l->slots * c->pitch - c->gap;
-      if (c->vertical) {
-        k->rect[0] = l->ox - band / 2;
-        k->rect[1] = l->oy + a;
-        k->rect[2] = l->ox + band / 2;
-        k->rect[3] = l->oy + b;
-      } else {
-        k->rect[0] = l->ox + a;
-        k->rect[1] = l->oy;
-        k->rect[2] = l->ox + b;
-        k->rect[3] = l->oy + l->size;
-      }
-      for (int i = 0; i < 4; i++)
-        k->rect[i] += c->trim_x;
-    }
-  }
-}
-
 bs_status bs_ts_draw_chapter(bs_ts_ctx *c, void *user, bs_error *err)
 {
   bs_ts_pdf *p = user;
   cairo_t *cr = p->cr;
-  sect_tag(p, c->book && bs_ts_is_divider(c->doc) ? "Part" : "Sect");
+  sect_tag(p, c->npages && c->pages[0].divider ? "Part" : "Sect");
   /* Cairo 1.16 drops the tags of a page with nothing drawn: the chapter's end on its last
    * page that has something (a blank recto may follow) */
   size_t last = c->npages;
@@ -1398,12 +1308,12 @@ bs_status bs_ts_draw_chapter(bs_ts_ctx *c, void *user, bs_error *err)
     font_state fs = {NULL, 0};
     draw_lines(c, p, &fs, pg->l0, pg->l1);
     span_end(p);
-    /* content hook: figure images, note rules and note links (figure.c, notes.c) */
+    /* content: figure images and note rules (figure.c, notes.c) */
     row_end(p); /* a row's piece on this page */
-    bs_status fst = bs_ts_content_draw(c, p, pi, err);
+    bs_status fst = draw_content(c, p, pg, err);
     if (fst != BS_OK)
       return fst;
-    page_links(c, p, pg, (size_t)pg->number - 1);
+    add_links(c, p, pg, (size_t)pg->number - 1); /* body pages are drawn in page-number order */
     if (!pg->blank && !pg->divider)
       draw_folio(cr, c, &fs, p->batch, pg);
     if (c->opts->crop_marks)
@@ -1454,34 +1364,16 @@ static void leader(cairo_t *cr, bool vertical, double at, double from, double to
   cairo_restore(cr);
 }
 
-/* The leader dots and page number at the end of a contents entry's last line. */
-static void toc_number(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs, const bs_ts_line *l,
-                       int page)
+/* The leader dots and page number at the end of a contents entry's last line, where the
+ * layout put them (bs_ts_front_finish). */
+static void toc_number(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs, const bs_ts_toc *t)
 {
-  char num[32];
-  snprintf(num, sizeof num, "%d", page);
-  double em = c->size, rad = 0.05 * em, from, to;
+  double em = c->size, rad = 0.05 * em;
   /* the number is the entry's (a Span of its TOCI), the dots are an artifact (pdftext.c) */
   tag_begin(p, "Span", NULL);
-  if (c->vertical) {
-    double w = draw_text(c, NULL, fs, p->batch, num, em, 0, 0, false, 1, true);
-    double sx = w > em ? em / w : 1;
-    double bottom = c->area_y + c->measure;
-    draw_text(c, p->cr, fs, p->batch, num, em, l->ox - w * sx / 2,
-              bottom - (1 - BS_TS_ASCENT) * em, false, sx, false);
-    toc_number_end(p, fs, num);
-    from = l->oy + l->extent + 0.5 * em;
-    to = bottom - 1.5 * em;
-    leader(p->cr, true, l->ox, from, to, 0.5 * em, rad);
-  } else {
-    double right = c->area_x + c->measure;
-    double w = draw_text(c, p->cr, fs, p->batch, num, em, right, l->oy + BS_TS_ASCENT * l->size,
-                         true, 1, false);
-    toc_number_end(p, fs, num);
-    from = l->ox + l->extent + 0.5 * em;
-    to = right - w - 0.5 * em;
-    leader(p->cr, false, l->oy + 0.5 * l->size, from, to, 0.5 * em, rad);
-  }
+  draw_label(c, p->cr, fs, p->batch, &t->num_at);
+  toc_number_end(p, fs, t->num);
+  leader(p->cr, c->vertical, t->lead_at, t->lead_from, t->lead_to, 0.5 * em, rad);
 }
 
 /* The contents, drawn after the chapters with their final page numbers; each entry links to
@@ -1497,18 +1389,9 @@ static void draw_front(bs_ts_ctx *c, bs_ts_pdf *p)
   int *entry = bs_xmalloc((c->nlines + 1) * sizeof *entry);
   for (size_t i = 0; i < c->nlines; i++)
     entry[i] = -1;
-  size_t from = 0;
-  for (size_t e = 0; e < c->ntoc; e++) {
-    /* an entry's lines: after the previous entry's last line, through its own */
-    size_t first = e ? c->tocs[e - 1].line + 1 : c->tocs[e].line;
-    if (!e)
-      while (first > 0 && c->lines_v[first - 1].para_id == c->lines_v[c->tocs[e].line].para_id)
-        first--;
-    for (size_t li = first; li <= c->tocs[e].line && li < c->nlines; li++)
+  for (size_t e = 0; e < c->ntoc; e++)
+    for (size_t li = c->tocs[e].first; li <= c->tocs[e].line && li < c->nlines; li++)
       entry[li] = (int)e;
-    from = c->tocs[e].line + 1;
-  }
-  (void)from;
   cairo_t *cr = p->cr;
   sect_tag(p, "TOC");
   p->toc = true;
@@ -1524,33 +1407,10 @@ static void draw_front(bs_ts_ctx *c, bs_ts_pdf *p)
       const bs_ts_toc *t = e >= 0 ? &c->tocs[e] : NULL;
       draw_lines(c, p, &fs, li, li + 1);
       span_end(p);
-      if (t && t->page > 0) {
-        const bs_ts_line *l = &c->lines_v[li];
-        if (li == t->line)
-          toc_number(c, p, &fs, l, t->page);
-        /* Cairo 1.16's link tags leave a dangling object in the file: the link annotations
-         * are written by our own update instead (pdf_update) */
-        p->links = bs_xrealloc(p->links, (p->nlinks + 1) * sizeof *p->links);
-        struct link *k = &p->links[p->nlinks++];
-        k->from = (size_t)c->page_base + pi;
-        double band = l->slots * c->pitch - c->gap;
-        if (c->vertical) {
-          k->rect[0] = l->ox - band / 2;
-          k->rect[1] = c->area_y;
-          k->rect[2] = l->ox + band / 2;
-          k->rect[3] = c->area_y + c->measure;
-        } else {
-          k->rect[0] = c->area_x;
-          k->rect[1] = l->oy;
-          k->rect[2] = c->area_x + c->measure;
-          k->rect[3] = l->oy + l->size;
-        }
-        for (int i = 0; i < 4; i++)
-          k->rect[i] += c->trim_x;
-        k->to = t->page;
-        dest_xy(c, t->x, t->y, &k->x, &k->y);
-      }
+      if (t && *t->num && li == t->line)
+        toc_number(c, p, &fs, t);
     }
+    add_links(c, p, pg, (size_t)c->page_base + pi);
     if (c->opts->crop_marks)
       draw_crop_marks(cr, c);
     if (pi + 1 >= last) { /* on its last page with something drawn, as a chapter's */

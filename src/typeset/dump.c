@@ -65,14 +65,12 @@ bs_status bs_ts_dump_chapter(bs_ts_ctx *c, void *user, bs_error *err)
                     l->para_last ? "true" : "false", fit_name[l->fit], l->adj_shrink,
                     l->adj_auto, l->adj_word, l->adj_char);
       if (l->fig) { /* content: a figure line's image box */
-        double fx0, fy0;
-        bs_ts_figure_pos(c, l, &fx0, &fy0);
         bs_buf_puts(&b, ", \"figure\": {\"src\": ");
         bs_buf_put_json(&b, l->fig->src, strlen(l->fig->src));
         bs_buf_printf(&b,
                       ", \"format\": \"%s\", \"px\": [%d, %d], \"x\": %.4f, \"y\": %.4f, "
                       "\"width\": %.4f, \"height\": %.4f}",
-                      l->fig->jpeg ? "jpeg" : "png", l->fig->px_w, l->fig->px_h, fx0, fy0,
+                      l->fig->jpeg ? "jpeg" : "png", l->fig->px_w, l->fig->px_h, l->fig->x, l->fig->y,
                       l->fig->w, l->fig->h);
       }
       if (l->note) /* content: the line that opens note `note`; the page's first footnote */

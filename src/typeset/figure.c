@@ -3,7 +3,8 @@
  * it stays on the grid (G1); being one line it never splits across pages. Natural size is
  * 1 px = 0.75 pt (96 px per inch, as the EPUB's CSS px), never enlarged, reduced to fit the
  * measure and the page with room for one caption line. JPEG data goes into the PDF as it is
- * (DCT); PNG is decoded by Cairo. The caption and credit follow in smaller type (page.c). */
+ * (DCT); PNG is decoded by Cairo (image.c draws them). The caption and credit follow in smaller
+ * type (page.c). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,123 +119,23 @@ static bs_status figure_line(bs_ts_ctx *c, const bs_node *fig, double indent, bo
   return BS_OK;
 }
 
-void bs_ts_figure_pos(const bs_ts_ctx *c, const bs_ts_line *l, double *x, double *y)
+/* After pagination: where each figure line's image goes on its page (the drawer and the layout
+ * dump read it). */
+void bs_ts_figures_place(bs_ts_ctx *c)
 {
-  const bs_ts_figure *f = l->fig;
-  if (c->vertical) { /* ox is the band's centre line; head-aligned like its caption column */
-    *x = l->ox - f->w / 2;
-    *y = l->oy;
-  } else { /* oy is the band's top; centred in the measure */
-    *x = l->ox + (l->measure - f->w) / 2;
-    *y = l->oy + (l->size - f->h) / 2;
-  }
-}
-
-typedef struct reader {
-  const unsigned char *d;
-  size_t n, at;
-} reader;
-
-static cairo_status_t read_mem(void *closure, unsigned char *out, unsigned int len)
-{
-  reader *r = closure;
-  if (r->n - r->at < len)
-    return CAIRO_STATUS_READ_ERROR;
-  memcpy(out, r->d + r->at, len);
-  r->at += len;
-  return CAIRO_STATUS_SUCCESS;
-}
-
-/* Images already decoded for this PDF, kept on its Cairo surface: an image used again is
- * neither decoded again nor written twice (Cairo writes a surface once). Entries are matched
- * by their file's bytes; the decoded pixels kept stay under one largest image. */
-enum { IMAGE_CACHE_BYTES = BS_IMAGE_MAX_PIXELS * 4 };
-typedef struct image_cache {
-  struct image_entry {
-    char *data; /* owned copy of the file */
-    size_t len;
-    cairo_surface_t *img;
-  } *v;
-  size_t n, bytes;
-} image_cache;
-static const cairo_user_data_key_t image_cache_key;
-
-static void image_cache_free(void *p)
-{
-  image_cache *ic = p;
-  for (size_t i = 0; i < ic->n; i++) {
-    free(ic->v[i].data);
-    cairo_surface_destroy(ic->v[i].img);
-  }
-  free(ic->v);
-  free(ic);
-}
-
-static cairo_surface_t *decode(const bs_ts_figure *f)
-{
-  if (f->jpeg) {
-    /* the pixels are never drawn: the PDF surface embeds the mime data as DCTDecode, so the
-     * surface only gives the size (A1: 1 bit a pixel, not 4 bytes) */
-    cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_A1, f->px_w, f->px_h);
-    unsigned char *copy = bs_xmalloc(f->len);
-    memcpy(copy, f->data, f->len);
-    cairo_surface_set_mime_data(img, CAIRO_MIME_TYPE_JPEG, copy, f->len, free, copy);
-    return img;
-  }
-  reader r = {(const unsigned char *)f->data, f->len, 0};
-  return cairo_image_surface_create_from_png_stream(read_mem, &r);
-}
-
-/* A new reference to the decoded image of `f`. */
-static cairo_surface_t *decoded(cairo_t *cr, const bs_ts_figure *f)
-{
-  cairo_surface_t *target = cairo_get_target(cr);
-  image_cache *ic = cairo_surface_get_user_data(target, &image_cache_key);
-  if (!ic) {
-    ic = bs_xcalloc(1, sizeof *ic);
-    if (cairo_surface_set_user_data(target, &image_cache_key, ic, image_cache_free) !=
-        CAIRO_STATUS_SUCCESS) {
-      free(ic);
-      return decode(f);
+  for (size_t i = 0; i < c->nlines; i++) {
+    const bs_ts_line *l = &c->lines_v[i];
+    bs_ts_figure *f = l->fig;
+    if (!f)
+      continue;
+    if (c->vertical) { /* ox is the band's centre line; head-aligned like its caption column */
+      f->x = l->ox - f->w / 2;
+      f->y = l->oy;
+    } else { /* oy is the band's top; centred in the measure */
+      f->x = l->ox + (l->measure - f->w) / 2;
+      f->y = l->oy + (l->size - f->h) / 2;
     }
   }
-  for (size_t i = 0; i < ic->n; i++)
-    if (ic->v[i].len == f->len && !memcmp(ic->v[i].data, f->data, f->len))
-      return cairo_surface_reference(ic->v[i].img);
-  cairo_surface_t *img = decode(f);
-  size_t bytes = f->jpeg ? f->len : (size_t)f->px_w * (size_t)f->px_h * 4;
-  if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS || ic->bytes + bytes > IMAGE_CACHE_BYTES)
-    return img;
-  ic->v = bs_xrealloc(ic->v, (ic->n + 1) * sizeof *ic->v);
-  ic->v[ic->n].data = bs_xmalloc(f->len);
-  memcpy(ic->v[ic->n].data, f->data, f->len);
-  ic->v[ic->n].len = f->len;
-  ic->v[ic->n].img = cairo_surface_reference(img);
-  ic->n++;
-  ic->bytes += bytes;
-  return img;
-}
-
-bs_status bs_ts_figure_draw(cairo_t *cr, const bs_ts_ctx *c, const bs_ts_line *l, bs_error *err)
-{
-  const bs_ts_figure *f = l->fig;
-  cairo_surface_t *img = decoded(cr, f);
-  if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS) {
-    cairo_surface_destroy(img);
-    return bs_error_set(err, BS_ERR_IMAGE, f->input, f->line, 0,
-                        "image '%s' is not a readable %s file", f->src, f->jpeg ? "JPEG" : "PNG");
-  }
-  double x, y;
-  bs_ts_figure_pos(c, l, &x, &y);
-  int iw = cairo_image_surface_get_width(img), ih = cairo_image_surface_get_height(img);
-  cairo_save(cr);
-  cairo_translate(cr, x, y);
-  cairo_scale(cr, f->w / iw, f->h / ih);
-  cairo_set_source_surface(cr, img, 0, 0);
-  cairo_paint(cr);
-  cairo_restore(cr);
-  cairo_surface_destroy(img);
-  return BS_OK;
 }
 
 /* --keep-going: an image that cannot be shown is a warning, as in the EPUB writer, and its

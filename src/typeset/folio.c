@@ -1,6 +1,8 @@
-/* The page furniture (§7.5): each page's folio and running head, set once by pagination into
- * the page record, where the drawer and the layout dump both read them (the dump shows what
- * is drawn). Fitting a head measures it, so the shaping of these short texts lives here. */
+/* The page records completed (§7.5): each page's folio and running head, set once after
+ * pagination into the page record with the figures' places, the note rules and every link of
+ * the page, where the drawer and the layout dump both read them (the dump shows what is
+ * drawn). Fitting a head measures it, so the shaping of these short texts lives here too. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,105 @@ void bs_ts_shape_text(bs_ts_ctx *c, const char *text, double size, bs_ts_para *p
   if (bs_ts_shape_para(c, p, NULL) == BS_OK)
     bs_ts_place_line(c, p, l);
   c->vertical = vertical;
+}
+
+/* A shaped text kept for the pages that show it: the placed line only, which holds copies of
+ * what it shows (its paragraph's box and glyph arrays, a dozen kilobytes for a page number,
+ * made the contents' numbers a fifth of a 1,000-article book's peak memory). */
+struct bs_ts_text {
+  char *text;
+  double size;
+  bs_ts_line l;
+};
+
+const bs_ts_line *bs_ts_text_line(bs_ts_ctx *c, bs_ts_texts *t, const char *text, double size)
+{
+  if (!*text)
+    return NULL;
+  /* a running head comes again page after page, a folio once: the last few are looked at */
+  for (size_t i = t->n, k = 0; i > 0 && k < 8; i--, k++) {
+    const struct bs_ts_text *e = t->v[i - 1];
+    if (e->size == size && !strcmp(e->text, text))
+      return &e->l;
+  }
+  struct bs_ts_text *e = bs_xcalloc(1, sizeof *e);
+  bs_ts_para p;
+  bs_ts_shape_text(c, text, size, &p, &e->l);
+  bs_ts_para_free(&p);
+  e->text = bs_xstrdup(text);
+  e->size = size;
+  t->v = bs_xrealloc(t->v, (t->n + 1) * sizeof *t->v);
+  t->v[t->n++] = e;
+  return &e->l;
+}
+
+void bs_ts_texts_free(bs_ts_texts *t)
+{
+  for (size_t i = 0; i < t->n; i++) {
+    free(t->v[i]->text);
+    bs_ts_line_free(&t->v[i]->l);
+    free(t->v[i]);
+  }
+  free(t->v);
+  t->v = NULL;
+  t->n = 0;
+}
+
+double bs_ts_label_set(bs_ts_label *lb, const bs_ts_line *l, double size, double x, double y,
+                       bool right_align, double sx)
+{
+  double w = l ? l->natural : 0;
+  lb->line = l;
+  lb->sx = sx;
+  lb->ox = right_align ? x - w * sx : x;
+  lb->oy = y - BS_TS_ASCENT * size;
+  return w * sx;
+}
+
+bs_ts_link *bs_ts_page_link(bs_ts_page *pg)
+{
+  pg->links = bs_xrealloc(pg->links, (pg->nlinks + 1) * sizeof *pg->links);
+  bs_ts_link *k = &pg->links[pg->nlinks++];
+  memset(k, 0, sizeof *k);
+  return k;
+}
+
+/* External links (#5): one rectangle per line over the runs of each link. */
+static void uri_links(const bs_ts_ctx *c, bs_ts_page *pg)
+{
+  for (size_t li = pg->l0; li < pg->l1; li++) {
+    const bs_ts_line *l = &c->lines_v[li];
+    for (size_t r = 0; r < l->nruns;) {
+      int id = l->runs[r].link;
+      if (!id || (size_t)id > c->nhrefs) {
+        r++;
+        continue;
+      }
+      double a = 1e300, b = -1e300;
+      for (; r < l->nruns && l->runs[r].link == id; r++)
+        for (size_t k = 0; k < l->runs[r].ng; k++) {
+          const bs_ts_pglyph *g = &l->runs[r].g[k];
+          a = fmin(a, g->p);
+          b = fmax(b, g->p + g->adv);
+        }
+      if (b <= a)
+        continue;
+      bs_ts_link *k = bs_ts_page_link(pg);
+      k->uri = c->hrefs[id - 1];
+      double band = l->slots * c->pitch - c->gap;
+      if (c->vertical) {
+        k->rect[0] = l->ox - band / 2;
+        k->rect[1] = l->oy + a;
+        k->rect[2] = l->ox + band / 2;
+        k->rect[3] = l->oy + b;
+      } else {
+        k->rect[0] = l->ox + a;
+        k->rect[1] = l->oy;
+        k->rect[2] = l->ox + b;
+        k->rect[3] = l->oy + l->size;
+      }
+    }
+  }
 }
 
 static double text_width(bs_ts_ctx *c, const char *text, double size)
@@ -118,14 +219,22 @@ void bs_ts_furnish_pages(bs_ts_ctx *c)
     pg->folio_y = c->area_y + c->area_h + c->size + BS_TS_ASCENT * c->size * 0.8;
     pg->folio_x = left_page ? c->area_x : c->area_x + c->area_w;
     head_text(c, pg, size, pg->head, sizeof pg->head);
+    /* shaped where they are drawn: not on blank pages and part titles */
+    bool shown = !pg->blank && !pg->divider;
+    const bs_ts_line *fl = shown ? bs_ts_text_line(c, &c->chapter_texts, pg->folio, size) : NULL;
+    const bs_ts_line *hl = shown ? bs_ts_text_line(c, &c->chapter_texts, pg->head, size) : NULL;
     if (c->vertical) {
-      /* measured only where a head follows it (a shaping per page) */
-      double w = *pg->folio && *pg->head ? text_width(c, pg->folio, size) : 0;
+      double w = fl && *pg->head ? fl->natural : 0;
       pg->head_x = left_page ? pg->folio_x + w + 2 * size : pg->folio_x - w - 2 * size;
       pg->head_y = pg->folio_y;
     } else {
       pg->head_x = pg->folio_x;
       pg->head_y = c->area_y - c->size - (1 - BS_TS_ASCENT) * size;
     }
+    bs_ts_label_set(&pg->folio_at, fl, size, pg->folio_x, pg->folio_y, pg->marks_end, 1);
+    bs_ts_label_set(&pg->head_at, hl, size, pg->head_x, pg->head_y, pg->marks_end, 1);
+    bs_ts_notes_furnish(c, i); /* content: the note rule, marks' and notes' links */
+    uri_links(c, pg);
   }
+  bs_ts_figures_place(c); /* content */
 }

@@ -320,9 +320,8 @@ void bs_ts_notes_free(bs_ts_ctx *c)
   c->notes_l0 = 0;
 }
 
-/* Links: a mark links to its note, the note's number back to its first mark. Cairo 1.16's
- * link tags leave a dangling object in the file, so the annotations go into draw.c's own
- * update with the contents' links (bs_ts_pdf_add_link). */
+/* Links: a mark links to its note, the note's number back to its first mark. They go into the
+ * page records (bs_ts_page.links); the drawer writes them as link annotations. */
 static void run_rect(const bs_ts_ctx *c, const bs_ts_line *l, const bs_ts_prun *r, double q[4])
 {
   double p0 = INFINITY, p1 = -INFINITY;
@@ -369,35 +368,28 @@ static bool locate(const bs_ts_ctx *c, int id, bool want_note, size_t *page, siz
   return false;
 }
 
-bs_status bs_ts_content_draw(bs_ts_ctx *c, bs_ts_pdf *p, size_t pi, bs_error *err)
+/* Page `pi`'s record: the rule over its first footnote (a quarter of the measure, in the gap
+ * above it) and the links of its notes and marks, in line order. */
+void bs_ts_notes_furnish(bs_ts_ctx *c, size_t pi)
 {
-  const bs_ts_page *pg = &c->pages[pi];
-  cairo_t *cr = bs_ts_pdf_cr(p);
-  size_t from = (size_t)pg->number - 1; /* body pages are drawn in page-number order */
+  bs_ts_page *pg = &c->pages[pi];
   for (size_t li = pg->l0; li < pg->l1; li++) {
     const bs_ts_line *l = &c->lines_v[li];
-    if (l->fig) {
-      bs_status st = bs_ts_figure_draw(cr, c, l, err);
-      if (st != BS_OK)
-        return st;
-    }
-    if (l->note_rule) { /* a quarter of the measure, in the gap above the first note */
-      double y = l->oy - (c->pitch - l->size) / 2;
-      cairo_save(cr);
-      cairo_set_source_rgb(cr, 0, 0, 0);
-      cairo_set_line_width(cr, 0.5);
-      cairo_move_to(cr, c->area_x, y);
-      cairo_line_to(cr, c->area_x + c->measure / 4, y);
-      cairo_stroke(cr);
-      cairo_restore(cr);
+    if (l->note_rule) {
+      pg->rule = true;
+      pg->rule_y = l->oy - (c->pitch - l->size) / 2;
+      pg->rule_x0 = c->area_x;
+      pg->rule_x1 = c->area_x + c->measure / 4;
     }
     size_t tp, tl, tr;
-    double q[4];
     if (l->note && l->nruns && locate(c, l->note, false, &tp, &tl, &tr)) {
-      run_rect(c, l, &l->runs[0], q);
+      bs_ts_link *k = bs_ts_page_link(pg);
+      run_rect(c, l, &l->runs[0], k->rect);
       double t[4];
       run_rect(c, &c->lines_v[tl], &c->lines_v[tl].runs[tr], t);
-      bs_ts_pdf_add_link(c, p, from, q, c->pages[tp].number, t[0], t[1]);
+      k->to = c->pages[tp].number;
+      k->x = t[0];
+      k->y = t[1];
     }
     for (size_t r = 0; r < l->nruns; r++) {
       const bs_ts_prun *run = &l->runs[r];
@@ -405,12 +397,12 @@ bs_status bs_ts_content_draw(bs_ts_ctx *c, bs_ts_pdf *p, size_t pi, bs_error *er
         continue;
       if (!locate(c, run->note, true, &tp, &tl, &tr))
         continue; /* a mark without a note */
-      run_rect(c, l, run, q);
+      bs_ts_link *k = bs_ts_page_link(pg);
+      run_rect(c, l, run, k->rect);
       const bs_ts_line *nl = &c->lines_v[tl];
-      double x = c->vertical ? nl->ox + nl->size / 2 : c->area_x;
-      double y = c->vertical ? c->area_y : nl->oy;
-      bs_ts_pdf_add_link(c, p, from, q, c->pages[tp].number, x, y);
+      k->to = c->pages[tp].number;
+      k->x = c->vertical ? nl->ox + nl->size / 2 : c->area_x;
+      k->y = c->vertical ? c->area_y : nl->oy;
     }
   }
-  return BS_OK;
 }

@@ -571,9 +571,12 @@ void bs_ts_chapter_free(bs_ts_ctx *c)
   for (size_t i = 0; i < c->nlines; i++)
     bs_ts_line_free(&c->lines_v[i]);
   c->nlines = 0;
+  for (size_t i = 0; i < c->npages; i++)
+    free(c->pages[i].links);
   free(c->pages);
   c->pages = NULL;
   c->npages = 0;
+  bs_ts_texts_free(&c->chapter_texts);
   for (size_t i = 0; i < c->nheads; i++)
     free(c->heads[i].text);
   c->nheads = 0;

@@ -85,6 +85,7 @@ static void slot_init(slot *s, const bs_ts_ctx *c)
   k->glyphs_seen = (bs_ts_missing){NULL, 0}; /* the book's (glyphs_missing) is shared */
   k->wlog = &s->log;
   k->head_in = NULL; /* the slot fits its own running heads (folio.c) */
+  k->chapter_texts = k->front_texts = (bs_ts_texts){NULL, 0}; /* and shapes its own folios */
 }
 
 static void slot_free(slot *s)

@@ -7,6 +7,7 @@
  * (halt, vhal), full- and half-width letters (fwid, hwid) and local forms (locl) are all in.
  * The subset renumbers glyphs (bs_ts_face_subset) and draw.c maps the layout's ids. A glyph
  * outside the subset still prints: draw.c then embeds the whole face (tests check it never does). */
+#include <stdlib.h>
 #include <string.h>
 
 #include <hb-ot.h>
@@ -195,4 +196,38 @@ hb_set_t *bs_ts_face_glyphs(bs_ts_ctx *c, bs_ts_face *f)
   hb_ot_layout_lookups_substitute_closure(face, lookups, g);
   hb_set_destroy(lookups);
   return g;
+}
+
+static void add_shaped(bs_ts_ctx *c, bs_ts_face *f, hb_set_t *set, const char *text)
+{
+  bs_ts_glyph *g = NULL;
+  size_t n = 0;
+  if (text && *text)
+    bs_ts_shape_simple(c, f, text, strlen(text), false, NULL, &g, &n);
+  for (size_t i = 0; i < n; i++)
+    hb_set_add(set, g[i].gid);
+  free(g);
+}
+
+/* A single document is one chapter, laid out completely before drawing starts: its subsets
+ * hold exactly the glyphs drawn (smaller and faster to make than the book's closure), plus
+ * what folios and running heads draw in the regular face. */
+hb_set_t *bs_ts_chapter_glyphs(bs_ts_ctx *c, bs_ts_face *f)
+{
+  hb_set_t *set = hb_set_create();
+  hb_set_add(set, 0);
+  for (size_t li = 0; li < c->nlines; li++)
+    for (size_t r = 0; r < c->lines_v[li].nruns; r++) {
+      const bs_ts_prun *run = &c->lines_v[li].runs[r];
+      if (run->face == f)
+        for (size_t k = 0; k < run->ng; k++)
+          hb_set_add(set, run->g[k].gid);
+    }
+  if (f->cjk && !f->bold && !f->mono && !f->sans) {
+    add_shaped(c, f, set, "0123456789…□"); /* □: the stand-in under emoji */
+    add_shaped(c, f, set, c->book_title);
+    for (size_t i = 0; i < c->nheads; i++)
+      add_shaped(c, f, set, c->heads[i].text);
+  }
+  return set;
 }

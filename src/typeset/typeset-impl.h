@@ -4,7 +4,10 @@
  * text (V3) → boxes (one per CJK cluster, Latin word, TCY unit or upright full-width letter)
  * shaped with HarfBuzz → glue and break opportunities (ICU + kinsoku K1–K6) → greedy fitter
  * with push-in/push-out (K7) → justification (K8) → placed lines. Lines are then put on the
- * page grid (page.c) and drawn (draw.c) or dumped (dump.c) from the same data. */
+ * page grid (page.c) and the page records completed (folio.c: folios, running heads, figure
+ * places, note rules, links; book.c: the contents' numbers). The drawer (draw.c, image.c) and
+ * the layout dump (dump.c) only read those records and never call the layout, which never
+ * calls them (tests/t-layering.sh). */
 #ifndef BS_TYPESET_IMPL_H
 #define BS_TYPESET_IMPL_H
 
@@ -258,6 +261,23 @@ typedef struct bs_ts_line {
 } bs_ts_line;
 #define BS_TS_CELL_TH 0x80000000u
 
+/* A short text of the page furniture (a folio, a running head, a contents entry's page
+ * number), shaped and placed by the layout (folio.c): drawn as the runs of `line` from
+ * (ox, oy), squeezed horizontally by sx around its start. line NULL: nothing to draw. */
+typedef struct bs_ts_label {
+  const bs_ts_line *line; /* shaped horizontally at natural spacing, in a bs_ts_texts */
+  double ox, oy, sx;
+} bs_ts_label;
+
+/* A link from a page over `rect` (x0 y0 x1 y1, page space with y down, without the trim) to
+ * page number `to` at (x, y) (notes, the contents), or to `uri` (the tree's). */
+typedef struct bs_ts_link {
+  double rect[4];
+  int to;
+  double x, y;
+  const char *uri;
+} bs_ts_link;
+
 typedef struct bs_ts_page {
   size_t l0, l1; /* lines of the current chapter */
   char lang[32]; /* the language of the document it belongs to */
@@ -271,6 +291,13 @@ typedef struct bs_ts_page {
   double folio_x, folio_y;  /* the folio's baseline: its start, or its end if marks_end */
   double head_x, head_y;    /* the head's, likewise */
   bool marks_end;           /* both are set back from x (the outer side of a right page) */
+  bs_ts_label folio_at, head_at; /* both shaped and placed, as drawn ("": line NULL) */
+  /* content (notes.c): the rule above the page's footnotes, from (rule_x0, rule_y) to
+   * (rule_x1, rule_y), if `rule` */
+  bool rule;
+  double rule_x0, rule_x1, rule_y;
+  bs_ts_link *links; /* owned: note marks and notes, external links, contents entries; in */
+  size_t nlinks;     /* the order the drawer writes them */
 } bs_ts_page;
 
 /* A chapter title (level 0) or heading, with where pagination put it. */
@@ -290,7 +317,19 @@ typedef struct bs_ts_toc {
   int page;       /* page number, 0 until laid out */
   double x, y;    /* where links to it point on that page (bs_ts_head.x/y) */
   size_t line;    /* its last line in the contents (front_lines) */
+  /* set by bs_ts_front_finish once the chapters are paginated: */
+  size_t first;   /* its first line in the contents */
+  char num[16];   /* its page number as shown ("" : none) ... */
+  bs_ts_label num_at; /* ... shaped and placed at the end of its last line */
+  double lead_at, lead_from, lead_to; /* the leader dots: across, from, to (inline axis) */
 } bs_ts_toc;
+
+/* Short texts shaped for the page furniture (folio.c), kept as long as the pages showing them:
+ * the current chapter's (bs_ts_chapter_free) or the contents' (bs_ts_ctx_free). */
+typedef struct bs_ts_texts {
+  struct bs_ts_text **v;
+  size_t n;
+} bs_ts_texts;
 
 typedef struct bs_ts_ctx bs_ts_ctx;
 /* Called once per chapter after pagination, with c->lines_v and c->pages filled; the lines
@@ -368,6 +407,7 @@ struct bs_ts_ctx {
   bs_ts_page *front_pages;
   size_t nfront_pages; /* physical pages before page 1 (contents and padding) */
   const char *book_title;
+  bs_ts_texts chapter_texts, front_texts; /* the folios, heads and numbers shown (folio.c) */
   char *head_in;        /* the last running head fitted (folio.c), and what it became */
   char head_out[512];
   double head_measure;  /* ... on a measure this long */
@@ -504,13 +544,24 @@ bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err);
 bool bs_ts_is_divider(const bs_node *doc);
 /* Records where the current chapter's headings landed for the contents. */
 void bs_ts_front_note(bs_ts_ctx *c);
+/* After the last chapter: each contents entry's page number, leader and links (bs_ts_toc,
+ * front_pages' links), for the drawer. */
+void bs_ts_front_finish(bs_ts_ctx *c);
 /* The running head of a page of the current chapter ("" for none) (§7.5). */
 const char *bs_ts_running_head(const bs_ts_ctx *c, const bs_ts_page *pg);
 
 /* folio.c: the page furniture (§7.5) */
-/* Sets the folio and running head of each page of the chapter (bs_ts_page), once, before
- * it is emitted. */
+/* Completes the chapter's page records (bs_ts_page) before they are emitted: folio and
+ * running head (text, shaped, placed), figure positions, note rules, links. */
 void bs_ts_furnish_pages(bs_ts_ctx *c);
+/* `text` shaped at `size` by bs_ts_shape_text, kept in `t` (shaped once while it repeats);
+ * NULL for "". */
+const bs_ts_line *bs_ts_text_line(bs_ts_ctx *c, bs_ts_texts *t, const char *text, double size);
+void bs_ts_texts_free(bs_ts_texts *t);
+/* Places shaped text `l` (or NULL) with its baseline at y, starting at x (or ending there when
+ * right_align), squeezed by sx; returns its width after the squeeze. */
+double bs_ts_label_set(bs_ts_label *lb, const bs_ts_line *l, double size, double x, double y,
+                       bool right_align, double sx);
 /* Shapes `text` horizontally at `size` as body text (Pango's fonts for each script, #13) into
  * `p` and one line `l` at natural spacing (both owned: bs_ts_para_free, bs_ts_line_free);
  * its width is l->natural, 0 if it could not be shaped. */
@@ -586,6 +637,9 @@ void bs_ts_book_chars(bs_ts_ctx *c, const bs_node *root);
 /* The glyphs of face `f` for the characters the book has for it, closed over the GSUB
  * features the shaper uses (vert, vrt2, vhal, halt, fwid, hwid, …). */
 hb_set_t *bs_ts_face_glyphs(bs_ts_ctx *c, bs_ts_face *f);
+/* For a single document, drawn once it is laid out whole: the glyphs of `f` its lines use,
+ * and (regular CJK face) what its folios and running heads can show. */
+hb_set_t *bs_ts_chapter_glyphs(bs_ts_ctx *c, bs_ts_face *f);
 
 /* ---- content features (ruby.c, figure.c, notes.c) ---- */
 
@@ -638,14 +692,16 @@ typedef struct bs_ts_figure {
   bool jpeg;
   int px_w, px_h;
   double w, h;       /* drawn size, pt */
+  double x, y;       /* its top-left corner on its page (bs_ts_figures_place) */
 } bs_ts_figure;
 /* Appends a figure line for `fig` (nothing if it has no image the PDF can show). */
 bs_status bs_ts_figure_line(bs_ts_ctx *c, const bs_node *fig, double indent, bool caption,
                             bool new_page, bool *added, bs_error *err);
-/* Top-left corner of a placed figure line's image on its page. */
-void bs_ts_figure_pos(const bs_ts_ctx *c, const bs_ts_line *l, double *x, double *y);
-bs_status bs_ts_figure_draw(cairo_t *cr, const bs_ts_ctx *c, const bs_ts_line *l, bs_error *err);
+/* After pagination: each figure's place on its page (bs_ts_figure.x/y). */
+void bs_ts_figures_place(bs_ts_ctx *c);
 void bs_ts_figure_free(bs_ts_figure *f);
+/* image.c: draws the figure's image where it was placed (the drawing side). */
+bs_status bs_ts_figure_draw(cairo_t *cr, const bs_ts_figure *f, bs_error *err);
 
 /* notes.c: footnotes. Marks are small numbers after the text they annotate (superscript in
  * horizontal, right of the column in vertical); the notes follow the chapter's text and, in
@@ -677,17 +733,15 @@ size_t bs_ts_notes_body_end(bs_ts_ctx *c);
 int bs_ts_notes_foot(bs_ts_ctx *c, size_t i);
 /* After pagination (horizontal): each page's notes go to its foot, after its text. */
 void bs_ts_notes_place(bs_ts_ctx *c);
+/* Page `pi`'s note rule and the links between its marks and notes, into its record. */
+void bs_ts_notes_furnish(bs_ts_ctx *c, size_t pi);
+/* Appends a link to the page's record. */
+bs_ts_link *bs_ts_page_link(bs_ts_page *pg);
 void bs_ts_notes_free(bs_ts_ctx *c);
 /* The characters notes add to a book (circled numbers, 註 / 注 / 주), for font subsets. */
 void bs_ts_notes_chars(hb_set_t *s);
 /* A paragraph's text without its note marks (for contents, outline and running heads). */
 char *bs_ts_text_unmarked(const bs_ts_para *p);
-/* Drawing of page `pi`'s content extras: figure images, note rules, note links. */
-bs_status bs_ts_content_draw(bs_ts_ctx *c, bs_ts_pdf *p, size_t pi, bs_error *err);
-/* draw.c, for the above: link annotations written with the contents' links, and the context */
-void bs_ts_pdf_add_link(const bs_ts_ctx *c, bs_ts_pdf *p, size_t from, const double rect[4],
-                        int to, double x, double y);
-cairo_t *bs_ts_pdf_cr(bs_ts_pdf *p);
 
 /* dump.c */
 bs_status bs_ts_dump_begin(bs_ts_ctx *c, FILE *out, bs_error *err);

@@ -333,7 +333,10 @@ void bs_ts_ctx_free(bs_ts_ctx *c)
   for (size_t i = 0; i < c->nfront_lines; i++)
     bs_ts_line_free(&c->front_lines[i]);
   free(c->front_lines);
+  for (size_t i = 0; i < c->nfront_pages; i++)
+    free(c->front_pages[i].links);
   free(c->front_pages);
+  bs_ts_texts_free(&c->front_texts);
   free(c->tocs);
   for (int r = 0; r < 5; r++)
     for (int k = 0; k < BS_TS_CPS_KINDS; k++)
@@ -409,6 +412,8 @@ bs_status bs_pdf_write(const bs_node *root, const bs_typeset_options *opts, cons
     st = bs_ts_layout_parallel(&c, root, draw_chapter_locked, pdf, err);
   if (pdf) {
     pthread_mutex_lock(&cairo_lock);
+    if (st == BS_OK)
+      bs_ts_front_finish(&c); /* the contents' page numbers, now that they are known */
     bs_status st2 = bs_ts_draw_end(&c, pdf, af ? bs_atomic_tmp_path(af) : NULL, st == BS_OK,
                                    err);
     pthread_mutex_unlock(&cairo_lock);
