@@ -27,6 +27,7 @@ DEBS := \
         libcmark-gfm-dev \
         libcmark-gfm-extensions-dev \
         libcmocka-dev \
+        libdeflate-dev \
         libfontconfig-dev \
         libfreetype-dev \
         libharfbuzz-dev \
@@ -55,6 +56,7 @@ PKGS := \
         icu-i18n \
         icu-uc \
         libcmark-gfm \
+        libdeflate \
         pango \
         pangocairo \
         pangofc \

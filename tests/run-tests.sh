@@ -51,9 +51,10 @@ keeping() {
 # run the binary (abi, layering, install, epubcheck on the unit test's fixtures), the benchmark,
 # the fuzz replays (their own binaries; SANITIZE=1 runs them), the 50 MB and 20 MB inputs of
 # t-pathological and t-read-html-bad (beyond their hang guards under valgrind),
-# t-pdf-corpus (8 minutes; the same PDFs are typeset by t-typeset-corpus), and t-epub-ace (Chromium;
-# its books are built by t-epub-corpus too).
-VALGRIND_SKIP="t-bench t-fuzz-replay t-pathological t-abi t-layering t-install t-epub-epubcheck t-epub-ace t-pdf-corpus t-read-html-bad"
+# t-pdf-corpus (8 minutes; the same PDFs are typeset by t-typeset-corpus), t-epub-ace (Chromium;
+# its books are built by t-epub-corpus too), and t-build-memory (it measures bisheng's peak RSS,
+# which under valgrind is valgrind's; its streamed builds are those of t-build-errors).
+VALGRIND_SKIP="t-bench t-fuzz-replay t-pathological t-abi t-layering t-install t-epub-epubcheck t-epub-ace t-pdf-corpus t-read-html-bad t-build-memory"
 if [ "$VALGRIND" = 1 ]; then
   command -v valgrind > /dev/null || { echo "VALGRIND=1 needs valgrind (apt-get install valgrind)"; exit 1; }
   real=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")

@@ -39,6 +39,13 @@ BS_API void bs_epub_options_init(bs_epub_options *opts);
 BS_API bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts,
                                const char *path, bs_error *err);
 
+/* Writes the book whose metadata is `book` (a BS_NODE_BOOK; its children, if any, are not
+ * looked at) and whose chapters come from `src` (node.h), one at a time, as bs_epub_write writes a book tree with those
+ * chapters: the same bytes. */
+BS_API bs_status bs_epub_write_chapters(const bs_node *book, const bs_chapter_source *src,
+                                        const bs_epub_options *opts, const char *path,
+                                        bs_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -100,6 +100,14 @@ BS_API void bs_manifest_free(bs_manifest *m);
 BS_API bs_status bs_manifest_read_articles(bs_manifest *m, const bs_manifest_options *opts,
                                            bs_error *err);
 
+/* Reads every article of the selected volume as bs_manifest_read_articles does, reporting
+ * every problem and warning the same way, but keeps none: the book is left as it was and
+ * memory stays bounded by the article (opts->jobs of them at once). For a build whose
+ * outputs read the articles themselves (an EPUB from unread articles), to name every article
+ * that cannot be read once one output failed on the first. */
+BS_API bs_status bs_manifest_check_articles(const bs_manifest *m, const bs_manifest_options *opts,
+                                            bs_error *err);
+
 /* The book (borrowed until bs_manifest_free). Before bs_manifest_read_articles it carries
  * the metadata only. */
 BS_API const bs_node *bs_manifest_get_book(const bs_manifest *m);
@@ -128,6 +136,30 @@ BS_API size_t bs_manifest_volume_count(const bs_manifest *m);
  * 2") with BS_META_COLLECTION (the book's own title) and BS_META_POSITION ("2"). Fails with
  * BS_ERR_ARGUMENT past the last volume. */
 BS_API bs_status bs_manifest_select_volume(bs_manifest *m, size_t v, bs_error *err);
+
+/* ---- Reading the articles one at a time ----
+ * A book too large to hold whole as a tree (a 10,000-article collection) is given to a writer
+ * chapter by chapter (bs_chapter_source, node.h): each article is read when the writer asks
+ * for it and freed when the writer gives it back, so memory is bounded by the chapter, not
+ * the book. bs_manifest_write does this for an EPUB output when the articles have not been
+ * read (bs_manifest_read_articles not called since the volume was selected). */
+typedef struct bs_manifest_source bs_manifest_source;
+
+/* A source of the selected volume's chapters (part dividers included, as in the book tree),
+ * read with the manifest's reader options (normalize and lossy: the last given to
+ * bs_manifest_load/parse or bs_manifest_read_articles). The book's language is settled as
+ * bs_manifest_read_articles settles it (reading the first articles until one names it, when
+ * the manifest does not) and the volume's title set. Readers' warnings go to `diag` the first
+ * time an article is read, in article order; an article that cannot be read fails the get
+ * with its own `file:line:` error (and the manifest line naming it). `m` must outlive the
+ * source and may be shared by sources on other threads. */
+BS_API bs_status bs_manifest_source_new(const bs_manifest *m, bs_diag_fn diag, void *diag_user,
+                                        bs_manifest_source **out, bs_error *err);
+BS_API void bs_manifest_source_free(bs_manifest_source *s);
+/* The book's metadata (a BS_NODE_BOOK; a chapter lent out is its child until given back). */
+BS_API const bs_node *bs_manifest_source_book(const bs_manifest_source *s);
+/* The chapters, for a writer (borrowed until bs_manifest_source_free). */
+BS_API const bs_chapter_source *bs_manifest_source_chapters(const bs_manifest_source *s);
 
 /* True if `doc` is a part divider (see above). */
 BS_API bool bs_manifest_is_part(const bs_node *doc);

@@ -254,6 +254,23 @@ BS_API void bs_iter_reset(bs_iter *iter, bs_node *node, bs_event event);
 /* True for node types that have no children (text, code, breaks, figures, refs). */
 BS_API bool bs_node_is_leaf_type(bs_node_type type);
 
+/* ---- A book given chapter by chapter ---- */
+
+/* A book's chapters given one at a time, for books too large to hold whole: the writer asks
+ * for chapter i (0 to count-1, in order) when it needs it and gives it back as soon as it is
+ * done with it, so one chapter at a time is in memory (plus a few made ahead). A writer may ask
+ * for each chapter more than once (the EPUB writer: to plan the package, then to write the
+ * page), on the writing thread or on a thread making pages ahead, never two at once; the
+ * source must give the same chapter each time (or fail). */
+typedef struct bs_chapter_source {
+  size_t count;
+  /* The i-th chapter, a BS_NODE_DOCUMENT borrowed until put(i), or *doc = NULL to leave it
+   * out of the book (the same answer every time). An error stops the writer with it. */
+  bs_status (*get)(void *user, size_t i, const bs_node **doc, bs_error *err);
+  void (*put)(void *user, size_t i, const bs_node *doc); /* NULL: nothing to give back */
+  void *user;
+} bs_chapter_source;
+
 /* ---- Whole-tree helpers ---- */
 
 /* The concatenated text of all text/code descendants (ruby gives its base), in a new

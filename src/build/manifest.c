@@ -17,6 +17,7 @@
 #include "../util/util.h"
 #include "bisheng/manifest.h"
 #include "bisheng/settings.h"
+#include "build-impl.h"
 
 /* ---- The manifest ---- */
 
@@ -54,6 +55,9 @@ struct bs_manifest {
   } *vols;
   size_t nvols, volume;
   char *title;       /* the book's own title, before a volume's is set */
+  bool read;         /* bs_manifest_read_articles filled the book */
+  bool normalize, lossy; /* the readers' options (load's, then read_articles') */
+  char *meta_dump;   /* the book's metadata as loaded, as JSON: part of the change hash */
   char **pool;       /* strings owned by the manifest */
   size_t npool;
 };
@@ -87,6 +91,7 @@ void bs_manifest_free(bs_manifest *m)
   free(m->article_index);
   free(m->vols);
   free(m->title);
+  free(m->meta_dump);
   free(m->outputs);
   for (size_t i = 0; i < m->npool; i++)
     free(m->pool[i]);
@@ -125,17 +130,17 @@ static void cjk_number(size_t n, char *out, size_t size)
 
 /* The selected volume's title and series on the book (again after reading: the language may
  * come from the first article). */
-static void volume_meta(bs_manifest *m)
+static void volume_meta_on(const bs_manifest *m, bs_node *book)
 {
   size_t v = m->volume;
-  bs_node_set_meta(m->book, BS_META_TITLE, m->title);
-  bs_node_set_meta(m->book, BS_META_COLLECTION, NULL);
-  bs_node_set_meta(m->book, BS_META_POSITION, NULL);
+  bs_node_set_meta(book, BS_META_TITLE, m->title);
+  bs_node_set_meta(book, BS_META_COLLECTION, NULL);
+  bs_node_set_meta(book, BS_META_POSITION, NULL);
   if (!v)
     return;
   /* the volume in the title, as each language writes it: 書名 第一卷, 書名 第一巻, Title,
    * Volume 1; the series and the position in the metadata */
-  const char *lang = bs_node_get_meta(m->book, BS_META_LANG);
+  const char *lang = bs_node_get_meta(book, BS_META_LANG);
   char num[64], title[BS_ERROR_MESSAGE_MAX];
   const char *t = m->title ? m->title : "";
   if (lang && (!strncmp(lang, "zh", 2) || !strncmp(lang, "ja", 2))) {
@@ -145,12 +150,14 @@ static void volume_meta(bs_manifest *m)
   } else {
     snprintf(title, sizeof title, "%s%sVolume %zu", t, *t ? ", " : "", v);
   }
-  bs_node_set_meta(m->book, BS_META_TITLE, title);
+  bs_node_set_meta(book, BS_META_TITLE, title);
   if (m->title)
-    bs_node_set_meta(m->book, BS_META_COLLECTION, m->title);
+    bs_node_set_meta(book, BS_META_COLLECTION, m->title);
   snprintf(num, sizeof num, "%zu", v);
-  bs_node_set_meta(m->book, BS_META_POSITION, num);
+  bs_node_set_meta(book, BS_META_POSITION, num);
 }
+
+static void volume_meta(bs_manifest *m) { volume_meta_on(m, m->book); }
 
 bs_status bs_manifest_select_volume(bs_manifest *m, size_t v, bs_error *err)
 {
@@ -158,6 +165,7 @@ bs_status bs_manifest_select_volume(bs_manifest *m, size_t v, bs_error *err)
     return bs_error_set(err, BS_ERR_ARGUMENT, m->path, 0, 0,
                         "volume %zu of a manifest with %zu volumes", v, m->nvols);
   m->volume = v;
+  m->read = false; /* the book holds another volume's articles, if any */
   volume_meta(m);
   return BS_OK;
 }
@@ -1261,6 +1269,8 @@ bs_status bs_manifest_parse(const char *buf, size_t len, const char *path,
   m->dir = slash ? bs_xstrndup(m->path, (size_t)(slash - m->path + 1)) : bs_xstrdup("");
   m->book = bs_node_new(BS_NODE_BOOK);
   bs_node_set_input(m->book, m->path);
+  m->normalize = opts ? opts->normalize : true;
+  m->lossy = opts && opts->lossy;
   ctx c = {m, opts, err, 0, BS_OK, 0, 0, NULL};
   size_t deep_at = 0;
   yaml_parser_t parser;
@@ -1322,6 +1332,12 @@ bs_status bs_manifest_parse(const char *buf, size_t len, const char *path,
   split_volumes(m);
   if (bs_node_get_meta(m->book, BS_META_TITLE))
     m->title = bs_xstrdup(bs_node_get_meta(m->book, BS_META_TITLE));
+  size_t dump_len;
+  FILE *mf = open_memstream(&m->meta_dump, &dump_len);
+  if (!mf)
+    abort();
+  bs_node_dump_json(m->book, mf, NULL);
+  fclose(mf);
   *out = m;
   return BS_OK;
 }
@@ -1348,6 +1364,27 @@ bs_status bs_manifest_load(const char *path, const bs_manifest_options *opts, bs
 
 /* ---- Reading the articles ---- */
 
+/* The selected volume's chapters as entries, in book order: a part going on from the volume
+ * before opens this one again. *n: how many. */
+static size_t *volume_entries(const bs_manifest *m, size_t *n)
+{
+  size_t first = 0, end = m->nentries;
+  long cont = -1;
+  if (m->volume) {
+    first = m->vols[m->volume - 1].first;
+    end = m->vols[m->volume - 1].end;
+    cont = m->vols[m->volume - 1].cont_part;
+  }
+  size_t *v = bs_xcalloc(end - first + 2, sizeof *v), k = 0;
+  if (cont >= 0)
+    v[k++] = (size_t)cont;
+  for (size_t i = first; i < end; i++)
+    v[k++] = i;
+  *n = k;
+  return v;
+}
+
+
 /* Warnings of one article, replayed in article order after the threads finish, so the
  * caller's callback needs no lock and the order does not depend on -j. */
 typedef struct held {
@@ -1362,8 +1399,37 @@ static void hold_warning(void *user, const bs_error *w)
   h->v[h->n++] = *w;
 }
 
+/* The reader's options for an article entry. */
+static void article_options(const entry *e, bool normalize, bool lossy, bs_read_options *ro)
+{
+  bs_read_options_init(ro);
+  ro->normalize = normalize;
+  ro->lossy = lossy;
+  ro->lang = e->ov.meta[BS_META_LANG];
+}
+
+/* An article's own error then names the manifest entry that brought it in (the same file may
+ * be listed twice, or come through a glob). */
+static void name_entry(bs_error *err, const bs_manifest *m, const entry *e)
+{
+  size_t used = strlen(err->message);
+  snprintf(err->message + used, sizeof err->message - used, " (article at %s:%d)", m->path,
+           e->line);
+}
+
+/* A part's divider: an empty document with the part tag, at the part's manifest line. */
+static bs_node *part_doc(const bs_manifest *m, const entry *e)
+{
+  bs_node *doc = bs_node_new(BS_NODE_DOCUMENT);
+  bs_node_add_meta_item(doc, BS_META_TAGS, BS_PART_TAG);
+  bs_node_set_input(doc, m->path);
+  bs_node_set_pos(doc, e->line, 0, -1);
+  return doc;
+}
+
 typedef struct job {
   held *warn;
+  bool keep;        /* false: each tree is freed as soon as it is read (a check) */
   bs_manifest *m;
   const bs_manifest_options *opts;
   entry **arts;
@@ -1377,14 +1443,15 @@ typedef struct job {
 static void read_one(job *j, size_t i)
 {
   bs_read_options ro;
-  bs_read_options_init(&ro);
-  ro.normalize = j->opts->normalize;
-  ro.lossy = j->opts->lossy;
-  ro.lang = j->arts[i]->ov.meta[BS_META_LANG];
+  article_options(j->arts[i], j->opts->normalize, j->opts->lossy, &ro);
   ro.diag = hold_warning;
   ro.diag_user = &j->warn[i];
   bs_error_clear(&j->errs[i]);
   j->sts[i] = bs_read_file(j->arts[i]->path, &ro, &j->docs[i], &j->errs[i]);
+  if (!j->keep) {
+    bs_node_free(j->docs[i]);
+    j->docs[i] = NULL;
+  }
 }
 
 static void *worker(void *arg)
@@ -1412,8 +1479,24 @@ static void apply_override(bs_node *doc, const override *ov)
   }
 }
 
+static bs_status read_articles(bs_manifest *m, const bs_manifest_options *opts, bool keep,
+                               bs_error *err);
+
 bs_status bs_manifest_read_articles(bs_manifest *m, const bs_manifest_options *opts,
                                     bs_error *err)
+{
+  return read_articles(m, opts, true, err);
+}
+
+bs_status bs_manifest_check_articles(const bs_manifest *m, const bs_manifest_options *opts,
+                                     bs_error *err)
+{
+  /* the book is not touched: nothing is kept and nothing attached */
+  return read_articles((bs_manifest *)m, opts, false, err);
+}
+
+static bs_status read_articles(bs_manifest *m, const bs_manifest_options *opts, bool keep,
+                               bs_error *err)
 {
   bs_manifest_options def;
   if (!opts) {
@@ -1421,32 +1504,32 @@ bs_status bs_manifest_read_articles(bs_manifest *m, const bs_manifest_options *o
     opts = &def;
   }
   ctx c = {m, opts, err, 0, BS_OK, 0, 0, NULL};
+  if (keep) {
+    m->read = false;
+    m->normalize = opts->normalize;
+    m->lossy = opts->lossy;
+  }
   job j;
   memset(&j, 0, sizeof j);
+  j.keep = keep;
   j.m = m;
   j.opts = opts;
   /* the selected volume's entries, or all */
-  size_t first = 0, end = m->nentries;
-  long cont = -1;
-  if (m->volume) {
-    first = m->vols[m->volume - 1].first;
-    end = m->vols[m->volume - 1].end;
-    cont = m->vols[m->volume - 1].cont_part;
-  }
+  size_t nent, *ent = volume_entries(m, &nent);
   j.n = 0;
-  for (size_t k = first; k < end; k++)
-    j.n += !m->entries[k].is_part;
+  for (size_t k = 0; k < nent; k++)
+    j.n += !m->entries[ent[k]].is_part;
   j.arts = bs_xcalloc(j.n + 1, sizeof *j.arts);
   j.docs = bs_xcalloc(j.n + 1, sizeof *j.docs);
   j.errs = bs_xcalloc(j.n + 1, sizeof *j.errs);
   j.sts = bs_xcalloc(j.n + 1, sizeof *j.sts);
   j.warn = bs_xcalloc(j.n + 1, sizeof *j.warn);
-  for (size_t k = first, i = 0; k < end; k++)
-    if (!m->entries[k].is_part)
-      j.arts[i++] = &m->entries[k];
+  for (size_t k = 0, i = 0; k < nent; k++)
+    if (!m->entries[ent[k]].is_part)
+      j.arts[i++] = &m->entries[ent[k]];
   /* drop what an earlier call attached */
   bs_node *child;
-  while ((child = bs_node_first_child(m->book)))
+  while (keep && (child = bs_node_first_child(m->book)))
     bs_node_free(child);
   size_t nthreads = opts->jobs > 1 ? (size_t)opts->jobs : 1;
   if (nthreads > j.n)
@@ -1474,29 +1557,21 @@ bs_status bs_manifest_read_articles(bs_manifest *m, const bs_manifest_options *o
     if (j.sts[i] != BS_OK) {
       /* the error is the article's own (its file and line); the manifest line says which
        * entry brought it in, when the same file is listed twice or through a glob */
-      bs_error *e = &j.errs[i];
-      size_t used = strlen(e->message);
-      snprintf(e->message + used, sizeof e->message - used, " (article at %s:%d)", m->path,
-               j.arts[i]->line);
-      report_error(&c, e);
+      name_entry(&j.errs[i], m, j.arts[i]);
+      report_error(&c, &j.errs[i]);
     } else {
       nread++;
     }
   }
   free(j.warn);
   bool ok = c.nerr == 0 || (opts->keep_going && nread > 0);
-  if (ok) {
+  if (ok && keep) {
     size_t i = 0;
-    for (size_t kk = first - (cont >= 0); kk < end; kk++) {
-      /* a part going on from the volume before opens this one again */
-      size_t k = kk == first - 1 ? (size_t)cont : kk;
-      entry *e = &m->entries[k];
+    for (size_t k = 0; k < nent; k++) {
+      entry *e = &m->entries[ent[k]];
       bs_node *doc;
       if (e->is_part) {
-        doc = bs_node_new(BS_NODE_DOCUMENT);
-        bs_node_add_meta_item(doc, BS_META_TAGS, BS_PART_TAG);
-        bs_node_set_input(doc, m->path);
-        bs_node_set_pos(doc, e->line, 0, -1);
+        doc = part_doc(m, e);
       } else {
         doc = j.docs[i];
         j.docs[i++] = NULL;
@@ -1508,9 +1583,11 @@ bs_status bs_manifest_read_articles(bs_manifest *m, const bs_manifest_options *o
     }
     bs_book_settle_lang(m->book);
     volume_meta(m);
+    m->read = true;
   }
   for (size_t i = 0; i < j.n; i++)
     bs_node_free(j.docs[i]);
+  free(ent);
   free(j.arts);
   free(j.docs);
   free(j.errs);
@@ -1518,3 +1595,221 @@ bs_status bs_manifest_read_articles(bs_manifest *m, const bs_manifest_options *o
   return ok ? BS_OK : c.first;
 }
 
+
+/* ---- The articles one at a time (bs_manifest_source) ---- */
+
+bool bs_manifest_articles_read(const bs_manifest *m) { return m->read; }
+
+
+char *bs_figure_path(const char *src, const char *input)
+{
+  if (!src || strstr(src, "://"))
+    return NULL;
+  bs_buf p = BS_BUF_INIT;
+  const char *slash = input && src[0] != '/' ? strrchr(input, '/') : NULL;
+  if (slash)
+    bs_buf_printf(&p, "%.*s/%s", slash == input ? 0 : (int)(slash - input), input, src);
+  else if (input && src[0] != '/')
+    bs_buf_printf(&p, "./%s", src);
+  else
+    bs_buf_puts(&p, src);
+  return bs_buf_detach(&p);
+}
+
+struct bs_manifest_source {
+  const bs_manifest *m;
+  bs_node *book;       /* the metadata; a lent chapter is its child (it inherits the language) */
+  size_t *ent;         /* each chapter's entry */
+  bool *seen;          /* read once already: its warnings were given, its figures noted */
+  bs_diag_fn diag;
+  void *diag_user;
+  char **images;
+  size_t nimages, cimages;
+  bs_chapter_source cs;
+};
+
+static void add_image(void *user, char *path)
+{
+  bs_manifest_source *s = user;
+  if (s->nimages == s->cimages) {
+    s->cimages = s->cimages ? s->cimages * 2 : 16;
+    s->images = bs_xrealloc(s->images, s->cimages * sizeof *s->images);
+  }
+  s->images[s->nimages++] = path;
+}
+
+void bs_figure_paths(const bs_node *root, void (*add)(void *, char *), void *user)
+{
+  bs_iter *it = bs_iter_new((bs_node *)root); /* read only */
+  bs_event ev;
+  while ((ev = bs_iter_next(it)) != BS_EVENT_DONE) {
+    bs_node *n = bs_iter_get_node(it);
+    if (ev != BS_EVENT_ENTER || bs_node_get_type(n) != BS_NODE_FIGURE)
+      continue;
+    char *p = bs_figure_path(bs_node_get_src(n), bs_node_get_input(n));
+    if (p)
+      add(user, p);
+  }
+  bs_iter_free(it);
+}
+
+static bs_status source_get(void *user, size_t i, const bs_node **out, bs_error *err)
+{
+  bs_manifest_source *s = user;
+  const bs_manifest *m = s->m;
+  *out = NULL;
+  if (i >= s->cs.count)
+    return bs_error_set(err, BS_ERR_ARGUMENT, m->path, 0, 0, "no chapter %zu", i + 1);
+  const entry *e = &m->entries[s->ent[i]];
+  bs_node *doc;
+  if (e->is_part) {
+    doc = part_doc(m, e);
+  } else {
+    bs_read_options ro;
+    article_options(e, m->normalize, m->lossy, &ro);
+    if (!s->seen[i]) { /* read again, it says again what it said */
+      ro.diag = s->diag;
+      ro.diag_user = s->diag_user;
+    }
+    bs_error rerr;
+    bs_error_clear(&rerr);
+    bs_status st = bs_read_file(e->path, &ro, &doc, &rerr);
+    if (st != BS_OK) {
+      name_entry(&rerr, m, e);
+      if (err)
+        *err = rerr;
+      return st;
+    }
+  }
+  apply_override(doc, &e->ov);
+  bs_node_append_child(s->book, doc);
+  if (!s->seen[i])
+    bs_figure_paths(doc, add_image, s);
+  s->seen[i] = true;
+  *out = doc;
+  return BS_OK;
+}
+
+static void source_put(void *user, size_t i, const bs_node *doc)
+{
+  (void)user, (void)i;
+  bs_node_free((bs_node *)doc); /* ours: made by source_get */
+}
+
+/* A copy of the book's metadata (strings, lists, language, input). */
+static bs_node *copy_book_meta(const bs_node *from)
+{
+  bs_node *b = bs_node_new(BS_NODE_BOOK);
+  for (int k = 0; k < BS_META_STRING_COUNT; k++)
+    bs_node_set_meta(b, (bs_meta_key)k, bs_node_get_meta(from, (bs_meta_key)k));
+  for (int k = 0; k < BS_META_LIST_COUNT; k++)
+    for (size_t i = 0; i < bs_node_get_meta_count(from, (bs_meta_list_key)k); i++)
+      bs_node_add_meta_item(b, (bs_meta_list_key)k,
+                            bs_node_get_meta_item(from, (bs_meta_list_key)k, i));
+  if (bs_node_get_lang(from))
+    bs_node_set_lang(b, bs_node_get_lang(from));
+  bs_node_set_input(b, bs_node_get_input(from));
+  return b;
+}
+
+bs_status bs_manifest_source_new(const bs_manifest *m, bs_diag_fn diag, void *diag_user,
+                                 bs_manifest_source **out, bs_error *err)
+{
+  *out = NULL;
+  bs_manifest_source *s = bs_xcalloc(1, sizeof *s);
+  s->m = m;
+  s->diag = diag;
+  s->diag_user = diag_user;
+  s->ent = volume_entries(m, &s->cs.count);
+  s->seen = bs_xcalloc(s->cs.count + 1, sizeof *s->seen);
+  s->cs.get = source_get;
+  s->cs.put = source_put;
+  s->cs.user = s;
+  s->book = copy_book_meta(m->book);
+  /* the book's language is its first article's that names one, unless it says (as
+   * bs_book_settle_lang): read until one does; the writer reads them again */
+  for (size_t i = 0; i < s->cs.count && !bs_node_get_meta(s->book, BS_META_LANG); i++) {
+    if (m->entries[s->ent[i]].is_part)
+      continue;
+    const bs_node *doc;
+    bs_status st = source_get(s, i, &doc, err);
+    if (st != BS_OK) {
+      bs_manifest_source_free(s);
+      return st;
+    }
+    const char *lang = bs_node_get_meta(doc, BS_META_LANG);
+    if (lang)
+      bs_node_set_meta(s->book, BS_META_LANG, lang);
+    source_put(s, i, doc);
+  }
+  volume_meta_on(m, s->book);
+  *out = s;
+  return BS_OK;
+}
+
+void bs_manifest_source_free(bs_manifest_source *s)
+{
+  if (!s)
+    return;
+  bs_node_free(s->book);
+  free(s->ent);
+  free(s->seen);
+  for (size_t i = 0; i < s->nimages; i++)
+    free(s->images[i]);
+  free(s->images);
+  free(s);
+}
+
+const bs_node *bs_manifest_source_book(const bs_manifest_source *s) { return s->book; }
+const bs_chapter_source *bs_manifest_source_chapters(const bs_manifest_source *s)
+{
+  return &s->cs;
+}
+size_t bs_manifest_source_image_count(const bs_manifest_source *s) { return s->nimages; }
+const char *bs_manifest_source_image(const bs_manifest_source *s, size_t i)
+{
+  return i < s->nimages ? s->images[i] : NULL;
+}
+
+static void put_str(void (*put)(void *, const void *, size_t), void *user, const char *str)
+{
+  put(user, str ? str : "(null)", strlen(str ? str : "(null)") + 1);
+}
+
+void bs_put_file(void (*put)(void *, const void *, size_t), void *user, const char *path)
+{
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    put_str(put, user, "(missing)");
+    return;
+  }
+  char chunk[65536];
+  size_t got;
+  while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+    put(user, chunk, got);
+  fclose(f);
+}
+
+void bs_manifest_hash_sources(const bs_manifest *m, void (*put)(void *, const void *, size_t),
+                              void *user)
+{
+  char buf[128];
+  snprintf(buf, sizeof buf, "normalize %d lossy %d volume %zu\n", m->normalize, m->lossy,
+           m->volume);
+  put_str(put, user, buf);
+  put_str(put, user, m->meta_dump);
+  size_t n, *ent = volume_entries(m, &n);
+  for (size_t i = 0; i < n; i++) {
+    const entry *e = &m->entries[ent[i]];
+    put_str(put, user, e->is_part ? "part" : e->path);
+    for (int k = 0; k < BS_META_STRING_COUNT; k++)
+      put_str(put, user, e->ov.meta[k]);
+    snprintf(buf, sizeof buf, "%d %zu", e->ov.authors != NULL, e->ov.nauthors);
+    put_str(put, user, buf);
+    for (size_t a = 0; a < e->ov.nauthors; a++)
+      put_str(put, user, e->ov.authors[a]);
+    if (!e->is_part)
+      bs_put_file(put, user, e->path);
+  }
+  free(ent);
+}

@@ -14,6 +14,7 @@
 #include "bisheng/manifest.h"
 #include "bisheng/typeset.h"
 #include "bisheng/version.h"
+#include "build-impl.h"
 
 
 static bs_status mkdirs(const char *dir, bs_error *err, const bs_manifest *m,
@@ -103,11 +104,7 @@ static void hash_bytes(hasher *x, const void *p, size_t n)
   }
 }
 
-static ssize_t hash_write(void *cookie, const char *buf, size_t n)
-{
-  hash_bytes(cookie, buf, n);
-  return (ssize_t)n;
-}
+static void hash_put(void *user, const void *p, size_t n) { hash_bytes(user, p, n); }
 
 static void hash_str(hasher *x, const char *s)
 {
@@ -117,35 +114,26 @@ static void hash_str(hasher *x, const char *s)
 static void hash_file(hasher *x, const char *path)
 {
   hash_str(x, path);
-  if (!path)
-    return;
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    hash_str(x, "(missing)");
-    return;
-  }
-  char chunk[65536];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-    hash_bytes(x, chunk, n);
-  fclose(f);
+  if (path)
+    bs_put_file(hash_put, x, path);
 }
 
-/* Everything the writer sees: version, options, the tree, the files it refers to. */
-static bs_status tree_hash(const bs_manifest *m, const bs_manifest_output *o, char out[17],
-                           bs_error *err)
+/* Everything the writer sees but the articles' images: version, options, and the sources the
+ * book is made from (not the tree: an EPUB reads its articles only as it writes them, and a
+ * 1,000-article tree dumped for hashing cost a fifth of the EPUB's build time). */
+static void base_hash(const bs_manifest *m, const bs_manifest_output *o, hasher *x)
 {
-  hasher x = {0xcbf29ce484222325ULL};
+  x->h = 0xcbf29ce484222325ULL;
   bs_buf b = BS_BUF_INIT;
   bs_buf_printf(&b, "bisheng %s format %d\n", BS_VERSION_STRING, (int)o->format);
   if (o->format == BS_OUTPUT_EPUB) {
     const bs_epub_options *e = &o->epub;
     bs_buf_printf(&b, "dir %d embed %d keep %d date %lld\n", (int)e->direction, e->embed_fonts,
                   e->keep_going, e->source_date);
-    hash_str(&x, b.data);
-    hash_file(&x, e->css_path);
-    hash_file(&x, e->cover_path);
-    hash_str(&x, e->templates_dir);
+    hash_str(x, b.data);
+    hash_file(x, e->css_path);
+    hash_file(x, e->cover_path);
+    hash_str(x, e->templates_dir);
   } else {
     const bs_typeset_options *t = &o->pdf;
     bs_buf_printf(&b, "dir %d paper %g %g size %g grid %d %d margins %g %g %g %g indent %g "
@@ -155,42 +143,47 @@ static bs_status tree_hash(const bs_manifest *m, const bs_manifest_output *o, ch
                   t->margins_mm[2], t->margins_mm[3], t->indent_em, t->vnum_sideways,
                   t->emphasis_dots, t->source_date, t->toc, t->recto_chapters, t->bleed_mm,
                   t->crop_marks, t->keep_going);
-    hash_str(&x, b.data);
-    hash_str(&x, t->font_family);
-    hash_str(&x, t->fonts_dir);
+    hash_str(x, b.data);
+    hash_str(x, t->font_family);
+    hash_str(x, t->fonts_dir);
   }
   bs_buf_free(&b);
-  /* the tree's dump goes straight into the hash: a 1,000-article book dumps ~30 MB of JSON,
-   * which a memory stream held whole (60 MB and a fifth of the EPUB's build time) */
-  cookie_io_functions_t io = {NULL, hash_write, NULL, NULL};
-  FILE *hf = fopencookie(&x, "w", io);
-  if (!hf)
-    return bs_error_set(err, BS_ERR_LIBRARY, bs_manifest_get_path(m), 0, 0, "out of memory");
-  bs_status st = bs_node_dump_json(bs_manifest_get_book(m), hf, err);
-  fclose(hf);
-  if (st == BS_OK) {
-    hash_file(&x, bs_node_get_meta(bs_manifest_get_book(m), BS_META_COVER));
-    /* images the articles show, resolved as the writers do: beside the article */
-    bs_iter *it = bs_iter_new((bs_node *)bs_manifest_get_book(m)); /* read only */
-    bs_event ev;
-    while ((ev = bs_iter_next(it)) != BS_EVENT_DONE) {
-      bs_node *n = bs_iter_get_node(it);
-      if (ev != BS_EVENT_ENTER || bs_node_get_type(n) != BS_NODE_FIGURE)
-        continue;
-      const char *src = bs_node_get_src(n), *input = bs_node_get_input(n);
-      if (!src || strstr(src, "://"))
-        continue;
-      char *dir = input && src[0] != '/' ? dir_of(input) : bs_xstrdup("");
-      bs_buf p = BS_BUF_INIT;
-      bs_buf_printf(&p, "%s%s%s", dir, dir[0] ? "/" : "", src);
-      hash_file(&x, p.data);
-      bs_buf_free(&p);
-      free(dir);
-    }
-    bs_iter_free(it);
-    snprintf(out, 17, "%016llx", (unsigned long long)x.h);
+  bs_manifest_hash_sources(m, hash_put, x);
+  hash_file(x, bs_node_get_meta(bs_manifest_get_book(m), BS_META_COVER));
+}
+
+/* The images the book shows (its dependencies besides the sources), recorded in the sidecar:
+ * a changed image rebuilds the output though no source changed. */
+typedef struct deps {
+  char **v;
+  size_t n, cap;
+} deps;
+
+static void deps_add(deps *d, char *path)
+{
+  if (d->n == d->cap) {
+    d->cap = d->cap ? d->cap * 2 : 16;
+    d->v = bs_xrealloc(d->v, d->cap * sizeof *d->v);
   }
-  return st;
+  d->v[d->n++] = path;
+}
+
+static void deps_free(deps *d)
+{
+  for (size_t i = 0; i < d->n; i++)
+    free(d->v[i]);
+  free(d->v);
+  d->v = NULL;
+  d->n = d->cap = 0;
+}
+
+static void deps_add_cb(void *user, char *path) { deps_add(user, path); }
+
+static void final_hash(hasher x, const deps *d, char out[17])
+{
+  for (size_t i = 0; i < d->n; i++)
+    hash_file(&x, d->v[i]);
+  snprintf(out, 17, "%016llx", (unsigned long long)x.h);
 }
 
 static char *sidecar_path(const char *path)
@@ -239,31 +232,97 @@ static void file_sum(const char *path, char out[17])
     snprintf(out, 17, "%016llx", (unsigned long long)x.h);
 }
 
+/* The sidecar: "bisheng-build 3 hash H bytes B pages P sum S deps N", then the N images the
+ * output shows, one a line. H covers the sources and those images' bytes. */
+static bool read_sidecar(const char *side, hasher base, char hash[17], long long *bytes,
+                         int *pages, char sum[17], char hash_now[17])
+{
+  FILE *sf = fopen(side, "r");
+  if (!sf)
+    return false;
+  size_t n = 0;
+  int got = fscanf(sf, "bisheng-build 3 hash %16s bytes %lld pages %d sum %16s deps %zu", hash,
+                   bytes, pages, sum, &n);
+  bool ok = got == 5 && fgetc(sf) == '\n' && n < BS_MANIFEST_NODES_MAX;
+  deps d = {NULL, 0, 0};
+  char *line = NULL;
+  size_t cap = 0;
+  for (size_t i = 0; ok && i < n; i++) {
+    ssize_t len = getline(&line, &cap, sf);
+    if (len <= 0 || line[len - 1] != '\n') {
+      ok = false;
+      break;
+    }
+    line[len - 1] = '\0';
+    deps_add(&d, bs_xstrdup(line));
+  }
+  free(line);
+  fclose(sf);
+  if (ok)
+    final_hash(base, &d, hash_now);
+  deps_free(&d);
+  return ok;
+}
+
+static void write_sidecar(const char *side, const char *hash, const bs_manifest_result *r,
+                          const char *sum, const deps *d)
+{
+  for (size_t i = 0; i < d->n; i++)
+    if (strchr(d->v[i], '\n'))
+      return; /* not listable: no sidecar, the output is built every time */
+  /* the sidecar is an optimisation: failing to write it only costs a rebuild next time */
+  bs_atomic_file *af;
+  if (bs_atomic_open(side, &af, NULL) != BS_OK)
+    return;
+  FILE *f = bs_atomic_stream(af);
+  fprintf(f, "bisheng-build 3 hash %s bytes %lld pages %d sum %s deps %zu\n", hash, r->bytes,
+          r->pages, sum, d->n);
+  for (size_t i = 0; i < d->n; i++)
+    fprintf(f, "%s\n", d->v[i]);
+  bs_atomic_commit(af, NULL);
+}
+
+/* An EPUB of articles not read into the book: each is read as the writer asks for it and
+ * freed when it is done with it (memory bounded by the chapter, not the book). */
+static bs_status write_streamed(const bs_manifest *m, const bs_manifest_output *o,
+                                const char *tmp, deps *d, bs_error *err)
+{
+  bs_manifest_source *src;
+  bs_status st = bs_manifest_source_new(m, o->epub.diag, o->epub.diag_user, &src, err);
+  if (st != BS_OK)
+    return st;
+  st = bs_epub_write_chapters(bs_manifest_source_book(src), bs_manifest_source_chapters(src),
+                              &o->epub, tmp, err);
+  for (size_t i = 0; i < bs_manifest_source_image_count(src); i++)
+    deps_add(d, bs_xstrdup(bs_manifest_source_image(src, i)));
+  bs_manifest_source_free(src);
+  return st;
+}
+
 bs_status bs_manifest_write(const bs_manifest *m, const bs_manifest_output *o,
                             bs_manifest_result *res, bs_error *err)
 {
   bs_manifest_result r = {false, 0, 0};
   page_count pc = {NULL, NULL, 0};
   char hash[17];
-  char *side = sidecar_path(o->path), *tmp = NULL, *data = NULL;
+  char *side = sidecar_path(o->path), *tmp = NULL;
   size_t len = 0;
-  bs_status st = tree_hash(m, o, hash, err);
-  if (st != BS_OK)
-    goto done;
+  deps d = {NULL, 0, 0};
+  bs_status st = BS_OK;
+  hasher sources;
+  base_hash(m, o, &sources);
+  bool stream = o->format == BS_OUTPUT_EPUB && !bs_manifest_articles_read(m);
   struct stat sb;
   /* the sidecar names the hash and size of what is there: skip the build when they agree */
-  FILE *sf = o->force ? NULL : fopen(side, "r");
   char sum[17] = "";
-  if (sf) {
-    char h[17] = "", s[17] = "";
+  {
+    char h[17] = "", s[17] = "", now[17] = "";
     long long bytes = -1;
     int pages = 0;
-    int got = fscanf(sf, "bisheng-build 2 hash %16s bytes %lld pages %d sum %16s", h, &bytes,
-                     &pages, s);
-    fclose(sf);
-    if (got == 4 && !strcmp(h, hash) && stat(o->path, &sb) == 0 && sb.st_size == bytes)
+    bool got = !o->force && read_sidecar(side, sources, h, &bytes, &pages, s, now);
+    if (got && !strcmp(h, now) && stat(o->path, &sb) == 0 && sb.st_size == bytes)
       file_sum(o->path, sum);
-    if (got == 4 && sum[0] && !strcmp(sum, s)) {
+    if (got && sum[0] && !strcmp(sum, s)) {
       r.bytes = bytes;
       r.pages = pages;
       goto done;
@@ -283,7 +342,9 @@ bs_status bs_manifest_write(const bs_manifest *m, const bs_manifest_output *o,
   }
   bs_tmp_track(tmp);
   close(fd);
-  if (o->format == BS_OUTPUT_EPUB)
+  if (stream)
+    st = write_streamed(m, o, tmp, &d, err);
+  else if (o->format == BS_OUTPUT_EPUB)
     st = bs_epub_write(bs_manifest_get_book(m), &o->epub, tmp, err);
   else {
     bs_typeset_options po = o->pdf;
@@ -299,8 +360,13 @@ bs_status bs_manifest_write(const bs_manifest *m, const bs_manifest_output *o,
       snprintf(err->path, sizeof err->path, "%s", o->path);
     goto done;
   }
-  if ((st = bs_read_all_max(tmp, SIZE_MAX, &data, &len, err)) != BS_OK) /* our own output */
+  /* its size (not its bytes: a 10,000-article EPUB is 55 MB, which held here was the peak of
+   * the whole build) */
+  if (stat(tmp, &sb) != 0) {
+    st = bs_error_set(err, BS_ERR_IO, o->path, 0, 0, "cannot read back: %s", strerror(errno));
     goto done;
+  }
+  len = (size_t)sb.st_size;
   r.bytes = (long long)len;
   if (o->format == BS_OUTPUT_PDF)
     r.pages = pc.pages;
@@ -325,20 +391,17 @@ bs_status bs_manifest_write(const bs_manifest *m, const bs_manifest_output *o,
     bs_sync_folder(o->path);
     r.written = true;
   }
-  /* the sidecar is an optimisation: failing to write it only costs a rebuild next time */
-  bs_atomic_file *af;
-  if (bs_atomic_open(side, &af, NULL) == BS_OK) {
-    fprintf(bs_atomic_stream(af), "bisheng-build 2 hash %s bytes %lld pages %d sum %s\n", hash,
-            r.bytes, r.pages, new_sum);
-    bs_atomic_commit(af, NULL);
-  }
+  if (!stream)
+    bs_figure_paths(bs_manifest_get_book(m), deps_add_cb, &d);
+  final_hash(sources, &d, hash);
+  write_sidecar(side, hash, &r, new_sum, &d);
 done:
+  deps_free(&d);
   if (tmp) {
     unlink(tmp);
     bs_tmp_untrack(tmp);
   }
   free(tmp);
-  free(data);
   free(side);
   if (res)
     *res = r;

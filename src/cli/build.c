@@ -980,7 +980,13 @@ static int run_group(build *b, size_t from, size_t to, bs_manifest_options *mo)
     on_error(b, &err);
     return cli_exit_code(err.code);
   }
-  if (!b->quiet && !b->tty) {
+  /* EPUBs alone read each article as they write it (bs_manifest_write): memory bounded by the
+   * chapter. A PDF needs the whole book; --keep-going reads up front to leave bad articles out
+   * of every output alike. */
+  bool whole = mo->keep_going;
+  for (size_t i = from; i < to; i++)
+    whole |= b->jobv[i].out.format != BS_OUTPUT_EPUB;
+  if (whole && !b->quiet && !b->tty) {
     if (vol)
       fprintf(stderr, "bisheng: volume %zu: reading its articles\n", vol);
     else
@@ -988,7 +994,7 @@ static int run_group(build *b, size_t from, size_t to, bs_manifest_options *mo)
   }
   double t = now_ms();
   size_t nerr = b->nerrors;
-  bs_status st = bs_manifest_read_articles(b->m, mo, &err);
+  bs_status st = whole ? bs_manifest_read_articles(b->m, mo, &err) : BS_OK;
   b->read_ms += now_ms() - t;
   if (st != BS_OK) /* reported through mo->report; the jobs stay unbuilt ("skipped") */
     return cli_exit_code(st);
@@ -1029,6 +1035,24 @@ static int run_group(build *b, size_t from, size_t to, bs_manifest_options *mo)
   for (size_t i = 0; i < started; i++)
     pthread_join(th[i], NULL);
   free(th);
+  if (!whole) {
+    /* an EPUB stops at the first article it cannot read: name every one, as reading them up
+     * front does, and leave the outputs they stopped unbuilt ("skipped") */
+    bool failed = false;
+    for (size_t i = from; i < to; i++)
+      failed |= b->jobv[i].st == ST_FAILED;
+    bs_manifest_options check = *mo;
+    check.diag = NULL; /* the outputs gave the readers' warnings */
+    if (failed && (st = bs_manifest_check_articles(b->m, &check, &err)) != BS_OK) {
+      for (size_t i = from; i < to; i++)
+        if (b->jobv[i].st == ST_FAILED) {
+          b->jobv[i].st = ST_WAITING;
+          bs_error_clear(&b->jobv[i].err);
+        }
+      if (cli_exit_code(st) > rc)
+        rc = cli_exit_code(st);
+    }
+  }
   return rc;
 }
 

@@ -32,6 +32,7 @@ struct bs_epub_part {
   bs_epub_make_fn make; /* NULL: `bytes` were given when planned */
   const void *arg;      /* the producer's: a document node, a file path */
   int number;           /* the chapter's */
+  size_t index;         /* a chapter's place in the chapter source */
   const char *bytes;
   size_t len, off;
   bool owned, made, done;
@@ -81,9 +82,23 @@ enum { BS_EPUB_NO_ENTRY = (size_t)-1, BS_EPUB_FACES = 15 };
 enum { BS_EPUB_COVER_MIN = 600 };
 typedef enum { BS_EPUB_SERIF = 0, BS_EPUB_SERIF_BOLD = 1, BS_EPUB_SANS_BOLD = 2 } bs_epub_variant;
 
+/* A figure's image reference, copied from its chapter while planning (the chapter is not
+ * kept): the images are planned after the chapters' parts, in this order. */
+typedef struct bs_epub_figref {
+  char *src, *input;
+  int line;
+  bool captioned;
+} bs_epub_figref;
+
 struct bs_epub {
   const bs_epub_options *opts;
-  const bs_node *root;
+  const bs_node *root;      /* the book (its metadata) or the one document */
+  const bs_chapter_source *src; /* the chapters, asked for when needed */
+  bool *present;            /* per source chapter: given (not left out) when planned */
+  bs_epub_figref *figs;
+  size_t nfigs, cfigs;
+  char **creators;          /* the chapters' authors in order, without repeats */
+  size_t ncreators, ccreators;
   bs_direction forced;      /* opts->direction */
   bool book_vertical;       /* page progression rtl */
   bool use_horizontal_css, use_vertical_css, use_user_css;

@@ -154,6 +154,15 @@ static void free_epub(bs_epub *e)
     free(e->images[i].real);
   }
   free(e->images);
+  for (size_t i = 0; i < e->nfigs; i++) {
+    free(e->figs[i].src);
+    free(e->figs[i].input);
+  }
+  free(e->figs);
+  for (size_t i = 0; i < e->ncreators; i++)
+    free(e->creators[i]);
+  free(e->creators);
+  free(e->present);
   free(e->first_chapter);
   free(e->title);
   bs_epub_fonts_free(e);
@@ -397,6 +406,34 @@ static void a11y_meta(bs_epub *e, xmlTextWriterPtr w)
   bs_buf_free(&sum);
 }
 
+/* The book's own authors name it; a book without them takes its chapters'. */
+static bool own_creators(const bs_epub *e)
+{
+  return bs_node_get_meta_count(e->root, BS_META_AUTHORS) > 0 ||
+         bs_node_get_type(e->root) != BS_NODE_BOOK;
+}
+
+/* Adds `n`'s authors to the creators, cleaned, in order, without repeats. */
+static void add_creators(bs_epub *e, const bs_node *n)
+{
+  for (size_t i = 0; i < bs_node_get_meta_count(n, BS_META_AUTHORS); i++) {
+    const char *a = bs_node_get_meta_item(n, BS_META_AUTHORS, i);
+    char *c = bs_epub_clean(e, a, strlen(a), n);
+    bool dup = !*c;
+    for (size_t k = 0; k < e->ncreators && !dup; k++)
+      dup = !strcmp(e->creators[k], c);
+    if (dup) {
+      free(c);
+      continue;
+    }
+    if (e->ncreators == e->ccreators) {
+      e->ccreators = e->ccreators ? e->ccreators * 2 : 16;
+      e->creators = bs_xrealloc(e->creators, e->ccreators * sizeof *e->creators);
+    }
+    e->creators[e->ncreators++] = c;
+  }
+}
+
 static void package_doc(bs_epub *e, const char *id, const char *title, time_t modified)
 {
   const bs_node *root = e->root;
@@ -417,40 +454,18 @@ static void package_doc(bs_epub *e, const char *id, const char *title, time_t mo
   xmlTextWriterWriteString(w, BAD_CAST title);
   end(w);
 
-  /* creators: the book's, else each chapter's in order without repeats */
-  int ncreator = 0;
-  char **seen = NULL;
-  size_t nseen = 0, cseen = 0;
-  bool book = bs_node_get_type(root) == BS_NODE_BOOK;
-  bool own = bs_node_get_meta_count(root, BS_META_AUTHORS) > 0 || !book;
-  for (const bs_node *n = own ? root : bs_node_first_child(root); n;
-       n = own ? NULL : bs_node_next(n)) {
-    for (size_t i = 0; i < bs_node_get_meta_count(n, BS_META_AUTHORS); i++) {
-      const char *a = bs_node_get_meta_item(n, BS_META_AUTHORS, i);
-      char *c = bs_epub_clean(e, a, strlen(a), n);
-      bool dup = !*c;
-      for (size_t k = 0; k < nseen && !dup; k++)
-        dup = !strcmp(seen[k], c);
-      if (dup) {
-        free(c);
-        continue;
-      }
-      char cid[32];
-      snprintf(cid, sizeof cid, "creator%d", ++ncreator);
-      start(w, "dc:creator");
-      attr(w, "id", cid);
-      xmlTextWriterWriteString(w, BAD_CAST c);
-      end(w);
-      if (nseen == cseen) {
-        cseen = cseen ? cseen * 2 : 16;
-        seen = bs_xrealloc(seen, cseen * sizeof *seen);
-      }
-      seen[nseen++] = c;
-    }
+  /* creators: the book's, else each chapter's in order without repeats (gathered while
+   * planning, as the chapters are not kept) */
+  if (own_creators(e))
+    add_creators(e, root);
+  for (size_t k = 0; k < e->ncreators; k++) {
+    char cid[32];
+    snprintf(cid, sizeof cid, "creator%zu", k + 1);
+    start(w, "dc:creator");
+    attr(w, "id", cid);
+    xmlTextWriterWriteString(w, BAD_CAST e->creators[k]);
+    end(w);
   }
-  for (size_t k = 0; k < nseen; k++)
-    free(seen[k]);
-  free(seen);
   text_elem(w, "dc:language", e->book_lang);
   char stamp[32];
   struct tm tm;
@@ -609,9 +624,29 @@ static bs_status load_css(bs_epub *e, const char *name, const char *builtin, bs_
 
 /* ---- the parts made when the container asks for them ---- */
 
+/* The i-th chapter from the source; NULL (and BS_OK) when the source leaves it out. */
+static bs_status chapter_get(bs_epub *e, size_t i, const bs_node **doc, bs_error *err)
+{
+  *doc = NULL;
+  return e->src->get(e->src->user, i, doc, err);
+}
+
+static void chapter_put(bs_epub *e, size_t i, const bs_node *doc)
+{
+  if (doc && e->src->put)
+    e->src->put(e->src->user, i, doc);
+}
+
 static bs_status make_chapter(bs_epub *e, bs_epub_part *p, bs_error *err)
 {
-  bs_status st = bs_epub_chapter(e, p->arg, p->number, err);
+  const bs_node *doc;
+  bs_status st = chapter_get(e, p->index, &doc, err);
+  if (st == BS_OK && !doc) /* it was there when the book was planned */
+    st = bs_error_set(err, BS_ERR_ARGUMENT, bs_node_get_input(e->root), 0, 0,
+                      "chapter %zu of the book went missing while it was written", p->index + 1);
+  if (st == BS_OK)
+    st = bs_epub_chapter(e, doc, p->number, err);
+  chapter_put(e, p->index, doc);
   if (st != BS_OK)
     return st;
   p->bytes = e->page.data;
@@ -680,48 +715,56 @@ static bs_status make_opf(bs_epub *e, bs_epub_part *p, bs_error *err)
   return BS_OK;
 }
 
+/* Notes a chapter's figures (the chapter is not kept until its images are planned). */
+static void note_figures(bs_epub *e, const bs_node *doc)
+{
+  bs_iter *it = bs_iter_new((bs_node *)doc); /* read only */
+  bs_event ev;
+  while ((ev = bs_iter_next(it)) != BS_EVENT_DONE) {
+    bs_node *n = bs_iter_get_node(it);
+    if (ev != BS_EVENT_ENTER || bs_node_get_type(n) != BS_NODE_FIGURE)
+      continue;
+    const char *src = bs_node_get_src(n);
+    if (!src || !*src)
+      continue;
+    if (e->nfigs == e->cfigs) {
+      e->cfigs = e->cfigs ? e->cfigs * 2 : 16;
+      e->figs = bs_xrealloc(e->figs, e->cfigs * sizeof *e->figs);
+    }
+    const char *input = bs_node_get_input(n), *cap = bs_node_get_caption(n);
+    bs_epub_figref *f = &e->figs[e->nfigs++];
+    f->src = bs_xstrdup(src);
+    f->input = input ? bs_xstrdup(input) : NULL;
+    f->line = bs_node_get_pos(n).line;
+    f->captioned = cap && *cap;
+  }
+  bs_iter_free(it);
+}
+
 /* The figures' images, resolved and checked before anything is written: a bad one stops the
  * book here (or is a warning under keep_going, given once), and the chapters find the rest
  * by bs_epub_image_find. */
-static bs_status plan_images(bs_epub *e, const bs_node *first, bool book, bs_error *err)
+static bs_status plan_images(bs_epub *e, bs_error *err)
 {
-  for (const bs_node *d = first; d; d = book ? bs_node_next(d) : NULL) {
-    if (bs_node_get_type(d) != BS_NODE_DOCUMENT)
+  for (size_t i = 0; i < e->nfigs; i++) {
+    const bs_epub_figref *f = &e->figs[i];
+    size_t entry;
+    bs_error ierr;
+    bs_error_clear(&ierr);
+    bs_status st = bs_epub_image(e, f->src, f->input, f->line, false, &entry, &ierr);
+    /* its alt is the caption (the readers' choice of caption or the source's alt) */
+    if (st == BS_OK && entry != BS_EPUB_NO_ENTRY && !f->captioned)
+      bs_epub_warn(e, BS_OK, f->input, f->line,
+                   "image '%s' has no caption or alt text: a reader who cannot see it is told "
+                   "nothing of it", f->src);
+    if (st == BS_OK)
       continue;
-    bs_iter *it = bs_iter_new((bs_node *)d);
-    bs_event ev;
-    bs_status st = BS_OK;
-    while ((ev = bs_iter_next(it)) != BS_EVENT_DONE) {
-      bs_node *n = bs_iter_get_node(it);
-      if (ev != BS_EVENT_ENTER || bs_node_get_type(n) != BS_NODE_FIGURE)
-        continue;
-      const char *src = bs_node_get_src(n);
-      if (!src || !*src)
-        continue;
-      size_t entry;
-      bs_error ierr;
-      bs_error_clear(&ierr);
-      st = bs_epub_image(e, src, bs_node_get_input(n), bs_node_get_pos(n).line, false, &entry,
-                         &ierr);
-      const char *cap = bs_node_get_caption(n);
-      /* its alt is the caption (the readers' choice of caption or the source's alt) */
-      if (st == BS_OK && entry != BS_EPUB_NO_ENTRY && !(cap && *cap))
-        bs_epub_warn(e, BS_OK, bs_node_get_input(n), bs_node_get_pos(n).line,
-                     "image '%s' has no caption or alt text: a reader who cannot see it is told "
-                     "nothing of it", src);
-      if (st == BS_OK)
-        continue;
-      if (!e->opts->keep_going) {
-        if (err)
-          *err = ierr;
-        break;
-      }
-      bs_epub_warn(e, ierr.code, ierr.path, ierr.line, "%s", ierr.message);
-      st = BS_OK;
-    }
-    bs_iter_free(it);
-    if (st != BS_OK)
+    if (!e->opts->keep_going) {
+      if (err)
+        *err = ierr;
       return st;
+    }
+    bs_epub_warn(e, ierr.code, ierr.path, ierr.line, "%s", ierr.message);
   }
   return BS_OK;
 }
@@ -759,20 +802,137 @@ static bs_status plan_fonts(bs_epub *e, bs_error *err)
   return BS_OK;
 }
 
+/* A book tree's chapters, or a document as the one chapter, given as a chapter source. */
+typedef struct tree_source {
+  const bs_node *root;
+  const bs_node *next;  /* the child asked for next, as chapters are asked for in order */
+  size_t next_i;
+} tree_source;
+
+static bs_status tree_get(void *user, size_t i, const bs_node **doc, bs_error *err)
+{
+  (void)err;
+  tree_source *t = user;
+  if (bs_node_get_type(t->root) != BS_NODE_BOOK) {
+    *doc = t->root;
+    return BS_OK;
+  }
+  if (i < t->next_i || !t->next) { /* from the start again (a second pass) */
+    t->next = bs_node_first_child(t->root);
+    t->next_i = 0;
+  }
+  while (t->next && t->next_i < i) {
+    t->next = bs_node_next(t->next);
+    t->next_i++;
+  }
+  *doc = t->next && bs_node_get_type(t->next) == BS_NODE_DOCUMENT ? t->next : NULL;
+  return BS_OK;
+}
+
+static bs_status write_epub(const bs_node *root, const bs_chapter_source *src,
+                            const bs_epub_options *opts, const char *path, bs_error *err);
+
 bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const char *path,
                         bs_error *err)
+{
+  if (!root || !path ||
+      (bs_node_get_type(root) != BS_NODE_BOOK && bs_node_get_type(root) != BS_NODE_DOCUMENT))
+    return bs_error_set(err, BS_ERR_ARGUMENT, path, 0, 0,
+                        "bs_epub_write needs a book or a document and a path");
+  tree_source t = {root, NULL, 0};
+  bs_chapter_source src = {bs_node_get_type(root) == BS_NODE_BOOK ? bs_node_child_count(root)
+                                                                  : 1,
+                           tree_get, NULL, &t};
+  return write_epub(root, &src, opts, path, err);
+}
+
+bs_status bs_epub_write_chapters(const bs_node *book, const bs_chapter_source *src,
+                                 const bs_epub_options *opts, const char *path, bs_error *err)
+{
+  if (!book || !src || !src->get || !path || bs_node_get_type(book) != BS_NODE_BOOK)
+    return bs_error_set(err, BS_ERR_ARGUMENT, path, 0, 0,
+                        "bs_epub_write_chapters needs a book, a chapter source and a path");
+  return write_epub(book, src, opts, path, err);
+}
+
+/* Plans each chapter in turn (its direction, figures, authors, the book's title, language and
+ * direction from the first), each given back before the next is asked for. */
+static bs_status plan_chapters(bs_epub *e, bool book, const char *path, char **lang_copy,
+                              bs_error *err)
+{
+  const bs_node *root = e->root;
+  bool first = true, collect = book && !own_creators(e);
+  e->present = bs_xcalloc(e->src->count + 1, sizeof *e->present);
+  for (size_t i = 0; i < e->src->count; i++) {
+    const bs_node *d;
+    bs_status st = chapter_get(e, i, &d, err);
+    if (st != BS_OK)
+      return st;
+    if (!d)
+      continue;
+    if (first) {
+      /* the book's language and direction, else its first chapter's */
+      first = false;
+      const char *lang = bs_node_get_inherited_lang(root);
+      if (!lang || !*lang)
+        lang = bs_node_get_inherited_lang(d);
+      if (lang && *lang && !bs_epub_lang_ok(lang)) {
+        bs_epub_warn(e, BS_ERR_SYNTAX, bs_node_get_input(root), 0,
+                     "language '%s' is not a BCP 47 tag; the EPUB says 'und'", lang);
+        lang = NULL;
+      }
+      *lang_copy = bs_xstrdup(lang && *lang ? lang : "und");
+      e->book_lang = *lang_copy;
+      if (e->forced != BS_DIR_DEFAULT) {
+        e->book_vertical = e->forced == BS_DIR_VERTICAL;
+      } else {
+        bs_direction dir = bs_node_get_inherited_direction(root);
+        if (dir == BS_DIR_DEFAULT)
+          dir = bs_node_get_inherited_direction(d);
+        e->book_vertical = dir == BS_DIR_VERTICAL;
+      }
+      /* a book's title page and nav are set in its direction, whatever its chapters' (a
+       * volume of a vertical book may hold only horizontal chapters) */
+      if (book) {
+        e->use_vertical_css = e->book_vertical;
+        e->use_horizontal_css = !e->book_vertical;
+      }
+      e->title = meta(e, root, BS_META_TITLE);
+      if (!e->title && book)
+        e->title = meta(e, d, BS_META_TITLE);
+    }
+    e->present[i] = true;
+    bool v = bs_epub_node_vertical(e, d);
+    if (v)
+      e->use_vertical_css = true;
+    else
+      e->use_horizontal_css = true;
+    if (book && v != e->book_vertical && bs_node_first_child(d)) {
+      const char *t = bs_node_get_meta(d, BS_META_TITLE);
+      bs_epub_warn(e, BS_NOTE, bs_node_get_input(d), 0, /* information, not a problem */
+                   "chapter '%s' is set %s in this %s book", t ? t : "",
+                   v ? "vertically" : "horizontally", v ? "horizontal" : "vertical");
+    }
+    note_figures(e, d);
+    if (collect)
+      add_creators(e, d);
+    chapter_put(e, i, d);
+  }
+  if (first)
+    return bs_error_set(err, BS_ERR_ARGUMENT, path, 0, 0, "the book has no chapters");
+  return BS_OK;
+}
+
+static bs_status write_epub(const bs_node *root, const bs_chapter_source *src,
+                            const bs_epub_options *opts, const char *path, bs_error *err)
 {
   bs_epub_options defaults;
   if (!opts) {
     bs_epub_options_init(&defaults);
     opts = &defaults;
   }
-  if (!root || !path ||
-      (bs_node_get_type(root) != BS_NODE_BOOK && bs_node_get_type(root) != BS_NODE_DOCUMENT))
-    return bs_error_set(err, BS_ERR_ARGUMENT, path, 0, 0,
-                        "bs_epub_write needs a book or a document and a path");
   bool book = bs_node_get_type(root) == BS_NODE_BOOK;
-  if (book && !bs_node_first_child(root))
+  if (book && !src->count)
     return bs_error_set(err, BS_ERR_ARGUMENT, path, 0, 0, "the book has no chapters");
 
   bs_status st = BS_OK;
@@ -781,48 +941,11 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
   bs_atomic_file *af = NULL;
   e.opts = opts;
   e.root = root;
+  e.src = src;
   e.cover_entry = BS_EPUB_NO_ENTRY;
   e.forced = opts->direction;
-  const bs_node *first = book ? bs_node_first_child(root) : root;
-
-  /* the book's language and direction, else its first chapter's */
-  const char *lang = bs_node_get_inherited_lang(root);
-  if (!lang || !*lang)
-    lang = bs_node_get_inherited_lang(first);
-  if (lang && *lang && !bs_epub_lang_ok(lang)) {
-    bs_epub_warn(&e, BS_ERR_SYNTAX, bs_node_get_input(root), 0,
-                 "language '%s' is not a BCP 47 tag; the EPUB says 'und'", lang);
-    lang = NULL;
-  }
-  lang_copy = bs_xstrdup(lang && *lang ? lang : "und");
-  e.book_lang = lang_copy;
-  if (e.forced != BS_DIR_DEFAULT) {
-    e.book_vertical = e.forced == BS_DIR_VERTICAL;
-  } else {
-    bs_direction d = bs_node_get_inherited_direction(root);
-    if (d == BS_DIR_DEFAULT)
-      d = bs_node_get_inherited_direction(first);
-    e.book_vertical = d == BS_DIR_VERTICAL;
-  }
-  /* a book's title page and nav are set in its direction, whatever its chapters' (a volume
-   * of a vertical book may hold only horizontal chapters) */
-  if (book) {
-    e.use_vertical_css = e.book_vertical;
-    e.use_horizontal_css = !e.book_vertical;
-  }
-  for (const bs_node *d = first; d; d = book ? bs_node_next(d) : NULL) {
-    bool v = bs_epub_node_vertical(&e, d);
-    if (v)
-      e.use_vertical_css = true;
-    else
-      e.use_horizontal_css = true;
-    if (book && v != e.book_vertical && bs_node_first_child(d)) {
-      const char *t = bs_node_get_meta(d, BS_META_TITLE);
-      bs_epub_warn(&e, BS_NOTE, bs_node_get_input(d), 0, /* information, not a problem */
-                   "chapter '%s' is set %s in this %s book", t ? t : "",
-                   v ? "vertically" : "horizontally", v ? "horizontal" : "vertical");
-    }
-  }
+  if ((st = plan_chapters(&e, book, path, &lang_copy, err)) != BS_OK)
+    goto done;
 
   /* everything is planned, then made in this order as libzip writes it: mimetype first and
    * stored (OCF), the container document, the stylesheets, cover, title page, chapters and
@@ -898,31 +1021,31 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *opts, const 
     }
   }
 
-  e.title = meta(&e, root, BS_META_TITLE);
-  if (!e.title && book)
-    e.title = meta(&e, first, BS_META_TITLE);
   if (book) {
     size_t ti = bs_epub_add_made(&e, "text/titlepage.xhtml", "titlepage",
                                  "application/xhtml+xml", true, true, make_titlepage, root, 0);
     e.parts[e.entries[ti].part]->ahead = true;
   }
+  /* the chapters the source gave when planned (one left out is left out of the numbering) */
   int number = 0;
-  for (const bs_node *d = first; d; d = book ? bs_node_next(d) : NULL) {
-    if (bs_node_get_type(d) != BS_NODE_DOCUMENT)
+  for (size_t i = 0; i < src->count; i++) {
+    if (!e.present[i])
       continue;
     char href[32], cid[16];
     snprintf(href, sizeof href, "text/c%04d.xhtml", ++number);
     snprintf(cid, sizeof cid, "c%04d", number);
     size_t ci = bs_epub_add_made(&e, href, cid, "application/xhtml+xml", true, true,
-                                 make_chapter, d, number);
-    e.parts[e.entries[ci].part]->ahead = true;
+                                 make_chapter, NULL, number);
+    bs_epub_part *cp = e.parts[e.entries[ci].part];
+    cp->ahead = true;
+    cp->index = i;
     if (!e.first_chapter)
       e.first_chapter = bs_xstrdup(href);
   }
   e.prog.total = number;
   e.nav_in_spine = book;
   /* the images the chapters show, planned after them (their warnings given here, once) */
-  if ((st = plan_images(&e, first, book, err)) != BS_OK)
+  if ((st = plan_images(&e, err)) != BS_OK)
     goto done;
   if (opts->embed_fonts && (st = plan_fonts(&e, err)) != BS_OK)
     goto done;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include "typeset-impl.h"
@@ -30,8 +31,7 @@ struct bs_pdftext {
   bool z_open;        /* z is initialised: reset for each stream, not made anew (its
                        * allocations, and the deflater's below, at every page of a long book
                        * made glibc consolidate its heap again and again) */
-  z_stream zd;        /* deflating rewritten contents */
-  bool zd_open;
+  struct libdeflate_compressor *zd; /* deflating rewritten contents */
   bs_buf plain;       /* the inflated content */
   bs_buf added;       /* ... rewritten (rewrite_content) */
   bs_buf deflated;    /* ... deflated again */
@@ -68,8 +68,8 @@ void bs_pdftext_free(bs_pdftext *t)
     return;
   if (t->z_open)
     inflateEnd(&t->z);
-  if (t->zd_open)
-    deflateEnd(&t->zd);
+  if (t->zd)
+    libdeflate_free_compressor(t->zd);
   bs_buf_free(&t->hold);
   bs_buf_free(&t->plain);
   bs_buf_free(&t->added);
@@ -346,26 +346,15 @@ static void rewrite_content(bs_pdftext *t, const bs_buf *c, bs_buf *to)
 
 static bool deflate_buf(bs_pdftext *t, const bs_buf *in, bs_buf *to)
 {
-  if (!t->zd_open) {
-    /* level 4: half the time of the default (6) for 3 % more bytes on our pages' contents */
-    memset(&t->zd, 0, sizeof t->zd);
-    if (deflateInit(&t->zd, 4) != Z_OK)
-      return false;
-    t->zd_open = true;
-  } else if (deflateReset(&t->zd) != Z_OK) {
+  /* libdeflate at level 1: a page's contents deflated whole five times as fast as zlib's
+   * level 4 was, and a little smaller (zlib streams, as FlateDecode wants) */
+  if (!t->zd && !(t->zd = libdeflate_alloc_compressor(1)))
     return false;
-  }
-  uLong n = deflateBound(&t->zd, (uLong)in->len);
+  size_t n = libdeflate_zlib_compress_bound(t->zd, in->len);
   bs_buf_clear(to);
-  bs_buf_grow(to, (size_t)n + 1);
-  t->zd.next_in = (Bytef *)in->data;
-  t->zd.avail_in = (uInt)in->len;
-  t->zd.next_out = (Bytef *)to->data;
-  t->zd.avail_out = (uInt)n;
-  if (deflate(&t->zd, Z_FINISH) != Z_STREAM_END)
-    return false;
-  to->len = (size_t)(n - t->zd.avail_out);
-  return true;
+  bs_buf_grow(to, n + 1);
+  to->len = libdeflate_zlib_compress(t->zd, in->data, in->len, to->data, n);
+  return to->len > 0;
 }
 
 /* The object in `hold` is complete: [header][data][tail: endstream, the length object]. */

@@ -50,6 +50,26 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *o, const cha
   return fake_write(root, "epub", 0, o->source_date, path, err);
 }
 
+/* The streamed form (articles not read into the book): each chapter asked for and given back
+ * in turn, as the real writer does. */
+bs_status bs_epub_write_chapters(const bs_node *book, const bs_chapter_source *src,
+                                 const bs_epub_options *o, const char *path, bs_error *err)
+{
+  bs_status st = fake_write(book, "epub", 0, o->source_date, path, err);
+  FILE *f = st == BS_OK ? fopen(path, "ab") : NULL;
+  for (size_t i = 0; f && i < src->count && st == BS_OK; i++) {
+    const bs_node *doc = NULL;
+    st = src->get(src->user, i, &doc, err);
+    if (st == BS_OK && doc) {
+      bs_node_dump_json(doc, f, NULL);
+      src->put(src->user, i, doc);
+    }
+  }
+  if (f)
+    fclose(f);
+  return st;
+}
+
 void bs_typeset_options_init(bs_typeset_options *o)
 {
   memset(o, 0, sizeof *o);
