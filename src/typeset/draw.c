@@ -288,32 +288,17 @@ static void draw_glyphs(cairo_t *cr, font_state *fs, batch *b, const bs_ts_line 
  * The text stays extractable: under the image the run's text is shown with a stand-in glyph
  * of the regional face (□, one em) at an alpha of 0.5 % (Cairo drops clear sources); Cairo
  * maps the glyph to each emoji's text by /ActualText. */
-typedef struct png_read {
-  const unsigned char *p;
-  unsigned len, pos;
-} png_read;
-
-static cairo_status_t png_chunk(void *closure, unsigned char *data, unsigned int len)
-{
-  png_read *rd = closure;
-  if (rd->pos + len > rd->len)
-    return CAIRO_STATUS_READ_ERROR;
-  memcpy(data, rd->p + rd->pos, len);
-  rd->pos += len;
-  return CAIRO_STATUS_SUCCESS;
-}
-
 static cairo_surface_t *emoji_image(bs_ts_face *f, uint32_t gid)
 {
   for (size_t i = 0; i < f->npngs; i++)
     if (f->pngs[i].gid == gid)
       return f->pngs[i].img;
   hb_blob_t *blob = hb_ot_color_glyph_reference_png(f->hb, gid);
-  png_read rd = {NULL, 0, 0};
-  rd.p = (const unsigned char *)hb_blob_get_data(blob, &rd.len);
+  unsigned len = 0;
+  const char *png = hb_blob_get_data(blob, &len);
   cairo_surface_t *img = NULL;
-  if (rd.len) {
-    img = cairo_image_surface_create_from_png_stream(png_chunk, &rd);
+  if (len) {
+    img = bs_ts_png_surface(png, len);
     if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS) {
       cairo_surface_destroy(img);
       img = NULL;

@@ -21,6 +21,12 @@ static cairo_status_t read_mem(void *closure, unsigned char *out, unsigned int l
   return CAIRO_STATUS_SUCCESS;
 }
 
+cairo_surface_t *bs_ts_png_surface(const void *data, size_t len)
+{
+  reader r = {data, len, 0};
+  return cairo_image_surface_create_from_png_stream(read_mem, &r);
+}
+
 /* Images already decoded for this PDF, kept on its Cairo surface: an image used again is
  * neither decoded again nor written twice (Cairo writes a surface once). Entries are matched
  * by their file's bytes; the decoded pixels kept stay under one largest image. */
@@ -57,8 +63,7 @@ static cairo_surface_t *decode(const bs_ts_figure *f)
     cairo_surface_set_mime_data(img, CAIRO_MIME_TYPE_JPEG, copy, f->len, free, copy);
     return img;
   }
-  reader r = {(const unsigned char *)f->data, f->len, 0};
-  return cairo_image_surface_create_from_png_stream(read_mem, &r);
+  return bs_ts_png_surface(f->data, f->len);
 }
 
 /* A new reference to the decoded image of `f`. */

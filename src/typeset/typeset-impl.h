@@ -724,6 +724,9 @@ void bs_ts_figures_place(bs_ts_ctx *c);
 void bs_ts_figure_free(bs_ts_figure *f);
 /* image.c: draws the figure's image where it was placed (the drawing side). */
 bs_status bs_ts_figure_draw(cairo_t *cr, const bs_ts_figure *f, bs_error *err);
+/* image.c: a PNG in memory as a Cairo image (figures, emoji glyphs); an error surface if it
+ * cannot be read */
+cairo_surface_t *bs_ts_png_surface(const void *data, size_t len);
 
 /* notes.c: footnotes. Marks are small numbers after the text they annotate (superscript in
  * horizontal, right of the column in vertical); the notes follow the chapter's text and, in
