@@ -39,7 +39,7 @@ struct bs_ts_pdf {
   } *uris;           /* external links, in drawing order */
   size_t nuris;
   bs_pdftext *text;  /* the filter over Cairo's output (pdftext.c) */
-  bool actual;       /* vertical: each Span gets its text as /ActualText */
+  bool actual;       /* the paragraph's marked content gets its text as /ActualText */
   int cell;          /* the open TD/TH of a table row's paragraph (its index), or -1 */
   bool cell_th;
   bs_buf row;        /* vertical: the text of a table row's piece on this page ... */

@@ -211,7 +211,8 @@ static bool op_is(const char *p, const char *e, const char *name)
 }
 
 /* One page's content (#15), rewritten operator by operator as Cairo writes it:
- * - each "/Span << /MCID n >> BDC" gets the next text as /ActualText (vertical books). Cairo
+ * - each structure element's "/Tag << /MCID n >> BDC" (a Span, or a paragraph holding its
+ *   own content) gets the next text as /ActualText, retagged Span if it has one. Cairo
  *   marks a cluster whose glyph maps to other text (the upright Ｑ drawn for Q) with an
  *   /ActualText of its own: inside ours it is dropped with its EMC (extractors end the outer
  *   replacement at the inner one);
