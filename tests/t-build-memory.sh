@@ -1,6 +1,6 @@
 #!/bin/sh
 # Memory bounded by the chapter, not the book (#18): `bisheng build --only epub` reads each
-# article when the EPUB writer asks for it and frees it when the page is made. The peak RSS of
+# article when the EPUB writer asks for it and frees it when the page is made (the PDF: below). The peak RSS of
 # a 400-article book may exceed a 100-article one's by the little a chapter leaves behind
 # (its contents lines, manifest entry, zip directory entry: a few kB), not by the articles'
 # trees (~55 kB each, which made the 400-article book 17 MB larger when the whole book was
@@ -39,6 +39,7 @@ book() {
     done
     echo "outputs:"
     echo "  - {name: epub, file: out/book-$n.epub}"
+    echo "  - {name: print, file: out/book-$n.pdf, direction: vertical}"
   } > "corpus/book-$n.yaml"
 }
 book 10
@@ -113,6 +114,39 @@ grep -q '^corpus/images/seal.png$\|/images/seal.png$' corpus/out/.book-10.epub.b
 printf 'x' >> corpus/images/seal.png
 "$BIN" build corpus/book-10.yaml --only epub -j 1 2>&1 | grep -q 'epub: written out/book-10.epub' ||
   fail "a changed image did not rebuild the EPUB"
+
+# The vertical PDF likewise: its chapters are read twice (a plan of the book: its contents
+# entries, characters, directions; then each laid out, drawn and freed), so 300 more articles
+# do not add their trees (~17 MB), nor the contents' laid-out lines (~4 MB): what grows is
+# what the PDF keeps of its pages to its end (Cairo's page and structure records). Asserted
+# against the whole book read first, whose growth holds the trees too.
+q100=$(peak build corpus/book-100.yaml --only print --force -q -j 1)
+q400=$(peak build corpus/book-400.yaml --only print --force -q -j 1)
+w100=$(peak build corpus/book-100.yaml --only print --force -q -j 1 --keep-going)
+w400=$(peak build corpus/book-400.yaml --only print --force -q -j 1 --keep-going)
+echo "vertical PDF peak RSS, streamed: 100 articles ${q100} kB, 400 articles ${q400} kB;" \
+  "whole book first: ${w100} kB, ${w400} kB"
+[ "$q100" -gt 0 ] && [ "$q400" -gt 0 ] && [ "$w100" -gt 0 ] && [ "$w400" -gt 0 ] ||
+  fail "a PDF build failed"
+qgrow=$((q400 - q100)) wgrow=$((w400 - w100))
+[ $((qgrow * 2)) -lt "$wgrow" ] ||
+  fail "PDF: 400 articles peak ${qgrow} kB above 100, reading the whole book first ${wgrow} kB (memory grows with the book)"
+# the streamed PDF is the one made from the whole tree, with -j 1 and -j 2
+for j in 1 2; do
+  nokeep "$BIN" build corpus/book-100.yaml --only print --force -q -j $j --keep-going ||
+    fail "PDF tree -j $j"
+  cp corpus/out/book-100.pdf "tree-$j.pdf"
+  nokeep "$BIN" build corpus/book-100.yaml --only print --force -q -j $j || fail "PDF -j $j"
+  cmp -s "tree-$j.pdf" corpus/out/book-100.pdf || fail "streamed PDF differs from the tree's (-j $j)"
+done
+cmp -s tree-1.pdf tree-2.pdf || fail "PDF differs between -j 1 and -j 2"
+# a bad article stops the streamed PDF with its own file and line, and no output
+out=$("$BIN" build corpus/bad.yaml --only print -q -j 2 2>&1)
+rc=$?
+[ $rc = 1 ] || fail "bad article, PDF: exit $rc, not 1"
+[ "$out" = "bisheng: corpus/bad.txt:4:1: NUL byte at byte offset 6: this looks like a binary file (article at corpus/bad.yaml:4)" ] ||
+  fail "bad article, PDF: got '$out'"
+[ ! -e corpus/out/bad.pdf ] || fail "bad.pdf written"
 
 [ $fails = 0 ] && echo "memory bounded by the chapter: ok"
 exit $((fails > 0))

@@ -141,8 +141,8 @@ BS_API bs_status bs_manifest_select_volume(bs_manifest *m, size_t v, bs_error *e
  * A book too large to hold whole as a tree (a 10,000-article collection) is given to a writer
  * chapter by chapter (bs_chapter_source, node.h): each article is read when the writer asks
  * for it and freed when the writer gives it back, so memory is bounded by the chapter, not
- * the book. bs_manifest_write does this for an EPUB output when the articles have not been
- * read (bs_manifest_read_articles not called since the volume was selected). */
+ * the book. bs_manifest_write does this for its outputs (EPUB and PDF) when the articles
+ * have not been read (bs_manifest_read_articles not called since the volume was selected). */
 typedef struct bs_manifest_source bs_manifest_source;
 
 /* A source of the selected volume's chapters (part dividers included, as in the book tree),

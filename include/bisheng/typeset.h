@@ -59,6 +59,16 @@ BS_API bool bs_paper_size(const char *name, double *w_mm, double *h_mm);
 BS_API bs_status bs_pdf_write(const bs_node *root, const bs_typeset_options *opts,
                               const char *path, bs_error *err);
 
+/* Typesets a book given chapter by chapter (bs_chapter_source, node.h: `book` holds the
+ * metadata, the source lends the chapters), so that memory is bounded by the chapter, not the
+ * book. Each chapter is asked for twice: once to plan the book (the contents' entries, the
+ * characters for the font subsets, the directions), then to lay it out and draw it; at most
+ * jobs + 1 are lent at once, one get or put at a time. The bytes are those bs_pdf_write makes
+ * of the same book as a tree. */
+BS_API bs_status bs_pdf_write_chapters(const bs_node *book, const bs_chapter_source *src,
+                                       const bs_typeset_options *opts, const char *path,
+                                       bs_error *err);
+
 /* Typesets `root` and writes the layout as JSON (pages → lines → glyphs) to `out`. */
 BS_API bs_status bs_layout_dump(const bs_node *root, const bs_typeset_options *opts, FILE *out,
                                 bs_error *err);

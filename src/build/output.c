@@ -282,17 +282,24 @@ static void write_sidecar(const char *side, const char *hash, const bs_manifest_
   bs_atomic_commit(af, NULL);
 }
 
-/* An EPUB of articles not read into the book: each is read as the writer asks for it and
+/* An output of articles not read into the book: each is read as the writer asks for it and
  * freed when it is done with it (memory bounded by the chapter, not the book). */
 static bs_status write_streamed(const bs_manifest *m, const bs_manifest_output *o,
-                                const char *tmp, deps *d, bs_error *err)
+                                const bs_typeset_options *po, const char *tmp, deps *d,
+                                bs_error *err)
 {
   bs_manifest_source *src;
-  bs_status st = bs_manifest_source_new(m, o->epub.diag, o->epub.diag_user, &src, err);
+  bool pdf = o->format == BS_OUTPUT_PDF;
+  bs_status st = bs_manifest_source_new(m, pdf ? po->diag : o->epub.diag,
+                                        pdf ? po->diag_user : o->epub.diag_user, &src, err);
   if (st != BS_OK)
     return st;
-  st = bs_epub_write_chapters(bs_manifest_source_book(src), bs_manifest_source_chapters(src),
-                              &o->epub, tmp, err);
+  if (pdf)
+    st = bs_pdf_write_chapters(bs_manifest_source_book(src), bs_manifest_source_chapters(src),
+                               po, tmp, err);
+  else
+    st = bs_epub_write_chapters(bs_manifest_source_book(src),
+                                bs_manifest_source_chapters(src), &o->epub, tmp, err);
   for (size_t i = 0; i < bs_manifest_source_image_count(src); i++)
     deps_add(d, bs_xstrdup(bs_manifest_source_image(src, i)));
   bs_manifest_source_free(src);
@@ -311,7 +318,7 @@ bs_status bs_manifest_write(const bs_manifest *m, const bs_manifest_output *o,
   bs_status st = BS_OK;
   hasher sources;
   base_hash(m, o, &sources);
-  bool stream = o->format == BS_OUTPUT_EPUB && !bs_manifest_articles_read(m);
+  bool stream = !bs_manifest_articles_read(m);
   struct stat sb;
   /* the sidecar names the hash and size of what is there: skip the build when they agree */
   char sum[17] = "";
@@ -342,18 +349,17 @@ bs_status bs_manifest_write(const bs_manifest *m, const bs_manifest_output *o,
   }
   bs_tmp_track(tmp);
   close(fd);
+  bs_typeset_options po = o->pdf;
+  pc.fn = po.progress;
+  pc.user = po.progress_user;
+  po.progress = count_pages;
+  po.progress_user = &pc;
   if (stream)
-    st = write_streamed(m, o, tmp, &d, err);
+    st = write_streamed(m, o, &po, tmp, &d, err);
   else if (o->format == BS_OUTPUT_EPUB)
     st = bs_epub_write(bs_manifest_get_book(m), &o->epub, tmp, err);
-  else {
-    bs_typeset_options po = o->pdf;
-    pc.fn = po.progress;
-    pc.user = po.progress_user;
-    po.progress = count_pages;
-    po.progress_user = &pc;
+  else
     st = bs_pdf_write(bs_manifest_get_book(m), &po, tmp, err);
-  }
   if (st != BS_OK) {
     /* name the real output, not our temporary, and name it when the writer could not */
     if (err && (!err->path[0] || !strcmp(err->path, tmp)))

@@ -980,12 +980,9 @@ static int run_group(build *b, size_t from, size_t to, bs_manifest_options *mo)
     on_error(b, &err);
     return cli_exit_code(err.code);
   }
-  /* EPUBs alone read each article as they write it (bs_manifest_write): memory bounded by the
-   * chapter. A PDF needs the whole book; --keep-going reads up front to leave bad articles out
-   * of every output alike. */
+  /* Outputs read each article as they write it (bs_manifest_write): memory bounded by the
+   * chapter. --keep-going reads up front to leave bad articles out of every output alike. */
   bool whole = mo->keep_going;
-  for (size_t i = from; i < to; i++)
-    whole |= b->jobv[i].out.format != BS_OUTPUT_EPUB;
   if (whole && !b->quiet && !b->tty) {
     if (vol)
       fprintf(stderr, "bisheng: volume %zu: reading its articles\n", vol);

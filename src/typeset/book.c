@@ -2,12 +2,14 @@
  * what the outline and links need.
  *
  * The contents with streaming (#4 keeps memory bounded by one chapter, so chapters are drawn
- * as soon as they are laid out): the contents' entries come from the tree (titles and
- * headings), so the contents can be laid out before any chapter, each entry keeping a fixed
- * room at its line end for its page number. Its page count therefore depends only on the
- * entries, and body pages are numbered from 1 after it (padded to an even count so that page
- * 1 stays a recto). Its lines are kept (they are few) and drawn after the last chapter, when
- * every page number is known; the incremental update at the end (pdfup.c) then moves its
+ * as soon as they are laid out): the contents' entries are collected when the book is
+ * planned (titles and headings, copied, from each chapter read once before any is laid out),
+ * so the contents can be laid out before any chapter, each entry keeping a fixed room at its
+ * line end for its page number. Its page count therefore depends only on the entries, and
+ * body pages are numbered from 1 after it (padded to an even count so that page 1 stays a
+ * recto). Its lines are not kept (a 10,000-article book's contents are hundreds of pages):
+ * they are laid out again, to the same pages, and drawn after the last chapter, when every
+ * page number is known; the incremental update at the end (pdfup.c) then moves its
  * pages to the front by rewriting the /Pages /Kids array. Links and outline entries refer to
  * page objects, so they stay right, and /PageLabels numbers the front pages i, ii, … and the
  * body 1, 2, … */
@@ -20,13 +22,17 @@
 /* Deepest heading level listed in the contents by default (the outline lists every level). */
 #define TOC_DEPTH 2
 
-static void add_entry(bs_ts_ctx *c, const bs_node *n, int level)
+static void add_entry(bs_ts_ctx *c, const bs_node *n, int level, char *text)
 {
   c->tocs = bs_xrealloc(c->tocs, (c->ntoc + 1) * sizeof *c->tocs);
   bs_ts_toc *e = &c->tocs[c->ntoc++];
   memset(e, 0, sizeof *e);
   e->node = n;
+  e->doc = bs_node_get_type(n) == BS_NODE_DOCUMENT;
   e->level = level;
+  e->text = text;
+  const char *lang = bs_node_get_inherited_lang(n);
+  e->lang = lang ? bs_xstrdup(lang) : NULL;
 }
 
 static bool blank_text(const char *s)
@@ -45,7 +51,14 @@ bool bs_ts_is_divider(const bs_node *doc)
          !blank_text(bs_node_get_meta(doc, BS_META_TITLE));
 }
 
-static void collect_headings(bs_ts_ctx *c, const bs_node *n, const char *title)
+/* The nodes a chapter lists in the contents, in order: its title (a part's too), then its
+ * headings down to the contents' depth. `add` gets each with its level (before parts shift
+ * it) and, when `text`, its text (a new string); the plan and the matching of headings to
+ * entries (bs_ts_front_note) walk a chapter alike. */
+typedef void (*entry_fn)(bs_ts_ctx *c, const bs_node *n, int level, char *text, void *user);
+
+static void collect_headings(bs_ts_ctx *c, const bs_node *n, const char *title, bool text,
+                             entry_fn add, void *user)
 {
   for (const bs_node *k = bs_node_first_child(n); k; k = bs_node_next(k)) {
     if (bs_node_get_type(k) == BS_NODE_HEADING) {
@@ -54,13 +67,53 @@ static void collect_headings(bs_ts_ctx *c, const bs_node *n, const char *title)
       /* a first-level heading repeating the chapter title is not listed twice */
       bool dup = lv == 1 && title && t && !strcmp(t, title);
       int depth = c->bk->opts->toc_depth > 0 ? c->bk->opts->toc_depth : TOC_DEPTH;
-      if (lv <= depth && !blank_text(t) && !dup)
-        add_entry(c, k, lv);
+      if (lv <= depth && !blank_text(t) && !dup) {
+        add(c, k, lv, text ? t : NULL, user);
+        if (text)
+          t = NULL;
+      }
       free(t);
     } else if (bs_node_is_block(k)) {
-      collect_headings(c, k, title);
+      collect_headings(c, k, title, text, add, user);
     }
   }
+}
+
+static void chapter_entries(bs_ts_ctx *c, const bs_node *d, bool text, entry_fn add, void *user)
+{
+  const char *title = bs_node_get_meta(d, BS_META_TITLE);
+  if (bs_ts_is_divider(d)) {
+    add(c, d, -1, text ? bs_xstrdup(title) : NULL, user);
+    return;
+  }
+  if (!blank_text(title))
+    add(c, d, 0, text ? bs_xstrdup(title) : NULL, user);
+  collect_headings(c, d, title, text, add, user);
+}
+
+static void plan_entry(bs_ts_ctx *c, const bs_node *n, int level, char *text, void *user)
+{
+  int chapter = *(int *)user;
+  if (level < 0) { /* a part: chapters nest under it */
+    c->toc_parts = true;
+    level = 0;
+  } else if (c->toc_parts) {
+    level++;
+  }
+  add_entry(c, n, level, text);
+  c->tocs[c->ntoc - 1].node = NULL; /* the chapter is given back before it is laid out */
+  c->tocs[c->ntoc - 1].chapter = chapter;
+}
+
+void bs_ts_plan_chapter(bs_ts_ctx *c, const bs_node *doc, int chapter)
+{
+  bs_ts_book *bk = c->bk_own; /* the book's context plans it */
+  if (bk && !bk->any_vertical)
+    bk->any_vertical = bs_node_get_chapter_direction(doc, bk->opts->direction, bk->dir) ==
+                       BS_DIR_VERTICAL;
+  bs_ts_chars_add(c, doc);
+  if (c->bk->opts->toc != 0) /* whether the book has contents depends on its chapter count */
+    chapter_entries(c, doc, true, plan_entry, &chapter);
 }
 
 static const char *toc_title(int region)
@@ -127,28 +180,18 @@ static bs_status title_page(bs_ts_ctx *c, const bs_node *book, bs_error *err)
   return st;
 }
 
-bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err)
+bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, size_t ndocs, bool keep,
+                             bs_error *err)
 {
   if (bs_node_get_type(root) != BS_NODE_BOOK)
     return BS_OK;
-  size_t ndocs = bs_node_child_count(root);
   c->toc = c->bk->opts->toc > 0 || (c->bk->opts->toc < 0 && ndocs > 1);
-  if (c->toc) {
-    int shift = 0; /* chapters nest under parts */
-    for (const bs_node *d = bs_node_first_child(root); d; d = bs_node_next(d)) {
-      const char *title = bs_node_get_meta(d, BS_META_TITLE);
-      if (bs_ts_is_divider(d)) {
-        add_entry(c, d, 0);
-        shift = 1;
-        continue;
-      }
-      if (!blank_text(title))
-        add_entry(c, d, shift);
-      size_t from = c->ntoc;
-      collect_headings(c, d, title);
-      for (size_t i = from; i < c->ntoc; i++)
-        c->tocs[i].level += shift;
+  if (!c->toc) {
+    for (size_t i = 0; i < c->ntoc; i++) {
+      free(c->tocs[i].text);
+      free(c->tocs[i].lang);
     }
+    c->ntoc = 0;
   }
   bool has_title = !blank_text(bs_node_get_meta(root, BS_META_TITLE));
   if (!c->ntoc && !has_title)
@@ -173,14 +216,9 @@ bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err)
     b.first_indent = 0;
     b.justify = false;
     b.end_pt = 3.5 * em; /* room for the leader and a page number of up to four digits */
-    bool doc = bs_node_get_type(e->node) == BS_NODE_DOCUMENT;
-    char *text = doc ? bs_xstrdup(bs_node_get_meta(e->node, BS_META_TITLE))
-                     : bs_node_text_content(e->node);
-    const char *lang = bs_node_get_inherited_lang(e->node);
-    st = bs_ts_set_lang(c, lang ? lang : c->lang, err);
+    st = bs_ts_set_lang(c, e->lang ? e->lang : c->lang, err);
     if (st == BS_OK)
-      st = bs_ts_para_text(c, text, doc ? BS_ST_HEI | BS_ST_BOLD : 0, em, &b, err);
-    free(text);
+      st = bs_ts_para_text(c, e->text, e->doc ? BS_ST_HEI | BS_ST_BOLD : 0, em, &b, err);
     e->line = c->nlines ? c->nlines - 1 : 0;
   }
   if (st == BS_OK)
@@ -203,36 +241,100 @@ bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err)
     p->number = (int)c->npages + 1;
     c->npages++;
   }
-  c->front_lines = c->lines_v;
-  c->nfront_lines = c->nlines;
-  c->front_pages = c->pages;
   c->nfront_pages = c->npages;
-  c->lines_v = NULL;
-  c->nlines = c->caplines = 0;
-  c->pages = NULL;
-  c->npages = 0;
-  for (size_t i = 0; i < c->nheads; i++)
-    free(c->heads[i].text);
-  c->nheads = 0;
+  if (keep) {
+    c->front_lines = c->lines_v;
+    c->nfront_lines = c->nlines;
+    c->front_pages = c->pages;
+    c->lines_v = NULL;
+    c->nlines = c->caplines = 0;
+    c->pages = NULL;
+    c->npages = 0;
+  }
+  /* else the lines (a tenth of a 10,000-article book's memory when held) and pages go */
+  bs_ts_chapter_free(c);
   return BS_OK;
 }
 
+bs_status bs_ts_front_relayout(bs_ts_ctx *c, const bs_node *root, size_t ndocs,
+                               bs_error *err)
+{
+  if (!c->nfront_pages)
+    return BS_OK;
+  size_t pages = c->nfront_pages;
+  /* the contents' numbers are shaped in the language the chapters left (bs_ts_front_finish) */
+  char doc_lang[sizeof c->doc_lang];
+  memcpy(doc_lang, c->doc_lang, sizeof doc_lang);
+  int region = c->region;
+  double indent_em = c->indent_em;
+  UBreakIterator *brk = c->brk;
+  /* and laid out as before the first chapter */
+  int page_base = c->page_base;
+  bool book = c->book;
+  const bs_node *doc = c->doc;
+  c->page_base = 0;
+  c->book = false;
+  c->doc = NULL;
+  bs_status st = bs_ts_front_layout(c, root, ndocs, true, err);
+  c->page_base = page_base;
+  c->book = book;
+  c->doc = doc;
+  memcpy(c->doc_lang, doc_lang, sizeof doc_lang);
+  c->region = region;
+  c->indent_em = indent_em;
+  c->brk = brk;
+  if (st == BS_OK && c->nfront_pages != pages) /* the same entries make the same pages */
+    st = bs_error_set(err, BS_ERR_LIBRARY, NULL, 0, 0,
+                      "the contents took %zu pages, then %zu", pages, c->nfront_pages);
+  return st;
+}
+
+typedef struct match {
+  const bs_node **nodes;
+  size_t n;
+} match;
+
+static void match_entry(bs_ts_ctx *c, const bs_node *n, int level, char *text, void *user)
+{
+  (void)c, (void)level, (void)text;
+  match *m = user;
+  m->nodes = bs_xrealloc(m->nodes, (m->n + 1) * sizeof *m->nodes);
+  m->nodes[m->n++] = n;
+}
+
+/* The chapter's entries are found again in the chapter being laid out (the plan kept no
+ * pointers into it) and matched to its headings by node, as they were laid out. */
 void bs_ts_front_note(bs_ts_ctx *c)
 {
-  if (!c->ntoc)
+  if (!c->ntoc || !c->doc)
     return;
+  size_t lo = 0, hi = c->ntoc; /* the chapter's first entry: entries are in chapter order */
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (c->tocs[mid].chapter < c->chapter)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo == c->ntoc || c->tocs[lo].chapter != c->chapter)
+    return;
+  match m = {NULL, 0};
+  chapter_entries(c, c->doc, false, match_entry, &m);
   size_t k = 0;
   for (size_t h = 0; h < c->nheads; h++) {
     /* entries are in tree order, as the headings are laid out */
-    for (size_t i = k; i < c->ntoc; i++)
-      if (c->tocs[i].node == c->heads[h].node) {
-        c->tocs[i].page = c->heads[h].page;
-        c->tocs[i].x = c->heads[h].x;
-        c->tocs[i].y = c->heads[h].y;
+    for (size_t i = k; i < m.n && lo + i < c->ntoc && c->tocs[lo + i].chapter == c->chapter;
+         i++)
+      if (m.nodes[i] == c->heads[h].node) {
+        bs_ts_toc *t = &c->tocs[lo + i];
+        t->page = c->heads[h].page;
+        t->x = c->heads[h].x;
+        t->y = c->heads[h].y;
         k = i + 1;
         break;
       }
   }
+  free(m.nodes);
 }
 
 /* The contents are drawn after the chapters, with their final page numbers: each entry's

@@ -270,25 +270,29 @@ void bs_ts_breakers_free(bs_ts_ctx *c)
   c->brk = NULL;
 }
 
-bs_status bs_ts_ctx_init(bs_ts_ctx *c, const bs_node *root, const bs_typeset_options *opts,
-                         bs_error *err)
+bs_status bs_ts_ctx_init(bs_ts_ctx *c, const bs_node *root, const bs_node *first,
+                         const bs_typeset_options *opts, bs_error *err)
 {
   memset(c, 0, sizeof *c);
   bs_ts_book *bk = bs_xcalloc(1, sizeof *bk);
   c->bk = c->bk_own = bk;
   bk->opts = opts;
+  if (!first && bs_node_get_type(root) == BS_NODE_BOOK)
+    first = bs_node_first_child(root);
   bs_direction d = opts->direction;
   if (d == BS_DIR_DEFAULT)
     d = bs_node_get_inherited_direction(root);
-  if (d == BS_DIR_DEFAULT && bs_node_get_type(root) == BS_NODE_BOOK && bs_node_first_child(root))
-    d = bs_node_get_inherited_direction(bs_node_first_child(root));
+  if (d == BS_DIR_DEFAULT && bs_node_get_type(root) == BS_NODE_BOOK && first)
+    d = bs_node_get_inherited_direction(first);
+  bk->dir = d;
   c->vertical = bk->vertical = bk->any_vertical = d == BS_DIR_VERTICAL;
+  /* a book's chapters may turn it (bs_ts_plan_chapter) */
   if (bs_node_get_type(root) == BS_NODE_BOOK)
     for (const bs_node *k = bs_node_first_child(root); k && !bk->any_vertical; k = bs_node_next(k))
       bk->any_vertical = bs_node_get_chapter_direction(k, opts->direction, d) == BS_DIR_VERTICAL;
   const char *lang = bs_node_get_inherited_lang(root);
-  if (!lang && bs_node_get_type(root) == BS_NODE_BOOK && bs_node_first_child(root))
-    lang = bs_node_get_inherited_lang(bs_node_first_child(root));
+  if (!lang && bs_node_get_type(root) == BS_NODE_BOOK && first)
+    lang = bs_node_get_inherited_lang(first);
   snprintf(c->lang, sizeof c->lang, "%s", lang ? lang : "zh-Hant");
   bk->title = bs_node_get_meta(root, BS_META_TITLE);
   c->glyphs_missing = bs_xcalloc(1, sizeof *c->glyphs_missing);
@@ -318,10 +322,14 @@ void bs_ts_ctx_free(bs_ts_ctx *c)
   for (size_t i = 0; i < c->nfront_lines; i++)
     bs_ts_line_free(&c->front_lines[i]);
   free(c->front_lines);
-  for (size_t i = 0; i < c->nfront_pages; i++)
+  for (size_t i = 0; c->front_pages && i < c->nfront_pages; i++) /* laid out to be drawn */
     free(c->front_pages[i].links);
   free(c->front_pages);
   bs_ts_texts_free(&c->front_texts);
+  for (size_t i = 0; i < c->ntoc; i++) {
+    free(c->tocs[i].text);
+    free(c->tocs[i].lang);
+  }
   free(c->tocs);
   for (int r = 0; r < 5; r++)
     for (int k = 0; k < BS_TS_CPS_KINDS; k++)

@@ -35,7 +35,7 @@ struct bs_ts_pdf {
   struct uri_link {
     size_t from;     /* physical page (0-based, drawing order) */
     double rect[4];  /* x0 y0 x1 y1, PDF page space with y down */
-    const char *uri; /* in the tree */
+    char *uri;       /* owned: the chapter it comes from is given back once drawn */
   } *uris;           /* external links, in drawing order */
   size_t nuris;
   bs_pdftext *text;  /* the filter over Cairo's output (pdftext.c) */
@@ -1185,7 +1185,7 @@ static void add_links(const bs_ts_ctx *c, bs_ts_pdf *p, const bs_ts_page *pg, si
       p->uris = bs_xrealloc(p->uris, (p->nuris + 1) * sizeof *p->uris);
       struct uri_link *k = &p->uris[p->nuris++];
       k->from = from;
-      k->uri = lk->uri;
+      k->uri = bs_xstrdup(lk->uri);
       for (int j = 0; j < 4; j++)
         k->rect[j] = lk->rect[j] + c->trim_x;
       continue;
@@ -1417,6 +1417,8 @@ static void pdf_free(bs_ts_pdf *p)
     free(p->attrs[i].add);
   free(p->attrs);
   free(p->links);
+  for (size_t i = 0; i < p->nuris; i++)
+    free(p->uris[i].uri);
   free(p->uris);
   free(p);
 }

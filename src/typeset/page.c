@@ -818,42 +818,106 @@ bs_status bs_ts_chapter_layout(bs_ts_ctx *c, const bs_node *d, bs_error *err)
   return st;
 }
 
+static bs_status tree_get(void *user, size_t i, const bs_node **doc, bs_error *err)
+{
+  (void)err;
+  bs_ts_tree *t = user;
+  if (!t->at || i < t->at_i) {
+    t->at = bs_node_first_child(t->root);
+    t->at_i = 0;
+  }
+  while (t->at && t->at_i < i) {
+    t->at = bs_node_next(t->at);
+    t->at_i++;
+  }
+  *doc = t->at;
+  return BS_OK;
+}
+
+void bs_ts_tree_source(bs_ts_tree *t, const bs_node *root)
+{
+  memset(t, 0, sizeof *t);
+  t->root = root;
+  t->src.count = bs_node_child_count(root);
+  t->src.get = tree_get;
+  t->src.user = t;
+}
+
+bs_status bs_ts_chapter_get(const bs_ts_chapters *ch, size_t i, const bs_node **doc,
+                            bs_error *err)
+{
+  *doc = NULL;
+  bs_status st = ch->src->get(ch->src->user, i, doc, err);
+  if (st == BS_OK && !*doc && ch->present && ch->present[i])
+    st = bs_error_set(err, BS_ERR_ARGUMENT, NULL, 0, 0,
+                      "chapter %zu was in the book and is no longer", i + 1);
+  return st;
+}
+
+void bs_ts_chapter_put(const bs_ts_chapters *ch, size_t i, const bs_node *doc)
+{
+  if (doc && ch->src->put)
+    ch->src->put(ch->src->user, i, doc);
+}
+
+bs_status bs_ts_layout_chapters(bs_ts_ctx *c, const bs_ts_chapters *ch, bs_ts_emit_fn emit,
+                                void *user, bs_error *err)
+{
+  bs_status st = BS_OK;
+  c->page_base = 0;
+  c->chapter = 0;
+  c->book = true;
+  c->recto = c->bk->opts->recto_chapters != 0;
+  size_t total = ch->src->count, done = 0;
+  bool any = false;
+  bs_ts_progress(c, 0, total);
+  for (size_t i = 0; i < ch->src->count && st == BS_OK; i++) {
+    if (ch->present && !ch->present[i])
+      continue;
+    const bs_node *d;
+    st = bs_ts_chapter_get(ch, i, &d, err);
+    if (st != BS_OK || !d)
+      continue;
+    any = true;
+    st = bs_ts_chapter_layout(c, d, err);
+    if (st == BS_OK)
+      st = bs_ts_chapter_emit(c, emit, user, i == ch->last, err);
+    c->in_part = c->in_part || bs_ts_is_divider(d);
+    c->doc = NULL; /* given back */
+    bs_ts_chapter_put(ch, i, d);
+    if (st == BS_OK)
+      bs_ts_progress(c, ++done, total);
+  }
+  if (st == BS_OK && !any)
+    st = bs_ts_chapter_emit(c, emit, user, true, err);
+  return st;
+}
+
 bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, void *user,
                        bs_error *err)
 {
+  if (bs_node_get_type(root) == BS_NODE_BOOK) {
+    bs_ts_tree t;
+    bs_ts_tree_source(&t, root);
+    bs_ts_chapters ch = {&t.src, NULL, t.src.count, t.src.count ? t.src.count - 1 : 0};
+    return bs_ts_layout_chapters(c, &ch, emit, user, err);
+  }
   walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, -1, NULL, NULL, 0, {0}, NULL, false, NULL, 0};
   bs_status st = BS_OK;
   c->page_base = 0;
   c->chapter = 0;
-  if (bs_node_get_type(root) == BS_NODE_BOOK) {
-    c->book = true;
-    c->recto = c->bk->opts->recto_chapters != 0;
-    size_t total = bs_node_child_count(root), done = 0;
-    bs_ts_progress(c, 0, total);
-    for (const bs_node *d = bs_node_first_child(root); d && !st; d = bs_node_next(d)) {
-      st = bs_ts_chapter_layout(c, d, err);
-      if (st == BS_OK)
-        st = bs_ts_chapter_emit(c, emit, user, !bs_node_next(d), err);
-      c->in_part = c->in_part || bs_ts_is_divider(d);
-      if (st == BS_OK)
-        bs_ts_progress(c, ++done, total);
-    }
-    if (st == BS_OK && !bs_node_first_child(root))
-      st = bs_ts_chapter_emit(c, emit, user, true, err);
-  } else {
-    c->doc = root;
-    c->recto = c->bk->opts->recto_chapters > 0;
-    bs_ts_progress(c, 0, 1);
-    st = title_block(&w, root, err);
-    if (st == BS_OK)
-      st = blocks(&w, root, 0, err);
-    if (st == BS_OK)
-      st = notes_section(&w, err); /* content hook */
-    if (st == BS_OK)
-      st = bs_ts_chapter_emit(c, emit, user, true, err);
-    if (st == BS_OK)
-      bs_ts_progress(c, 1, 1);
-  }
+  c->doc = root;
+  c->recto = c->bk->opts->recto_chapters > 0;
+  bs_ts_progress(c, 0, 1);
+  st = title_block(&w, root, err);
+  if (st == BS_OK)
+    st = blocks(&w, root, 0, err);
+  if (st == BS_OK)
+    st = notes_section(&w, err); /* content hook */
+  if (st == BS_OK)
+    st = bs_ts_chapter_emit(c, emit, user, true, err);
+  if (st == BS_OK)
+    bs_ts_progress(c, 1, 1);
   free(w.links);
   free(w.langs);
   bs_buf_free(&w.text);

@@ -17,7 +17,8 @@
 typedef struct slot {
   bs_ts_ctx c;       /* the chapter's context */
   bs_ts_wlog log;
-  size_t index;      /* the chapter it holds */
+  size_t index;      /* the chapter it holds (of the present ones) */
+  const bs_node *doc; /* lent by the source until drawn */
   bool done;         /* laid out: this thread may take it */
   bs_status st;
   bs_error err;
@@ -26,7 +27,9 @@ typedef struct slot {
 typedef struct pool {
   pthread_mutex_t mu;
   pthread_cond_t work, done;
-  const bs_node **docs;
+  pthread_mutex_t src_mu; /* one get or put at a time (node.h) */
+  const bs_ts_chapters *ch;
+  size_t *idx;            /* the present chapters' indexes in the source */
   size_t ndocs, next, drawn, window;
   bool stop;
   slot *slots;
@@ -49,7 +52,11 @@ static void *worker(void *arg)
     /* fallback warnings: per chapter, given once per book on replay */
     memset(s->c.face_seen, 0, sizeof s->c.face_seen);
     bs_error_clear(&s->err);
-    s->st = bs_ts_chapter_layout(&s->c, p->docs[i], &s->err);
+    pthread_mutex_lock(&p->src_mu);
+    s->st = bs_ts_chapter_get(p->ch, p->idx[i], &s->doc, &s->err);
+    pthread_mutex_unlock(&p->src_mu);
+    if (s->st == BS_OK && s->doc)
+      s->st = bs_ts_chapter_layout(&s->c, s->doc, &s->err);
     pthread_mutex_lock(&p->mu);
     s->done = true;
     pthread_cond_broadcast(&p->done);
@@ -105,13 +112,23 @@ static void slot_free(slot *s)
   free(s->log.v);
 }
 
-bs_status bs_ts_layout_parallel(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit,
+/* Gives back the slot's chapter, if it holds one. */
+static void slot_put(pool *p, slot *s)
+{
+  pthread_mutex_lock(&p->src_mu);
+  bs_ts_chapter_put(p->ch, p->idx[s->index], s->doc);
+  pthread_mutex_unlock(&p->src_mu);
+  s->doc = NULL;
+  s->c.doc = NULL;
+}
+
+bs_status bs_ts_layout_parallel(bs_ts_ctx *c, const bs_ts_chapters *ch, bs_ts_emit_fn emit,
                                 void *user, bs_error *err)
 {
-  size_t ndocs = bs_node_get_type(root) == BS_NODE_BOOK ? bs_node_child_count(root) : 0;
+  size_t ndocs = ch->n;
   int jobs = c->bk->opts->jobs;
   if (jobs <= 1 || ndocs < 2)
-    return bs_ts_layout(c, root, emit, user, err);
+    return bs_ts_layout_chapters(c, ch, emit, user, err);
   if ((size_t)jobs > ndocs)
     jobs = (int)ndocs;
   c->page_base = 0;
@@ -123,11 +140,14 @@ bs_status bs_ts_layout_parallel(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn
   pthread_mutex_init(&p.mu, NULL);
   pthread_cond_init(&p.work, NULL);
   pthread_cond_init(&p.done, NULL);
+  pthread_mutex_init(&p.src_mu, NULL);
+  p.ch = ch;
   p.ndocs = ndocs;
-  p.docs = bs_xmalloc(ndocs * sizeof *p.docs);
+  p.idx = bs_xmalloc(ndocs * sizeof *p.idx);
   size_t n = 0;
-  for (const bs_node *d = bs_node_first_child(root); d; d = bs_node_next(d))
-    p.docs[n++] = d;
+  for (size_t i = 0; i < ch->src->count && n < ndocs; i++)
+    if (!ch->present || ch->present[i])
+      p.idx[n++] = i;
   p.window = (size_t)jobs + 1;
   if (p.window > ndocs)
     p.window = ndocs;
@@ -141,7 +161,7 @@ bs_status bs_ts_layout_parallel(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn
       break;
   bs_status st = BS_OK;
   if (!started) /* no thread: this one lays out too */
-    st = bs_ts_layout(c, root, emit, user, err);
+    st = bs_ts_layout_chapters(c, ch, emit, user, err);
   else
     bs_ts_progress(c, 0, ndocs);
   for (size_t i = 0; started && i < ndocs && st == BS_OK; i++) {
@@ -168,7 +188,8 @@ bs_status bs_ts_layout_parallel(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn
       bs_ts_chapter_free(k);
     c->page_base = k->page_base;
     c->chapter = k->chapter;
-    c->in_part = c->in_part || bs_ts_is_divider(p.docs[i]);
+    c->in_part = c->in_part || bs_ts_is_divider(s->doc);
+    slot_put(&p, s);
     if (i + 1 == ndocs) {
       /* the contents are drawn after the last chapter, with its language's face (as the
        * serial path leaves it) */
@@ -194,10 +215,14 @@ bs_status bs_ts_layout_parallel(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn
   for (int i = 0; i < started; i++)
     pthread_join(th[i], NULL);
   free(th);
-  for (size_t i = 0; i < p.window; i++)
+  for (size_t i = 0; i < p.window; i++) {
+    if (p.slots[i].doc) /* laid out, not drawn: the book stopped */
+      slot_put(&p, &p.slots[i]);
     slot_free(&p.slots[i]);
+  }
   free(p.slots);
-  free(p.docs);
+  free(p.idx);
+  pthread_mutex_destroy(&p.src_mu);
   pthread_cond_destroy(&p.work);
   pthread_cond_destroy(&p.done);
   pthread_mutex_destroy(&p.mu);

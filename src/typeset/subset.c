@@ -98,10 +98,18 @@ static void walk(chars *w, const bs_node *n, unsigned kinds)
     walk(w, k, kinds);
 }
 
+void bs_ts_chars_add(bs_ts_ctx *c, const bs_node *n)
+{
+  chars w = {c, bs_ts_region_of(c->lang)};
+  walk(&w, n, 1u << BS_TS_CPS_REGULAR);
+}
+
+/* A book's chapters are added as they are planned (bs_ts_plan_chapter), a document here. */
 void bs_ts_book_chars(bs_ts_ctx *c, const bs_node *root)
 {
   chars w = {c, bs_ts_region_of(c->lang)};
-  walk(&w, root, 1u << BS_TS_CPS_REGULAR);
+  if (bs_node_get_type(root) != BS_NODE_BOOK)
+    walk(&w, root, 1u << BS_TS_CPS_REGULAR);
   /* the book's metadata: title page (Hei and regular), running heads in every region */
   for (int r = 0; r < 5; r++) {
     w.region = r;

@@ -310,9 +310,15 @@ typedef struct bs_ts_head {
   double x, y;    /* where links to it point on that page (its chapter's direction) */
 } bs_ts_head;
 
-/* An entry of the contents: a chapter title (level 0) or heading, and where it landed. */
+/* An entry of the contents: a chapter title (level 0) or heading, and where it landed. The
+ * entries are collected when the book is planned (bs_ts_plan_chapter), from chapters that are
+ * given back before they are laid out: they keep copies of what they show. */
 typedef struct bs_ts_toc {
-  const bs_node *node;
+  const bs_node *node; /* the title's document or the heading, while its chapter is lent */
+  char *text;     /* owned: what the entry shows */
+  char *lang;     /* owned: its language, or NULL (the book's) */
+  bool doc;       /* a chapter's or part's title (in bold Hei), not a heading */
+  int chapter;    /* its chapter (bs_ts_ctx.chapter) */
   int level;
   int page;       /* page number, 0 until laid out */
   double x, y;    /* where links to it point on that page (bs_ts_head.x/y) */
@@ -346,6 +352,7 @@ typedef struct bs_ts_grid {
  * changes (loaded lazily): bs_ts_fonts locks itself. */
 typedef struct bs_ts_book {
   const bs_typeset_options *opts;
+  bs_direction dir;   /* the book's direction as given or from its first chapter (or default) */
   bool vertical;      /* the book's direction: page order, folios, /Direction */
   bool any_vertical;  /* some chapter is vertical: font subsets keep the vertical forms */
   const char *title;  /* the book's title (in the tree), or NULL */
@@ -422,8 +429,9 @@ struct bs_ts_ctx {
   bool recto_breaks;   /* every page break opens a recto (front matter) */
   /* front matter (book.c): the contents, laid out before the chapters, drawn after them */
   bool toc;
-  bs_ts_toc *tocs;     /* its entries */
+  bs_ts_toc *tocs;     /* its entries, in chapter order */
   size_t ntoc;
+  bool toc_parts;      /* planning: a part divider came, chapters nest under it */
   bs_ts_line *front_lines;
   size_t nfront_lines;
   bs_ts_page *front_pages;
@@ -456,8 +464,10 @@ void bs_ts_breakers_free(bs_ts_ctx *c);
 void bs_ts_set_direction(bs_ts_ctx *c, bool vertical);
 /* 0 TW, 1 HK, 2 CN, 3 JP, 4 KR from a BCP 47 tag (NULL: the default, zh-Hant-TW). */
 int bs_ts_region_of(const char *lang);
-bs_status bs_ts_ctx_init(bs_ts_ctx *c, const bs_node *root, const bs_typeset_options *opts,
-                         bs_error *err);
+/* `first`: a book's first chapter (its direction and language when the book gives none), or
+ * NULL (a document, or a book's first child). */
+bs_status bs_ts_ctx_init(bs_ts_ctx *c, const bs_node *root, const bs_node *first,
+                         const bs_typeset_options *opts, bs_error *err);
 void bs_ts_ctx_free(bs_ts_ctx *c);
 void bs_ts_warn(bs_ts_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Gives warning `w` to the options' diag callback, or logs it when a worker lays the chapter
@@ -560,8 +570,19 @@ void bs_ts_place_line(bs_ts_ctx *c, bs_ts_para *p, bs_ts_line *ln);
 void bs_ts_line_free(bs_ts_line *l);
 
 /* book.c: front matter, running heads, outline */
-/* Collects the contents' entries and lays the contents out into c->front_lines/front_pages. */
-bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err);
+/* Plans the book from one of its chapters, in order (the chapter is given back afterwards):
+ * whether some chapter is vertical, the characters it shows (font subsets), its contents
+ * entries (copied). */
+void bs_ts_plan_chapter(bs_ts_ctx *c, const bs_node *doc, int chapter);
+/* Lays the contents out from the planned entries (a book of `ndocs` chapters) into
+ * c->front_lines/front_pages, or, unless `keep`, only counts their pages (nfront_pages): they
+ * are laid out again to be drawn (bs_ts_front_relayout) rather than held through the book. */
+bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, size_t ndocs, bool keep,
+                             bs_error *err);
+/* After the last chapter: the contents laid out again, as the first time, to be drawn; the
+ * state the chapters left (language, region) is kept for the contents' page numbers. */
+bs_status bs_ts_front_relayout(bs_ts_ctx *c, const bs_node *root, size_t ndocs,
+                               bs_error *err);
 /* A part divider of a book: an empty document with a title (the manifest's parts). */
 bool bs_ts_is_divider(const bs_node *doc);
 /* Records where the current chapter's headings landed for the contents. */
@@ -589,9 +610,34 @@ double bs_ts_label_set(bs_ts_label *lb, const bs_ts_line *l, double size, double
  * its width is l->natural, 0 if it could not be shaped. */
 void bs_ts_shape_text(bs_ts_ctx *c, const char *text, double size, bs_ts_para *p, bs_ts_line *l);
 
+/* The chapters of a book being laid out: a chapter source (node.h) and which of its chapters
+ * the book holds (NULL: every one the source gives). */
+typedef struct bs_ts_chapters {
+  const bs_chapter_source *src;
+  const bool *present; /* from the plan, or NULL */
+  size_t n;            /* chapters present (all of src->count when present is NULL) */
+  size_t last;         /* the last present one's index */
+} bs_ts_chapters;
+
+/* A book tree as a chapter source: its children in order. */
+typedef struct bs_ts_tree {
+  const bs_node *root, *at;
+  size_t at_i;
+  bs_chapter_source src;
+} bs_ts_tree;
+void bs_ts_tree_source(bs_ts_tree *t, const bs_node *root);
+/* Chapter i from the source (an error if the plan had it and the source no longer does), and
+ * given back. */
+bs_status bs_ts_chapter_get(const bs_ts_chapters *ch, size_t i, const bs_node **doc,
+                            bs_error *err);
+void bs_ts_chapter_put(const bs_ts_chapters *ch, size_t i, const bs_node *doc);
+
 /* page.c: lays out, paginates and emits one chapter (document of a book) at a time. */
 bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, void *user,
                        bs_error *err);
+/* The same for a book's chapters, each asked for from the source and given back once emitted. */
+bs_status bs_ts_layout_chapters(bs_ts_ctx *c, const bs_ts_chapters *ch, bs_ts_emit_fn emit,
+                                void *user, bs_error *err);
 /* The steps of bs_ts_layout for a book, for parallel.c: lays out document `d` (a part
  * divider or a chapter) into c->lines_v; paginates, emits and frees it; reports progress. */
 bs_status bs_ts_chapter_layout(bs_ts_ctx *c, const bs_node *d, bs_error *err);
@@ -607,10 +653,10 @@ bs_ts_block bs_ts_body_block(const bs_ts_ctx *c, double indent_pt);
 /* Puts the laid-out lines on pages (c->pages). */
 void bs_ts_paginate(bs_ts_ctx *c);
 
-/* parallel.c: bs_ts_layout for a book with opts->jobs > 1: worker threads lay chapters out
+/* parallel.c: bs_ts_layout_chapters with opts->jobs > 1: worker threads lay chapters out
  * ahead (at most jobs + 1 in flight), this thread paginates and emits them in order, so the
- * output does not depend on the number of threads. Falls back to bs_ts_layout otherwise. */
-bs_status bs_ts_layout_parallel(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit,
+ * output does not depend on the number of threads. Falls back to the serial path otherwise. */
+bs_status bs_ts_layout_parallel(bs_ts_ctx *c, const bs_ts_chapters *ch, bs_ts_emit_fn emit,
                                 void *user, bs_error *err);
 
 /* draw.c: the PDF, streamed chapter by chapter to `f` (a file opened for writing at offset 0) */
@@ -656,6 +702,8 @@ void bs_pdftext_free(bs_pdftext *t);
 /* subset.c: every character the tree can show, per region and kind of face, into
  * c->book_cps, for font subsets made before drawing */
 void bs_ts_book_chars(bs_ts_ctx *c, const bs_node *root);
+/* The characters of `n` (a document, or a chapter of the book), added to the book's. */
+void bs_ts_chars_add(bs_ts_ctx *c, const bs_node *n);
 /* The glyphs of face `f` for the characters the book has for it, closed over the GSUB
  * features the shaper uses (vert, vrt2, vhal, halt, fwid, hwid, …). */
 hb_set_t *bs_ts_face_glyphs(bs_ts_ctx *c, bs_ts_face *f);

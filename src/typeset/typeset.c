@@ -81,15 +81,55 @@ static bs_status draw_chapter_locked(bs_ts_ctx *c, void *pdf, bs_error *err)
   return st;
 }
 
-bs_status bs_pdf_write(const bs_node *root, const bs_typeset_options *opts, const char *path,
-                       bs_error *err)
+/* The book planned from its chapters, each lent and given back in turn (the whole book is
+ * never held): the context made from the first (the book's direction and language when the
+ * book gives none), then each chapter's contents entries, characters and direction
+ * (bs_ts_plan_chapter). Without a chapter the context is the book's alone. */
+static bs_status plan_book(bs_ts_ctx *c, const bs_node *root, const bs_chapter_source *src,
+                           const bs_typeset_options *opts, bool *present, size_t *n,
+                           size_t *last, bs_error *err)
+{
+  bool init = false;
+  bs_status st = BS_OK;
+  bs_ts_chapters ch = {src, NULL, src->count, 0};
+  *n = 0;
+  for (size_t i = 0; i < src->count && st == BS_OK; i++) {
+    const bs_node *d;
+    st = bs_ts_chapter_get(&ch, i, &d, err);
+    if (st != BS_OK || !d)
+      continue;
+    if (!init) {
+      st = bs_ts_ctx_init(c, root, d, opts, err);
+      init = true;
+    }
+    if (st == BS_OK) {
+      bs_ts_plan_chapter(c, d, (int)*n);
+      present[i] = true;
+      *last = i;
+      ++*n;
+    }
+    bs_ts_chapter_put(&ch, i, d);
+  }
+  if (!init) {
+    bs_status st2 = bs_ts_ctx_init(c, root, NULL, opts, err);
+    if (st == BS_OK)
+      st = st2;
+  }
+  return st;
+}
+
+static bs_status write_pdf(const bs_node *root, const bs_chapter_source *src,
+                           const bs_typeset_options *opts, const char *path, bs_error *err)
 {
   bs_ts_ctx c;
   bs_atomic_file *af = NULL;
   FILE *f = NULL;
   bs_ts_pdf *pdf = NULL;
   bool to_stdout = !strcmp(path, "-");
-  bs_status st = bs_ts_ctx_init(&c, root, opts, err);
+  bool *present = src ? bs_xcalloc(src->count + 1, sizeof *present) : NULL;
+  bs_ts_chapters ch = {src, present, 0, 0};
+  bs_status st = src ? plan_book(&c, root, src, opts, present, &ch.n, &ch.last, err)
+                     : bs_ts_ctx_init(&c, root, NULL, opts, err);
   if (st == BS_OK && to_stdout) {
     f = tmpfile();
     if (!f)
@@ -100,15 +140,18 @@ bs_status bs_pdf_write(const bs_node *root, const bs_typeset_options *opts, cons
       f = bs_atomic_stream(af);
   }
   c.out = f;
-  if (st == BS_OK)
-    st = bs_ts_front_layout(&c, root, err);
+  if (st == BS_OK && src)
+    st = bs_ts_front_layout(&c, root, ch.n, false, err);
   if (st == BS_OK) {
     pthread_mutex_lock(&cairo_lock);
     st = bs_ts_draw_begin(&c, root, f, &pdf, err);
     pthread_mutex_unlock(&cairo_lock);
   }
   if (st == BS_OK)
-    st = bs_ts_layout_parallel(&c, root, draw_chapter_locked, pdf, err);
+    st = src ? bs_ts_layout_parallel(&c, &ch, draw_chapter_locked, pdf, err)
+             : bs_ts_layout(&c, root, draw_chapter_locked, pdf, err);
+  if (st == BS_OK && src)
+    st = bs_ts_front_relayout(&c, root, ch.n, err);
   if (pdf) {
     pthread_mutex_lock(&cairo_lock);
     if (st == BS_OK)
@@ -121,7 +164,7 @@ bs_status bs_pdf_write(const bs_node *root, const bs_typeset_options *opts, cons
   }
   if (st == BS_OK && c.bk->opts->progress) {
     /* the last report counts every physical page: the contents before page 1 too */
-    size_t total = bs_node_get_type(root) == BS_NODE_BOOK ? bs_node_child_count(root) : 1;
+    size_t total = src ? src->count : 1;
     bs_progress p = {total, total, (int)c.nfront_pages + c.page_base, 0};
     long long at = f ? (long long)ftello(f) : 0;
     p.bytes = at > 0 ? at : 0;
@@ -140,6 +183,7 @@ bs_status bs_pdf_write(const bs_node *root, const bs_typeset_options *opts, cons
   /* an error of no input (a full disk, Cairo, too many fonts) names the output */
   if (st != BS_OK && err && !err->path[0])
     snprintf(err->path, sizeof err->path, "%s", path);
+  free(present);
   bs_ts_missing_flush(&c);
   pthread_mutex_lock(&cairo_lock); /* it destroys the Cairo faces */
   bs_ts_ctx_free(&c);
@@ -147,11 +191,30 @@ bs_status bs_pdf_write(const bs_node *root, const bs_typeset_options *opts, cons
   return st;
 }
 
+bs_status bs_pdf_write(const bs_node *root, const bs_typeset_options *opts, const char *path,
+                       bs_error *err)
+{
+  if (bs_node_get_type(root) != BS_NODE_BOOK)
+    return write_pdf(root, NULL, opts, path, err);
+  bs_ts_tree t;
+  bs_ts_tree_source(&t, root);
+  return write_pdf(root, &t.src, opts, path, err);
+}
+
+bs_status bs_pdf_write_chapters(const bs_node *book, const bs_chapter_source *src,
+                                const bs_typeset_options *opts, const char *path, bs_error *err)
+{
+  if (!book || !src || !src->get || !path || bs_node_get_type(book) != BS_NODE_BOOK)
+    return bs_error_set(err, BS_ERR_ARGUMENT, path, 0, 0,
+                        "bs_pdf_write_chapters needs a book, a chapter source and a path");
+  return write_pdf(book, src, opts, path, err);
+}
+
 bs_status bs_layout_dump(const bs_node *root, const bs_typeset_options *opts, FILE *out,
                          bs_error *err)
 {
   bs_ts_ctx c;
-  bs_status st = bs_ts_ctx_init(&c, root, opts, err);
+  bs_status st = bs_ts_ctx_init(&c, root, NULL, opts, err);
   if (st == BS_OK)
     st = bs_ts_dump_begin(&c, out, err);
   if (st == BS_OK)

@@ -32,7 +32,7 @@ static itemized *itemize(const char *text, const char *lang, bs_direction dir)
   bs_typeset_options_init(&r->o);
   bs_error err;
   bs_error_clear(&err);
-  assert_int_equal(bs_ts_ctx_init(&r->c, r->doc, &r->o, &err), BS_OK);
+  assert_int_equal(bs_ts_ctx_init(&r->c, r->doc, NULL, &r->o, &err), BS_OK);
   assert_int_equal(bs_ts_set_lang(&r->c, lang, &err), BS_OK);
   r->p.text = (char *)text;
   r->p.len = strlen(text);

@@ -50,12 +50,11 @@ bs_status bs_epub_write(const bs_node *root, const bs_epub_options *o, const cha
   return fake_write(root, "epub", 0, o->source_date, path, err);
 }
 
-/* The streamed form (articles not read into the book): each chapter asked for and given back
- * in turn, as the real writer does. */
-bs_status bs_epub_write_chapters(const bs_node *book, const bs_chapter_source *src,
-                                 const bs_epub_options *o, const char *path, bs_error *err)
+/* The streamed forms (articles not read into the book): each chapter asked for and given
+ * back in turn, as the real writers do, appended to what the fake wrote of the book. */
+static bs_status append_chapters(bs_status st, const bs_chapter_source *src, const char *path,
+                                 bs_error *err)
 {
-  bs_status st = fake_write(book, "epub", 0, o->source_date, path, err);
   FILE *f = st == BS_OK ? fopen(path, "ab") : NULL;
   for (size_t i = 0; f && i < src->count && st == BS_OK; i++) {
     const bs_node *doc = NULL;
@@ -68,6 +67,13 @@ bs_status bs_epub_write_chapters(const bs_node *book, const bs_chapter_source *s
   if (f)
     fclose(f);
   return st;
+}
+
+bs_status bs_epub_write_chapters(const bs_node *book, const bs_chapter_source *src,
+                                 const bs_epub_options *o, const char *path, bs_error *err)
+{
+  return append_chapters(fake_write(book, "epub", 0, o->source_date, path, err), src, path,
+                         err);
 }
 
 void bs_typeset_options_init(bs_typeset_options *o)
@@ -99,6 +105,12 @@ bs_status bs_pdf_write(const bs_node *root, const bs_typeset_options *o, const c
     o->progress(o->progress_user, &p);
   }
   return st;
+}
+
+bs_status bs_pdf_write_chapters(const bs_node *book, const bs_chapter_source *src,
+                                const bs_typeset_options *o, const char *path, bs_error *err)
+{
+  return append_chapters(bs_pdf_write(book, o, path, err), src, path, err);
 }
 
 bs_status bs_layout_dump(const bs_node *root, const bs_typeset_options *o, FILE *out,
