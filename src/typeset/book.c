@@ -122,10 +122,37 @@ static const char *toc_title(int region)
   return t[region >= 0 && region < 5 ? region : 0];
 }
 
+/* A paragraph of the front matter: what bs_ts_para_text gets, kept so that the contents can
+ * be laid out again a few pages at a time to be drawn. */
+typedef struct bs_ts_fpara {
+  const char *text; /* the book's metadata, an entry's text, a static string, or `own` */
+  char *own;
+  unsigned char style;
+  double size;
+  bs_ts_block blk;
+  const char *lang; /* an entry's, or NULL: the book's */
+  int entry;        /* the contents entry it shows, or -1 */
+  size_t line0;     /* its first line among the front matter's */
+} bs_ts_fpara;
+
+/* Where pagination put a front line (all it changes of a line). */
+typedef struct bs_ts_fgeo {
+  double ox, oy, extent, size;
+  int slots, column;
+} bs_ts_fgeo;
+
+static void fpara(bs_ts_ctx *c, const char *text, char *own, unsigned char style, double size,
+                  const bs_ts_block *blk, const char *lang, int entry)
+{
+  c->fparas = bs_xrealloc(c->fparas, (c->nfparas + 1) * sizeof *c->fparas);
+  c->fparas[c->nfparas++] = (bs_ts_fpara){own ? own : text, own, style, size, *blk, lang,
+                                          entry, 0};
+}
+
 /* The book's title page (#5 front matter): title in large bold Hei in a band of about a third
  * of the page, subtitle, authors, then publisher and date; the contents open on the next
  * recto. */
-static bs_status title_page(bs_ts_ctx *c, const bs_node *book, bs_error *err)
+static void title_page(bs_ts_ctx *c, const bs_node *book)
 {
   const char *title = bs_node_get_meta(book, BS_META_TITLE);
   double em = c->size;
@@ -136,16 +163,16 @@ static bs_status title_page(bs_ts_ctx *c, const bs_node *book, bs_error *err)
   blk.center = !c->vertical;
   blk.justify = false;
   blk.new_page = true;
-  bs_status st = bs_ts_para_text(c, title, BS_ST_BOLD | BS_ST_HEI, em * 2, &blk, err);
+  fpara(c, title, NULL, BS_ST_BOLD | BS_ST_HEI, em * 2, &blk, NULL, -1);
   bs_ts_block sb = bs_ts_body_block(c, 0);
   sb.first_indent = c->vertical ? 6 * em : 0;
   sb.center = !c->vertical;
   sb.justify = false;
   const char *sub = bs_node_get_meta(book, BS_META_SUBTITLE);
-  if (st == BS_OK && !blank_text(sub)) {
+  if (!blank_text(sub)) {
     sb.kind = BS_LINE_HEADING;
     sb.slots = 2;
-    st = bs_ts_para_text(c, sub, BS_ST_HEI, em * 1.2, &sb, err);
+    fpara(c, sub, NULL, BS_ST_HEI, em * 1.2, &sb, NULL, -1);
     sb.kind = BS_LINE_BODY;
     sb.slots = 1;
   }
@@ -156,12 +183,10 @@ static bs_status title_page(bs_ts_ctx *c, const bs_node *book, bs_error *err)
       bs_buf_puts(&a, "、");
     bs_buf_puts(&a, bs_node_get_meta_item(book, BS_META_AUTHORS, i));
   }
-  if (st == BS_OK && a.len) {
-    st = bs_ts_para_text(c, "", 0, em, &sb, err); /* a blank line */
-    if (st == BS_OK)
-      st = bs_ts_para_text(c, a.data, 0, em * 1.2, &sb, err);
+  if (a.len) {
+    fpara(c, "", NULL, 0, em, &sb, NULL, -1); /* a blank line */
+    fpara(c, NULL, bs_buf_detach(&a), 0, em * 1.2, &sb, NULL, -1);
   }
-  bs_buf_clear(&a);
   const char *pub = bs_node_get_meta(book, BS_META_PUBLISHER);
   const char *date = bs_node_get_meta(book, BS_META_DATE);
   if (!blank_text(pub))
@@ -171,17 +196,48 @@ static bs_status title_page(bs_ts_ctx *c, const bs_node *book, bs_error *err)
       bs_buf_puts(&a, "　");
     bs_buf_puts(&a, date);
   }
-  if (st == BS_OK && a.len) {
-    st = bs_ts_para_text(c, "", 0, em, &sb, err);
-    if (st == BS_OK)
-      st = bs_ts_para_text(c, a.data, 0, em, &sb, err);
+  if (a.len) {
+    fpara(c, "", NULL, 0, em, &sb, NULL, -1);
+    fpara(c, NULL, bs_buf_detach(&a), 0, em, &sb, NULL, -1);
   }
   bs_buf_free(&a);
+}
+
+/* Lays out front paragraphs [k0, k1) after the lines there are (the first time, noting where
+ * each begins and where each contents entry's lines are). */
+static bs_status lay_paras(bs_ts_ctx *c, size_t k0, size_t k1, bool first, bs_error *err)
+{
+  bs_status st = BS_OK;
+  for (size_t k = k0; k < k1 && st == BS_OK; k++) {
+    bs_ts_fpara *f = &c->fparas[k];
+    if (first)
+      f->line0 = c->nlines;
+    st = bs_ts_set_lang(c, f->lang ? f->lang : c->lang, err);
+    if (st == BS_OK)
+      st = bs_ts_para_text(c, f->text, f->style, f->size, &f->blk, err);
+    if (first && f->entry >= 0) {
+      bs_ts_toc *e = &c->tocs[f->entry];
+      e->first = f->line0;
+      e->line = c->nlines ? c->nlines - 1 : 0;
+    }
+  }
+  if (st == BS_OK)
+    st = bs_ts_set_lang(c, c->lang, err);
   return st;
 }
 
-bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, size_t ndocs, bool keep,
-                             bs_error *err)
+void bs_ts_front_free(bs_ts_ctx *c)
+{
+  for (size_t i = 0; i < c->nfparas; i++)
+    free(c->fparas[i].own);
+  free(c->fparas);
+  c->fparas = NULL;
+  c->nfparas = 0;
+  free(c->front_geo);
+  c->front_geo = NULL;
+}
+
+bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, size_t ndocs, bs_error *err)
 {
   if (bs_node_get_type(root) != BS_NODE_BOOK)
     return BS_OK;
@@ -197,8 +253,10 @@ bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, size_t ndocs, bo
   if (!c->ntoc && !has_title)
     return BS_OK;
   bs_status st = bs_ts_set_lang(c, c->lang, err);
-  if (st == BS_OK && has_title)
-    st = title_page(c, root, err);
+  if (st != BS_OK)
+    return st;
+  if (has_title)
+    title_page(c, root);
   double em = c->size;
   /* its title like a chapter title (§7.6), then one paragraph per entry */
   bs_ts_block blk = bs_ts_body_block(c, 0);
@@ -208,21 +266,17 @@ bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, size_t ndocs, bo
   blk.center = !c->vertical;
   blk.keep_next = true;
   blk.new_page = true;
-  if (st == BS_OK && c->ntoc)
-    st = bs_ts_para_text(c, toc_title(c->region), BS_ST_BOLD | BS_ST_HEI, em * 1.6, &blk, err);
-  for (size_t i = 0; i < c->ntoc && st == BS_OK; i++) {
+  if (c->ntoc)
+    fpara(c, toc_title(c->region), NULL, BS_ST_BOLD | BS_ST_HEI, em * 1.6, &blk, NULL, -1);
+  for (size_t i = 0; i < c->ntoc; i++) {
     bs_ts_toc *e = &c->tocs[i];
     bs_ts_block b = bs_ts_body_block(c, e->level * em);
     b.first_indent = 0;
     b.justify = false;
     b.end_pt = 3.5 * em; /* room for the leader and a page number of up to four digits */
-    st = bs_ts_set_lang(c, e->lang ? e->lang : c->lang, err);
-    if (st == BS_OK)
-      st = bs_ts_para_text(c, e->text, e->doc ? BS_ST_HEI | BS_ST_BOLD : 0, em, &b, err);
-    e->line = c->nlines ? c->nlines - 1 : 0;
+    fpara(c, e->text, NULL, e->doc ? BS_ST_HEI | BS_ST_BOLD : 0, em, &b, e->lang, (int)i);
   }
-  if (st == BS_OK)
-    st = bs_ts_set_lang(c, c->lang, err);
+  st = lay_paras(c, 0, c->nfparas, true, err);
   if (st != BS_OK)
     return st;
   /* the title page and the contents each open on a recto */
@@ -241,41 +295,53 @@ bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, size_t ndocs, bo
     p->number = (int)c->npages + 1;
     c->npages++;
   }
+  /* the pages and where each line went are kept; the lines themselves (thousands in a long
+   * book's contents, a tenth of its memory if held) are laid out again to be drawn */
+  c->front_pages = c->pages;
   c->nfront_pages = c->npages;
-  if (keep) {
-    c->front_lines = c->lines_v;
-    c->nfront_lines = c->nlines;
-    c->front_pages = c->pages;
-    c->lines_v = NULL;
-    c->nlines = c->caplines = 0;
-    c->pages = NULL;
-    c->npages = 0;
-  }
-  /* else the lines (a tenth of a 10,000-article book's memory when held) and pages go */
+  c->pages = NULL;
+  c->npages = 0;
+  c->nfront_lines = c->nlines;
+  c->front_geo = bs_xmalloc((c->nlines + 1) * sizeof *c->front_geo);
+  for (size_t i = 0; i < c->nlines; i++)
+    c->front_geo[i] = (bs_ts_fgeo){c->lines_v[i].ox, c->lines_v[i].oy, c->lines_v[i].extent,
+                                   c->lines_v[i].size, c->lines_v[i].slots,
+                                   c->lines_v[i].column};
   bs_ts_chapter_free(c);
   return BS_OK;
 }
 
-bs_status bs_ts_front_relayout(bs_ts_ctx *c, const bs_node *root, size_t ndocs,
-                               bs_error *err)
+bs_status bs_ts_front_slice(bs_ts_ctx *c, size_t *k, bs_error *err)
 {
-  if (!c->nfront_pages)
+  bs_ts_chapter_free(c);
+  size_t k0 = *k, k1 = k0 + 1;
+  if (k0 >= c->nfparas)
     return BS_OK;
-  size_t pages = c->nfront_pages;
-  /* the contents' numbers are shaped in the language the chapters left (bs_ts_front_finish) */
+  /* up to a paragraph that begins a page: the pages before are then whole */
+  size_t pi = 0;
+  while (k1 < c->nfparas) {
+    size_t at = c->fparas[k1].line0;
+    while (pi < c->nfront_pages && c->front_pages[pi].l0 < at)
+      pi++;
+    if (pi < c->nfront_pages && c->front_pages[pi].l0 == at && at > c->fparas[k0].line0)
+      break;
+    k1++;
+  }
+  /* as laid out before the first chapter, in the language the chapters left (the contents'
+   * numbers are shaped in it: bs_ts_front_finish) */
   char doc_lang[sizeof c->doc_lang];
   memcpy(doc_lang, c->doc_lang, sizeof doc_lang);
   int region = c->region;
   double indent_em = c->indent_em;
   UBreakIterator *brk = c->brk;
-  /* and laid out as before the first chapter */
   int page_base = c->page_base;
   bool book = c->book;
   const bs_node *doc = c->doc;
   c->page_base = 0;
   c->book = false;
   c->doc = NULL;
-  bs_status st = bs_ts_front_layout(c, root, ndocs, true, err);
+  c->front_line0 = c->fparas[k0].line0;
+  bs_status st = lay_paras(c, k0, k1, false, err);
   c->page_base = page_base;
   c->book = book;
   c->doc = doc;
@@ -283,9 +349,20 @@ bs_status bs_ts_front_relayout(bs_ts_ctx *c, const bs_node *root, size_t ndocs,
   c->region = region;
   c->indent_em = indent_em;
   c->brk = brk;
-  if (st == BS_OK && c->nfront_pages != pages) /* the same entries make the same pages */
+  size_t want = (k1 < c->nfparas ? c->fparas[k1].line0 : c->nfront_lines) - c->front_line0;
+  if (st == BS_OK && c->nlines != want) /* the same paragraphs make the same lines */
     st = bs_error_set(err, BS_ERR_LIBRARY, NULL, 0, 0,
-                      "the contents took %zu pages, then %zu", pages, c->nfront_pages);
+                      "the contents' lines %zu to %zu were %zu lines, then %zu",
+                      c->front_line0 + 1, c->front_line0 + want, want, c->nlines);
+  for (size_t i = 0; st == BS_OK && i < c->nlines; i++) {
+    const bs_ts_fgeo *g = &c->front_geo[c->front_line0 + i];
+    bs_ts_line *l = &c->lines_v[i];
+    l->ox = g->ox;
+    l->oy = g->oy;
+    l->slots = g->slots;
+    l->column = g->column;
+  }
+  *k = k1;
   return st;
 }
 
@@ -345,7 +422,7 @@ void bs_ts_front_finish(bs_ts_ctx *c)
 {
   if (!c->nfront_pages)
     return;
-  const bs_ts_line *lines = c->front_lines;
+  const bs_ts_fgeo *lines = c->front_geo; /* where each line is: all that is needed here */
   size_t n = c->nfront_lines;
   int *entry = bs_xmalloc((n + 1) * sizeof *entry);
   for (size_t i = 0; i < n; i++)
@@ -353,20 +430,15 @@ void bs_ts_front_finish(bs_ts_ctx *c)
   double em = c->size;
   for (size_t e = 0; e < c->ntoc; e++) {
     bs_ts_toc *t = &c->tocs[e];
-    /* an entry's lines: after the previous entry's last line, through its own */
-    size_t first = e ? c->tocs[e - 1].line + 1 : t->line;
-    if (!e)
-      while (first > 0 && lines[first - 1].para_id == lines[t->line].para_id)
-        first--;
-    t->first = first;
-    for (size_t li = first; li <= t->line && li < n; li++)
+    /* an entry's lines: its paragraph's (t->first, from the layout), through its last */
+    for (size_t li = t->first; li <= t->line && li < n; li++)
       entry[li] = (int)e;
     *t->num = '\0';
     t->num_at = (bs_ts_label){NULL, 0, 0, 1};
     if (t->page <= 0 || t->line >= n)
       continue;
     snprintf(t->num, sizeof t->num, "%d", t->page);
-    const bs_ts_line *l = &lines[t->line];
+    const bs_ts_fgeo *l = &lines[t->line];
     const bs_ts_line *nl = bs_ts_text_line(c, &c->front_texts, t->num, em);
     if (c->vertical) {
       double w = nl ? nl->natural : 0;
@@ -392,7 +464,7 @@ void bs_ts_front_finish(bs_ts_ctx *c)
       const bs_ts_toc *t = entry[li] >= 0 ? &c->tocs[entry[li]] : NULL;
       if (!t || t->page <= 0)
         continue;
-      const bs_ts_line *l = &lines[li];
+      const bs_ts_fgeo *l = &lines[li];
       bs_ts_link *k = bs_ts_page_link(pg);
       double band = l->slots * c->pitch - c->gap;
       if (c->vertical) {

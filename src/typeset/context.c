@@ -319,10 +319,8 @@ void bs_ts_ctx_free(bs_ts_ctx *c)
   free(c->lines_v);
   free(c->heads);
   free(c->hrefs);
-  for (size_t i = 0; i < c->nfront_lines; i++)
-    bs_ts_line_free(&c->front_lines[i]);
-  free(c->front_lines);
-  for (size_t i = 0; c->front_pages && i < c->nfront_pages; i++) /* laid out to be drawn */
+  bs_ts_front_free(c);
+  for (size_t i = 0; i < c->nfront_pages; i++)
     free(c->front_pages[i].links);
   free(c->front_pages);
   bs_ts_texts_free(&c->front_texts);

@@ -89,6 +89,8 @@ struct bs_ts_pdf {
   char (*sect_lang)[32]; /* the language of each section opened, in order */
   size_t nsect;
   size_t toc_sect;   /* the contents' section (index + 1), or 0 */
+  int *front_entry;  /* each front line's contents entry, or -1 (bs_ts_draw_front) */
+  size_t front_next; /* the next front page to draw */
 };
 
 /* Structure tags go through these, which keep each element's place in the tree (tkids). */
@@ -1361,36 +1363,42 @@ static void toc_number(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs, const bs_ts_t
   leader(p->cr, c->vertical, t->lead_at, t->lead_from, t->lead_to, 0.5 * em, rad);
 }
 
-/* The contents, drawn after the chapters with their final page numbers; each entry links to
- * its page. */
-static void draw_front(bs_ts_ctx *c, bs_ts_pdf *p)
+/* The contents, drawn after the chapters with their final page numbers, a few pages at a
+ * time as their lines are laid out again (bs_ts_front_slice: c->lines_v holds the front
+ * lines from c->front_line0); each entry links to its page. Draws the pages whose lines are
+ * all there, and with `end` the rest. */
+void bs_ts_draw_front(bs_ts_ctx *c, bs_ts_pdf *p, bool end)
 {
   if (!c->nfront_pages)
     return;
-  bs_ts_line *save_lines = c->lines_v;
-  size_t save_n = c->nlines;
-  c->lines_v = c->front_lines;
-  c->nlines = c->nfront_lines;
-  int *entry = bs_xmalloc((c->nlines + 1) * sizeof *entry);
-  for (size_t i = 0; i < c->nlines; i++)
-    entry[i] = -1;
-  for (size_t e = 0; e < c->ntoc; e++)
-    for (size_t li = c->tocs[e].first; li <= c->tocs[e].line && li < c->nlines; li++)
-      entry[li] = (int)e;
+  if (!p->front_entry) { /* the first pages: the contents' section begins */
+    p->front_entry = bs_xmalloc((c->nfront_lines + 1) * sizeof *p->front_entry);
+    for (size_t i = 0; i < c->nfront_lines; i++)
+      p->front_entry[i] = -1;
+    for (size_t e = 0; e < c->ntoc; e++)
+      for (size_t li = c->tocs[e].first; li <= c->tocs[e].line && li < c->nfront_lines; li++)
+        p->front_entry[li] = (int)e;
+    sect_tag(p, "TOC");
+    p->toc = true;
+  }
   cairo_t *cr = p->cr;
-  sect_tag(p, "TOC");
-  p->toc = true;
   size_t last = c->nfront_pages;
   while (last > 0 && c->front_pages[last - 1].l0 == c->front_pages[last - 1].l1)
     last--;
-  for (size_t pi = 0; pi < c->nfront_pages; pi++) {
+  size_t l0 = c->front_line0, l1 = c->front_line0 + c->nlines;
+  for (; p->front_next < c->nfront_pages; p->front_next++) {
+    size_t pi = p->front_next;
     const bs_ts_page *pg = &c->front_pages[pi];
+    if (pg->l0 < pg->l1 && (pg->l0 < l0 || pg->l1 > l1))
+      break; /* its lines come with the next slice */
+    if (pg->l0 == pg->l1 && !end && pg->l0 >= l1 && pi < last)
+      break;
     cairo_set_source_rgb(cr, 0, 0, 0);
     font_state fs = {NULL, 0};
     for (size_t li = pg->l0; li < pg->l1; li++) {
-      int e = entry[li];
+      int e = p->front_entry[li];
       const bs_ts_toc *t = e >= 0 ? &c->tocs[e] : NULL;
-      draw_lines(c, p, &fs, li, li + 1);
+      draw_lines(c, p, &fs, li - l0, li - l0 + 1);
       span_end(p);
       if (t && *t->num && li == t->line)
         toc_number(c, p, &fs, t);
@@ -1404,15 +1412,13 @@ static void draw_front(bs_ts_ctx *c, bs_ts_pdf *p)
     }
     cairo_show_page(cr);
   }
-  free(entry);
-  c->lines_v = save_lines;
-  c->nlines = save_n;
 }
 
 /* What the drawing state still owns once Cairo is done with the file. */
 static void pdf_free(bs_ts_pdf *p)
 {
   free(p->sect_lang);
+  free(p->front_entry);
   for (size_t i = 0; i < p->nattrs; i++)
     free(p->attrs[i].add);
   free(p->attrs);
@@ -1426,8 +1432,6 @@ static void pdf_free(bs_ts_pdf *p)
 bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *p, const char *path, bool ok, bs_error *err)
 {
   bs_status st = BS_OK;
-  if (ok)
-    draw_front(c, p);
   sect_tag(p, NULL);
   if (p->doc_open)
     tag_end(p, "Document");

@@ -322,9 +322,8 @@ typedef struct bs_ts_toc {
   int level;
   int page;       /* page number, 0 until laid out */
   double x, y;    /* where links to it point on that page (bs_ts_head.x/y) */
-  size_t line;    /* its last line in the contents (front_lines) */
+  size_t first, line; /* its first and last lines in the front matter */
   /* set by bs_ts_front_finish once the chapters are paginated: */
-  size_t first;   /* its first line in the contents */
   char num[16];   /* its page number as shown ("" : none) ... */
   bs_ts_label num_at; /* ... shaped and placed at the end of its last line */
   double lead_at, lead_from, lead_to; /* the leader dots: across, from, to (inline axis) */
@@ -432,8 +431,11 @@ struct bs_ts_ctx {
   bs_ts_toc *tocs;     /* its entries, in chapter order */
   size_t ntoc;
   bool toc_parts;      /* planning: a part divider came, chapters nest under it */
-  bs_ts_line *front_lines;
+  struct bs_ts_fpara *fparas; /* its paragraphs (title page, contents), laid out again ... */
+  size_t nfparas;
+  struct bs_ts_fgeo *front_geo; /* ... to where pagination put each line the first time */
   size_t nfront_lines;
+  size_t front_line0;  /* the first of them laid out again (bs_ts_front_slice): lines_v[0] */
   bs_ts_page *front_pages;
   size_t nfront_pages; /* physical pages before page 1 (contents and padding) */
   bs_ts_texts chapter_texts, front_texts; /* the folios, heads and numbers shown (folio.c) */
@@ -574,15 +576,16 @@ void bs_ts_line_free(bs_ts_line *l);
  * whether some chapter is vertical, the characters it shows (font subsets), its contents
  * entries (copied). */
 void bs_ts_plan_chapter(bs_ts_ctx *c, const bs_node *doc, int chapter);
-/* Lays the contents out from the planned entries (a book of `ndocs` chapters) into
- * c->front_lines/front_pages, or, unless `keep`, only counts their pages (nfront_pages): they
- * are laid out again to be drawn (bs_ts_front_relayout) rather than held through the book. */
-bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, size_t ndocs, bool keep,
-                             bs_error *err);
-/* After the last chapter: the contents laid out again, as the first time, to be drawn; the
- * state the chapters left (language, region) is kept for the contents' page numbers. */
-bs_status bs_ts_front_relayout(bs_ts_ctx *c, const bs_node *root, size_t ndocs,
-                               bs_error *err);
+/* Lays the front matter out (the title page, the contents from the planned entries of a book
+ * of `ndocs` chapters) and paginates it: its pages (c->front_pages) and where each line went
+ * are kept, not the lines, which are laid out again a few pages at a time to be drawn after
+ * the last chapter (bs_ts_front_slice). */
+bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, size_t ndocs, bs_error *err);
+/* Lays out again, into lines_v (front_line0: the first's index), the front paragraphs from *k
+ * up to one that begins a page, where they were; *k moves past them. The state the chapters
+ * left (language, region) is kept, for the contents' page numbers. */
+bs_status bs_ts_front_slice(bs_ts_ctx *c, size_t *k, bs_error *err);
+void bs_ts_front_free(bs_ts_ctx *c);
 /* A part divider of a book: an empty document with a title (the manifest's parts). */
 bool bs_ts_is_divider(const bs_node *doc);
 /* Records where the current chapter's headings landed for the contents. */
@@ -664,6 +667,8 @@ typedef struct bs_ts_pdf bs_ts_pdf;
 bs_status bs_ts_draw_begin(bs_ts_ctx *c, const bs_node *root, FILE *f, bs_ts_pdf **out,
                            bs_error *err);
 bs_status bs_ts_draw_chapter(bs_ts_ctx *c, void *pdf, bs_error *err); /* a bs_ts_emit_fn */
+/* The contents' pages whose lines bs_ts_front_slice laid out (with `end`, the rest too). */
+void bs_ts_draw_front(bs_ts_ctx *c, bs_ts_pdf *pdf, bool end);
 /* Finishes the PDF and, if `ok`, appends the incremental update; `path` names the file for
  * reading its tail back (NULL: the stream itself is readable). Frees `pdf`. */
 bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *pdf, const char *path, bool ok,

@@ -141,7 +141,7 @@ static bs_status write_pdf(const bs_node *root, const bs_chapter_source *src,
   }
   c.out = f;
   if (st == BS_OK && src)
-    st = bs_ts_front_layout(&c, root, ch.n, false, err);
+    st = bs_ts_front_layout(&c, root, ch.n, err);
   if (st == BS_OK) {
     pthread_mutex_lock(&cairo_lock);
     st = bs_ts_draw_begin(&c, root, f, &pdf, err);
@@ -150,12 +150,20 @@ static bs_status write_pdf(const bs_node *root, const bs_chapter_source *src,
   if (st == BS_OK)
     st = src ? bs_ts_layout_parallel(&c, &ch, draw_chapter_locked, pdf, err)
              : bs_ts_layout(&c, root, draw_chapter_locked, pdf, err);
-  if (st == BS_OK && src)
-    st = bs_ts_front_relayout(&c, root, ch.n, err);
+  if (st == BS_OK && c.nfront_pages) {
+    bs_ts_front_finish(&c); /* the contents' page numbers, now that they are known */
+    /* their lines laid out again and drawn a few pages at a time (never all held) */
+    for (size_t k = 0; st == BS_OK && k < c.nfparas;) {
+      st = bs_ts_front_slice(&c, &k, err);
+      pthread_mutex_lock(&cairo_lock);
+      if (st == BS_OK)
+        bs_ts_draw_front(&c, pdf, k >= c.nfparas);
+      pthread_mutex_unlock(&cairo_lock);
+    }
+    bs_ts_chapter_free(&c);
+  }
   if (pdf) {
     pthread_mutex_lock(&cairo_lock);
-    if (st == BS_OK)
-      bs_ts_front_finish(&c); /* the contents' page numbers, now that they are known */
     bs_status st2 = bs_ts_draw_end(&c, pdf, af ? bs_atomic_tmp_path(af) : NULL, st == BS_OK,
                                    err);
     pthread_mutex_unlock(&cairo_lock);
