@@ -92,11 +92,12 @@ bs_status bs_ts_layout_parallel(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn
     bs_ts_ctx_chapter(&p.slots[i].c, c);
     p.slots[i].c.wlog = &p.slots[i].log;
   }
+  /* One layout thread to begin with, another (up to jobs) each time the drawing waits for a
+   * chapter no thread has begun: drawing is most of a PDF's work, and each layout thread
+   * costs a shaper's warm-up (its Pango map sorts the fonts again) and a core the drawing
+   * shares. */
   pthread_t *th = bs_xcalloc((size_t)jobs, sizeof *th);
-  int started = 0;
-  for (; started < jobs; started++)
-    if (pthread_create(&th[started], NULL, worker, &p))
-      break;
+  int started = !pthread_create(&th[0], NULL, worker, &p);
   bs_status st = BS_OK;
   if (!started) /* no thread: this one lays out too */
     st = bs_ts_layout(c, root, emit, user, err);
@@ -105,6 +106,9 @@ bs_status bs_ts_layout_parallel(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn
   for (size_t i = 0; started && i < ndocs && st == BS_OK; i++) {
     slot *s = &p.slots[i % p.window];
     pthread_mutex_lock(&p.mu);
+    if (i > 0 && !(s->done && s->index == i) && p.next <= i + 1 && started < jobs &&
+        !pthread_create(&th[started], NULL, worker, &p))
+      started++;
     while (!(s->done && s->index == i))
       pthread_cond_wait(&p.done, &p.mu);
     pthread_mutex_unlock(&p.mu);
