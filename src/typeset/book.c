@@ -24,10 +24,9 @@
 
 static void add_entry(bs_ts_ctx *c, const bs_node *n, int level, char *text)
 {
-  c->tocs = bs_xrealloc(c->tocs, (c->ntoc + 1) * sizeof *c->tocs);
-  bs_ts_toc *e = &c->tocs[c->ntoc++];
+  c->run->tocs = bs_xrealloc(c->run->tocs, (c->run->ntoc + 1) * sizeof *c->run->tocs);
+  bs_ts_toc *e = &c->run->tocs[c->run->ntoc++];
   memset(e, 0, sizeof *e);
-  e->node = n;
   e->doc = bs_node_get_type(n) == BS_NODE_DOCUMENT;
   e->level = level;
   e->text = text;
@@ -95,14 +94,13 @@ static void plan_entry(bs_ts_ctx *c, const bs_node *n, int level, char *text, vo
 {
   int chapter = *(int *)user;
   if (level < 0) { /* a part: chapters nest under it */
-    c->toc_parts = true;
+    c->run->toc_parts = true;
     level = 0;
-  } else if (c->toc_parts) {
+  } else if (c->run->toc_parts) {
     level++;
   }
   add_entry(c, n, level, text);
-  c->tocs[c->ntoc - 1].node = NULL; /* the chapter is given back before it is laid out */
-  c->tocs[c->ntoc - 1].chapter = chapter;
+  c->run->tocs[c->run->ntoc - 1].chapter = chapter;
 }
 
 void bs_ts_plan_chapter(bs_ts_ctx *c, const bs_node *doc, int chapter)
@@ -144,8 +142,8 @@ typedef struct bs_ts_fgeo {
 static void fpara(bs_ts_ctx *c, const char *text, char *own, unsigned char style, double size,
                   const bs_ts_block *blk, const char *lang, int entry)
 {
-  c->fparas = bs_xrealloc(c->fparas, (c->nfparas + 1) * sizeof *c->fparas);
-  c->fparas[c->nfparas++] = (bs_ts_fpara){own ? own : text, own, style, size, *blk, lang,
+  c->run->fparas = bs_xrealloc(c->run->fparas, (c->run->nfparas + 1) * sizeof *c->run->fparas);
+  c->run->fparas[c->run->nfparas++] = (bs_ts_fpara){own ? own : text, own, style, size, *blk, lang,
                                           entry, 0};
 }
 
@@ -209,50 +207,50 @@ static bs_status lay_paras(bs_ts_ctx *c, size_t k0, size_t k1, bool first, bs_er
 {
   bs_status st = BS_OK;
   for (size_t k = k0; k < k1 && st == BS_OK; k++) {
-    bs_ts_fpara *f = &c->fparas[k];
+    bs_ts_fpara *f = &c->run->fparas[k];
     if (first)
       f->line0 = c->nlines;
-    st = bs_ts_set_lang(c, f->lang ? f->lang : c->lang, err);
+    st = bs_ts_set_lang(c, f->lang ? f->lang : c->bk->lang, err);
     if (st == BS_OK)
       st = bs_ts_para_text(c, f->text, f->style, f->size, &f->blk, err);
     if (first && f->entry >= 0) {
-      bs_ts_toc *e = &c->tocs[f->entry];
+      bs_ts_toc *e = &c->run->tocs[f->entry];
       e->first = f->line0;
       e->line = c->nlines ? c->nlines - 1 : 0;
     }
   }
   if (st == BS_OK)
-    st = bs_ts_set_lang(c, c->lang, err);
+    st = bs_ts_set_lang(c, c->bk->lang, err);
   return st;
 }
 
-void bs_ts_front_free(bs_ts_ctx *c)
+void bs_ts_front_free(bs_ts_run *run)
 {
-  for (size_t i = 0; i < c->nfparas; i++)
-    free(c->fparas[i].own);
-  free(c->fparas);
-  c->fparas = NULL;
-  c->nfparas = 0;
-  free(c->front_geo);
-  c->front_geo = NULL;
+  for (size_t i = 0; i < run->nfparas; i++)
+    free(run->fparas[i].own);
+  free(run->fparas);
+  run->fparas = NULL;
+  run->nfparas = 0;
+  free(run->front_geo);
+  run->front_geo = NULL;
 }
 
 bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, size_t ndocs, bs_error *err)
 {
   if (bs_node_get_type(root) != BS_NODE_BOOK)
     return BS_OK;
-  c->toc = c->bk->opts->toc > 0 || (c->bk->opts->toc < 0 && ndocs > 1);
-  if (!c->toc) {
-    for (size_t i = 0; i < c->ntoc; i++) {
-      free(c->tocs[i].text);
-      free(c->tocs[i].lang);
+  c->run->toc = c->bk->opts->toc > 0 || (c->bk->opts->toc < 0 && ndocs > 1);
+  if (!c->run->toc) {
+    for (size_t i = 0; i < c->run->ntoc; i++) {
+      free(c->run->tocs[i].text);
+      free(c->run->tocs[i].lang);
     }
-    c->ntoc = 0;
+    c->run->ntoc = 0;
   }
   bool has_title = !blank_text(bs_node_get_meta(root, BS_META_TITLE));
-  if (!c->ntoc && !has_title)
+  if (!c->run->ntoc && !has_title)
     return BS_OK;
-  bs_status st = bs_ts_set_lang(c, c->lang, err);
+  bs_status st = bs_ts_set_lang(c, c->bk->lang, err);
   if (st != BS_OK)
     return st;
   if (has_title)
@@ -266,17 +264,17 @@ bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, size_t ndocs, bs
   blk.center = !c->vertical;
   blk.keep_next = true;
   blk.new_page = true;
-  if (c->ntoc)
+  if (c->run->ntoc)
     fpara(c, toc_title(c->region), NULL, BS_ST_BOLD | BS_ST_HEI, em * 1.6, &blk, NULL, -1);
-  for (size_t i = 0; i < c->ntoc; i++) {
-    bs_ts_toc *e = &c->tocs[i];
+  for (size_t i = 0; i < c->run->ntoc; i++) {
+    bs_ts_toc *e = &c->run->tocs[i];
     bs_ts_block b = bs_ts_body_block(c, e->level * em);
     b.first_indent = 0;
     b.justify = false;
     b.end_pt = 3.5 * em; /* room for the leader and a page number of up to four digits */
     fpara(c, e->text, NULL, e->doc ? BS_ST_HEI | BS_ST_BOLD : 0, em, &b, e->lang, (int)i);
   }
-  st = lay_paras(c, 0, c->nfparas, true, err);
+  st = lay_paras(c, 0, c->run->nfparas, true, err);
   if (st != BS_OK)
     return st;
   /* the title page and the contents each open on a recto */
@@ -297,14 +295,14 @@ bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, size_t ndocs, bs
   }
   /* the pages and where each line went are kept; the lines themselves (thousands in a long
    * book's contents, a tenth of its memory if held) are laid out again to be drawn */
-  c->front_pages = c->pages;
-  c->nfront_pages = c->npages;
+  c->run->front_pages = c->pages;
+  c->run->nfront_pages = c->npages;
   c->pages = NULL;
   c->npages = 0;
-  c->nfront_lines = c->nlines;
-  c->front_geo = bs_xmalloc((c->nlines + 1) * sizeof *c->front_geo);
+  c->run->nfront_lines = c->nlines;
+  c->run->front_geo = bs_xmalloc((c->nlines + 1) * sizeof *c->run->front_geo);
   for (size_t i = 0; i < c->nlines; i++)
-    c->front_geo[i] = (bs_ts_fgeo){c->lines_v[i].ox, c->lines_v[i].oy, c->lines_v[i].extent,
+    c->run->front_geo[i] = (bs_ts_fgeo){c->lines_v[i].ox, c->lines_v[i].oy, c->lines_v[i].extent,
                                    c->lines_v[i].size, c->lines_v[i].slots,
                                    c->lines_v[i].column};
   bs_ts_chapter_free(c);
@@ -315,15 +313,16 @@ bs_status bs_ts_front_slice(bs_ts_ctx *c, size_t *k, bs_error *err)
 {
   bs_ts_chapter_free(c);
   size_t k0 = *k, k1 = k0 + 1;
-  if (k0 >= c->nfparas)
+  if (k0 >= c->run->nfparas)
     return BS_OK;
   /* up to a paragraph that begins a page: the pages before are then whole */
   size_t pi = 0;
-  while (k1 < c->nfparas) {
-    size_t at = c->fparas[k1].line0;
-    while (pi < c->nfront_pages && c->front_pages[pi].l0 < at)
+  while (k1 < c->run->nfparas) {
+    size_t at = c->run->fparas[k1].line0;
+    while (pi < c->run->nfront_pages && c->run->front_pages[pi].l0 < at)
       pi++;
-    if (pi < c->nfront_pages && c->front_pages[pi].l0 == at && at > c->fparas[k0].line0)
+    const bs_ts_run *r = c->run;
+    if (pi < r->nfront_pages && r->front_pages[pi].l0 == at && at > r->fparas[k0].line0)
       break;
     k1++;
   }
@@ -333,29 +332,25 @@ bs_status bs_ts_front_slice(bs_ts_ctx *c, size_t *k, bs_error *err)
   memcpy(doc_lang, c->doc_lang, sizeof doc_lang);
   int region = c->region;
   double indent_em = c->indent_em;
-  UBreakIterator *brk = c->brk;
-  int page_base = c->page_base;
-  bool book = c->book;
+  int page_base = c->run->page_base;
   const bs_node *doc = c->doc;
-  c->page_base = 0;
-  c->book = false;
+  c->run->page_base = 0;
   c->doc = NULL;
-  c->front_line0 = c->fparas[k0].line0;
+  c->run->front_line0 = c->run->fparas[k0].line0;
   bs_status st = lay_paras(c, k0, k1, false, err);
-  c->page_base = page_base;
-  c->book = book;
+  c->run->page_base = page_base;
   c->doc = doc;
   memcpy(c->doc_lang, doc_lang, sizeof doc_lang);
   c->region = region;
   c->indent_em = indent_em;
-  c->brk = brk;
-  size_t want = (k1 < c->nfparas ? c->fparas[k1].line0 : c->nfront_lines) - c->front_line0;
+  const bs_ts_run *r = c->run;
+  size_t want = (k1 < r->nfparas ? r->fparas[k1].line0 : r->nfront_lines) - r->front_line0;
   if (st == BS_OK && c->nlines != want) /* the same paragraphs make the same lines */
     st = bs_error_set(err, BS_ERR_LIBRARY, NULL, 0, 0,
                       "the contents' lines %zu to %zu were %zu lines, then %zu",
-                      c->front_line0 + 1, c->front_line0 + want, want, c->nlines);
+                      c->run->front_line0 + 1, c->run->front_line0 + want, want, c->nlines);
   for (size_t i = 0; st == BS_OK && i < c->nlines; i++) {
-    const bs_ts_fgeo *g = &c->front_geo[c->front_line0 + i];
+    const bs_ts_fgeo *g = &c->run->front_geo[c->run->front_line0 + i];
     bs_ts_line *l = &c->lines_v[i];
     l->ox = g->ox;
     l->oy = g->oy;
@@ -383,27 +378,28 @@ static void match_entry(bs_ts_ctx *c, const bs_node *n, int level, char *text, v
  * pointers into it) and matched to its headings by node, as they were laid out. */
 void bs_ts_front_note(bs_ts_ctx *c)
 {
-  if (!c->ntoc || !c->doc)
+  if (!c->run->ntoc || !c->doc)
     return;
-  size_t lo = 0, hi = c->ntoc; /* the chapter's first entry: entries are in chapter order */
+  size_t lo = 0, hi = c->run->ntoc; /* the chapter's first entry: entries are in chapter order */
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    if (c->tocs[mid].chapter < c->chapter)
+    if (c->run->tocs[mid].chapter < c->run->chapter)
       lo = mid + 1;
     else
       hi = mid;
   }
-  if (lo == c->ntoc || c->tocs[lo].chapter != c->chapter)
+  if (lo == c->run->ntoc || c->run->tocs[lo].chapter != c->run->chapter)
     return;
   match m = {NULL, 0};
   chapter_entries(c, c->doc, false, match_entry, &m);
   size_t k = 0;
   for (size_t h = 0; h < c->nheads; h++) {
     /* entries are in tree order, as the headings are laid out */
-    for (size_t i = k; i < m.n && lo + i < c->ntoc && c->tocs[lo + i].chapter == c->chapter;
+    for (size_t i = k;
+         i < m.n && lo + i < c->run->ntoc && c->run->tocs[lo + i].chapter == c->run->chapter;
          i++)
       if (m.nodes[i] == c->heads[h].node) {
-        bs_ts_toc *t = &c->tocs[lo + i];
+        bs_ts_toc *t = &c->run->tocs[lo + i];
         t->page = c->heads[h].page;
         t->x = c->heads[h].x;
         t->y = c->heads[h].y;
@@ -420,16 +416,16 @@ void bs_ts_front_note(bs_ts_ctx *c)
  * of its lines to its page. */
 void bs_ts_front_finish(bs_ts_ctx *c)
 {
-  if (!c->nfront_pages)
+  if (!c->run->nfront_pages)
     return;
-  const bs_ts_fgeo *lines = c->front_geo; /* where each line is: all that is needed here */
-  size_t n = c->nfront_lines;
+  const bs_ts_fgeo *lines = c->run->front_geo; /* where each line is: all that is needed here */
+  size_t n = c->run->nfront_lines;
   int *entry = bs_xmalloc((n + 1) * sizeof *entry);
   for (size_t i = 0; i < n; i++)
     entry[i] = -1;
   double em = c->size;
-  for (size_t e = 0; e < c->ntoc; e++) {
-    bs_ts_toc *t = &c->tocs[e];
+  for (size_t e = 0; e < c->run->ntoc; e++) {
+    bs_ts_toc *t = &c->run->tocs[e];
     /* an entry's lines: its paragraph's (t->first, from the layout), through its last */
     for (size_t li = t->first; li <= t->line && li < n; li++)
       entry[li] = (int)e;
@@ -439,7 +435,7 @@ void bs_ts_front_finish(bs_ts_ctx *c)
       continue;
     snprintf(t->num, sizeof t->num, "%d", t->page);
     const bs_ts_fgeo *l = &lines[t->line];
-    const bs_ts_line *nl = bs_ts_text_line(c, &c->front_texts, t->num, em);
+    const bs_ts_line *nl = bs_ts_text_line(c, &c->run->front_texts, t->num, em);
     if (c->vertical) {
       double w = nl ? nl->natural : 0;
       double sx = w > em ? em / w : 1;
@@ -458,10 +454,10 @@ void bs_ts_front_finish(bs_ts_ctx *c)
       t->lead_to = right - w - 0.5 * em;
     }
   }
-  for (size_t pi = 0; pi < c->nfront_pages; pi++) {
-    bs_ts_page *pg = &c->front_pages[pi];
+  for (size_t pi = 0; pi < c->run->nfront_pages; pi++) {
+    bs_ts_page *pg = &c->run->front_pages[pi];
     for (size_t li = pg->l0; li < pg->l1 && li < n; li++) {
-      const bs_ts_toc *t = entry[li] >= 0 ? &c->tocs[entry[li]] : NULL;
+      const bs_ts_toc *t = entry[li] >= 0 ? &c->run->tocs[entry[li]] : NULL;
       if (!t || t->page <= 0)
         continue;
       const bs_ts_fgeo *l = &lines[li];
@@ -498,7 +494,7 @@ const char *bs_ts_running_head(const bs_ts_ctx *c, const bs_ts_page *pg)
     chapter = bs_node_get_meta(c->doc, BS_META_TITLE);
   if (pg->number % 2 == 0)
     return c->bk->title && *c->bk->title ? c->bk->title : chapter ? chapter : "";
-  if (!c->book) {
+  if (!c->bk->book) {
     /* the last first-level heading on or before this page */
     const char *sec = NULL;
     for (size_t i = 0; i < c->nheads && c->heads[i].page <= pg->number; i++)

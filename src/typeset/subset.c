@@ -21,7 +21,7 @@ typedef struct chars {
 
 static hb_set_t *set_of(chars *w, int kind)
 {
-  hb_set_t **s = &w->c->book_cps[w->region][kind];
+  hb_set_t **s = &w->c->run->book_cps[w->region][kind];
   if (!*s)
     *s = hb_set_create();
   return *s;
@@ -100,14 +100,14 @@ static void walk(chars *w, const bs_node *n, unsigned kinds)
 
 void bs_ts_chars_add(bs_ts_ctx *c, const bs_node *n)
 {
-  chars w = {c, bs_ts_region_of(c->lang)};
+  chars w = {c, bs_ts_region_of(c->bk->lang)};
   walk(&w, n, 1u << BS_TS_CPS_REGULAR);
 }
 
 /* A book's chapters are added as they are planned (bs_ts_plan_chapter), a document here. */
 void bs_ts_book_chars(bs_ts_ctx *c, const bs_node *root)
 {
-  chars w = {c, bs_ts_region_of(c->lang)};
+  chars w = {c, bs_ts_region_of(c->bk->lang)};
   if (bs_node_get_type(root) != BS_NODE_BOOK)
     walk(&w, root, 1u << BS_TS_CPS_REGULAR);
   /* the book's metadata: title page (Hei and regular), running heads in every region */
@@ -135,7 +135,7 @@ void bs_ts_book_chars(bs_ts_ctx *c, const bs_node *root)
   /* headings are also set in the regular face (contents, running heads): the Hei set's
    * characters join the regular one */
   for (int r = 0; r < 5; r++)
-    hb_set_union(c->book_cps[r][BS_TS_CPS_REGULAR], c->book_cps[r][BS_TS_CPS_SANS]);
+    hb_set_union(c->run->book_cps[r][BS_TS_CPS_REGULAR], c->run->book_cps[r][BS_TS_CPS_SANS]);
 }
 
 /* A fallback face (region -1) may show any character of the book in any style: all the
@@ -147,7 +147,7 @@ static hb_set_t *fallback_glyphs(bs_ts_ctx *c, bs_ts_face *f)
   hb_set_add(g, 0);
   for (int r = 0; r < 5; r++)
     for (int k = 0; k < BS_TS_CPS_KINDS; k++) {
-      const hb_set_t *cps = c->book_cps[r][k];
+      const hb_set_t *cps = c->run->book_cps[r][k];
       for (hb_codepoint_t cp = HB_SET_VALUE_INVALID; cps && hb_set_next(cps, &cp);) {
         hb_codepoint_t gid;
         if (hb_font_get_nominal_glyph(f->hb, cp, &gid))
@@ -170,7 +170,7 @@ hb_set_t *bs_ts_face_glyphs(bs_ts_ctx *c, bs_ts_face *f)
              : f->sans ? BS_TS_CPS_SANS
              : f->bold ? BS_TS_CPS_BOLD
                        : BS_TS_CPS_REGULAR;
-  const hb_set_t *cps = c->book_cps[f->region >= 0 && f->region < 5 ? f->region : 0][kind];
+  const hb_set_t *cps = c->run->book_cps[f->region >= 0 && f->region < 5 ? f->region : 0][kind];
   hb_set_t *g = hb_set_create();
   hb_set_add(g, 0);
   for (hb_codepoint_t cp = HB_SET_VALUE_INVALID; cps && hb_set_next(cps, &cp);) {

@@ -139,7 +139,7 @@ static bs_status write_pdf(const bs_node *root, const bs_chapter_source *src,
     if (st == BS_OK)
       f = bs_atomic_stream(af);
   }
-  c.out = f;
+  c.run->out = f;
   if (st == BS_OK && src)
     st = bs_ts_front_layout(&c, root, ch.n, err);
   if (st == BS_OK) {
@@ -150,14 +150,14 @@ static bs_status write_pdf(const bs_node *root, const bs_chapter_source *src,
   if (st == BS_OK)
     st = src ? bs_ts_layout_parallel(&c, &ch, draw_chapter_locked, pdf, err)
              : bs_ts_layout(&c, root, draw_chapter_locked, pdf, err);
-  if (st == BS_OK && c.nfront_pages) {
+  if (st == BS_OK && c.run->nfront_pages) {
     bs_ts_front_finish(&c); /* the contents' page numbers, now that they are known */
     /* their lines laid out again and drawn a few pages at a time (never all held) */
-    for (size_t k = 0; st == BS_OK && k < c.nfparas;) {
+    for (size_t k = 0; st == BS_OK && k < c.run->nfparas;) {
       st = bs_ts_front_slice(&c, &k, err);
       pthread_mutex_lock(&cairo_lock);
       if (st == BS_OK)
-        bs_ts_draw_front(&c, pdf, k >= c.nfparas);
+        bs_ts_draw_front(&c, pdf, k >= c.run->nfparas);
       pthread_mutex_unlock(&cairo_lock);
     }
     bs_ts_chapter_free(&c);
@@ -173,7 +173,7 @@ static bs_status write_pdf(const bs_node *root, const bs_chapter_source *src,
   if (st == BS_OK && c.bk->opts->progress) {
     /* the last report counts every physical page: the contents before page 1 too */
     size_t total = src ? src->count : 1;
-    bs_progress p = {total, total, (int)c.nfront_pages + c.page_base, 0};
+    bs_progress p = {total, total, (int)c.run->nfront_pages + c.run->page_base, 0};
     long long at = f ? (long long)ftello(f) : 0;
     p.bytes = at > 0 ? at : 0;
     c.bk->opts->progress(c.bk->opts->progress_user, &p);
