@@ -48,16 +48,28 @@ struct bs_ts_pdf {
   bool split;        /* the open paragraph is drawn in pieces (draw_split) */
   const char *span_lang; /* the open Span's own language (draw_split), or NULL */
   char para_lang[32];    /* the open paragraph's language */
-  /* where each structure element begun sits: how many kids each open element has so far
-   * (level 0: the Document) */
-  int tdepth, tkids[64];
+  /* The structure tree (#15), kept here as compact records and written at the end
+   * (write_structure), not by Cairo 1.16's tags, whose records of every element (a 10,000-
+   * article book has a million) it holds until the file ends: 150 bytes each, against 12
+   * here. Elements are numbered as begun (the Document first), so an element's children
+   * come after it in order. */
+  struct elem {
+    uint32_t parent;   /* the element it is under (itself for the Document) */
+    uint32_t page;     /* the page (drawing order) of its marked content, or NO_PAGE */
+    uint16_t mcid;     /* its marked content's id on that page */
+    uint8_t type;      /* in struct_types */
+    uint8_t attr;      /* it has entries to add (attrs) */
+  } *els;
+  size_t nels, capels;
+  uint32_t open[64];   /* the open elements, outermost first */
+  int tdepth;
   struct elem_attr {
-    int path[64];    /* kid index at each level, from the Document's */
-    int depth;
-    char name[12];   /* its structure type, checked when it is found */
+    uint32_t el;
     char *add;       /* the entries to add to its dictionary */
-  } *attrs;          /* elements that need more than Cairo writes (/Lang), in order */
+  } *attrs;          /* elements that need more than the type (/Lang, /Alt), in order */
   size_t nattrs;
+  uint32_t page;     /* the page being drawn (drawing order) ... */
+  uint32_t mcids;    /* ... and the marked contents on it so far */
   struct cont {
     const bs_node *n;
     const char *tag;
@@ -80,50 +92,101 @@ struct bs_ts_pdf {
   struct font_state *fs; /* the font state of the page being drawn */
   bs_ts_ctx *cx;
   bool toc;          /* drawing the contents: entries are TOCI */
-  /* the tags above the paragraphs, opened with the first paragraph under them: Cairo 1.16
-   * fails at the end of a structure element begun on a page without content (a blank
-   * recto) */
+  /* the tags above the paragraphs, opened with the first paragraph under them (a blank
+   * recto holds nothing of a chapter) */
   bool doc_open;
   const char *sect;  /* the chapter's (Sect, Part) or the contents' (TOC) tag, or NULL */
   bool sect_open;
-  char (*sect_lang)[32]; /* the language of each section opened, in order */
-  size_t nsect;
-  size_t toc_sect;   /* the contents' section (index + 1), or 0 */
+  uint32_t toc_el;   /* the contents' section element, or 0 */
   int *front_entry;  /* each front line's contents entry, or -1 (bs_ts_draw_front) */
   size_t front_next; /* the next front page to draw */
 };
 
-/* Structure tags go through these, which keep each element's place in the tree (tkids). */
+#define NO_PAGE UINT32_MAX
+
+static const char *const struct_types[] = {
+    "Document", "Sect", "Part",   "TOC",  "TOCI", "P",     "H1",      "H2",         "H3",
+    "H4",       "H5",   "H6",     "Span", "L",    "LI",    "Table",   "TR",         "TD",
+    "TH",       "Code", "Figure", "Note", "Caption", "BlockQuote", NULL};
+
+static uint8_t struct_type(const char *name)
+{
+  for (uint8_t i = 0; struct_types[i]; i++)
+    if (!strcmp(struct_types[i], name))
+      return i;
+  return 12; /* Span: never (the names are ours) */
+}
+
+/* Structure elements are begun and ended through these. */
 static void tag_begin(bs_ts_pdf *p, const char *name, const char *attributes)
 {
-  cairo_tag_begin(p->cr, name, attributes);
-  if (p->tdepth > 0)
-    p->tkids[p->tdepth - 1]++;
+  (void)attributes;
+  if (p->nels == p->capels) {
+    p->capels = p->capels ? 2 * p->capels : 1024;
+    p->els = bs_xrealloc(p->els, p->capels * sizeof *p->els);
+  }
+  uint32_t id = (uint32_t)p->nels++;
+  struct elem *e = &p->els[id];
+  e->parent = p->tdepth > 0 ? p->open[p->tdepth < 64 ? p->tdepth - 1 : 63] : id;
+  e->page = NO_PAGE;
+  e->mcid = 0;
+  e->type = struct_type(name);
+  e->attr = 0;
   if (p->tdepth < 64)
-    p->tkids[p->tdepth] = 0;
+    p->open[p->tdepth] = id;
   p->tdepth++;
 }
 
 static void tag_end(bs_ts_pdf *p, const char *name)
 {
-  cairo_tag_end(p->cr, name);
+  (void)name;
   if (p->tdepth > 0)
     p->tdepth--;
 }
 
-/* The element just begun gets `add` in its dictionary (pdf_update). */
+/* The element just begun gets `add` in its dictionary (write_structure). */
 static void tag_attr(bs_ts_pdf *p, const char *name, const char *add)
 {
-  if (p->tdepth > 64 || p->tdepth < 2)
+  (void)name;
+  if (!p->tdepth || p->tdepth > 64)
     return;
+  uint32_t el = p->open[p->tdepth - 1];
   p->attrs = bs_xrealloc(p->attrs, (p->nattrs + 1) * sizeof *p->attrs);
-  struct elem_attr *a = &p->attrs[p->nattrs++];
-  /* tkids[0] counts the Document's kids: the path starts under the Document */
-  a->depth = p->tdepth - 1;
-  for (int i = 0; i < a->depth; i++)
-    a->path[i] = p->tkids[i] - 1;
-  snprintf(a->name, sizeof a->name, "%s", name);
-  a->add = bs_xstrdup(add);
+  p->attrs[p->nattrs].el = el;
+  p->attrs[p->nattrs++].add = bs_xstrdup(add);
+  p->els[el].attr = 1;
+}
+
+/* The marked content of the innermost open element (a Span, or a paragraph holding its
+ * content itself) begins or ends here. Cairo cannot write marked content without building
+ * its own structure element, so a mark is drawn instead: a 1 pt square in a colour nothing
+ * else uses, at the sheet's corner, which the filter over Cairo's output (pdftext.c) replaces
+ * with the BDC (its type and MCID come in the same order) or the EMC. */
+static void mark(bs_ts_pdf *p, bool begin)
+{
+  if (begin && p->tdepth > 0 && p->tdepth <= 64) {
+    struct elem *e = &p->els[p->open[p->tdepth - 1]];
+    e->page = p->page;
+    e->mcid = (uint16_t)p->mcids++;
+    bs_pdftext_mark(p->text, struct_types[e->type], e->mcid);
+  }
+  cairo_t *cr = p->cr;
+  cairo_save(cr);
+  cairo_identity_matrix(cr);
+  if (begin)
+    cairo_set_source_rgb(cr, 0.25, 0.5, 0.75);
+  else
+    cairo_set_source_rgb(cr, 0.75, 0.5, 0.25);
+  cairo_rectangle(cr, 0, 0, 1, 1);
+  cairo_fill(cr);
+  cairo_restore(cr);
+}
+
+static void show_page(bs_ts_pdf *p)
+{
+  cairo_show_page(p->cr);
+  p->page++;
+  p->mcids = 0;
 }
 
 static cairo_status_t write_file(void *closure, const unsigned char *data, unsigned int len)
@@ -510,141 +573,105 @@ static bool lang_ok(const char *lang)
   return n && strspn(lang, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") == n;
 }
 
-/* The first object number after `key` in `d`'s text (0 if none); *arr: the rest of its array
- * when the value is one ("[ 4 0 R 105 0 R ]"). */
-static int ref_after(const char *d, const char *key, const char **arr)
+/* The structure tree (#15) from the records (struct elem): the StructTreeRoot, an object per
+ * element (numbered as begun, from `base`) with its type, parent, kids (elements, or its
+ * marked content on its page) and added entries (/Lang, /Alt), and the parent tree (per page
+ * with marked content, its elements by MCID). The contents, drawn last, come first among the
+ * Document's kids, where they are read. `kids`: the page objects in drawing order. Sets
+ * *root and each page's /StructParents key in parents[] (-1: none). */
+static void write_structure(bs_ts_pdf *p, bs_pdfup *u, const int *kids, size_t nk, int *root,
+                            int *parents)
 {
-  const char *k = strstr(d, key);
-  if (!k)
-    return 0;
-  k += strlen(key);
-  while (*k == ' ' || *k == '\n' || *k == '[')
-    k++;
-  if (arr)
-    *arr = k;
-  return atoi(k);
-}
-
-/* The index-th element ("N 0 R") among the kids (/K) of a structure element's text, or 0. */
-static int kid_at(const char *obj, int index)
-{
-  const char *q = NULL;
-  if (ref_after(obj, "/K", &q) <= 0)
-    return 0;
-  for (int i = 0;; i++) {
-    char *nx;
-    long k = strtol(q, &nx, 10);
-    if (nx == q || k <= 0)
-      return 0;
-    strtol(nx, &nx, 10); /* generation */
-    while (*nx == ' ' || *nx == '\n')
-      nx++;
-    if (*nx != 'R')
-      return 0; /* a marked-content id: a leaf */
-    if (i == index)
-      return (int)k;
-    q = nx + 1;
+  size_t n = p->nels;
+  for (size_t i = 0; i < nk; i++)
+    parents[i] = -1;
+  *root = 0;
+  if (!n)
+    return;
+  *root = bs_pdfup_new_obj(u);
+  int base = bs_pdfup_new_objs(u, (int)n);
+  /* children lists: first child and next sibling, in order */
+  uint32_t *first = bs_xmalloc(n * sizeof *first), *next = bs_xmalloc(n * sizeof *next),
+           *last = bs_xmalloc(n * sizeof *last);
+  for (size_t i = 0; i < n; i++)
+    first[i] = next[i] = last[i] = NO_PAGE;
+  for (size_t i = 1; i < n; i++) {
+    uint32_t par = p->els[i].parent;
+    if (par == i)
+      continue; /* a second Document: never */
+    if (first[par] == NO_PAGE)
+      first[par] = (uint32_t)i;
+    else
+      next[last[par]] = (uint32_t)i;
+    last[par] = (uint32_t)i;
   }
-}
-
-/* The entries Cairo cannot write on the elements that need them (pdf->attrs: /Lang), each
- * found by its path of kid indexes from the Document and checked by its type. */
-static void elem_attrs(bs_ts_pdf *p, bs_pdfup *u, const char *cat)
-{
+  /* the contents first among the Document's kids */
+  if (p->toc_el && p->els[p->toc_el].parent == 0 && first[0] != p->toc_el) {
+    uint32_t prev = first[0];
+    while (prev != NO_PAGE && next[prev] != p->toc_el)
+      prev = next[prev];
+    if (prev != NO_PAGE) {
+      next[prev] = next[p->toc_el];
+      next[p->toc_el] = first[0];
+      first[0] = p->toc_el;
+    }
+  }
   bs_buf b = BS_BUF_INIT;
-  int root = ref_after(cat, "/StructTreeRoot", NULL), doc = 0;
-  if (root > 0 && bs_pdfup_get(u, root, &b))
-    doc = ref_after(b.data, "/K", NULL);
-  /* the elements along the previous path: the attributes come in drawing order, so paths
-   * share their beginnings (the Document's kids alone are a thousand in a long book) */
-  int found[64], nfound = 0;
-  for (size_t i = 0; doc > 0 && i < p->nattrs; i++) {
-    const struct elem_attr *a = &p->attrs[i];
-    int d = 0;
-    if (i > 0)
-      while (d < a->depth && d < nfound && a->path[d] == p->attrs[i - 1].path[d])
-        d++;
-    int num = d ? found[d - 1] : doc;
-    for (; num > 0 && d < a->depth; d++) {
-      num = bs_pdfup_get(u, num, &b) ? kid_at(b.data, a->path[d]) : 0;
-      found[d] = num;
+  size_t ai = 0;
+  for (size_t i = 0; i < n; i++) {
+    const struct elem *e = &p->els[i];
+    bs_buf_clear(&b);
+    bs_buf_printf(&b, "<< /Type /StructElem /S /%s /P %d 0 R", struct_types[e->type],
+                  e->parent == i ? *root : base + (int)e->parent);
+    if (first[i] != NO_PAGE) {
+      bs_buf_puts(&b, " /K [");
+      for (uint32_t k = first[i]; k != NO_PAGE; k = next[k])
+        bs_buf_printf(&b, " %d 0 R", base + (int)k);
+      bs_buf_puts(&b, " ]");
+    } else if (e->page != NO_PAGE && e->page < nk) {
+      bs_buf_printf(&b, " /Pg %d 0 R /K %u", kids[e->page], (unsigned)e->mcid);
     }
-    nfound = num > 0 ? a->depth : 0;
-    if (num <= 0 || !bs_pdfup_get(u, num, &b))
+    while (ai < p->nattrs && p->attrs[ai].el < i)
+      ai++;
+    for (; ai < p->nattrs && p->attrs[ai].el == i; ai++)
+      bs_buf_puts(&b, p->attrs[ai].add);
+    bs_buf_puts(&b, " >>");
+    bs_pdfup_set(u, base + (int)i, b.data, b.len);
+  }
+  /* the parent tree: the elements of each page's marked content, by MCID (the elements of a
+   * page's marked content are begun on it, in order) */
+  bs_buf nums = BS_BUF_INIT;
+  bs_buf_puts(&nums, "<< /Nums [");
+  int key = 0;
+  for (size_t i = 0; i < n;) {
+    if (p->els[i].page == NO_PAGE || p->els[i].page >= nk) {
+      i++;
       continue;
-    char s[24];
-    snprintf(s, sizeof s, "/S /%s", a->name);
-    const char *at = strstr(b.data, s);
-    size_t n = strlen(s);
-    if (!at || (at[n] >= 'A' && at[n] <= 'Z') || (at[n] >= 'a' && at[n] <= 'z') ||
-        (at[n] >= '0' && at[n] <= '9'))
-      continue; /* not the element meant: Cairo dropped some (never expected) */
-    if (dict_append(&b, a->add))
-      bs_pdfup_set(u, num, b.data, b.len);
-  }
-  bs_buf_free(&b);
-}
-
-/* #15: each chapter's structure element (Sect, Part) names its language when it is not the
- * book's: the Document's kids are the sections in drawing order (pdf->sect_lang). The
- * contents, drawn last, move to the front of the Document, where they are read. */
-static void struct_langs(bs_ts_ctx *c, bs_ts_pdf *p, bs_pdfup *u, const char *cat)
-{
-  bs_buf b = BS_BUF_INIT, add = BS_BUF_INIT;
-  int root = ref_after(cat, "/StructTreeRoot", NULL), doc = 0;
-  if (root > 0 && bs_pdfup_get(u, root, &b))
-    doc = ref_after(b.data, "/K", NULL);
-  const char *q = NULL;
-  if (doc > 0 && bs_pdfup_get(u, doc, &b) && ref_after(b.data, "/K", &q) > 0) {
-    char *kids = bs_xstrdup(q);
-    char *e = kids;
-    long toc = 0;
-    size_t nk = 0;
-    for (size_t i = 0; i < p->nsect; i++) {
-      char *next;
-      long num = strtol(e, &next, 10);
-      if (next == e || num <= 0)
-        break;
-      nk++;
-      if (p->toc_sect == i + 1)
-        toc = num;
-      strtol(next, &e, 10); /* generation */
-      while (*e == ' ' || *e == 'R' || *e == '\n')
-        e++;
-      if (!strcmp(p->sect_lang[i], c->bk->lang) || !lang_ok(p->sect_lang[i]))
-        continue;
-      bs_buf_clear(&add);
-      bs_buf_printf(&add, " /Lang (%s)\n", p->sect_lang[i]);
-      if (bs_pdfup_get(u, (int)num, &b) && dict_append(&b, add.data))
-        bs_pdfup_set(u, (int)num, b.data, b.len);
     }
-    free(kids);
-    /* the Document: "/K [ a 0 R b 0 R ... ]" with the contents first */
-    char *k, *open, *close;
-    if (toc && nk == p->nsect && bs_pdfup_get(u, doc, &b) && (k = strstr(b.data, "/K")) &&
-        (open = strchr(k, '[')) && (close = strchr(open, ']'))) {
-      bs_buf_clear(&add);
-      bs_buf_put(&add, b.data, (size_t)(open + 1 - b.data));
-      bs_buf_printf(&add, " %ld 0 R", toc);
-      char *x = open + 1;
-      while (x < close) {
-        char *next;
-        long num = strtol(x, &next, 10);
-        if (next == x)
-          break;
-        strtol(next, &x, 10);
-        while (x < close && (*x == ' ' || *x == 'R' || *x == '\n'))
-          x++;
-        if (num != toc)
-          bs_buf_printf(&add, " %ld 0 R", num);
-      }
-      bs_buf_puts(&add, " ");
-      bs_buf_puts(&add, close);
-      bs_pdfup_set(u, doc, add.data, add.len);
-    }
+    uint32_t pg = p->els[i].page;
+    bs_buf_clear(&b);
+    bs_buf_puts(&b, "[");
+    for (; i < n && (p->els[i].page == pg || p->els[i].page == NO_PAGE); i++)
+      if (p->els[i].page == pg)
+        bs_buf_printf(&b, " %d 0 R", base + (int)i);
+    bs_buf_puts(&b, " ]");
+    int arr = bs_pdfup_new_obj(u);
+    bs_pdfup_set(u, arr, b.data, b.len);
+    bs_buf_printf(&nums, " %d %d 0 R", key, arr);
+    parents[pg] = key++;
   }
+  bs_buf_puts(&nums, " ] >>");
+  int tree = bs_pdfup_new_obj(u);
+  bs_pdfup_set(u, tree, nums.data, nums.len);
+  bs_buf_clear(&b);
+  bs_buf_printf(&b, "<< /Type /StructTreeRoot /K %d 0 R /ParentTree %d 0 R /ParentTreeNextKey %d >>",
+                base, tree, key);
+  bs_pdfup_set(u, *root, b.data, b.len);
   bs_buf_free(&b);
-  bs_buf_free(&add);
+  bs_buf_free(&nums);
+  free(first);
+  free(next);
+  free(last);
 }
 
 /* The incremental update (pdfup.c): the contents' pages, drawn last, move to the front of
@@ -698,10 +725,14 @@ static void pdf_update(bs_ts_ctx *c, bs_ts_pdf *p, bs_pdfup *u)
              " /TrimBox [%.3f %.3f %.3f %.3f] /BleedBox [%.3f %.3f %.3f %.3f]\n", e, e, e + w,
              e + h, e - b, e - b, e + w + b, e + h + b);
   }
+  int sroot = 0, *parents = bs_xmalloc((nk + 1) * sizeof *parents);
+  write_structure(p, u, kids, nk, &sroot, parents);
   size_t li = 0, ui = 0;
   for (size_t i = 0; i < nk; i++) {
     bs_buf_clear(&add);
     bs_buf_puts(&add, boxes);
+    if (parents[i] >= 0)
+      bs_buf_printf(&add, " /StructParents %d", parents[i]);
     while (li < p->nlinks && p->links[li].from < i)
       li++;
     while (ui < p->nuris && p->uris[ui].from < i)
@@ -767,9 +798,10 @@ static void pdf_update(bs_ts_ctx *c, bs_ts_pdf *p, bs_pdfup *u)
     bs_buf_puts(&add, " >>");
   if (lang_ok(c->bk->lang))
     bs_buf_printf(&add, " /Lang (%s)", c->bk->lang);
+  if (sroot)
+    bs_buf_printf(&add, " /StructTreeRoot %d 0 R /MarkInfo << /Marked true >>", sroot);
   bs_buf_puts(&add, "\n");
-  struct_langs(c, p, u, cat.data);
-  elem_attrs(p, u, cat.data);
+  free(parents);
   if (!strstr(cat.data, "/PageLabels") && dict_append(&cat, add.data))
     bs_pdfup_set(u, r, cat.data, cat.len);
 done:
@@ -833,12 +865,13 @@ static void run_text(const char *text, size_t len, size_t p0, bs_buf *b, size_t 
  * /ActualText (pdftext.c), so that vertical columns copy and search as running text and
  * horizontal lines as the source's paragraph. A paragraph that ends on its page and has no
  * ruby or cells holds its content and text itself (p->direct): no Span of its own, 13 % fewer
- * structure elements in a book, which Cairo 1.16 keeps to its end. */
+ * structure elements in a book. */
 static void span_end(bs_ts_pdf *p)
 {
   if (!p->span)
     return;
   batch_flush(p->cr, p->fs, p->batch);
+  mark(p, false);
   tag_end(p, p->direct ? p->para_tag : "Span");
   p->span = false;
   if (p->direct) /* the paragraph ends with its content (before the folio, at a page end) */
@@ -853,8 +886,10 @@ static void span_end(bs_ts_pdf *p)
   for (size_t i = 0; i < p->nrubies; i++) {
     const bs_ts_prun *r = p->rubies[i].r;
     tag_begin(p, "Span", NULL);
+    mark(p, true);
     draw_run(p->cx, p->cr, p->fs, p->batch, p->rubies[i].l, r);
     batch_flush(p->cr, p->fs, p->batch);
+    mark(p, false);
     tag_end(p, "Span");
     bs_pdftext_add(p->text, r->text, r->len);
   }
@@ -962,11 +997,15 @@ static void para_tag(bs_ts_ctx *c, bs_ts_pdf *p, const bs_ts_line *l, size_t li)
   if (p->sect && !p->sect_open) {
     tag_begin(p, p->sect, NULL);
     p->sect_open = true;
-    p->sect_lang = bs_xrealloc(p->sect_lang, (p->nsect + 1) * sizeof *p->sect_lang);
-    snprintf(p->sect_lang[p->nsect++], sizeof *p->sect_lang, "%s",
-             p->toc || !c->doc_lang[0] ? c->bk->lang : c->doc_lang);
+    /* #15: a chapter's section names its language when it is not the book's */
+    const char *sl = p->toc || !c->doc_lang[0] ? c->bk->lang : c->doc_lang;
+    if (strcmp(sl, c->bk->lang) && lang_ok(sl)) {
+      char add[64];
+      snprintf(add, sizeof add, " /Lang (%s)\n", sl);
+      tag_attr(p, p->sect, add);
+    }
     if (p->toc)
-      p->toc_sect = p->nsect;
+      p->toc_el = p->open[p->tdepth - 1];
   }
   containers(p, l->node);
   bs_node_type nt = l->node ? bs_node_get_type(l->node) : BS_NODE_PARAGRAPH;
@@ -1035,6 +1074,7 @@ static void span_begin(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs)
 {
   if (!p->direct)
     tag_begin(p, "Span", NULL);
+  mark(p, true);
   p->span = true;
   p->fs = fs;
   p->cx = c;
@@ -1284,8 +1324,8 @@ bs_status bs_ts_draw_chapter(bs_ts_ctx *c, void *user, bs_error *err)
   bs_ts_pdf *p = user;
   cairo_t *cr = p->cr;
   sect_tag(p, c->npages && c->pages[0].divider ? "Part" : "Sect");
-  /* Cairo 1.16 drops the tags of a page with nothing drawn: the chapter's end on its last
-   * page that has something (a blank recto may follow) */
+  /* the chapter's section ends on its last page that has something (a blank recto may
+   * follow) */
   size_t last = c->npages;
   while (last > 0 && c->pages[last - 1].l0 == c->pages[last - 1].l1 && c->pages[last - 1].blank)
     last--;
@@ -1307,7 +1347,7 @@ bs_status bs_ts_draw_chapter(bs_ts_ctx *c, void *user, bs_error *err)
       draw_crop_marks(cr, c);
     if (pi + 1 >= last)
       sect_tag(p, NULL);
-    cairo_show_page(cr);
+    show_page(p);
   }
   outline_chapter(c, p);
   cairo_status_t cs = cairo_status(cr);
@@ -1322,6 +1362,7 @@ bs_status bs_ts_draw_chapter(bs_ts_ctx *c, void *user, bs_error *err)
 static void toc_number_end(bs_ts_pdf *p, font_state *fs, const char *num)
 {
   batch_flush(p->cr, fs, p->batch);
+  mark(p, false);
   tag_end(p, "Span");
   bs_pdftext_add(p->text, p->actual ? num : NULL, strlen(num));
 }
@@ -1358,6 +1399,7 @@ static void toc_number(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs, const bs_ts_t
   double em = c->size, rad = 0.05 * em;
   /* the number is the entry's (a Span of its TOCI), the dots are an artifact (pdftext.c) */
   tag_begin(p, "Span", NULL);
+  mark(p, true);
   draw_label(c, p->cr, fs, p->batch, &t->num_at);
   toc_number_end(p, fs, t->num);
   leader(p->cr, c->vertical, t->lead_at, t->lead_from, t->lead_to, 0.5 * em, rad);
@@ -1411,18 +1453,18 @@ void bs_ts_draw_front(bs_ts_ctx *c, bs_ts_pdf *p, bool end)
       sect_tag(p, NULL);
       p->toc = false;
     }
-    cairo_show_page(cr);
+    show_page(p);
   }
 }
 
 /* What the drawing state still owns once Cairo is done with the file. */
 static void pdf_free(bs_ts_pdf *p)
 {
-  free(p->sect_lang);
   free(p->front_entry);
   for (size_t i = 0; i < p->nattrs; i++)
     free(p->attrs[i].add);
   free(p->attrs);
+  free(p->els);
   free(p->links);
   for (size_t i = 0; i < p->nuris; i++)
     free(p->uris[i].uri);
@@ -1470,10 +1512,10 @@ bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *p, const char *path, bool ok, 
     st = bs_error_set(err, BS_ERR_IO, path, 0, 0, "cannot write the PDF");
   if (st == BS_OK)
     rd = path ? fopen(path, "rb") : p->f;
-  bs_pdfup *u = rd ? bs_pdfup_open(rd) : NULL;
+  bs_pdfup *u = rd ? bs_pdfup_open(rd, p->f) : NULL;
   if (u) {
     pdf_update(c, p, u);
-    if (!bs_pdfup_write(u, p->f))
+    if (!bs_pdfup_write(u))
       st = bs_error_set(err, BS_ERR_IO, path, 0, 0, "cannot write the PDF");
   }
   bs_pdfup_free(u);

@@ -2,8 +2,10 @@
  * and searches in vertical books, artifacts, and black as DeviceGray (rewrite_content).
  * Extractors read a column of upright glyphs shown in a horizontal font as a
  * stack of one-character lines; what they honour instead is marked content with /ActualText.
- * Cairo 1.16 cannot write /ActualText, but its structure tags put "/Span << /MCID n >> BDC"
- * around each line we tag (draw.c), inside Flate-compressed page contents. This filter spots
+ * Cairo 1.16 cannot write /ActualText nor marked content without building its own
+ * structure tree (kept whole to the file's end), so draw.c draws a mark where each line's
+ * marked content begins and ends (unmark), inside Flate-compressed page contents, and writes
+ * the structure tree itself at the end (MCIDs in drawing order). This filter spots
  * those content streams as they are written (Cairo's own header, "N 0 obj << /Length M 0 R
  * /Filter /FlateDecode >> stream"), inflates them, adds each line's text to its Span's
  * properties in drawing order, deflates them again and rewrites the stream's length object
@@ -49,6 +51,13 @@ struct bs_pdftext {
     bool end;    /* ... the one that ends the group */
   } *texts;
   size_t ntexts, head, cap;
+  /* the marked contents begun (draw.c's marks), in drawing order: their type and MCID */
+  struct mark {
+    const char *type; /* static */
+    uint16_t mcid;
+  } *marks;
+  size_t nmarks, mhead, mcap;
+  bs_buf unmarked;    /* a page's content with its marks made BDC and EMC */
   size_t unmatched;   /* Span BDCs without a text, or texts left over: a bug if not 0 */
   bool failed;
   char tail[64];      /* the file's last bytes ("startxref N %%EOF") */
@@ -74,6 +83,8 @@ void bs_pdftext_free(bs_pdftext *t)
   bs_buf_free(&t->plain);
   bs_buf_free(&t->added);
   bs_buf_free(&t->deflated);
+  bs_buf_free(&t->unmarked);
+  free(t->marks);
   for (size_t i = t->head; i < t->ntexts; i++) {
     free(t->texts[i].text);
     free(t->texts[i].group);
@@ -100,6 +111,18 @@ void bs_pdftext_add(bs_pdftext *t, const char *utf8, size_t len)
   t->texts[t->ntexts].text = s;
   t->texts[t->ntexts].group = NULL;
   t->texts[t->ntexts++].end = false;
+}
+
+void bs_pdftext_mark(bs_pdftext *t, const char *type, uint16_t mcid)
+{
+  if (t->mhead > 0 && t->mhead == t->nmarks)
+    t->mhead = t->nmarks = 0;
+  if (t->nmarks == t->mcap) {
+    t->mcap = t->mcap ? 2 * t->mcap : 64;
+    t->marks = bs_xrealloc(t->marks, t->mcap * sizeof *t->marks);
+  }
+  t->marks[t->nmarks].type = type;
+  t->marks[t->nmarks++].mcid = mcid;
 }
 
 void bs_pdftext_group_last(bs_pdftext *t, size_t n, const char *utf8, size_t len)
@@ -210,6 +233,67 @@ static bool op_is(const char *p, const char *e, const char *name)
   return (size_t)(e - p) == n && !memcmp(p, name, n);
 }
 
+/* draw.c's marks (a 1 pt square filled in 0.25 0.5 0.75 where a marked content begins, in
+ * 0.75 0.5 0.25 where it ends: "R G B rg [/aN gs] 0 0 1 1 re f") made the BDC and EMC Cairo
+ * would write for a structure element's marked content ("/Span << /MCID n >> BDC"), with the
+ * types and MCIDs given in the same order (bs_pdftext_mark). False if there is none. */
+static bool unmark(bs_pdftext *t, const bs_buf *c, bs_buf *to)
+{
+  const char *p = c->data, *end = c->data + c->len;
+  const char *copied = p, *operands = NULL;
+  int pending = 0; /* 1: a begin's colour was set, 2: an end's; 3, 4: and its square drawn */
+  bool any = false;
+  bs_buf_clear(to);
+  while (p < end) {
+    if (is_space(*p)) {
+      p++;
+      continue;
+    }
+    bool op;
+    const char *e = token_end(p, end, &op);
+    if (!operands)
+      operands = p;
+    if (!op) {
+      p = e;
+      continue;
+    }
+    const char *o = operands;
+    operands = NULL;
+    size_t n = (size_t)(p - o);
+    if (op_is(p, e, "rg") && n == 14 && (!memcmp(o, "0.25 0.5 0.75 ", 14) ||
+                                         !memcmp(o, "0.75 0.5 0.25 ", 14))) {
+      bs_buf_put(to, copied, (size_t)(o - copied));
+      copied = e;
+      pending = o[2] == '2' ? 1 : 2;
+      any = true;
+    } else if (pending && op_is(p, e, "re") && n == 8 && !memcmp(o, "0 0 1 1 ", 8)) {
+      bs_buf_put(to, copied, (size_t)(o - copied));
+      copied = e;
+      pending += 2;
+    } else if (pending > 2 && op_is(p, e, "f")) {
+      bs_buf_put(to, copied, (size_t)(o - copied));
+      copied = e;
+      if (to->len && !is_space(to->data[to->len - 1]))
+        bs_buf_putc(to, '\n');
+      if (pending == 4) {
+        bs_buf_puts(to, "EMC");
+      } else if (t->mhead < t->nmarks) {
+        const struct mark *m = &t->marks[t->mhead++];
+        bs_buf_printf(to, "/%s << /MCID %u >> BDC", m->type, (unsigned)m->mcid);
+      } else {
+        t->unmatched++;
+        bs_buf_puts(to, "/Span BMC"); /* keeps the EMC balanced */
+      }
+      pending = 0;
+    } else if (!op_is(p, e, "gs")) {
+      pending = 0;
+    }
+    p = e;
+  }
+  bs_buf_put(to, copied, (size_t)(end - copied));
+  return any;
+}
+
 /* One page's content (#15), rewritten operator by operator as Cairo writes it:
  * - each structure element's "/Tag << /MCID n >> BDC" (a Span, or a paragraph holding its
  *   own content) gets the next text as /ActualText, retagged Span if it has one. Cairo
@@ -218,9 +302,8 @@ static bool op_is(const char *p, const char *e, const char *name)
  *   replacement at the inner one);
  * - text and paths painted outside the structure's marked content (running heads, folios,
  *   crop marks, leaders, note rules) become an /Artifact, as tagged PDF wants of content that
- *   is not in the structure tree. Images are left alone: a figure's image is content, but
- *   Cairo 1.16 fails with a tag error at the page's end when one is painted inside a Span of
- *   its Figure in a vertical book, so it stays outside both;
+ *   is not in the structure tree. Images are left alone (a figure's image is outside both,
+ *   as when Cairo wrote the structure);
  * - pure black, which Cairo sets as RGB ("0 0 0 rg", "0 0 0 RG"), becomes DeviceGray ("0 g",
  *   "0 G"): text and rules print on the black plate only. */
 static void rewrite_content(bs_pdftext *t, const bs_buf *c, bs_buf *to)
@@ -366,7 +449,8 @@ static void finish_object(bs_pdftext *t)
   /* Cairo: "\nendstream\nendobj\n" then "M 0 obj\n   LEN\nendobj\n" */
   const char *lo = h + tail_at + 18;
   bs_buf_clear(&t->added);
-  rewrite_content(t, &t->plain, &t->added);
+  rewrite_content(t, unmark(t, &t->plain, &t->unmarked) ? &t->unmarked : &t->plain,
+                  &t->added);
   const bs_buf *added = &t->added, *z = &t->deflated;
   bool rewrite = (added->len != t->plain.len ||
                   memcmp(added->data, t->plain.data, added->len)) &&

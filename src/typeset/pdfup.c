@@ -1,11 +1,14 @@
 /* Incremental updates of the PDF Cairo wrote (§7.4): Cairo 1.16 cannot write viewer
  * preferences, page boxes or a page order other than drawing order, so after it finishes we
- * read the file's tail back (trailer and cross-reference table), fetch the few objects to
- * change and append new versions of them with a new xref section and a trailer that points
- * to the old one (/Prev). The body is never rewritten, so the PDF is streamed as it is drawn. */
+ * read the file's tail back (trailer and cross-reference table), fetch the objects to change
+ * and append new versions of them (and new objects: the structure tree, draw.c) with a new
+ * xref section and a trailer that points to the old one (/Prev). The body is never
+ * rewritten, so the PDF is streamed as it is drawn; the objects appended are written as they
+ * are made (a long book's structure tree is a million of them), read back with pread. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "typeset-impl.h"
 
@@ -16,10 +19,12 @@ struct bs_pdfup {
   long long *off;       /* object offsets, by number */
   int nobj;             /* /Size */
   int root, info;
-  bs_buf add;           /* the appended objects */
+  FILE *out;            /* the appended objects go to its end ... */
+  long long written;    /* ... this many bytes so far */
+  bool failed;
   int *nums;            /* their numbers ... */
   long long *at;        /* ... and offsets relative to the end of the file */
-  size_t nnew;
+  size_t nnew, cap;
 };
 
 static const char *find_last(const char *hay, size_t n, const char *needle)
@@ -34,24 +39,26 @@ static const char *find_last(const char *hay, size_t n, const char *needle)
 static bool read_at(FILE *f, long long off, size_t n, bs_buf *out)
 {
   bs_buf_clear(out);
-  if (fseeko(f, (off_t)off, SEEK_SET))
-    return false;
-  char tmp[8192];
+  bs_buf_grow(out, n + 1);
   while (n) {
-    size_t k = fread(tmp, 1, n < sizeof tmp ? n : sizeof tmp, f);
-    if (!k)
+    ssize_t k = pread(fileno(f), out->data + out->len, n, (off_t)off);
+    if (k <= 0)
       return false;
-    bs_buf_put(out, tmp, k);
-    n -= k;
+    out->len += (size_t)k;
+    off += k;
+    n -= (size_t)k;
   }
+  out->data[out->len] = 0;
   return true;
 }
 
-bs_pdfup *bs_pdfup_open(FILE *rd)
+bs_pdfup *bs_pdfup_open(FILE *rd, FILE *out)
 {
   if (fflush(rd) || fseeko(rd, 0, SEEK_END))
     return NULL;
   long long size = (long long)ftello(rd);
+  if (fflush(out) || fseeko(out, 0, SEEK_END) || (long long)ftello(out) != size)
+    return NULL;
   if (size < 64)
     return NULL;
   bs_buf t = BS_BUF_INIT;
@@ -85,6 +92,7 @@ bs_pdfup *bs_pdfup_open(FILE *rd)
     goto done;
   u = bs_xcalloc(1, sizeof *u);
   u->rd = rd;
+  u->out = out;
   u->size = size;
   u->prev = xref;
   u->nobj = atoi(sz + 5);
@@ -134,37 +142,51 @@ bool bs_pdfup_get(bs_pdfup *u, int num, bs_buf *out)
 
 void bs_pdfup_set(bs_pdfup *u, int num, const char *body, size_t len)
 {
-  u->nums = bs_xrealloc(u->nums, (u->nnew + 1) * sizeof *u->nums);
-  u->at = bs_xrealloc(u->at, (u->nnew + 1) * sizeof *u->at);
+  if (u->nnew == u->cap) {
+    u->cap = u->cap ? 2 * u->cap : 256;
+    u->nums = bs_xrealloc(u->nums, u->cap * sizeof *u->nums);
+    u->at = bs_xrealloc(u->at, u->cap * sizeof *u->at);
+  }
   u->nums[u->nnew] = num;
-  u->at[u->nnew] = (long long)u->add.len;
+  u->at[u->nnew] = u->written;
   u->nnew++;
-  bs_buf_printf(&u->add, "%d 0 obj\n", num);
-  bs_buf_put(&u->add, body, len);
-  bs_buf_puts(&u->add, "\nendobj\n");
+  int n = fprintf(u->out, "%d 0 obj\n", num);
+  if (n < 0 || fwrite(body, 1, len, u->out) != len || fputs("\nendobj\n", u->out) < 0)
+    u->failed = true;
+  u->written += (n > 0 ? n : 0) + (long long)len + 8;
 }
 
 int bs_pdfup_new_obj(bs_pdfup *u) { return u->nobj++; }
 
-bool bs_pdfup_write(bs_pdfup *u, FILE *out)
+int bs_pdfup_new_objs(bs_pdfup *u, int n)
+{
+  int first = u->nobj;
+  u->nobj += n;
+  return first;
+}
+
+bool bs_pdfup_write(bs_pdfup *u)
 {
   if (!u->nnew)
-    return true;
-  if (fseeko(out, 0, SEEK_END))
-    return false;
+    return !u->failed;
   long long base = u->size;
-  bs_buf x = BS_BUF_INIT;
-  bs_buf_puts(&x, "xref\n0 1\n0000000000 65535 f \n");
-  for (size_t i = 0; i < u->nnew; i++)
-    bs_buf_printf(&x, "%d 1\n%010lld 00000 n \n", u->nums[i], base + u->at[i]);
-  bs_buf_printf(&x, "trailer\n<< /Size %d /Root %d 0 R", u->nobj, u->root);
-  if (u->info)
-    bs_buf_printf(&x, " /Info %d 0 R", u->info);
-  bs_buf_printf(&x, " /Prev %lld >>\nstartxref\n%lld\n%%%%EOF\n", u->prev, base + (long long)u->add.len);
-  bool ok = fwrite(u->add.data, 1, u->add.len, out) == u->add.len &&
-            fwrite(x.data, 1, x.len, out) == x.len && !fflush(out);
-  bs_buf_free(&x);
-  return ok;
+  FILE *out = u->out;
+  bool ok = !u->failed && fputs("xref\n0 1\n0000000000 65535 f \n", out) >= 0;
+  /* a subsection per run of consecutive numbers */
+  for (size_t i = 0; ok && i < u->nnew;) {
+    size_t k = i + 1;
+    while (k < u->nnew && u->nums[k] == u->nums[k - 1] + 1)
+      k++;
+    ok = fprintf(out, "%d %zu\n", u->nums[i], k - i) > 0;
+    for (; ok && i < k; i++)
+      ok = fprintf(out, "%010lld 00000 n \n", base + u->at[i]) > 0;
+  }
+  if (ok)
+    ok = fprintf(out, "trailer\n<< /Size %d /Root %d 0 R", u->nobj, u->root) > 0 &&
+         (!u->info || fprintf(out, " /Info %d 0 R", u->info) > 0) &&
+         fprintf(out, " /Prev %lld >>\nstartxref\n%lld\n%%%%EOF\n", u->prev,
+                 base + u->written) > 0;
+  return ok && !fflush(out);
 }
 
 void bs_pdfup_free(bs_pdfup *u)
@@ -174,6 +196,5 @@ void bs_pdfup_free(bs_pdfup *u)
   free(u->off);
   free(u->nums);
   free(u->at);
-  bs_buf_free(&u->add);
   free(u);
 }

@@ -701,12 +701,15 @@ bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *pdf, const char *path, bool ok
 
 /* pdfup.c: incremental updates of the finished PDF */
 typedef struct bs_pdfup bs_pdfup;
-bs_pdfup *bs_pdfup_open(FILE *rd);   /* NULL if the file is not laid out as Cairo writes it */
+/* NULL if the file is not laid out as Cairo writes it; `out` (rd itself, or the same file
+ * opened for writing) gets the objects set, at its end */
+bs_pdfup *bs_pdfup_open(FILE *rd, FILE *out);
 int bs_pdfup_root(const bs_pdfup *u);
 bool bs_pdfup_get(bs_pdfup *u, int num, bs_buf *dict); /* an object's text between obj/endobj */
-void bs_pdfup_set(bs_pdfup *u, int num, const char *body, size_t len);
+void bs_pdfup_set(bs_pdfup *u, int num, const char *body, size_t len); /* written at once */
 int bs_pdfup_new_obj(bs_pdfup *u);
-bool bs_pdfup_write(bs_pdfup *u, FILE *append);
+int bs_pdfup_new_objs(bs_pdfup *u, int n); /* n consecutive numbers: the first */
+bool bs_pdfup_write(bs_pdfup *u); /* the xref section and trailer: the file is complete */
 void bs_pdfup_free(bs_pdfup *u);
 
 /* pdftext.c: Cairo's page contents rewritten on their way to `f` (a seekable file written
@@ -718,6 +721,8 @@ void bs_ts_pdf_text(bs_buf *b, const char *s);
 bs_pdftext *bs_pdftext_new(FILE *f);
 /* The text of the next Span tag drawn (UTF-8, copied), or NULL to leave that Span as it is. */
 void bs_pdftext_add(bs_pdftext *t, const char *utf8, size_t len);
+/* The next marked content draw.c marks: its type (a static string) and MCID on its page. */
+void bs_pdftext_mark(bs_pdftext *t, const char *type, uint16_t mcid);
 /* One /ActualText (UTF-8, copied) over the last `n` Spans added, not yet drawn out: a vertical
  * table row's cells on a page, which copy as the row's text. */
 void bs_pdftext_group_last(bs_pdftext *t, size_t n, const char *utf8, size_t len);
