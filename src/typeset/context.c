@@ -327,6 +327,8 @@ void bs_ts_ctx_free(bs_ts_ctx *c)
     for (int k = 0; k < BS_TS_CPS_KINDS; k++)
       if (c->book_cps[r][k])
         hb_set_destroy(c->book_cps[r][k]);
+  for (int r = 0; r < 5; r++)
+    hb_set_destroy(c->book_langs[r]);
   bs_ts_breakers_free(c);
   bs_ts_pango_free(c);
   bs_ts_hyphen_free(c);
