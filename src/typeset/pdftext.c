@@ -371,6 +371,30 @@ static bool deflate_buf(bs_pdftext *t, const bs_buf *in, bs_buf *to)
   return to->len > 0;
 }
 
+/* After the header (grown by `grew` bytes): the deflated data (t->deflated), the end of the
+ * stream and its length object `len_obj` anew; the objects after it move (data_end: where
+ * the data ended in `hold`). */
+static void end_stream(bs_pdftext *t, int len_obj, size_t data_end, long long grew)
+{
+  const bs_buf *z = &t->deflated;
+  out(t, z->data, z->len);
+  bs_buf o = BS_BUF_INIT;
+  bs_buf_printf(&o, "\nendstream\nendobj\n%d 0 obj\n   %zu\nendobj\n", len_obj, z->len);
+  out(t, o.data, o.len);
+  bs_buf_free(&o);
+  long long before = t->in_pos - (long long)t->hold.len;
+  long long prev = t->nshifts ? t->shifts[t->nshifts - 1].delta : 0;
+  /* the length object moves by what the header and the stream changed, the objects after it
+   * also by what its number's digits changed */
+  t->shifts = bs_xrealloc(t->shifts, (t->nshifts + 2) * sizeof *t->shifts);
+  t->shifts[t->nshifts].from = before + (long long)data_end + 18;
+  t->shifts[t->nshifts].delta =
+      prev + grew + (long long)z->len - (long long)(data_end - t->data_at);
+  t->shifts[t->nshifts + 1].from = t->in_pos;
+  t->shifts[t->nshifts + 1].delta = t->out_pos - t->in_pos;
+  t->nshifts += 2;
+}
+
 /* The object in `hold` is complete: [header][data][tail: endstream, the length object]. */
 static void finish_object(bs_pdftext *t)
 {
@@ -380,30 +404,15 @@ static void finish_object(bs_pdftext *t)
   const char *lo = h + tail_at + 18;
   bs_buf_clear(&t->added);
   rewrite_content(t, &t->plain, &t->added);
-  const bs_buf *added = &t->added, *z = &t->deflated;
+  const bs_buf *added = &t->added;
   bool rewrite = (added->len != t->plain.len ||
                   memcmp(added->data, t->plain.data, added->len)) &&
                  deflate_buf(t, &t->added, &t->deflated);
   if (!rewrite) {
     out(t, h, t->hold.len);
   } else {
-    int m = atoi(lo);
     out(t, h, t->data_at);
-    out(t, z->data, z->len);
-    bs_buf o = BS_BUF_INIT;
-    bs_buf_printf(&o, "\nendstream\nendobj\n%d 0 obj\n   %zu\nendobj\n", m, z->len);
-    out(t, o.data, o.len);
-    bs_buf_free(&o);
-    long long before = t->in_pos - (long long)t->hold.len;
-    long long prev = t->nshifts ? t->shifts[t->nshifts - 1].delta : 0;
-    /* the length object moves by what the stream changed, the objects after it also by
-     * what its number's digits changed */
-    t->shifts = bs_xrealloc(t->shifts, (t->nshifts + 2) * sizeof *t->shifts);
-    t->shifts[t->nshifts].from = before + (long long)tail_at + 18;
-    t->shifts[t->nshifts].delta = prev + (long long)z->len - (long long)(tail_at - t->data_at);
-    t->shifts[t->nshifts + 1].from = t->in_pos;
-    t->shifts[t->nshifts + 1].delta = t->out_pos - t->in_pos;
-    t->nshifts += 2;
+    end_stream(t, atoi(lo), tail_at, 0);
   }
   bs_buf_clear(&t->hold);
   bs_buf_clear(&t->plain);
@@ -502,24 +511,10 @@ static void finish_raw(bs_pdftext *t)
     t->failed = true;
     return;
   }
-  const bs_buf *z = &t->deflated;
-  long long before = t->in_pos - (long long)t->hold.len;
   out(t, h, t->dict_at);
   out(t, flate, sizeof flate - 1);
   out(t, h + t->dict_at, t->data_at - t->dict_at);
-  out(t, z->data, z->len);
-  bs_buf o = BS_BUF_INIT;
-  bs_buf_printf(&o, "\nendstream\nendobj\n%d 0 obj\n   %zu\nendobj\n", t->len_obj, z->len);
-  out(t, o.data, o.len);
-  bs_buf_free(&o);
-  long long prev = t->nshifts ? t->shifts[t->nshifts - 1].delta : 0;
-  t->shifts = bs_xrealloc(t->shifts, (t->nshifts + 2) * sizeof *t->shifts);
-  t->shifts[t->nshifts].from = before + (long long)t->data_end + 18;
-  t->shifts[t->nshifts].delta = prev + (long long)(sizeof flate - 1) + (long long)z->len -
-                                (long long)(t->data_end - t->data_at);
-  t->shifts[t->nshifts + 1].from = t->in_pos;
-  t->shifts[t->nshifts + 1].delta = t->out_pos - t->in_pos;
-  t->nshifts += 2;
+  end_stream(t, t->len_obj, t->data_end, (long long)(sizeof flate - 1));
   bs_buf_clear(&t->hold);
   bs_buf_clear(&t->plain);
   t->mode = PASS;
