@@ -246,23 +246,23 @@ hb_set_t *bs_ts_face_glyphs(bs_ts_ctx *c, bs_ts_face *f)
     if (hb_font_get_nominal_glyph(f->hb, cp, &gid))
       hb_set_add(g, gid);
   }
+  /* the features shaping applies: HarfBuzz's defaults (vert alone of the vertical ones) and
+   * ours (shape.c: halt/vhal, fwid, hwid; ruby.c: ruby); vrt2 is vert's superset in the CJK
+   * faces. Not pwid, dlig, vkna or vrtr: nothing turns them on, and their forms of every kana
+   * and Latin letter were glyphs no page could show. */
   static const hb_tag_t both[] = {
       HB_TAG('c', 'c', 'm', 'p'), HB_TAG('l', 'o', 'c', 'l'), HB_TAG('l', 'i', 'g', 'a'),
       HB_TAG('c', 'l', 'i', 'g'), HB_TAG('c', 'a', 'l', 't'), HB_TAG('r', 'l', 'i', 'g'),
       HB_TAG('h', 'a', 'l', 't'), HB_TAG('f', 'w', 'i', 'd'), HB_TAG('h', 'w', 'i', 'd'),
-      HB_TAG('p', 'w', 'i', 'd'), HB_TAG('r', 'v', 'r', 'n'), HB_TAG('d', 'l', 'i', 'g'),
-      HB_TAG('p', 'a', 'l', 't'),
+      HB_TAG('r', 'v', 'r', 'n'), HB_TAG('r', 'c', 'l', 't'),
       HB_TAG('r', 'u', 'b', 'y'), /* content: ruby annotations are shaped with it (ruby.c) */
       HB_TAG_NONE};
-  /* vertical text also takes the vertical forms */
   static const hb_tag_t vert[] = {
       HB_TAG('c', 'c', 'm', 'p'), HB_TAG('l', 'o', 'c', 'l'), HB_TAG('l', 'i', 'g', 'a'),
       HB_TAG('c', 'l', 'i', 'g'), HB_TAG('c', 'a', 'l', 't'), HB_TAG('r', 'l', 'i', 'g'),
       HB_TAG('h', 'a', 'l', 't'), HB_TAG('f', 'w', 'i', 'd'), HB_TAG('h', 'w', 'i', 'd'),
-      HB_TAG('p', 'w', 'i', 'd'), HB_TAG('r', 'v', 'r', 'n'), HB_TAG('d', 'l', 'i', 'g'),
-      HB_TAG('p', 'a', 'l', 't'), HB_TAG('v', 'e', 'r', 't'), HB_TAG('v', 'r', 't', '2'),
-      HB_TAG('v', 'h', 'a', 'l'), HB_TAG('v', 'k', 'n', 'a'), HB_TAG('v', 'r', 't', 'r'),
-      HB_TAG('v', 'p', 'a', 'l'),
+      HB_TAG('r', 'v', 'r', 'n'), HB_TAG('r', 'c', 'l', 't'), HB_TAG('v', 'e', 'r', 't'),
+      HB_TAG('v', 'r', 't', '2'), HB_TAG('v', 'h', 'a', 'l'),
       HB_TAG('r', 'u', 'b', 'y'), /* content (ruby.c) */
       HB_TAG_NONE};
   hb_face_t *face = hb_font_get_face(f->hb);
