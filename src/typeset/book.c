@@ -22,8 +22,8 @@
 
 static void add_entry(bs_ts_ctx *c, const bs_node *n, int level)
 {
-  c->tocs = bs_xrealloc(c->tocs, (c->ntoc + 1) * sizeof *c->tocs);
-  bs_ts_toc *e = &c->tocs[c->ntoc++];
+  c->run->tocs = bs_xrealloc(c->run->tocs, (c->run->ntoc + 1) * sizeof *c->run->tocs);
+  bs_ts_toc *e = &c->run->tocs[c->run->ntoc++];
   memset(e, 0, sizeof *e);
   e->node = n;
   e->level = level;
@@ -132,8 +132,8 @@ bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err)
   if (bs_node_get_type(root) != BS_NODE_BOOK)
     return BS_OK;
   size_t ndocs = bs_node_child_count(root);
-  c->toc = c->bk->opts->toc > 0 || (c->bk->opts->toc < 0 && ndocs > 1);
-  if (c->toc) {
+  c->run->toc = c->bk->opts->toc > 0 || (c->bk->opts->toc < 0 && ndocs > 1);
+  if (c->run->toc) {
     int shift = 0; /* chapters nest under parts */
     for (const bs_node *d = bs_node_first_child(root); d; d = bs_node_next(d)) {
       const char *title = bs_node_get_meta(d, BS_META_TITLE);
@@ -144,16 +144,16 @@ bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err)
       }
       if (!blank_text(title))
         add_entry(c, d, shift);
-      size_t from = c->ntoc;
+      size_t from = c->run->ntoc;
       collect_headings(c, d, title);
-      for (size_t i = from; i < c->ntoc; i++)
-        c->tocs[i].level += shift;
+      for (size_t i = from; i < c->run->ntoc; i++)
+        c->run->tocs[i].level += shift;
     }
   }
   bool has_title = !blank_text(bs_node_get_meta(root, BS_META_TITLE));
-  if (!c->ntoc && !has_title)
+  if (!c->run->ntoc && !has_title)
     return BS_OK;
-  bs_status st = bs_ts_set_lang(c, c->lang, err);
+  bs_status st = bs_ts_set_lang(c, c->bk->lang, err);
   if (st == BS_OK && has_title)
     st = title_page(c, root, err);
   double em = c->size;
@@ -165,10 +165,10 @@ bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err)
   blk.center = !c->vertical;
   blk.keep_next = true;
   blk.new_page = true;
-  if (st == BS_OK && c->ntoc)
+  if (st == BS_OK && c->run->ntoc)
     st = bs_ts_para_text(c, toc_title(c->region), BS_ST_BOLD | BS_ST_HEI, em * 1.6, &blk, err);
-  for (size_t i = 0; i < c->ntoc && st == BS_OK; i++) {
-    bs_ts_toc *e = &c->tocs[i];
+  for (size_t i = 0; i < c->run->ntoc && st == BS_OK; i++) {
+    bs_ts_toc *e = &c->run->tocs[i];
     bs_ts_block b = bs_ts_body_block(c, e->level * em);
     b.first_indent = 0;
     b.justify = false;
@@ -177,14 +177,14 @@ bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err)
     char *text = doc ? bs_xstrdup(bs_node_get_meta(e->node, BS_META_TITLE))
                      : bs_node_text_content(e->node);
     const char *lang = bs_node_get_inherited_lang(e->node);
-    st = bs_ts_set_lang(c, lang ? lang : c->lang, err);
+    st = bs_ts_set_lang(c, lang ? lang : c->bk->lang, err);
     if (st == BS_OK)
       st = bs_ts_para_text(c, text, doc ? BS_ST_HEI | BS_ST_BOLD : 0, em, &b, err);
     free(text);
     e->line = c->nlines ? c->nlines - 1 : 0;
   }
   if (st == BS_OK)
-    st = bs_ts_set_lang(c, c->lang, err);
+    st = bs_ts_set_lang(c, c->bk->lang, err);
   if (st != BS_OK)
     return st;
   /* the title page and the contents each open on a recto */
@@ -203,10 +203,10 @@ bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err)
     p->number = (int)c->npages + 1;
     c->npages++;
   }
-  c->front_lines = c->lines_v;
-  c->nfront_lines = c->nlines;
-  c->front_pages = c->pages;
-  c->nfront_pages = c->npages;
+  c->run->front_lines = c->lines_v;
+  c->run->nfront_lines = c->nlines;
+  c->run->front_pages = c->pages;
+  c->run->nfront_pages = c->npages;
   c->lines_v = NULL;
   c->nlines = c->caplines = 0;
   c->pages = NULL;
@@ -219,16 +219,16 @@ bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err)
 
 void bs_ts_front_note(bs_ts_ctx *c)
 {
-  if (!c->ntoc)
+  if (!c->run->ntoc)
     return;
   size_t k = 0;
   for (size_t h = 0; h < c->nheads; h++) {
     /* entries are in tree order, as the headings are laid out */
-    for (size_t i = k; i < c->ntoc; i++)
-      if (c->tocs[i].node == c->heads[h].node) {
-        c->tocs[i].page = c->heads[h].page;
-        c->tocs[i].x = c->heads[h].x;
-        c->tocs[i].y = c->heads[h].y;
+    for (size_t i = k; i < c->run->ntoc; i++)
+      if (c->run->tocs[i].node == c->heads[h].node) {
+        c->run->tocs[i].page = c->heads[h].page;
+        c->run->tocs[i].x = c->heads[h].x;
+        c->run->tocs[i].y = c->heads[h].y;
         k = i + 1;
         break;
       }
@@ -241,18 +241,18 @@ void bs_ts_front_note(bs_ts_ctx *c)
  * of its lines to its page. */
 void bs_ts_front_finish(bs_ts_ctx *c)
 {
-  if (!c->nfront_pages)
+  if (!c->run->nfront_pages)
     return;
-  const bs_ts_line *lines = c->front_lines;
-  size_t n = c->nfront_lines;
+  const bs_ts_line *lines = c->run->front_lines;
+  size_t n = c->run->nfront_lines;
   int *entry = bs_xmalloc((n + 1) * sizeof *entry);
   for (size_t i = 0; i < n; i++)
     entry[i] = -1;
   double em = c->size;
-  for (size_t e = 0; e < c->ntoc; e++) {
-    bs_ts_toc *t = &c->tocs[e];
+  for (size_t e = 0; e < c->run->ntoc; e++) {
+    bs_ts_toc *t = &c->run->tocs[e];
     /* an entry's lines: after the previous entry's last line, through its own */
-    size_t first = e ? c->tocs[e - 1].line + 1 : t->line;
+    size_t first = e ? c->run->tocs[e - 1].line + 1 : t->line;
     if (!e)
       while (first > 0 && lines[first - 1].para_id == lines[t->line].para_id)
         first--;
@@ -265,7 +265,7 @@ void bs_ts_front_finish(bs_ts_ctx *c)
       continue;
     snprintf(t->num, sizeof t->num, "%d", t->page);
     const bs_ts_line *l = &lines[t->line];
-    const bs_ts_line *nl = bs_ts_text_line(c, &c->front_texts, t->num, em);
+    const bs_ts_line *nl = bs_ts_text_line(c, &c->run->front_texts, t->num, em);
     if (c->vertical) {
       double w = nl ? nl->natural : 0;
       double sx = w > em ? em / w : 1;
@@ -284,10 +284,10 @@ void bs_ts_front_finish(bs_ts_ctx *c)
       t->lead_to = right - w - 0.5 * em;
     }
   }
-  for (size_t pi = 0; pi < c->nfront_pages; pi++) {
-    bs_ts_page *pg = &c->front_pages[pi];
+  for (size_t pi = 0; pi < c->run->nfront_pages; pi++) {
+    bs_ts_page *pg = &c->run->front_pages[pi];
     for (size_t li = pg->l0; li < pg->l1 && li < n; li++) {
-      const bs_ts_toc *t = entry[li] >= 0 ? &c->tocs[entry[li]] : NULL;
+      const bs_ts_toc *t = entry[li] >= 0 ? &c->run->tocs[entry[li]] : NULL;
       if (!t || t->page <= 0)
         continue;
       const bs_ts_line *l = &lines[li];
@@ -324,7 +324,7 @@ const char *bs_ts_running_head(const bs_ts_ctx *c, const bs_ts_page *pg)
     chapter = bs_node_get_meta(c->doc, BS_META_TITLE);
   if (pg->number % 2 == 0)
     return c->bk->title && *c->bk->title ? c->bk->title : chapter ? chapter : "";
-  if (!c->book) {
+  if (!c->bk->book) {
     /* the last first-level heading on or before this page */
     const char *sec = NULL;
     for (size_t i = 0; i < c->nheads && c->heads[i].page <= pg->number; i++)

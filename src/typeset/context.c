@@ -62,8 +62,7 @@ void bs_ts_missing_glyph(bs_ts_ctx *c, const bs_ts_face *f, uint32_t cp)
   if (!miss_add(&c->glyphs_seen, f->family, cp, &w))
     return; /* logged already by this context */
   if (!c->wlog) {
-    if (c->glyphs_missing)
-      miss_add(c->glyphs_missing, f->family, cp, &w);
+    miss_add(&c->run->glyphs_missing, f->family, cp, &w);
     return;
   }
   bs_ts_wlog *l = c->wlog;
@@ -74,8 +73,8 @@ void bs_ts_missing_glyph(bs_ts_ctx *c, const bs_ts_face *f, uint32_t cp)
 
 void bs_ts_missing_flush(bs_ts_ctx *c)
 {
-  bs_ts_missing *m = c->glyphs_missing;
-  for (size_t i = 0; m && c->bk->opts->diag && i < m->n; i++) {
+  bs_ts_missing *m = &c->run->glyphs_missing;
+  for (size_t i = 0; c->bk->opts->diag && i < m->n; i++) {
     enum { SHOWN = 16 }; /* characters named; the rest are counted */
     bs_error *w = &m->v[i].first;
     unsigned n = hb_set_get_population(m->v[i].cps);
@@ -96,8 +95,7 @@ void bs_ts_missing_flush(bs_ts_ctx *c)
     }
     c->bk->opts->diag(c->bk->opts->diag_user, w);
   }
-  if (m)
-    bs_ts_missing_free(m);
+  bs_ts_missing_free(m);
 }
 
 static void deliver(bs_ts_ctx *c, const bs_error *w, int once)
@@ -129,8 +127,7 @@ void bs_ts_wlog_replay(bs_ts_ctx *c, bs_ts_wlog *log)
 {
   for (size_t i = 0; i < log->n && c->bk->opts->diag; i++)
     if (log->v[i].once == -1) {
-      if (c->glyphs_missing)
-        miss_add(c->glyphs_missing, log->v[i].family, log->v[i].cp, &log->v[i].w);
+      miss_add(&c->run->glyphs_missing, log->v[i].family, log->v[i].cp, &log->v[i].w);
     } else {
       deliver(c, &log->v[i].w, log->v[i].once);
     }
@@ -161,7 +158,7 @@ int bs_ts_region_of(const char *lang)
 static const char *icu_locale[] = {"zh-Hant@lb=strict", "zh-Hant-HK@lb=strict",
                                    "zh-Hans@lb=strict", "ja@lb=strict", "ko@lb=strict"};
 _Static_assert(sizeof icu_locale / sizeof *icu_locale ==
-               sizeof ((bs_ts_ctx *)0)->brks / sizeof ((bs_ts_ctx *)0)->brks[0],
+               sizeof ((bs_ts_shaper *)0)->brks / sizeof ((bs_ts_shaper *)0)->brks[0],
                "a line breaker for each region");
 
 /* The grid (§7.1, §7.3): from --grid, from --margins, or from the paper (type area about
@@ -238,6 +235,21 @@ void bs_ts_set_direction(bs_ts_ctx *c, bool vertical)
   use_grid(c);
 }
 
+/* The shaper's line breaker for `region`, opened on first use. */
+static bs_status breaker_open(bs_ts_shaper *sh, int region, bs_error *err)
+{
+  if (sh->brks[region])
+    return BS_OK;
+  UErrorCode st = U_ZERO_ERROR;
+  sh->brks[region] = ubrk_open(UBRK_LINE, icu_locale[region], NULL, 0, &st);
+  if (U_FAILURE(st)) {
+    sh->brks[region] = NULL;
+    return bs_error_set(err, BS_ERR_LIBRARY, NULL, 0, 0, "ICU line breaker: %s",
+                        u_errorName(st));
+  }
+  return BS_OK;
+}
+
 bs_status bs_ts_set_lang(bs_ts_ctx *c, const char *lang, bs_error *err)
 {
   snprintf(c->doc_lang, sizeof c->doc_lang, "%s", lang ? lang : "zh-Hant");
@@ -247,27 +259,33 @@ bs_status bs_ts_set_lang(bs_ts_ctx *c, const char *lang, bs_error *err)
   c->indent_em = c->bk->opts->indent_em >= 0 ? c->bk->opts->indent_em
                  : c->region == 3 || !bs_ts_cjk_doc(c) ? 1
                                                        : 2;
-  c->brk = c->brks[c->region];
-  if (c->brk)
-    return BS_OK;
-  UErrorCode st = U_ZERO_ERROR;
-  c->brk = ubrk_open(UBRK_LINE, icu_locale[c->region], NULL, 0, &st);
-  if (U_FAILURE(st)) {
-    c->brk = NULL;
-    return bs_error_set(err, BS_ERR_LIBRARY, NULL, 0, 0, "ICU line breaker: %s",
-                        u_errorName(st));
-  }
-  c->brks[c->region] = c->brk;
-  return BS_OK;
+  return breaker_open(c->sh, c->region, err);
 }
 
-void bs_ts_breakers_free(bs_ts_ctx *c)
+bs_status bs_ts_use_shaper(bs_ts_ctx *c, bs_ts_shaper *sh, bs_error *err)
 {
-  for (size_t r = 0; r < sizeof c->brks / sizeof c->brks[0]; r++)
-    if (c->brks[r])
-      ubrk_close(c->brks[r]);
-  memset(c->brks, 0, sizeof c->brks);
-  c->brk = NULL;
+  c->sh = sh;
+  return breaker_open(sh, c->region, err);
+}
+
+bs_ts_shaper *bs_ts_shaper_new(void)
+{
+  bs_ts_shaper *sh = bs_xcalloc(1, sizeof *sh);
+  sh->buf = hb_buffer_create();
+  return sh;
+}
+
+void bs_ts_shaper_free(bs_ts_shaper *sh)
+{
+  if (!sh)
+    return;
+  for (size_t r = 0; r < sizeof sh->brks / sizeof sh->brks[0]; r++)
+    if (sh->brks[r])
+      ubrk_close(sh->brks[r]);
+  bs_ts_pango_free(sh->pango);
+  bs_ts_hyphen_free(sh);
+  hb_buffer_destroy(sh->buf);
+  free(sh);
 }
 
 bs_status bs_ts_ctx_init(bs_ts_ctx *c, const bs_node *root, const bs_typeset_options *opts,
@@ -276,6 +294,8 @@ bs_status bs_ts_ctx_init(bs_ts_ctx *c, const bs_node *root, const bs_typeset_opt
   memset(c, 0, sizeof *c);
   bs_ts_book *bk = bs_xcalloc(1, sizeof *bk);
   c->bk = c->bk_own = bk;
+  c->run = bs_xcalloc(1, sizeof *c->run);
+  c->sh = bs_ts_shaper_new();
   bk->opts = opts;
   bs_direction d = opts->direction;
   if (d == BS_DIR_DEFAULT)
@@ -283,57 +303,68 @@ bs_status bs_ts_ctx_init(bs_ts_ctx *c, const bs_node *root, const bs_typeset_opt
   if (d == BS_DIR_DEFAULT && bs_node_get_type(root) == BS_NODE_BOOK && bs_node_first_child(root))
     d = bs_node_get_inherited_direction(bs_node_first_child(root));
   c->vertical = bk->vertical = bk->any_vertical = d == BS_DIR_VERTICAL;
-  if (bs_node_get_type(root) == BS_NODE_BOOK)
+  bk->book = bs_node_get_type(root) == BS_NODE_BOOK;
+  if (bk->book)
     for (const bs_node *k = bs_node_first_child(root); k && !bk->any_vertical; k = bs_node_next(k))
       bk->any_vertical = bs_node_get_chapter_direction(k, opts->direction, d) == BS_DIR_VERTICAL;
   const char *lang = bs_node_get_inherited_lang(root);
-  if (!lang && bs_node_get_type(root) == BS_NODE_BOOK && bs_node_first_child(root))
+  if (!lang && bk->book && bs_node_first_child(root))
     lang = bs_node_get_inherited_lang(bs_node_first_child(root));
-  snprintf(c->lang, sizeof c->lang, "%s", lang ? lang : "zh-Hant");
+  snprintf(bk->lang, sizeof bk->lang, "%s", lang ? lang : "zh-Hant");
   bk->title = bs_node_get_meta(root, BS_META_TITLE);
-  c->glyphs_missing = bs_xcalloc(1, sizeof *c->glyphs_missing);
   grid(opts, false, &bk->grid[0]);
   grid(opts, true, &bk->grid[1]);
   use_grid(c);
   bs_status st = bs_ts_set_lang(c, lang, err);
   if (st != BS_OK)
     return st;
-  st = bs_ts_fonts_new(opts, &bk->fonts, err);
-  if (st == BS_OK)
-    c->buf = hb_buffer_create();
-  return st;
+  return bs_ts_fonts_new(opts, &bk->fonts, err);
+}
+
+void bs_ts_ctx_chapter(bs_ts_ctx *k, const bs_ts_ctx *c)
+{
+  memset(k, 0, sizeof *k);
+  k->bk = c->bk;
+  k->vertical = c->vertical;
+  use_grid(k);
+  memcpy(k->doc_lang, c->doc_lang, sizeof k->doc_lang);
+  k->region = c->region;
+  k->indent_em = c->indent_em;
+  k->recto = c->recto;
+  k->para_counter = c->para_counter; /* counters the front matter began */
+  k->ruby_counter = c->ruby_counter;
+  k->note_base = c->note_base;
 }
 
 void bs_ts_ctx_free(bs_ts_ctx *c)
 {
   bs_ts_chapter_free(c);
   bs_ts_missing_free(&c->glyphs_seen);
-  if (c->glyphs_missing)
-    bs_ts_missing_free(c->glyphs_missing);
-  free(c->glyphs_missing);
   free(c->head_in);
   free(c->lines_v);
   free(c->heads);
   free(c->hrefs);
-  for (size_t i = 0; i < c->nfront_lines; i++)
-    bs_ts_line_free(&c->front_lines[i]);
-  free(c->front_lines);
-  for (size_t i = 0; i < c->nfront_pages; i++)
-    free(c->front_pages[i].links);
-  free(c->front_pages);
-  bs_ts_texts_free(&c->front_texts);
-  free(c->tocs);
-  for (int r = 0; r < 5; r++)
-    for (int k = 0; k < BS_TS_CPS_KINDS; k++)
-      if (c->book_cps[r][k])
-        hb_set_destroy(c->book_cps[r][k]);
-  for (int r = 0; r < 5; r++)
-    hb_set_destroy(c->book_langs[r]);
-  bs_ts_breakers_free(c);
-  bs_ts_pango_free(c);
-  bs_ts_hyphen_free(c);
-  hb_buffer_destroy(c->buf);
+  bs_ts_run *r = c->bk_own ? c->run : NULL;
+  if (r) {
+    bs_ts_missing_free(&r->glyphs_missing);
+    for (size_t i = 0; i < r->nfront_lines; i++)
+      bs_ts_line_free(&r->front_lines[i]);
+    free(r->front_lines);
+    for (size_t i = 0; i < r->nfront_pages; i++)
+      free(r->front_pages[i].links);
+    free(r->front_pages);
+    bs_ts_texts_free(&r->front_texts);
+    free(r->tocs);
+    for (int i = 0; i < 5; i++)
+      for (int k = 0; k < BS_TS_CPS_KINDS; k++)
+        if (r->book_cps[i][k])
+          hb_set_destroy(r->book_cps[i][k]);
+    for (int i = 0; i < 5; i++)
+      hb_set_destroy(r->book_langs[i]);
+    free(r);
+  }
   if (c->bk_own) {
+    bs_ts_shaper_free(c->sh);
     bs_ts_fonts_free(c->bk_own->fonts);
     free(c->bk_own);
   }

@@ -143,7 +143,7 @@ static cairo_font_face_t *face_for(bs_ts_ctx *c, bs_ts_face *f, const bs_ts_pgly
   *map = NULL;
   if (!f->sub_tried) {
     f->sub_tried = true;
-    if (!c->book && f->cjk)
+    if (!c->bk->book && f->cjk)
       f->sub_gids = bs_ts_chapter_glyphs(c, f);
     else
       f->sub_gids = bs_ts_face_glyphs(c, f);
@@ -407,8 +407,8 @@ static void draw_folio(cairo_t *cr, bs_ts_ctx *c, font_state *fs, batch *bt,
  * out at least), and a centre mark (a cross) outside the middle of each edge. */
 static void draw_crop_marks(cairo_t *cr, const bs_ts_ctx *c)
 {
-  double off = c->bleed > 3 * BS_PT_PER_MM ? c->bleed : 3 * BS_PT_PER_MM;
-  double len = c->trim_x - off - BS_PT_PER_MM;
+  double off = c->run->bleed > 3 * BS_PT_PER_MM ? c->run->bleed : 3 * BS_PT_PER_MM;
+  double len = c->run->trim_x - off - BS_PT_PER_MM;
   if (len <= 0)
     return;
   cairo_save(cr);
@@ -609,7 +609,7 @@ static void struct_langs(bs_ts_ctx *c, bs_ts_pdf *p, bs_pdfup *u, const char *ca
       strtol(next, &e, 10); /* generation */
       while (*e == ' ' || *e == 'R' || *e == '\n')
         e++;
-      if (!strcmp(p->sect_lang[i], c->lang) || !lang_ok(p->sect_lang[i]))
+      if (!strcmp(p->sect_lang[i], c->bk->lang) || !lang_ok(p->sect_lang[i]))
         continue;
       bs_buf_clear(&add);
       bs_buf_printf(&add, " /Lang (%s)\n", p->sect_lang[i]);
@@ -675,7 +675,7 @@ static void pdf_update(bs_ts_ctx *c, bs_ts_pdf *p, bs_pdfup *u)
         while (q < close && (*q == ' ' || *q == 'R' || *q == '\n' || *q == '\r'))
           q++;
       }
-      size_t nf = c->nfront_pages;
+      size_t nf = c->run->nfront_pages;
       if (nf && nf < nk) {
         /* the contents were drawn last: their pages go first */
         bs_buf_put(&obj, pages.data, (size_t)(open + 1 - pages.data));
@@ -688,10 +688,10 @@ static void pdf_update(bs_ts_ctx *c, bs_ts_pdf *p, bs_pdfup *u)
   }
   /* per page: the contents' links (their pages in drawing order, as kids still is) and the
    * print boxes */
-  double H = c->page_h + 2 * c->trim_y;
+  double H = c->page_h + 2 * c->run->trim_y;
   char boxes[256] = "";
-  if (c->trim_x > 0) {
-    double e = c->trim_x, b = c->bleed, w = c->page_w, h = c->page_h;
+  if (c->run->trim_x > 0) {
+    double e = c->run->trim_x, b = c->run->bleed, w = c->page_w, h = c->page_h;
     snprintf(boxes, sizeof boxes,
              " /TrimBox [%.3f %.3f %.3f %.3f] /BleedBox [%.3f %.3f %.3f %.3f]\n", e, e, e + w,
              e + h, e - b, e - b, e + w + b, e + h + b);
@@ -749,8 +749,8 @@ static void pdf_update(bs_ts_ctx *c, bs_ts_pdf *p, bs_pdfup *u)
   }
   int labels = bs_pdfup_new_obj(u);
   bs_buf_clear(&add);
-  if (c->nfront_pages)
-    bs_buf_printf(&add, "<< /Nums [0 << /S /r >> %zu << /S /D >>] >>", c->nfront_pages);
+  if (c->run->nfront_pages)
+    bs_buf_printf(&add, "<< /Nums [0 << /S /r >> %zu << /S /D >>] >>", c->run->nfront_pages);
   else
     bs_buf_puts(&add, "<< /Nums [0 << /S /D >>] >>");
   bs_pdfup_set(u, labels, add.data, add.len);
@@ -763,8 +763,8 @@ static void pdf_update(bs_ts_ctx *c, bs_ts_pdf *p, bs_pdfup *u)
     bs_buf_puts(&add, " /Direction /R2L >> /PageLayout /TwoPageRight");
   else
     bs_buf_puts(&add, " >>");
-  if (lang_ok(c->lang))
-    bs_buf_printf(&add, " /Lang (%s)", c->lang);
+  if (lang_ok(c->bk->lang))
+    bs_buf_printf(&add, " /Lang (%s)", c->bk->lang);
   bs_buf_puts(&add, "\n");
   struct_langs(c, p, u, cat.data);
   elem_attrs(p, u, cat.data);
@@ -789,20 +789,20 @@ bs_status bs_ts_draw_begin(bs_ts_ctx *c, const bs_node *root, FILE *f, bs_ts_pdf
   bs_ts_book_chars(c, root);
   /* print options: the page grows by the bleed, and by room for crop marks outside it */
   const double mm = BS_PT_PER_MM;
-  c->bleed = c->bk->opts->bleed_mm > 0 ? c->bk->opts->bleed_mm * mm : 0;
-  c->trim_x = c->bleed;
+  c->run->bleed = c->bk->opts->bleed_mm > 0 ? c->bk->opts->bleed_mm * mm : 0;
+  c->run->trim_x = c->run->bleed;
   if (c->bk->opts->crop_marks)
-    c->trim_x = (c->bleed > 3 * mm ? c->bleed : 3 * mm) + 8 * mm;
-  c->trim_y = c->trim_x;
+    c->run->trim_x = (c->run->bleed > 3 * mm ? c->run->bleed : 3 * mm) + 8 * mm;
+  c->run->trim_y = c->run->trim_x;
   p->text = bs_pdftext_new(f);
   p->actual = true; /* set for each paragraph (para_tag) */
   p->cell = -1;
-  p->s = cairo_pdf_surface_create_for_stream(write_file, p, c->page_w + 2 * c->trim_x,
-                                             c->page_h + 2 * c->trim_y);
+  p->s = cairo_pdf_surface_create_for_stream(write_file, p, c->page_w + 2 * c->run->trim_x,
+                                             c->page_h + 2 * c->run->trim_y);
   cairo_pdf_surface_restrict_to_version(p->s, CAIRO_PDF_VERSION_1_5);
   metadata(p->s, c, root);
   p->cr = cairo_create(p->s);
-  cairo_translate(p->cr, c->trim_x, c->trim_y);
+  cairo_translate(p->cr, c->run->trim_x, c->run->trim_y);
   cairo_font_options_t *fo = cairo_font_options_create();
   cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
   cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
@@ -962,7 +962,7 @@ static void para_tag(bs_ts_ctx *c, bs_ts_pdf *p, const bs_ts_line *l, size_t li)
     p->sect_open = true;
     p->sect_lang = bs_xrealloc(p->sect_lang, (p->nsect + 1) * sizeof *p->sect_lang);
     snprintf(p->sect_lang[p->nsect++], sizeof *p->sect_lang, "%s",
-             p->toc || !c->doc_lang[0] ? c->lang : c->doc_lang);
+             p->toc || !c->doc_lang[0] ? c->bk->lang : c->doc_lang);
     if (p->toc)
       p->toc_sect = p->nsect;
   }
@@ -989,7 +989,7 @@ static void para_tag(bs_ts_ctx *c, bs_ts_pdf *p, const bs_ts_line *l, size_t li)
   p->span_lang = NULL;
   const char *nl = l->node ? bs_node_get_inherited_lang(l->node) : NULL;
   const char *dl = c->doc ? bs_node_get_inherited_lang(c->doc) : NULL;
-  snprintf(p->para_lang, sizeof p->para_lang, "%s", nl ? nl : dl ? dl : c->lang);
+  snprintf(p->para_lang, sizeof p->para_lang, "%s", nl ? nl : dl ? dl : c->bk->lang);
   if (nt == BS_NODE_TABLE_ROW && l->ncells && !p->toc) {
     /* a row's cells are its elements (draw_cells), each a TD or TH */
     p->para_tag[0] = 0;
@@ -1187,20 +1187,20 @@ static void add_links(const bs_ts_ctx *c, bs_ts_pdf *p, const bs_ts_page *pg, si
       k->from = from;
       k->uri = lk->uri;
       for (int j = 0; j < 4; j++)
-        k->rect[j] = lk->rect[j] + c->trim_x;
+        k->rect[j] = lk->rect[j] + c->run->trim_x;
       continue;
     }
     p->links = bs_xrealloc(p->links, (p->nlinks + 1) * sizeof *p->links);
     struct link *k = &p->links[p->nlinks++];
     memset(k, 0, sizeof *k);
     k->from = from;
-    k->rect[0] = lk->rect[0] + c->trim_x;
-    k->rect[1] = lk->rect[1] + c->trim_y;
-    k->rect[2] = lk->rect[2] + c->trim_x;
-    k->rect[3] = lk->rect[3] + c->trim_y;
+    k->rect[0] = lk->rect[0] + c->run->trim_x;
+    k->rect[1] = lk->rect[1] + c->run->trim_y;
+    k->rect[2] = lk->rect[2] + c->run->trim_x;
+    k->rect[3] = lk->rect[3] + c->run->trim_y;
     k->to = lk->to;
-    k->x = lk->x + c->trim_x;
-    k->y = lk->y + c->trim_y;
+    k->x = lk->x + c->run->trim_x;
+    k->y = lk->y + c->run->trim_y;
   }
 }
 
@@ -1232,8 +1232,8 @@ static bs_status draw_content(const bs_ts_ctx *c, bs_ts_pdf *p, const bs_ts_page
  * is added). */
 static void dest_xy(const bs_ts_ctx *c, double x, double y, double *ox, double *oy)
 {
-  *ox = c->trim_x + x;
-  *oy = c->trim_y + y;
+  *ox = c->run->trim_x + x;
+  *oy = c->run->trim_y + y;
 }
 
 static void dest_attr(const bs_ts_ctx *c, int page, double x, double y, char *out, size_t n)
@@ -1254,7 +1254,7 @@ static void outline_chapter(bs_ts_ctx *c, bs_ts_pdf *p)
     if (h->level == 1 && i > 0 && c->heads[0].level == 0 && !strcmp(h->text, c->heads[0].text))
       continue;
     /* chapters nest under the part before them (a part's title page is a divider page) */
-    int lv = h->level + (c->in_part && !(c->npages && c->pages[0].divider));
+    int lv = h->level + (c->run->in_part && !(c->npages && c->pages[0].divider));
     lv = lv < 0 ? 0 : lv > 6 ? 6 : lv;
     int parent = CAIRO_PDF_OUTLINE_ROOT;
     for (int k = lv - 1; k >= 0; k--)
@@ -1269,8 +1269,8 @@ static void outline_chapter(bs_ts_ctx *c, bs_ts_pdf *p)
     for (char *q = t; *q; q++)
       if (*q == '\n' || *q == '\r')
         *q = ' ';
-    p->ol[lv] = cairo_pdf_surface_add_outline(p->s, parent, t, dest,
-                                              lv == 0 && !c->book ? CAIRO_PDF_OUTLINE_FLAG_OPEN : 0);
+    p->ol[lv] = cairo_pdf_surface_add_outline(
+        p->s, parent, t, dest, lv == 0 && !c->bk->book ? CAIRO_PDF_OUTLINE_FLAG_OPEN : 0);
     free(t);
     for (int k = lv + 1; k < 7; k++)
       p->ol[k] = 0;
@@ -1365,37 +1365,37 @@ static void toc_number(bs_ts_ctx *c, bs_ts_pdf *p, font_state *fs, const bs_ts_t
  * its page. */
 static void draw_front(bs_ts_ctx *c, bs_ts_pdf *p)
 {
-  if (!c->nfront_pages)
+  if (!c->run->nfront_pages)
     return;
   bs_ts_line *save_lines = c->lines_v;
   size_t save_n = c->nlines;
-  c->lines_v = c->front_lines;
-  c->nlines = c->nfront_lines;
+  c->lines_v = c->run->front_lines;
+  c->nlines = c->run->nfront_lines;
   int *entry = bs_xmalloc((c->nlines + 1) * sizeof *entry);
   for (size_t i = 0; i < c->nlines; i++)
     entry[i] = -1;
-  for (size_t e = 0; e < c->ntoc; e++)
-    for (size_t li = c->tocs[e].first; li <= c->tocs[e].line && li < c->nlines; li++)
+  for (size_t e = 0; e < c->run->ntoc; e++)
+    for (size_t li = c->run->tocs[e].first; li <= c->run->tocs[e].line && li < c->nlines; li++)
       entry[li] = (int)e;
   cairo_t *cr = p->cr;
   sect_tag(p, "TOC");
   p->toc = true;
-  size_t last = c->nfront_pages;
-  while (last > 0 && c->front_pages[last - 1].l0 == c->front_pages[last - 1].l1)
+  size_t last = c->run->nfront_pages;
+  while (last > 0 && c->run->front_pages[last - 1].l0 == c->run->front_pages[last - 1].l1)
     last--;
-  for (size_t pi = 0; pi < c->nfront_pages; pi++) {
-    const bs_ts_page *pg = &c->front_pages[pi];
+  for (size_t pi = 0; pi < c->run->nfront_pages; pi++) {
+    const bs_ts_page *pg = &c->run->front_pages[pi];
     cairo_set_source_rgb(cr, 0, 0, 0);
     font_state fs = {NULL, 0};
     for (size_t li = pg->l0; li < pg->l1; li++) {
       int e = entry[li];
-      const bs_ts_toc *t = e >= 0 ? &c->tocs[e] : NULL;
+      const bs_ts_toc *t = e >= 0 ? &c->run->tocs[e] : NULL;
       draw_lines(c, p, &fs, li, li + 1);
       span_end(p);
       if (t && *t->num && li == t->line)
         toc_number(c, p, &fs, t);
     }
-    add_links(c, p, pg, (size_t)c->page_base + pi);
+    add_links(c, p, pg, (size_t)c->run->page_base + pi);
     if (c->bk->opts->crop_marks)
       draw_crop_marks(cr, c);
     if (pi + 1 >= last) { /* on its last page with something drawn, as a chapter's */

@@ -25,7 +25,7 @@ bs_status bs_ts_dump_begin(bs_ts_ctx *c, FILE *out, bs_error *err)
   bs_buf b = BS_BUF_INIT;
   bs_buf_printf(&b,
                 "{\"direction\": \"%s\", \"lang\": ", c->vertical ? "vertical" : "horizontal");
-  bs_buf_put_json(&b, c->lang, strlen(c->lang));
+  bs_buf_put_json(&b, c->bk->lang, strlen(c->bk->lang));
   bs_buf_printf(&b,
                 ", \"page\": {\"width\": %.4f, \"height\": %.4f}, \"size\": %.4f, \"pitch\": "
                 "%.4f, \"chars\": %d, \"lines\": %d, \"measure\": %.4f, \"area\": {\"x\": %.4f, "

@@ -48,32 +48,33 @@ static HyphenDict *dict_for(bs_ts_ctx *c)
   if (bs_ts_cjk_doc(c)) /* not cached: CJK documents would push the Latin ones out */
     return NULL;
   const char *lang = c->doc_lang;
-  enum { N = sizeof c->hyph / sizeof c->hyph[0] };
+  bs_ts_shaper *sh = c->sh;
+  enum { N = sizeof sh->hyph / sizeof sh->hyph[0] };
   size_t i = 0;
-  while (i < N && c->hyph[i].lang[0] && strcmp(c->hyph[i].lang, lang))
+  while (i < N && sh->hyph[i].lang[0] && strcmp(sh->hyph[i].lang, lang))
     i++;
   struct bs_ts_hyph e;
-  if (i < N && c->hyph[i].lang[0]) {
-    e = c->hyph[i];
+  if (i < N && sh->hyph[i].lang[0]) {
+    e = sh->hyph[i];
   } else {
     if (i == N) /* full: the least recently used goes */
       i = N - 1;
-    if (c->hyph[i].dict)
-      hnj_hyphen_free(c->hyph[i].dict);
+    if (sh->hyph[i].dict)
+      hnj_hyphen_free(sh->hyph[i].dict);
     snprintf(e.lang, sizeof e.lang, "%s", lang);
     e.dict = load(lang);
   }
-  memmove(&c->hyph[1], &c->hyph[0], i * sizeof e);
-  c->hyph[0] = e;
+  memmove(&sh->hyph[1], &sh->hyph[0], i * sizeof e);
+  sh->hyph[0] = e;
   return e.dict;
 }
 
-void bs_ts_hyphen_free(bs_ts_ctx *c)
+void bs_ts_hyphen_free(bs_ts_shaper *sh)
 {
-  for (size_t i = 0; i < sizeof c->hyph / sizeof c->hyph[0]; i++)
-    if (c->hyph[i].dict)
-      hnj_hyphen_free(c->hyph[i].dict);
-  memset(c->hyph, 0, sizeof c->hyph);
+  for (size_t i = 0; i < sizeof sh->hyph / sizeof sh->hyph[0]; i++)
+    if (sh->hyph[i].dict)
+      hnj_hyphen_free(sh->hyph[i].dict);
+  memset(sh->hyph, 0, sizeof sh->hyph);
 }
 
 static bool letter(const char *s, size_t n, size_t i, size_t *len)

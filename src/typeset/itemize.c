@@ -1,6 +1,6 @@
 /* Pango in front of the shaper (#13): pango_itemize splits each paragraph into items of one
  * script, language, bidi level and font, choosing fonts through fonts/fonts.conf's fallback
- * chain. Each context (one per layout thread, parallel.c) has its own PangoFcFontMap over the
+ * chain. Each shaper (one per layout thread, parallel.c) has its own PangoFcFontMap over the
  * book's FcConfig: Pango font maps are not thread-safe. Pango only itemizes: shaping stays
  * with HarfBuzz (TTB in vertical, V1), breaking and justification with us, and Pango's
  * vertical gravity is never used (§0.1).
@@ -47,9 +47,8 @@ bool bs_ts_cjk_doc(const bs_ts_ctx *c)
   return bs_ts_cjk_lang(c->doc_lang);
 }
 
-void bs_ts_pango_free(bs_ts_ctx *c)
+void bs_ts_pango_free(struct bs_ts_pango *pg)
 {
-  struct bs_ts_pango *pg = c->pango;
   if (!pg)
     return;
   for (size_t i = 0; i < pg->nfonts; i++)
@@ -61,19 +60,18 @@ void bs_ts_pango_free(bs_ts_ctx *c)
   g_object_unref(pg->ctx);
   g_object_unref(pg->map);
   free(pg);
-  c->pango = NULL;
 }
 
 static struct bs_ts_pango *pango_of(bs_ts_ctx *c)
 {
-  if (c->pango)
-    return c->pango;
+  if (c->sh->pango)
+    return c->sh->pango;
   struct bs_ts_pango *pg = bs_xcalloc(1, sizeof *pg);
   pg->map = pango_cairo_font_map_new_for_font_type(CAIRO_FONT_TYPE_FT);
   pango_fc_font_map_set_config(PANGO_FC_FONT_MAP(pg->map), (FcConfig *)c->bk->fonts->fc);
   pg->ctx = pango_font_map_create_context(pg->map);
   pango_context_set_round_glyph_positions(pg->ctx, FALSE); /* §0.4 */
-  c->pango = pg;
+  c->sh->pango = pg;
   return pg;
 }
 

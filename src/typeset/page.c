@@ -439,7 +439,7 @@ static void new_page(bs_ts_ctx *c, size_t first_line)
   c->pages = bs_xrealloc(c->pages, (c->npages + 1) * sizeof *c->pages);
   c->pages[c->npages] = (bs_ts_page){0}; /* the front matter's have no folio or head */
   c->pages[c->npages].l0 = c->pages[c->npages].l1 = first_line;
-  c->pages[c->npages].number = c->page_base + (int)c->npages + 1;
+  c->pages[c->npages].number = c->run->page_base + (int)c->npages + 1;
   c->pages[c->npages].blank = false;
   c->pages[c->npages].opening = false;
   c->pages[c->npages].divider = false;
@@ -520,7 +520,7 @@ void bs_ts_paginate(bs_ts_ctx *c)
       /* a book's chapters open on a recto, an odd page (§7.4: the left page in vertical
        * books, the right one in horizontal ones); a blank page fills the gap */
       if (l->new_page && (i == 0 || c->recto_breaks) && c->recto &&
-          (c->page_base + c->npages) % 2 == 1) {
+          (c->run->page_base + c->npages) % 2 == 1) {
         new_page(c, i);
         c->pages[c->npages - 1].blank = true;
       }
@@ -588,9 +588,9 @@ void bs_ts_progress(bs_ts_ctx *c, size_t done, size_t total)
 {
   if (!c->bk->opts->progress)
     return;
-  bs_progress p = {done, total, c->page_base, 0};
-  if (c->out) {
-    long long at = (long long)ftello(c->out);
+  bs_progress p = {done, total, c->run->page_base, 0};
+  if (c->run->out) {
+    long long at = (long long)ftello(c->run->out);
     p.bytes = at > 0 ? at : 0;
   }
   c->bk->opts->progress(c->bk->opts->progress_user, &p);
@@ -602,15 +602,14 @@ bs_status bs_ts_chapter_emit(bs_ts_ctx *c, bs_ts_emit_fn emit, void *user, bool 
 {
   bs_ts_paginate(c);
   bs_ts_notes_place(c); /* content hook: page-foot notes (horizontal) */
-  if (last && c->npages == 0 && c->page_base == 0)
+  if (last && c->npages == 0 && c->run->page_base == 0)
     new_page(c, 0); /* an empty book still has a page */
-  for (size_t i = 0; c->book && bs_ts_is_divider(c->doc) && i < c->npages; i++)
+  for (size_t i = 0; c->bk->book && bs_ts_is_divider(c->doc) && i < c->npages; i++)
     c->pages[i].divider = true;
   bs_ts_front_note(c);
   bs_ts_furnish_pages(c); /* folios and running heads: the page records are then complete */
   bs_status st = c->npages ? emit(c, user, err) : BS_OK;
-  c->page_base += (int)c->npages;
-  c->chapter++;
+  c->run->page_base += (int)c->npages;
   bs_ts_chapter_free(c);
   bs_ts_set_direction(c, c->bk->vertical); /* the contents and the PDF's end are the book's */
   return st;
@@ -781,7 +780,7 @@ bs_status bs_ts_chapter_layout(bs_ts_ctx *c, const bs_node *d, bs_error *err)
   walk w = {c, BS_BUF_INIT, BS_BUF_INIT, true, -1, NULL, NULL, 0, {0}, NULL, false, NULL, 0};
   c->doc = d; /* each document starts a new page */
   bs_status st = bs_ts_set_lang(c, bs_node_get_inherited_lang(d), err);
-  if (c->book && !bs_ts_is_divider(d)) {
+  if (c->bk->book && !bs_ts_is_divider(d)) {
     /* issue #16: a chapter's own direction (or a language without vertical tradition) wins
      * over the book's; the book's page order stays */
     bool v = bs_node_get_chapter_direction(d, c->bk->opts->direction, c->bk->vertical
@@ -823,10 +822,8 @@ bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, vo
 {
   walk w = {c, BS_BUF_INIT, BS_BUF_INIT, false, -1, NULL, NULL, 0, {0}, NULL, false, NULL, 0};
   bs_status st = BS_OK;
-  c->page_base = 0;
-  c->chapter = 0;
+  c->run->page_base = 0;
   if (bs_node_get_type(root) == BS_NODE_BOOK) {
-    c->book = true;
     c->recto = c->bk->opts->recto_chapters != 0;
     size_t total = bs_node_child_count(root), done = 0;
     bs_ts_progress(c, 0, total);
@@ -834,7 +831,7 @@ bs_status bs_ts_layout(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit, vo
       st = bs_ts_chapter_layout(c, d, err);
       if (st == BS_OK)
         st = bs_ts_chapter_emit(c, emit, user, !bs_node_next(d), err);
-      c->in_part = c->in_part || bs_ts_is_divider(d);
+      c->run->in_part = c->run->in_part || bs_ts_is_divider(d);
       if (st == BS_OK)
         bs_ts_progress(c, ++done, total);
     }

@@ -1,9 +1,10 @@
 /* Chapters laid out in parallel (#7: `-j N` typesets chapters in parallel threads).
  *
- * Worker threads lay chapters out (shaping, line breaking: the costly part) each into a
- * context of its own, a copy of the book's that shares its faces (bs_ts_fonts, loaded under a
- * lock) but has its own HarfBuzz buffer, ICU breaker, half-width cache and warning log. At
- * most jobs + 1 chapters are in flight, so memory stays bounded by a few chapters (#4). This
+ * Worker threads lay chapters out (shaping, line breaking) each with a shaper of its own
+ * (bs_ts_shaper: Pango font map, ICU breakers, hyphenation dictionaries, HarfBuzz buffer),
+ * kept from chapter to chapter, into a slot that holds nothing but the chapter's state and its
+ * warning log; the faces are the book's (bs_ts_fonts, loaded under a lock). At most
+ * jobs + 1 chapters are in flight, so memory stays bounded by a few chapters (#4). This
  * thread takes them strictly in order: it replays the chapter's warnings, then paginates it
  * (a chapter's first page depends on the page count before it and the recto rule) and draws
  * it with the same code as the serial path, so the PDF is byte for byte the same whatever the
@@ -15,7 +16,7 @@
 #include "typeset-impl.h"
 
 typedef struct slot {
-  bs_ts_ctx c;       /* the chapter's context */
+  bs_ts_ctx c;       /* the chapter's state (bs_ts_ctx_chapter); shaper and run lent */
   bs_ts_wlog log;
   size_t index;      /* the chapter it holds */
   bool done;         /* laid out: this thread may take it */
@@ -35,6 +36,7 @@ typedef struct pool {
 static void *worker(void *arg)
 {
   pool *p = arg;
+  bs_ts_shaper *sh = bs_ts_shaper_new(); /* this thread's, for all its chapters */
   pthread_mutex_lock(&p->mu);
   for (;;) {
     while (!p->stop && p->next < p->ndocs && p->next >= p->drawn + p->window)
@@ -49,60 +51,16 @@ static void *worker(void *arg)
     /* fallback warnings: per chapter, given once per book on replay */
     memset(s->c.face_seen, 0, sizeof s->c.face_seen);
     bs_error_clear(&s->err);
+    s->c.sh = sh;
     s->st = bs_ts_chapter_layout(&s->c, p->docs[i], &s->err);
+    s->c.sh = NULL;
     pthread_mutex_lock(&p->mu);
     s->done = true;
     pthread_cond_broadcast(&p->done);
   }
   pthread_mutex_unlock(&p->mu);
+  bs_ts_shaper_free(sh);
   return NULL;
-}
-
-/* A context for one chapter at a time: the book's settings and shared state, its own
- * shaping, breaking and chapter state. */
-static void slot_init(slot *s, const bs_ts_ctx *c)
-{
-  memset(s, 0, sizeof *s);
-  s->c = *c;
-  bs_ts_ctx *k = &s->c;
-  k->bk_own = NULL; /* the book is the context's that made it */
-  k->buf = hb_buffer_create();
-  k->brk = NULL;
-  memset(k->brks, 0, sizeof k->brks);
-  k->nhalf = 0;
-  k->lines_v = NULL;
-  k->nlines = k->caplines = 0;
-  k->pages = NULL;
-  k->npages = 0;
-  k->heads = NULL;
-  k->nheads = k->capheads = 0;
-  k->hrefs = NULL;
-  k->nhrefs = 0;
-  k->notes = NULL;
-  k->nnotes = k->capnotes = 0;
-  memset(k->face_seen, 0, sizeof k->face_seen);
-  k->pango = NULL; /* Pango font maps are not thread-safe: one per context (itemize.c) */
-  memset(k->hyph, 0, sizeof k->hyph);
-  k->glyphs_seen = (bs_ts_missing){NULL, 0}; /* the book's (glyphs_missing) is shared */
-  k->wlog = &s->log;
-  k->head_in = NULL; /* the slot fits its own running heads (folio.c) */
-  k->chapter_texts = k->front_texts = (bs_ts_texts){NULL, 0}; /* and shapes its own folios */
-}
-
-static void slot_free(slot *s)
-{
-  bs_ts_ctx *k = &s->c;
-  bs_ts_chapter_free(k);
-  free(k->lines_v);
-  free(k->heads);
-  free(k->hrefs);
-  bs_ts_breakers_free(k);
-  bs_ts_pango_free(k);
-  bs_ts_hyphen_free(k);
-  hb_buffer_destroy(k->buf);
-  bs_ts_missing_free(&k->glyphs_seen);
-  free(k->head_in);
-  free(s->log.v);
 }
 
 bs_status bs_ts_layout_parallel(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn emit,
@@ -114,9 +72,7 @@ bs_status bs_ts_layout_parallel(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn
     return bs_ts_layout(c, root, emit, user, err);
   if ((size_t)jobs > ndocs)
     jobs = (int)ndocs;
-  c->page_base = 0;
-  c->chapter = 0;
-  c->book = true;
+  c->run->page_base = 0;
   c->recto = c->bk->opts->recto_chapters != 0;
   pool p;
   memset(&p, 0, sizeof p);
@@ -132,13 +88,16 @@ bs_status bs_ts_layout_parallel(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn
   if (p.window > ndocs)
     p.window = ndocs;
   p.slots = bs_xcalloc(p.window, sizeof *p.slots);
-  for (size_t i = 0; i < p.window; i++)
-    slot_init(&p.slots[i], c);
+  for (size_t i = 0; i < p.window; i++) {
+    bs_ts_ctx_chapter(&p.slots[i].c, c);
+    p.slots[i].c.wlog = &p.slots[i].log;
+  }
+  /* One layout thread to begin with, another (up to jobs) each time the drawing waits for a
+   * chapter no thread has begun: drawing is most of a PDF's work, and each layout thread
+   * costs a shaper's warm-up (its Pango map sorts the fonts again) and a core the drawing
+   * shares. */
   pthread_t *th = bs_xcalloc((size_t)jobs, sizeof *th);
-  int started = 0;
-  for (; started < jobs; started++)
-    if (pthread_create(&th[started], NULL, worker, &p))
-      break;
+  int started = !pthread_create(&th[0], NULL, worker, &p);
   bs_status st = BS_OK;
   if (!started) /* no thread: this one lays out too */
     st = bs_ts_layout(c, root, emit, user, err);
@@ -147,28 +106,30 @@ bs_status bs_ts_layout_parallel(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn
   for (size_t i = 0; started && i < ndocs && st == BS_OK; i++) {
     slot *s = &p.slots[i % p.window];
     pthread_mutex_lock(&p.mu);
+    if (i > 0 && !(s->done && s->index == i) && p.next <= i + 1 && started < jobs &&
+        !pthread_create(&th[started], NULL, worker, &p))
+      started++;
     while (!(s->done && s->index == i))
       pthread_cond_wait(&p.done, &p.mu);
     pthread_mutex_unlock(&p.mu);
     bs_ts_ctx *k = &s->c;
-    k->wlog = NULL; /* drawing: warnings go straight to the callback */
+    /* drawing: warnings go straight to the callback; the book's run and this thread's
+     * shaper (folios, running heads) are lent to the chapter */
+    k->wlog = NULL;
+    k->run = c->run;
     bs_ts_wlog_replay(k, &s->log);
     if (s->st != BS_OK) {
       st = s->st;
       if (err)
         *err = s->err;
     }
-    /* what pagination and drawing take from the chapters before */
-    k->page_base = c->page_base;
-    k->chapter = c->chapter;
-    k->in_part = c->in_part;
+    if (st == BS_OK)
+      st = bs_ts_use_shaper(k, c->sh, err);
     if (st == BS_OK)
       st = bs_ts_chapter_emit(k, emit, user, i + 1 == ndocs, err);
     else
       bs_ts_chapter_free(k);
-    c->page_base = k->page_base;
-    c->chapter = k->chapter;
-    c->in_part = c->in_part || bs_ts_is_divider(p.docs[i]);
+    c->run->in_part = c->run->in_part || bs_ts_is_divider(p.docs[i]);
     if (i + 1 == ndocs) {
       /* the contents are drawn after the last chapter, with its language's face (as the
        * serial path leaves it) */
@@ -177,6 +138,8 @@ bs_status bs_ts_layout_parallel(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn
       c->indent_em = k->indent_em;
     }
     k->wlog = &s->log;
+    k->run = NULL;
+    k->sh = NULL;
     if (st == BS_OK)
       bs_ts_progress(c, i + 1, ndocs);
     pthread_mutex_lock(&p.mu);
@@ -194,8 +157,10 @@ bs_status bs_ts_layout_parallel(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn
   for (int i = 0; i < started; i++)
     pthread_join(th[i], NULL);
   free(th);
-  for (size_t i = 0; i < p.window; i++)
-    slot_free(&p.slots[i]);
+  for (size_t i = 0; i < p.window; i++) {
+    bs_ts_ctx_free(&p.slots[i].c);
+    free(p.slots[i].log.v);
+  }
   free(p.slots);
   free(p.docs);
   pthread_cond_destroy(&p.work);

@@ -36,7 +36,7 @@ static void shape_run(bs_ts_ctx *c, bs_ts_para *p, bs_ts_face *f, size_t start, 
                       hb_direction_t dir, hb_script_t script, const hb_feature_t *feat,
                       unsigned nfeat)
 {
-  hb_buffer_t *b = c->buf;
+  hb_buffer_t *b = c->sh->buf;
   hb_buffer_clear_contents(b);
   hb_buffer_set_cluster_level(b, HB_BUFFER_CLUSTER_LEVEL_MONOTONE_CHARACTERS);
   hb_buffer_add_utf8(b, p->text, (int)p->len, (unsigned)start, (int)(end - start));
@@ -148,11 +148,11 @@ static bool half_by_extents(bs_ts_ctx *c, bs_ts_face *f, uint32_t cp, bool verti
 static bool half_form(bs_ts_ctx *c, bs_ts_face *f, double size, uint32_t cp, bool vertical,
                       bs_ts_glyph *out, double full)
 {
-  for (int i = 0; i < c->nhalf; i++)
-    if (c->half[i].face == f && c->half[i].cp == cp && c->half[i].vertical == vertical) {
-      if (!c->half[i].ok)
+  for (int i = 0; i < c->sh->nhalf; i++)
+    if (c->sh->half[i].face == f && c->sh->half[i].cp == cp && c->sh->half[i].vertical == vertical) {
+      if (!c->sh->half[i].ok)
         return false;
-      *out = c->half[i].g;
+      *out = c->sh->half[i].g;
       double s = size / c->size; /* cached at body size */
       out->dx *= s, out->dy *= s, out->adv *= s;
       return out->adv < full - BS_TS_EPS;
@@ -174,14 +174,14 @@ static bool half_form(bs_ts_ctx *c, bs_ts_face *f, double size, uint32_t cp, boo
    * vertical): halve it by its ink when the ink lies in the half that stays */
   if (ok && q.g[0].adv >= q.size * 0.9)
     ok = half_by_extents(c, f, cp, vertical, &q.g[0]);
-  if (c->nhalf < BS_TS_HALF_CACHE) {
-    c->half[c->nhalf].face = f;
-    c->half[c->nhalf].cp = cp;
-    c->half[c->nhalf].vertical = vertical;
-    c->half[c->nhalf].ok = ok;
+  if (c->sh->nhalf < BS_TS_HALF_CACHE) {
+    c->sh->half[c->sh->nhalf].face = f;
+    c->sh->half[c->sh->nhalf].cp = cp;
+    c->sh->half[c->sh->nhalf].vertical = vertical;
+    c->sh->half[c->sh->nhalf].ok = ok;
     if (ok)
-      c->half[c->nhalf].g = q.g[0];
-    c->nhalf++;
+      c->sh->half[c->sh->nhalf].g = q.g[0];
+    c->sh->nhalf++;
   }
   if (ok) {
     *out = q.g[0];
@@ -329,14 +329,15 @@ static bool *icu_breaks(bs_ts_ctx *c, const bs_ts_para *p)
   }
   map[nu] = p->len;
   UErrorCode st = U_ZERO_ERROR;
-  ubrk_setText(c->brk, u, nu, &st);
+  UBreakIterator *bi = c->sh->brks[c->region]; /* opened by bs_ts_set_lang / use_shaper */
+  ubrk_setText(bi, u, nu, &st);
   if (U_SUCCESS(st))
-    for (int32_t b = ubrk_first(c->brk); b != UBRK_DONE; b = ubrk_next(c->brk))
+    for (int32_t b = ubrk_first(bi); b != UBRK_DONE; b = ubrk_next(bi))
       brk[map[b]] = true;
   else
     memset(brk, 1, p->len + 1);
   UErrorCode st2 = U_ZERO_ERROR;
-  ubrk_setText(c->brk, NULL, 0, &st2);
+  ubrk_setText(bi, NULL, 0, &st2);
   free(u);
   free(map);
   return brk;

@@ -21,7 +21,7 @@ typedef struct chars {
 
 static hb_set_t *set_of(chars *w, int kind)
 {
-  hb_set_t **s = &w->c->book_cps[w->region][kind];
+  hb_set_t **s = &w->c->run->book_cps[w->region][kind];
   if (!*s)
     *s = hb_set_create();
   return *s;
@@ -30,8 +30,8 @@ static hb_set_t *set_of(chars *w, int kind)
 /* The OpenType language tags HarfBuzz may select for text shaped in `lang`, into region r's. */
 static void add_lang(bs_ts_ctx *c, int r, const char *lang)
 {
-  if (!c->book_langs[r])
-    c->book_langs[r] = hb_set_create();
+  if (!c->run->book_langs[r])
+    c->run->book_langs[r] = hb_set_create();
   hb_language_t l = hb_language_from_string(bs_ts_hb_lang(lang), -1);
   static const hb_script_t scripts[] = {HB_SCRIPT_HAN, HB_SCRIPT_HIRAGANA, HB_SCRIPT_LATIN};
   for (size_t i = 0; i < sizeof scripts / sizeof *scripts; i++) {
@@ -39,7 +39,7 @@ static void add_lang(bs_ts_ctx *c, int r, const char *lang)
     unsigned ns = HB_OT_MAX_TAGS_PER_SCRIPT, nl = HB_OT_MAX_TAGS_PER_LANGUAGE;
     hb_ot_tags_from_script_and_language(scripts[i], l, &ns, st, &nl, lt);
     for (unsigned k = 0; k < nl; k++)
-      hb_set_add(c->book_langs[r], lt[k]);
+      hb_set_add(c->run->book_langs[r], lt[k]);
   }
 }
 
@@ -118,10 +118,10 @@ static void walk(chars *w, const bs_node *n, unsigned kinds)
 
 void bs_ts_book_chars(bs_ts_ctx *c, const bs_node *root)
 {
-  chars w = {c, bs_ts_region_of(c->lang)};
+  chars w = {c, bs_ts_region_of(c->bk->lang)};
   /* the front matter and the book's own texts are shaped in the book's language */
   for (int r = 0; r < 5; r++)
-    add_lang(c, r, c->lang);
+    add_lang(c, r, c->bk->lang);
   walk(&w, root, 1u << BS_TS_CPS_REGULAR);
   /* the book's metadata: title page (Hei and regular), running heads in every region */
   for (int r = 0; r < 5; r++) {
@@ -148,7 +148,7 @@ void bs_ts_book_chars(bs_ts_ctx *c, const bs_node *root)
   /* headings are also set in the regular face (contents, running heads): the Hei set's
    * characters join the regular one */
   for (int r = 0; r < 5; r++)
-    hb_set_union(c->book_cps[r][BS_TS_CPS_REGULAR], c->book_cps[r][BS_TS_CPS_SANS]);
+    hb_set_union(c->run->book_cps[r][BS_TS_CPS_REGULAR], c->run->book_cps[r][BS_TS_CPS_SANS]);
 }
 
 /* A fallback face (region -1) may show any character of the book in any style: all the
@@ -160,7 +160,7 @@ static hb_set_t *fallback_glyphs(bs_ts_ctx *c, bs_ts_face *f)
   hb_set_add(g, 0);
   for (int r = 0; r < 5; r++)
     for (int k = 0; k < BS_TS_CPS_KINDS; k++) {
-      const hb_set_t *cps = c->book_cps[r][k];
+      const hb_set_t *cps = c->run->book_cps[r][k];
       for (hb_codepoint_t cp = HB_SET_VALUE_INVALID; cps && hb_set_next(cps, &cp);) {
         hb_codepoint_t gid;
         if (hb_font_get_nominal_glyph(f->hb, cp, &gid))
@@ -238,7 +238,7 @@ hb_set_t *bs_ts_face_glyphs(bs_ts_ctx *c, bs_ts_face *f)
              : f->sans ? BS_TS_CPS_SANS
              : f->bold ? BS_TS_CPS_BOLD
                        : BS_TS_CPS_REGULAR;
-  const hb_set_t *cps = c->book_cps[f->region >= 0 && f->region < 5 ? f->region : 0][kind];
+  const hb_set_t *cps = c->run->book_cps[f->region >= 0 && f->region < 5 ? f->region : 0][kind];
   hb_set_t *g = hb_set_create();
   hb_set_add(g, 0);
   for (hb_codepoint_t cp = HB_SET_VALUE_INVALID; cps && hb_set_next(cps, &cp);) {
@@ -267,7 +267,7 @@ hb_set_t *bs_ts_face_glyphs(bs_ts_ctx *c, bs_ts_face *f)
       HB_TAG_NONE};
   hb_face_t *face = hb_font_get_face(f->hb);
   hb_set_t *lookups = hb_set_create();
-  collect_lookups(face, c->book_langs[f->region >= 0 && f->region < 5 ? f->region : 0],
+  collect_lookups(face, c->run->book_langs[f->region >= 0 && f->region < 5 ? f->region : 0],
                   c->bk->any_vertical ? vert : both, lookups);
   hb_ot_layout_lookups_substitute_closure(face, lookups, g);
   hb_set_destroy(lookups);

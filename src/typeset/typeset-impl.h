@@ -348,27 +348,89 @@ typedef struct bs_ts_book {
   const bs_typeset_options *opts;
   bool vertical;      /* the book's direction: page order, folios, /Direction */
   bool any_vertical;  /* some chapter is vertical: font subsets keep the vertical forms */
+  bool book;          /* several documents: chapters open on odd pages */
+  char lang[32];      /* BCP 47 of the book */
   const char *title;  /* the book's title (in the tree), or NULL */
   bs_ts_fonts *fonts;
   bs_ts_grid grid[2]; /* the grid of a horizontal [0] and of a vertical [1] chapter */
 } bs_ts_book;
+
+/* A thread's shaping tools: Pango's font map (not thread-safe, and costly to warm: its
+ * fontconfig sorts are made once per map), the hyphenation dictionaries, the HarfBuzz buffer,
+ * the ICU line breakers and the half-width cache. Each layout thread owns one and keeps it
+ * across the chapters it lays out; the drawing thread has its own (folios, running heads, the
+ * contents). Nothing in it is a chapter's: a chapter's layout borrows it (bs_ts_ctx.sh). */
+typedef struct bs_ts_shaper {
+  struct bs_ts_pango *pango; /* Pango font map and context (itemize.c), made on first use */
+  /* hyphenation dictionaries by language, the last used first (hyphen.c): a book's articles
+   * switch languages, and loading one costs milliseconds; dict NULL: none for lang */
+  struct bs_ts_hyph {
+    char lang[32];
+    void *dict;
+  } hyph[4];
+  hb_buffer_t *buf;
+  UBreakIterator *brks[5];   /* line breakers by region, opened when first used (a book's
+                              * articles switch languages, and opening one costs a ms) */
+  struct {
+    bs_ts_face *face;
+    uint32_t cp;
+    bool vertical;
+    bool ok;
+    bs_ts_glyph g;
+  } half[BS_TS_HALF_CACHE];
+  int nhalf;
+} bs_ts_shaper;
+bs_ts_shaper *bs_ts_shaper_new(void);
+void bs_ts_shaper_free(bs_ts_shaper *sh);
+
+/* What the drawing thread carries from chapter to chapter, in chapter order: page numbers,
+ * the contents (laid out before the chapters, drawn after them), the book's missing glyphs,
+ * the characters the font subsets keep, the trim. A worker laying a chapter out has none
+ * (bs_ts_ctx.run is NULL there): nothing a chapter's layout makes may depend on the chapters
+ * before it. */
+typedef struct bs_ts_run {
+  int page_base;       /* pages of the chapters already emitted */
+  bool in_part;        /* a part divider came before: chapters nest one level under it */
+  FILE *out;           /* the PDF being written, for progress reports, or NULL */
+  /* front matter (book.c): the contents, laid out before the chapters, drawn after them */
+  bool toc;
+  bs_ts_toc *tocs;     /* its entries */
+  size_t ntoc;
+  bs_ts_line *front_lines;
+  size_t nfront_lines;
+  bs_ts_page *front_pages;
+  size_t nfront_pages; /* physical pages before page 1 (contents and padding) */
+  bs_ts_texts front_texts; /* the contents' page numbers shown (folio.c) */
+  double trim_x, trim_y; /* the trimmed page's origin on the PDF page (bleed, crop marks) */
+  double bleed;
+  /* every character the book can show, per region and kind of face (font subsets, draw.c) */
+  hb_set_t *book_cps[5][BS_TS_CPS_KINDS];
+  /* ... and the OpenType language tags the shaper selects with them, per region (subset.c):
+   * the closure takes their language systems only, not every region's local forms */
+  hb_set_t *book_langs[5];
+  bs_ts_missing glyphs_missing; /* the book's, summed up at its end */
+} bs_ts_run;
 
 typedef struct bs_ts_ctx bs_ts_ctx;
 /* Called once per chapter after pagination, with c->lines_v and c->pages filled; the lines
  * and pages are freed after it returns. */
 typedef bs_status (*bs_ts_emit_fn)(bs_ts_ctx *c, void *user, bs_error *err);
 
-/* With -j (parallel.c) each chapter is laid out in a copy of this context made before the
- * first chapter: what the book shares is in `bk` (const); state a chapter's layout changes
- * must be the chapter's own (freed by bs_ts_chapter_free), and nothing a chapter shows may
- * depend on counters kept here from the chapters before (page numbers are set by pagination,
- * on the drawing thread; note numbers restart per chapter). t-pdf-parallel compares the bytes
- * of -j 1 and -j 4. */
+/* A chapter's layout context: the chapter's own state (what its layout writes and
+ * bs_ts_chapter_free frees), with the three things it borrows. What it may share is in the
+ * types: the book (`bk`, const: fonts, options, grids) is every thread's; the shaper (`sh`)
+ * is the thread's that lays the chapter out; the book's run (`run`) is the drawing thread's
+ * and NULL while a -j worker lays the chapter out (parallel.c). So a chapter's layout depends
+ * on nothing from the chapters before it (page numbers are set by pagination, on the drawing
+ * thread; note numbers restart per chapter), and a worker's slot holds nothing but this.
+ * t-pdf-parallel compares the bytes of -j 1, 2 and 4. */
 struct bs_ts_ctx {
   const bs_ts_book *bk;
-  bs_ts_book *bk_own; /* the context that made the book frees it (NULL in the copies) */
+  bs_ts_book *bk_own; /* the context that made the book frees it, its run and its shaper
+                       * (NULL in a worker's slots) */
+  bs_ts_shaper *sh;   /* the laying-out thread's */
+  bs_ts_run *run;     /* the drawing thread's; NULL in a worker */
   bool vertical;      /* of the chapter being laid out (bs_ts_set_direction) */
-  char lang[32];   /* BCP 47 of the book */
   char doc_lang[32]; /* of the document being laid out */
   int region;      /* of the document being laid out: 0 TW, 1 HK, 2 CN, 3 JP, 4 KR */
   /* the chapter's grid: bk->grid[vertical] (bs_ts_set_direction) */
@@ -378,38 +440,15 @@ struct bs_ts_ctx {
   double area_x, area_y, area_w, area_h; /* type area, pt */
   double measure;
   double indent_em;
-  /* the faces are the book's (bk->fonts); buf, brk and half are per context */
-  /* faces whose fallback warning this context gave (bit each) */
+  /* faces whose fallback warning this chapter gave (bit each) */
   unsigned long long face_seen[BS_TS_MAX_FACES / 64];
-  struct bs_ts_pango *pango; /* this context's Pango font map and context (itemize.c) */
-  /* hyphenation dictionaries by language, the last used first (hyphen.c): a book's articles
-   * switch languages, and loading one costs milliseconds; dict NULL: none for lang */
-  struct bs_ts_hyph {
-    char lang[32];
-    void *dict;
-  } hyph[4];
   bs_ts_wlog *wlog; /* a worker's chapter: warnings are collected here, else NULL: given */
-  hb_buffer_t *buf;
-  UBreakIterator *brk;       /* the line breaker of c->region: one of brks */
-  UBreakIterator *brks[5];   /* by region, opened when first used (a book's articles switch
-                              * languages, and opening one costs a millisecond) */
-  struct {
-    bs_ts_face *face;
-    uint32_t cp;
-    bool vertical;
-    bool ok;
-    bs_ts_glyph g;
-  } half[BS_TS_HALF_CACHE];
-  int nhalf;
   /* output, one chapter at a time (memory stays bounded by the largest chapter, #4): lines
-   * and pages of the chapter being laid out; page numbers continue from page_base */
+   * and pages of the chapter being laid out; page numbers continue from run->page_base */
   bs_ts_line *lines_v;
   size_t nlines, caplines;
   bs_ts_page *pages;
   size_t npages;
-  int page_base;       /* pages of the chapters already emitted */
-  FILE *out;           /* the PDF being written, for progress reports, or NULL */
-  int chapter;         /* index of the chapter being laid out (0-based) */
   const bs_node *doc;  /* its document */
   bs_ts_head *heads;   /* its title and headings, in order */
   size_t nheads, capheads;
@@ -418,30 +457,12 @@ struct bs_ts_ctx {
   int para_counter;
   const bs_node *para_node; /* the block of the paragraph being laid out, or NULL */
   bool recto;          /* chapters open on a recto page */
-  bool in_part;        /* a part divider came before: chapters nest one level under it */
   bool recto_breaks;   /* every page break opens a recto (front matter) */
-  /* front matter (book.c): the contents, laid out before the chapters, drawn after them */
-  bool toc;
-  bs_ts_toc *tocs;     /* its entries */
-  size_t ntoc;
-  bs_ts_line *front_lines;
-  size_t nfront_lines;
-  bs_ts_page *front_pages;
-  size_t nfront_pages; /* physical pages before page 1 (contents and padding) */
-  bs_ts_texts chapter_texts, front_texts; /* the folios, heads and numbers shown (folio.c) */
+  bs_ts_texts chapter_texts; /* the folios and heads shown (folio.c) */
   char *head_in;        /* the last running head fitted (folio.c), and what it became */
   char head_out[512];
   double head_measure;  /* ... on a measure this long */
-  double trim_x, trim_y; /* the trimmed page's origin on the PDF page (bleed, crop marks) */
-  double bleed;
-  /* every character the book can show, per region and kind of face (font subsets, draw.c) */
-  hb_set_t *book_cps[5][BS_TS_CPS_KINDS];
-  /* ... and the OpenType language tags the shaper selects with them, per region (subset.c):
-   * the closure takes their language systems only, not every region's local forms */
-  hb_set_t *book_langs[5];
-  bool book;       /* several documents: chapters open on odd pages */
-  bs_ts_missing glyphs_seen;    /* this context's missing glyphs, logged once each */
-  bs_ts_missing *glyphs_missing; /* the book's, summed up at its end (drawing thread) */
+  bs_ts_missing glyphs_seen;    /* the missing glyphs this context logged, once each */
   /* content features (ruby.c, figure.c, notes.c) */
   int ruby_counter;
   struct bs_ts_note *notes; /* the chapter's notes, in the order of their numbers */
@@ -454,13 +475,18 @@ struct bs_ts_ctx {
 /* context.c: the book and the context, their warnings */
 /* Switches the rules, fonts and breaker to a document's language (BCP 47, NULL = zh-Hant). */
 bs_status bs_ts_set_lang(bs_ts_ctx *c, const char *lang, bs_error *err);
-void bs_ts_breakers_free(bs_ts_ctx *c);
+/* Lays the context's chapter out with shaper `sh` from now on (another thread's): opens its
+ * line breaker for the chapter's language. */
+bs_status bs_ts_use_shaper(bs_ts_ctx *c, bs_ts_shaper *sh, bs_error *err);
 /* Sets the chapter's direction: its grid, type area and measure follow (§7.1). */
 void bs_ts_set_direction(bs_ts_ctx *c, bool vertical);
 /* 0 TW, 1 HK, 2 CN, 3 JP, 4 KR from a BCP 47 tag (NULL: the default, zh-Hant-TW). */
 int bs_ts_region_of(const char *lang);
 bs_status bs_ts_ctx_init(bs_ts_ctx *c, const bs_node *root, const bs_typeset_options *opts,
                          bs_error *err);
+/* A context for chapters laid out apart from `c` (a -j worker's slot): c's book, an empty
+ * chapter state, no shaper and no run until the thread that uses it lends them. */
+void bs_ts_ctx_chapter(bs_ts_ctx *k, const bs_ts_ctx *c);
 void bs_ts_ctx_free(bs_ts_ctx *c);
 void bs_ts_warn(bs_ts_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Gives warning `w` to the options' diag callback, or logs it when a worker lays the chapter
@@ -497,7 +523,7 @@ cairo_font_face_t *bs_ts_face_subset(bs_ts_face *f, const hb_set_t *gids, hb_map
  * the soft hyphens of a word that has any. */
 size_t bs_ts_hyphen_points(bs_ts_ctx *c, const char *text, size_t a, size_t b, size_t *out,
                            size_t max);
-void bs_ts_hyphen_free(bs_ts_ctx *c);
+void bs_ts_hyphen_free(bs_ts_shaper *sh);
 
 /* runs.c: character classes and orientation (§1.1, §4) */
 bs_ts_class bs_ts_char_class(uint32_t cp);
@@ -540,8 +566,8 @@ typedef struct bs_ts_item {
  * for their style; the rest take Pango's choice. */
 bs_status bs_ts_itemize(bs_ts_ctx *c, bs_ts_para *p, const uint32_t *cps, const size_t *off,
                         size_t n, bs_ts_item *it, bs_error *err);
-/* Frees the context's Pango state (made on first use by the thread that lays it out). */
-void bs_ts_pango_free(bs_ts_ctx *c);
+/* Frees a shaper's Pango state (made on first use by the thread that owns the shaper). */
+void bs_ts_pango_free(struct bs_ts_pango *pg);
 /* True when the document being laid out is in Chinese, Japanese or Korean. */
 bool bs_ts_cjk_doc(const bs_ts_ctx *c);
 /* The same for a language tag (NULL: zh-Hant). */
@@ -568,7 +594,7 @@ void bs_ts_place_line(bs_ts_ctx *c, bs_ts_para *p, bs_ts_line *ln);
 void bs_ts_line_free(bs_ts_line *l);
 
 /* book.c: front matter, running heads, outline */
-/* Collects the contents' entries and lays the contents out into c->front_lines/front_pages. */
+/* Collects the contents' entries and lays the contents out into c->run->front_lines/front_pages. */
 bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, bs_error *err);
 /* A part divider of a book: an empty document with a title (the manifest's parts). */
 bool bs_ts_is_divider(const bs_node *doc);
@@ -662,7 +688,7 @@ bool bs_pdftext_finish(bs_pdftext *t, const char *path, size_t *unmatched);
 void bs_pdftext_free(bs_pdftext *t);
 
 /* subset.c: every character the tree can show, per region and kind of face, into
- * c->book_cps, for font subsets made before drawing */
+ * c->run->book_cps, for font subsets made before drawing */
 void bs_ts_book_chars(bs_ts_ctx *c, const bs_node *root);
 /* The glyphs of face `f` for the characters the book has for it, closed over the GSUB
  * features the shaper uses (vert, vrt2, vhal, halt, fwid, hwid, …). */

@@ -99,7 +99,7 @@ bs_status bs_pdf_write(const bs_node *root, const bs_typeset_options *opts, cons
     if (st == BS_OK)
       f = bs_atomic_stream(af);
   }
-  c.out = f;
+  c.run->out = f;
   if (st == BS_OK)
     st = bs_ts_front_layout(&c, root, err);
   if (st == BS_OK) {
@@ -122,7 +122,7 @@ bs_status bs_pdf_write(const bs_node *root, const bs_typeset_options *opts, cons
   if (st == BS_OK && c.bk->opts->progress) {
     /* the last report counts every physical page: the contents before page 1 too */
     size_t total = bs_node_get_type(root) == BS_NODE_BOOK ? bs_node_child_count(root) : 1;
-    bs_progress p = {total, total, (int)c.nfront_pages + c.page_base, 0};
+    bs_progress p = {total, total, (int)c.run->nfront_pages + c.run->page_base, 0};
     long long at = f ? (long long)ftello(f) : 0;
     p.bytes = at > 0 ? at : 0;
     c.bk->opts->progress(c.bk->opts->progress_user, &p);
