@@ -365,6 +365,8 @@ void bs_ts_ctx_free(bs_ts_ctx *c)
       for (int k = 0; k < BS_TS_CPS_KINDS; k++)
         if (r->book_cps[i][k])
           hb_set_destroy(r->book_cps[i][k]);
+    for (int i = 0; i < 5; i++)
+      hb_set_destroy(r->book_langs[i]);
     free(r);
   }
   if (c->bk_own) {
