@@ -25,6 +25,7 @@ typedef struct slot {
 } slot;
 
 typedef struct pool {
+  const bs_ts_book *bk;
   pthread_mutex_t mu;
   pthread_cond_t work, done;
   const bs_node **docs;
@@ -57,6 +58,10 @@ static void *worker(void *arg)
     pthread_mutex_lock(&p->mu);
     s->done = true;
     pthread_cond_broadcast(&p->done);
+    /* the book subsets of the faces this chapter loaded, before the drawing needs them */
+    pthread_mutex_unlock(&p->mu);
+    bs_ts_fonts_presubset(p->bk);
+    pthread_mutex_lock(&p->mu);
   }
   pthread_mutex_unlock(&p->mu);
   bs_ts_shaper_free(sh);
@@ -79,6 +84,7 @@ bs_status bs_ts_layout_parallel(bs_ts_ctx *c, const bs_node *root, bs_ts_emit_fn
   pthread_mutex_init(&p.mu, NULL);
   pthread_cond_init(&p.work, NULL);
   pthread_cond_init(&p.done, NULL);
+  p.bk = c->bk;
   p.ndocs = ndocs;
   p.docs = bs_xmalloc(ndocs * sizeof *p.docs);
   size_t n = 0;

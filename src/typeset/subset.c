@@ -15,13 +15,13 @@
 #include "typeset-impl.h"
 
 typedef struct chars {
-  bs_ts_ctx *c;
+  bs_ts_book *bk;
   int region;
 } chars;
 
 static hb_set_t *set_of(chars *w, int kind)
 {
-  hb_set_t **s = &w->c->run->book_cps[w->region][kind];
+  hb_set_t **s = &w->bk->book_cps[w->region][kind];
   if (!*s)
     *s = hb_set_create();
   return *s;
@@ -98,9 +98,9 @@ static void walk(chars *w, const bs_node *n, unsigned kinds)
     walk(w, k, kinds);
 }
 
-void bs_ts_book_chars(bs_ts_ctx *c, const bs_node *root)
+void bs_ts_book_chars(bs_ts_book *bk, const bs_node *root)
 {
-  chars w = {c, bs_ts_region_of(c->bk->lang)};
+  chars w = {bk, bs_ts_region_of(bk->lang)};
   walk(&w, root, 1u << BS_TS_CPS_REGULAR);
   /* the book's metadata: title page (Hei and regular), running heads in every region */
   for (int r = 0; r < 5; r++) {
@@ -127,19 +127,19 @@ void bs_ts_book_chars(bs_ts_ctx *c, const bs_node *root)
   /* headings are also set in the regular face (contents, running heads): the Hei set's
    * characters join the regular one */
   for (int r = 0; r < 5; r++)
-    hb_set_union(c->run->book_cps[r][BS_TS_CPS_REGULAR], c->run->book_cps[r][BS_TS_CPS_SANS]);
+    hb_set_union(bk->book_cps[r][BS_TS_CPS_REGULAR], bk->book_cps[r][BS_TS_CPS_SANS]);
 }
 
 /* A fallback face (region -1) may show any character of the book in any style: all the
  * book's characters it has, closed over all its GSUB lookups (Arabic joining forms, Indic
  * conjuncts and reordering, emoji sequences). */
-static hb_set_t *fallback_glyphs(bs_ts_ctx *c, bs_ts_face *f)
+static hb_set_t *fallback_glyphs(const bs_ts_book *bk, bs_ts_face *f)
 {
   hb_set_t *g = hb_set_create();
   hb_set_add(g, 0);
   for (int r = 0; r < 5; r++)
     for (int k = 0; k < BS_TS_CPS_KINDS; k++) {
-      const hb_set_t *cps = c->run->book_cps[r][k];
+      const hb_set_t *cps = bk->book_cps[r][k];
       for (hb_codepoint_t cp = HB_SET_VALUE_INVALID; cps && hb_set_next(cps, &cp);) {
         hb_codepoint_t gid;
         if (hb_font_get_nominal_glyph(f->hb, cp, &gid))
@@ -154,15 +154,15 @@ static hb_set_t *fallback_glyphs(bs_ts_ctx *c, bs_ts_face *f)
   return g;
 }
 
-hb_set_t *bs_ts_face_glyphs(bs_ts_ctx *c, bs_ts_face *f)
+hb_set_t *bs_ts_face_glyphs(const bs_ts_book *bk, bs_ts_face *f)
 {
   if (f->region < 0)
-    return fallback_glyphs(c, f);
+    return fallback_glyphs(bk, f);
   int kind = f->mono   ? BS_TS_CPS_MONO
              : f->sans ? BS_TS_CPS_SANS
              : f->bold ? BS_TS_CPS_BOLD
                        : BS_TS_CPS_REGULAR;
-  const hb_set_t *cps = c->run->book_cps[f->region >= 0 && f->region < 5 ? f->region : 0][kind];
+  const hb_set_t *cps = bk->book_cps[f->region >= 0 && f->region < 5 ? f->region : 0][kind];
   hb_set_t *g = hb_set_create();
   hb_set_add(g, 0);
   for (hb_codepoint_t cp = HB_SET_VALUE_INVALID; cps && hb_set_next(cps, &cp);) {
@@ -191,7 +191,7 @@ hb_set_t *bs_ts_face_glyphs(bs_ts_ctx *c, bs_ts_face *f)
       HB_TAG_NONE};
   hb_face_t *face = hb_font_get_face(f->hb);
   hb_set_t *lookups = hb_set_create();
-  hb_ot_layout_collect_lookups(face, HB_OT_TAG_GSUB, NULL, NULL, c->bk->any_vertical ? vert : both,
+  hb_ot_layout_collect_lookups(face, HB_OT_TAG_GSUB, NULL, NULL, bk->any_vertical ? vert : both,
                                lookups);
   hb_ot_layout_lookups_substitute_closure(face, lookups, g);
   hb_set_destroy(lookups);
