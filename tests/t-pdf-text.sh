@@ -55,6 +55,39 @@ for f in seed-article.txt ah-q.zh-Hans.txt kumo-no-ito.aozora.txt; do
   python3 "$TESTS/pdf_text_check.py" "$T/h.json" "$T/h.pdf" --mutool > "$T/out" || { fail "$f horizontal"; cat "$T/out"; }
   echo "$f horizontal: $(tr '\n' ' ' < "$T/out")"
 done
+# Cairo's two ways of writing page contents: the CLI sets CAIRO_DEBUG_PDF (written
+# uncompressed, deflated once by our filter), a program linking the library may not (deflated
+# by Cairo, inflated and deflated again: pdftext.c). The library's own driver both ways: the
+# same text and the same pages out of both, every stream compressed, the PDF sound.
+DRIVER=${BUILD:-build/cc}/tests/test_typeset
+if [ -x "$DRIVER" ]; then
+  sed -n '1,80p' "$CORPUS/seed-article.txt" > "$T/s.txt"
+  for d in --vertical --horizontal; do
+    env -u CAIRO_DEBUG_PDF SOURCE_DATE_EPOCH=1 "$DRIVER" --pdf "$T/s.txt" $d "$T/z.pdf" ||
+      fail "library PDF, Cairo compressing ($d)"
+    CAIRO_DEBUG_PDF=1 SOURCE_DATE_EPOCH=1 "$DRIVER" --pdf "$T/s.txt" $d "$T/r.pdf" ||
+      fail "library PDF, Cairo not compressing ($d)"
+    for f in z r; do
+      qpdf --check "$T/$f.pdf" > "$T/q" 2>&1 || { fail "$f $d: qpdf --check"; tail -3 "$T/q"; }
+      python3 - "$T/$f.pdf" <<'P' || fail "$f $d: no stream, or one left uncompressed"
+import re, sys
+d = open(sys.argv[1], "rb").read()
+heads = re.findall(rb"obj\n<<(.*?)>>\nstream\n", d, re.S)
+sys.exit(1 if not heads or any(b"/Filter" not in h for h in heads) else 0)
+P
+      pdftotext "$T/$f.pdf" "$T/$f.txt"
+      pdftoppm -r 40 -png "$T/$f.pdf" "$T/$f"
+    done
+    [ -s "$T/r.txt" ] || fail "$d: no text"
+    cmp -s "$T/z.txt" "$T/r.txt" || fail "$d: other text when Cairo does not compress"
+    for p in "$T"/z-*.png; do
+      cmp -s "$p" "$T/r-${p##*/z-}" || fail "$d: page ${p##*/z-} drawn otherwise"
+    done
+    rm -f "$T"/[zr]-*.png
+  done
+else
+  fail "no $DRIVER (make tests-build)"
+fi
 # ruby readings copy apart from their base: the base reads on unbroken, no reading inside it
 "$BIN" "$TESTS/content/ruby.ja.html" --direction vertical -o "$T/r.pdf" || fail "ruby PDF"
 pdftotext "$T/r.pdf" - | tr -d ' ' > "$T/r.txt"

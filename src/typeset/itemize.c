@@ -36,10 +36,15 @@ struct bs_ts_pango {
 static const char *region_suffix[] = {"TC", "HK", "SC", "JP", "KR"};
 static const char *region_fclang[] = {"zh-tw", "zh-hk", "zh-cn", "ja", "ko"};
 
+bool bs_ts_cjk_lang(const char *l)
+{
+  return !l || !*l || !strncasecmp(l, "zh", 2) || !strncasecmp(l, "ja", 2) ||
+         !strncasecmp(l, "ko", 2);
+}
+
 bool bs_ts_cjk_doc(const bs_ts_ctx *c)
 {
-  const char *l = c->doc_lang;
-  return !*l || !strncasecmp(l, "zh", 2) || !strncasecmp(l, "ja", 2) || !strncasecmp(l, "ko", 2);
+  return bs_ts_cjk_lang(c->doc_lang);
 }
 
 void bs_ts_pango_free(struct bs_ts_pango *pg)

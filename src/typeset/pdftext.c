@@ -9,12 +9,18 @@
  * properties in drawing order, deflates them again and rewrites the stream's length object
  * that follows. Every object after a rewritten stream moves, so the cross-reference table
  * Cairo writes last is corrected in place when the file is complete (bs_pdftext_finish).
- * Other streams (fonts, ToUnicode maps, images) pass through unchanged.
+ * Other compressed streams (fonts, images) pass through unchanged.
+ *
+ * With CAIRO_DEBUG_PDF set (the CLI sets it: main.c) Cairo 1.16 writes page contents,
+ * ToUnicode maps and images uncompressed ("<< /Length M 0 R ... >> stream" without /Filter):
+ * such a stream is taken whole (its end is the "endstream" whose length object, written
+ * right after it, gives the same length), rewritten if it has no other keys, and deflated
+ * here once. Cairo's zlib at its level 6 and our inflating cost 7 % of a 100-article PDF.
  *
  * With -j (a thread to spare), the filter runs on a writer thread of its own: Cairo's bytes
  * are gathered into blocks and queued (at most QUEUE_MAX bytes), so the drawing thread, which
- * holds most of a PDF's work, goes on drawing while the contents are inflated, rewritten and
- * deflated. The texts are queued in drawing order either way; the bytes are the same. */
+ * holds most of a PDF's work, goes on drawing while the contents are rewritten and deflated.
+ * The texts are queued in drawing order either way; the bytes are the same. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -26,9 +32,11 @@
 
 #include "typeset-impl.h"
 
-enum { PASS, DATA, TAIL };
-/* The writer thread's blocks, and how much may wait for it before the drawing waits. */
-enum { BLOCK = 256 * 1024, PIECE = 4096, QUEUE_MAX = 8 * 1024 * 1024 };
+enum { PASS, DATA, TAIL, RAW };
+enum { IN_MAX = 1 << 16 }; /* bytes gathered from Cairo's writes before they are fed */
+/* How much may wait for the writer thread before the drawing waits; it takes blocks of
+ * IN_MAX bytes. */
+enum { QUEUE_MAX = 8 * 1024 * 1024 };
 
 struct block {
   struct block *next;
@@ -39,9 +47,14 @@ struct block {
 struct bs_pdftext {
   FILE *f;
   int mode;
+  bs_buf in;          /* Cairo's writes not fed yet */
   bs_buf hold;        /* PASS: bytes that may begin a stream header; DATA/TAIL: the object */
   size_t data_at;     /* DATA/TAIL: where the compressed data begins in `hold` */
   size_t data_end;    /* TAIL: where it ends */
+  size_t dict_at;     /* RAW: where the dictionary's keys after /Length begin in `hold` */
+  size_t scan;        /* RAW: where to look for the stream's end next */
+  int len_obj;        /* RAW: the number of its length object */
+  bool raw_content;   /* RAW: no key but /Length (page contents or a ToUnicode map) */
   z_stream z;         /* DATA: inflating the stream as it arrives */
   bool z_open;        /* z is initialised: reset for each stream, not made anew (its
                        * allocations, and the deflater's below, at every page of a long book
@@ -99,10 +112,7 @@ static void *writer(void *arg)
     t->queued -= b->len;
     pthread_cond_signal(&t->room);
     pthread_mutex_unlock(&t->mu);
-    /* in pieces the size of Cairo's writes: feed copies what follows a stream's header in
-     * the piece it arrives in */
-    for (size_t at = 0; at < b->len; at += PIECE)
-      take(t, b->data + at, b->len - at < PIECE ? b->len - at : PIECE);
+    take(t, b->data, b->len);
     free(b);
     pthread_mutex_lock(&t->mu);
     t->wfailed = t->failed;
@@ -183,6 +193,7 @@ void bs_pdftext_free(bs_pdftext *t)
     inflateEnd(&t->z);
   if (t->zd)
     libdeflate_free_compressor(t->zd);
+  bs_buf_free(&t->in);
   bs_buf_free(&t->hold);
   bs_buf_free(&t->plain);
   bs_buf_free(&t->added);
@@ -497,6 +508,30 @@ static bool deflate_buf(bs_pdftext *t, const bs_buf *in, bs_buf *to)
   return to->len > 0;
 }
 
+/* After the header (grown by `grew` bytes): the deflated data (t->deflated), the end of the
+ * stream and its length object `len_obj` anew; the objects after it move (data_end: where
+ * the data ended in `hold`). */
+static void end_stream(bs_pdftext *t, int len_obj, size_t data_end, long long grew)
+{
+  const bs_buf *z = &t->deflated;
+  out(t, z->data, z->len);
+  bs_buf o = BS_BUF_INIT;
+  bs_buf_printf(&o, "\nendstream\nendobj\n%d 0 obj\n   %zu\nendobj\n", len_obj, z->len);
+  out(t, o.data, o.len);
+  bs_buf_free(&o);
+  long long before = t->in_pos - (long long)t->hold.len;
+  long long prev = t->nshifts ? t->shifts[t->nshifts - 1].delta : 0;
+  /* the length object moves by what the header and the stream changed, the objects after it
+   * also by what its number's digits changed */
+  t->shifts = bs_xrealloc(t->shifts, (t->nshifts + 2) * sizeof *t->shifts);
+  t->shifts[t->nshifts].from = before + (long long)data_end + 18;
+  t->shifts[t->nshifts].delta =
+      prev + grew + (long long)z->len - (long long)(data_end - t->data_at);
+  t->shifts[t->nshifts + 1].from = t->in_pos;
+  t->shifts[t->nshifts + 1].delta = t->out_pos - t->in_pos;
+  t->nshifts += 2;
+}
+
 /* The object in `hold` is complete: [header][data][tail: endstream, the length object]. */
 static void finish_object(bs_pdftext *t)
 {
@@ -506,41 +541,38 @@ static void finish_object(bs_pdftext *t)
   const char *lo = h + tail_at + 18;
   bs_buf_clear(&t->added);
   rewrite_content(t, &t->plain, &t->added);
-  const bs_buf *added = &t->added, *z = &t->deflated;
+  const bs_buf *added = &t->added;
   bool rewrite = (added->len != t->plain.len ||
                   memcmp(added->data, t->plain.data, added->len)) &&
                  deflate_buf(t, &t->added, &t->deflated);
   if (!rewrite) {
     out(t, h, t->hold.len);
   } else {
-    int m = atoi(lo);
     out(t, h, t->data_at);
-    out(t, z->data, z->len);
-    bs_buf o = BS_BUF_INIT;
-    bs_buf_printf(&o, "\nendstream\nendobj\n%d 0 obj\n   %zu\nendobj\n", m, z->len);
-    out(t, o.data, o.len);
-    bs_buf_free(&o);
-    long long before = t->in_pos - (long long)t->hold.len;
-    long long prev = t->nshifts ? t->shifts[t->nshifts - 1].delta : 0;
-    /* the length object moves by what the stream changed, the objects after it also by
-     * what its number's digits changed */
-    t->shifts = bs_xrealloc(t->shifts, (t->nshifts + 2) * sizeof *t->shifts);
-    t->shifts[t->nshifts].from = before + (long long)tail_at + 18;
-    t->shifts[t->nshifts].delta = prev + (long long)z->len - (long long)(tail_at - t->data_at);
-    t->shifts[t->nshifts + 1].from = t->in_pos;
-    t->shifts[t->nshifts + 1].delta = t->out_pos - t->in_pos;
-    t->nshifts += 2;
+    end_stream(t, atoi(lo), tail_at, 0);
   }
   bs_buf_clear(&t->hold);
   bs_buf_clear(&t->plain);
   t->mode = PASS;
 }
 
-/* In `hold` (PASS): the start of a content stream's data after a complete header, 0 if
- * there is none, or the offset of a header that may still be incomplete (-offset - 1). */
-static long header_at(const bs_buf *b, size_t *obj)
+/* A stream header Cairo wrote, found by header_at. */
+typedef struct header {
+  size_t obj;      /* where its object begins */
+  size_t dict;     /* where the keys after "/Length M 0 R\n" begin */
+  size_t data;     /* where the stream's data begins */
+  int len_obj;     /* M */
+  bool raw;        /* no /Filter */
+  bool content;    /* no key but /Length (and /Filter /FlateDecode if compressed) */
+} header;
+
+/* In `hold` (PASS): a stream header "N 0 obj\n<< /Length M 0 R\n...>>\nstream\n" of a
+ * Flate-compressed stream with no other key (Cairo's page contents) or of an uncompressed
+ * stream: 1 and *h; 0 if there is none; -1 if one may begin at h->obj but is incomplete. */
+static int header_at(const bs_buf *b, header *h)
 {
-  static const char a[] = " 0 obj\n<< /Length ", z[] = " 0 R\n   /Filter /FlateDecode\n>>\nstream\n";
+  static const char a[] = " 0 obj\n<< /Length ", r[] = " 0 R\n", end[] = ">>\nstream\n",
+                    flate[] = "   /Filter /FlateDecode\n";
   const char *d = b->data;
   size_t n = b->len;
   for (size_t i = 0; i < n; i++) {
@@ -551,25 +583,131 @@ static long header_at(const bs_buf *b, size_t *obj)
       k++;
     size_t need = sizeof a - 1;
     if (n - k < need) {
-      if (!memcmp(d + k, a, n - k))
-        return -(long)i - 1;
+      if (!memcmp(d + k, a, n - k)) {
+        h->obj = i;
+        return -1;
+      }
       continue;
     }
     if (memcmp(d + k, a, need))
       continue;
     k += need;
+    size_t m = k;
     while (k < n && d[k] >= '0' && d[k] <= '9')
       k++;
-    need = sizeof z - 1;
+    need = sizeof r - 1;
     if (n - k < need) {
-      if (!memcmp(d + k, z, n - k))
-        return -(long)i - 1;
+      if (!memcmp(d + k, r, n - k)) {
+        h->obj = i;
+        return -1;
+      }
       continue;
     }
-    if (memcmp(d + k, z, need))
+    if (k == m || memcmp(d + k, r, need))
       continue;
-    *obj = i;
-    return (long)(k + need);
+    h->len_obj = atoi(d + m);
+    k += need;
+    /* the other keys: a few short lines (Cairo's image dictionaries are the longest) */
+    const char *e = memmem(d + k, n - k, end, sizeof end - 1);
+    if (!e) {
+      if (n - k < 4096) {
+        h->obj = i;
+        return -1;
+      }
+      continue;
+    }
+    size_t dl = (size_t)(e - (d + k));
+    bool filter = memmem(d + k, dl, "/Filter", 7) != NULL;
+    if (filter && !(dl == sizeof flate - 1 && !memcmp(d + k, flate, dl)))
+      continue; /* a font, or an image of another filter: not ours */
+    h->obj = i;
+    h->dict = k;
+    h->data = (size_t)(e - d) + sizeof end - 1;
+    h->raw = !filter;
+    h->content = filter || dl == 0;
+    return 1;
+  }
+  return 0;
+}
+
+/* RAW: the object in `hold` is complete ([header][data] "\nendstream\nendobj\n" [length
+ * object]): its data deflated, with /Filter /FlateDecode, and the length object anew. */
+static void finish_raw(bs_pdftext *t)
+{
+  static const char flate[] = "   /Filter /FlateDecode\n";
+  const char *h = t->hold.data;
+  bs_buf_clear(&t->plain);
+  bs_buf_put(&t->plain, h + t->data_at, t->data_end - t->data_at);
+  const bs_buf *src = &t->plain;
+  if (t->raw_content) {
+    bs_buf_clear(&t->added);
+    rewrite_content(t, &t->plain, &t->added);
+    src = &t->added;
+  }
+  if (!deflate_buf(t, src, &t->deflated)) {
+    t->failed = true;
+    return;
+  }
+  out(t, h, t->dict_at);
+  out(t, flate, sizeof flate - 1);
+  out(t, h + t->dict_at, t->data_at - t->dict_at);
+  end_stream(t, t->len_obj, t->data_end, (long long)(sizeof flate - 1));
+  bs_buf_clear(&t->hold);
+  bs_buf_clear(&t->plain);
+  t->mode = PASS;
+}
+
+/* RAW: the end of the stream in `hold` from t->scan on: the offset just after its length
+ * object, or 0 if it has not all arrived. Data that happens to read "endstream" is told
+ * apart by the length object, which must be the header's and give the data's length. */
+static size_t raw_end(bs_pdftext *t)
+{
+  static const char es[] = "\nendstream\nendobj\n";
+  const char *d = t->hold.data;
+  size_t n = t->hold.len;
+  while (t->scan < n) {
+    const char *e = memmem(d + t->scan, n - t->scan, es, sizeof es - 1);
+    if (!e) {
+      t->scan = n > sizeof es ? n - sizeof es : 0;
+      if (t->scan < t->data_at)
+        t->scan = t->data_at;
+      return 0;
+    }
+    size_t at = (size_t)(e - d), k = at + sizeof es - 1;
+    /* "M 0 obj\n   LEN\nendobj\n" */
+    static const char mid[] = " 0 obj\n", fin[] = "\nendobj\n";
+    unsigned long long m = 0, len = 0;
+    size_t i = k;
+    bool more = false, ok = false;
+    while (i < n && d[i] >= '0' && d[i] <= '9' && i - k < 12)
+      m = m * 10 + (unsigned)(d[i++] - '0');
+    if (i == k) {
+      more = i >= n;
+    } else if (n - i < sizeof mid - 1) {
+      more = !memcmp(d + i, mid, n - i);
+    } else if (!memcmp(d + i, mid, sizeof mid - 1)) {
+      i += sizeof mid - 1;
+      while (i < n && d[i] == ' ')
+        i++;
+      size_t j = i;
+      while (i < n && d[i] >= '0' && d[i] <= '9' && i - j < 20)
+        len = len * 10 + (unsigned)(d[i++] - '0');
+      if (i >= n)
+        more = true;
+      else if (i > j && n - i < sizeof fin - 1)
+        more = !memcmp(d + i, fin, n - i);
+      else if (i > j && !memcmp(d + i, fin, sizeof fin - 1))
+        ok = true;
+    }
+    if (more) {
+      t->scan = at; /* its length object is still arriving */
+      return 0;
+    }
+    if (ok && m == (unsigned long long)t->len_obj && len == at - t->data_at) {
+      t->data_end = at;
+      return i + sizeof fin - 1;
+    }
+    t->scan = at + 1;
   }
   return 0;
 }
@@ -581,37 +719,62 @@ static void feed(bs_pdftext *t, const unsigned char *data, size_t len)
       bs_buf_put(&t->hold, (const char *)data, len);
       t->in_pos += (long long)len;
       len = 0;
-      size_t obj = 0;
-      long at = header_at(&t->hold, &obj);
-      if (at > 0) {
+      header hd;
+      int found = header_at(&t->hold, &hd);
+      if (found > 0) {
         /* write what precedes the object; the rest is the stream's, fed again below */
-        out(t, t->hold.data, obj);
-        size_t rest = t->hold.len - (size_t)at;
+        out(t, t->hold.data, hd.obj);
+        size_t at = hd.data, rest = t->hold.len - at;
         t->in_pos -= (long long)rest;
         unsigned char *again = bs_xmalloc(rest + 1);
         memcpy(again, t->hold.data + at, rest);
-        memmove(t->hold.data, t->hold.data + obj, (size_t)at - obj);
-        t->hold.len = (size_t)at - obj;
+        memmove(t->hold.data, t->hold.data + hd.obj, at - hd.obj);
+        t->hold.len = at - hd.obj;
         t->data_at = t->hold.len;
-        bool ok;
-        if (t->z_open) {
-          ok = inflateReset(&t->z) == Z_OK;
+        if (hd.raw) {
+          t->dict_at = hd.dict - hd.obj;
+          t->scan = t->data_at;
+          t->len_obj = hd.len_obj;
+          t->raw_content = hd.content;
+          t->mode = RAW;
         } else {
-          memset(&t->z, 0, sizeof t->z);
-          ok = t->z_open = inflateInit(&t->z) == Z_OK;
+          bool ok;
+          if (t->z_open) {
+            ok = inflateReset(&t->z) == Z_OK;
+          } else {
+            memset(&t->z, 0, sizeof t->z);
+            ok = t->z_open = inflateInit(&t->z) == Z_OK;
+          }
+          t->mode = ok ? DATA : PASS;
+          if (!ok)
+            t->failed = true;
         }
-        t->mode = ok ? DATA : PASS;
-        if (!ok)
-          t->failed = true;
         feed(t, again, rest);
         free(again);
         return;
       }
       /* keep back a header's possible beginning */
-      size_t from = at < 0 ? (size_t)(-at - 1) : t->hold.len;
+      size_t from = found < 0 ? hd.obj : t->hold.len;
       out(t, t->hold.data, from);
       memmove(t->hold.data, t->hold.data + from, t->hold.len - from);
       t->hold.len -= from;
+      return;
+    }
+    if (t->mode == RAW) {
+      bs_buf_put(&t->hold, (const char *)data, len);
+      t->in_pos += (long long)len;
+      len = 0;
+      size_t end = raw_end(t);
+      if (!end)
+        return;
+      size_t rest = t->hold.len - end;
+      t->in_pos -= (long long)rest;
+      unsigned char *again = bs_xmalloc(rest + 1);
+      memcpy(again, t->hold.data + end, rest);
+      t->hold.len = end;
+      finish_raw(t);
+      feed(t, again, rest);
+      free(again);
       return;
     }
     if (t->mode == DATA) {
@@ -683,30 +846,6 @@ static void feed(bs_pdftext *t, const unsigned char *data, size_t len)
   }
 }
 
-bool bs_pdftext_write(bs_pdftext *t, const unsigned char *data, size_t len)
-{
-  if (!t->threaded) {
-    take(t, data, len);
-    return !t->failed;
-  }
-  bool ok = true;
-  while (len) {
-    if (!t->open) {
-      t->open = bs_xmalloc(sizeof *t->open + BLOCK);
-      t->open->next = NULL;
-      t->open->len = 0;
-    }
-    size_t n = BLOCK - t->open->len < len ? BLOCK - t->open->len : len;
-    memcpy(t->open->data + t->open->len, data, n);
-    t->open->len += n;
-    data += n;
-    len -= n;
-    if (t->open->len == BLOCK)
-      ok = hand_over(t) && ok;
-  }
-  return ok;
-}
-
 /* Cairo's bytes, in order, through the filter to the file. */
 static void take(bs_pdftext *t, const unsigned char *data, size_t len)
 {
@@ -721,6 +860,39 @@ static void take(bs_pdftext *t, const unsigned char *data, size_t len)
     t->ntail = t->ntail - drop + len;
   }
   feed(t, data, len);
+}
+
+bool bs_pdftext_write(bs_pdftext *t, const unsigned char *data, size_t len)
+{
+  if (t->threaded) { /* gathered into blocks for the writer */
+    bool ok = true;
+    while (len) {
+      if (!t->open) {
+        t->open = bs_xmalloc(sizeof *t->open + IN_MAX);
+        t->open->next = NULL;
+        t->open->len = 0;
+      }
+      size_t n = IN_MAX - t->open->len < len ? IN_MAX - t->open->len : len;
+      memcpy(t->open->data + t->open->len, data, n);
+      t->open->len += n;
+      data += n;
+      len -= n;
+      if (t->open->len == IN_MAX)
+        ok = hand_over(t) && ok;
+    }
+    return ok;
+  }
+  /* Cairo writes uncompressed contents a few bytes at a time: gathered here, so that the
+   * filter's work goes by the kilobyte, not by the write */
+  if (t->in.len + len > IN_MAX && t->in.len) {
+    take(t, (const unsigned char *)t->in.data, t->in.len);
+    bs_buf_clear(&t->in);
+  }
+  if (len >= IN_MAX)
+    take(t, data, len);
+  else
+    bs_buf_put(&t->in, (const char *)data, len);
+  return !t->failed;
 }
 
 /* The shifts are in file order: the last one at or before `off` applies (a binary search,
@@ -741,6 +913,8 @@ static long long moved(const bs_pdftext *t, long long off)
 bool bs_pdftext_finish(bs_pdftext *t, const char *path, size_t *unmatched)
 {
   writer_end(t);
+  take(t, (const unsigned char *)t->in.data, t->in.len);
+  bs_buf_clear(&t->in);
   /* whatever is held back (never a whole object: Cairo ends with its trailer) */
   if (t->mode != PASS) {
     t->failed = true;

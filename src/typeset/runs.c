@@ -16,6 +16,12 @@ static bool in(uint32_t cp, const uint32_t *set, size_t n)
 
 bs_ts_class bs_ts_char_class(uint32_t cp)
 {
+  /* most characters of a book, and in none of the lists below: Han ideographs and ASCII
+   * (every character goes through here, and the lists are a hundred comparisons) */
+  if ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) || cp >= 0x20000)
+    return BS_CL_IDEO;
+  if (cp > 0x20 && cp < 0x7F)
+    return BS_CL_LATIN;
   if (IN(cp, 0x300C, 0x300E, 0xFF08, 0x3014, 0x3010, 0x300A, 0x3008, 0x3016, 0xFF3B, 0xFF5B,
          0x3018, 0xFF5F, 0x201C, 0x2018, 0x301D))
     return BS_CL_OPEN;

@@ -12,10 +12,17 @@
 
 typedef enum { MODE_CJK = 0, MODE_WORDS, MODE_TCY, MODE_FW } run_mode;
 
+static const char *const region_tags[] = {"zh-Hant", "zh-HK", "zh-Hans", "ja", "ko"};
+
 static const char *hb_lang_for(const bs_ts_ctx *c)
 {
-  static const char *tags[] = {"zh-Hant", "zh-HK", "zh-Hans", "ja", "ko"};
-  return bs_ts_cjk_doc(c) ? tags[c->region] : c->doc_lang;
+  return bs_ts_cjk_doc(c) ? region_tags[c->region] : c->doc_lang;
+}
+
+const char *bs_ts_hb_lang(const char *lang)
+{
+  /* as bs_ts_set_lang sets c->doc_lang and c->region, and hb_lang_for reads them */
+  return bs_ts_cjk_lang(lang) ? region_tags[bs_ts_region_of(lang)] : lang;
 }
 
 static double pt(const bs_ts_face *f, double size, hb_position_t v)

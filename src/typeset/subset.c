@@ -27,6 +27,22 @@ static hb_set_t *set_of(chars *w, int kind)
   return *s;
 }
 
+/* The OpenType language tags HarfBuzz may select for text shaped in `lang`, into region r's. */
+static void add_lang(bs_ts_book *bk, int r, const char *lang)
+{
+  if (!bk->book_langs[r])
+    bk->book_langs[r] = hb_set_create();
+  hb_language_t l = hb_language_from_string(bs_ts_hb_lang(lang), -1);
+  static const hb_script_t scripts[] = {HB_SCRIPT_HAN, HB_SCRIPT_HIRAGANA, HB_SCRIPT_LATIN};
+  for (size_t i = 0; i < sizeof scripts / sizeof *scripts; i++) {
+    hb_tag_t st[HB_OT_MAX_TAGS_PER_SCRIPT], lt[HB_OT_MAX_TAGS_PER_LANGUAGE];
+    unsigned ns = HB_OT_MAX_TAGS_PER_SCRIPT, nl = HB_OT_MAX_TAGS_PER_LANGUAGE;
+    hb_ot_tags_from_script_and_language(scripts[i], l, &ns, st, &nl, lt);
+    for (unsigned k = 0; k < nl; k++)
+      hb_set_add(bk->book_langs[r], lt[k]);
+  }
+}
+
 static void add_utf8(hb_set_t *s, const char *t)
 {
   if (!t)
@@ -49,7 +65,9 @@ static void walk(chars *w, const bs_node *n, unsigned kinds)
 {
   bs_node_type t = bs_node_get_type(n);
   if (t == BS_NODE_DOCUMENT) {
-    w->region = bs_ts_region_of(bs_node_get_inherited_lang(n));
+    const char *lang = bs_node_get_inherited_lang(n);
+    w->region = bs_ts_region_of(lang);
+    add_lang(w->bk, w->region, lang); /* a chapter is shaped in its language (page.c) */
     /* the title in Hei; in the regular face in running heads and the contents; bylines */
     const char *title = bs_node_get_meta(n, BS_META_TITLE);
     add_utf8(set_of(w, BS_TS_CPS_SANS), title);
@@ -101,6 +119,9 @@ static void walk(chars *w, const bs_node *n, unsigned kinds)
 void bs_ts_book_chars(bs_ts_book *bk, const bs_node *root)
 {
   chars w = {bk, bs_ts_region_of(bk->lang)};
+  /* the front matter and the book's own texts are shaped in the book's language */
+  for (int r = 0; r < 5; r++)
+    add_lang(bk, r, bk->lang);
   walk(&w, root, 1u << BS_TS_CPS_REGULAR);
   /* the book's metadata: title page (Hei and regular), running heads in every region */
   for (int r = 0; r < 5; r++) {
@@ -154,6 +175,61 @@ static hb_set_t *fallback_glyphs(const bs_ts_book *bk, bs_ts_face *f)
   return g;
 }
 
+static bool has_tag(const hb_tag_t *tags, hb_tag_t t)
+{
+  for (; *tags; tags++)
+    if (*tags == t)
+      return true;
+  return false;
+}
+
+/* The GSUB lookups of `features` that shaping in the languages `langs` can apply: of every
+ * script, its default language system and those of `langs` (HarfBuzz selects one of them).
+ * The Noto CJK faces give each region's local forms (locl) under its own language system:
+ * all of them took a third more glyphs into a face's subset than a book in one language
+ * can show. NULL langs: all language systems. */
+static void collect_lookups(hb_face_t *face, const hb_set_t *langs, const hb_tag_t *features,
+                            hb_set_t *lookups)
+{
+  if (!langs) {
+    hb_ot_layout_collect_lookups(face, HB_OT_TAG_GSUB, NULL, NULL, features, lookups);
+    return;
+  }
+  hb_tag_t lt[64];
+  unsigned nl = 0;
+  for (hb_codepoint_t t = HB_SET_VALUE_INVALID; nl < 63 && hb_set_next(langs, &t);)
+    lt[nl++] = t;
+  lt[nl] = HB_TAG_NONE;
+  if (nl)
+    hb_ot_layout_collect_lookups(face, HB_OT_TAG_GSUB, NULL, lt, features, lookups);
+  unsigned nscripts = hb_ot_layout_table_get_script_tags(face, HB_OT_TAG_GSUB, 0, NULL, NULL);
+  for (unsigned si = 0; si < nscripts; si++) {
+    unsigned idx[64], start = 0, n;
+    do {
+      n = 64;
+      hb_ot_layout_language_get_feature_indexes(face, HB_OT_TAG_GSUB, si,
+                                                HB_OT_LAYOUT_DEFAULT_LANGUAGE_INDEX, start, &n,
+                                                idx);
+      for (unsigned k = 0; k < n; k++) {
+        hb_tag_t tag;
+        unsigned one = 1;
+        hb_ot_layout_table_get_feature_tags(face, HB_OT_TAG_GSUB, idx[k], &one, &tag);
+        if (!one || !has_tag(features, tag))
+          continue;
+        unsigned li[64], lstart = 0, ln;
+        do {
+          ln = 64;
+          hb_ot_layout_feature_get_lookups(face, HB_OT_TAG_GSUB, idx[k], lstart, &ln, li);
+          for (unsigned j = 0; j < ln; j++)
+            hb_set_add(lookups, li[j]);
+          lstart += ln;
+        } while (ln == 64);
+      }
+      start += n;
+    } while (n == 64);
+  }
+}
+
 hb_set_t *bs_ts_face_glyphs(const bs_ts_book *bk, bs_ts_face *f)
 {
   if (f->region < 0)
@@ -170,29 +246,29 @@ hb_set_t *bs_ts_face_glyphs(const bs_ts_book *bk, bs_ts_face *f)
     if (hb_font_get_nominal_glyph(f->hb, cp, &gid))
       hb_set_add(g, gid);
   }
+  /* the features shaping applies: HarfBuzz's defaults (vert alone of the vertical ones) and
+   * ours (shape.c: halt/vhal, fwid, hwid; ruby.c: ruby); vrt2 is vert's superset in the CJK
+   * faces. Not pwid, dlig, vkna or vrtr: nothing turns them on, and their forms of every kana
+   * and Latin letter were glyphs no page could show. */
   static const hb_tag_t both[] = {
       HB_TAG('c', 'c', 'm', 'p'), HB_TAG('l', 'o', 'c', 'l'), HB_TAG('l', 'i', 'g', 'a'),
       HB_TAG('c', 'l', 'i', 'g'), HB_TAG('c', 'a', 'l', 't'), HB_TAG('r', 'l', 'i', 'g'),
       HB_TAG('h', 'a', 'l', 't'), HB_TAG('f', 'w', 'i', 'd'), HB_TAG('h', 'w', 'i', 'd'),
-      HB_TAG('p', 'w', 'i', 'd'), HB_TAG('r', 'v', 'r', 'n'), HB_TAG('d', 'l', 'i', 'g'),
-      HB_TAG('p', 'a', 'l', 't'),
+      HB_TAG('r', 'v', 'r', 'n'), HB_TAG('r', 'c', 'l', 't'),
       HB_TAG('r', 'u', 'b', 'y'), /* content: ruby annotations are shaped with it (ruby.c) */
       HB_TAG_NONE};
-  /* vertical text also takes the vertical forms */
   static const hb_tag_t vert[] = {
       HB_TAG('c', 'c', 'm', 'p'), HB_TAG('l', 'o', 'c', 'l'), HB_TAG('l', 'i', 'g', 'a'),
       HB_TAG('c', 'l', 'i', 'g'), HB_TAG('c', 'a', 'l', 't'), HB_TAG('r', 'l', 'i', 'g'),
       HB_TAG('h', 'a', 'l', 't'), HB_TAG('f', 'w', 'i', 'd'), HB_TAG('h', 'w', 'i', 'd'),
-      HB_TAG('p', 'w', 'i', 'd'), HB_TAG('r', 'v', 'r', 'n'), HB_TAG('d', 'l', 'i', 'g'),
-      HB_TAG('p', 'a', 'l', 't'), HB_TAG('v', 'e', 'r', 't'), HB_TAG('v', 'r', 't', '2'),
-      HB_TAG('v', 'h', 'a', 'l'), HB_TAG('v', 'k', 'n', 'a'), HB_TAG('v', 'r', 't', 'r'),
-      HB_TAG('v', 'p', 'a', 'l'),
+      HB_TAG('r', 'v', 'r', 'n'), HB_TAG('r', 'c', 'l', 't'), HB_TAG('v', 'e', 'r', 't'),
+      HB_TAG('v', 'r', 't', '2'), HB_TAG('v', 'h', 'a', 'l'),
       HB_TAG('r', 'u', 'b', 'y'), /* content (ruby.c) */
       HB_TAG_NONE};
   hb_face_t *face = hb_font_get_face(f->hb);
   hb_set_t *lookups = hb_set_create();
-  hb_ot_layout_collect_lookups(face, HB_OT_TAG_GSUB, NULL, NULL, bk->any_vertical ? vert : both,
-                               lookups);
+  collect_lookups(face, bk->book_langs[f->region >= 0 && f->region < 5 ? f->region : 0],
+                  bk->any_vertical ? vert : both, lookups);
   hb_ot_layout_lookups_substitute_closure(face, lookups, g);
   hb_set_destroy(lookups);
   return g;

@@ -361,8 +361,11 @@ typedef struct bs_ts_book {
   bs_ts_fonts *fonts;
   bs_ts_grid grid[2]; /* the grid of a horizontal [0] and of a vertical [1] chapter */
   /* every character the book can show, per region and kind of face, for the font subsets
-   * (bs_ts_book_chars, before the first chapter of a PDF) */
+   * (bs_ts_book_chars, before the first chapter of a PDF) ... */
   hb_set_t *book_cps[5][BS_TS_CPS_KINDS];
+  /* ... and the OpenType language tags the shaper selects with them, per region (subset.c):
+   * the closure takes their language systems only, not every region's local forms */
+  hb_set_t *book_langs[5];
 } bs_ts_book;
 
 /* A thread's shaping tools: Pango's font map (not thread-safe, and costly to warm: its
@@ -581,6 +584,11 @@ bs_status bs_ts_itemize(bs_ts_ctx *c, bs_ts_para *p, const uint32_t *cps, const 
 void bs_ts_pango_free(struct bs_ts_pango *pg);
 /* True when the document being laid out is in Chinese, Japanese or Korean. */
 bool bs_ts_cjk_doc(const bs_ts_ctx *c);
+/* The same for a language tag (NULL: zh-Hant). */
+bool bs_ts_cjk_lang(const char *lang);
+/* The language HarfBuzz shapes a document of `lang` (BCP 47, NULL: zh-Hant) in: its region's
+ * (zh-Hant, zh-HK, zh-Hans, ja, ko) for CJK documents, else its own. */
+const char *bs_ts_hb_lang(const char *lang);
 
 /* break.c: boxes → justified lines appended to c->lines_v */
 typedef struct bs_ts_block {

@@ -880,11 +880,12 @@ def main():
                                         estimate=results[(n, task)]["median"])
 
         # -j: `bisheng build book.yaml -j N`, on the largest corpus under PARALLEL_MAX_CPU,
-        # as soon as it is known (before the larger sizes can use up the budget)
-        nxt = sizes[i + 1] if i + 1 < len(sizes) else None
+        # once a corpus is over it (or the last is measured). Guessing the next size's time
+        # from this one's chose 10 articles where 100 fit: a small book's time is mostly its
+        # fonts, which the larger ones share.
         h, v = results.get((n, "pdf-h")), results.get((n, "pdf-v"))
-        if jrows is None and (nxt is None or not (h and v and h["ok"] and v["ok"]) or
-                              (h["cpu"] + v["cpu"]) * nxt / n >= PARALLEL_MAX_CPU):
+        if jrows is None and (i + 1 == len(sizes) or not (h and v and h["ok"] and v["ok"]) or
+                              h["cpu"] + v["cpu"] >= PARALLEL_MAX_CPU):
             jrows = measure_parallel(args, corpora, [m for m in sizes if m <= n], outdir,
                                      results, bisheng_budget, notes)
     jrows = jrows or []
