@@ -109,7 +109,8 @@ void bs_ts_plan_chapter(bs_ts_ctx *c, const bs_node *doc, int chapter)
   if (bk && !bk->any_vertical)
     bk->any_vertical = bs_node_get_chapter_direction(doc, bk->opts->direction, bk->dir) ==
                        BS_DIR_VERTICAL;
-  bs_ts_chars_add(c, doc);
+  if (bk)
+    bs_ts_chars_add(bk, doc);
   if (c->bk->opts->toc != 0) /* whether the book has contents depends on its chapter count */
     chapter_entries(c, doc, true, plan_entry, &chapter);
 }

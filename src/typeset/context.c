@@ -361,15 +361,15 @@ void bs_ts_ctx_free(bs_ts_ctx *c)
       free(r->tocs[i].lang);
     }
     free(r->tocs);
-    for (int i = 0; i < 5; i++)
-      for (int k = 0; k < BS_TS_CPS_KINDS; k++)
-        if (r->book_cps[i][k])
-          hb_set_destroy(r->book_cps[i][k]);
-    for (int i = 0; i < 5; i++)
-      hb_set_destroy(r->book_langs[i]);
     free(r);
   }
   if (c->bk_own) {
+    for (int i = 0; i < 5; i++)
+      for (int k = 0; k < BS_TS_CPS_KINDS; k++)
+        if (c->bk_own->book_cps[i][k])
+          hb_set_destroy(c->bk_own->book_cps[i][k]);
+    for (int i = 0; i < 5; i++)
+      hb_set_destroy(c->bk_own->book_langs[i]);
     bs_ts_shaper_free(c->sh);
     bs_ts_fonts_free(c->bk_own->fonts);
     free(c->bk_own);

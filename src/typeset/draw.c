@@ -194,7 +194,8 @@ static cairo_status_t write_file(void *closure, const unsigned char *data, unsig
   bs_ts_pdf *p = closure;
   if (!bs_pdftext_write(p->text, data, len)) {
     p->write_failed = true;
-    p->write_errno = errno; /* the reason (a full disk) for the message naming the output */
+    /* the reason (a full disk) for the message naming the output */
+    p->write_errno = bs_pdftext_errno(p->text) ? bs_pdftext_errno(p->text) : errno;
     return CAIRO_STATUS_WRITE_ERROR;
   }
   return CAIRO_STATUS_SUCCESS;
@@ -208,12 +209,12 @@ static cairo_font_face_t *face_for(bs_ts_ctx *c, bs_ts_face *f, const bs_ts_pgly
   *map = NULL;
   if (!f->sub_tried) {
     f->sub_tried = true;
-    if (!c->bk->book && f->cjk)
+    if (!c->bk->book && f->cjk) {
       f->sub_gids = bs_ts_chapter_glyphs(c, f);
-    else
-      f->sub_gids = bs_ts_face_glyphs(c, f);
-    if (f->sub_gids)
       f->sub = bs_ts_face_subset(f, f->sub_gids, &f->sub_map);
+    } else {
+      bs_ts_face_book_subset(c->bk, f);
+    }
   }
   if (!f->sub)
     return bs_ts_face_cairo(f);
@@ -820,7 +821,7 @@ bs_status bs_ts_draw_begin(bs_ts_ctx *c, const bs_node *root, FILE *f, bs_ts_pdf
   bs_ts_pdf *p = bs_xcalloc(1, sizeof *p);
   p->f = f;
   p->batch = bs_xcalloc(1, sizeof *p->batch);
-  bs_ts_book_chars(c, root);
+  bs_ts_book_chars(c->bk_own, root);
   /* print options: the page grows by the bleed, and by room for crop marks outside it */
   const double mm = BS_PT_PER_MM;
   c->run->bleed = c->bk->opts->bleed_mm > 0 ? c->bk->opts->bleed_mm * mm : 0;
@@ -828,7 +829,7 @@ bs_status bs_ts_draw_begin(bs_ts_ctx *c, const bs_node *root, FILE *f, bs_ts_pdf
   if (c->bk->opts->crop_marks)
     c->run->trim_x = (c->run->bleed > 3 * mm ? c->run->bleed : 3 * mm) + 8 * mm;
   c->run->trim_y = c->run->trim_x;
-  p->text = bs_pdftext_new(f);
+  p->text = bs_pdftext_new(f, c->bk->opts->jobs > 1); /* a thread to spare: it filters */
   p->actual = true; /* set for each paragraph (para_tag) */
   p->cell = -1;
   p->s = cairo_pdf_surface_create_for_stream(write_file, p, c->page_w + 2 * c->run->trim_x,
@@ -1490,8 +1491,11 @@ bs_status bs_ts_draw_end(bs_ts_ctx *c, bs_ts_pdf *p, const char *path, bool ok, 
   bs_buf_free(&p->row);
   free(p->rubies);
   size_t unmatched = 0;
-  if (ok && cs == CAIRO_STATUS_SUCCESS && !bs_pdftext_finish(p->text, path, &unmatched))
+  if (ok && cs == CAIRO_STATUS_SUCCESS && !bs_pdftext_finish(p->text, path, &unmatched)) {
     cs = CAIRO_STATUS_WRITE_ERROR;
+    if (!p->write_errno)
+      p->write_errno = bs_pdftext_errno(p->text);
+  }
   /* every Span tag drawn meets its BDC in the contents: anything else is our bug */
   if (ok && cs == CAIRO_STATUS_SUCCESS && unmatched)
     st = bs_error_set(err, BS_ERR_LIBRARY, path, 0, 0,

@@ -56,6 +56,9 @@ bs_status bs_ts_fonts_new(const bs_typeset_options *opts, bs_ts_fonts **out, bs_
   pthread_mutex_t *mu = bs_xmalloc(sizeof *mu);
   pthread_mutex_init(mu, NULL);
   fs->mu = mu;
+  pthread_cond_t *made = bs_xmalloc(sizeof *made);
+  pthread_cond_init(made, NULL);
+  fs->made = made;
   fs->fc = cfg;
   *out = fs;
   return BS_OK;
@@ -76,6 +79,10 @@ void bs_ts_fonts_free(bs_ts_fonts *fs)
     if (f->sub_gids)
       hb_set_destroy(f->sub_gids);
     hb_map_destroy(f->sub_map);
+    if (f->pre_gids)
+      hb_set_destroy(f->pre_gids);
+    hb_blob_destroy(f->pre_file);
+    hb_map_destroy(f->pre_map);
     for (size_t k = 0; k < f->npngs; k++)
       cairo_surface_destroy(f->pngs[k].img);
     free(f->pngs);
@@ -90,6 +97,8 @@ void bs_ts_fonts_free(bs_ts_fonts *fs)
     FcConfigDestroy(fs->sys);
   pthread_mutex_destroy(fs->mu);
   free(fs->mu);
+  pthread_cond_destroy(fs->made);
+  free(fs->made);
   free(fs);
 }
 
@@ -397,14 +406,15 @@ static bool has_table(hb_face_t *face, hb_tag_t tag)
   return has;
 }
 
-cairo_font_face_t *bs_ts_face_subset(bs_ts_face *f, const hb_set_t *gids, hb_map_t **map)
+/* The subset of `f` holding `gids` as a font file, and *ids (f's glyph ids to its own); NULL
+ * if f cannot be subset. HarfBuzz only, so any thread may make it. */
+static hb_blob_t *subset_file(bs_ts_face *f, const hb_set_t *gids, hb_map_t **ids)
 {
-  *map = NULL;
-  pthread_once(&ft_once, ft_init);
+  *ids = NULL;
   hb_face_t *whole = hb_font_get_face(f->hb);
   /* outlines HarfBuzz can subset; a bitmap-only or CFF2 face is drawn whole */
-  if (!ft_lib || !(has_table(whole, HB_TAG('C', 'F', 'F', ' ')) ||
-                   has_table(whole, HB_TAG('g', 'l', 'y', 'f'))))
+  if (!(has_table(whole, HB_TAG('C', 'F', 'F', ' ')) ||
+        has_table(whole, HB_TAG('g', 'l', 'y', 'f'))))
     return NULL;
   hb_subset_input_t *in = hb_subset_input_create_or_fail();
   if (!in)
@@ -418,23 +428,33 @@ cairo_font_face_t *bs_ts_face_subset(bs_ts_face *f, const hb_set_t *gids, hb_map
   hb_subset_plan_t *plan = hb_subset_plan_create_or_fail(src, in);
   hb_subset_input_destroy(in);
   hb_face_t *sub = plan ? hb_subset_plan_execute_or_fail(plan) : NULL;
-  hb_map_t *ids = sub ? hb_map_copy(hb_subset_plan_old_to_new_glyph_mapping(plan)) : NULL;
+  hb_map_t *map = sub ? hb_map_copy(hb_subset_plan_old_to_new_glyph_mapping(plan)) : NULL;
   hb_subset_plan_destroy(plan);
   hb_face_destroy(src);
   hb_blob_t *file = hb_face_reference_blob(whole);
   release_pages(file);
   hb_blob_destroy(file);
-  if (!sub || !ids || !hb_map_allocation_successful(ids)) {
+  if (!sub || !map || !hb_map_allocation_successful(map)) {
     hb_face_destroy(sub);
-    hb_map_destroy(ids);
+    hb_map_destroy(map);
     return NULL;
   }
   hb_blob_t *blob = hb_face_reference_blob(sub);
   hb_face_destroy(sub);
+  *ids = map;
+  return blob;
+}
+
+/* A Cairo face for subset font `blob` (taken, with `ids`): FreeType and Cairo, so the drawing
+ * thread's. */
+static cairo_font_face_t *subset_cairo(hb_blob_t *blob, hb_map_t *ids, hb_map_t **map)
+{
+  *map = NULL;
+  pthread_once(&ft_once, ft_init);
   unsigned len = 0;
-  const char *data = hb_blob_get_data(blob, &len);
+  const char *data = blob ? hb_blob_get_data(blob, &len) : NULL;
   FT_Face ft = NULL;
-  if (!len || FT_New_Memory_Face(ft_lib, (const FT_Byte *)data, (FT_Long)len, 0, &ft)) {
+  if (!ft_lib || !len || FT_New_Memory_Face(ft_lib, (const FT_Byte *)data, (FT_Long)len, 0, &ft)) {
     hb_blob_destroy(blob);
     hb_map_destroy(ids);
     return NULL;
@@ -451,4 +471,59 @@ cairo_font_face_t *bs_ts_face_subset(bs_ts_face *f, const hb_set_t *gids, hb_map
   }
   *map = ids;
   return cf;
+}
+
+cairo_font_face_t *bs_ts_face_subset(bs_ts_face *f, const hb_set_t *gids, hb_map_t **map)
+{
+  hb_map_t *ids;
+  hb_blob_t *file = subset_file(f, gids, &ids);
+  return subset_cairo(file, ids, map);
+}
+
+/* Makes f's book subset file; called and returns with the fonts' lock held, f->pre 0. The
+ * glyph set is taken under the lock: reading the book's character sets moves their lookup
+ * hints, so only one thread reads them at a time. */
+static void make_pre(const bs_ts_book *bk, bs_ts_face *f)
+{
+  f->pre = 1;
+  hb_set_t *gids = bs_ts_face_glyphs(bk, f);
+  pthread_mutex_unlock(bk->fonts->mu);
+  hb_map_t *ids;
+  hb_blob_t *file = subset_file(f, gids, &ids);
+  pthread_mutex_lock(bk->fonts->mu);
+  f->pre_gids = gids;
+  f->pre_file = file;
+  f->pre_map = ids;
+  f->pre = 2;
+  pthread_cond_broadcast(bk->fonts->made);
+}
+
+void bs_ts_face_book_subset(const bs_ts_book *bk, bs_ts_face *f)
+{
+  bs_ts_fonts *fs = bk->fonts;
+  pthread_mutex_lock(fs->mu);
+  if (!f->pre)
+    make_pre(bk, f);
+  while (f->pre == 1)
+    pthread_cond_wait(fs->made, fs->mu);
+  hb_blob_t *file = f->pre_file;
+  hb_map_t *ids = f->pre_map;
+  f->sub_gids = f->pre_gids;
+  f->pre_gids = NULL;
+  f->pre_file = NULL;
+  f->pre_map = NULL;
+  pthread_mutex_unlock(fs->mu);
+  f->sub = file ? subset_cairo(file, ids, &f->sub_map) : NULL;
+}
+
+void bs_ts_fonts_presubset(const bs_ts_book *bk)
+{
+  bs_ts_fonts *fs = bk->fonts;
+  pthread_mutex_lock(fs->mu);
+  /* the regional CJK faces only: their subsets are the costly ones (tens of thousands of
+   * glyphs to choose from), and they are drawn; many fallback faces Pango loads never are */
+  for (int i = 0; i < fs->nfaces; i++) /* faces never move; make_pre unlocks meanwhile */
+    if (!fs->faces[i].pre && fs->faces[i].region >= 0 && !fs->faces[i].color)
+      make_pre(bk, &fs->faces[i]);
+  pthread_mutex_unlock(fs->mu);
 }

@@ -26,6 +26,7 @@ typedef struct slot {
 } slot;
 
 typedef struct pool {
+  const bs_ts_book *bk;
   pthread_mutex_t mu;
   pthread_cond_t work, done;
   pthread_mutex_t src_mu; /* one get or put at a time (node.h) */
@@ -64,6 +65,10 @@ static void *worker(void *arg)
     pthread_mutex_lock(&p->mu);
     s->done = true;
     pthread_cond_broadcast(&p->done);
+    /* the book subsets of the faces this chapter loaded, before the drawing needs them */
+    pthread_mutex_unlock(&p->mu);
+    bs_ts_fonts_presubset(p->bk);
+    pthread_mutex_lock(&p->mu);
   }
   pthread_mutex_unlock(&p->mu);
   bs_ts_shaper_free(sh);
@@ -98,6 +103,7 @@ bs_status bs_ts_layout_parallel(bs_ts_ctx *c, const bs_ts_chapters *ch, bs_ts_em
   pthread_cond_init(&p.done, NULL);
   pthread_mutex_init(&p.src_mu, NULL);
   p.ch = ch;
+  p.bk = c->bk;
   p.ndocs = ndocs;
   p.idx = bs_xmalloc(ndocs * sizeof *p.idx);
   size_t n = 0;

@@ -17,7 +17,14 @@
  * ToUnicode maps and images uncompressed ("<< /Length M 0 R ... >> stream" without /Filter):
  * such a stream is taken whole (its end is the "endstream" whose length object, written
  * right after it, gives the same length), rewritten if it has no other keys, and deflated
- * here once. Cairo's zlib at its level 6 and our inflating cost 7 % of a 100-article PDF. */
+ * here once. Cairo's zlib at its level 6 and our inflating cost 7 % of a 100-article PDF.
+ *
+ * With -j (a thread to spare), the filter runs on a writer thread of its own: Cairo's bytes
+ * are gathered into blocks and queued (at most QUEUE_MAX bytes), so the drawing thread, which
+ * holds most of a PDF's work, goes on drawing while the contents are rewritten and deflated.
+ * The texts are queued in drawing order either way; the bytes are the same. */
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +36,15 @@
 
 enum { PASS, DATA, TAIL, RAW };
 enum { IN_MAX = 1 << 16 }; /* bytes gathered from Cairo's writes before they are fed */
+/* How much may wait for the writer thread before the drawing waits; it takes blocks of
+ * IN_MAX bytes. */
+enum { QUEUE_MAX = 8 * 1024 * 1024 };
+
+struct block {
+  struct block *next;
+  size_t len;
+  unsigned char data[];
+};
 
 struct bs_pdftext {
   FILE *f;
@@ -74,19 +90,114 @@ struct bs_pdftext {
   bool failed;
   char tail[64];      /* the file's last bytes ("startxref N %%EOF") */
   size_t ntail;
+  int err_no;         /* why writing failed */
+  /* the writer thread, if there is one: `mu` guards the queue, the texts and `wfailed` */
+  bool threaded;
+  pthread_t th;
+  pthread_mutex_t mu;
+  pthread_cond_t more, room;
+  struct block *first, *last; /* queued for the writer */
+  size_t queued;
+  bool closing;       /* no more blocks: the writer ends when the queue is empty */
+  bool wfailed;       /* the writer's `failed`, as the drawing thread may read it */
+  struct block *open; /* bytes gathered by the drawing thread, not yet queued */
 };
 
-bs_pdftext *bs_pdftext_new(FILE *f)
+static void take(bs_pdftext *t, const unsigned char *data, size_t len);
+
+static void *writer(void *arg)
+{
+  bs_pdftext *t = arg;
+  pthread_mutex_lock(&t->mu);
+  for (;;) {
+    while (!t->first && !t->closing)
+      pthread_cond_wait(&t->more, &t->mu);
+    struct block *b = t->first;
+    if (!b)
+      break;
+    t->first = b->next;
+    if (!t->first)
+      t->last = NULL;
+    t->queued -= b->len;
+    pthread_cond_signal(&t->room);
+    pthread_mutex_unlock(&t->mu);
+    take(t, b->data, b->len);
+    free(b);
+    pthread_mutex_lock(&t->mu);
+    t->wfailed = t->failed;
+  }
+  pthread_mutex_unlock(&t->mu);
+  return NULL;
+}
+
+/* Queues the gathered block for the writer; false once the writer failed. */
+static bool hand_over(bs_pdftext *t)
+{
+  struct block *b = t->open;
+  t->open = NULL;
+  pthread_mutex_lock(&t->mu);
+  while (t->queued >= QUEUE_MAX)
+    pthread_cond_wait(&t->room, &t->mu);
+  if (b) {
+    if (t->last)
+      t->last->next = b;
+    else
+      t->first = b;
+    t->last = b;
+    t->queued += b->len;
+    pthread_cond_signal(&t->more);
+  }
+  bool ok = !t->wfailed;
+  pthread_mutex_unlock(&t->mu);
+  return ok;
+}
+
+/* Ends the writer thread once it has written everything queued. */
+static void writer_end(bs_pdftext *t)
+{
+  if (!t->threaded)
+    return;
+  hand_over(t);
+  pthread_mutex_lock(&t->mu);
+  t->closing = true;
+  pthread_cond_signal(&t->more);
+  pthread_mutex_unlock(&t->mu);
+  pthread_join(t->th, NULL);
+  pthread_mutex_destroy(&t->mu);
+  pthread_cond_destroy(&t->more);
+  pthread_cond_destroy(&t->room);
+  t->threaded = false;
+}
+
+bs_pdftext *bs_pdftext_new(FILE *f, bool thread)
 {
   bs_pdftext *t = bs_xcalloc(1, sizeof *t);
   t->f = f;
+  if (thread) {
+    pthread_mutex_init(&t->mu, NULL);
+    pthread_cond_init(&t->more, NULL);
+    pthread_cond_init(&t->room, NULL);
+    t->threaded = !pthread_create(&t->th, NULL, writer, t);
+    if (!t->threaded) {
+      pthread_mutex_destroy(&t->mu);
+      pthread_cond_destroy(&t->more);
+      pthread_cond_destroy(&t->room);
+    }
+  }
   return t;
+}
+
+int bs_pdftext_errno(const bs_pdftext *t)
+{
+  return t->err_no;
 }
 
 void bs_pdftext_free(bs_pdftext *t)
 {
   if (!t)
     return;
+  writer_end(t);
+  free(t->open);
   if (t->z_open)
     inflateEnd(&t->z);
   if (t->zd)
@@ -109,21 +220,25 @@ void bs_pdftext_free(bs_pdftext *t)
 
 void bs_pdftext_add(bs_pdftext *t, const char *utf8, size_t len)
 {
-  if (t->head > 0 && t->head == t->ntexts)
-    t->head = t->ntexts = 0;
-  if (t->ntexts == t->cap) {
-    t->cap = t->cap ? 2 * t->cap : 64;
-    t->texts = bs_xrealloc(t->texts, t->cap * sizeof *t->texts);
-  }
   char *s = NULL;
   if (utf8) {
     s = bs_xmalloc(len + 1);
     memcpy(s, utf8, len);
     s[len] = 0;
   }
+  if (t->threaded)
+    pthread_mutex_lock(&t->mu);
+  if (t->head > 0 && t->head == t->ntexts)
+    t->head = t->ntexts = 0;
+  if (t->ntexts == t->cap) {
+    t->cap = t->cap ? 2 * t->cap : 64;
+    t->texts = bs_xrealloc(t->texts, t->cap * sizeof *t->texts);
+  }
   t->texts[t->ntexts].text = s;
   t->texts[t->ntexts].group = NULL;
   t->texts[t->ntexts++].end = false;
+  if (t->threaded)
+    pthread_mutex_unlock(&t->mu);
 }
 
 void bs_pdftext_mark(bs_pdftext *t, const char *type, uint16_t mcid)
@@ -140,20 +255,43 @@ void bs_pdftext_mark(bs_pdftext *t, const char *type, uint16_t mcid)
 
 void bs_pdftext_group_last(bs_pdftext *t, size_t n, const char *utf8, size_t len)
 {
-  if (!n || n > t->ntexts - t->head)
-    return;
-  struct entry *first = &t->texts[t->ntexts - n], *last = &t->texts[t->ntexts - 1];
-  free(first->group);
-  first->group = bs_xmalloc(len + 1);
-  memcpy(first->group, utf8, len);
-  first->group[len] = 0;
-  last->end = true;
+  char *g = bs_xmalloc(len + 1);
+  memcpy(g, utf8, len);
+  g[len] = 0;
+  if (t->threaded)
+    pthread_mutex_lock(&t->mu);
+  if (n && n <= t->ntexts - t->head) {
+    struct entry *first = &t->texts[t->ntexts - n], *last = &t->texts[t->ntexts - 1];
+    free(first->group);
+    first->group = g;
+    g = NULL;
+    last->end = true;
+  }
+  if (t->threaded)
+    pthread_mutex_unlock(&t->mu);
+  free(g);
+}
+
+/* The next Span's text (moved out: the caller frees it), or false when none is left. */
+static bool next_text(bs_pdftext *t, struct entry *en)
+{
+  if (t->threaded)
+    pthread_mutex_lock(&t->mu);
+  bool any = t->head < t->ntexts;
+  if (any)
+    *en = t->texts[t->head++];
+  if (t->threaded)
+    pthread_mutex_unlock(&t->mu);
+  return any;
 }
 
 static void out(bs_pdftext *t, const void *d, size_t n)
 {
-  if (n && fwrite(d, 1, n, t->f) != n)
+  if (n && fwrite(d, 1, n, t->f) != n) {
+    if (!t->failed)
+      t->err_no = errno;
     t->failed = true;
+  }
   t->out_pos += (long long)n;
 }
 
@@ -368,7 +506,7 @@ static void rewrite_content(bs_pdftext *t, const bs_buf *c, bs_buf *to)
       while (r < e && *r >= '0' && *r <= '9')
         r++;
       int kind = KEEP;
-      struct entry *en = t->head < t->ntexts ? &t->texts[t->head] : NULL;
+      struct entry got, *en = next_text(t, &got) ? &got : NULL;
       if (en && en->group) { /* a table row's cells: one text over them all */
         bs_buf_puts(to, "/Span << /ActualText ");
         bs_ts_pdf_text(to, en->group);
@@ -395,7 +533,6 @@ static void rewrite_content(bs_pdftext *t, const bs_buf *c, bs_buf *to)
         }
         if (en->end)
           kind |= GROUP_END;
-        t->head++;
       } else {
         t->unmatched++;
       }
@@ -794,6 +931,7 @@ static void feed(bs_pdftext *t, const unsigned char *data, size_t len)
   }
 }
 
+/* Cairo's bytes, in order, through the filter to the file. */
 static void take(bs_pdftext *t, const unsigned char *data, size_t len)
 {
   /* the file's last bytes, for startxref */
@@ -811,6 +949,24 @@ static void take(bs_pdftext *t, const unsigned char *data, size_t len)
 
 bool bs_pdftext_write(bs_pdftext *t, const unsigned char *data, size_t len)
 {
+  if (t->threaded) { /* gathered into blocks for the writer */
+    bool ok = true;
+    while (len) {
+      if (!t->open) {
+        t->open = bs_xmalloc(sizeof *t->open + IN_MAX);
+        t->open->next = NULL;
+        t->open->len = 0;
+      }
+      size_t n = IN_MAX - t->open->len < len ? IN_MAX - t->open->len : len;
+      memcpy(t->open->data + t->open->len, data, n);
+      t->open->len += n;
+      data += n;
+      len -= n;
+      if (t->open->len == IN_MAX)
+        ok = hand_over(t) && ok;
+    }
+    return ok;
+  }
   /* Cairo writes uncompressed contents a few bytes at a time: gathered here, so that the
    * filter's work goes by the kilobyte, not by the write */
   if (t->in.len + len > IN_MAX && t->in.len) {
@@ -841,6 +997,7 @@ static long long moved(const bs_pdftext *t, long long off)
 
 bool bs_pdftext_finish(bs_pdftext *t, const char *path, size_t *unmatched)
 {
+  writer_end(t);
   take(t, (const unsigned char *)t->in.data, t->in.len);
   bs_buf_clear(&t->in);
   /* whatever is held back (never a whole object: Cairo ends with its trailer) */

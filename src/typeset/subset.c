@@ -15,23 +15,23 @@
 #include "typeset-impl.h"
 
 typedef struct chars {
-  bs_ts_ctx *c;
+  bs_ts_book *bk;
   int region;
 } chars;
 
 static hb_set_t *set_of(chars *w, int kind)
 {
-  hb_set_t **s = &w->c->run->book_cps[w->region][kind];
+  hb_set_t **s = &w->bk->book_cps[w->region][kind];
   if (!*s)
     *s = hb_set_create();
   return *s;
 }
 
 /* The OpenType language tags HarfBuzz may select for text shaped in `lang`, into region r's. */
-static void add_lang(bs_ts_ctx *c, int r, const char *lang)
+static void add_lang(bs_ts_book *bk, int r, const char *lang)
 {
-  if (!c->run->book_langs[r])
-    c->run->book_langs[r] = hb_set_create();
+  if (!bk->book_langs[r])
+    bk->book_langs[r] = hb_set_create();
   hb_language_t l = hb_language_from_string(bs_ts_hb_lang(lang), -1);
   static const hb_script_t scripts[] = {HB_SCRIPT_HAN, HB_SCRIPT_HIRAGANA, HB_SCRIPT_LATIN};
   for (size_t i = 0; i < sizeof scripts / sizeof *scripts; i++) {
@@ -39,7 +39,7 @@ static void add_lang(bs_ts_ctx *c, int r, const char *lang)
     unsigned ns = HB_OT_MAX_TAGS_PER_SCRIPT, nl = HB_OT_MAX_TAGS_PER_LANGUAGE;
     hb_ot_tags_from_script_and_language(scripts[i], l, &ns, st, &nl, lt);
     for (unsigned k = 0; k < nl; k++)
-      hb_set_add(c->run->book_langs[r], lt[k]);
+      hb_set_add(bk->book_langs[r], lt[k]);
   }
 }
 
@@ -67,7 +67,7 @@ static void walk(chars *w, const bs_node *n, unsigned kinds)
   if (t == BS_NODE_DOCUMENT) {
     const char *lang = bs_node_get_inherited_lang(n);
     w->region = bs_ts_region_of(lang);
-    add_lang(w->c, w->region, lang); /* a chapter is shaped in its language (page.c) */
+    add_lang(w->bk, w->region, lang); /* a chapter is shaped in its language (page.c) */
     /* the title in Hei; in the regular face in running heads and the contents; bylines */
     const char *title = bs_node_get_meta(n, BS_META_TITLE);
     add_utf8(set_of(w, BS_TS_CPS_SANS), title);
@@ -116,19 +116,19 @@ static void walk(chars *w, const bs_node *n, unsigned kinds)
     walk(w, k, kinds);
 }
 
-void bs_ts_chars_add(bs_ts_ctx *c, const bs_node *n)
+void bs_ts_chars_add(bs_ts_book *bk, const bs_node *n)
 {
-  chars w = {c, bs_ts_region_of(c->bk->lang)};
+  chars w = {bk, bs_ts_region_of(bk->lang)};
   walk(&w, n, 1u << BS_TS_CPS_REGULAR);
 }
 
 /* A book's chapters are added as they are planned (bs_ts_plan_chapter), a document here. */
-void bs_ts_book_chars(bs_ts_ctx *c, const bs_node *root)
+void bs_ts_book_chars(bs_ts_book *bk, const bs_node *root)
 {
-  chars w = {c, bs_ts_region_of(c->bk->lang)};
+  chars w = {bk, bs_ts_region_of(bk->lang)};
   /* the front matter and the book's own texts are shaped in the book's language */
   for (int r = 0; r < 5; r++)
-    add_lang(c, r, c->bk->lang);
+    add_lang(bk, r, bk->lang);
   if (bs_node_get_type(root) != BS_NODE_BOOK)
     walk(&w, root, 1u << BS_TS_CPS_REGULAR);
   /* the book's metadata: title page (Hei and regular), running heads in every region */
@@ -156,19 +156,19 @@ void bs_ts_book_chars(bs_ts_ctx *c, const bs_node *root)
   /* headings are also set in the regular face (contents, running heads): the Hei set's
    * characters join the regular one */
   for (int r = 0; r < 5; r++)
-    hb_set_union(c->run->book_cps[r][BS_TS_CPS_REGULAR], c->run->book_cps[r][BS_TS_CPS_SANS]);
+    hb_set_union(bk->book_cps[r][BS_TS_CPS_REGULAR], bk->book_cps[r][BS_TS_CPS_SANS]);
 }
 
 /* A fallback face (region -1) may show any character of the book in any style: all the
  * book's characters it has, closed over all its GSUB lookups (Arabic joining forms, Indic
  * conjuncts and reordering, emoji sequences). */
-static hb_set_t *fallback_glyphs(bs_ts_ctx *c, bs_ts_face *f)
+static hb_set_t *fallback_glyphs(const bs_ts_book *bk, bs_ts_face *f)
 {
   hb_set_t *g = hb_set_create();
   hb_set_add(g, 0);
   for (int r = 0; r < 5; r++)
     for (int k = 0; k < BS_TS_CPS_KINDS; k++) {
-      const hb_set_t *cps = c->run->book_cps[r][k];
+      const hb_set_t *cps = bk->book_cps[r][k];
       for (hb_codepoint_t cp = HB_SET_VALUE_INVALID; cps && hb_set_next(cps, &cp);) {
         hb_codepoint_t gid;
         if (hb_font_get_nominal_glyph(f->hb, cp, &gid))
@@ -238,15 +238,15 @@ static void collect_lookups(hb_face_t *face, const hb_set_t *langs, const hb_tag
   }
 }
 
-hb_set_t *bs_ts_face_glyphs(bs_ts_ctx *c, bs_ts_face *f)
+hb_set_t *bs_ts_face_glyphs(const bs_ts_book *bk, bs_ts_face *f)
 {
   if (f->region < 0)
-    return fallback_glyphs(c, f);
+    return fallback_glyphs(bk, f);
   int kind = f->mono   ? BS_TS_CPS_MONO
              : f->sans ? BS_TS_CPS_SANS
              : f->bold ? BS_TS_CPS_BOLD
                        : BS_TS_CPS_REGULAR;
-  const hb_set_t *cps = c->run->book_cps[f->region >= 0 && f->region < 5 ? f->region : 0][kind];
+  const hb_set_t *cps = bk->book_cps[f->region >= 0 && f->region < 5 ? f->region : 0][kind];
   hb_set_t *g = hb_set_create();
   hb_set_add(g, 0);
   for (hb_codepoint_t cp = HB_SET_VALUE_INVALID; cps && hb_set_next(cps, &cp);) {
@@ -275,8 +275,8 @@ hb_set_t *bs_ts_face_glyphs(bs_ts_ctx *c, bs_ts_face *f)
       HB_TAG_NONE};
   hb_face_t *face = hb_font_get_face(f->hb);
   hb_set_t *lookups = hb_set_create();
-  collect_lookups(face, c->run->book_langs[f->region >= 0 && f->region < 5 ? f->region : 0],
-                  c->bk->any_vertical ? vert : both, lookups);
+  collect_lookups(face, bk->book_langs[f->region >= 0 && f->region < 5 ? f->region : 0],
+                  bk->any_vertical ? vert : both, lookups);
   hb_ot_layout_lookups_substitute_closure(face, lookups, g);
   hb_set_destroy(lookups);
   return g;

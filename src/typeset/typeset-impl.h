@@ -53,6 +53,12 @@ typedef struct bs_ts_face {
   hb_set_t *sub_gids;     /* the glyphs `sub` holds; a run needing others draws with `cr` */
   hb_map_t *sub_map;      /* the layout's glyph ids -> the ids in `sub` */
   bool sub_tried;
+  /* the book subset's HarfBuzz part, made ahead by a -j layout thread (bs_ts_fonts_presubset)
+   * or by the drawing thread: 0 not begun, 1 being made, 2 made (under the fonts' lock) */
+  int pre;
+  hb_set_t *pre_gids;
+  hb_blob_t *pre_file;    /* the subset font, or NULL: the face is drawn whole */
+  hb_map_t *pre_map;
   double upem;
   char *warn;             /* the fallback warning of its lookup ("font 'x' not found"), or NULL */
   struct bs_ts_png {      /* colour glyphs as images, made on first use by the drawing thread */
@@ -67,6 +73,7 @@ typedef struct bs_ts_face {
  * is immutable, so shaping with it from several threads is safe. */
 typedef struct bs_ts_fonts {
   void *mu;  /* pthread_mutex_t */
+  void *made; /* pthread_cond_t: a face's subset was made (bs_ts_face.pre) */
   void *fc;  /* FcConfig: ours (fonts/fonts.conf); Pango's font maps read it too */
   void *sys; /* FcConfig: the system's, loaded for a --font family, or NULL */
   bs_ts_face faces[BS_TS_MAX_FACES];
@@ -358,6 +365,12 @@ typedef struct bs_ts_book {
   const char *title;  /* the book's title (in the tree), or NULL */
   bs_ts_fonts *fonts;
   bs_ts_grid grid[2]; /* the grid of a horizontal [0] and of a vertical [1] chapter */
+  /* every character the book can show, per region and kind of face, for the font subsets
+   * (bs_ts_book_chars, before the first chapter of a PDF) ... */
+  hb_set_t *book_cps[5][BS_TS_CPS_KINDS];
+  /* ... and the OpenType language tags the shaper selects with them, per region (subset.c):
+   * the closure takes their language systems only, not every region's local forms */
+  hb_set_t *book_langs[5];
 } bs_ts_book;
 
 /* A thread's shaping tools: Pango's font map (not thread-safe, and costly to warm: its
@@ -390,7 +403,7 @@ void bs_ts_shaper_free(bs_ts_shaper *sh);
 
 /* What the drawing thread carries from chapter to chapter, in chapter order: page numbers,
  * the contents (laid out before the chapters, drawn after them), the book's missing glyphs,
- * the characters the font subsets keep, the trim. A worker laying a chapter out has none
+ * the trim. A worker laying a chapter out has none
  * (bs_ts_ctx.run is NULL there): nothing a chapter's layout makes may depend on the chapters
  * before it. */
 typedef struct bs_ts_run {
@@ -413,11 +426,6 @@ typedef struct bs_ts_run {
   bs_ts_texts front_texts; /* the contents' page numbers shown (folio.c) */
   double trim_x, trim_y; /* the trimmed page's origin on the PDF page (bleed, crop marks) */
   double bleed;
-  /* every character the book can show, per region and kind of face (font subsets, draw.c) */
-  hb_set_t *book_cps[5][BS_TS_CPS_KINDS];
-  /* ... and the OpenType language tags the shaper selects with them, per region (subset.c):
-   * the closure takes their language systems only, not every region's local forms */
-  hb_set_t *book_langs[5];
   bs_ts_missing glyphs_missing; /* the book's, summed up at its end */
 } bs_ts_run;
 
@@ -529,6 +537,12 @@ cairo_font_face_t *bs_ts_face_cairo(bs_ts_face *f);
 /* A Cairo face holding only `gids` of `f`, renumbered: *map (caller frees with hb_map_destroy)
  * takes f's glyph ids to the subset's. NULL (and *map NULL) to draw with f->cr instead. */
 cairo_font_face_t *bs_ts_face_subset(bs_ts_face *f, const hb_set_t *gids, hb_map_t **map);
+/* Sets f->sub, f->sub_gids and f->sub_map to f's subset for the book's characters
+ * (bs_ts_face_glyphs): made ahead by a layout thread, or now. Drawing thread. */
+void bs_ts_face_book_subset(const bs_ts_book *bk, bs_ts_face *f);
+/* Makes ahead the HarfBuzz part of the book subsets of the faces loaded so far that no thread
+ * has begun: -j layout threads, between chapters, take that work off the drawing thread. */
+void bs_ts_fonts_presubset(const bs_ts_book *bk);
 
 /* hyphen.c: hyphenation points of the Latin words in text[a, b) (byte offsets after which a
  * word may break with a hyphen), at most `max`; from the document language's dictionary, or
@@ -726,7 +740,8 @@ void bs_pdfup_free(bs_pdfup *u);
 typedef struct bs_pdftext bs_pdftext;
 /* Appends `s` (UTF-8) as a PDF text string: <FEFF…>, UTF-16BE in hex. */
 void bs_ts_pdf_text(bs_buf *b, const char *s);
-bs_pdftext *bs_pdftext_new(FILE *f);
+/* thread: filter and write on a thread of its own (the drawing thread only queues). */
+bs_pdftext *bs_pdftext_new(FILE *f, bool thread);
 /* The text of the next Span tag drawn (UTF-8, copied), or NULL to leave that Span as it is. */
 void bs_pdftext_add(bs_pdftext *t, const char *utf8, size_t len);
 /* The next marked content draw.c marks: its type (a static string) and MCID on its page. */
@@ -734,22 +749,26 @@ void bs_pdftext_mark(bs_pdftext *t, const char *type, uint16_t mcid);
 /* One /ActualText (UTF-8, copied) over the last `n` Spans added, not yet drawn out: a vertical
  * table row's cells on a page, which copy as the row's text. */
 void bs_pdftext_group_last(bs_pdftext *t, size_t n, const char *utf8, size_t len);
-/* Cairo's write callback goes here; false once writing failed. */
+/* Cairo's write callback goes here; false once writing failed (with a writer thread: once it
+ * has seen a write fail). */
 bool bs_pdftext_write(bs_pdftext *t, const unsigned char *data, size_t len);
 /* After cairo_surface_finish: the rest of the file, and Cairo's cross-reference table moved
  * to where the objects now are (read back from `path`, or from the stream if NULL).
  * *unmatched: Span tags and texts that did not pair up (0). */
 bool bs_pdftext_finish(bs_pdftext *t, const char *path, size_t *unmatched);
+/* The errno of the write that failed, or 0. */
+int bs_pdftext_errno(const bs_pdftext *t);
 void bs_pdftext_free(bs_pdftext *t);
 
 /* subset.c: every character the tree can show, per region and kind of face, into
- * c->run->book_cps, for font subsets made before drawing */
-void bs_ts_book_chars(bs_ts_ctx *c, const bs_node *root);
+ * bk->book_cps, for font subsets made before drawing (the book's owner, before it is shared;
+ * a book's chapters are added as they are planned, bs_ts_chars_add) */
+void bs_ts_book_chars(bs_ts_book *bk, const bs_node *root);
 /* The characters of `n` (a document, or a chapter of the book), added to the book's. */
-void bs_ts_chars_add(bs_ts_ctx *c, const bs_node *n);
+void bs_ts_chars_add(bs_ts_book *bk, const bs_node *n);
 /* The glyphs of face `f` for the characters the book has for it, closed over the GSUB
  * features the shaper uses (vert, vrt2, vhal, halt, fwid, hwid, …). */
-hb_set_t *bs_ts_face_glyphs(bs_ts_ctx *c, bs_ts_face *f);
+hb_set_t *bs_ts_face_glyphs(const bs_ts_book *bk, bs_ts_face *f);
 /* For a single document, drawn once it is laid out whole: the glyphs of `f` its lines use,
  * and (regular CJK face) what its folios and running heads can show. */
 hb_set_t *bs_ts_chapter_glyphs(bs_ts_ctx *c, bs_ts_face *f);

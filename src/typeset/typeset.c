@@ -69,8 +69,10 @@ static bs_status copy_out(FILE *f, bs_error *err)
 /* Cairo 1.16 is not safe for two threads drawing PDFs at once: its scaled-font caches take
  * their locks in different orders (ThreadSanitizer flags it, and `bisheng build -j` hung once
  * with two outputs in cairo_show_text_glyphs). So one thread in the process draws at a time,
- * a chapter at a turn; shaping and line breaking (bs_ts_layout_parallel's workers) and the
- * EPUB writer run alongside. Our other locks (the fonts') are only ever taken inside this one. */
+ * a chapter at a turn; shaping and line breaking and the fonts' subsets (bs_ts_layout_parallel's
+ * workers), the content filter's writer thread (pdftext.c) and the EPUB writer run alongside,
+ * none of them calling Cairo. Our other locks (the fonts') are only ever taken inside this
+ * one. */
 static pthread_mutex_t cairo_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static bs_status draw_chapter_locked(bs_ts_ctx *c, void *pdf, bs_error *err)
