@@ -243,6 +243,8 @@ void bs_pdftext_add(bs_pdftext *t, const char *utf8, size_t len)
 
 void bs_pdftext_mark(bs_pdftext *t, const char *type, uint16_t mcid)
 {
+  if (t->threaded) /* the writer thread takes them (next_mark) */
+    pthread_mutex_lock(&t->mu);
   if (t->mhead > 0 && t->mhead == t->nmarks)
     t->mhead = t->nmarks = 0;
   if (t->nmarks == t->mcap) {
@@ -251,6 +253,21 @@ void bs_pdftext_mark(bs_pdftext *t, const char *type, uint16_t mcid)
   }
   t->marks[t->nmarks].type = type;
   t->marks[t->nmarks++].mcid = mcid;
+  if (t->threaded)
+    pthread_mutex_unlock(&t->mu);
+}
+
+/* The next mark's type and MCID (copied out), or false when none is left. */
+static bool next_mark(bs_pdftext *t, struct mark *m)
+{
+  if (t->threaded)
+    pthread_mutex_lock(&t->mu);
+  bool any = t->mhead < t->nmarks;
+  if (any)
+    *m = t->marks[t->mhead++];
+  if (t->threaded)
+    pthread_mutex_unlock(&t->mu);
+  return any;
 }
 
 void bs_pdftext_group_last(bs_pdftext *t, size_t n, const char *utf8, size_t len)
@@ -390,6 +407,7 @@ static bool op_is(const char *p, const char *e, const char *name)
  * types and MCIDs given in the same order (bs_pdftext_mark). False if there is none. */
 static bool unmark(bs_pdftext *t, const bs_buf *c, bs_buf *to)
 {
+  struct mark m;
   const char *p = c->data, *end = c->data + c->len;
   const char *copied = p, *operands = NULL;
   int pending = 0; /* 1: a begin's colour was set, 2: an end's; 3, 4: and its square drawn */
@@ -428,9 +446,8 @@ static bool unmark(bs_pdftext *t, const bs_buf *c, bs_buf *to)
         bs_buf_putc(to, '\n');
       if (pending == 4) {
         bs_buf_puts(to, "EMC");
-      } else if (t->mhead < t->nmarks) {
-        const struct mark *m = &t->marks[t->mhead++];
-        bs_buf_printf(to, "/%s << /MCID %u >> BDC", m->type, (unsigned)m->mcid);
+      } else if (next_mark(t, &m)) {
+        bs_buf_printf(to, "/%s << /MCID %u >> BDC", m.type, (unsigned)m.mcid);
       } else {
         t->unmatched++;
         bs_buf_puts(to, "/Span BMC"); /* keeps the EMC balanced */
