@@ -951,6 +951,8 @@ static void feed(bs_pdftext *t, const unsigned char *data, size_t len)
 /* Cairo's bytes, in order, through the filter to the file. */
 static void take(bs_pdftext *t, const unsigned char *data, size_t len)
 {
+  if (!len) /* nothing gathered (data may be NULL then) */
+    return;
   /* the file's last bytes, for startxref */
   if (len >= sizeof t->tail) {
     memcpy(t->tail, data + len - sizeof t->tail, sizeof t->tail);
