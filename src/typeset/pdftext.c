@@ -401,6 +401,33 @@ static bool op_is(const char *p, const char *e, const char *name)
   return (size_t)(e - p) == n && !memcmp(p, name, n);
 }
 
+/* The content's next operator from *p on: false at its end (operands without an operator
+ * are left there); else *p is the operator, [*o, *e) the operator with its operands. The
+ * caller moves *p to *e when done with it. */
+static bool next_op(const char **p, const char *end, const char **o, const char **e)
+{
+  const char *at = *p, *operands = NULL;
+  while (at < end) {
+    if (is_space(*at)) {
+      at++;
+      continue;
+    }
+    bool op;
+    const char *te = token_end(at, end, &op);
+    if (!operands)
+      operands = at;
+    if (op) {
+      *p = at;
+      *o = operands;
+      *e = te;
+      return true;
+    }
+    at = te;
+  }
+  *p = end;
+  return false;
+}
+
 /* draw.c's marks (a 1 pt square filled in 0.25 0.5 0.75 where a marked content begins, in
  * 0.75 0.5 0.25 where it ends: "R G B rg [/aN gs] 0 0 1 1 re f") made the BDC and EMC Cairo
  * would write for a structure element's marked content ("/Span << /MCID n >> BDC"), with the
@@ -409,25 +436,12 @@ static bool unmark(bs_pdftext *t, const bs_buf *c, bs_buf *to)
 {
   struct mark m;
   const char *p = c->data, *end = c->data + c->len;
-  const char *copied = p, *operands = NULL;
+  const char *copied = p;
   int pending = 0; /* 1: a begin's colour was set, 2: an end's; 3, 4: and its square drawn */
   bool any = false;
   bs_buf_clear(to);
-  while (p < end) {
-    if (is_space(*p)) {
-      p++;
-      continue;
-    }
-    bool op;
-    const char *e = token_end(p, end, &op);
-    if (!operands)
-      operands = p;
-    if (!op) {
-      p = e;
-      continue;
-    }
-    const char *o = operands;
-    operands = NULL;
+  const char *o, *e;
+  while (next_op(&p, end, &o, &e)) {
     size_t n = (size_t)(p - o);
     if (op_is(p, e, "rg") && n == 14 && (!memcmp(o, "0.25 0.5 0.75 ", 14) ||
                                          !memcmp(o, "0.75 0.5 0.25 ", 14))) {
@@ -482,22 +496,8 @@ static void rewrite_content(bs_pdftext *t, const bs_buf *c, bs_buf *to)
   int depth = 0, ours = 0; /* marked-content depth; how many of ours with a text are open */
   bool art = false;        /* an /Artifact is open (at depth 0, not counted in `depth`) */
   const char *p = c->data, *end = c->data + c->len;
-  const char *copied = p, *operands = NULL; /* the current operator's first operand */
-  while (p < end) {
-    if (is_space(*p)) {
-      p++;
-      continue;
-    }
-    bool op;
-    const char *e = token_end(p, end, &op);
-    if (!operands)
-      operands = p;
-    if (!op) {
-      p = e;
-      continue;
-    }
-    const char *o = operands; /* the operator with its operands: [o, e) */
-    operands = NULL;
+  const char *copied = p, *o, *e; /* the operator with its operands: [o, e) */
+  while (next_op(&p, end, &o, &e)) {
     const char *before = NULL; /* what goes before it: an artifact's start or end */
     bs_buf_put(to, copied, (size_t)(o - copied));
     copied = o;
