@@ -3,9 +3,9 @@
  * Extractors read a column of upright glyphs shown in a horizontal font as a
  * stack of one-character lines; what they honour instead is marked content with /ActualText.
  * Cairo 1.16 cannot write /ActualText nor marked content without building its own
- * structure tree (kept whole to the file's end), so draw.c draws a mark where each line's
- * marked content begins and ends (unmark), inside the page contents, and writes the
- * structure tree itself at the end (MCIDs in drawing order). This filter spots
+ * structure tree (kept whole to the file's end), so draw.c draws each line's marked content
+ * in a colour of its own, which this filter makes the BDC (unmark), and writes the structure
+ * tree itself at the end (MCIDs in drawing order). This filter spots
  * those content streams as they are written (Cairo's own header, "N 0 obj << /Length M 0 R
  * /Filter /FlateDecode >> stream"), inflates them, adds each line's text to its Span's
  * properties in drawing order, deflates them again and rewrites the stream's length object
@@ -24,6 +24,7 @@
  * holds most of a PDF's work, goes on drawing while the contents are rewritten and deflated.
  * The texts are queued in drawing order either way; the bytes are the same. */
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,7 @@ struct bs_pdftext {
     uint16_t mcid;
   } *marks;
   size_t nmarks, mhead, mcap;
+  uint32_t mseq;      /* the marked contents taken so far (not the pages' ends) */
   bs_buf unmarked;    /* a page's content with its marks made BDC and EMC */
   size_t unmatched;   /* Span BDCs without a text, or texts left over: a bug if not 0 */
   bool failed;
@@ -257,14 +259,18 @@ void bs_pdftext_mark(bs_pdftext *t, const char *type, uint16_t mcid)
     pthread_mutex_unlock(&t->mu);
 }
 
-/* The next mark's type and MCID (copied out), or false when none is left. */
-static bool next_mark(bs_pdftext *t, struct mark *m)
+/* The next mark's type and MCID (copied out), or false when none is left; a page's end
+ * (type NULL) is left in the queue unless `page_end`. */
+static bool next_mark(bs_pdftext *t, struct mark *m, bool page_end)
 {
   if (t->threaded)
     pthread_mutex_lock(&t->mu);
   bool any = t->mhead < t->nmarks;
-  if (any)
-    *m = t->marks[t->mhead++];
+  if (any) {
+    *m = t->marks[t->mhead];
+    if (m->type || page_end)
+      t->mhead++;
+  }
   if (t->threaded)
     pthread_mutex_unlock(&t->mu);
   return any;
@@ -428,52 +434,160 @@ static bool next_op(const char **p, const char *end, const char **o, const char 
   return false;
 }
 
-/* draw.c's marks (a 1 pt square filled in 0.25 0.5 0.75 where a marked content begins, in
- * 0.75 0.5 0.25 where it ends: "R G B rg [/aN gs] 0 0 1 1 re f") made the BDC and EMC Cairo
- * would write for a structure element's marked content ("/Span << /MCID n >> BDC"), with the
- * types and MCIDs given in the same order (bs_pdftext_mark). False if there is none. */
+/* The colours of draw.c's marked contents (mark): 0.125 0.625 B, B counting them in steps of
+ * 2^-17 from 0.125 (exact in binary, apart at Cairo's six decimals, and all above 0.1,
+ * which Cairo prints with "%f", not with its eighteen-digit "%.18f"). */
+#define INK_R 0.125
+#define INK_G 0.625
+#define INK_STEP 131072.0
+
+void bs_pdftext_mark_ink(uint32_t n, double ink[3])
+{
+  ink[0] = INK_R;
+  ink[1] = INK_G;
+  ink[2] = INK_R + (double)(n % 65536) / INK_STEP;
+}
+
+/* A number as Cairo prints it ("0.125008"), without strtod's locale; -1 if it is not one. */
+static double number(const char *p, const char *e)
+{
+  double v = 0, f = 1;
+  bool point = false, digit = false;
+  for (; p < e; p++) {
+    if (*p >= '0' && *p <= '9') {
+      digit = true;
+      if (point)
+        v += (*p - '0') * (f /= 10);
+      else
+        v = v * 10 + (*p - '0');
+    } else if (*p == '.' && !point) {
+      point = true;
+    } else {
+      return -1;
+    }
+  }
+  return digit ? v : -1;
+}
+
+/* The marked content that colour operator [o, e) ("R G B rg", p at the operator) begins or
+ * goes on with (mark's count mod 65536), or -1 if it is not one of draw.c's colours. */
+static long ink_of(const char *o, const char *p)
+{
+  static const char pre[] = "0.125 0.625 ";
+  if ((size_t)(p - o) < sizeof pre || memcmp(o, pre, sizeof pre - 1))
+    return -1;
+  const char *b = o + sizeof pre - 1, *be = b;
+  while (be < p && !is_space(*be))
+    be++;
+  double v = number(b, be);
+  if (v < INK_R)
+    return -1;
+  long n = lround((v - INK_R) * INK_STEP);
+  return n < 65536 ? n : -1;
+}
+
+static void put_line(bs_buf *to, const char *s)
+{
+  if (to->len && !is_space(to->data[to->len - 1]))
+    bs_buf_putc(to, '\n');
+  bs_buf_puts(to, s);
+}
+
+/* Takes the page's marks up to the marked content counted `n` (mod 65536): those before it
+ * drew nothing Cairo wrote (a line of spaces) and are written empty. True and *m if it is
+ * there, false at the page's end (whose marker is taken only when `n` is -1). */
+static bool take_mark(bs_pdftext *t, long n, struct mark *m, bs_buf *to)
+{
+  while (next_mark(t, m, n < 0)) {
+    if (!m->type) /* the page's end */
+      return false;
+    if ((long)(t->mseq++ % 65536) == n)
+      return true;
+    put_line(to, "");
+    bs_buf_printf(to, "/%s << /MCID %u >> BDC\nEMC\n", m->type, (unsigned)m->mcid);
+  }
+  return false;
+}
+
+/* draw.c's marks (mark) made the BDC and EMC Cairo would write for a structure element's
+ * marked content ("/Span << /MCID n >> BDC"), with the types and MCIDs given in the same order
+ * (bs_pdftext_mark): where a marked content's colour is set first, its BDC, and the colour
+ * black ("0 g"); where it is set again within it (after an emoji's image), black; where another
+ * colour is set, an image's end mark is drawn (a 1 pt square filled in 0.75 0.5 0.25: "R G B
+ * rg [/aN gs] 0 0 1 1 re f", taken out), the graphics state it began in is restored, or the
+ * page's contents end, its EMC. */
 static bool unmark(bs_pdftext *t, const bs_buf *c, bs_buf *to)
 {
   struct mark m;
   const char *p = c->data, *end = c->data + c->len;
   const char *copied = p;
-  int pending = 0; /* 1: a begin's colour was set, 2: an end's; 3, 4: and its square drawn */
-  bool any = false;
+  int pending = 0;   /* an end mark's colour was set (1), and its square drawn (2) */
+  long open = -1;    /* the open marked content's count (mod 65536) */
+  int q = 0, open_q = 0; /* the graphics state's depth (q, Q), and where it was opened */
   bs_buf_clear(to);
   const char *o, *e;
   while (next_op(&p, end, &o, &e)) {
     size_t n = (size_t)(p - o);
-    if (op_is(p, e, "rg") && n == 14 && (!memcmp(o, "0.25 0.5 0.75 ", 14) ||
-                                         !memcmp(o, "0.75 0.5 0.25 ", 14))) {
+    bool rg = op_is(p, e, "rg") || op_is(p, e, "RG");
+    long ink = rg ? ink_of(o, p) : -1;
+    if (ink >= 0) {
       bs_buf_put(to, copied, (size_t)(o - copied));
       copied = e;
-      pending = o[2] == '2' ? 1 : 2;
-      any = true;
+      if (ink != open) {
+        if (open >= 0)
+          put_line(to, "EMC\n");
+        if (take_mark(t, ink, &m, to)) {
+          put_line(to, "");
+          bs_buf_printf(to, "/%s << /MCID %u >> BDC\n", m.type, (unsigned)m.mcid);
+        } else {
+          t->unmatched++;
+          put_line(to, "/Span BMC\n"); /* keeps the EMC balanced */
+        }
+        open = ink;
+        open_q = q;
+      }
+      bs_buf_puts(to, *p == 'r' ? "0 g" : "0 G");
+      pending = 0;
+    } else if (rg && n == 14 && !memcmp(o, "0.75 0.5 0.25 ", 14)) {
+      bs_buf_put(to, copied, (size_t)(o - copied));
+      copied = e;
+      pending = 1;
     } else if (pending && op_is(p, e, "re") && n == 8 && !memcmp(o, "0 0 1 1 ", 8)) {
       bs_buf_put(to, copied, (size_t)(o - copied));
       copied = e;
-      pending += 2;
-    } else if (pending > 2 && op_is(p, e, "f")) {
+      pending = 2;
+    } else if (pending == 2 && op_is(p, e, "f")) {
       bs_buf_put(to, copied, (size_t)(o - copied));
       copied = e;
-      if (to->len && !is_space(to->data[to->len - 1]))
-        bs_buf_putc(to, '\n');
-      if (pending == 4) {
-        bs_buf_puts(to, "EMC");
-      } else if (next_mark(t, &m)) {
-        bs_buf_printf(to, "/%s << /MCID %u >> BDC", m.type, (unsigned)m.mcid);
-      } else {
-        t->unmatched++;
-        bs_buf_puts(to, "/Span BMC"); /* keeps the EMC balanced */
+      if (open >= 0)
+        put_line(to, "EMC");
+      open = -1;
+      pending = 0;
+    } else {
+      if (!op_is(p, e, "gs"))
+        pending = 0;
+      /* another colour, or the state the marked content began in restored: it ends */
+      bool ends = rg || op_is(p, e, "g") || op_is(p, e, "G") || op_is(p, e, "k") ||
+                  op_is(p, e, "K") || op_is(p, e, "cs") || op_is(p, e, "CS") ||
+                  (op_is(p, e, "Q") && q <= open_q);
+      if (open >= 0 && ends) {
+        bs_buf_put(to, copied, (size_t)(o - copied));
+        copied = o;
+        put_line(to, "EMC\n");
+        open = -1;
       }
-      pending = 0;
-    } else if (!op_is(p, e, "gs")) {
-      pending = 0;
+      if (op_is(p, e, "q"))
+        q++;
+      else if (op_is(p, e, "Q"))
+        q--;
     }
     p = e;
   }
   bs_buf_put(to, copied, (size_t)(end - copied));
-  return any;
+  if (open >= 0)
+    put_line(to, "EMC\n");
+  take_mark(t, -1, &m, to); /* the page's marked contents that drew nothing */
+  return true;
 }
 
 /* One page's content (#15), rewritten operator by operator as Cairo writes it:

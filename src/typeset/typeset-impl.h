@@ -744,8 +744,11 @@ void bs_ts_pdf_text(bs_buf *b, const char *s);
 bs_pdftext *bs_pdftext_new(FILE *f, bool thread);
 /* The text of the next Span tag drawn (UTF-8, copied), or NULL to leave that Span as it is. */
 void bs_pdftext_add(bs_pdftext *t, const char *utf8, size_t len);
-/* The next marked content draw.c marks: its type (a static string) and MCID on its page. */
+/* The next marked content draw.c marks: its type (a static string) and MCID on its page;
+ * type NULL: the page's marked contents end here (before cairo_show_page). */
 void bs_pdftext_mark(bs_pdftext *t, const char *type, uint16_t mcid);
+/* The colour the content of the nth marked content (0-based, in the file) is drawn in. */
+void bs_pdftext_mark_ink(uint32_t n, double ink[3]);
 /* One /ActualText (UTF-8, copied) over the last `n` Spans added, not yet drawn out: a vertical
  * table row's cells on a page, which copy as the row's text. */
 void bs_pdftext_group_last(bs_pdftext *t, size_t n, const char *utf8, size_t len);
