@@ -9,7 +9,11 @@ usage: pdf_artifact_check.py PDF
   each body page's folio, and no line of it (a running head, a folio) is also a line of the
   structure's text on that page (pdftotext of a copy without the artifacts' text): running
   heads and folios are never inside a structure element;
-- black is DeviceGray: no "0 0 0 rg" / "0 0 0 RG" is left, and "g" sets the text's colour."""
+- black is DeviceGray: no "0 0 0 rg" / "0 0 0 RG" is left, and "g" sets the text's colour;
+- the marked contents of each page have the MCIDs 0, 1, 2... in order, none inside another,
+  and they are those of the structure elements that name the page (/Pg, /K): pdftext.c makes
+  them from draw.c's colours, which Cairo writes only before what it draws (a line of spaces
+  draws nothing)."""
 import json
 import os
 import re
@@ -142,6 +146,34 @@ if not grey:
 # 2. the artifacts' text against the structure's, page by page
 labels = {}
 q = json.loads(subprocess.run(["qpdf", "--json", pdf], capture_output=True, check=True).stdout)
+
+# 3. the marked contents against the structure elements
+page_of = {p["object"]: i for i, p in enumerate(q["pages"])}
+named = {}
+for v in q["qpdf"][1].values():
+    v = v.get("value") if isinstance(v, dict) else None
+    if isinstance(v, dict) and v.get("/Type") == "/StructElem" and isinstance(v.get("/K"), int):
+        named.setdefault(page_of.get(v.get("/Pg"), -1), []).append(v["/K"])
+for pi, (s, e) in enumerate(pages()):
+    c = data[s:e]
+    mcids, depth = [], 0
+    for o, p, q_, op in ops(c):
+        if op == b"BDC" and b"/MCID" in c[o:p]:
+            if depth:
+                fails.append("page %d: a marked content inside another" % (pi + 1))
+            depth += 1
+            mcids.append(int(re.search(rb"/MCID (\d+)", c[o:p]).group(1)))
+        elif op == b"BMC" and depth:
+            depth += 1
+        elif op == b"EMC" and depth:
+            depth -= 1
+    if mcids != list(range(len(mcids))):
+        fails.append("page %d: MCIDs %r, not 0, 1, 2..." % (pi + 1, mcids[:12]))
+    if sorted(named.get(pi, [])) != mcids:
+        fails.append("page %d: the structure names MCIDs %r, the contents have %r"
+                     % (pi + 1, sorted(named.get(pi, []))[:12], mcids[:12]))
+if -1 in named:
+    fails.append("%d structure elements name no page of the file" % len(named[-1]))
 for pl in q.get("pagelabels", []):
     labels[pl["index"]] = pl["label"]  # {"/S": "/D", "/St": 1}
 arts = page_texts(variant("mcid", "art"))

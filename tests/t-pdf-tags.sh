@@ -35,6 +35,17 @@ done
 "$BIN" "$CORPUS/yume-juya.ja.txt" --direction vertical -o "$T/s.pdf" 2> /dev/null || fail "single"
 python3 "$TESTS/pdf_struct_check.py" "$T/s.pdf" ja 0 "$T/yume-juya.ja.txt.json" > "$T/out" || fail "single: structure"
 sed "s/^/single: /" "$T/out"
+# #19: marked contents come from draw.c's colours, which Cairo writes only before what it
+# draws: paragraphs of spaces alone (drawn as nothing) keep their MCIDs in order, and a figure
+# after a paragraph ends the paragraph's marked content (pdf_artifact_check.py, part 3)
+mkdir -p "$T/blank/images"
+cp "$CORPUS/images/seal.png" "$T/blank/images/"
+printf -- '---\ntitle: 空白\nlang: zh-Hant\n---\n\n第一段文字。\n\n\302\240\302\240\n\n\343\200\200\343\200\200\n\n第二段文字。\n\n![印](images/seal.png)\n\n\343\200\200\n\n最後。\n' > "$T/blank/b.md"
+for d in vertical horizontal; do
+  "$BIN" "$T/blank/b.md" --direction $d -o "$T/k.pdf" 2> /dev/null || { fail "blank $d"; continue; }
+  python3 "$TESTS/pdf_artifact_check.py" "$T/k.pdf" > "$T/out" || fail "blank $d: marked content"
+  sed "s/^/blank $d: /" "$T/out"
+done
 # paragraphs in other languages than their chapter's (an English quotation, an Arabic
 # paragraph in a Chinese article) name theirs
 "$BIN" dump "$TESTS/tags/langs.zh-Hant.html" > "$T/langs.json" || fail "dump langs"
