@@ -2,6 +2,7 @@
  * folder from templates/book.yaml). Glue over bs_manifest_*: options, progress, reports. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -16,12 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cairo.h>
 #include <cmark-gfm.h>
-#include <fontconfig/fontconfig.h>
-#include <ft2build.h>
-#include FT_FREETYPE_H
-#include <harfbuzz/hb.h>
 #include <libxml/parser.h>
 #include <unicode/uversion.h>
 #include <yaml.h>
@@ -29,29 +25,25 @@
 
 #include "bisheng/bisheng.h"
 #include "cli.h"
+#include "typesetter.h"
 
-/* `bisheng --version`: ours, then the version of each library as loaded at run time. */
-void bisheng_print_version(void)
+/* `bisheng --version`: ours, then the version of each library as loaded at run time (the
+ * typesetter's from its module, typesetter.h). false: the module did not load (said why). */
+bool bisheng_print_version(void)
 {
   printf("bisheng %s\n", BS_VERSION_STRING);
-  int fc = FcGetVersion();
-  FT_Library ft;
-  FT_Int ftv[3] = {0, 0, 0};
-  if (FT_Init_FreeType(&ft) == 0) {
-    FT_Library_Version(ft, &ftv[0], &ftv[1], &ftv[2]);
-    FT_Done_FreeType(ft);
-  }
+  char ts[PATH_MAX + 512];
+  bool loaded = cli_typesetter_versions(ts, sizeof ts);
   UVersionInfo uv;
   char icu[U_MAX_VERSION_STRING_LENGTH];
   u_getVersion(uv);
   u_versionToString(uv, icu);
   int xml = atoi(xmlParserVersion);
-  printf("  cairo %s, harfbuzz %s, fontconfig %d.%d.%d, freetype %d.%d.%d\n",
-         cairo_version_string(), hb_version_string(), fc / 10000, fc / 100 % 100, fc % 100,
-         ftv[0], ftv[1], ftv[2]);
+  printf("  %s\n", ts);
   printf("  icu %s, libxml2 %d.%d.%d, zlib %s, libyaml %s, cmark-gfm %s\n", icu, xml / 10000,
          xml / 100 % 100, xml % 100, zlibVersion(), yaml_get_version_string(),
          cmark_version_string());
+  return loaded;
 }
 
 
