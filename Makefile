@@ -96,7 +96,7 @@ MOD_OBJ := $(MOD_SRC:%.c=$(BUILD)/%.o)
 CORE_OBJ := $(filter-out $(MOD_OBJ),$(LIB_OBJ))
 MODULE := $(BUILD)/bisheng-typeset.so
 MODMAP := $(BUILD)/bisheng-typeset.map
-CORE_PKGS := icu-uc libcmark-gfm libxml-2.0 libzip yaml-0.1 zlib
+CORE_PKGS := icu-uc libcmark-gfm libdeflate libxml-2.0 libzip yaml-0.1 zlib
 CORE_LDLIBS := $(shell pkg-config --libs $(CORE_PKGS) 2>/dev/null) -lcmark-gfm-extensions -lm \
         -lpthread -ldl
 LIB := $(BUILD)/libbisheng.a
