@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -560,6 +561,12 @@ static bool build_forked(build *b, size_t nprocs)
     abort();
   size_t running = 0;
   bool any = false, failed = false;
+  /* how many children are building now, in memory they share: each gives its PDF's layout
+   * threads its share of -j, the whole of it once the others are done (typesetter.c) */
+  int *busy = mmap(NULL, sizeof *busy, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
+                   0);
+  if (busy == MAP_FAILED)
+    busy = NULL;
   for (;;) {
     while (!failed && running < nprocs && b->next_job < b->end_job) {
       job *j = &b->jobv[b->next_job];
@@ -568,9 +575,10 @@ static bool build_forked(build *b, size_t nprocs)
         failed = true;
         break;
       }
-      /* each child may use every thread of -j: the kernel shares the cores among them, and the
-       * last one still running (often a long vertical PDF) gets them all */
+      /* each child may use every thread of -j, as many at a time as its share (busy) */
       j->out.pdf.jobs = b->jobs;
+      if (busy)
+        __atomic_add_fetch(busy, 1, __ATOMIC_RELAXED);
       pthread_mutex_lock(&lock);
       j->st = ST_BUILDING;
       j->start = now_ms();
@@ -583,10 +591,13 @@ static bool build_forked(build *b, size_t nprocs)
         close(p[0]);
         for (size_t i = 0; i < running; i++)
           close(cv[i].fd);
+        cli_typesetter_share_cores(busy, b->jobs);
         child_build(b, j, p[1]);
       }
       close(p[1]);
       if (pid < 0) {
+        if (busy)
+          __atomic_sub_fetch(busy, 1, __ATOMIC_RELAXED);
         close(p[0]);
         pthread_mutex_lock(&lock);
         j->st = ST_WAITING;
@@ -620,9 +631,13 @@ static bool build_forked(build *b, size_t nprocs)
           cv[i].j->err = m.u.done.err;
           cv[i].j->err.code = m.u.done.st;
           cv[i].done = true;
+          if (busy) /* its cores are free now, before it has exited */
+            __atomic_sub_fetch(busy, 1, __ATOMIC_RELAXED);
         }
         continue;
       }
+      if (busy && !cv[i].done)
+        __atomic_sub_fetch(busy, 1, __ATOMIC_RELAXED);
       child_end(b, &cv[i]);
       cv[i] = cv[--running];
       pv[i] = pv[running];
@@ -631,6 +646,8 @@ static bool build_forked(build *b, size_t nprocs)
   }
   free(cv);
   free(pv);
+  if (busy)
+    munmap(busy, sizeof *busy);
   return any;
 }
 

@@ -8,6 +8,7 @@
 #include FT_FREETYPE_H
 #include <hb.h>
 
+#include "../typeset/typeset-impl.h"
 #include "typesetter.h"
 
 static const bs_typesetter_host *host;
@@ -55,5 +56,6 @@ bisheng_typesetter_open(const bs_typesetter_host *h);
 const bs_typesetter *bisheng_typesetter_open(const bs_typesetter_host *h)
 {
   host = h;
+  bs_ts_set_cores_fn(h->cores_now);
   return &table;
 }

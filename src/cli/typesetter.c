@@ -15,7 +15,24 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static const bs_typesetter *volatile ts; /* read by the signal handler */
 static char why[PATH_MAX + 256];
 
-static const bs_typesetter_host host = {bs_epub_add_entry, bs_epub_warn};
+static const volatile int *running; /* shared with the other outputs' processes */
+static int budget;
+
+/* -j divided among the outputs' processes running now, rounded up: one each while two run on
+ * two cores, both to the last one */
+static int cores_now(void)
+{
+  int n = running ? __atomic_load_n(running, __ATOMIC_RELAXED) : 0;
+  return n < 1 ? INT_MAX : (budget + n - 1) / n;
+}
+
+void cli_typesetter_share_cores(const volatile int *r, int jobs)
+{
+  running = r;
+  budget = jobs;
+}
+
+static const bs_typesetter_host host = {bs_epub_add_entry, bs_epub_warn, cores_now};
 
 /* Beside the program (the build tree), then where `make install` puts it (../lib/bisheng/
  * from bin/, wherever the prefix), then the loader's own search (LD_LIBRARY_PATH). */

@@ -19,13 +19,15 @@
 #include "bisheng/bisheng.h"
 
 /* Raised whenever either table changes. */
-enum { BS_TYPESETTER_ABI = 1 };
+enum { BS_TYPESETTER_ABI = 2 };
 
 typedef struct bs_typesetter_host {
   size_t (*epub_add_entry)(bs_epub *e, const char *href, const char *id, const char *media_type,
                            const char *data, size_t len, bool spine, bool compress);
   void (*epub_warn)(bs_epub *e, bs_status code, const char *path, int line, const char *fmt,
                     ...);
+  /* the cores a PDF's layout may use now (bs_ts_set_cores_fn) */
+  int (*cores_now)(void);
 } bs_typesetter_host;
 
 typedef struct bs_typesetter {
@@ -59,5 +61,8 @@ typedef const bs_typesetter *(*bs_typesetter_open_fn)(const bs_typesetter_host *
  * signal handler). */
 bool cli_typesetter_versions(char *buf, size_t size);
 void cli_remove_temporaries(void);
+/* `bisheng build`'s processes, one an output: the count of those running, in memory they all
+ * share, and the -j budget they divide (a PDF's layout threads follow it, typesetter.c). */
+void cli_typesetter_share_cores(const volatile int *running, int jobs);
 
 #endif
