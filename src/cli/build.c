@@ -2,6 +2,7 @@
  * folder from templates/book.yaml). Glue over bs_manifest_*: options, progress, reports. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -11,17 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <cairo.h>
 #include <cmark-gfm.h>
-#include <fontconfig/fontconfig.h>
-#include <ft2build.h>
-#include FT_FREETYPE_H
-#include <harfbuzz/hb.h>
 #include <libxml/parser.h>
 #include <unicode/uversion.h>
 #include <yaml.h>
@@ -29,29 +26,25 @@
 
 #include "bisheng/bisheng.h"
 #include "cli.h"
+#include "typesetter.h"
 
-/* `bisheng --version`: ours, then the version of each library as loaded at run time. */
-void bisheng_print_version(void)
+/* `bisheng --version`: ours, then the version of each library as loaded at run time (the
+ * typesetter's from its module, typesetter.h). false: the module did not load (said why). */
+bool bisheng_print_version(void)
 {
   printf("bisheng %s\n", BS_VERSION_STRING);
-  int fc = FcGetVersion();
-  FT_Library ft;
-  FT_Int ftv[3] = {0, 0, 0};
-  if (FT_Init_FreeType(&ft) == 0) {
-    FT_Library_Version(ft, &ftv[0], &ftv[1], &ftv[2]);
-    FT_Done_FreeType(ft);
-  }
+  char ts[PATH_MAX + 512];
+  bool loaded = cli_typesetter_versions(ts, sizeof ts);
   UVersionInfo uv;
   char icu[U_MAX_VERSION_STRING_LENGTH];
   u_getVersion(uv);
   u_versionToString(uv, icu);
   int xml = atoi(xmlParserVersion);
-  printf("  cairo %s, harfbuzz %s, fontconfig %d.%d.%d, freetype %d.%d.%d\n",
-         cairo_version_string(), hb_version_string(), fc / 10000, fc / 100 % 100, fc % 100,
-         ftv[0], ftv[1], ftv[2]);
+  printf("  %s\n", ts);
   printf("  icu %s, libxml2 %d.%d.%d, zlib %s, libyaml %s, cmark-gfm %s\n", icu, xml / 10000,
          xml / 100 % 100, xml % 100, zlibVersion(), yaml_get_version_string(),
          cmark_version_string());
+  return loaded;
 }
 
 
@@ -568,6 +561,12 @@ static bool build_forked(build *b, size_t nprocs)
     abort();
   size_t running = 0;
   bool any = false, failed = false;
+  /* how many children are building now, in memory they share: each gives its PDF's layout
+   * threads its share of -j, the whole of it once the others are done (typesetter.c) */
+  int *busy = mmap(NULL, sizeof *busy, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
+                   0);
+  if (busy == MAP_FAILED)
+    busy = NULL;
   for (;;) {
     while (!failed && running < nprocs && b->next_job < b->end_job) {
       job *j = &b->jobv[b->next_job];
@@ -576,9 +575,10 @@ static bool build_forked(build *b, size_t nprocs)
         failed = true;
         break;
       }
-      /* each child may use every thread of -j: the kernel shares the cores among them, and the
-       * last one still running (often a long vertical PDF) gets them all */
+      /* each child may use every thread of -j, as many at a time as its share (busy) */
       j->out.pdf.jobs = b->jobs;
+      if (busy)
+        __atomic_add_fetch(busy, 1, __ATOMIC_RELAXED);
       pthread_mutex_lock(&lock);
       j->st = ST_BUILDING;
       j->start = now_ms();
@@ -591,10 +591,13 @@ static bool build_forked(build *b, size_t nprocs)
         close(p[0]);
         for (size_t i = 0; i < running; i++)
           close(cv[i].fd);
+        cli_typesetter_share_cores(busy, b->jobs);
         child_build(b, j, p[1]);
       }
       close(p[1]);
       if (pid < 0) {
+        if (busy)
+          __atomic_sub_fetch(busy, 1, __ATOMIC_RELAXED);
         close(p[0]);
         pthread_mutex_lock(&lock);
         j->st = ST_WAITING;
@@ -628,9 +631,13 @@ static bool build_forked(build *b, size_t nprocs)
           cv[i].j->err = m.u.done.err;
           cv[i].j->err.code = m.u.done.st;
           cv[i].done = true;
+          if (busy) /* its cores are free now, before it has exited */
+            __atomic_sub_fetch(busy, 1, __ATOMIC_RELAXED);
         }
         continue;
       }
+      if (busy && !cv[i].done)
+        __atomic_sub_fetch(busy, 1, __ATOMIC_RELAXED);
       child_end(b, &cv[i]);
       cv[i] = cv[--running];
       pv[i] = pv[running];
@@ -639,6 +646,8 @@ static bool build_forked(build *b, size_t nprocs)
   }
   free(cv);
   free(pv);
+  if (busy)
+    munmap(busy, sizeof *busy);
   return any;
 }
 

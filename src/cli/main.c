@@ -12,6 +12,7 @@
 #include <yaml.h>
 
 #include "cli.h"
+#include "typesetter.h"
 
 
 int bisheng_cmd_build(int argc, char **argv); /* build.c */
@@ -805,7 +806,7 @@ static int mistyped_command(const char *word)
  * takes its usual course (the exit status tells the shell). */
 static void on_signal(int sig)
 {
-  bs_remove_temporaries();
+  cli_remove_temporaries();
   signal(sig, SIG_DFL);
   raise(sig);
 }
@@ -836,10 +837,8 @@ int main(int argc, char **argv)
     help(CMD_CONVERT);
     return 0;
   }
-  if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
-    bisheng_print_version();
-    return 0;
-  }
+  if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version") || !strcmp(cmd, "version"))
+    return bisheng_print_version() ? 0 : EXIT_INTERNAL;
   if (!strcmp(cmd, "dump"))
     return cmd_dump(argc, argv);
   if (!strcmp(cmd, "layout"))

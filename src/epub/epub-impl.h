@@ -33,9 +33,10 @@ struct bs_epub_part {
   const void *arg;      /* the producer's: a document node, a file path */
   int number;           /* the chapter's */
   size_t index;         /* a chapter's place in the chapter source */
-  const char *bytes;
-  size_t len, off;
+  const char *bytes;     /* as stored in the container: deflated when `compress` */
+  size_t len, stored, off; /* len: the part's own size */
   bool owned, made, done;
+  bool deflated;        /* `bytes` are deflated (libdeflate), `stored` of them */
   bool ahead;           /* a page made ahead on the producer thread (container.c) */
   bool ready;           /* ... and made: bytes (owned) or ahead_st/ahead_err */
   bs_status ahead_st;
@@ -127,6 +128,7 @@ struct bs_epub {
   bs_epub_part **parts;     /* the container's files in order (container.c) */
   size_t nparts, cparts;
   void *zip;                /* the zip_t being written */
+  void *deflater;           /* a libdeflate_compressor for the parts (container.c) */
   void *producer;           /* the thread making pages ahead of libzip (container.c) */
   long long modified;       /* dcterms:modified and the entries' time (UTC seconds) */
   long long zip_mtime;      /* the entries' time as libzip wants it (local time) */
@@ -145,8 +147,10 @@ size_t bs_epub_part_add(bs_epub *e, const char *name, bool compress, bs_epub_mak
                         const void *arg, int number);
 size_t bs_epub_part_add_bytes(bs_epub *e, const char *name, bool compress, const char *data,
                               size_t len);
-/* Opens the container at `path` for libzip with entry times for `when`. */
-bs_status bs_epub_container_open(bs_epub *e, const char *path, long long when, bs_error *err);
+/* Opens the container for libzip, written into `f` (a new, empty file; `path` names it in
+ * messages), with entry times for `when`. */
+bs_status bs_epub_container_open(bs_epub *e, FILE *f, const char *path, long long when,
+                                 bs_error *err);
 /* Registers every planned part and writes the container: the parts are made here, in order.
  * A part's own error keeps its message. */
 bs_status bs_epub_container_close(bs_epub *e, const char *path, bs_error *err);

@@ -1055,11 +1055,11 @@ static bs_status write_epub(const bs_node *root, const bs_chapter_source *src,
 
   if (opts->progress)
     opts->progress(opts->progress_user, &e.prog);
-  /* libzip writes into the atomic temporary file (its own temporary beside it, renamed over
-   * it on success): `-o -` is copied to standard output from there */
+  /* libzip writes into the atomic temporary file (container.c): `-o -` is copied to standard
+   * output from there */
   if ((st = bs_atomic_open(path, &af, err)) != BS_OK)
     goto done;
-  if ((st = bs_epub_container_open(&e, bs_atomic_tmp_path(af), e.modified, err)) != BS_OK)
+  if ((st = bs_epub_container_open(&e, bs_atomic_stream(af), path, e.modified, err)) != BS_OK)
     goto done;
   if ((st = bs_epub_container_close(&e, path, err)) != BS_OK)
     goto done;

@@ -37,6 +37,29 @@ typedef struct pool {
   slot *slots;
 } pool;
 
+/* Lays out the next chapter into its slot; called and returns with p->mu held. */
+static void lay_out_next(pool *p, bs_ts_shaper *sh)
+{
+  size_t i = p->next++;
+  /* the slot's previous chapter has been drawn and freed (i - window < drawn) */
+  slot *s = &p->slots[i % p->window];
+  s->index = i;
+  pthread_mutex_unlock(&p->mu);
+  /* fallback warnings: per chapter, given once per book on replay */
+  memset(s->c.face_seen, 0, sizeof s->c.face_seen);
+  bs_error_clear(&s->err);
+  pthread_mutex_lock(&p->src_mu);
+  s->st = bs_ts_chapter_get(p->ch, p->idx[i], &s->doc, &s->err);
+  pthread_mutex_unlock(&p->src_mu);
+  s->c.sh = sh;
+  if (s->st == BS_OK && s->doc)
+    s->st = bs_ts_chapter_layout(&s->c, s->doc, &s->err);
+  s->c.sh = NULL;
+  pthread_mutex_lock(&p->mu);
+  s->done = true;
+  pthread_cond_broadcast(&p->done);
+}
+
 static void *worker(void *arg)
 {
   pool *p = arg;
@@ -47,24 +70,7 @@ static void *worker(void *arg)
       pthread_cond_wait(&p->work, &p->mu);
     if (p->stop || p->next >= p->ndocs)
       break;
-    size_t i = p->next++;
-    /* the slot's previous chapter has been drawn and freed (i - window < drawn) */
-    slot *s = &p->slots[i % p->window];
-    s->index = i;
-    pthread_mutex_unlock(&p->mu);
-    /* fallback warnings: per chapter, given once per book on replay */
-    memset(s->c.face_seen, 0, sizeof s->c.face_seen);
-    bs_error_clear(&s->err);
-    pthread_mutex_lock(&p->src_mu);
-    s->st = bs_ts_chapter_get(p->ch, p->idx[i], &s->doc, &s->err);
-    pthread_mutex_unlock(&p->src_mu);
-    s->c.sh = sh;
-    if (s->st == BS_OK && s->doc)
-      s->st = bs_ts_chapter_layout(&s->c, s->doc, &s->err);
-    s->c.sh = NULL;
-    pthread_mutex_lock(&p->mu);
-    s->done = true;
-    pthread_cond_broadcast(&p->done);
+    lay_out_next(p, sh);
     /* the book subsets of the faces this chapter loaded, before the drawing needs them */
     pthread_mutex_unlock(&p->mu);
     bs_ts_fonts_presubset(p->bk);
@@ -73,6 +79,20 @@ static void *worker(void *arg)
   pthread_mutex_unlock(&p->mu);
   bs_ts_shaper_free(sh);
   return NULL;
+}
+
+/* The cores a program lets the layout use now, below opts->jobs (bs_ts_set_cores_fn). */
+static int (*cores_fn)(void);
+
+void bs_ts_set_cores_fn(int (*fn)(void))
+{
+  cores_fn = fn;
+}
+
+static int jobs_now(int jobs)
+{
+  int n = cores_fn ? cores_fn() : jobs;
+  return n < 1 ? 1 : n < jobs ? n : jobs;
 }
 
 /* Gives back the slot's chapter, if it holds one. */
@@ -118,23 +138,23 @@ bs_status bs_ts_layout_parallel(bs_ts_ctx *c, const bs_ts_chapters *ch, bs_ts_em
     bs_ts_ctx_chapter(&p.slots[i].c, c);
     p.slots[i].c.wlog = &p.slots[i].log;
   }
-  /* One layout thread to begin with, another (up to jobs) each time the drawing waits for a
+  /* A layout thread to begin with, another (up to jobs) each time the drawing waits for a
    * chapter no thread has begun: drawing is most of a PDF's work, and each layout thread
    * costs a shaper's warm-up (its Pango map sorts the fonts again) and a core the drawing
-   * shares. */
+   * shares. While the program allows one core (jobs_now), this thread lays out the chapters
+   * it needs itself, as the serial path does, and starts layout threads once it may. */
   pthread_t *th = bs_xcalloc((size_t)jobs, sizeof *th);
-  int started = !pthread_create(&th[0], NULL, worker, &p);
+  int started = 0;
   bs_status st = BS_OK;
-  if (!started) /* no thread: this one lays out too */
-    st = bs_ts_layout_chapters(c, ch, emit, user, err);
-  else
-    bs_ts_progress(c, 0, ndocs);
-  for (size_t i = 0; started && i < ndocs && st == BS_OK; i++) {
+  bs_ts_progress(c, 0, ndocs);
+  for (size_t i = 0; i < ndocs && st == BS_OK; i++) {
     slot *s = &p.slots[i % p.window];
     pthread_mutex_lock(&p.mu);
-    if (i > 0 && !(s->done && s->index == i) && p.next <= i + 1 && started < jobs &&
-        !pthread_create(&th[started], NULL, worker, &p))
+    if (!(s->done && s->index == i) && p.next <= i + 1 && started < jobs_now(jobs) &&
+        (started == 0 || i > 0) && !pthread_create(&th[started], NULL, worker, &p))
       started++;
+    if (p.next == i && started == 0) /* no thread: this one lays it out */
+      lay_out_next(&p, c->sh);
     while (!(s->done && s->index == i))
       pthread_cond_wait(&p.done, &p.mu);
     pthread_mutex_unlock(&p.mu);
