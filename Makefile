@@ -85,20 +85,9 @@ LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcmark-gfm-extensions 
 override LDFLAGS := $(SANFLAGS) $(LDFLAGS)
 
 LIB_SRC := $(sort $(wildcard src/util/*.c src/doc/*.c src/read/*.c src/epub/*.c src/typeset/*.c src/build/*.c))
-CLI_SRC := $(filter-out src/cli/typesetter-module.c,$(sort $(wildcard src/cli/*.c)))
+CLI_SRC := $(sort $(wildcard src/cli/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
-# The program opens the typesetter as a module the first time it needs it (src/cli/typesetter.h):
-# src/typeset/ (options and paper sizes aside) and --embed-fonts' src/epub/fonts.c, with the
-# libraries only they use. The program links the rest of the library and CORE_PKGS.
-MOD_SRC := $(filter-out src/typeset/options.c,$(filter src/typeset/%,$(LIB_SRC))) src/epub/fonts.c
-MOD_OBJ := $(MOD_SRC:%.c=$(BUILD)/%.o)
-CORE_OBJ := $(filter-out $(MOD_OBJ),$(LIB_OBJ))
-MODULE := $(BUILD)/bisheng-typeset.so
-MODMAP := $(BUILD)/bisheng-typeset.map
-CORE_PKGS := icu-uc libcmark-gfm libdeflate libxml-2.0 libzip yaml-0.1 zlib
-CORE_LDLIBS := $(shell pkg-config --libs $(CORE_PKGS) 2>/dev/null) -lcmark-gfm-extensions -lm \
-        -lpthread -ldl
 LIB := $(BUILD)/libbisheng.a
 # The shared library: soname libbisheng.so.$(SOVERSION) (raised when the ABI breaks), its
 # exports exactly tests/abi/exported.txt, each under the version node BISHENG_$(SOVERSION).
@@ -115,7 +104,7 @@ KEEP_EPUB := $(BUILD)/shim/keep-epub.so
 FUZZ_SECONDS ?= 60
 
 .PHONY: all deps ace demo check test install uninstall bench bench-peers fuzz golden-update generate format clean
-all: $(BIN) $(MODULE) $(SOLIB)
+all: $(BIN) $(SOLIB)
 
 deps:
 	@missing=""; for p in $(DEBS); do \
@@ -185,18 +174,8 @@ $(SOLIB): $(LIB_OBJ) $(SOMAP)
 	ln -sf $(notdir $@) $(BUILD)/$(SONAME)
 	ln -sf $(SONAME) $(BUILD)/libbisheng.so
 
-$(BIN): $(CLI_OBJ) $(CORE_OBJ)
-	$(CC) $(LDFLAGS) -Wl,--as-needed -o $@ $(CLI_OBJ) $(CORE_OBJ) $(CORE_LDLIBS)
-
-# The module exports one symbol; its own copies of src/util/ and src/doc/ come from $(LIB).
-$(MODMAP):
-	@mkdir -p $(dir $@)
-	@echo '{ global: bisheng_typesetter_open; local: *; };' > $@
-
-$(MODULE): $(BUILD)/src/cli/typesetter-module.o $(MOD_OBJ) $(LIB) $(MODMAP)
-	$(CC) -shared $(LDFLAGS) -Wl,--version-script,$(MODMAP) \
-	  $(if $(filter 1,$(SANITIZE)),,-Wl,-z,defs) -o $@ $(BUILD)/src/cli/typesetter-module.o \
-	  $(MOD_OBJ) $(LIB) $(LDLIBS)
+$(BIN): $(CLI_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
@@ -298,9 +277,8 @@ golden-update: all
 DOCDIR := $(PREFIX)/share/doc/bisheng
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/bisheng \
-	  $(DESTDIR)$(PREFIX)/lib/bisheng $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(DOCDIR)/examples
+	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(DOCDIR)/examples
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/bisheng
-	install -m 644 $(MODULE) $(DESTDIR)$(PREFIX)/lib/bisheng/bisheng-typeset.so
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libbisheng.a
 	install -m 755 $(SOLIB) $(DESTDIR)$(PREFIX)/lib/libbisheng.so.$(VERSION)
 	ln -sf libbisheng.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
@@ -316,7 +294,7 @@ uninstall:
 	  $(DESTDIR)$(PREFIX)/lib/libbisheng.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME) \
 	  $(DESTDIR)$(PREFIX)/lib/libbisheng.so $(DESTDIR)$(PREFIX)/lib/pkgconfig/bisheng.pc \
 	  $(DESTDIR)$(PREFIX)/share/man/man1/bisheng.1
-	rm -rf $(DESTDIR)$(PREFIX)/include/bisheng $(DESTDIR)$(PREFIX)/lib/bisheng $(DESTDIR)$(DOCDIR)
+	rm -rf $(DESTDIR)$(PREFIX)/include/bisheng $(DESTDIR)$(DOCDIR)
 
 format:
 	clang-format -i --style=file include/bisheng/*.h src/*/*.[ch] tests/unit/*.c

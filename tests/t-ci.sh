@@ -80,11 +80,7 @@ runtime=$(sed -n '/^FROM debian:bookworm-slim$/,$p' "$D" | tr -s ' \\\n' '\n\n\n
 [ -n "$runtime" ] || fail "Dockerfile: no runtime packages found"
 echo "$runtime" | grep -q -- '-dev$' && fail "Dockerfile: a -dev package in the runtime stage"
 # the sanitizer runtimes are there only in `make check SANITIZE=1` builds, never in the image
-# (the program and the typesetter module it opens, bisheng-typeset.so beside it)
-mod=$(dirname "$BIN")/bisheng-typeset.so
-[ -f "$mod" ] || fail "no typesetter module $mod"
-for lib in $(readelf -d "$BIN" "$mod" | sed -n 's/.*NEEDED.*\[\(.*\)\]/\1/p' | sort -u |
-             grep -v -E '^lib(a|ub|l|t)san\.'); do
+for lib in $(readelf -d "$BIN" | sed -n 's/.*NEEDED.*\[\(.*\)\]/\1/p' | grep -v -E '^lib(a|ub|l|t)san\.'); do
   path=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64|x86_64/ { print $NF; exit }')
   [ -n "$path" ] || fail "cannot find $lib"
   pkg=$( (dpkg -S "$path" 2>/dev/null || dpkg -S "$(readlink -f "$path")" 2>/dev/null ||

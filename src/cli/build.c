@@ -2,7 +2,6 @@
  * folder from templates/book.yaml). Glue over bs_manifest_*: options, progress, reports. */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -18,33 +17,43 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cairo.h>
 #include <cmark-gfm.h>
+#include <fontconfig/fontconfig.h>
+#include <ft2build.h>
+#include FT_FREETYPE_H
+#include <harfbuzz/hb.h>
 #include <libxml/parser.h>
 #include <unicode/uversion.h>
 #include <yaml.h>
 #include <zlib.h>
 
 #include "bisheng/bisheng.h"
+#include "../typeset/typeset-impl.h"
 #include "cli.h"
-#include "typesetter.h"
 
-/* `bisheng --version`: ours, then the version of each library as loaded at run time (the
- * typesetter's from its module, typesetter.h). false: the module did not load (said why). */
-bool bisheng_print_version(void)
+/* `bisheng --version`: ours, then the version of each library as loaded at run time. */
+void bisheng_print_version(void)
 {
   printf("bisheng %s\n", BS_VERSION_STRING);
-  char ts[PATH_MAX + 512];
-  bool loaded = cli_typesetter_versions(ts, sizeof ts);
+  int fc = FcGetVersion();
+  FT_Library ft;
+  FT_Int ftv[3] = {0, 0, 0};
+  if (FT_Init_FreeType(&ft) == 0) {
+    FT_Library_Version(ft, &ftv[0], &ftv[1], &ftv[2]);
+    FT_Done_FreeType(ft);
+  }
   UVersionInfo uv;
   char icu[U_MAX_VERSION_STRING_LENGTH];
   u_getVersion(uv);
   u_versionToString(uv, icu);
   int xml = atoi(xmlParserVersion);
-  printf("  %s\n", ts);
+  printf("  cairo %s, harfbuzz %s, fontconfig %d.%d.%d, freetype %d.%d.%d\n",
+         cairo_version_string(), hb_version_string(), fc / 10000, fc / 100 % 100, fc % 100,
+         ftv[0], ftv[1], ftv[2]);
   printf("  icu %s, libxml2 %d.%d.%d, zlib %s, libyaml %s, cmark-gfm %s\n", icu, xml / 10000,
          xml / 100 % 100, xml % 100, zlibVersion(), yaml_get_version_string(),
          cmark_version_string());
-  return loaded;
 }
 
 
@@ -550,6 +559,27 @@ static void child_end(build *b, child *c)
   pthread_mutex_unlock(&lock);
 }
 
+/* A child's share of -j: the number of children running (busy, shared with them all) divides
+ * it, rounded up: one core each while two run on two, all of them to the last one. The PDF
+ * asks before it starts each layout thread (bs_ts_set_cores_fn). */
+static const volatile int *busy_children;
+static int cores_budget;
+
+static int cores_now(void)
+{
+  int n = __atomic_load_n(busy_children, __ATOMIC_RELAXED);
+  return n < 1 ? cores_budget : (cores_budget + n - 1) / n;
+}
+
+static void share_cores(const volatile int *busy, int jobs)
+{
+  if (!busy)
+    return;
+  busy_children = busy;
+  cores_budget = jobs;
+  bs_ts_set_cores_fn(cores_now);
+}
+
 /* Builds the jobs from b->next_job to b->end_job in at most `nprocs` children at a time (the
  * ticker thread draws the display meanwhile). Returns false if no child could be started at
  * all; jobs not started are left for the caller to build in this process. */
@@ -562,7 +592,7 @@ static bool build_forked(build *b, size_t nprocs)
   size_t running = 0;
   bool any = false, failed = false;
   /* how many children are building now, in memory they share: each gives its PDF's layout
-   * threads its share of -j, the whole of it once the others are done (typesetter.c) */
+   * threads its share of -j, the whole of it once the others are done (cores_now) */
   int *busy = mmap(NULL, sizeof *busy, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
                    0);
   if (busy == MAP_FAILED)
@@ -591,7 +621,7 @@ static bool build_forked(build *b, size_t nprocs)
         close(p[0]);
         for (size_t i = 0; i < running; i++)
           close(cv[i].fd);
-        cli_typesetter_share_cores(busy, b->jobs);
+        share_cores(busy, b->jobs);
         child_build(b, j, p[1]);
       }
       close(p[1]);

@@ -92,6 +92,6 @@ const char *cli_suggest(const char *word, const char *const *cands, size_t n);
 
 int bisheng_cmd_build(int argc, char **argv);
 int bisheng_cmd_init(int argc, char **argv);
-bool bisheng_print_version(void);
+void bisheng_print_version(void);
 
 #endif

@@ -12,7 +12,6 @@
 #include <yaml.h>
 
 #include "cli.h"
-#include "typesetter.h"
 
 
 int bisheng_cmd_build(int argc, char **argv); /* build.c */
@@ -806,7 +805,7 @@ static int mistyped_command(const char *word)
  * takes its usual course (the exit status tells the shell). */
 static void on_signal(int sig)
 {
-  cli_remove_temporaries();
+  bs_remove_temporaries();
   signal(sig, SIG_DFL);
   raise(sig);
 }
@@ -837,8 +836,10 @@ int main(int argc, char **argv)
     help(CMD_CONVERT);
     return 0;
   }
-  if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version") || !strcmp(cmd, "version"))
-    return bisheng_print_version() ? 0 : EXIT_INTERNAL;
+  if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+    bisheng_print_version();
+    return 0;
+  }
   if (!strcmp(cmd, "dump"))
     return cmd_dump(argc, argv);
   if (!strcmp(cmd, "layout"))
