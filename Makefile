@@ -34,6 +34,7 @@ DEBS := \
         libhyphen-dev \
         libicu-dev \
         libpango1.0-dev \
+        libssl-dev \
         libxml2-dev \
         libxml2-utils \
         libyaml-dev \
@@ -174,8 +175,18 @@ $(SOLIB): $(LIB_OBJ) $(SOMAP)
 	ln -sf $(notdir $@) $(BUILD)/$(SONAME)
 	ln -sf $(SONAME) $(BUILD)/libbisheng.so
 
+# The loader binds each symbol by searching the libraries in DT_NEEDED order (breadth first):
+# of the ~10,700 bindings at start-up, 8,000 go to libcrypto (libzip's: most of them its own
+# symbols), libstdc++ (ICU's), libc and GLib, which came 30th to 50th of the 55 libraries.
+# Named first, they are found at once: callgrind, `bisheng --version` 23.3 -> 13.7 M
+# instructions, the same saved in every run. Not under the sanitizers (their runtime must
+# come first).
+LOAD_FIRST := $(if $(filter 1,$(SANITIZE)),,-Wl,--push-state,--no-as-needed \
+        $(shell pkg-config --libs libcrypto 2>/dev/null) -lstdc++ -lc \
+        $(shell pkg-config --libs glib-2.0 2>/dev/null) -Wl,--pop-state)
+
 $(BIN): $(CLI_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LOAD_FIRST) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
