@@ -89,10 +89,14 @@ void bs_ts_set_cores_fn(int (*fn)(void))
   cores_fn = fn;
 }
 
-static int jobs_now(int jobs)
+/* The layout threads allowed now: up to `jobs` when the program gives this book all of -j
+ * (or says nothing). Given a share (several outputs built at once, each in its process: #19),
+ * the drawing thread is one of the share's cores: with one core it lays out every chapter
+ * itself, as -j 1 does, with no second shaper to warm up and no thread to hand chapters to. */
+static int layout_threads_now(int jobs)
 {
   int n = cores_fn ? cores_fn() : jobs;
-  return n < 1 ? 1 : n < jobs ? n : jobs;
+  return n >= jobs ? jobs : n > 1 ? n - 1 : 0;
 }
 
 /* Gives back the slot's chapter, if it holds one. */
@@ -141,8 +145,8 @@ bs_status bs_ts_layout_parallel(bs_ts_ctx *c, const bs_ts_chapters *ch, bs_ts_em
   /* A layout thread to begin with, another (up to jobs) each time the drawing waits for a
    * chapter no thread has begun: drawing is most of a PDF's work, and each layout thread
    * costs a shaper's warm-up (its Pango map sorts the fonts again) and a core the drawing
-   * shares. While the program allows one core (jobs_now), this thread lays out the chapters
-   * it needs itself, as the serial path does, and starts layout threads once it may. */
+   * shares. While the program allows none (layout_threads_now), this thread lays out the
+   * chapters it needs itself, as the serial path does, and starts layout threads once it may. */
   pthread_t *th = bs_xcalloc((size_t)jobs, sizeof *th);
   int started = 0;
   bs_status st = BS_OK;
@@ -150,7 +154,7 @@ bs_status bs_ts_layout_parallel(bs_ts_ctx *c, const bs_ts_chapters *ch, bs_ts_em
   for (size_t i = 0; i < ndocs && st == BS_OK; i++) {
     slot *s = &p.slots[i % p.window];
     pthread_mutex_lock(&p.mu);
-    if (!(s->done && s->index == i) && p.next <= i + 1 && started < jobs_now(jobs) &&
+    if (!(s->done && s->index == i) && p.next <= i + 1 && started < layout_threads_now(jobs) &&
         (started == 0 || i > 0) && !pthread_create(&th[started], NULL, worker, &p))
       started++;
     if (p.next == i && started == 0) /* no thread: this one lays it out */
