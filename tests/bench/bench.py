@@ -71,6 +71,8 @@ THREADED_FROM = 100
 DUMP_MAX_SIZE = 100
 # the -j table: the largest corpus whose two PDFs take under this much CPU together
 PARALLEL_MAX_CPU = 3.0
+# runs of each of -j 1 and -j 2 in the -j table, taken in turn
+PARALLEL_RUNS = 5
 
 
 class Budget:
@@ -604,7 +606,9 @@ def report(args, corpora, results, mt, floors, peers, jrows, notes, elapsed):
         L.append("## Two outputs at once (`bisheng build book.yaml -j N`)")
         L.append("")
         L.append("A manifest with a horizontal and a vertical PDF of the same articles, built "
-                 "with `-j 1` and with `-j 2` (each output in its own process). Wall time is "
+                 "with `-j 1` and with `-j 2` (each output in its own process), after a warm-up "
+                 "of each, in turn (-j 1, -j 2, -j 1, …) so that a drift in the machine's speed "
+                 "moves both alike. Wall time is "
                  "what a second core buys, so only this table is read by wall time: it is "
                  "only as good as the machine was idle (load average in the header).")
         L.append("")
@@ -975,25 +979,39 @@ def measure_parallel(args, corpora, sizes, outdir, results, budget, notes):
         for d, out in zip(("vertical", "horizontal"), outs):
             f.write("  - name: print-%s\n    file: %s\n    direction: %s\n"
                     % (d, json.dumps(out), d))
-    rows, base, base_hash = [], None, None
+    rows = []
     est = results[(n, "pdf-h")]["median"] + results[(n, "pdf-v")]["median"]
-    for j in (1, 2):
-        r = measure("bisheng build -j %d" % j,
-                    [args.bin, "build", book, "-q", "--force", "-j", str(j)]
-                    + outside_flag(args.bin), budget,
-                    estimate=est)
-        if not r["ok"]:
-            notes.append("-j %d: %s" % (j, r["note"]))
-            continue
-        pages = sum(pdf_pages(o) or 0 for o in outs)
-        digest = file_hash(outs)
-        if j == 1:
-            base, base_hash = r["median"], digest
-        rows.append(["%d" % n, "%d" % j, fmt_s(r["median"]),
-                     "%s–%s" % (fmt_s(r["min"]), fmt_s(r["max"])), fmt_s(r["cpu"]),
-                     "%d" % len(r["times"]), "%d" % pages,
-                     "%.2f×" % (base / r["median"]) if base else "",
-                     "" if j == 1 else "yes" if digest == base_hash else "no"])
+    if est * 2 * PARALLEL_RUNS > budget.left():
+        notes.append("-j not measured: %d runs of each would not fit the time budget (~%.0f s "
+                     "for -j 1)" % (PARALLEL_RUNS, est))
+        return []
+    cmds = [[args.bin, "build", book, "-q", "--force", "-j", str(j)] + outside_flag(args.bin)
+            for j in (1, 2)]
+    # -j 1 and -j 2 run in turn (after a warm-up of each), so a machine whose speed drifts
+    # over a minute (a VM's neighbours) moves both alike instead of the ratio
+    times, cpus, digests = [[], []], [[], []], []
+    for rnd in range(PARALLEL_RUNS + 1):
+        for k, cmd in enumerate(cmds):
+            dt, rc, rss, err, cpu = run_timed(cmd, timeout=max(60.0, budget.left()))
+            if rc != 0:
+                notes.append("-j %d: failed (exit %s): %s" % (k + 1, rc, first_line(err)))
+                return []
+            if rnd:
+                times[k].append(dt)
+                cpus[k].append(cpu)
+            if rnd == PARALLEL_RUNS or rnd == 0:
+                digests.append(file_hash(outs))
+    same = len(set(digests)) == 1
+    pages = sum(pdf_pages(o) or 0 for o in outs)
+    base = statistics.median(times[0])
+    for k, j in enumerate((1, 2)):
+        med = statistics.median(times[k])
+        log("  %-40s %7.3f s wall, %7.3f s CPU (%d runs)" % (
+            "bisheng build -j %d" % j, med, statistics.median(cpus[k]), len(times[k])))
+        rows.append(["%d" % n, "%d" % j, fmt_s(med),
+                     "%s–%s" % (fmt_s(min(times[k])), fmt_s(max(times[k]))),
+                     fmt_s(statistics.median(cpus[k])), "%d" % len(times[k]), "%d" % pages,
+                     "%.2f×" % (base / med), "" if j == 1 else "yes" if same else "no"])
     return rows
 
 
