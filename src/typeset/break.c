@@ -670,7 +670,9 @@ void bs_ts_break_para(bs_ts_ctx *c, bs_ts_para *p, const bs_ts_block *blk)
     ln->kind = blk->kind;
     ln->slots = blk->slots;
     ln->size = p->size;
-    ln->indent = blk->indent_pt;
+    /* a right-to-left paragraph's block indent (a quotation, a list) is on its start side,
+     * the right; the contents' room for page numbers on the left */
+    ln->indent = p->base_level ? blk->end_pt : blk->indent_pt;
     ln->measure = M;
     ln->para_id = para;
     ln->node = c->para_node;

@@ -192,8 +192,9 @@ bs_status bs_ts_itemize(bs_ts_ctx *c, bs_ts_para *p, const uint32_t *cps, const 
   GList *items = pango_itemize_with_base_dir(pg->ctx, dir, p->text, 0, (int)p->len, attrs, NULL);
   if (attrs)
     pango_attr_list_unref(attrs);
-  /* the paragraph resolved to right to left when no item is at level 0 */
-  p->base_level = items != NULL;
+  /* the paragraph resolved to right to left when no item is at level 0; a vertical column
+   * runs from its head whatever it holds (an all-Arabic heading too) */
+  p->base_level = items != NULL && !c->vertical;
   for (GList *l = items; l; l = l->next)
     if (((PangoItem *)l->data)->analysis.level == 0)
       p->base_level = 0;

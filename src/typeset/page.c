@@ -309,8 +309,8 @@ static bs_status block(walk *w, const bs_node *k, double indent, bs_error *err)
       char mark[32];
       if (ordered)
         snprintf(mark, sizeof mark, "%d. ", num);
-      else
-        snprintf(mark, sizeof mark, "・");
+      else /* the CJK bullet in a CJK book (one em, on the grid), else the Western one */
+        snprintf(mark, sizeof mark, "%s", bs_ts_cjk_doc(c) ? "・" : "• ");
       bool firstp = true;
       for (const bs_node *b = bs_node_first_child(it); b; b = bs_node_next(b)) {
         if (firstp && bs_node_get_type(b) == BS_NODE_PARAGRAPH) {

@@ -645,7 +645,7 @@ bs_status bs_ts_shape_para(bs_ts_ctx *c, bs_ts_para *p, bs_error *err)
     size_t j = i;
     if (it[i].kind == BS_IT_CJK) {
       while (j < n && it[j].kind == BS_IT_CJK && it[j].face == it[i].face && !is_space(cps[j]) &&
-             p->style[off[j]] == sty)
+             p->style[off[j]] == sty && it[j].level == it[i].level)
         j++;
       /* G1: CJK characters are set solid on the grid: no pair kerning (the JP face kerns
        * kana against punctuation, す。 lost 0.08 em) */
@@ -660,16 +660,22 @@ bs_status bs_ts_shape_para(bs_ts_ctx *c, bs_ts_para *p, bs_error *err)
       size_t g0 = p->ng;
       shape_range(c, p, it[i].face, off[i], off[j], c->vertical, false, feats, nf);
       add_boxes_from(c, p, it[i].face, g0, off[j], BS_OR_UPRIGHT, c->vertical, false, 0);
+      /* a bullet or CJK punctuation in a right-to-left paragraph keeps its resolved level
+       * (UAX #9 N1), so L2 puts it on its side of the line */
+      for (size_t b = first_box; b < p->nbox; b++)
+        p->box[b].level = it[i].level;
     } else if (it[i].kind == BS_IT_EMOJI) {
       /* upright in both directions, one cell per cluster: ZWJ sequences, skin tones,
        * keycaps and flags are one glyph cluster of the emoji face */
       while (j < n && it[j].kind == BS_IT_EMOJI && it[j].face == it[i].face && !is_space(cps[j]) &&
-             p->style[off[j]] == sty)
+             p->style[off[j]] == sty && it[j].level == it[i].level)
         j++;
       size_t g0 = p->ng, b0 = p->nbox;
       shape_run(c, p, it[i].face, off[i], off[j], HB_DIRECTION_LTR, HB_SCRIPT_COMMON, NULL, 0);
       add_boxes_from(c, p, it[i].face, g0, off[j], BS_OR_CELL, false, false, 0);
       emoji_cells(p, b0);
+      for (size_t b = b0; b < p->nbox; b++)
+        p->box[b].level = it[i].level;
     } else {
       /* a non-CJK run: foreign characters and single spaces between them, one style */
       bool all_latin = true;

@@ -282,15 +282,31 @@ hb_set_t *bs_ts_face_glyphs(const bs_ts_book *bk, bs_ts_face *f)
   return g;
 }
 
+/* Only the characters f has: folios and running heads are shaped with font fallback
+ * (folio.c), so an Arabic or Thai title is drawn in its own face and is no missing glyph of
+ * this one (it was warned about as one). */
 static void add_shaped(bs_ts_ctx *c, bs_ts_face *f, hb_set_t *set, const char *text)
 {
+  bs_buf has = BS_BUF_INIT;
+  size_t len = text ? strlen(text) : 0;
+  for (size_t i = 0; i < len;) {
+    uint32_t cp = 0;
+    size_t k = bs_utf8_decode(text + i, len - i, &cp);
+    if (!k)
+      break;
+    hb_codepoint_t gid;
+    if (hb_font_get_nominal_glyph(f->hb, cp, &gid))
+      bs_buf_put(&has, text + i, k);
+    i += k;
+  }
   bs_ts_glyph *g = NULL;
   size_t n = 0;
-  if (text && *text)
-    bs_ts_shape_simple(c, f, text, strlen(text), false, NULL, &g, &n);
+  if (has.len)
+    bs_ts_shape_simple(c, f, has.data, has.len, false, NULL, &g, &n);
   for (size_t i = 0; i < n; i++)
     hb_set_add(set, g[i].gid);
   free(g);
+  bs_buf_free(&has);
 }
 
 /* A single document is one chapter, laid out completely before drawing starts: its subsets
