@@ -560,7 +560,8 @@ static void package_doc(bs_epub *e, const char *id, const char *title, time_t mo
   end(w);
   start(w, "spine");
   attr(w, "toc", "ncx");
-  if (e->book_vertical)
+  /* vertical books and books in a right-to-left language turn their pages to the left */
+  if (e->book_vertical || bs_lang_rtl(e->book_lang))
     attr(w, "page-progression-direction", "rtl");
   bool nav_done = !e->nav_in_spine;
   for (size_t i = 0; i < e->nentries; i++)

@@ -16,6 +16,7 @@
 typedef struct page {
   bs_epub *e;
   const char *lang;
+  bool rtl; /* a horizontal page in a right-to-left language: html dir="rtl" */
   xmlDocPtr doc;
   xmlNsPtr ops;
   xmlNodePtr body;
@@ -95,6 +96,11 @@ static void page_new(bs_epub *e, page *p, const char *title, const char *lang, i
   p->ops = xmlNewNs(html, OPS_NS, BAD_CAST "epub");
   xmlNewProp(html, BAD_CAST "lang", BAD_CAST lang);
   xmlNodeSetLang(html, BAD_CAST lang);
+  /* an Arabic or Hebrew chapter runs right to left: lists, quotations and alignment follow
+   * the page's direction (its paragraphs each take their own, dir="auto") */
+  p->rtl = dir != 2 && bs_lang_rtl(lang);
+  if (p->rtl)
+    xmlNewProp(html, BAD_CAST "dir", BAD_CAST "rtl");
   xmlNodePtr head = xmlNewChild(html, NULL, BAD_CAST "head", NULL);
   xmlNodePtr meta = xmlNewChild(head, NULL, BAD_CAST "meta", NULL);
   xmlNewProp(meta, BAD_CAST "charset", BAD_CAST "utf-8");
@@ -878,7 +884,8 @@ static bs_status body(chap *c, xmlNodePtr root, bs_error *err)
         set_lang(x, bs_node_get_lang(n));
       if (t == BS_NODE_PARAGRAPH || t == BS_NODE_HEADING || t == BS_NODE_TABLE_CELL) {
         bool rtl = has_rtl(n);
-        if (rtl)
+        /* on a right-to-left page a Latin paragraph needs its own direction too */
+        if (rtl || c->p.rtl)
           xmlNewProp(x, BAD_CAST "dir", BAD_CAST "auto");
         c->bdi = rtl && first_strong(n) != 1;
       }
@@ -1071,6 +1078,8 @@ static nav_words words_for(const char *lang)
   static const nav_words ja = {"目次", "ランドマーク", "表紙", "扉", "本文"};
   static const nav_words ko = {"목차", "랜드마크", "표지", "속표지", "본문"};
   static const nav_words en = {"Contents", "Landmarks", "Cover", "Title page", "Start"};
+  static const nav_words ar = {"المحتويات", "معالم الكتاب", "الغلاف", "صفحة العنوان", "البداية"};
+  static const nav_words he = {"תוכן העניינים", "ציוני דרך", "כריכה", "שער", "התחלה"};
   if (bs_epub_lang_is_hant(lang))
     return hant;
   if (lang && !strncasecmp(lang, "zh", 2))
@@ -1079,6 +1088,11 @@ static nav_words words_for(const char *lang)
     return ja;
   if (lang && !strncasecmp(lang, "ko", 2))
     return ko;
+  if (lang && !strncasecmp(lang, "ar", 2) && (!lang[2] || lang[2] == '-'))
+    return ar;
+  if (lang && (!strncasecmp(lang, "he", 2) || !strncasecmp(lang, "iw", 2)) &&
+      (!lang[2] || lang[2] == '-'))
+    return he;
   return en;
 }
 
@@ -1106,6 +1120,8 @@ void bs_epub_nav(bs_epub *e, const char *title)
   w_attr(w, "xmlns:epub", (const char *)OPS_NS);
   w_attr(w, "lang", e->book_lang);
   w_attr(w, "xml:lang", e->book_lang);
+  if (!e->book_vertical && bs_lang_rtl(e->book_lang))
+    w_attr(w, "dir", "rtl");
   w_start(w, "head");
   w_start(w, "meta");
   w_attr(w, "charset", "utf-8");

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "typeset-impl.h"
 
@@ -115,10 +116,19 @@ void bs_ts_plan_chapter(bs_ts_ctx *c, const bs_node *doc, int chapter)
     chapter_entries(c, doc, true, plan_entry, &chapter);
 }
 
-static const char *toc_title(int region)
+/* The contents' heading in the book's language, as the EPUB's nav says it (xhtml.c). */
+static const char *toc_title(const bs_ts_ctx *c)
 {
   static const char *t[] = {"目錄", "目錄", "目录", "目次", "목차"};
-  return t[region >= 0 && region < 5 ? region : 0];
+  const char *lang = c->bk->lang;
+  if (bs_ts_cjk_lang(lang))
+    return t[c->region >= 0 && c->region < 5 ? c->region : 0];
+  if (!strncasecmp(lang, "ar", 2) && (!lang[2] || lang[2] == '-'))
+    return "المحتويات";
+  if ((!strncasecmp(lang, "he", 2) || !strncasecmp(lang, "iw", 2)) &&
+      (!lang[2] || lang[2] == '-'))
+    return "תוכן העניינים";
+  return "Contents";
 }
 
 /* A paragraph of the front matter: what bs_ts_para_text gets, kept so that the contents can
@@ -136,8 +146,9 @@ typedef struct bs_ts_fpara {
 
 /* Where pagination put a front line (all it changes of a line). */
 typedef struct bs_ts_fgeo {
-  double ox, oy, extent, size;
+  double ox, oy, extent, begin, size;
   int slots, column;
+  bool rtl;
 } bs_ts_fgeo;
 
 static void fpara(bs_ts_ctx *c, const char *text, char *own, unsigned char style, double size,
@@ -266,7 +277,7 @@ bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, size_t ndocs, bs
   blk.keep_next = true;
   blk.new_page = true;
   if (c->run->ntoc)
-    fpara(c, toc_title(c->region), NULL, BS_ST_BOLD | BS_ST_HEI, em * 1.6, &blk, NULL, -1);
+    fpara(c, toc_title(c), NULL, BS_ST_BOLD | BS_ST_HEI, em * 1.6, &blk, NULL, -1);
   for (size_t i = 0; i < c->run->ntoc; i++) {
     bs_ts_toc *e = &c->run->tocs[i];
     bs_ts_block b = bs_ts_body_block(c, e->level * em);
@@ -303,9 +314,10 @@ bs_status bs_ts_front_layout(bs_ts_ctx *c, const bs_node *root, size_t ndocs, bs
   c->run->nfront_lines = c->nlines;
   c->run->front_geo = bs_xmalloc((c->nlines + 1) * sizeof *c->run->front_geo);
   for (size_t i = 0; i < c->nlines; i++)
-    c->run->front_geo[i] = (bs_ts_fgeo){c->lines_v[i].ox, c->lines_v[i].oy, c->lines_v[i].extent,
-                                   c->lines_v[i].size, c->lines_v[i].slots,
-                                   c->lines_v[i].column};
+    c->run->front_geo[i] = (bs_ts_fgeo){c->lines_v[i].ox,    c->lines_v[i].oy,
+                                        c->lines_v[i].extent, c->lines_v[i].begin,
+                                        c->lines_v[i].size,  c->lines_v[i].slots,
+                                        c->lines_v[i].column, c->lines_v[i].rtl};
   bs_ts_chapter_free(c);
   return BS_OK;
 }
@@ -446,6 +458,13 @@ void bs_ts_front_finish(bs_ts_ctx *c)
       t->lead_at = l->ox;
       t->lead_from = l->oy + l->extent + 0.5 * em;
       t->lead_to = bottom - 1.5 * em;
+    } else if (l->rtl) {
+      /* a right-to-left entry: its number at the left edge, the leader up to its text */
+      double w = bs_ts_label_set(&t->num_at, nl, em, c->area_x, l->oy + BS_TS_ASCENT * l->size,
+                                 false, 1);
+      t->lead_at = l->oy + 0.5 * l->size;
+      t->lead_from = c->area_x + w + 0.5 * em;
+      t->lead_to = l->ox + l->begin - 0.5 * em;
     } else {
       double right = c->area_x + c->measure;
       double w = bs_ts_label_set(&t->num_at, nl, em, right, l->oy + BS_TS_ASCENT * l->size, true,

@@ -435,10 +435,14 @@ static void place(bs_ts_ctx *c, bs_ts_para *p, size_t s, size_t e, double start,
     if (b->halved && b->g1 - b->g0 == 1)
       r->g[0].adv = b->adv;
   }
-  double end = 0;
-  for (size_t i = s; i < e; i++)
+  double end = 0, begin = e > s ? 1e300 : start;
+  for (size_t i = s; i < e; i++) {
     end = fmax(end, xs[i - s] + p->box[i].adv);
+    begin = fmin(begin, xs[i - s]);
+  }
   ln->extent = e > s ? end : start;
+  ln->begin = begin;
+  ln->rtl = p->base_level != 0;
   free(xs);
   bs_ts_ruby_place(c, p, s, e, start, ln); /* content hook: annotation runs (ruby.c) */
 }

@@ -315,6 +315,7 @@ bs_status bs_ts_ctx_init(bs_ts_ctx *c, const bs_node *root, const bs_node *first
   if (!lang && bk->book && first)
     lang = bs_node_get_inherited_lang(first);
   snprintf(bk->lang, sizeof bk->lang, "%s", lang ? lang : "zh-Hant");
+  bk->r2l = bk->vertical || bs_lang_rtl(bk->lang);
   bk->title = bs_node_get_meta(root, BS_META_TITLE);
   grid(opts, false, &bk->grid[0]);
   grid(opts, true, &bk->grid[1]);

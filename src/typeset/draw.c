@@ -707,7 +707,8 @@ static void write_structure(bs_ts_pdf *p, bs_pdfup *u, const int *kids, size_t n
 
 /* The incremental update (pdfup.c): the contents' pages, drawn last, move to the front of
  * /Kids; page boxes for print; /PageLabels (i, ii, … for the front matter, then 1, 2, …);
- * §7.4: vertical books open as right-to-left spreads (/Direction /R2L, /TwoPageRight). */
+ * §7.4: vertical books open as right-to-left spreads (/Direction /R2L, /TwoPageRight), and so
+ * do books in Arabic, Hebrew or another right-to-left language. */
 static void pdf_update(bs_ts_ctx *c, bs_ts_pdf *p, bs_pdfup *u)
 {
   bs_buf cat = BS_BUF_INIT, pages = BS_BUF_INIT, obj = BS_BUF_INIT, add = BS_BUF_INIT;
@@ -823,7 +824,7 @@ static void pdf_update(bs_ts_ctx *c, bs_ts_pdf *p, bs_pdfup *u)
   /* #15: viewers show the title, not the file name; the book's language for screen readers
    * (a literal string of the BCP 47 tag's ASCII) */
   bs_buf_puts(&add, " /ViewerPreferences << /DisplayDocTitle true");
-  if (c->bk->vertical)
+  if (c->bk->r2l)
     bs_buf_puts(&add, " /Direction /R2L >> /PageLayout /TwoPageRight");
   else
     bs_buf_puts(&add, " >>");

@@ -202,15 +202,15 @@ static void head_text(bs_ts_ctx *c, const bs_ts_page *pg, double size, char *out
 
 /* §7.5: the folio 1 em outside the type area at the foot, on the outer side of the page; the
  * running head on the same line inward in vertical books (2 × its size from the folio), above
- * the type area on the outer side in horizontal ones. Vertical books turn right to left: page
- * 1 is a left page. */
+ * the type area on the outer side in horizontal ones. Vertical books, and books in a
+ * right-to-left language, turn right to left: page 1 is a left page. */
 void bs_ts_furnish_pages(bs_ts_ctx *c)
 {
   double size = c->size * 0.8;
   for (size_t i = 0; i < c->npages; i++) {
     bs_ts_page *pg = &c->pages[i];
     int page = pg->number;
-    bool left_page = c->bk->vertical ? page % 2 == 1 : page % 2 == 0;
+    bool left_page = c->bk->r2l ? page % 2 == 1 : page % 2 == 0;
     pg->marks_end = !left_page;
     if (pg->blank || pg->divider)
       *pg->folio = '\0';

@@ -518,7 +518,8 @@ void bs_ts_paginate(bs_ts_ctx *c)
       brk = true;
     if (brk) {
       /* a book's chapters open on a recto, an odd page (§7.4: the left page in vertical
-       * books, the right one in horizontal ones); a blank page fills the gap */
+       * books and right-to-left ones, the right one in the others); a blank page fills the
+       * gap */
       if (l->new_page && (i == 0 || c->recto_breaks) && c->recto &&
           (c->run->page_base + c->npages) % 2 == 1) {
         new_page(c, i);

@@ -241,6 +241,9 @@ typedef struct bs_ts_line {
   double indent;      /* block indent from the type-area edge, pt */
   double measure;     /* line length available from its start edge, pt */
   double extent;      /* end of its last box from the start edge, pt */
+  double begin;       /* where its leftmost box begins (a right-to-left line's text ends at
+                       * extent and begins here; a left-to-right one's begins at its start) */
+  bool rtl;           /* its paragraph runs right to left, set from the right edge */
   double natural;     /* natural length before adjustment */
   double adj_shrink, adj_auto, adj_word, adj_char; /* adjustments by kind, pt */
   bool full;          /* not the last line of its paragraph: must fill the measure (K8) */
@@ -359,6 +362,7 @@ typedef struct bs_ts_book {
   const bs_typeset_options *opts;
   bs_direction dir;   /* the book's direction as given or from its first chapter (or default) */
   bool vertical;      /* the book's direction: page order, folios, /Direction */
+  bool r2l;           /* pages turn to the left: a vertical book, or one in Arabic, Hebrew… */
   bool any_vertical;  /* some chapter is vertical: font subsets keep the vertical forms */
   bool book;          /* several documents: chapters open on odd pages */
   char lang[32];      /* BCP 47 of the book */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static void oom(size_t n)
 {
@@ -321,4 +322,31 @@ int bs_yaml_flow_depth(const char *s, size_t n, int max, size_t *at)
     }
   }
   return deepest;
+}
+
+bool bs_lang_rtl(const char *tag)
+{
+  static const char *const rtl_scripts[] = {"arab", "hebr", "syrc", "thaa", "nkoo", "adlm",
+                                            "rohg", "mand", "samr", "mend", "yezi"};
+  static const char *const rtl_langs[] = {"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ji",
+                                          "ks", "nqo", "ps", "sd", "syr", "ug", "ur", "yi"};
+  if (!tag || !*tag)
+    return false;
+  size_t n = strcspn(tag, "-_");
+  /* a four-letter subtag after the language is its script */
+  for (const char *s = tag + n; *s;) {
+    s++;
+    size_t k = strcspn(s, "-_");
+    if (k == 4 && ((s[0] | 0x20) >= 'a' && (s[0] | 0x20) <= 'z')) {
+      for (size_t i = 0; i < sizeof rtl_scripts / sizeof *rtl_scripts; i++)
+        if (!strncasecmp(s, rtl_scripts[i], 4))
+          return true;
+      return false;
+    }
+    s += k;
+  }
+  for (size_t i = 0; i < sizeof rtl_langs / sizeof *rtl_langs; i++)
+    if (strlen(rtl_langs[i]) == n && !strncasecmp(tag, rtl_langs[i], n))
+      return true;
+  return false;
 }

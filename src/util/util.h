@@ -78,6 +78,10 @@ void bs_buf_clear(bs_buf *b);
 char *bs_buf_detach(bs_buf *b);
 void bs_buf_free(bs_buf *b);
 
+/* Whether a BCP 47 tag names a language written right to left (Arabic, Hebrew, Persian,
+ * Urdu, Yiddish…), its script subtag deciding when it has one (az-Arab yes, ku-Latn no). */
+bool bs_lang_rtl(const char *bcp47);
+
 /* Decodes one UTF-8 character at s[0..len). Returns its length (1-4) and sets *cp, or 0 for an
  * invalid or truncated sequence (overlongs, surrogates and > U+10FFFF are invalid). */
 size_t bs_utf8_decode_any(const char *s, size_t len, uint32_t *cp);
