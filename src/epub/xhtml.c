@@ -1088,10 +1088,9 @@ static nav_words words_for(const char *lang)
     return ja;
   if (lang && !strncasecmp(lang, "ko", 2))
     return ko;
-  if (lang && !strncasecmp(lang, "ar", 2) && (!lang[2] || lang[2] == '-'))
+  if (bs_lang_is(lang, "ar"))
     return ar;
-  if (lang && (!strncasecmp(lang, "he", 2) || !strncasecmp(lang, "iw", 2)) &&
-      (!lang[2] || lang[2] == '-'))
+  if (bs_lang_is(lang, "he") || bs_lang_is(lang, "iw"))
     return he;
   return en;
 }

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "typeset-impl.h"
 
@@ -123,10 +122,9 @@ static const char *toc_title(const bs_ts_ctx *c)
   const char *lang = c->bk->lang;
   if (bs_ts_cjk_lang(lang))
     return t[c->region >= 0 && c->region < 5 ? c->region : 0];
-  if (!strncasecmp(lang, "ar", 2) && (!lang[2] || lang[2] == '-'))
+  if (bs_lang_is(lang, "ar"))
     return "المحتويات";
-  if ((!strncasecmp(lang, "he", 2) || !strncasecmp(lang, "iw", 2)) &&
-      (!lang[2] || lang[2] == '-'))
+  if (bs_lang_is(lang, "he") || bs_lang_is(lang, "iw"))
     return "תוכן העניינים";
   return "Contents";
 }

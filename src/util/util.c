@@ -350,3 +350,9 @@ bool bs_lang_rtl(const char *tag)
       return true;
   return false;
 }
+
+bool bs_lang_is(const char *tag, const char *primary)
+{
+  size_t n = strlen(primary);
+  return tag && !strncasecmp(tag, primary, n) && (!tag[n] || tag[n] == '-' || tag[n] == '_');
+}

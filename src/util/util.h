@@ -81,6 +81,8 @@ void bs_buf_free(bs_buf *b);
 /* Whether a BCP 47 tag names a language written right to left (Arabic, Hebrew, Persian,
  * Urdu, Yiddish…), its script subtag deciding when it has one (az-Arab yes, ku-Latn no). */
 bool bs_lang_rtl(const char *bcp47);
+/* Whether a BCP 47 tag's language subtag is `primary` ("he" matches he and he-IL, not hem). */
+bool bs_lang_is(const char *bcp47, const char *primary);
 
 /* Decodes one UTF-8 character at s[0..len). Returns its length (1-4) and sets *cp, or 0 for an
  * invalid or truncated sequence (overlongs, surrogates and > U+10FFFF are invalid). */
