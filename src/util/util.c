@@ -346,7 +346,7 @@ bool bs_lang_rtl(const char *tag)
     s += k;
   }
   for (size_t i = 0; i < sizeof rtl_langs / sizeof *rtl_langs; i++)
-    if (strlen(rtl_langs[i]) == n && !strncasecmp(tag, rtl_langs[i], n))
+    if (bs_lang_is(tag, rtl_langs[i]))
       return true;
   return false;
 }
