@@ -89,14 +89,20 @@ void bs_ts_set_cores_fn(int (*fn)(void))
   cores_fn = fn;
 }
 
-/* The layout threads allowed now: up to `jobs` when the program gives this book all of -j
- * (or says nothing). Given a share (several outputs built at once, each in its process: #19),
- * the drawing thread is one of the share's cores: with one core it lays out every chapter
- * itself, as -j 1 does, with no second shaper to warm up and no thread to hand chapters to. */
+/* The layout threads allowed now: up to `jobs` when the program says nothing. Given a share
+ * (several outputs built at once, each in its process: #19), the drawing thread is one of the
+ * share's cores: with one core it lays out every chapter itself, as -j 1 does, with no second
+ * shaper to warm up and no thread to hand chapters to; left the whole of -j 2 by the output
+ * that finished first, it takes one layout thread, not two: the drawing, which cannot be
+ * shared, is most of what is left, and a second thread only warms up a shaper to wait. */
 static int layout_threads_now(int jobs)
 {
-  int n = cores_fn ? cores_fn() : jobs;
-  return n >= jobs ? jobs : n > 1 ? n - 1 : 0;
+  if (!cores_fn)
+    return jobs;
+  int n = cores_fn();
+  if (n > jobs)
+    n = jobs;
+  return n > 1 ? n - 1 : 0;
 }
 
 /* Gives back the slot's chapter, if it holds one. */
