@@ -1166,6 +1166,11 @@ int bisheng_cmd_build(int argc, char **argv)
     print_plan(&b);
     goto report;
   }
+  for (size_t i = 0; i < b.njobs; i++)
+    if (b.jobv[i].out.format == BS_OUTPUT_PDF) {
+      cli_heap_for_typesetting();
+      break;
+    }
   if (b.check) {
     if (!b.quiet && nvols)
       fprintf(stderr, "bisheng: %s: %zu articles in %zu parts, %zu volumes, jobs checked: %zu\n",

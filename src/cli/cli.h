@@ -16,6 +16,9 @@ int cli_exit_code(bs_status st);
  * value is a warning to `warn`, once per process. */
 long long cli_source_date(bs_diag_fn warn, void *user);
 
+/* Sets the heap up for typesetting (main.c): call once, before a PDF is made. */
+void cli_heap_for_typesetting(void);
+
 /* ---- Reporting (report.c) ---- */
 
 /* Warnings are merged: the same line is printed once with a count (fz_flush_warnings). One
