@@ -713,9 +713,15 @@ def peer_extrapolate(peers, name, task, done, corpora, n, key="cpu"):
     if len(done) < 2:
         return None  # one size says nothing about the rate past the start-up
     m1 = done[-2]
-    t1 = peers[(name, task, m1)][key]
+    # the rate from each size's fastest run: a slow spell of the machine lengthens runs, never
+    # shortens them, and a peer whose start-up is most of its time (LuaLaTeX: 17 s of 20 at
+    # 10 articles) once read slower at 1 article than at 10, which made its rate 0
+    fast = "cpu_min" if key == "cpu" else "min"
+    t1f, t2f = peers[(name, task, m1)][fast], peers[(name, task, m2)][fast]
+    if t2f <= t1f:
+        return None  # no rate to go by: no estimate, rather than a rate of 0
     b1, b2 = corpora[m1]["bytes"], corpora[m2]["bytes"]
-    rate = max(t2 - t1, 0.0) / (b2 - b1)
+    rate = (t2f - t1f) / (b2 - b1)
     return t2 + rate * (corpora[n]["bytes"] - b2)
 
 
