@@ -1166,11 +1166,6 @@ int bisheng_cmd_build(int argc, char **argv)
     print_plan(&b);
     goto report;
   }
-  for (size_t i = 0; i < b.njobs; i++)
-    if (b.jobv[i].out.format == BS_OUTPUT_PDF) {
-      cli_heap_for_typesetting();
-      break;
-    }
   if (b.check) {
     if (!b.quiet && nvols)
       fprintf(stderr, "bisheng: %s: %zu articles in %zu parts, %zu volumes, jobs checked: %zu\n",
@@ -1180,6 +1175,11 @@ int bisheng_cmd_build(int argc, char **argv)
               b.manifest, b.narticles, bs_manifest_part_count(b.m), b.njobs);
     goto report;
   }
+  for (size_t i = 0; i < b.njobs; i++)
+    if (b.jobv[i].out.format == BS_OUTPUT_PDF) {
+      cli_heap_for_typesetting();
+      break;
+    }
   /* all output folders first: a typo in a path should not cost a whole build */
   for (size_t i = 0; i < b.njobs; i++) {
     bs_error_clear(&err);

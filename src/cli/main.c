@@ -757,10 +757,11 @@ static int cmd_convert(int argc, char **argv)
   if (!rc)
     warn_inapplicable(&c, strcasecmp(fmt, "epub") ? OUT_PDF : OUT_EPUB);
   bs_typeset_options to;
-  if (!rc && !strcasecmp(fmt, "pdf"))
+  if (!rc && !strcasecmp(fmt, "pdf")) {
     rc = typeset_options(&c, &to);
-  if (!rc && !strcasecmp(fmt, "pdf"))
-    cli_heap_for_typesetting();
+    if (!rc)
+      cli_heap_for_typesetting();
+  }
   bs_node *root = NULL;
   int skipped = 0;
   if (!rc)
