@@ -283,7 +283,6 @@ void bs_ts_shaper_free(bs_ts_shaper *sh)
     if (sh->brks[r])
       ubrk_close(sh->brks[r]);
   bs_ts_pango_free(sh->pango);
-  bs_ts_hyphen_free(sh);
   hb_buffer_destroy(sh->buf);
   free(sh);
 }
@@ -294,6 +293,7 @@ bs_status bs_ts_ctx_init(bs_ts_ctx *c, const bs_node *root, const bs_node *first
   memset(c, 0, sizeof *c);
   bs_ts_book *bk = bs_xcalloc(1, sizeof *bk);
   c->bk = c->bk_own = bk;
+  bk->hyphs = bs_ts_hyphs_new();
   c->run = bs_xcalloc(1, sizeof *c->run);
   c->sh = bs_ts_shaper_new();
   bk->opts = opts;
@@ -372,6 +372,7 @@ void bs_ts_ctx_free(bs_ts_ctx *c)
     for (int i = 0; i < 5; i++)
       hb_set_destroy(c->bk_own->book_langs[i]);
     bs_ts_shaper_free(c->sh);
+    bs_ts_hyphs_free(c->bk_own->hyphs);
     bs_ts_fonts_free(c->bk_own->fonts);
     free(c->bk_own);
   }

@@ -5,6 +5,7 @@
  * lines in a row. */
 #include <ctype.h>
 #include <hyphen.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,9 +44,57 @@ static HyphenDict *load(const char *lang)
   return d;
 }
 
+/* The book's dictionaries, shared by its threads: libhyphen only reads a dictionary once it
+ * is loaded, and loading one (its patterns parsed into a state machine: 10 ms for English)
+ * is done once per book, not once per layout thread. Kept to the book's end: there are as
+ * many as the languages with a dictionary installed, at most. */
+struct bs_ts_hyphs {
+  pthread_mutex_t mu;
+  struct bs_ts_hyph *v; /* dict NULL: none for lang */
+  size_t n;
+};
+
+bs_ts_hyphs *bs_ts_hyphs_new(void)
+{
+  bs_ts_hyphs *h = bs_xcalloc(1, sizeof *h);
+  pthread_mutex_init(&h->mu, NULL);
+  return h;
+}
+
+void bs_ts_hyphs_free(bs_ts_hyphs *h)
+{
+  if (!h)
+    return;
+  for (size_t i = 0; i < h->n; i++)
+    if (h->v[i].dict)
+      hnj_hyphen_free(h->v[i].dict);
+  free(h->v);
+  pthread_mutex_destroy(&h->mu);
+  free(h);
+}
+
+static void *book_dict(bs_ts_hyphs *h, const char *lang)
+{
+  pthread_mutex_lock(&h->mu);
+  size_t i = 0;
+  while (i < h->n && strcmp(h->v[i].lang, lang))
+    i++;
+  if (i == h->n) {
+    h->v = bs_xrealloc(h->v, (h->n + 1) * sizeof *h->v);
+    snprintf(h->v[i].lang, sizeof h->v[i].lang, "%s", lang);
+    h->v[i].dict = load(lang);
+    h->n++;
+  }
+  void *d = h->v[i].dict;
+  pthread_mutex_unlock(&h->mu);
+  return d;
+}
+
+/* The document language's dictionary: from the shaper's few last used (a lookup per word
+ * takes no lock), else from the book's. */
 static HyphenDict *dict_for(bs_ts_ctx *c)
 {
-  if (bs_ts_cjk_doc(c)) /* not cached: CJK documents would push the Latin ones out */
+  if (bs_ts_cjk_doc(c))
     return NULL;
   const char *lang = c->doc_lang;
   bs_ts_shaper *sh = c->sh;
@@ -57,24 +106,14 @@ static HyphenDict *dict_for(bs_ts_ctx *c)
   if (i < N && sh->hyph[i].lang[0]) {
     e = sh->hyph[i];
   } else {
-    if (i == N) /* full: the least recently used goes */
+    if (i == N) /* full: the least recently used goes (the book keeps it) */
       i = N - 1;
-    if (sh->hyph[i].dict)
-      hnj_hyphen_free(sh->hyph[i].dict);
     snprintf(e.lang, sizeof e.lang, "%s", lang);
-    e.dict = load(lang);
+    e.dict = book_dict(c->bk->hyphs, lang);
   }
   memmove(&sh->hyph[1], &sh->hyph[0], i * sizeof e);
   sh->hyph[0] = e;
   return e.dict;
-}
-
-void bs_ts_hyphen_free(bs_ts_shaper *sh)
-{
-  for (size_t i = 0; i < sizeof sh->hyph / sizeof sh->hyph[0]; i++)
-    if (sh->hyph[i].dict)
-      hnj_hyphen_free(sh->hyph[i].dict);
-  memset(sh->hyph, 0, sizeof sh->hyph);
 }
 
 static bool letter(const char *s, size_t n, size_t i, size_t *len)

@@ -375,6 +375,7 @@ typedef struct bs_ts_book {
   /* ... and the OpenType language tags the shaper selects with them, per region (subset.c):
    * the closure takes their language systems only, not every region's local forms */
   hb_set_t *book_langs[5];
+  struct bs_ts_hyphs *hyphs; /* hyphenation dictionaries, loaded as languages come (hyphen.c) */
 } bs_ts_book;
 
 /* A thread's shaping tools: Pango's font map (not thread-safe, and costly to warm: its
@@ -384,8 +385,8 @@ typedef struct bs_ts_book {
  * contents). Nothing in it is a chapter's: a chapter's layout borrows it (bs_ts_ctx.sh). */
 typedef struct bs_ts_shaper {
   struct bs_ts_pango *pango; /* Pango font map and context (itemize.c), made on first use */
-  /* hyphenation dictionaries by language, the last used first (hyphen.c): a book's articles
-   * switch languages, and loading one costs milliseconds; dict NULL: none for lang */
+  /* the book's hyphenation dictionaries last used, by language, the last first (hyphen.c):
+   * a book's articles switch languages; dict NULL: none for lang */
   struct bs_ts_hyph {
     char lang[32];
     void *dict;
@@ -553,7 +554,10 @@ void bs_ts_fonts_presubset(const bs_ts_book *bk);
  * the soft hyphens of a word that has any. */
 size_t bs_ts_hyphen_points(bs_ts_ctx *c, const char *text, size_t a, size_t b, size_t *out,
                            size_t max);
-void bs_ts_hyphen_free(bs_ts_shaper *sh);
+/* The book's dictionaries, loaded under a lock as its threads first ask for a language. */
+typedef struct bs_ts_hyphs bs_ts_hyphs;
+bs_ts_hyphs *bs_ts_hyphs_new(void);
+void bs_ts_hyphs_free(bs_ts_hyphs *h);
 
 /* runs.c: character classes and orientation (§1.1, §4) */
 bs_ts_class bs_ts_char_class(uint32_t cp);
