@@ -37,6 +37,7 @@ DEBS := \
         libssl-dev \
         libxml2-dev \
         libxml2-utils \
+        libxxhash-dev \
         libyaml-dev \
         libzip-dev \
         mupdf-tools \
@@ -62,6 +63,7 @@ PKGS := \
         pangocairo \
         pangofc \
         libxml-2.0 \
+        libxxhash \
         libzip \
         yaml-0.1 \
         zlib

@@ -9,9 +9,12 @@
 #include <string.h>
 #include <strings.h>
 
-static void oom(size_t n)
+void bs_oom(size_t n)
 {
-  fprintf(stderr, "bisheng: out of memory (%zu bytes)\n", n);
+  if (n)
+    fprintf(stderr, "bisheng: out of memory (%zu bytes)\n", n);
+  else
+    fprintf(stderr, "bisheng: out of memory\n");
   abort();
 }
 
@@ -19,7 +22,7 @@ void *bs_xmalloc(size_t n)
 {
   void *p = malloc(n ? n : 1);
   if (!p)
-    oom(n);
+    bs_oom(n);
   return p;
 }
 
@@ -27,7 +30,7 @@ void *bs_xcalloc(size_t count, size_t n)
 {
   void *p = calloc(count ? count : 1, n ? n : 1);
   if (!p)
-    oom(count * n);
+    bs_oom(count * n);
   return p;
 }
 
@@ -35,7 +38,7 @@ void *bs_xrealloc(void *p, size_t n)
 {
   void *q = realloc(p, n ? n : 1);
   if (!q)
-    oom(n);
+    bs_oom(n);
   return q;
 }
 

@@ -27,6 +27,9 @@ void bs_diag_vemit(bs_diag_fn fn, void *user, bs_status code, const char *path, 
 void bs_libxml_init(void);
 
 /* Out of memory prints a message and aborts, as cmark and GLib do. */
+/* "out of memory (n bytes)" on stderr (n 0: unknown), then abort(): an allocation the program cannot go on
+ * without (the bs_x* allocators' failure). */
+_Noreturn void bs_oom(size_t n);
 void *bs_xmalloc(size_t n);
 void *bs_xcalloc(size_t count, size_t n);
 void *bs_xrealloc(void *p, size_t n);
