@@ -610,6 +610,14 @@ static bool lang_ok(const char *lang)
  * with marked content, its elements by MCID). The contents, drawn last, come first among the
  * Document's kids, where they are read. `kids`: the page objects in drawing order. Sets
  * *root and each page's /StructParents key in parents[] (-1: none). */
+/* " N 0 R" */
+static void put_ref(bs_buf *b, int num)
+{
+  bs_buf_putc(b, ' ');
+  bs_buf_put_int(b, num);
+  bs_buf_puts(b, " 0 R");
+}
+
 static void write_structure(bs_ts_pdf *p, bs_pdfup *u, const int *kids, size_t nk, int *root,
                             int *parents)
 {
@@ -652,15 +660,20 @@ static void write_structure(bs_ts_pdf *p, bs_pdfup *u, const int *kids, size_t n
   for (size_t i = 0; i < n; i++) {
     const struct elem *e = &p->els[i];
     bs_buf_clear(&b);
-    bs_buf_printf(&b, "<< /Type /StructElem /S /%s /P %d 0 R", struct_types[e->type],
-                  e->parent == i ? *root : base + (int)e->parent);
+    bs_buf_puts(&b, "<< /Type /StructElem /S /");
+    bs_buf_puts(&b, struct_types[e->type]);
+    bs_buf_puts(&b, " /P");
+    put_ref(&b, e->parent == i ? *root : base + (int)e->parent);
     if (first[i] != NO_PAGE) {
       bs_buf_puts(&b, " /K [");
       for (uint32_t k = first[i]; k != NO_PAGE; k = next[k])
-        bs_buf_printf(&b, " %d 0 R", base + (int)k);
+        put_ref(&b, base + (int)k);
       bs_buf_puts(&b, " ]");
     } else if (e->page != NO_PAGE && e->page < nk) {
-      bs_buf_printf(&b, " /Pg %d 0 R /K %u", kids[e->page], (unsigned)e->mcid);
+      bs_buf_puts(&b, " /Pg");
+      put_ref(&b, kids[e->page]);
+      bs_buf_puts(&b, " /K ");
+      bs_buf_put_int(&b, e->mcid);
     }
     while (ai < p->nattrs && p->attrs[ai].el < i)
       ai++;
@@ -684,11 +697,13 @@ static void write_structure(bs_ts_pdf *p, bs_pdfup *u, const int *kids, size_t n
     bs_buf_puts(&b, "[");
     for (; i < n && (p->els[i].page == pg || p->els[i].page == NO_PAGE); i++)
       if (p->els[i].page == pg)
-        bs_buf_printf(&b, " %d 0 R", base + (int)i);
+        put_ref(&b, base + (int)i);
     bs_buf_puts(&b, " ]");
     int arr = bs_pdfup_new_obj(u);
     bs_pdfup_set(u, arr, b.data, b.len);
-    bs_buf_printf(&nums, " %d %d 0 R", key, arr);
+    bs_buf_putc(&nums, ' ');
+    bs_buf_put_int(&nums, key);
+    put_ref(&nums, arr);
     parents[pg] = key++;
   }
   bs_buf_puts(&nums, " ] >>");

@@ -140,6 +140,17 @@ bool bs_pdfup_get(bs_pdfup *u, int num, bs_buf *out)
   }
 }
 
+/* The decimal digits of v, at least `width` of them (zeros before), at the end of t[24]:
+ * returns the first. An object's header and an xref entry each, without printf. */
+static char *digits(char t[24], long long v, int width)
+{
+  char *q = t + 24;
+  do
+    *--q = (char)('0' + v % 10), width--;
+  while ((v /= 10) > 0 || width > 0);
+  return q;
+}
+
 void bs_pdfup_set(bs_pdfup *u, int num, const char *body, size_t len)
 {
   if (u->nnew == u->cap) {
@@ -150,10 +161,16 @@ void bs_pdfup_set(bs_pdfup *u, int num, const char *body, size_t len)
   u->nums[u->nnew] = num;
   u->at[u->nnew] = u->written;
   u->nnew++;
-  int n = fprintf(u->out, "%d 0 obj\n", num);
-  if (n < 0 || fwrite(body, 1, len, u->out) != len || fputs("\nendobj\n", u->out) < 0)
+  char t[32];
+  char *d = digits(t, num < 0 ? 0 : num, 1);
+  size_t n = (size_t)(t + 24 - d);
+  memmove(t, d, n);
+  memcpy(t + n, " 0 obj\n", 7);
+  n += 7;
+  if (fwrite(t, 1, n, u->out) != n || fwrite(body, 1, len, u->out) != len ||
+      fputs("\nendobj\n", u->out) < 0)
     u->failed = true;
-  u->written += (n > 0 ? n : 0) + (long long)len + 8;
+  u->written += (long long)n + (long long)len + 8;
 }
 
 int bs_pdfup_new_obj(bs_pdfup *u) { return u->nobj++; }
@@ -178,8 +195,12 @@ bool bs_pdfup_write(bs_pdfup *u)
     while (k < u->nnew && u->nums[k] == u->nums[k - 1] + 1)
       k++;
     ok = fprintf(out, "%d %zu\n", u->nums[i], k - i) > 0;
-    for (; ok && i < k; i++)
-      ok = fprintf(out, "%010lld 00000 n \n", base + u->at[i]) > 0;
+    for (; ok && i < k; i++) {
+      char t[24], e[20];
+      memcpy(e, digits(t, base + u->at[i], 10), 10); /* offsets < 10^10: a PDF's own bound */
+      memcpy(e + 10, " 00000 n \n", 10);
+      ok = fwrite(e, 1, sizeof e, out) == sizeof e;
+    }
   }
   if (ok)
     ok = fprintf(out, "trailer\n<< /Size %d /Root %d 0 R", u->nobj, u->root) > 0 &&

@@ -74,6 +74,18 @@ void bs_buf_put(bs_buf *b, const char *s, size_t n)
 }
 
 void bs_buf_puts(bs_buf *b, const char *s) { bs_buf_put(b, s, strlen(s)); }
+
+void bs_buf_put_int(bs_buf *b, long long v)
+{
+  char t[24], *e = t + sizeof t, *q = e;
+  unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+  do
+    *--q = (char)('0' + u % 10);
+  while (u /= 10);
+  if (v < 0)
+    *--q = '-';
+  bs_buf_put(b, q, (size_t)(e - q));
+}
 void bs_buf_put_utf8_any(bs_buf *b, uint32_t cp)
 {
   char t[4];

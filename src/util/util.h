@@ -46,6 +46,9 @@ typedef struct bs_buf {
 void bs_buf_grow(bs_buf *b, size_t extra);
 void bs_buf_put(bs_buf *b, const char *s, size_t n);
 void bs_buf_puts(bs_buf *b, const char *s);
+/* v in decimal, without printf's parsing of a format (a long book's PDF structure tree is a
+ * million numbers). */
+void bs_buf_put_int(bs_buf *b, long long v);
 void bs_buf_put_utf8_any(bs_buf *b, uint32_t cp);
 /* Inline: the readers build their text a character at a time. */
 static inline void bs_buf_putc(bs_buf *b, char c)
