@@ -74,6 +74,12 @@ PARALLEL_MAX_CPU = 3.0
 # runs of each of -j 1 and -j 2 in the -j table, taken in turn (this VM's speed was seen to
 # swing 2x between two runs seconds apart: five gave medians a single swing could move)
 PARALLEL_RUNS = 9
+# ... counted among the rounds in which every CPU ran a pinned loop within this factor of the
+# fastest, before and after the round (cpu_speeds); at most this many rounds in all
+PARALLEL_FAIR = 1.10
+PARALLEL_MAX_ROUNDS = 3 * PARALLEL_RUNS
+CPU_PROBE = ("import time\nt = time.perf_counter()\nx = 0\nfor i in range(1000000):\n"
+             "    x += i\nprint(time.perf_counter() - t)")
 
 
 class Budget:
@@ -611,7 +617,11 @@ def report(args, corpora, results, mt, floors, peers, jrows, notes, elapsed):
                  "of each, in turn (-j 1, -j 2, -j 1, …) so that a drift in the machine's speed "
                  "moves both alike. Wall time is "
                  "what a second core buys, so only this table is read by wall time: it is "
-                 "only as good as the machine was idle (load average in the header).")
+                 "only as good as the machine was idle (load average in the header). A loop "
+                 "pinned to each CPU in turn times them before and after each round: the rows "
+                 "are the rounds in which the CPUs ran alike (a VM's vCPU can run at half "
+                 "speed for minutes while the guest is idle), when there were %d of them; the "
+                 "notes give every round." % MIN_RUNS)
         L.append("")
         L.append("| articles | -j | median s | min–max s | CPU s | runs | pages | speed-up | "
                  "same bytes as -j 1 |")
@@ -961,6 +971,21 @@ def outside_flag(binary):
     return ["--allow-outside"] if b"--allow-outside" in p.stdout + p.stderr else []
 
 
+def cpu_speeds():
+    """The wall time of one loop pinned to each CPU in turn. A VM's vCPUs are not always
+    alike: here one ran it in twice the other's time for minutes on end, the guest idle (its
+    host core shared), and then -j 2 has no second core to use."""
+    out = []
+    for cpu in sorted(os.sched_getaffinity(0)):
+        p = subprocess.run([sys.executable, "-c", CPU_PROBE], capture_output=True, text=True,
+                           preexec_fn=lambda c=cpu: os.sched_setaffinity(0, {c}))
+        try:
+            out.append(float(p.stdout))
+        except ValueError:
+            return []
+    return out
+
+
 def measure_parallel(args, corpora, sizes, outdir, results, budget, notes):
     """`bisheng build -j N` builds a manifest's outputs N at once, each in its own process: a
     book with a horizontal and a vertical PDF, built with -j 1 and -j 2 (--force, so nothing
@@ -995,9 +1020,14 @@ def measure_parallel(args, corpora, sizes, outdir, results, budget, notes):
     cmds = [[args.bin, "build", book, "-q", "--force", "-j", str(j)] + outside_flag(args.bin)
             for j in (1, 2)]
     # -j 1 and -j 2 run in turn (after a warm-up of each), so a machine whose speed drifts
-    # over a minute (a VM's neighbours) moves both alike instead of the ratio
-    times, cpus, digests = [[], []], [[], []], []
-    for rnd in range(PARALLEL_RUNS + 1):
+    # over a minute (a VM's neighbours) moves both alike instead of the ratio; each round
+    # between two probes of the CPUs' speeds, and counted as fair when they were alike
+    times, cpus, digests, fair = [[], []], [[], []], [], []
+    spread = []
+    rnd = 0
+    while rnd <= PARALLEL_RUNS or (sum(fair) < PARALLEL_RUNS and rnd < PARALLEL_MAX_ROUNDS
+                                   and budget.left() > est * 3):
+        before = cpu_speeds() if rnd else []
         for k, cmd in enumerate(cmds):
             dt, rc, rss, err, cpu = run_timed(cmd, timeout=max(60.0, budget.left()))
             if rc != 0:
@@ -1008,16 +1038,40 @@ def measure_parallel(args, corpora, sizes, outdir, results, budget, notes):
                 cpus[k].append(cpu)
             if rnd == PARALLEL_RUNS or rnd == 0:
                 digests.append(file_hash(outs))
+        if rnd:
+            probe = before + cpu_speeds()
+            ratio = max(probe) / min(probe) if len(probe) == 2 * len(before) and before else 0
+            spread.append(ratio)
+            fair.append(0 < ratio <= PARALLEL_FAIR)
+        rnd += 1
+    digests.append(file_hash(outs))
     same = len(set(digests)) == 1
     pages = sum(pdf_pages(o) or 0 for o in outs)
-    base = statistics.median(times[0])
+    nfair = sum(fair)
+    use = [i for i in range(len(fair)) if fair[i]] if nfair >= MIN_RUNS else range(len(fair))
+    sel = [[times[k][i] for i in use] for k in range(2)]
+    selc = [[cpus[k][i] for i in use] for k in range(2)]
+    base = statistics.median(sel[0])
+    all_ratio = statistics.median(times[0]) / statistics.median(times[1])
+    if nfair >= MIN_RUNS:
+        notes.append("-j table: %d rounds, %d of them with the CPUs alike (a loop pinned to each "
+                     "ran within %d %% of the fastest before and after the round: the table's "
+                     "rows); over all %d rounds -j 2 read %.2f×. The CPUs' spread per round: %s."
+                     % (len(fair), nfair, round(100 * (PARALLEL_FAIR - 1)), len(fair),
+                        all_ratio, ", ".join("%.2f" % r for r in spread)))
+    else:
+        notes.append("-j table: only %d of %d rounds had the CPUs alike (a loop pinned to each "
+                     "within %d %% of the fastest): the rows are all rounds, on CPUs that "
+                     "differed (spread per round: %s)."
+                     % (nfair, len(fair), round(100 * (PARALLEL_FAIR - 1)),
+                        ", ".join("%.2f" % r for r in spread)))
     for k, j in enumerate((1, 2)):
-        med = statistics.median(times[k])
+        med = statistics.median(sel[k])
         log("  %-40s %7.3f s wall, %7.3f s CPU (%d runs)" % (
-            "bisheng build -j %d" % j, med, statistics.median(cpus[k]), len(times[k])))
+            "bisheng build -j %d" % j, med, statistics.median(selc[k]), len(sel[k])))
         rows.append(["%d" % n, "%d" % j, fmt_s(med),
-                     "%s–%s" % (fmt_s(min(times[k])), fmt_s(max(times[k]))),
-                     fmt_s(statistics.median(cpus[k])), "%d" % len(times[k]), "%d" % pages,
+                     "%s–%s" % (fmt_s(min(sel[k])), fmt_s(max(sel[k]))),
+                     fmt_s(statistics.median(selc[k])), "%d" % len(sel[k]), "%d" % pages,
                      "%.2f×" % (base / med), "" if j == 1 else "yes" if same else "no"])
     return rows
 
