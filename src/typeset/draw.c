@@ -604,12 +604,6 @@ static bool lang_ok(const char *lang)
   return n && strspn(lang, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") == n;
 }
 
-/* The structure tree (#15) from the records (struct elem): the StructTreeRoot, an object per
- * element (numbered as begun, from `base`) with its type, parent, kids (elements, or its
- * marked content on its page) and added entries (/Lang, /Alt), and the parent tree (per page
- * with marked content, its elements by MCID). The contents, drawn last, come first among the
- * Document's kids, where they are read. `kids`: the page objects in drawing order. Sets
- * *root and each page's /StructParents key in parents[] (-1: none). */
 /* " N 0 R" */
 static void put_ref(bs_buf *b, int num)
 {
@@ -618,6 +612,12 @@ static void put_ref(bs_buf *b, int num)
   bs_buf_puts(b, " 0 R");
 }
 
+/* The structure tree (#15) from the records (struct elem): the StructTreeRoot, an object per
+ * element (numbered as begun, from `base`) with its type, parent, kids (elements, or its
+ * marked content on its page) and added entries (/Lang, /Alt), and the parent tree (per page
+ * with marked content, its elements by MCID). The contents, drawn last, come first among the
+ * Document's kids, where they are read. `kids`: the page objects in drawing order. Sets
+ * *root and each page's /StructParents key in parents[] (-1: none). */
 static void write_structure(bs_ts_pdf *p, bs_pdfup *u, const int *kids, size_t nk, int *root,
                             int *parents)
 {

@@ -197,7 +197,9 @@ bool bs_pdfup_write(bs_pdfup *u)
     ok = fprintf(out, "%d %zu\n", u->nums[i], k - i) > 0;
     for (; ok && i < k; i++) {
       char t[24], e[20];
-      memcpy(e, digits(t, base + u->at[i], 10), 10); /* offsets < 10^10: a PDF's own bound */
+      if (base + u->at[i] >= 10000000000LL) /* an xref offset has ten digits: 10 GB */
+        return false;
+      memcpy(e, digits(t, base + u->at[i], 10), 10);
       memcpy(e + 10, " 00000 n \n", 10);
       ok = fwrite(e, 1, sizeof e, out) == sizeof e;
     }
