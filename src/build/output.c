@@ -435,6 +435,7 @@ bs_status bs_manifest_write(const bs_manifest *m, const bs_manifest_output *o,
   final_hash(&sources, &d, hash);
   write_sidecar(side, hash, &r, new_sum, &d);
 done:
+  hasher_free(&sources);
   deps_free(&d);
   if (tmp) {
     unlink(tmp);
