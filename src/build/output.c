@@ -98,19 +98,23 @@ typedef struct hasher {
   XXH3_state_t *s;
 } hasher;
 
+static XXH3_state_t *state_new(void)
+{
+  XXH3_state_t *s = XXH3_createState();
+  if (!s)
+    bs_oom(0); /* the state's size is libxxhash's own */
+  return s;
+}
+
 static void hasher_init(hasher *x)
 {
-  x->s = XXH3_createState();
-  if (!x->s)
-    bs_oom(0); /* the state's size is libxxhash's own */
+  x->s = state_new();
   XXH3_64bits_reset(x->s);
 }
 
 static void hasher_copy(hasher *x, const hasher *from)
 {
-  x->s = XXH3_createState();
-  if (!x->s)
-    bs_oom(0); /* the state's size is libxxhash's own */
+  x->s = state_new();
   XXH3_copyState(x->s, from->s);
 }
 

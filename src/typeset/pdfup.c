@@ -140,17 +140,6 @@ bool bs_pdfup_get(bs_pdfup *u, int num, bs_buf *out)
   }
 }
 
-/* The decimal digits of v, at least `width` of them (zeros before), at the end of t[24]:
- * returns the first. An object's header and an xref entry each, without printf. */
-static char *digits(char t[24], long long v, int width)
-{
-  char *q = t + 24;
-  do
-    *--q = (char)('0' + v % 10), width--;
-  while ((v /= 10) > 0 || width > 0);
-  return q;
-}
-
 void bs_pdfup_set(bs_pdfup *u, int num, const char *body, size_t len)
 {
   if (u->nnew == u->cap) {
@@ -162,7 +151,7 @@ void bs_pdfup_set(bs_pdfup *u, int num, const char *body, size_t len)
   u->at[u->nnew] = u->written;
   u->nnew++;
   char t[32];
-  char *d = digits(t, num < 0 ? 0 : num, 1);
+  char *d = bs_fmt_uint(t, num < 0 ? 0 : (unsigned)num, 1);
   size_t n = (size_t)(t + 24 - d);
   memmove(t, d, n);
   memcpy(t + n, " 0 obj\n", 7);
@@ -199,7 +188,7 @@ bool bs_pdfup_write(bs_pdfup *u)
       char t[24], e[20];
       if (base + u->at[i] >= 10000000000LL) /* an xref offset has ten digits: 10 GB */
         return false;
-      memcpy(e, digits(t, base + u->at[i], 10), 10);
+      memcpy(e, bs_fmt_uint(t, (unsigned long long)(base + u->at[i]), 10), 10);
       memcpy(e + 10, " 00000 n \n", 10);
       ok = fwrite(e, 1, sizeof e, out) == sizeof e;
     }

@@ -75,17 +75,24 @@ void bs_buf_put(bs_buf *b, const char *s, size_t n)
 
 void bs_buf_puts(bs_buf *b, const char *s) { bs_buf_put(b, s, strlen(s)); }
 
+char *bs_fmt_uint(char t[24], unsigned long long v, int width)
+{
+  char *q = t + 24;
+  do
+    *--q = (char)('0' + v % 10), width--;
+  while ((v /= 10) > 0 || width > 0);
+  return q;
+}
+
 void bs_buf_put_int(bs_buf *b, long long v)
 {
-  char t[24], *e = t + sizeof t, *q = e;
-  unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-  do
-    *--q = (char)('0' + u % 10);
-  while (u /= 10);
+  char t[24];
+  char *q = bs_fmt_uint(t, v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v, 1);
   if (v < 0)
     *--q = '-';
-  bs_buf_put(b, q, (size_t)(e - q));
+  bs_buf_put(b, q, (size_t)(t + sizeof t - q));
 }
+
 void bs_buf_put_utf8_any(bs_buf *b, uint32_t cp)
 {
   char t[4];

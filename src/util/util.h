@@ -26,9 +26,8 @@ void bs_diag_vemit(bs_diag_fn fn, void *user, bs_status code, const char *path, 
  * threads and outputs written in parallel never race it. */
 void bs_libxml_init(void);
 
-/* Out of memory prints a message and aborts, as cmark and GLib do. */
-/* "out of memory (n bytes)" on stderr (n 0: unknown), then abort(): an allocation the program cannot go on
- * without (the bs_x* allocators' failure). */
+/* Out of memory prints a message and aborts, as cmark and GLib do: bs_oom says so ("out of
+ * memory (n bytes)", n 0: not known) for the allocators below and for libraries' own. */
 _Noreturn void bs_oom(size_t n);
 void *bs_xmalloc(size_t n);
 void *bs_xcalloc(size_t count, size_t n);
@@ -46,8 +45,11 @@ typedef struct bs_buf {
 void bs_buf_grow(bs_buf *b, size_t extra);
 void bs_buf_put(bs_buf *b, const char *s, size_t n);
 void bs_buf_puts(bs_buf *b, const char *s);
-/* v in decimal, without printf's parsing of a format (a long book's PDF structure tree is a
- * million numbers). */
+/* v ≥ 0 in decimal, at least `width` digits (zeros before), ending at t + 24: returns the
+ * first. No printf format parsed: a long book's PDF structure tree and xref are a million
+ * numbers. */
+char *bs_fmt_uint(char t[24], unsigned long long v, int width);
+/* v in decimal (bs_fmt_uint). */
 void bs_buf_put_int(bs_buf *b, long long v);
 void bs_buf_put_utf8_any(bs_buf *b, uint32_t cp);
 /* Inline: the readers build their text a character at a time. */
