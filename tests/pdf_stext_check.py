@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Spot-checks a PDF against its layout dump with `mutool draw -F stext` (§12.2): every
-character mutool reports on the first pages must sit at the origin the dump gives for that
+character mutool reports on the pages checked must sit at the origin the dump gives for that
 character (within 0.05 pt: Cairo writes text positions with limited precision), and sideways runs must come out with dir="0 1".
 
 usage: pdf_stext_check.py DUMP.json STEXT.xml PAGES"""

@@ -28,10 +28,15 @@ struct batch {
   double size;
   cairo_matrix_t lin, inv; /* the shared linear part and its inverse */
   cairo_glyph_t *g;
+  double *adv;             /* each glyph's advance in em, for a column drawn as one string */
   size_t ng, capg;
+  double *moves;           /* a column's moves (batch_flush) */
   cairo_text_cluster_t *cl;
   size_t ncl, capcl;
   bs_buf text;
+  bs_pdftext *out;         /* the filter columns are told to (column) */
+  bool outlines;           /* its face has outlines: its glyphs are 4 hex digits in the PDF */
+  unsigned columns;        /* columns drawn */
 };
 
 struct bs_ts_pdf {
@@ -229,6 +234,7 @@ static void end_mark(bs_ts_pdf *p)
 static void show_page(bs_ts_pdf *p)
 {
   bs_pdftext_mark(p->text, NULL, 0); /* the page's marked contents end with its contents */
+  bs_pdftext_glyphs(p->text, 0, NULL); /* and so do its glyphs */
   cairo_show_page(p->cr);
   p->end_pending = false;
   p->page++;
@@ -278,10 +284,66 @@ struct font_state {
   double size;
 };
 
+/* A column (#19): glyphs of a marked content most of which sit below the one before (a
+ * vertical line). Cairo would write each of them as a Td and a Tj (three numbers printed with
+ * printf and a string flushed per glyph: a sixth of a vertical PDF's time), so they go to
+ * Cairo on one stand-in baseline at their natural advances, which it writes as strings, and
+ * the filter writes each glyph after its move (pdftext.c: show_glyphs). The moves are queued
+ * here in text space, where a step (dx, dy) in the batch's frame is (dx, -dy) / size (Cairo's
+ * text matrix is the font matrix, size times the frame, with y turned up). The first glyph
+ * goes to Cairo DROP em below its place, so that Cairo always begins the string with a Tm
+ * or a Td (never goes on from a string before), and its move puts it back. The stand-in
+ * baseline goes back and forth within SPAN em of the first glyph, as Cairo drops glyphs 10 em
+ * outside the clip: going back costs a Td, which the filter takes out and makes up for at
+ * the column's end. The filter works on the writer thread when there is one; bytes are
+ * alike at any -j. */
+static bool column(batch *b)
+{
+  enum { SPAN = 7 };
+  /* two in turn: a column that begins where the one before began is still moved to */
+  const double DROP = (1 + b->columns % 2) / 64.0;
+  size_t steps = 0; /* glyphs off the one before's baseline: most of a column's, a few of a
+                     * paragraph's */
+  bool wide = false; /* a glyph wider than 1.5 em: Cairo's way, as a row must go back < 10 em */
+  for (size_t i = 0; i < b->ng; i++) {
+    steps += i > 0 && b->g[i].y != b->g[i - 1].y;
+    wide = wide || b->adv[i] > 1.5 || b->adv[i] < 0;
+  }
+  if (2 * steps < b->ng || wide || !b->outlines)
+    return false;
+  b->columns++;
+  b->moves = bs_xrealloc(b->moves, 2 * b->ng * sizeof *b->moves);
+  b->moves[0] = 0; /* the first glyph, up from where Cairo puts it */
+  b->moves[1] = DROP;
+  for (size_t i = 1; i < b->ng; i++) {
+    b->moves[2 * i] = (b->g[i].x - b->g[i - 1].x) / b->size;
+    b->moves[2 * i + 1] = (b->g[i - 1].y - b->g[i].y) / b->size;
+  }
+  double at = 0, y = b->g[0].y + DROP * b->size;
+  b->g[0].y = y;
+  for (size_t i = 1; i < b->ng; i++) {
+    at += b->adv[i - 1];
+    if (at > SPAN)
+      at = -SPAN;
+    b->g[i].x = b->g[0].x + at * b->size;
+    b->g[i].y = y;
+  }
+  bs_pdftext_glyphs(b->out, b->ng, b->moves);
+  return true;
+}
+
 static void batch_flush(cairo_t *cr, font_state *fs, batch *b)
 {
   if (!b->ng)
     return;
+  cairo_pattern_t *was = NULL; /* a column is drawn in its colour (the alpha kept) */
+  double ink[3], r, g, bl, a = 1;
+  if (b->out && bs_pdftext_ink_is_mark(b->ink) && column(b)) {
+    was = cairo_pattern_reference(cairo_get_source(cr));
+    cairo_pattern_get_rgba(was, &r, &g, &bl, &a);
+    bs_pdftext_column_ink(b->ink, ink);
+    cairo_set_source_rgba(cr, ink[0], ink[1], ink[2], a);
+  }
   if (fs->face != b->ff || fs->size != b->size) {
     cairo_set_font_face(cr, b->ff);
     cairo_set_font_size(cr, b->size);
@@ -293,6 +355,10 @@ static void batch_flush(cairo_t *cr, font_state *fs, batch *b)
   cairo_show_text_glyphs(cr, b->text.data, (int)b->text.len, b->g, (int)b->ng, b->cl,
                          (int)b->ncl, 0);
   cairo_restore(cr);
+  if (was) {
+    cairo_set_source(cr, was);
+    cairo_pattern_destroy(was);
+  }
   b->ng = b->ncl = 0;
   bs_buf_clear(&b->text);
 }
@@ -300,6 +366,8 @@ static void batch_flush(cairo_t *cr, font_state *fs, batch *b)
 static void batch_free(batch *b)
 {
   free(b->g);
+  free(b->adv);
+  free(b->moves);
   free(b->cl);
   bs_buf_free(&b->text);
 }
@@ -323,6 +391,24 @@ static void draw_run(bs_ts_ctx *c, cairo_t *cr, font_state *fs, batch *b, const 
   draw_glyphs(cr, fs, b, l, r, ff, map);
 }
 
+/* Whether Cairo embeds f as a CID font (glyf or CFF outlines, no colour; Cairo 1.16 does
+ * not read CFF2), whose glyphs the filter reads as four hex digits, not a Type 3 font's two. */
+static bool has_outlines(bs_ts_face *f)
+{
+  if (!f->outlines) {
+    hb_face_t *face = hb_font_get_face(f->hb);
+    static const hb_tag_t tags[] = {HB_TAG('g', 'l', 'y', 'f'), HB_TAG('C', 'F', 'F', ' ')};
+    bool any = false;
+    for (size_t i = 0; i < sizeof tags / sizeof *tags && !any; i++) {
+      hb_blob_t *t = hb_face_reference_table(face, tags[i]);
+      any = hb_blob_get_length(t) > 0;
+      hb_blob_destroy(t);
+    }
+    f->outlines = any && !f->color ? 1 : -1;
+  }
+  return f->outlines > 0;
+}
+
 /* Adds run r, drawn in Cairo face ff (glyph ids through map, when not NULL), to the batch. */
 static void draw_glyphs(cairo_t *cr, font_state *fs, batch *b, const bs_ts_line *l,
                         const bs_ts_prun *r, cairo_font_face_t *ff, const hb_map_t *map)
@@ -334,6 +420,7 @@ static void draw_glyphs(cairo_t *cr, font_state *fs, batch *b, const bs_ts_line 
   if (!b->ng) {
     b->ff = ff;
     b->size = r->size;
+    b->outlines = has_outlines(r->face);
     cairo_matrix_init(&b->lin, m->xx, m->yx, m->xy, m->yy, 0, 0);
     b->inv = b->lin;
     if (cairo_matrix_invert(&b->inv) != CAIRO_STATUS_SUCCESS)
@@ -345,6 +432,7 @@ static void draw_glyphs(cairo_t *cr, font_state *fs, batch *b, const bs_ts_line 
   if (b->ng + r->ng > b->capg) {
     b->capg = (b->ng + r->ng) * 2;
     b->g = bs_xrealloc(b->g, b->capg * sizeof *b->g);
+    b->adv = bs_xrealloc(b->adv, b->capg * sizeof *b->adv);
   }
   if (b->ncl + r->ng > b->capcl) {
     b->capcl = (b->ncl + r->ng) * 2;
@@ -355,6 +443,7 @@ static void draw_glyphs(cairo_t *cr, font_state *fs, batch *b, const bs_ts_line 
   int ncl = 0;
   for (size_t i = 0; i < r->ng; i++) {
     g[i].index = map ? hb_map_get(map, r->g[i].gid) : r->g[i].gid;
+    b->adv[b->ng + i] = hb_font_get_glyph_h_advance(r->face->hb, r->g[i].gid) / r->face->upem;
     g[i].x = r->g[i].x + dx;
     g[i].y = r->g[i].y + dy;
     if (i > 0 && r->g[i].c0 == r->g[i - 1].c0) {
@@ -876,6 +965,7 @@ bs_status bs_ts_draw_begin(bs_ts_ctx *c, const bs_node *root, FILE *f, bs_ts_pdf
     c->run->trim_x = (c->run->bleed > 3 * mm ? c->run->bleed : 3 * mm) + 8 * mm;
   c->run->trim_y = c->run->trim_x;
   p->text = bs_pdftext_new(f, c->bk->opts->jobs > 1); /* a thread to spare: it filters */
+  p->batch->out = p->text;
   p->actual = true; /* set for each paragraph (para_tag) */
   p->cell = -1;
   p->s = cairo_pdf_surface_create_for_stream(write_file, p, c->page_w + 2 * c->run->trim_x,

@@ -11,7 +11,9 @@
  * properties in drawing order, deflates them again and rewrites the stream's length object
  * that follows. Every object after a rewritten stream moves, so the cross-reference table
  * Cairo writes last is corrected in place when the file is complete (bs_pdftext_finish).
- * Other compressed streams (fonts, images) pass through unchanged.
+ * Other compressed streams (fonts, images) pass through unchanged. A column's glyphs, which
+ * draw.c gives Cairo on a stand-in baseline in a colour of their own, are written here each
+ * after its move (show_glyphs), as Cairo would have at far more cost.
  *
  * With CAIRO_DEBUG_PDF set (the CLI sets it: main.c) Cairo 1.16 writes page contents,
  * ToUnicode maps and images uncompressed ("<< /Length M 0 R ... >> stream" without /Filter):
@@ -87,6 +89,14 @@ struct bs_pdftext {
   } *marks;
   size_t nmarks, mhead, mcap;
   uint32_t mseq;      /* the marked contents taken so far (not the pages' ends) */
+  /* the columns drawn, in drawing order, and their glyphs' moves (bs_pdftext_glyphs) */
+  struct run {
+    uint32_t n;       /* glyphs; 0: a page's end */
+    size_t at;        /* its moves in `moves` (2 n) */
+  } *runs;
+  size_t nruns, rhead, rcap;
+  double *moves;
+  size_t nmoves, mvcap;
   bs_buf unmarked;    /* a page's content with its marks made BDC and EMC */
   size_t unmatched;   /* Span BDCs without a text, or texts left over: a bug if not 0 */
   bool failed;
@@ -211,6 +221,8 @@ void bs_pdftext_free(bs_pdftext *t)
   bs_buf_free(&t->deflated);
   bs_buf_free(&t->unmarked);
   free(t->marks);
+  free(t->runs);
+  free(t->moves);
   for (size_t i = t->head; i < t->ntexts; i++) {
     free(t->texts[i].text);
     free(t->texts[i].group);
@@ -255,6 +267,47 @@ void bs_pdftext_mark(bs_pdftext *t, const char *type, uint16_t mcid)
   }
   t->marks[t->nmarks].type = type;
   t->marks[t->nmarks++].mcid = mcid;
+  if (t->threaded)
+    pthread_mutex_unlock(&t->mu);
+}
+
+void bs_pdftext_glyphs(bs_pdftext *t, size_t n, const double *moves)
+{
+  if (t->threaded)
+    pthread_mutex_lock(&t->mu);
+  if (t->rhead > 0 && 2 * t->rhead >= t->nruns) {
+    /* the taken half gives its room back (the writer thread may lag a few pages behind) */
+    size_t from = SIZE_MAX;
+    for (size_t i = t->rhead; i < t->nruns && from == SIZE_MAX; i++)
+      from = t->runs[i].at;
+    if (from == SIZE_MAX)
+      from = t->nmoves;
+    for (size_t i = t->rhead; i < t->nruns; i++)
+      if (t->runs[i].at != SIZE_MAX)
+        t->runs[i].at -= from;
+    memmove(t->moves, t->moves + from, (t->nmoves - from) * sizeof *t->moves);
+    t->nmoves -= from;
+    memmove(t->runs, t->runs + t->rhead, (t->nruns - t->rhead) * sizeof *t->runs);
+    t->nruns -= t->rhead;
+    t->rhead = 0;
+  }
+  if (t->nruns == t->rcap) {
+    t->rcap = t->rcap ? 2 * t->rcap : 64;
+    t->runs = bs_xrealloc(t->runs, t->rcap * sizeof *t->runs);
+  }
+  struct run *r = &t->runs[t->nruns++];
+  r->n = (uint32_t)n;
+  r->at = SIZE_MAX;
+  if (moves && n > 0) {
+    size_t k = 2 * n;
+    if (t->nmoves + k > t->mvcap) {
+      t->mvcap = 2 * (t->nmoves + k);
+      t->moves = bs_xrealloc(t->moves, t->mvcap * sizeof *t->moves);
+    }
+    memcpy(t->moves + t->nmoves, moves, k * sizeof *moves);
+    r->at = t->nmoves;
+    t->nmoves += k;
+  }
   if (t->threaded)
     pthread_mutex_unlock(&t->mu);
 }
@@ -448,6 +501,22 @@ void bs_pdftext_mark_ink(uint32_t n, double ink[3])
   ink[2] = INK_R + (double)(n % 65536) / INK_STEP;
 }
 
+bool bs_pdftext_ink_is_mark(const double ink[3])
+{
+  return ink[0] == INK_R && ink[1] == INK_G;
+}
+
+/* A column's glyphs (bs_pdftext_glyphs) are drawn in their marked content's colour with red
+ * at 0.1875 instead of 0.125. */
+#define INK_R_COLUMN 0.1875
+
+void bs_pdftext_column_ink(const double ink[3], double out[3])
+{
+  out[0] = INK_R_COLUMN;
+  out[1] = ink[1];
+  out[2] = ink[2];
+}
+
 /* A number as Cairo prints it ("0.125008"), without strtod's locale; -1 if it is not one. */
 static double number(const char *p, const char *e)
 {
@@ -470,13 +539,19 @@ static double number(const char *p, const char *e)
 }
 
 /* The marked content that colour operator [o, e) ("R G B rg", p at the operator) begins or
- * goes on with (mark's count mod 65536), or -1 if it is not one of draw.c's colours. */
-static long ink_of(const char *o, const char *p)
+ * goes on with (mark's count mod 65536), or -1 if it is not one of draw.c's colours; *column:
+ * a column's colour (bs_pdftext_column_ink). */
+static long ink_of(const char *o, const char *p, bool *column)
 {
-  static const char pre[] = "0.125 0.625 ";
-  if ((size_t)(p - o) < sizeof pre || memcmp(o, pre, sizeof pre - 1))
+  static const char pre[] = "0.125 0.625 ", col[] = "0.1875 0.625 ";
+  const char *b;
+  if ((size_t)(p - o) > sizeof pre && !memcmp(o, pre, sizeof pre - 1))
+    b = o + sizeof pre - 1, *column = false;
+  else if ((size_t)(p - o) > sizeof col && !memcmp(o, col, sizeof col - 1))
+    b = o + sizeof col - 1, *column = true;
+  else
     return -1;
-  const char *b = o + sizeof pre - 1, *be = b;
+  const char *be = b;
   while (be < p && !is_space(*be))
     be++;
   double v = number(b, be);
@@ -516,6 +591,195 @@ static bool take_mark(bs_pdftext *t, long n, struct mark *m, bs_buf *to)
  * colour is set, an image's end mark is drawn (a 1 pt square filled in 0.75 0.5 0.25: "R G B
  * rg [/aN gs] 0 0 1 1 re f", taken out), the graphics state it began in is restored, or the
  * page's contents end, its EMC. */
+/* The columns' glyphs as their strings go by in a page's content (unmark), column by column
+ * (bs_pdftext_glyphs). */
+typedef struct shown {
+  struct run r;    /* the run being shown ... */
+  uint32_t k;      /* ... of which k glyphs are written */
+  bool have;
+  double *mv;      /* its moves, copied out of the queue */
+  size_t mvcap;
+  bool line_start; /* the text position is its line's start (after Tm or Td) */
+  bool restore;    /* a column was written: Cairo's line start is (rx, ry) from ours, which a
+                    * Td puts back before Cairo's next Td (relative to where Cairo thinks) */
+  double rx, ry;
+  double lx, ly;   /* the last move written, and its text */
+  char lt[64];
+  size_t ll;
+} shown;
+
+static bool next_run(bs_pdftext *t, shown *x, bool page_end)
+{
+  if (t->threaded)
+    pthread_mutex_lock(&t->mu);
+  bool any = t->rhead < t->nruns && (t->runs[t->rhead].n || page_end);
+  if (any) {
+    x->r = t->runs[t->rhead++];
+    if (x->r.at != SIZE_MAX) {
+      size_t k = 2 * (size_t)x->r.n;
+      if (k > x->mvcap) {
+        x->mvcap = k;
+        x->mv = bs_xrealloc(x->mv, k * sizeof *x->mv);
+      }
+      memcpy(x->mv, t->moves + x->r.at, k * sizeof *x->mv);
+    }
+  }
+  if (t->threaded)
+    pthread_mutex_unlock(&t->mu);
+  x->have = any;
+  x->k = 0;
+  x->rx = x->ry = 0;
+  return any;
+}
+
+/* The next glyph of a string operator's operands from *p to e ("<…>", "(…)" or an array of
+ * them and numbers), copied to g (*n bytes, at most 8), *hex if in a hex string (4 digits a
+ * glyph: Cairo's fonts are CID-keyed but for a Latin subset's literal strings, a byte a
+ * glyph); false at the end. *in: inside a string (0 no, 1 hex, 2 literal). */
+static bool next_glyph(const char **p, const char *e, int *in, char g[8], size_t *n, bool *hex)
+{
+  const char *q = *p;
+  *n = 0;
+  while (q < e) {
+    char ch = *q;
+    if (*in == 0) {
+      q++;
+      if (ch == '<')
+        *in = 1;
+      else if (ch == '(')
+        *in = 2;
+    } else if (*in == 1) {
+      q++;
+      if (ch == '>') {
+        *in = 0;
+      } else if (!is_space(ch)) { /* Cairo wraps long lines, inside hex strings too */
+        g[(*n)++] = ch;
+        if (*n == 4) {
+          *hex = true;
+          *p = q;
+          return true;
+        }
+      }
+    } else {
+      q++;
+      if (ch == ')') {
+        *in = 0;
+        continue;
+      }
+      g[(*n)++] = ch;
+      if (ch == '\\' && q < e) {
+        g[(*n)++] = *q;
+        if (*q++ >= '0' && q[-1] <= '7')
+          for (int d = 0; d < 2 && q < e && *q >= '0' && *q <= '7'; d++)
+            g[(*n)++] = *q++;
+      }
+      *hex = false;
+      *p = q;
+      return true;
+    }
+  }
+  *p = q;
+  return false;
+}
+
+/* The two numbers before a Td at p ([o, p): "tx ty "), as Cairo writes them. */
+static bool td_operands(const char *o, const char *p, double *tx, double *ty)
+{
+  double v[2];
+  for (int i = 0; i < 2; i++) {
+    while (o < p && is_space(*o))
+      o++;
+    bool neg = o < p && *o == '-';
+    const char *b = o + neg;
+    o = b;
+    while (o < p && !is_space(*o))
+      o++;
+    double a = number(b, o);
+    if (a < 0)
+      return false;
+    v[i] = neg ? -a : a;
+  }
+  *tx = v[0];
+  *ty = v[1];
+  return true;
+}
+
+/* v with at most six decimals, as Cairo writes its numbers ("-1.012821", "0"). */
+static size_t fmt_num(char *out, double v)
+{
+  long long u = llround(v * 1e6);
+  size_t n = 0;
+  if (u < 0) {
+    out[n++] = '-';
+    u = -u;
+  }
+  char d[24];
+  char *q = bs_fmt_uint(d, (unsigned long long)u / 1000000, 1);
+  memcpy(out + n, q, (size_t)(d + sizeof d - q));
+  n += (size_t)(d + sizeof d - q);
+  unsigned long long f = (unsigned long long)u % 1000000;
+  if (f) {
+    int w = 6;
+    while (f % 10 == 0)
+      f /= 10, w--;
+    out[n++] = '.';
+    q = bs_fmt_uint(d, f, w);
+    memcpy(out + n, q, (size_t)(d + sizeof d - q));
+    n += (size_t)(d + sizeof d - q);
+  }
+  if (n == 2 && out[0] == '-' && out[1] == '0') /* -0 */
+    out[0] = '0', n = 1;
+  return n;
+}
+
+static void put_td(shown *x, bs_buf *to, double dx, double dy)
+{
+  if (!x->ll || dx != x->lx || dy != x->ly) { /* a column's moves are mostly one */
+    x->ll = fmt_num(x->lt, dx);
+    x->lt[x->ll++] = ' ';
+    x->ll += fmt_num(x->lt + x->ll, dy);
+    memcpy(x->lt + x->ll, " Td\n", 4);
+    x->ll += 4;
+    x->lx = dx;
+    x->ly = dy;
+  }
+  bs_buf_put(to, x->lt, x->ll);
+}
+
+/* A string operator [o, e) drawn in a column's colour: its glyphs written one by one, each
+ * after its move (bs_pdftext_glyphs). */
+static void show_glyphs(bs_pdftext *t, shown *x, const char *o, const char *e, bs_buf *to)
+{
+  const char *p = o;
+  int in = 0;
+  char g[8];
+  size_t n;
+  bool hex;
+  if (x->restore) { /* a string going on from a column's: Cairo's pen is not ours (never) */
+    t->unmatched++;
+    x->restore = false;
+  }
+  while (next_glyph(&p, e, &in, g, &n, &hex)) {
+    if (x->k == x->r.n) {
+      if (!x->line_start || !next_run(t, x, false)) { /* a column begins at a Tm or Td */
+        t->unmatched++;
+        break;
+      }
+    }
+    double dx = x->mv[2 * x->k], dy = x->mv[2 * x->k + 1];
+    put_td(x, to, dx, dy);
+    x->rx -= dx;
+    x->ry -= dy;
+    bs_buf_putc(to, hex ? '<' : '(');
+    bs_buf_put(to, g, n);
+    bs_buf_puts(to, hex ? ">Tj\n" : ")Tj\n");
+    x->line_start = false;
+    if (++x->k == x->r.n)
+      x->restore = x->rx != 0 || x->ry != 0;
+  }
+  x->line_start = false;
+}
+
 static bool unmark(bs_pdftext *t, const bs_buf *c, bs_buf *to)
 {
   struct mark m;
@@ -525,11 +789,53 @@ static bool unmark(bs_pdftext *t, const bs_buf *c, bs_buf *to)
   long open = -1;    /* the open marked content's count (mod 65536) */
   int q = 0, open_q = 0; /* the graphics state's depth (q, Q), and where it was opened */
   bs_buf_clear(to);
+  shown x = {.line_start = true};
+  bool column = false; /* the colour is a column's (bs_pdftext_column_ink) */
   const char *o, *e;
   while (next_op(&p, end, &o, &e)) {
     size_t n = (size_t)(p - o);
+    if (op_is(p, e, "Tj") || op_is(p, e, "TJ")) {
+      if (open >= 0 && column) {
+        bs_buf_put(to, copied, (size_t)(o - copied));
+        show_glyphs(t, &x, o, e, to);
+        copied = e;
+      }
+      x.line_start = false;
+      pending = 0;
+      p = e;
+      continue;
+    }
+    if (op_is(p, e, "Td")) {
+      double tx, ty;
+      if (x.restore) { /* Cairo's Td is from where it thinks the line starts */
+        bs_buf_put(to, copied, (size_t)(o - copied));
+        copied = o;
+        put_td(&x, to, x.rx, x.ry);
+        x.restore = false;
+      }
+      if (x.have && x.k > 0 && x.k < x.r.n) {
+        /* Cairo going back along a column's stand-in baseline (draw.c: column): the glyphs
+         * have their moves; where Cairo thinks the line starts is put back at its end */
+        if (td_operands(o, p, &tx, &ty)) {
+          x.rx += tx;
+          x.ry += ty;
+          bs_buf_put(to, copied, (size_t)(o - copied));
+          copied = e;
+        } else {
+          t->unmatched++;
+        }
+      }
+      x.line_start = true;
+    } else if (op_is(p, e, "Tm") || op_is(p, e, "BT") || op_is(p, e, "ET")) {
+      x.restore = false;
+      x.line_start = true;
+    }
     bool rg = op_is(p, e, "rg") || op_is(p, e, "RG");
-    long ink = rg ? ink_of(o, p) : -1;
+    bool col = false;
+    long ink = rg ? ink_of(o, p, &col) : -1;
+    if (op_is(p, e, "rg") || op_is(p, e, "g") || op_is(p, e, "k") || op_is(p, e, "cs") ||
+        op_is(p, e, "sc") || op_is(p, e, "scn") || op_is(p, e, "Q"))
+      column = col; /* the fill colour changed (after Q, Cairo sets it again) */
     if (ink >= 0) {
       bs_buf_put(to, copied, (size_t)(o - copied));
       copied = e;
@@ -587,6 +893,11 @@ static bool unmark(bs_pdftext *t, const bs_buf *c, bs_buf *to)
   if (open >= 0)
     put_line(to, "EMC\n");
   take_mark(t, -1, &m, to); /* the page's marked contents that drew nothing */
+  if (x.have && x.k < x.r.n)
+    t->unmatched++;
+  while (next_run(t, &x, true) && x.r.n) /* columns drawn that the content did not show */
+    t->unmatched++;
+  free(x.mv);
   return true;
 }
 

@@ -53,6 +53,8 @@ typedef struct bs_ts_face {
   hb_set_t *sub_gids;     /* the glyphs `sub` holds; a run needing others draws with `cr` */
   hb_map_t *sub_map;      /* the layout's glyph ids -> the ids in `sub` */
   bool sub_tried;
+  signed char outlines;   /* draw.c: 1 if it has glyf or CFF outlines (Cairo embeds it as a
+                           * CID font), -1 if not, 0 not known yet */
   /* the book subset's HarfBuzz part, made ahead by a -j layout thread (bs_ts_fonts_presubset)
    * or by the drawing thread: 0 not begun, 1 being made, 2 made (under the fonts' lock) */
   int pre;
@@ -762,6 +764,17 @@ void bs_pdftext_add(bs_pdftext *t, const char *utf8, size_t len);
 void bs_pdftext_mark(bs_pdftext *t, const char *type, uint16_t mcid);
 /* The colour the content of the nth marked content (0-based, in the file) is drawn in. */
 void bs_pdftext_mark_ink(uint32_t n, double ink[3]);
+/* A column's glyphs (draw.c: column), n of them, drawn in the column colour of a marked
+ * content (bs_pdftext_column_ink) at their natural advances on one stand-in baseline, in
+ * drawing order; `moves` (2 n numbers, copied): each glyph's move in text space, the first
+ * one's from where Cairo puts it, the others' from the glyph before. n 0: the page's end
+ * (before cairo_show_page). The filter writes each glyph after its move. */
+void bs_pdftext_glyphs(bs_pdftext *t, size_t n, const double *moves);
+/* Whether `ink` is a marked content's colour (bs_pdftext_mark_ink). */
+bool bs_pdftext_ink_is_mark(const double ink[3]);
+/* The colour a column (bs_pdftext_glyphs with moves) of the marked content drawn in `ink` is
+ * drawn in, which tells the filter its strings. */
+void bs_pdftext_column_ink(const double ink[3], double out[3]);
 /* One /ActualText (UTF-8, copied) over the last `n` Spans added, not yet drawn out: a vertical
  * table row's cells on a page, which copy as the row's text. */
 void bs_pdftext_group_last(bs_pdftext *t, size_t n, const char *utf8, size_t len);
@@ -770,7 +783,8 @@ void bs_pdftext_group_last(bs_pdftext *t, size_t n, const char *utf8, size_t len
 bool bs_pdftext_write(bs_pdftext *t, const unsigned char *data, size_t len);
 /* After cairo_surface_finish: the rest of the file, and Cairo's cross-reference table moved
  * to where the objects now are (read back from `path`, or from the stream if NULL).
- * *unmatched: Span tags and texts that did not pair up (0). */
+ * *unmatched: Span tags and texts that did not pair up, and columns whose glyphs Cairo did not
+ * write as draw.c gave them (0). */
 bool bs_pdftext_finish(bs_pdftext *t, const char *path, size_t *unmatched);
 /* The errno of the write that failed, or 0. */
 int bs_pdftext_errno(const bs_pdftext *t);
