@@ -285,7 +285,8 @@ void bs_pdftext_glyphs(bs_pdftext *t, size_t n, const double *moves)
     for (size_t i = t->rhead; i < t->nruns; i++)
       if (t->runs[i].at != SIZE_MAX)
         t->runs[i].at -= from;
-    memmove(t->moves, t->moves + from, (t->nmoves - from) * sizeof *t->moves);
+    if (from < t->nmoves)
+      memmove(t->moves, t->moves + from, (t->nmoves - from) * sizeof *t->moves);
     t->nmoves -= from;
     memmove(t->runs, t->runs + t->rhead, (t->nruns - t->rhead) * sizeof *t->runs);
     t->nruns -= t->rhead;
