@@ -546,9 +546,9 @@ static long ink_of(const char *o, const char *p, bool *column)
 {
   static const char pre[] = "0.125 0.625 ", col[] = "0.1875 0.625 ";
   const char *b;
-  if ((size_t)(p - o) > sizeof pre && !memcmp(o, pre, sizeof pre - 1))
+  if ((size_t)(p - o) >= sizeof pre && !memcmp(o, pre, sizeof pre - 1))
     b = o + sizeof pre - 1, *column = false;
-  else if ((size_t)(p - o) > sizeof col && !memcmp(o, col, sizeof col - 1))
+  else if ((size_t)(p - o) >= sizeof col && !memcmp(o, col, sizeof col - 1))
     b = o + sizeof col - 1, *column = true;
   else
     return -1;
@@ -585,13 +585,6 @@ static bool take_mark(bs_pdftext *t, long n, struct mark *m, bs_buf *to)
   return false;
 }
 
-/* draw.c's marks (mark) made the BDC and EMC Cairo would write for a structure element's
- * marked content ("/Span << /MCID n >> BDC"), with the types and MCIDs given in the same order
- * (bs_pdftext_mark): where a marked content's colour is set first, its BDC, and the colour
- * black ("0 g"); where it is set again within it (after an emoji's image), black; where another
- * colour is set, an image's end mark is drawn (a 1 pt square filled in 0.75 0.5 0.25: "R G B
- * rg [/aN gs] 0 0 1 1 re f", taken out), the graphics state it began in is restored, or the
- * page's contents end, its EMC. */
 /* The columns' glyphs as their strings go by in a page's content (unmark), column by column
  * (bs_pdftext_glyphs). */
 typedef struct shown {
@@ -728,8 +721,6 @@ static size_t fmt_num(char *out, double v)
     memcpy(out + n, q, (size_t)(d + sizeof d - q));
     n += (size_t)(d + sizeof d - q);
   }
-  if (n == 2 && out[0] == '-' && out[1] == '0') /* -0 */
-    out[0] = '0', n = 1;
   return n;
 }
 
@@ -781,6 +772,14 @@ static void show_glyphs(bs_pdftext *t, shown *x, const char *o, const char *e, b
   x->line_start = false;
 }
 
+/* draw.c's marks (mark) made the BDC and EMC Cairo would write for a structure element's
+ * marked content ("/Span << /MCID n >> BDC"), with the types and MCIDs given in the same order
+ * (bs_pdftext_mark): where a marked content's colour is set first, its BDC, and the colour
+ * black ("0 g"); where it is set again within it (after an emoji's image), black; where another
+ * colour is set, an image's end mark is drawn (a 1 pt square filled in 0.75 0.5 0.25: "R G B
+ * rg [/aN gs] 0 0 1 1 re f", taken out), the graphics state it began in is restored, or the
+ * page's contents end, its EMC. A column's strings (drawn in its colour) are written glyph by
+ * glyph (show_glyphs). */
 static bool unmark(bs_pdftext *t, const bs_buf *c, bs_buf *to)
 {
   struct mark m;
