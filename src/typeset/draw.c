@@ -337,10 +337,10 @@ static void batch_flush(cairo_t *cr, font_state *fs, batch *b)
   if (!b->ng)
     return;
   cairo_pattern_t *was = NULL; /* a column is drawn in its colour (the alpha kept) */
-  double ink[3], r, g, bl, a = 1;
+  double ink[3], a = 1;
   if (b->out && bs_pdftext_ink_is_mark(b->ink) && column(b)) {
     was = cairo_pattern_reference(cairo_get_source(cr));
-    cairo_pattern_get_rgba(was, &r, &g, &bl, &a);
+    cairo_pattern_get_rgba(was, NULL, NULL, NULL, &a);
     bs_pdftext_column_ink(b->ink, ink);
     cairo_set_source_rgba(cr, ink[0], ink[1], ink[2], a);
   }

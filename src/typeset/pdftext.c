@@ -92,7 +92,7 @@ struct bs_pdftext {
   /* the columns drawn, in drawing order, and their glyphs' moves (bs_pdftext_glyphs) */
   struct run {
     uint32_t n;       /* glyphs; 0: a page's end */
-    size_t at;        /* its moves in `moves` (2 n) */
+    size_t at;        /* its moves in `moves` (2 n numbers) */
   } *runs;
   size_t nruns, rhead, rcap;
   double *moves;
@@ -277,14 +277,9 @@ void bs_pdftext_glyphs(bs_pdftext *t, size_t n, const double *moves)
     pthread_mutex_lock(&t->mu);
   if (t->rhead > 0 && 2 * t->rhead >= t->nruns) {
     /* the taken half gives its room back (the writer thread may lag a few pages behind) */
-    size_t from = SIZE_MAX;
-    for (size_t i = t->rhead; i < t->nruns && from == SIZE_MAX; i++)
-      from = t->runs[i].at;
-    if (from == SIZE_MAX)
-      from = t->nmoves;
+    size_t from = t->rhead < t->nruns ? t->runs[t->rhead].at : t->nmoves;
     for (size_t i = t->rhead; i < t->nruns; i++)
-      if (t->runs[i].at != SIZE_MAX)
-        t->runs[i].at -= from;
+      t->runs[i].at -= from;
     if (from < t->nmoves)
       memmove(t->moves, t->moves + from, (t->nmoves - from) * sizeof *t->moves);
     t->nmoves -= from;
@@ -298,15 +293,14 @@ void bs_pdftext_glyphs(bs_pdftext *t, size_t n, const double *moves)
   }
   struct run *r = &t->runs[t->nruns++];
   r->n = (uint32_t)n;
-  r->at = SIZE_MAX;
-  if (moves && n > 0) {
+  r->at = t->nmoves;
+  if (n > 0) {
     size_t k = 2 * n;
     if (t->nmoves + k > t->mvcap) {
       t->mvcap = 2 * (t->nmoves + k);
       t->moves = bs_xrealloc(t->moves, t->mvcap * sizeof *t->moves);
     }
     memcpy(t->moves + t->nmoves, moves, k * sizeof *moves);
-    r->at = t->nmoves;
     t->nmoves += k;
   }
   if (t->threaded)
@@ -609,14 +603,13 @@ static bool next_run(bs_pdftext *t, shown *x, bool page_end)
   bool any = t->rhead < t->nruns && (t->runs[t->rhead].n || page_end);
   if (any) {
     x->r = t->runs[t->rhead++];
-    if (x->r.at != SIZE_MAX) {
-      size_t k = 2 * (size_t)x->r.n;
-      if (k > x->mvcap) {
-        x->mvcap = k;
-        x->mv = bs_xrealloc(x->mv, k * sizeof *x->mv);
-      }
-      memcpy(x->mv, t->moves + x->r.at, k * sizeof *x->mv);
+    size_t k = 2 * (size_t)x->r.n;
+    if (k > x->mvcap) {
+      x->mvcap = k;
+      x->mv = bs_xrealloc(x->mv, k * sizeof *x->mv);
     }
+    if (k)
+      memcpy(x->mv, t->moves + x->r.at, k * sizeof *x->mv);
   }
   if (t->threaded)
     pthread_mutex_unlock(&t->mu);

@@ -772,7 +772,7 @@ void bs_pdftext_mark_ink(uint32_t n, double ink[3]);
 void bs_pdftext_glyphs(bs_pdftext *t, size_t n, const double *moves);
 /* Whether `ink` is a marked content's colour (bs_pdftext_mark_ink). */
 bool bs_pdftext_ink_is_mark(const double ink[3]);
-/* The colour a column (bs_pdftext_glyphs with moves) of the marked content drawn in `ink` is
+/* The colour a column (bs_pdftext_glyphs) of the marked content drawn in `ink` is
  * drawn in, which tells the filter its strings. */
 void bs_pdftext_column_ink(const double ink[3], double out[3]);
 /* One /ActualText (UTF-8, copied) over the last `n` Spans added, not yet drawn out: a vertical
