@@ -964,7 +964,9 @@ bs_status bs_ts_draw_begin(bs_ts_ctx *c, const bs_node *root, FILE *f, bs_ts_pdf
   if (c->bk->opts->crop_marks)
     c->run->trim_x = (c->run->bleed > 3 * mm ? c->run->bleed : 3 * mm) + 8 * mm;
   c->run->trim_y = c->run->trim_x;
-  p->text = bs_pdftext_new(f, c->bk->opts->jobs > 1); /* a thread to spare: it filters */
+  /* a core to spare: the filter works on a thread of its own (bs_ts_draw_chapter starts it
+   * once one is spared, if none is yet) */
+  p->text = bs_pdftext_new(f, bs_ts_cores_now(c->bk->opts->jobs) > 1);
   p->batch->out = p->text;
   p->actual = true; /* set for each paragraph (para_tag) */
   p->cell = -1;
@@ -1461,6 +1463,8 @@ bs_status bs_ts_draw_chapter(bs_ts_ctx *c, void *user, bs_error *err)
 {
   bs_ts_pdf *p = user;
   cairo_t *cr = p->cr;
+  if (bs_ts_cores_now(c->bk->opts->jobs) > 1) /* a core spared by now (bs_ts_draw_begin) */
+    bs_pdftext_thread(p->text);
   sect_tag(p, c->npages && c->pages[0].divider ? "Part" : "Sect");
   /* the chapter's section ends on its last page that has something (a blank recto may
    * follow) */

@@ -89,6 +89,14 @@ void bs_ts_set_cores_fn(int (*fn)(void))
   cores_fn = fn;
 }
 
+int bs_ts_cores_now(int jobs)
+{
+  if (!cores_fn)
+    return jobs;
+  int n = cores_fn();
+  return n < jobs ? n : jobs;
+}
+
 /* The layout threads allowed now: up to `jobs` when the program says nothing. Given a share
  * (several outputs built at once, each in its process: #19), the drawing thread is one of the
  * share's cores: with one core it lays out every chapter itself, as -j 1 does, with no second
@@ -99,9 +107,7 @@ static int layout_threads_now(int jobs)
 {
   if (!cores_fn)
     return jobs;
-  int n = cores_fn();
-  if (n > jobs)
-    n = jobs;
+  int n = bs_ts_cores_now(jobs);
   return n > 1 ? n - 1 : 0;
 }
 

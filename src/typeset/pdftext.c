@@ -21,7 +21,8 @@
  * right after it, gives the same length), rewritten if it has no other keys, and deflated
  * here once. Cairo's zlib at its level 6 and our inflating cost 7 % of a 100-article PDF.
  *
- * With -j (a thread to spare), the filter runs on a writer thread of its own: Cairo's bytes
+ * With a core to spare (-j, and not one a sibling output's process is using: draw.c asks at
+ * each chapter), the filter runs on a writer thread of its own from then on: Cairo's bytes
  * are gathered into blocks and queued (at most QUEUE_MAX bytes), so the drawing thread, which
  * holds most of a PDF's work, goes on drawing while the contents are rewritten and deflated.
  * The texts are queued in drawing order either way; the bytes are the same. */
@@ -185,18 +186,30 @@ bs_pdftext *bs_pdftext_new(FILE *f, bool thread)
 {
   bs_pdftext *t = bs_xcalloc(1, sizeof *t);
   t->f = f;
-  if (thread) {
-    pthread_mutex_init(&t->mu, NULL);
-    pthread_cond_init(&t->more, NULL);
-    pthread_cond_init(&t->room, NULL);
-    t->threaded = !pthread_create(&t->th, NULL, writer, t);
-    if (!t->threaded) {
-      pthread_mutex_destroy(&t->mu);
-      pthread_cond_destroy(&t->more);
-      pthread_cond_destroy(&t->room);
-    }
-  }
+  if (thread)
+    bs_pdftext_thread(t);
   return t;
+}
+
+void bs_pdftext_thread(bs_pdftext *t)
+{
+  if (t->threaded || t->failed)
+    return;
+  /* what was gathered for this thread is fed first: the writer takes what follows */
+  take(t, (const unsigned char *)t->in.data, t->in.len);
+  bs_buf_clear(&t->in);
+  pthread_mutex_init(&t->mu, NULL);
+  pthread_cond_init(&t->more, NULL);
+  pthread_cond_init(&t->room, NULL);
+  t->wfailed = t->failed;
+  t->closing = false;
+  t->threaded = true; /* before the writer starts: it reads it */
+  if (pthread_create(&t->th, NULL, writer, t)) {
+    t->threaded = false;
+    pthread_mutex_destroy(&t->mu);
+    pthread_cond_destroy(&t->more);
+    pthread_cond_destroy(&t->room);
+  }
 }
 
 int bs_pdftext_errno(const bs_pdftext *t)

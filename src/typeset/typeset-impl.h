@@ -723,6 +723,8 @@ bs_status bs_ts_layout_parallel(bs_ts_ctx *c, const bs_ts_chapters *ch, bs_ts_em
  * program builds each output in a process of its own and gives each one core while its
  * siblings run, the cores they leave to the last ones (src/cli/build.c). */
 void bs_ts_set_cores_fn(int (*fn)(void));
+/* The cores the PDF may use now: `jobs`, or fewer while the program says so (above). */
+int bs_ts_cores_now(int jobs);
 
 /* draw.c: the PDF, streamed chapter by chapter to `f` (a file opened for writing at offset 0) */
 typedef struct bs_ts_pdf bs_ts_pdf;
@@ -757,6 +759,8 @@ typedef struct bs_pdftext bs_pdftext;
 void bs_ts_pdf_text(bs_buf *b, const char *s);
 /* thread: filter and write on a thread of its own (the drawing thread only queues). */
 bs_pdftext *bs_pdftext_new(FILE *f, bool thread);
+/* From now on, filter and write on a thread of its own (if not yet, and one can be made). */
+void bs_pdftext_thread(bs_pdftext *t);
 /* The text of the next Span tag drawn (UTF-8, copied), or NULL to leave that Span as it is. */
 void bs_pdftext_add(bs_pdftext *t, const char *utf8, size_t len);
 /* The next marked content draw.c marks: its type (a static string) and MCID on its page;

@@ -14,6 +14,7 @@
 
 #include "bisheng/bisheng.h"
 #include "tt_tree.h"
+#include "typeset/typeset-impl.h"
 #include "util/util.h"
 
 static char *layout_of(const char *text, const char *lang, bs_direction dir,
@@ -354,6 +355,69 @@ static void test_progress(void **state)
   assert_true(pr_pages[4] > pr_pages[3]);
 }
 
+/* A writer thread started part way through a PDF (#19: a -j build's output gets the core of
+ * a sibling that has finished) leaves the bytes as they were: the cores are refused for the
+ * first chapters, then given. */
+static int cores_calls;
+static int cores_late(void)
+{
+  return ++cores_calls > 3 ? 2 : 1;
+}
+
+static char *pdf_of(bs_node *book, int jobs, size_t *len)
+{
+  char path[] = "/tmp/bs-writer-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  close(fd);
+  bs_typeset_options o;
+  bs_typeset_options_init(&o);
+  o.jobs = jobs;
+  o.source_date = 1700000000;
+  bs_error err;
+  bs_error_clear(&err);
+  assert_int_equal(bs_pdf_write(book, &o, path, &err), BS_OK);
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  char *buf = NULL;
+  FILE *m = open_memstream(&buf, len);
+  char chunk[65536];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+    fwrite(chunk, 1, n, m);
+  fclose(f);
+  fclose(m);
+  unlink(path);
+  return buf;
+}
+
+static void test_writer_late(void **state)
+{
+  (void)state;
+  bs_node *book = bs_node_new(BS_NODE_BOOK);
+  bs_node_set_meta(book, BS_META_TITLE, "書");
+  bs_buf text = {0};
+  bs_buf_puts(&text, "章\n");
+  for (int i = 0; i < 60; i++) /* pages of vertical lines: the filter rewrites their glyphs */
+    bs_buf_puts(&text, "「正文」正文正文，正文正文正文正文。English 2026 年正文正文正文。\n");
+  for (int i = 0; i < 8; i++)
+    bs_node_append_child(book, tt_tree(text.data, text.len, "zh-Hant", BS_DIR_VERTICAL));
+  bs_buf_free(&text);
+  size_t n1, n2;
+  char *one = pdf_of(book, 1, &n1);
+  cores_calls = 0;
+  bs_ts_set_cores_fn(cores_late);
+  char *late = pdf_of(book, 2, &n2);
+  bs_ts_set_cores_fn(NULL);
+  assert_true(cores_calls > 3); /* asked again after the first chapters */
+  assert_true(n1 > 100000);
+  assert_int_equal(n1, n2);
+  assert_memory_equal(one, late, n1);
+  free(one);
+  free(late);
+  bs_node_free(book);
+}
+
 int main(int argc, char **argv)
 {
   if (argc >= 3 && (!strcmp(argv[1], "--layout") || !strcmp(argv[1], "--pdf")))
@@ -365,6 +429,7 @@ int main(int argc, char **argv)
       cmocka_unit_test(test_dash_ellipsis), cmocka_unit_test(test_autospace),
       cmocka_unit_test(test_interpunct),    cmocka_unit_test(test_emphasis_dots),
       cmocka_unit_test(test_blocks),        cmocka_unit_test(test_progress),
+      cmocka_unit_test(test_writer_late),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
