@@ -321,6 +321,30 @@ static void on_progress(void *user, const bs_progress *p)
   pr_n++;
 }
 
+/* The PDF bs_pdf_write makes of `book` with `o`, read back (*len bytes). */
+static char *pdf_of(bs_node *book, const bs_typeset_options *o, size_t *len)
+{
+  char path[] = "/tmp/bs-pdf-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  close(fd);
+  bs_error err;
+  bs_error_clear(&err);
+  assert_int_equal(bs_pdf_write(book, o, path, &err), BS_OK);
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  char *buf = NULL;
+  FILE *m = open_memstream(&buf, len);
+  char chunk[65536];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+    fwrite(chunk, 1, n, m);
+  fclose(f);
+  fclose(m);
+  unlink(path);
+  return buf;
+}
+
 static void test_progress(void **state)
 {
   (void)state;
@@ -329,18 +353,12 @@ static void test_progress(void **state)
   const char *text = "章\n正文正文正文。\n再一段正文。\n";
   for (int i = 0; i < 3; i++)
     bs_node_append_child(book, tt_tree(text, strlen(text), "zh-Hant", BS_DIR_VERTICAL));
-  char path[] = "/tmp/bs-progress-XXXXXX";
-  int fd = mkstemp(path);
-  assert_true(fd >= 0);
-  close(fd);
   bs_typeset_options o;
   bs_typeset_options_init(&o);
   o.progress = on_progress;
   pr_n = 0;
-  bs_error err;
-  bs_error_clear(&err);
-  assert_int_equal(bs_pdf_write(book, &o, path, &err), BS_OK);
-  unlink(path);
+  size_t len;
+  free(pdf_of(book, &o, &len));
   bs_node_free(book);
   assert_int_equal(pr_n, 5);
   for (int i = 0; i < 4; i++) {
@@ -364,33 +382,6 @@ static int cores_late(void)
   return ++cores_calls > 3 ? 2 : 1;
 }
 
-static char *pdf_of(bs_node *book, int jobs, size_t *len)
-{
-  char path[] = "/tmp/bs-writer-XXXXXX";
-  int fd = mkstemp(path);
-  assert_true(fd >= 0);
-  close(fd);
-  bs_typeset_options o;
-  bs_typeset_options_init(&o);
-  o.jobs = jobs;
-  o.source_date = 1700000000;
-  bs_error err;
-  bs_error_clear(&err);
-  assert_int_equal(bs_pdf_write(book, &o, path, &err), BS_OK);
-  FILE *f = fopen(path, "rb");
-  assert_non_null(f);
-  char *buf = NULL;
-  FILE *m = open_memstream(&buf, len);
-  char chunk[65536];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-    fwrite(chunk, 1, n, m);
-  fclose(f);
-  fclose(m);
-  unlink(path);
-  return buf;
-}
-
 static void test_writer_late(void **state)
 {
   (void)state;
@@ -403,11 +394,16 @@ static void test_writer_late(void **state)
   for (int i = 0; i < 8; i++)
     bs_node_append_child(book, tt_tree(text.data, text.len, "zh-Hant", BS_DIR_VERTICAL));
   bs_buf_free(&text);
+  bs_typeset_options o;
+  bs_typeset_options_init(&o);
+  o.source_date = 1700000000;
+  o.jobs = 1;
   size_t n1, n2;
-  char *one = pdf_of(book, 1, &n1);
+  char *one = pdf_of(book, &o, &n1);
+  o.jobs = 2;
   cores_calls = 0;
   bs_ts_set_cores_fn(cores_late);
-  char *late = pdf_of(book, 2, &n2);
+  char *late = pdf_of(book, &o, &n2);
   bs_ts_set_cores_fn(NULL);
   assert_true(cores_calls > 3); /* asked again after the first chapters */
   assert_true(n1 > 100000);
