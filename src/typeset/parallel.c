@@ -81,22 +81,6 @@ static void *worker(void *arg)
   return NULL;
 }
 
-/* The cores a program lets the layout use now, below opts->jobs (bs_ts_set_cores_fn). */
-static int (*cores_fn)(void);
-
-void bs_ts_set_cores_fn(int (*fn)(void))
-{
-  cores_fn = fn;
-}
-
-int bs_ts_cores_now(int jobs)
-{
-  if (!cores_fn)
-    return jobs;
-  int n = cores_fn();
-  return n < jobs ? n : jobs;
-}
-
 /* The layout threads allowed now: up to `jobs` when the program says nothing. Given a share
  * (several outputs built at once, each in its process: #19), the drawing thread is one of the
  * share's cores: with one core it lays out every chapter itself, as -j 1 does, with no second
@@ -105,8 +89,6 @@ int bs_ts_cores_now(int jobs)
  * shared, is most of what is left, and a second thread only warms up a shaper to wait. */
 static int layout_threads_now(int jobs)
 {
-  if (!cores_fn)
-    return jobs;
   int n = bs_ts_cores_now(jobs);
   return n > 1 ? n - 1 : 0;
 }

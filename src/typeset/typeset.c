@@ -83,6 +83,23 @@ static bs_status draw_chapter_locked(bs_ts_ctx *c, void *pdf, bs_error *err)
   return st;
 }
 
+/* The cores a program lets the PDF use now, below opts->jobs (bs_ts_set_cores_fn): asked by
+ * the layout (its threads) and the drawing (the content filter's writer thread). */
+static int (*cores_fn)(void);
+
+void bs_ts_set_cores_fn(int (*fn)(void))
+{
+  cores_fn = fn;
+}
+
+int bs_ts_cores_now(int jobs)
+{
+  if (!cores_fn)
+    return jobs;
+  int n = cores_fn();
+  return n < jobs ? n : jobs;
+}
+
 /* The book planned from its chapters, each lent and given back in turn (the whole book is
  * never held): the context made from the first (the book's direction and language when the
  * book gives none), then each chapter's contents entries, characters and direction
