@@ -76,7 +76,7 @@ bs_status bs_manifest_prepare_output(const bs_manifest *m, const bs_manifest_out
   /* a probe file: access() says yes to root even on a read-only mount */
   bs_buf probe = BS_BUF_INIT;
   bs_buf_printf(&probe, "%s/.bisheng-probe-XXXXXX", dir);
-  int fd = mkstemp(probe.data);
+  int fd = bs_tmp_create(probe.data);
   if (fd < 0)
     st = bs_error_set(err, BS_ERR_IO, bs_manifest_get_path(m), o->line, 0,
                       "cannot write output '%s': folder '%s' is not writable: %s", o->name, dir,
@@ -84,6 +84,7 @@ bs_status bs_manifest_prepare_output(const bs_manifest *m, const bs_manifest_out
   else {
     close(fd);
     unlink(probe.data);
+    bs_tmp_untrack(probe.data);
   }
   bs_buf_free(&probe);
 done:
@@ -377,14 +378,13 @@ bs_status bs_manifest_write(const bs_manifest *m, const bs_manifest_output *o,
   /* never ending in the output's extension: `find -name '*.pdf'` must not pick it up */
   bs_buf_printf(&t, "%.*s.%s.new-XXXXXX", slash ? (int)(slash - o->path + 1) : 0, o->path, base);
   tmp = bs_buf_detach(&t);
-  int fd = mkstemp(tmp);
+  int fd = bs_tmp_create(tmp);
   if (fd < 0) {
     st = bs_error_set(err, BS_ERR_IO, o->path, 0, 0, "cannot write: %s", strerror(errno));
     free(tmp);
     tmp = NULL;
     goto done;
   }
-  bs_tmp_track(tmp);
   close(fd);
   bs_typeset_options po = o->pdf;
   pc.fn = po.progress;

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include "util.h"
@@ -98,6 +100,44 @@ void bs_remove_temporaries(void)
   }
 }
 
+int bs_tmp_create(char *templ)
+{
+  static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  static unsigned long long counter;
+  size_t n = strlen(templ);
+  if (n < 6 || strcmp(templ + n - 6, "XXXXXX")) {
+    errno = EINVAL;
+    return -1;
+  }
+  for (int attempt = 0; attempt < 100; attempt++) {
+    unsigned char r[6];
+    if (getrandom(r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r) {
+      /* no entropy yet: the time, the process and a count differ from call to call */
+      struct timespec ts;
+      clock_gettime(CLOCK_REALTIME, &ts);
+      unsigned long long v = (unsigned long long)ts.tv_nsec * 2654435761u ^
+                             (unsigned long long)getpid() << 20 ^
+                             __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED) * 40503u;
+      for (size_t i = 0; i < sizeof r; i++, v >>= 8)
+        r[i] = (unsigned char)v;
+    }
+    for (size_t i = 0; i < 6; i++)
+      templ[n - 6 + i] = alnum[r[i] % (sizeof alnum - 1)];
+    bs_tmp_track(templ);
+    int fd = open(templ, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0)
+      return fd;
+    int e = errno;
+    bs_tmp_untrack(templ);
+    if (e != EEXIST) {
+      errno = e;
+      return -1;
+    }
+  }
+  errno = EEXIST;
+  return -1;
+}
+
 /* The process's umask, read without changing it (umask(2) would, for every thread). */
 static mode_t current_umask(void)
 {
@@ -173,7 +213,7 @@ bs_status bs_atomic_open(const char *path, bs_atomic_file **out, bs_error *err)
       bs_buf_printf(&t, ".%s.tmp-XXXXXX", path);
     a->tmp = bs_buf_detach(&t);
   }
-  int fd = mkstemp(a->tmp);
+  int fd = bs_tmp_create(a->tmp);
   if (fd < 0) {
     int e = errno;
     const char *slash = a->path ? strrchr(path, '/') : NULL;
@@ -194,7 +234,6 @@ bs_status bs_atomic_open(const char *path, bs_atomic_file **out, bs_error *err)
     bs_atomic_abort(a);
     return st;
   }
-  bs_tmp_track(a->tmp);
   fchmod(fd, bs_output_mode(a->path));
   a->f = fdopen(fd, "wb");
   if (!a->f) {

@@ -152,6 +152,9 @@ bs_status bs_read_all_max(const char *path, size_t max, char **data, size_t *len
  * until renamed into place or removed. */
 void bs_tmp_track(const char *path);
 void bs_tmp_untrack(const char *path);
+/* mkstemp(3) for a tracked temporary: `templ` ends in XXXXXX, the name is tracked before the
+ * file exists, so a signal at any moment leaves nothing behind. The open fd, or -1 (errno). */
+int bs_tmp_create(char *templ);
 /* The mode a new output at `path` gets: an existing file's, else 0666 less the umask. */
 #include <sys/types.h>
 mode_t bs_output_mode(const char *path);
