@@ -720,9 +720,9 @@ bs_status bs_ts_layout_parallel(bs_ts_ctx *c, const bs_ts_chapters *ch, bs_ts_em
                                 void *user, bs_error *err);
 /* typeset.c: a program may let the PDF's threads (layout, the content filter's writer) use
  * fewer cores than opts->jobs for a while: `fn` answers how many now (asked before each thread
- * is started; NULL: opts->jobs). The bisheng
- * program builds each output in a process of its own and gives each one core while its
- * siblings run, the cores they leave to the last ones (src/cli/build.c). */
+ * is started; NULL: opts->jobs). The bisheng program builds each output in a process of its
+ * own and gives each one core while its siblings run, the cores they leave to the last ones
+ * (src/cli/build.c). */
 void bs_ts_set_cores_fn(int (*fn)(void));
 /* The cores the PDF may use now: `jobs`, or fewer while the program says so (above). */
 int bs_ts_cores_now(int jobs);
