@@ -607,6 +607,8 @@ typedef struct shown {
   double lx, ly;   /* the last move written, and its text */
   char lt[64];
   size_t ll;
+  long long tl;    /* the text leading (TL) in force, in millionths as written; -1 once a Q
+                    * may have restored another */
 } shown;
 
 static bool next_run(bs_pdftext *t, shown *x, bool page_end)
@@ -765,12 +767,26 @@ static void show_glyphs(bs_pdftext *t, shown *x, const char *o, const char *e, b
       }
     }
     double dx = x->mv[2 * x->k], dy = x->mv[2 * x->k + 1];
-    put_td(x, to, dx, dy);
+    /* a move straight down is the leading's: "<g>'" is "0 -TL Td <g> Tj" at half the bytes
+     * (a column's moves are mostly one: the leading is set where the next glyph's is the
+     * same, a lone other move is a Td) */
+    long long down = llround(dx * 1e6) ? 0 : -llround(dy * 1e6); /* as written */
+    bool lead = down > 0 && (x->tl == down || (x->k + 1 < x->r.n &&
+                                               !llround(x->mv[2 * x->k + 2] * 1e6) &&
+                                               -llround(x->mv[2 * x->k + 3] * 1e6) == down));
+    if (lead && x->tl != down) {
+      char num[32];
+      bs_buf_put(to, num, fmt_num(num, -dy));
+      bs_buf_puts(to, " TL\n");
+      x->tl = down;
+    } else if (!lead) {
+      put_td(x, to, dx, dy);
+    }
     x->rx -= dx;
     x->ry -= dy;
     bs_buf_putc(to, hex ? '<' : '(');
     bs_buf_put(to, g, n);
-    bs_buf_puts(to, hex ? ">Tj\n" : ")Tj\n");
+    bs_buf_puts(to, lead ? (hex ? ">'\n" : ")'\n") : (hex ? ">Tj\n" : ")Tj\n"));
     x->line_start = false;
     if (++x->k == x->r.n)
       x->restore = x->rx != 0 || x->ry != 0;
@@ -795,7 +811,7 @@ static bool unmark(bs_pdftext *t, const bs_buf *c, bs_buf *to)
   long open = -1;    /* the open marked content's count (mod 65536) */
   int q = 0, open_q = 0; /* the graphics state's depth (q, Q), and where it was opened */
   bs_buf_clear(to);
-  shown x = {.line_start = true};
+  shown x = {.line_start = true}; /* a page begins with the leading 0 */
   bool column = false; /* the colour is a column's (bs_pdftext_column_ink) */
   const char *o, *e;
   while (next_op(&p, end, &o, &e)) {
@@ -842,6 +858,8 @@ static bool unmark(bs_pdftext *t, const bs_buf *c, bs_buf *to)
     if (op_is(p, e, "rg") || op_is(p, e, "g") || op_is(p, e, "k") || op_is(p, e, "cs") ||
         op_is(p, e, "sc") || op_is(p, e, "scn") || op_is(p, e, "Q"))
       column = col; /* the fill colour changed (after Q, Cairo sets it again) */
+    if (op_is(p, e, "Q"))
+      x.tl = -1; /* the leading of the q, which this page may have changed since */
     if (ink >= 0) {
       bs_buf_put(to, copied, (size_t)(o - copied));
       copied = e;
