@@ -292,14 +292,17 @@ struct font_state {
  * here in text space, where a step (dx, dy) in the batch's frame is (dx, -dy) / size (Cairo's
  * text matrix is the font matrix, size times the frame, with y turned up). The first glyph
  * goes to Cairo DROP em below its place, so that Cairo always begins the string with a Tm
- * or a Td (never goes on from a string before), and its move puts it back. The stand-in
- * baseline goes back and forth within SPAN em of the first glyph, as Cairo drops glyphs 10 em
- * outside the clip: going back costs a Td, which the filter takes out and makes up for at
- * the column's end. The filter works on the writer thread when there is one; bytes are
- * alike at any -j. */
-static bool column(batch *b)
+ * or a Td (never goes on from a string before), and its move puts it back. Cairo drops
+ * glyphs 10 em outside the clip, and going back along the stand-in baseline costs a Td
+ * (printed by Cairo, taken out by the filter and made up for at the column's end), so the
+ * baseline uses all it may: it begins at the clip's left edge (a string wholly outside the
+ * page is not drawn at all) and goes back to 9 em left of it where it would pass 9 em right
+ * of it, which a column does only if longer than the page is wide; in a frame turned or
+ * scaled it stays within SPAN em of the first glyph. The filter
+ * works on the writer thread when there is one; bytes are alike at any -j. */
+static bool column(cairo_t *cr, batch *b)
 {
-  enum { SPAN = 7 };
+  enum { SPAN = 7, FAR = 9 };
   /* two in turn: a column that begins where the one before began is still moved to */
   const double DROP = (1 + b->columns % 2) / 64.0;
   size_t steps = 0; /* glyphs off the one before's baseline: most of a column's, a few of a
@@ -311,21 +314,35 @@ static bool column(batch *b)
   }
   if (2 * steps < b->ng || wide || !b->outlines)
     return false;
+  /* the stand-in baseline: from lo to hi em right of the first glyph */
+  double lo = 0, hi = SPAN, wrap = -SPAN, m[6];
+  cairo_get_matrix(cr, (cairo_matrix_t *)m);
+  if (b->lin.xx == 1 && b->lin.yx == 0 && b->lin.xy == 0 && b->lin.yy == 1 && m[0] == 1 &&
+      m[1] == 0 && m[2] == 0 && m[3] == 1) { /* the frame is device space, moved */
+    double x1, y1, x2, y2;
+    cairo_clip_extents(cr, &x1, &y1, &x2, &y2);
+    double l = (x1 - b->g[0].x) / b->size, h = (x2 - b->g[0].x) / b->size + FAR;
+    if (l - FAR < -SPAN && h > SPAN) {
+      lo = l < 0 ? l : 0;
+      wrap = l - FAR;
+      hi = h;
+    }
+  }
   b->columns++;
   b->moves = bs_xrealloc(b->moves, 2 * b->ng * sizeof *b->moves);
-  b->moves[0] = 0; /* the first glyph, up from where Cairo puts it */
+  b->moves[0] = -lo; /* the first glyph, up and across from where Cairo puts it */
   b->moves[1] = DROP;
   for (size_t i = 1; i < b->ng; i++) {
     b->moves[2 * i] = (b->g[i].x - b->g[i - 1].x) / b->size;
     b->moves[2 * i + 1] = (b->g[i - 1].y - b->g[i].y) / b->size;
   }
-  double at = 0, y = b->g[0].y + DROP * b->size;
-  b->g[0].y = y;
-  for (size_t i = 1; i < b->ng; i++) {
-    at += b->adv[i - 1];
-    if (at > SPAN)
-      at = -SPAN;
-    b->g[i].x = b->g[0].x + at * b->size;
+  double x = b->g[0].x, at = lo, y = b->g[0].y + DROP * b->size;
+  for (size_t i = 0; i < b->ng; i++) {
+    if (i > 0)
+      at += b->adv[i - 1];
+    if (at > hi)
+      at = wrap;
+    b->g[i].x = x + at * b->size;
     b->g[i].y = y;
   }
   bs_pdftext_glyphs(b->out, b->ng, b->moves);
@@ -338,7 +355,7 @@ static void batch_flush(cairo_t *cr, font_state *fs, batch *b)
     return;
   cairo_pattern_t *was = NULL; /* a column is drawn in its colour (the alpha kept) */
   double ink[3], a = 1;
-  if (b->out && bs_pdftext_ink_is_mark(b->ink) && column(b)) {
+  if (b->out && bs_pdftext_ink_is_mark(b->ink) && column(cr, b)) {
     was = cairo_pattern_reference(cairo_get_source(cr));
     cairo_pattern_get_rgba(was, NULL, NULL, NULL, &a);
     bs_pdftext_column_ink(b->ink, ink);
