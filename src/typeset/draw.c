@@ -1540,6 +1540,11 @@ static void leader(cairo_t *cr, bool vertical, double at, double from, double to
   cairo_set_line_width(cr, 2 * rad);
   cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
   cairo_set_dash(cr, dash, 2, 0);
+  /* Cairo finds a stroke's extents by stroking it (a polygon per dot, its caps flattened to
+   * the tolerance): a contents page's leaders cost as much as its text. 1 pt instead of 0.1
+   * flattens each cap to a few edges; the PDF gets the same operators (a dash pattern is only
+   * approximated where its period is below the tolerance: step is 0.5 em) */
+  cairo_set_tolerance(cr, step > 2 ? 1 : step / 2);
   if (vertical) {
     cairo_move_to(cr, at, from);
     cairo_line_to(cr, at, last);
