@@ -607,8 +607,9 @@ typedef struct shown {
   double lx, ly;   /* the last move written, and its text */
   char lt[64];
   size_t ll;
-  long long tl;    /* the text leading (TL) in force, in millionths as written; -1 once a Q
-                    * may have restored another */
+  /* the text leading (TL) in force, in millionths as written; -1 once a Q may have restored
+   * another */
+  long long tl;
 } shown;
 
 static bool next_run(bs_pdftext *t, shown *x, bool page_end)
@@ -771,9 +772,9 @@ static void show_glyphs(bs_pdftext *t, shown *x, const char *o, const char *e, b
      * (a column's moves are mostly one: the leading is set where the next glyph's is the
      * same, a lone other move is a Td) */
     long long down = llround(dx * 1e6) ? 0 : -llround(dy * 1e6); /* as written */
-    bool lead = down > 0 && (x->tl == down || (x->k + 1 < x->r.n &&
-                                               !llround(x->mv[2 * x->k + 2] * 1e6) &&
-                                               -llround(x->mv[2 * x->k + 3] * 1e6) == down));
+    const double *next = x->k + 1 < x->r.n ? &x->mv[2 * x->k + 2] : NULL;
+    bool lead = down > 0 && (x->tl == down ||
+                             (next && !llround(next[0] * 1e6) && -llround(next[1] * 1e6) == down));
     if (lead && x->tl != down) {
       char num[32];
       bs_buf_put(to, num, fmt_num(num, -dy));
