@@ -298,8 +298,8 @@ struct font_state {
  * baseline uses all it may: it begins at the clip's left edge (a string wholly outside the
  * page is not drawn at all) and goes back to 9 em left of it where it would pass 9 em right
  * of it, which a column does only if longer than the page is wide; in a frame turned or
- * scaled it stays within SPAN em of the first glyph. The filter
- * works on the writer thread when there is one; bytes are alike at any -j. */
+ * scaled it stays within SPAN em of the first glyph. The filter works on the writer thread
+ * when there is one; bytes are alike at any -j. */
 static bool column(cairo_t *cr, batch *b)
 {
   enum { SPAN = 7, FAR = 9 };
@@ -315,10 +315,11 @@ static bool column(cairo_t *cr, batch *b)
   if (2 * steps < b->ng || wide || !b->outlines)
     return false;
   /* the stand-in baseline: from lo to hi em right of the first glyph */
-  double lo = 0, hi = SPAN, wrap = -SPAN, m[6];
-  cairo_get_matrix(cr, (cairo_matrix_t *)m);
-  if (b->lin.xx == 1 && b->lin.yx == 0 && b->lin.xy == 0 && b->lin.yy == 1 && m[0] == 1 &&
-      m[1] == 0 && m[2] == 0 && m[3] == 1) { /* the frame is device space, moved */
+  double lo = 0, hi = SPAN, wrap = -SPAN;
+  cairo_matrix_t m;
+  cairo_get_matrix(cr, &m);
+  if (b->lin.xx == 1 && b->lin.yx == 0 && b->lin.xy == 0 && b->lin.yy == 1 && m.xx == 1 &&
+      m.yx == 0 && m.xy == 0 && m.yy == 1) { /* the frame is device space, moved */
     double x1, y1, x2, y2;
     cairo_clip_extents(cr, &x1, &y1, &x2, &y2);
     double l = (x1 - b->g[0].x) / b->size, h = (x2 - b->g[0].x) / b->size + FAR;
